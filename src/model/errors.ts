@@ -1,0 +1,47 @@
+/**
+ * Structured errors: every failure the bridge reports carries a stable `code`, the context
+ * it happened in, and a message that says what was wrong and what to do about it.
+ */
+export type ErrorCode =
+  | 'BAD_INPUT'
+  | 'BAD_IMAGE'
+  | 'BAD_DEPTH'
+  | 'BAD_CAMERA'
+  | 'BAD_MESH'
+  | 'BAD_SCENE'
+  | 'BAD_FILE'
+  | 'SIZE_MISMATCH'
+  | 'UNSUPPORTED'
+  | 'NO_PLANE'
+  | 'NO_OBJECTS'
+  | 'TOO_LARGE'
+  | 'REMOTE'
+  | 'TIMEOUT'
+  | 'PHYSICS'
+  | 'EXPORT'
+  | 'INTERNAL';
+
+export class Real2SimError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, context: Record<string, unknown> = {}, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'Real2SimError';
+    this.code = code;
+    this.context = context;
+  }
+}
+
+/** One problem found while validating untrusted input, with the path of the offending field. */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+/** Throws one error that lists every problem, or returns when there are none. */
+export function throwIfProblems(code: ErrorCode, what: string, problems: readonly ValidationProblem[]): void {
+  if (problems.length === 0) return;
+  const lines = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+  throw new Real2SimError(code, `${what} is invalid:\n${lines}`, { problems });
+}

@@ -1,0 +1,32 @@
+/**
+ * What a stage did: the bridge keeps one per stage so a user can see *which* stage failed.
+ */
+export interface StageReport {
+  /** e.g. 'perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'. */
+  stage: string;
+  /** e.g. 'given', 'geometric', 'onnx', 'remote'. */
+  backend: string;
+  timeMs: number;
+  /** Named counts and measures (objects found, inliers, points kept, …). */
+  counts: Record<string, number>;
+  warnings: string[];
+}
+
+export interface StageResult<T> {
+  output: T;
+  report: StageReport;
+}
+
+/** Times an async or sync function and builds the report around its result. */
+export async function timeStage<T>(
+  stage: string,
+  backend: string,
+  fn: (report: StageReport) => T | Promise<T>,
+  now: () => number = () => performance.now(),
+): Promise<StageResult<T>> {
+  const report: StageReport = { stage, backend, timeMs: 0, counts: {}, warnings: [] };
+  const t0 = now();
+  const output = await fn(report);
+  report.timeMs = now() - t0;
+  return { output, report };
+}
