@@ -1,0 +1,130 @@
+import type { Mesh, PointCloud } from '../model/geometry.ts';
+import type { PhysicsReport } from '../model/physics.ts';
+import type { Pose, Vec3 } from '../model/pose.ts';
+import type { StageReport } from '../model/report.ts';
+import type { Plane, Scene, SceneCamera } from '../model/scene.ts';
+
+/**
+ * What the browser viewer draws: a JSON-safe picture of a scene. Typed arrays travel as
+ * base64 of their little-endian bytes (a 50-object scene stays a few MB and parses fast).
+ * Version it: the page refuses a model it does not understand.
+ */
+export const VIEW_MODEL_VERSION = 1;
+
+export interface ViewMesh {
+  /** base64 of Float32Array xyz interleaved, object frame, metres. */
+  positions: string;
+  /** base64 of Uint32Array, three per triangle. */
+  indices: string;
+}
+
+export type ObjectStatus = 'ok' | 'repaired' | 'penetrating' | 'unstable' | 'unsupported';
+
+export interface ViewObject {
+  id: string;
+  label: string;
+  color: Vec3;
+  pose: Pose;
+  size: Vec3;
+  mass: number;
+  isStatic: boolean;
+  mesh: ViewMesh;
+  collision: ViewMesh[];
+  status: ObjectStatus;
+  /** Messages of the physics findings and repairs that name this object. */
+  notes: string[];
+}
+
+export interface ViewModel {
+  version: number;
+  title: string;
+  frameId: string;
+  objects: ViewObject[];
+  support?: Plane;
+  camera?: SceneCamera;
+  /** Observed points in the world frame: base64 Float32Array xyz, optional base64 Uint8Array rgb. */
+  cloud?: { positions: string; colors?: string; count: number };
+  /** Input image with the mask overlay, as a data: URL (PNG), when the bundle has one. */
+  image?: string;
+  reports: StageReport[];
+  physics?: PhysicsReport;
+}
+
+export function encodeTyped(a: Float32Array | Uint32Array | Uint8Array): string {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+}
+
+function viewMesh(m: Mesh): ViewMesh {
+  return { positions: encodeTyped(m.positions), indices: encodeTyped(m.indices) };
+}
+
+/** The worst thing physics says about an object decides its colour in the viewer. */
+function statusOf(id: string, physics: PhysicsReport | undefined): { status: ObjectStatus; notes: string[] } {
+  if (!physics) return { status: 'ok', notes: [] };
+  const notes: string[] = [];
+  let status: ObjectStatus = 'ok';
+  const rank: Record<ObjectStatus, number> = { ok: 0, repaired: 1, unsupported: 2, unstable: 3, penetrating: 4 };
+  const raise = (s: ObjectStatus) => {
+    if (rank[s] > rank[status]) status = s;
+  };
+  for (const r of physics.repairs) {
+    if (r.object !== id) continue;
+    notes.push(`repaired: ${r.why}${r.flagged ? ' (flagged: large move)' : ''}`);
+    raise('repaired');
+  }
+  for (const f of physics.findings) {
+    if (!f.objects.includes(id) || f.severity === 'info') continue;
+    notes.push(f.message);
+    if (f.kind === 'penetration') raise('penetrating');
+    else if (f.kind === 'floating' || f.kind === 'unsupported') raise('unsupported');
+    else if (f.kind === 'unstable' || f.kind === 'toppled' || f.kind === 'slid' || f.kind === 'fell') raise('unstable');
+  }
+  return { status, notes };
+}
+
+const PALETTE: Vec3[] = [
+  [0.9, 0.45, 0.2], [0.25, 0.55, 0.85], [0.35, 0.7, 0.35], [0.8, 0.3, 0.55], [0.9, 0.75, 0.25],
+  [0.45, 0.4, 0.8], [0.3, 0.7, 0.7], [0.65, 0.5, 0.35],
+];
+
+export interface ViewModelExtras {
+  title?: string;
+  cloud?: PointCloud;
+  /** PNG bytes of the input image with masks drawn over it. */
+  maskOverlayPng?: Uint8Array;
+}
+
+export function toViewModel(scene: Scene, extras: ViewModelExtras = {}): ViewModel {
+  const objects = scene.objects.map((o, i): ViewObject => {
+    const { status, notes } = statusOf(o.id, scene.physics);
+    return {
+      id: o.id,
+      label: o.label,
+      color: o.color ?? PALETTE[i % PALETTE.length]!,
+      pose: o.pose,
+      size: o.size,
+      mass: o.mass,
+      isStatic: o.isStatic ?? false,
+      mesh: viewMesh(o.mesh),
+      collision: o.collision.map(viewMesh),
+      status,
+      notes,
+    };
+  });
+  const model: ViewModel = {
+    version: VIEW_MODEL_VERSION,
+    title: extras.title ?? 'real2sim scene',
+    frameId: scene.frameId,
+    objects,
+    reports: scene.reports,
+  };
+  if (scene.support) model.support = scene.support;
+  if (scene.camera) model.camera = scene.camera;
+  if (scene.physics) model.physics = scene.physics;
+  if (extras.cloud && extras.cloud.positions.length > 0) {
+    model.cloud = { positions: encodeTyped(extras.cloud.positions), count: extras.cloud.positions.length / 3 };
+    if (extras.cloud.colors) model.cloud.colors = encodeTyped(extras.cloud.colors);
+  }
+  if (extras.maskOverlayPng) model.image = `data:image/png;base64,${Buffer.from(extras.maskOverlayPng).toString('base64')}`;
+  return model;
+}
