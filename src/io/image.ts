@@ -1,0 +1,352 @@
+/**
+ * Image bytes ⇄ model images.
+ *
+ * PNG through pngjs (pure JS, synchronous, deterministic bytes for the same input and zlib),
+ * JPEG through jpeg-js. Depth and label PNGs are 16-bit greyscale; PNG stores samples
+ * big-endian (network order) and pngjs hands 16-bit samples to us as host-order `Uint16Array`
+ * values, so no byte order leaks into the model.
+ *
+ * The header is read first so that oversized images are refused before any pixel buffer is
+ * allocated, and so that a 16-bit depth PNG given as colour (or an 8-bit picture given as
+ * depth) is named as such instead of being silently rescaled.
+ */
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { Real2SimError } from '../model/errors.ts';
+import { MAX_FRAME_PIXELS } from '../model/frame.ts';
+import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
+
+export type ImageFormat = 'png' | 'jpeg';
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** PNG colour types (IHDR byte 9). */
+const CT_GREY = 0, CT_RGB = 2, CT_PALETTE = 3, CT_GREY_ALPHA = 4, CT_RGBA = 6;
+const COLOR_TYPE_NAMES: Record<number, string> = {
+  [CT_GREY]: 'greyscale',
+  [CT_RGB]: 'RGB',
+  [CT_PALETTE]: 'palette',
+  [CT_GREY_ALPHA]: 'greyscale+alpha',
+  [CT_RGBA]: 'RGBA',
+};
+
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+}
+
+/** Sniffs the container from its magic bytes; `null` when neither PNG nor JPEG. */
+export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
+  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return null;
+}
+
+function label(name: string | undefined): string {
+  return name ? `'${name}'` : 'image';
+}
+
+function describeStart(bytes: Uint8Array): string {
+  return Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ') || '(empty)';
+}
+
+/** Reads the IHDR chunk (always first in a valid PNG) without decoding pixels. */
+export function readPngHeader(bytes: Uint8Array, name?: string): PngHeader {
+  if (detectImageFormat(bytes) !== 'png') {
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} is not a PNG (starts with ${describeStart(bytes)}).`, { name });
+  }
+  if (bytes.length < 33) {
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} is a truncated PNG: only ${bytes.length} bytes, not even a full header. Re-export or re-copy the file.`, { name, bytes: bytes.length });
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunkType = String.fromCharCode(bytes[12]!, bytes[13]!, bytes[14]!, bytes[15]!);
+  if (chunkType !== 'IHDR') {
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} is a corrupt PNG: the first chunk is '${chunkType}', not IHDR.`, { name });
+  }
+  return { width: dv.getUint32(16), height: dv.getUint32(20), bitDepth: bytes[24]!, colorType: bytes[25]! };
+}
+
+function checkPixelLimit(width: number, height: number, name?: string): void {
+  if (width === 0 || height === 0) {
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} has zero size (${width}×${height}).`, { name, width, height });
+  }
+  if (width * height > MAX_FRAME_PIXELS) {
+    throw new Real2SimError(
+      'TOO_LARGE',
+      `${label(name)} is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} MP); the limit is ${MAX_FRAME_PIXELS / 1e6} MP. Downscale it (and its intrinsics) first.`,
+      { name, width, height },
+    );
+  }
+}
+
+interface DecodedPng {
+  width: number;
+  height: number;
+  /** RGBA expanded by pngjs: 4 samples per pixel; Uint16Array when 16-bit and not rescaled. */
+  data: Uint8Array | Uint16Array;
+  palette?: number[][];
+  alpha: boolean;
+  transColor?: number[];
+}
+
+function decodePngRaw(bytes: Uint8Array, skipRescale: boolean, name?: string): DecodedPng {
+  const header = readPngHeader(bytes, name);
+  checkPixelLimit(header.width, header.height, name);
+  try {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // pngjs's sync result carries parser metadata its types do not declare.
+    const r = PNG.sync.read(buf, { skipRescale }) as unknown as {
+      width: number;
+      height: number;
+      data: Uint8Array | Uint16Array;
+      palette?: number[][] | boolean;
+      alpha: boolean;
+      transColor?: number[];
+    };
+    if (r.data.length !== r.width * r.height * 4) throw new Error(`pixel data holds ${r.data.length} samples, expected ${r.width * r.height * 4}`);
+    return {
+      width: r.width,
+      height: r.height,
+      data: r.data,
+      ...(Array.isArray(r.palette) ? { palette: r.palette } : {}),
+      alpha: r.alpha,
+      ...(r.transColor ? { transColor: r.transColor } : {}),
+    };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    const truncated = /waitng on finished stream|waiting on finished stream|unexpected end|invalid inflate|incorrect header|unexpected end of file|buffer/i.test(why);
+    throw new Real2SimError(
+      'BAD_IMAGE',
+      `${label(name)} is a ${truncated ? 'truncated' : 'corrupt'} PNG (${header.width}×${header.height}, ${header.bitDepth}-bit ${COLOR_TYPE_NAMES[header.colorType] ?? `colour type ${header.colorType}`}): ${why}. Re-export or re-copy the file.`,
+      { name, ...header },
+      e,
+    );
+  }
+}
+
+/**
+ * Colour PNG (8-bit or less: grey, grey+alpha, RGB, RGBA, palette) or JPEG → `mono8`, `rgb8` or
+ * `rgba8`. A 16-bit PNG is refused: on robots it is almost always a depth or label image.
+ */
+export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
+  const format = detectImageFormat(bytes);
+  if (format === 'jpeg') return decodeJpeg(bytes, name);
+  if (format !== 'png') {
+    throw new Real2SimError(
+      'BAD_IMAGE',
+      `${label(name)} is neither PNG nor JPEG (starts with ${describeStart(bytes)}). Convert it to PNG or JPEG.`,
+      { name },
+    );
+  }
+  const h = readPngHeader(bytes, name);
+  if (h.bitDepth === 16) {
+    throw new Real2SimError(
+      'BAD_IMAGE',
+      `${label(name)} is a 16-bit ${COLOR_TYPE_NAMES[h.colorType] ?? ''} PNG, which is a depth or label image, not a colour image: pass it as depth (e.g. --depth) and give an 8-bit colour image as colour.`,
+      { name, ...h },
+    );
+  }
+  const png = decodePngRaw(bytes, false, name);
+  const n = png.width * png.height;
+  const src = png.data;
+  let channels: 1 | 3 | 4;
+  if (h.colorType === CT_GREY && !png.transColor) channels = 1;
+  else if (h.colorType === CT_RGBA || h.colorType === CT_GREY_ALPHA || png.alpha || png.transColor) channels = 4;
+  else channels = 3;
+  const out = new Uint8Array(n * channels);
+  for (let i = 0; i < n; i++) {
+    const s = i * 4, d = i * channels;
+    if (channels === 1) out[d] = src[s]!;
+    else {
+      out[d] = src[s]!;
+      out[d + 1] = src[s + 1]!;
+      out[d + 2] = src[s + 2]!;
+      if (channels === 4) out[d + 3] = src[s + 3]!;
+    }
+  }
+  return { width: png.width, height: png.height, encoding: channels === 1 ? 'mono8' : channels === 3 ? 'rgb8' : 'rgba8', data: out };
+}
+
+function decodeJpeg(bytes: Uint8Array, name?: string): ColorImage {
+  // jpeg-js decodes a truncated stream "tolerantly" into grey pixels; a JPEG must end with the
+  // EOI marker (FF D9), possibly followed by a little padding, so look for it near the end.
+  let eoi = false;
+  for (let i = bytes.length - 2; i >= Math.max(0, bytes.length - 4096); i--) {
+    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) {
+      eoi = true;
+      break;
+    }
+  }
+  if (!eoi) {
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} is a truncated JPEG: its end-of-image marker is missing. Re-export or re-copy the file.`, { name });
+  }
+  try {
+    const r = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: MAX_FRAME_PIXELS / 1e6,
+      maxMemoryUsageInMB: 1024,
+    });
+    checkPixelLimit(r.width, r.height, name);
+    const n = r.width * r.height;
+    if (r.data.length === n * 3) return { width: r.width, height: r.height, encoding: 'rgb8', data: r.data };
+    if (r.data.length === n * 4) return { width: r.width, height: r.height, encoding: 'rgba8', data: r.data };
+    throw new Error(`decoder returned ${r.data.length} bytes for ${r.width}×${r.height}`);
+  } catch (e) {
+    if (e instanceof Real2SimError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    const tooLarge = /maxResolutionInMP|maxMemoryUsage/i.test(why);
+    throw new Real2SimError(
+      tooLarge ? 'TOO_LARGE' : 'BAD_IMAGE',
+      tooLarge
+        ? `${label(name)} exceeds the ${MAX_FRAME_PIXELS / 1e6} MP limit: ${why}. Downscale it (and its intrinsics) first.`
+        : `${label(name)} is a corrupt JPEG: ${why}. Re-export or re-copy the file.`,
+      { name },
+      e,
+    );
+  }
+}
+
+/**
+ * 16-bit greyscale PNG depth → metres. `metresPerUnit` is the size of one stored unit:
+ * 0.001 for millimetres (ROS `16UC1`, RealSense, BOP with depth_scale 1), 0.0001 for 0.1 mm
+ * (BOP depth_scale 0.1), 1/5000 for TUM RGB-D. 0 stays 0 (no data).
+ */
+export function decodeDepthPng(bytes: Uint8Array, metresPerUnit = 0.001, name?: string): DepthImage {
+  if (!(metresPerUnit > 0) || !Number.isFinite(metresPerUnit)) {
+    throw new Real2SimError('BAD_INPUT', `Depth scale must be a finite number of metres per unit > 0 (0.001 for millimetres), got ${metresPerUnit}.`, { metresPerUnit });
+  }
+  const h = readPngHeader(bytes, name ?? 'depth image');
+  if (h.bitDepth !== 16 || h.colorType !== CT_GREY) {
+    throw new Real2SimError(
+      'BAD_IMAGE',
+      `${label(name ?? 'depth image')} is a ${h.bitDepth}-bit ${COLOR_TYPE_NAMES[h.colorType] ?? `colour type ${h.colorType}`} PNG; depth must be a 16-bit greyscale PNG (16UC1, one unit = ${metresPerUnit} m).${h.bitDepth <= 8 ? ' An 8-bit image cannot hold metric depth: it is probably a colour image or a depth visualisation.' : ''}`,
+      { name, ...h },
+    );
+  }
+  const png = decodePngRaw(bytes, true, name ?? 'depth image');
+  const n = png.width * png.height;
+  const data = new Float32Array(n);
+  const src = png.data;
+  for (let i = 0; i < n; i++) data[i] = src[i * 4]! * metresPerUnit;
+  return { width: png.width, height: png.height, data };
+}
+
+/**
+ * Instance label PNG → label image (0 = background).
+ * - 8/16-bit greyscale: the sample is the id.
+ * - palette: the palette index is the id (recovered by colour; palettes with duplicate colours
+ *   map to the first index holding that colour).
+ * - RGB/RGBA colour-coded: black is 0, every other colour gets the next id in raster order of
+ *   first appearance (deterministic for the same image).
+ */
+export function decodeLabelPng(bytes: Uint8Array, name?: string): LabelImage {
+  const h = readPngHeader(bytes, name ?? 'label image');
+  const png = decodePngRaw(bytes, true, name ?? 'label image');
+  const n = png.width * png.height;
+  const src = png.data;
+  const out = new Uint16Array(n);
+  if ((h.colorType === CT_GREY || h.colorType === CT_GREY_ALPHA) && !png.transColor) {
+    // skipRescale keeps samples as stored (sub-byte depths stay 0..2^depth-1)
+    for (let i = 0; i < n; i++) out[i] = src[i * 4]!;
+  } else if (h.colorType === CT_PALETTE && png.palette) {
+    const byColour = new Map<number, number>();
+    png.palette.forEach((c, idx) => {
+      const key = ((c[0]! << 24) | (c[1]! << 16) | (c[2]! << 8) | c[3]!) >>> 0;
+      if (!byColour.has(key)) byColour.set(key, idx);
+    });
+    for (let i = 0; i < n; i++) {
+      const s = i * 4;
+      const key = ((src[s]! << 24) | (src[s + 1]! << 16) | (src[s + 2]! << 8) | src[s + 3]!) >>> 0;
+      out[i] = byColour.get(key) ?? 0;
+    }
+  } else {
+    // colour-coded instances; 16-bit colour samples are compared exactly as stored
+    const ids = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const s = i * 4;
+      const r = src[s]!, g = src[s + 1]!, b = src[s + 2]!;
+      if (r === 0 && g === 0 && b === 0) continue;
+      const key = `${r},${g},${b}`;
+      let id = ids.get(key);
+      if (id === undefined) {
+        id = ids.size + 1;
+        if (id > 65535) {
+          throw new Real2SimError('BAD_IMAGE', `${label(name ?? 'label image')} has more than 65535 distinct colours: it is not a colour-coded label image.`, { name });
+        }
+        ids.set(key, id);
+      }
+      out[i] = id;
+    }
+  }
+  return { width: png.width, height: png.height, data: out, labels: new Map() };
+}
+
+function writePng(width: number, height: number, data: Buffer, colorType: number, bitDepth: 8 | 16): Uint8Array {
+  const out = PNG.sync.write({ width, height, data } as unknown as PNG, {
+    colorType: colorType as 0 | 2 | 6,
+    inputColorType: colorType as 0 | 2 | 6,
+    bitDepth,
+    inputHasAlpha: colorType === CT_RGBA,
+    deflateLevel: 9,
+    filterType: -1,
+  });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+function checkImageData(width: number, height: number, len: number, perPixel: number, what: string): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || len !== width * height * perPixel) {
+    throw new Real2SimError('BAD_IMAGE', `Cannot encode ${what}: ${width}×${height} needs ${width * height * perPixel} samples, data holds ${len}.`, { width, height, len });
+  }
+}
+
+/** Colour image → 8-bit PNG (grey for mono8, RGB, RGBA; BGR orders are swapped to RGB). */
+export function encodePng(img: ColorImage): Uint8Array {
+  const { width, height, encoding, data } = img;
+  const ch = encoding === 'mono8' ? 1 : encoding === 'rgb8' || encoding === 'bgr8' ? 3 : 4;
+  checkImageData(width, height, data.length, ch, `a ${encoding} image`);
+  const buf = Buffer.alloc(data.length);
+  if (encoding === 'bgr8' || encoding === 'bgra8') {
+    for (let i = 0; i < data.length; i += ch) {
+      buf[i] = data[i + 2]!;
+      buf[i + 1] = data[i + 1]!;
+      buf[i + 2] = data[i]!;
+      if (ch === 4) buf[i + 3] = data[i + 3]!;
+    }
+  } else buf.set(data);
+  return writePng(width, height, buf, ch === 1 ? CT_GREY : ch === 3 ? CT_RGB : CT_RGBA, 8);
+}
+
+/** 16-bit greyscale PNG of host-order samples (pngjs writes them big-endian as PNG requires). */
+function encodeGrey16(width: number, height: number, samples: Uint16Array): Uint8Array {
+  // pngjs views `data.buffer` from offset 0 as a Uint16Array: hand it a fresh, exact buffer.
+  const copy = new Uint16Array(samples.length);
+  copy.set(samples);
+  return writePng(width, height, Buffer.from(copy.buffer), CT_GREY, 16);
+}
+
+/**
+ * Depth (metres) → 16-bit greyscale PNG; one unit = `metresPerUnit` (default millimetres).
+ * No data (0, NaN, negative) and values beyond 65535 units become 0.
+ */
+export function encodeDepthPng(depth: DepthImage, metresPerUnit = 0.001): Uint8Array {
+  checkImageData(depth.width, depth.height, depth.data.length, 1, 'a depth image');
+  if (!(metresPerUnit > 0) || !Number.isFinite(metresPerUnit)) {
+    throw new Real2SimError('BAD_INPUT', `Depth scale must be a finite number of metres per unit > 0, got ${metresPerUnit}.`, { metresPerUnit });
+  }
+  const units = new Uint16Array(depth.data.length);
+  for (let i = 0; i < units.length; i++) {
+    const d = depth.data[i]!;
+    const u = Math.round(d / metresPerUnit);
+    units[i] = Number.isFinite(d) && u > 0 && u <= 65535 ? u : 0;
+  }
+  return encodeGrey16(depth.width, depth.height, units);
+}
+
+/** Label image → 16-bit greyscale PNG of instance ids (the class-text map is not stored). */
+export function encodeLabelPng(labels: LabelImage): Uint8Array {
+  checkImageData(labels.width, labels.height, labels.data.length, 1, 'a label image');
+  return encodeGrey16(labels.width, labels.height, labels.data);
+}
