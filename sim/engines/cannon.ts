@@ -1,0 +1,249 @@
+/**
+ * cannon-es behind `PhysicsEngine`. Its traps are avoided on purpose: every piece is a
+ * `ConvexPolyhedron` (a `Trimesh` collides only with spheres and planes, so a dynamic pair would
+ * pass through silently), and time advances only through `world.step(dt)` (`fixedStep()` reads
+ * the wall clock). cannon-es wants the body origin at the centre of mass with a diagonal inertia,
+ * so a body lives in the principal frame and the adapter converts poses to the object frame.
+ */
+import * as CANNON from 'cannon-es';
+import { Vector3 } from 'three';
+import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
+import { Real2SimError } from '../../src/model/errors.ts';
+import type { Plane } from '../../src/model/scene.ts';
+import { composePoses, invertPose, rotateVec, type Pose, type Vec3 } from '../../src/model/pose.ts';
+import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
+import { principalAxes } from '../mathx.ts';
+import { rotationZTo } from './rapier.ts';
+
+export interface CannonOptions extends EngineOptions {
+  /** Contact stiffness (N/m per unit mass scale in cannon's SPOOK solver). */
+  contactStiffness?: number;
+  /** Steps of relaxation for contact equations. */
+  contactRelaxation?: number;
+  /** Below this speed (m/s) a body may fall asleep. */
+  sleepSpeed?: number;
+}
+
+export const CANNON_DEFAULTS: Required<CannonOptions> = {
+  ...ENGINE_DEFAULTS,
+  solverIterations: 20,
+  contactStiffness: 1e7,
+  contactRelaxation: 3,
+  sleepSpeed: 0.005,
+};
+
+export async function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
+  const o = { ...CANNON_DEFAULTS } as Required<CannonOptions>;
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  return new CannonEngine(o);
+}
+
+interface Entry {
+  body: CANNON.Body;
+  id: string;
+  /** principal frame (body frame) expressed in the object frame */
+  principal: Pose;
+  principalInv: Pose;
+}
+
+class CannonEngine implements PhysicsEngine {
+  readonly name = 'cannon';
+  private world: CANNON.World;
+  private entries: Entry[] = [];
+  private byBody = new Map<CANNON.Body, number>();
+  private groundBody: CANNON.Body | null = null;
+
+  constructor(private readonly opts: Required<CannonOptions>) {
+    this.world = new CANNON.World({ gravity: new CANNON.Vec3(0, 0, -opts.gravity), allowSleep: true });
+    this.world.broadphase = new CANNON.SAPBroadphase(this.world);
+    const solver = new CANNON.GSSolver();
+    solver.iterations = opts.solverIterations;
+    solver.tolerance = 1e-7;
+    this.world.solver = solver;
+    const cm = this.world.defaultContactMaterial;
+    cm.friction = opts.friction;
+    cm.restitution = opts.restitution;
+    cm.contactEquationStiffness = opts.contactStiffness;
+    cm.contactEquationRelaxation = opts.contactRelaxation;
+    cm.frictionEquationStiffness = opts.contactStiffness;
+    cm.frictionEquationRelaxation = opts.contactRelaxation;
+  }
+
+  addBody(spec: BodySpec): number {
+    const { moments, rotation } = spec.isStatic ? { moments: [0, 0, 0] as Vec3, rotation: [0, 0, 0, 1] as Pose['orientation'] } : principalAxes(spec.inertia);
+    const principal: Pose = { position: spec.isStatic ? [0, 0, 0] : [...spec.centerOfMass], orientation: rotation };
+    const principalInv = invertPose(principal);
+    const body = new CANNON.Body({
+      mass: spec.isStatic ? 0 : spec.mass,
+      type: spec.isStatic ? CANNON.Body.STATIC : CANNON.Body.DYNAMIC,
+      linearDamping: this.opts.linearDamping,
+      angularDamping: this.opts.angularDamping,
+      allowSleep: true,
+      sleepSpeedLimit: this.opts.sleepSpeed,
+      sleepTimeLimit: 0.5,
+    });
+    spec.pieces.forEach((piece, k) => body.addShape(polyhedron(piece, principalInv, spec.id, k)));
+    if (!spec.isStatic) {
+      // addShape recomputed inertia from the shapes: replace it with the scene's exact one
+      body.inertia.set(moments[0], moments[1], moments[2]);
+      body.invInertia.set(1 / moments[0], 1 / moments[1], 1 / moments[2]);
+      body.updateInertiaWorld(true);
+    }
+    const bp = composePoses(spec.pose, principal);
+    body.position.set(...bp.position);
+    body.quaternion.set(...bp.orientation);
+    body.aabbNeedsUpdate = true;
+    this.world.addBody(body);
+    const index = this.entries.length;
+    this.entries.push({ body, id: spec.id, principal, principalInv });
+    this.byBody.set(body, index);
+    return index;
+  }
+
+  setGround(plane?: Plane): void {
+    const n: Vec3 = plane ? plane.normal : [0, 0, 1];
+    const d = plane ? plane.d : 0;
+    const body = new CANNON.Body({ mass: 0, type: CANNON.Body.STATIC });
+    body.addShape(new CANNON.Plane());
+    body.quaternion.set(...rotationZTo(n));
+    body.position.set(-d * n[0], -d * n[1], -d * n[2]);
+    this.world.addBody(body);
+    this.groundBody = body;
+  }
+
+  step(dt: number): void {
+    if (!(dt > 0) || !Number.isFinite(dt)) throw new Real2SimError('BAD_INPUT', `step(dt) needs a positive finite dt, got ${dt}`);
+    this.world.step(dt);
+  }
+
+  pose(handle: number): Pose {
+    const e = this.entry(handle);
+    const b = e.body;
+    const bp: Pose = { position: [b.position.x, b.position.y, b.position.z], orientation: [b.quaternion.x, b.quaternion.y, b.quaternion.z, b.quaternion.w] };
+    return composePoses(bp, e.principalInv);
+  }
+
+  linearVelocity(handle: number): Vec3 {
+    const e = this.entry(handle);
+    // velocity of the object-frame origin = v_com + ω × (origin − com)
+    const v = e.body.velocity, w = e.body.angularVelocity;
+    const r = rotateVec([e.body.quaternion.x, e.body.quaternion.y, e.body.quaternion.z, e.body.quaternion.w], e.principalInv.position);
+    return [v.x + w.y * r[2] - w.z * r[1], v.y + w.z * r[0] - w.x * r[2], v.z + w.x * r[1] - w.y * r[0]];
+  }
+
+  angularVelocity(handle: number): Vec3 {
+    const w = this.entry(handle).body.angularVelocity;
+    return [w.x, w.y, w.z];
+  }
+
+  contacts(): EngineContact[] {
+    // cannon-es computes contacts only inside a step: take a vanishing step and read them.
+    const saved = this.entries.map((e) => ({ p: e.body.position.clone(), q: e.body.quaternion.clone(), v: e.body.velocity.clone(), w: e.body.angularVelocity.clone() }));
+    const g = this.world.gravity.clone();
+    this.world.gravity.set(0, 0, 0);
+    this.world.step(1e-9);
+    this.world.gravity.copy(g);
+    const out = new Map<string, EngineContact>();
+    for (const c of this.world.contacts) {
+      const xi = c.bi.position.vadd(c.ri), xj = c.bj.position.vadd(c.rj);
+      const sep = xj.vsub(xi).dot(c.ni); // ni points from bi to bj
+      if (sep >= 0) continue;
+      let ia = this.byBody.get(c.bi), ib = this.byBody.get(c.bj);
+      let sign = -1; // normal from b to a: a = bi ⇒ −ni
+      if (ia === undefined) {
+        [ia, ib] = [ib, ia];
+        sign = 1;
+      }
+      if (ia === undefined) continue;
+      const contact: EngineContact = {
+        a: this.entries[ia]!.id,
+        b: ib === undefined ? 'ground' : this.entries[ib]!.id,
+        depth: -sep,
+        normal: [sign * c.ni.x, sign * c.ni.y, sign * c.ni.z],
+      };
+      const key = `${contact.a}\u0000${contact.b}`;
+      const prev = out.get(key);
+      if (!prev || prev.depth < contact.depth) out.set(key, contact);
+    }
+    this.entries.forEach((e, i) => {
+      const s = saved[i]!;
+      e.body.position.copy(s.p);
+      e.body.quaternion.copy(s.q);
+      e.body.velocity.copy(s.v);
+      e.body.angularVelocity.copy(s.w);
+    });
+    return [...out.values()];
+  }
+
+  dispose(): void {
+    for (const e of this.entries) this.world.removeBody(e.body);
+    if (this.groundBody) this.world.removeBody(this.groundBody);
+    this.entries = [];
+  }
+
+  private entry(handle: number): Entry {
+    const e = this.entries[handle];
+    if (!e) throw new Real2SimError('BAD_INPUT', `No body with handle ${handle}`);
+    return e;
+  }
+}
+
+/** A cannon-es convex polyhedron (polygon faces, outward) of hull vertices moved into the body frame. */
+function polyhedron(piece: Float32Array, toBody: Pose, id: string, k: number): CANNON.ConvexPolyhedron {
+  const pts: Vector3[] = [];
+  for (let i = 0; i < piece.length; i += 3) {
+    const p = rotateVec(toBody.orientation, [piece[i]!, piece[i + 1]!, piece[i + 2]!]);
+    pts.push(new Vector3(p[0] + toBody.position[0], p[1] + toBody.position[1], p[2] + toBody.position[2]));
+  }
+  const hull = new ConvexHull();
+  try {
+    if (pts.length < 4) throw new Error('fewer than 4 points');
+    hull.setFromPoints(pts);
+    if (hull.faces.length < 4) throw new Error('flat');
+  } catch (cause) {
+    throw new Real2SimError('BAD_MESH', `Object '${id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, { object: id, piece: k }, cause);
+  }
+  // quickhull leaves coplanar triangles; cannon-es clips contact patches against one face, so a
+  // box face split in two triangles gives half a patch and a rocking box. Merge each plane's
+  // triangles into one convex polygon, ordered counter-clockwise seen from outside.
+  const index = new Map<Vector3, number>();
+  const vertices: CANNON.Vec3[] = [];
+  const vid = (v: Vector3) => {
+    let k = index.get(v);
+    if (k === undefined) {
+      k = vertices.length;
+      index.set(v, k);
+      vertices.push(new CANNON.Vec3(v.x, v.y, v.z));
+    }
+    return k;
+  };
+  const planes: { n: Vector3; d: number; verts: Set<Vector3> }[] = [];
+  for (const face of hull.faces) {
+    const n = face.normal;
+    const d = face.constant;
+    let plane = planes.find((p) => p.n.dot(n) > 1 - 1e-6 && Math.abs(p.d - d) < 1e-7);
+    if (!plane) {
+      plane = { n: n.clone(), d, verts: new Set() };
+      planes.push(plane);
+    }
+    let edge = face.edge;
+    do {
+      plane.verts.add(edge.head().point);
+      edge = edge.next;
+    } while (edge !== face.edge);
+  }
+  const faces: number[][] = planes.map(({ n, verts }) => {
+    const list = [...verts];
+    const c = new Vector3();
+    for (const v of list) c.add(v);
+    c.divideScalar(list.length);
+    const u = new Vector3().subVectors(list[0]!, c).normalize();
+    const w = new Vector3().crossVectors(n, u);
+    const angle = (v: Vector3) => {
+      const r = new Vector3().subVectors(v, c);
+      return Math.atan2(r.dot(w), r.dot(u));
+    };
+    return list.sort((a, b) => angle(a) - angle(b)).map(vid);
+  });
+  return new CANNON.ConvexPolyhedron({ vertices, faces });
+}
