@@ -1,0 +1,303 @@
+/**
+ * The node's behaviour, independent of how it is connected (see `transport/types.ts`):
+ *
+ *   image, depth, camera_info, masks ──check──▶ FrameSync (bounded rings)
+ *   reconstruct (Trigger) / continuous timer ──▶ one run at a time:
+ *       match → assemble frame → pipeline → scene/markers, scene/urdf, scene/sdf, /tf_static,
+ *       diagnostics → optional Gazebo spawn → Trigger answer (bundle path or the error)
+ *
+ * Streaming input that fails its check is reported (log + diagnostics, rate-limited per topic)
+ * and dropped; nothing a message contains can throw through the transport's executor.
+ * A request during a run is answered "busy", or — with `queue_when_busy` — waits for exactly
+ * one more run; the queue never grows beyond that one slot.
+ */
+import type { ValidationProblem } from '../src/model/errors.ts';
+import type { RgbdFrame } from '../src/model/frame.ts';
+import type { PhysicsReport } from '../src/model/physics.ts';
+import type { Scene } from '../src/model/scene.ts';
+import { DIAG, TYPES, type DiagnosticArrayMsg, type DiagnosticStatusMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from './messages.ts';
+import { resolveName } from './names.ts';
+import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, formatProblems, LABEL_ENCODINGS, type RawImage } from './normalise.ts';
+import { diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
+import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
+import { spawnModels, type SpawnModel } from './spawn.ts';
+import { assembleFrame, FrameSync } from './sync.ts';
+import { QOS_DEFAULT, QOS_LATCHED, type Closeable, type Publisher, type QosProfile, type Transport } from './transport/types.ts';
+
+export interface PipelineResult {
+  scene: Scene;
+  bundleDir: string;
+  urdf: string;
+  sdf: string;
+  physics?: PhysicsReport;
+  /** One SDF model per object, for Gazebo spawn. */
+  models?: SpawnModel[];
+}
+
+/** The reconstruction the node runs; injected so tests and other wirings can choose it. */
+export type PipelineFn = (frame: RgbdFrame) => Promise<PipelineResult>;
+
+/** Topic and service names as the node declares them: relative, so namespaces and remaps apply. */
+export const NAMES = {
+  image: 'image',
+  depth: 'depth',
+  cameraInfo: 'camera_info',
+  masks: 'masks',
+  markers: 'scene/markers',
+  urdf: 'scene/urdf',
+  sdf: 'scene/sdf',
+  diagnostics: 'diagnostics',
+  tfStatic: '/tf_static',
+  reconstruct: 'reconstruct',
+} as const;
+
+export interface SceneNodeOptions {
+  transport: Transport;
+  pipeline: PipelineFn;
+  /** Parameter values (YAML, flags); unknown names and bad values are an error. */
+  params?: Record<string, ParamValue>;
+  namespace?: string;
+  remaps?: [string, string][];
+  nodeName?: string;
+  /** Minimum time between two input-problem reports for one topic (ms). */
+  reportIntervalMs?: number;
+}
+
+export interface NodeStats {
+  received: Record<string, number>;
+  dropped: Record<string, number>;
+  runs: number;
+  failures: number;
+  busy: number;
+}
+
+export interface SceneNode {
+  readonly params: NodeParams;
+  /** Resolved names of every topic and service. */
+  readonly names: Record<keyof typeof NAMES, string>;
+  readonly stats: NodeStats;
+  readonly busy: boolean;
+  /** What the `reconstruct` service does. */
+  trigger(): Promise<TriggerResponse>;
+  close(): Promise<void>;
+}
+
+export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
+  const { transport, pipeline } = o;
+  const log = transport.log;
+  const given = resolveParams(o.params ?? {});
+  const params = resolveParams(await transport.declareParameters(PARAMS, given as unknown as Record<string, ParamValue>), 'parameters from the ROS parameter system');
+  const nodeName = o.nodeName ?? 'real2sim';
+  const names = Object.fromEntries(
+    Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)]),
+  ) as Record<keyof typeof NAMES, string>;
+
+  const stats: NodeStats = { received: {}, dropped: {}, runs: 0, failures: 0, busy: 0 };
+  const sync = new FrameSync({ tolerance: params.sync_tolerance_s, useDepth: params.use_depth, useMasks: params.use_masks });
+  const entities: Closeable[] = [];
+  let closed = false;
+
+  const pub = <T>(topic: string, type: string, qos: QosProfile): Publisher<T> => {
+    const p = transport.advertise<T>(topic, type, { qos });
+    entities.push(p);
+    return p;
+  };
+  const markersPub = pub<MarkerArrayMsg>(names.markers, TYPES.markerArray, QOS_LATCHED);
+  const urdfPub = pub<StringMsg>(names.urdf, TYPES.string, QOS_LATCHED);
+  const sdfPub = pub<StringMsg>(names.sdf, TYPES.string, QOS_LATCHED);
+  const tfPub = pub<TfMessageMsg>(names.tfStatic, TYPES.tf, QOS_LATCHED);
+  const diagPub = pub<DiagnosticArrayMsg>(names.diagnostics, TYPES.diagnostics, QOS_DEFAULT);
+
+  const publishDiagnostics = (statuses: DiagnosticStatusMsg[]) => {
+    if (closed) return;
+    try {
+      diagPub.publish(diagnosticArray(transport.now(), statuses));
+    } catch (err) {
+      log.error(`could not publish diagnostics: ${(err as Error).message}`);
+    }
+  };
+
+  // --- inputs -------------------------------------------------------------------------------
+  const lastReport = new Map<string, number>();
+  const reportInterval = o.reportIntervalMs ?? 1000;
+  const reject = (topic: string, problems: ValidationProblem[]) => {
+    stats.dropped[topic] = (stats.dropped[topic] ?? 0) + 1;
+    const now = Date.now();
+    if (now - (lastReport.get(topic) ?? -Infinity) < reportInterval) return;
+    lastReport.set(topic, now);
+    const text = formatProblems(problems);
+    log.warn(`dropped a message on ${topic} (${stats.dropped[topic]} so far): ${text}`);
+    publishDiagnostics([inputStatus(topic, text, stats.dropped[topic]!)]);
+  };
+  const guard = (topic: string, handle: (msg: unknown) => ValidationProblem[] | null) => (msg: unknown) => {
+    stats.received[topic] = (stats.received[topic] ?? 0) + 1;
+    try {
+      const problems = handle(msg);
+      if (problems) reject(topic, problems);
+    } catch (err) {
+      reject(topic, [{ path: topic, message: `could not be read: ${(err as Error).message}` }]);
+    }
+  };
+  const imageInput = (topic: string, allowed: readonly string[], push: (img: RawImage) => void) =>
+    guard(topic, (msg) => {
+      const r = checkImage(msg, topic, allowed);
+      if (!r.ok) return r.problems;
+      push(r.value);
+      return null;
+    });
+  const inputQos: QosProfile = { reliability: params.input_reliability, durability: 'volatile', depth: 5 };
+  const sub = (topic: string, type: string, cb: (msg: unknown) => void, binary: boolean) =>
+    entities.push(transport.subscribe(topic, type, cb, { qos: inputQos, binary }));
+
+  sub(names.image, TYPES.image, imageInput(names.image, COLOR_ENCODINGS, (i) => sync.pushColor(i)), true);
+  if (params.use_depth) sub(names.depth, TYPES.image, imageInput(names.depth, DEPTH_ENCODINGS, (i) => sync.pushDepth(i)), true);
+  if (params.use_masks) sub(names.masks, TYPES.image, imageInput(names.masks, LABEL_ENCODINGS, (i) => sync.pushMasks(i)), true);
+  const infoWarned = new Set<string>();
+  sub(
+    names.cameraInfo,
+    TYPES.cameraInfo,
+    guard(names.cameraInfo, (msg) => {
+      const r = checkCameraInfo(msg, names.cameraInfo);
+      if (!r.ok) return r.problems;
+      for (const w of r.warnings) if (!infoWarned.has(w)) (infoWarned.add(w), log.warn(w));
+      sync.setCameraInfo(r.value);
+      return null;
+    }),
+    false,
+  );
+
+  // --- runs ---------------------------------------------------------------------------------
+  let lastRunStamp = -Infinity;
+  const fail = (message: string, extra: DiagnosticStatusMsg[] = []): TriggerResponse => {
+    stats.failures++;
+    log.error(`reconstruction failed: ${message}`);
+    publishDiagnostics([...extra, runStatus(false, message)]);
+    return { success: false, message };
+  };
+
+  async function runOnce(): Promise<TriggerResponse> {
+    stats.runs++;
+    const m = sync.match();
+    if (!m.ok) return fail(m.reason);
+    const f = assembleFrame(m.value, params.depth_scale);
+    if (!f.ok) {
+      const text = formatProblems(f.problems);
+      return fail(`the synced frame is inconsistent: ${text}`, f.problems.map((p) => inputStatus(p.path, `${p.path}: ${p.message}`, 0)));
+    }
+    lastRunStamp = m.value.stamp;
+    const t0 = performance.now();
+    let result: PipelineResult;
+    try {
+      result = await pipeline(f.value);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return fail(`${e.code ? `[${e.code}] ` : ''}${e.message}`);
+    }
+    if (closed) return { success: false, message: 'node closed during the run' };
+    const stamp = transport.now();
+    const physics = result.physics ?? result.scene.physics;
+    const cameraFrame = params.camera_frame || m.value.color.frameId || m.value.info.frameId || '';
+    const statuses: DiagnosticStatusMsg[] = [];
+    try {
+      markersPub.publish(markersFromScene(result.scene, { frameId: params.scene_frame, stamp, meshMode: params.marker_mesh, bundleDir: result.bundleDir }));
+      urdfPub.publish({ data: result.urdf });
+      sdfPub.publish({ data: result.sdf });
+      tfPub.publish(
+        tfFromScene(result.scene, { sceneFrame: params.scene_frame, objectPrefix: params.object_frame_prefix, cameraFrame, cameraTf: params.camera_tf, stamp }),
+      );
+    } catch (err) {
+      return fail(`could not publish the scene: ${(err as Error).message}`);
+    }
+    statuses.push(...result.scene.reports.map(stageStatus), physicsStatus(physics));
+    if (params.spawn !== 'none') statuses.push(await spawn(result, physics));
+    statuses.push(
+      runStatus(true, result.bundleDir, { objects: result.scene.objects.length, stamp: m.value.stamp, time_ms: performance.now() - t0, bundle: result.bundleDir }),
+    );
+    publishDiagnostics(statuses);
+    log.info(`scene with ${result.scene.objects.length} objects → ${result.bundleDir}`);
+    return { success: true, message: result.bundleDir };
+  }
+
+  async function spawn(result: PipelineResult, physics: PhysicsReport | undefined): Promise<DiagnosticStatusMsg> {
+    const name = 'real2sim: spawn';
+    const target = params.spawn as 'gz' | 'classic';
+    const passed = physics?.verdict === 'valid' || physics?.verdict === 'repaired';
+    if (!passed && !params.spawn_invalid) {
+      const why = physics ? `physics verdict is ${physics.verdict}` : 'the scene was not physics-checked';
+      return { level: DIAG.WARN, name, message: `not spawned: ${why}; set spawn_invalid: true to spawn anyway`, hardware_id: HARDWARE_ID, values: [] };
+    }
+    if (!result.models || result.models.length === 0) {
+      return { level: DIAG.WARN, name, message: 'not spawned: the pipeline gave no per-object SDF models', hardware_id: HARDWARE_ID, values: [] };
+    }
+    const out = await spawnModels(transport, target, result.models, { world: params.world, timeoutMs: params.spawn_timeout_s * 1000 });
+    const values = [
+      { key: 'service', value: out.service },
+      { key: 'spawned', value: out.spawned.join(', ') },
+      ...out.failed.map((f) => ({ key: `failed ${f.name}`, value: f.error })),
+    ];
+    if (out.failed.length > 0) log.warn(`spawn through ${out.service}: ${out.failed.length} of ${result.models.length} failed: ${out.failed[0]!.error}`);
+    return {
+      level: out.failed.length === 0 ? DIAG.OK : DIAG.ERROR,
+      name,
+      message: out.failed.length === 0 ? `spawned ${out.spawned.length} model(s) through ${out.service}` : `${out.failed.length} of ${result.models.length} spawn(s) failed through ${out.service}`,
+      hardware_id: HARDWARE_ID,
+      values,
+    };
+  }
+
+  let running: Promise<TriggerResponse> | null = null;
+  let queued: Promise<TriggerResponse> | null = null;
+  const start = (): Promise<TriggerResponse> => {
+    // runOnce never rejects; the guard below keeps that true even for a bug in it.
+    running = runOnce()
+      .catch((err: unknown) => fail(`internal error: ${(err as Error).message}`))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const trigger = async (): Promise<TriggerResponse> => {
+    if (closed) return { success: false, message: 'node is shutting down' };
+    if (!running) return start();
+    if (params.queue_when_busy && !queued) {
+      queued = running.then(() => {
+        queued = null;
+        return start();
+      });
+      return queued;
+    }
+    stats.busy++;
+    return { success: false, message: `busy: a reconstruction is running${queued ? ' and one is queued' : ''}; call again when it finishes` };
+  };
+
+  entities.push(transport.advertiseService(names.reconstruct, TYPES.trigger, () => trigger()));
+
+  let timer: NodeJS.Timeout | undefined;
+  if (params.mode === 'continuous') {
+    timer = setInterval(() => {
+      if (!running && !closed && sync.latestColorStamp > lastRunStamp) void start();
+    }, 1000 / params.rate_hz);
+  }
+  log.info(`ready (${transport.kind}): ${params.mode}, image ${names.image}${params.use_depth ? `, depth ${names.depth}` : ''}, camera_info ${names.cameraInfo}; service ${names.reconstruct}`);
+
+  return {
+    params,
+    names,
+    stats,
+    get busy() {
+      return running !== null;
+    },
+    trigger,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      for (const e of entities.splice(0)) {
+        try {
+          e.close();
+        } catch {
+          // closing is best effort: the connection may already be gone
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Gazebo spawn through the standard services:
+ * - gz (Gazebo Sim with ros_gz_sim): `ros_gz_interfaces/srv/SpawnEntity` on `/world/<world>/create`;
+ * - classic (Gazebo 11 with gazebo_ros): `gazebo_msgs/srv/SpawnEntity` on `/spawn_entity`.
+ * Each object is its own SDF model placed at its pose in the world frame.
+ */
+import type { Pose } from '../src/model/pose.ts';
+import { TYPES, type ClassicSpawnRequest, type GzSpawnRequest } from './messages.ts';
+import { poseMsg } from './outputs.ts';
+import type { Transport } from './transport/types.ts';
+
+export interface SpawnModel {
+  /** Entity name in Gazebo. */
+  name: string;
+  /** A complete `<sdf><model>…</model></sdf>` document. */
+  sdf: string;
+  pose: Pose;
+}
+
+export interface SpawnOutcome {
+  service: string;
+  spawned: string[];
+  failed: { name: string; error: string }[];
+}
+
+export function gzSpawnRequest(m: SpawnModel): GzSpawnRequest {
+  return {
+    entity_factory: { name: m.name, allow_renaming: true, sdf: m.sdf, sdf_filename: '', clone_name: '', pose: poseMsg(m.pose), relative_to: 'world' },
+  };
+}
+
+export function classicSpawnRequest(m: SpawnModel): ClassicSpawnRequest {
+  return { name: m.name, xml: m.sdf, robot_namespace: '', initial_pose: poseMsg(m.pose), reference_frame: 'world' };
+}
+
+export function spawnService(target: 'gz' | 'classic', world: string): string {
+  return target === 'gz' ? `/world/${world}/create` : '/spawn_entity';
+}
+
+/** Spawns each model in turn; a failure is recorded and the rest still go. Never throws. */
+export async function spawnModels(
+  transport: Transport,
+  target: 'gz' | 'classic',
+  models: readonly SpawnModel[],
+  o: { world: string; timeoutMs: number },
+): Promise<SpawnOutcome> {
+  const service = spawnService(target, o.world);
+  const out: SpawnOutcome = { service, spawned: [], failed: [] };
+  for (const m of models) {
+    try {
+      const res = (await transport.callService(service, target === 'gz' ? TYPES.gzSpawn : TYPES.classicSpawn, target === 'gz' ? gzSpawnRequest(m) : classicSpawnRequest(m), {
+        timeoutMs: o.timeoutMs,
+      })) as { success?: unknown; status_message?: unknown } | null;
+      if (res && res.success === true) out.spawned.push(m.name);
+      else out.failed.push({ name: m.name, error: typeof res?.status_message === 'string' && res.status_message ? res.status_message : `${service} answered success = false` });
+    } catch (err) {
+      out.failed.push({ name: m.name, error: (err as Error).message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+/**
+ * Approximate time sync of colour, depth, masks and the latest CameraInfo.
+ *
+ * Each stream keeps only its last `capacity` checked messages (a fixed ring: a burst of
+ * thousands of frames during a long reconstruction costs no memory growth). A match is the
+ * newest colour image that has a depth (and masks, when used) within `tolerance` seconds.
+ * Pixels are converted only for the matched frame (`assembleFrame`).
+ */
+import type { CameraIntrinsics } from '../src/model/camera.ts';
+import type { ValidationProblem } from '../src/model/errors.ts';
+import type { RgbdFrame } from '../src/model/frame.ts';
+import { toColorImage, toDepthImage, toLabelImage, type RawImage, type Result } from './normalise.ts';
+
+export interface SyncOptions {
+  tolerance: number;
+  useDepth: boolean;
+  useMasks: boolean;
+  /** Messages kept per stream. */
+  capacity?: number;
+}
+
+export interface SyncMatch {
+  color: RawImage;
+  depth?: RawImage;
+  masks?: RawImage;
+  info: CameraIntrinsics & { stamp: number };
+  stamp: number;
+}
+
+class Ring {
+  readonly items: RawImage[] = [];
+  constructor(private readonly capacity: number) {}
+  push(img: RawImage): void {
+    const last = this.items[this.items.length - 1];
+    // A stamp far in the past means the source restarted (a bag looped, sim time reset).
+    if (last && img.stamp < last.stamp - 1) this.items.length = 0;
+    this.items.push(img);
+    if (this.items.length > this.capacity) this.items.shift();
+  }
+  nearest(t: number): { img: RawImage; dt: number } | null {
+    let best: { img: RawImage; dt: number } | null = null;
+    for (const img of this.items) {
+      const dt = Math.abs(img.stamp - t);
+      if (!best || dt < best.dt) best = { img, dt };
+    }
+    return best;
+  }
+}
+
+export class FrameSync {
+  private readonly colors: Ring;
+  private readonly depths: Ring;
+  private readonly masks: Ring;
+  private info: (CameraIntrinsics & { stamp: number }) | null = null;
+
+  constructor(readonly options: SyncOptions) {
+    const cap = options.capacity ?? 4;
+    this.colors = new Ring(cap);
+    this.depths = new Ring(cap);
+    this.masks = new Ring(cap);
+  }
+
+  pushColor(img: RawImage): void {
+    this.colors.push(img);
+  }
+  pushDepth(img: RawImage): void {
+    this.depths.push(img);
+  }
+  pushMasks(img: RawImage): void {
+    this.masks.push(img);
+  }
+  setCameraInfo(info: CameraIntrinsics & { stamp: number }): void {
+    this.info = info;
+  }
+
+  /** Stamp of the newest colour image, or -Infinity. */
+  get latestColorStamp(): number {
+    return this.colors.items[this.colors.items.length - 1]?.stamp ?? -Infinity;
+  }
+
+  /** The newest complete frame, or a sentence saying what is missing. */
+  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string } {
+    const { tolerance, useDepth, useMasks } = this.options;
+    if (this.colors.items.length === 0) return { ok: false, reason: 'no colour image received yet on `image`' };
+    if (!this.info) return { ok: false, reason: 'no CameraInfo received yet on `camera_info`' };
+    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: 'no depth image received yet on `depth`' };
+    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: 'no mask image received yet on `masks`' };
+    let closest = Infinity;
+    for (let i = this.colors.items.length - 1; i >= 0; i--) {
+      const color = this.colors.items[i]!;
+      const d = useDepth ? this.depths.nearest(color.stamp) : null;
+      const m = useMasks ? this.masks.nearest(color.stamp) : null;
+      const worst = Math.max(d?.dt ?? 0, m?.dt ?? 0);
+      if (worst <= tolerance) {
+        return {
+          ok: true,
+          value: { color, info: this.info, stamp: color.stamp, ...(d ? { depth: d.img } : {}), ...(m ? { masks: m.img } : {}) },
+        };
+      }
+      closest = Math.min(closest, worst);
+    }
+    return {
+      ok: false,
+      reason: `no colour image has a ${useMasks ? 'depth/mask' : 'depth'} partner within sync_tolerance_s = ${tolerance} s (closest: ${closest.toFixed(4)} s); raise sync_tolerance_s or check the stamps`,
+    };
+  }
+}
+
+/** Converts a match into a model frame; size disagreements are problems, not exceptions. */
+export function assembleFrame(m: SyncMatch, depthScale: number): Result<RgbdFrame> {
+  const problems: ValidationProblem[] = [];
+  const { color, depth, masks, info } = m;
+  if (info.width !== color.width || info.height !== color.height) {
+    problems.push({ path: 'camera_info', message: `is for ${info.width}×${info.height} but the colour image is ${color.width}×${color.height}; use the CameraInfo of this stream` });
+  }
+  if (depth && (depth.width !== color.width || depth.height !== color.height)) {
+    problems.push({ path: 'depth', message: `is ${depth.width}×${depth.height} but the colour image is ${color.width}×${color.height}; depth must be aligned (registered) to the colour camera` });
+  }
+  if (masks && (masks.width !== color.width || masks.height !== color.height)) {
+    problems.push({ path: 'masks', message: `is ${masks.width}×${masks.height} but the colour image is ${color.width}×${color.height}` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const frame: RgbdFrame = {
+    color: toColorImage(color),
+    camera: { width: info.width, height: info.height, fx: info.fx, fy: info.fy, cx: info.cx, cy: info.cy, ...(color.frameId || info.frameId ? { frameId: color.frameId || info.frameId! } : {}) },
+    stamp: color.stamp,
+    ...(color.frameId ? { frameId: color.frameId } : {}),
+  };
+  if (depth) frame.depth = toDepthImage(depth, depthScale);
+  if (masks) {
+    const l = toLabelImage(masks);
+    if (!l.ok) return l;
+    frame.masks = l.value;
+  }
+  return { ok: true, value: frame, warnings: [] };
+}
