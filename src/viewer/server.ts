@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Real2SimError } from '../model/errors.ts';
 import { viewerScript } from './appBundle.ts';
-import { bundleViewModel } from './bundleView.ts';
 import { viewerHtml } from './page.ts';
 import type { ViewModel } from './viewModel.ts';
 
@@ -38,6 +37,8 @@ export interface ViewerServer {
 export async function startViewerServer(opts: ViewerServerOptions): Promise<ViewerServer> {
   const log = opts.log ?? (() => {});
   if (!opts.bundleDir && !opts.model) throw new Real2SimError('BAD_INPUT', 'The viewer needs a bundle folder or a scene to show');
+  // loaded only for bundles: a live scene pushed by the ROS node needs no file reading
+  const bundleViewModel = async (dir: string, title?: string) => (await import('./bundleView.ts')).bundleViewModel(dir, title);
   let model: ViewModel = opts.model ?? (await bundleViewModel(opts.bundleDir!));
   const script = await viewerScript();
   const page = viewerHtml({ title: model.title, script });

@@ -14,10 +14,10 @@ import type { ObjectStatus, ViewMesh, ViewModel, ViewObject } from '../viewModel
 
 THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
 
-const TOGGLES = ['image', 'cloud', 'meshes', 'collision', 'boxes', 'plane', 'frustum', 'support'] as const;
+const TOGGLES = ['image', 'cloud', 'meshes', 'collision', 'boxes', 'plane', 'frustum', 'support', 'grid'] as const;
 type Toggle = (typeof TOGGLES)[number];
 const TOGGLE_DEFAULTS: Record<Toggle, boolean> = {
-  image: true, cloud: true, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false,
+  image: true, cloud: true, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false, grid: true,
 };
 const STATUS_COLOUR: Record<ObjectStatus, number | null> = {
   ok: null, repaired: null, penetrating: 0xe02020, unstable: 0xff8800, unsupported: 0xc030c0,
@@ -92,6 +92,8 @@ class Viewer {
   model: ViewModel | null = null;
   selectedId: string | null = null;
   private needsRender = true;
+  /** Ground grid and world axes: kept across scene updates. */
+  private readonly gridGroup = new THREE.Group();
 
   constructor(readonly canvasHost: HTMLElement, readonly panel: HTMLElement) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -106,13 +108,13 @@ class Viewer {
     this.scene.add(sun);
     const grid = new THREE.GridHelper(4, 40, 0xb0b4ba, 0xd6d9de);
     grid.rotation.x = Math.PI / 2; // GridHelper lies in x–z; the world's ground is x–y
-    this.scene.add(grid);
-    this.scene.add(new THREE.AxesHelper(0.15));
     this.layers = Object.fromEntries(TOGGLES.map((t) => [t, new THREE.Group()])) as Record<Toggle, THREE.Group>;
     for (const t of TOGGLES) {
       this.layers[t].name = t;
       this.scene.add(this.layers[t]);
     }
+    this.gridGroup.add(grid, new THREE.AxesHelper(0.15));
+    this.layers.grid.add(this.gridGroup);
     new ResizeObserver(() => this.resize()).observe(canvasHost);
     this.resize();
     this.renderer.domElement.addEventListener('click', (ev) => this.pick(ev));
@@ -175,6 +177,7 @@ class Viewer {
     this.model = model;
     for (const t of TOGGLES) {
       const layer = this.layers[t];
+      if (t === 'grid') continue;
       for (const child of [...layer.children]) {
         layer.remove(child);
         child.traverse((o) => {
