@@ -50,6 +50,16 @@ export interface ShapeInput {
   /** Observed partial cloud of the object in the world frame (z up), when depth exists. */
   points?: PointCloud;
   support?: Plane;
+  /** The depth view the points came from, for visibility reasoning (free-space carving, symmetry checks). */
+  view?: ShapeView;
+}
+
+/** One depth view of the scene: what the camera saw, so a backend can tell seen-empty space from hidden space. */
+export interface ShapeView {
+  depth: DepthImage;
+  camera: CameraIntrinsics;
+  /** Camera optical frame → world. */
+  cameraPose: Pose;
 }
 
 export interface ShapeResult {

@@ -1,0 +1,136 @@
+import { checkFrame, type RgbdFrame } from './model/frame.ts';
+import { Real2SimError } from './model/errors.ts';
+import type { StageReport } from './model/report.ts';
+import { SCENE_VERSION, type Scene } from './model/scene.ts';
+import type { SegmentationBackend } from './stages/backends.ts';
+import { compose, type ComposeOptions } from './stages/compose.ts';
+import { ground, type GroundOptions } from './stages/ground.ts';
+import { lift, type LiftedObject, type LiftOptions } from './stages/lift.ts';
+import { organizedCloud, type OrganizedCloud } from './stages/organized.ts';
+import { perceive, type PerceiveOptions } from './stages/perceive.ts';
+import { place, type PlaceOptions } from './stages/place.ts';
+import { shape, type ShapeOptions } from './stages/shape.ts';
+import type { LabelImage } from './model/image.ts';
+
+/**
+ * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
+ * (perceive, lift, ground, shape, place, compose) composed from one config. The ground stage
+ * runs before segmentation when masks are not given (geometric segmentation needs the plane),
+ * and before lift always (lift drops points on the plane); reports keep the stage order 1–6.
+ */
+export interface PipelineConfig {
+  /** 'auto' (default): the frame's masks when it has them, else geometric segmentation. */
+  segmentation?: 'auto' | 'given' | 'geometric' | SegmentationBackend;
+  perceive?: Omit<PerceiveOptions, 'backend'>;
+  lift?: LiftOptions;
+  ground?: GroundOptions;
+  shape?: ShapeOptions;
+  place?: PlaceOptions;
+  compose?: ComposeOptions;
+  /** World frame name (default `world`). */
+  frameId?: string;
+  /** Called as each stage starts (fraction 0) and ends (1), and per object inside long stages. */
+  onProgress?: (stage: string, fraction: number) => void;
+}
+
+/** The scene plus the intermediate products the CLI writes as debug files. */
+export interface ReconstructionDetails {
+  scene: Scene;
+  masks: LabelImage;
+  cloud: OrganizedCloud;
+  lifted: LiftedObject[];
+}
+
+export async function reconstruct(frame: RgbdFrame, config: PipelineConfig = {}): Promise<Scene> {
+  return (await reconstructDetailed(frame, config)).scene;
+}
+
+export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConfig = {}): Promise<ReconstructionDetails> {
+  checkFrame(frame);
+  const depth = frame.depth;
+  if (!depth) {
+    throw new Real2SimError('BAD_DEPTH', 'This frame has no depth image: the CPU pipeline needs RGB-D (pass --depth), or configure a monocular depth backend.');
+  }
+  const progress = config.onProgress ?? (() => {});
+  const cloud = organizedCloud(depth, frame.camera);
+  const nonFinite = countNonFinite(depth.data);
+  if (cloud.validCount === 0) {
+    throw new Real2SimError(
+      'BAD_DEPTH',
+      `The depth image has no valid pixel (${depth.width}×${depth.height}${nonFinite ? `, ${nonFinite} NaN/Inf` : ''}): check the file and its units (--depth-scale).`,
+      { nonFinite },
+    );
+  }
+  const seg = config.segmentation ?? 'auto';
+  const backend = seg === 'auto' ? (frame.masks ? 'given' : 'geometric') : seg;
+  const reports: StageReport[] = [];
+  const runGround = ground(config.ground);
+  const runPerceive = perceive({ ...config.perceive, backend });
+
+  let groundRes, perceiveRes;
+  if (backend === 'geometric') {
+    progress('ground', 0);
+    groundRes = await runGround({ cloud });
+    progress('ground', 1);
+    progress('perceive', 0);
+    perceiveRes = await runPerceive({ frame, cloud, heightOf: groundRes.output.heightOf });
+    progress('perceive', 1);
+  } else {
+    progress('perceive', 0);
+    perceiveRes = await runPerceive({ frame, cloud });
+    progress('perceive', 1);
+    const objectPixels = new Uint8Array(cloud.valid.length);
+    for (const inst of perceiveRes.output.instances) for (const i of inst.pixels) objectPixels[i] = 1;
+    progress('ground', 0);
+    groundRes = await runGround({ cloud, objectPixels });
+    progress('ground', 1);
+  }
+  if (nonFinite > 0) groundRes.report.warnings.push(`${nonFinite} depth pixels were NaN or ±Inf: treated as no data`);
+  const { cameraPose, heightOf } = groundRes.output;
+
+  progress('lift', 0);
+  const liftRes = await lift(config.lift)({
+    cloud,
+    masks: perceiveRes.output.masks,
+    instances: perceiveRes.output.instances,
+    color: frame.color,
+    cameraPose,
+    heightOf,
+  });
+  progress('lift', 1);
+
+  progress('shape', 0);
+  const shapeRes = await shape(config.shape)({
+    objects: liftRes.output.objects,
+    view: { depth, camera: frame.camera, cameraPose },
+    support: groundRes.output.support,
+  });
+  progress('shape', 1);
+
+  progress('place', 0);
+  const placeRes = await place(config.place)({ objects: liftRes.output.objects, shapes: shapeRes.output.shapes });
+  progress('place', 1);
+
+  progress('compose', 0);
+  const composeRes = await compose(config.compose)({ objects: placeRes.output.objects });
+  progress('compose', 1);
+
+  reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, placeRes.report, composeRes.report);
+  if (composeRes.output.objects.length === 0) composeRes.report.warnings.push('no object could be reconstructed from this frame');
+  const scene: Scene = {
+    version: SCENE_VERSION,
+    frameId: config.frameId ?? 'world',
+    objects: composeRes.output.objects,
+    support: groundRes.output.support,
+    camera: { intrinsics: frame.camera, pose: cameraPose },
+    reports,
+    meta: { source: 'rgbd', segmentation: typeof backend === 'string' ? backend : backend.name, ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}) },
+  };
+  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects };
+}
+
+function countNonFinite(d: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) n++;
+  return n;
+}

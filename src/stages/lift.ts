@@ -1,0 +1,167 @@
+import type { ColorImage, LabelImage } from '../model/image.ts';
+import type { PointCloud } from '../model/geometry.ts';
+import { transformPositions, type Pose } from '../model/pose.ts';
+import { timeStage, type StageResult } from '../model/report.ts';
+import { statisticalOutliers } from './local/outliers.ts';
+import type { OrganizedCloud } from './organized.ts';
+import type { Instance } from './perceive.ts';
+import { defined } from './util.ts';
+
+/**
+ * Stage 2, lift: each instance's pixels → a partial point cloud in the camera optical frame
+ * (and in the world frame once the ground stage has run). Removed on the way:
+ * - flying pixels: depth strictly between a much nearer and a much farther neighbour (mixed
+ *   returns at depth discontinuities);
+ * - mask edge pixels whose depth disagrees with the mask's interior next to them (a mask
+ *   that spills over onto the background or a neighbour), instead of blindly eroding: on a
+ *   clean frame the silhouette pixels are good data and keep the object's full width;
+ * - points below or on the support plane (mask bleeding onto the table);
+ * - statistical outliers (k nearest neighbours).
+ */
+export const LIFT = 'lift';
+
+export interface LiftOptions {
+  /** A neighbour is "much" nearer/farther beyond abs + rel·z metres. */
+  jumpAbs?: number;
+  jumpRel?: number;
+  /** Points this close above the support plane (metres) count as the plane, not the object. */
+  minHeight?: number;
+  /** Statistical outlier removal: neighbours and σ multiple; k = 0 turns it off. */
+  outlierK?: number;
+  outlierStd?: number;
+  /** An object keeps at least this many points after filtering, or is dropped with a warning. */
+  minPoints?: number;
+}
+
+export const LIFT_DEFAULTS: Required<LiftOptions> = {
+  jumpAbs: 0.004,
+  jumpRel: 0.015,
+  minHeight: 0.003,
+  outlierK: 12,
+  outlierStd: 2.5,
+  minPoints: 12,
+};
+
+export interface LiftedObject {
+  id: number;
+  label: string;
+  /** Pixels whose points were kept, ascending. */
+  pixels: Uint32Array;
+  /** Optical frame, with colours when the frame has them. */
+  cloud: PointCloud;
+  /** The same points in the world frame (when a camera pose was given), xyz interleaved. */
+  world?: Float32Array;
+  /** Pixels of the instance before filtering (mask area). */
+  maskPixels: number;
+}
+
+export interface LiftInput {
+  cloud: OrganizedCloud;
+  masks: LabelImage;
+  instances: Instance[];
+  color?: ColorImage;
+  cameraPose?: Pose;
+  heightOf?: (x: number, y: number, z: number) => number;
+}
+
+export interface LiftOutput {
+  objects: LiftedObject[];
+}
+
+export function lift(options: LiftOptions = {}) {
+  const o = { ...LIFT_DEFAULTS, ...defined(options) };
+  return (input: LiftInput): Promise<StageResult<LiftOutput>> =>
+    timeStage(LIFT, 'depth', (report) => {
+      const { cloud, masks, instances, color } = input;
+      const { width: w, height: h, positions: P, valid } = cloud;
+      const rgb = color && color.encoding === 'rgb8' && color.width === w && color.height === h ? color.data : undefined;
+      const objects: LiftedObject[] = [];
+      let flying = 0, edges = 0, plane = 0, outliers = 0, noDepth = 0;
+      const near: number[] = [];
+      for (const inst of instances) {
+        const kept: number[] = [];
+        for (let k = 0; k < inst.pixels.length; k++) {
+          const i = inst.pixels[k]!;
+          if (!valid[i]) {
+            noDepth++;
+            continue;
+          }
+          const z = P[i * 3 + 2]!;
+          const jump = o.jumpAbs + o.jumpRel * z;
+          const u = i % w, v = (i - u) / w;
+          let nearer = false, farther = false, boundary = false;
+          near.length = 0;
+          for (let dv = -1; dv <= 1; dv++) {
+            for (let du = -1; du <= 1; du++) {
+              if (du === 0 && dv === 0) continue;
+              const uu = u + du, vv = v + dv;
+              if (uu < 0 || vv < 0 || uu >= w || vv >= h) continue;
+              const j = vv * w + uu;
+              const inMask = masks.data[j] === inst.id;
+              if (!inMask) boundary = true;
+              if (!valid[j]) continue;
+              const zj = P[j * 3 + 2]!;
+              if (zj < z - jump) nearer = true;
+              else if (zj > z + jump) farther = true;
+              if (inMask) near.push(zj);
+            }
+          }
+          if (nearer && farther) {
+            flying++;
+            continue;
+          }
+          if (boundary) {
+            // compare with the in-mask neighbours: a spilled pixel sits on another surface
+            if (near.length === 0) {
+              edges++;
+              continue;
+            }
+            near.sort((a, b) => a - b);
+            const med = near[near.length >> 1]!;
+            if (Math.abs(z - med) > jump) {
+              edges++;
+              continue;
+            }
+          }
+          if (input.heightOf && input.heightOf(P[i * 3]!, P[i * 3 + 1]!, z) < o.minHeight) {
+            plane++;
+            continue;
+          }
+          kept.push(i);
+        }
+        let pix = Uint32Array.from(kept);
+        let pos = new Float32Array(pix.length * 3);
+        for (let k = 0; k < pix.length; k++) pos.set(P.subarray(pix[k]! * 3, pix[k]! * 3 + 3), k * 3);
+        if (o.outlierK > 0 && pix.length > o.outlierK * 2) {
+          const keep = statisticalOutliers(pos, o.outlierK, o.outlierStd);
+          const sel: number[] = [];
+          for (let k = 0; k < keep.length; k++) if (keep[k]) sel.push(k);
+          outliers += pix.length - sel.length;
+          if (sel.length < pix.length) {
+            const np = new Float32Array(sel.length * 3);
+            sel.forEach((s, k) => np.set(pos.subarray(s * 3, s * 3 + 3), k * 3));
+            pix = Uint32Array.from(sel, (s) => pix[s]!);
+            pos = np;
+          }
+        }
+        if (pix.length < o.minPoints) {
+          report.warnings.push(
+            `object ${inst.id} (${inst.label}): ${pix.length} usable depth points of ${inst.pixels.length} mask pixels (< ${o.minPoints}): no depth to reconstruct it from, skipped`,
+          );
+          continue;
+        }
+        const colors = rgb ? new Uint8Array(pix.length * 3) : undefined;
+        if (colors && rgb) for (let k = 0; k < pix.length; k++) colors.set(rgb.subarray(pix[k]! * 3, pix[k]! * 3 + 3), k * 3);
+        objects.push({
+          id: inst.id,
+          label: inst.label,
+          pixels: pix,
+          cloud: colors ? { positions: pos, colors } : { positions: pos },
+          ...(input.cameraPose ? { world: transformPositions(input.cameraPose, pos) } : {}),
+          maskPixels: inst.pixels.length,
+        });
+      }
+      Object.assign(report.counts, { objects: objects.length, flyingPixels: flying, edgePixels: edges, planePixels: plane, outliers, noDepthPixels: noDepth });
+      return { objects };
+    });
+}

@@ -1,0 +1,355 @@
+import { convexHull } from '../geometry/convexHull.ts';
+import { meshVolume } from '../geometry/massProperties.ts';
+import { boxMesh, translateMesh } from '../geometry/primitives.ts';
+import type { Mesh } from '../model/geometry.ts';
+import { boundsOf } from '../model/geometry.ts';
+import type { ShapeBackend, ShapeInput, ShapeResult, ShapeView } from './backends.ts';
+import { levelSetMesh } from './manifold.ts';
+import { defined } from './util.ts';
+import { Seen, ViewCheck } from './visibility.ts';
+
+/**
+ * The `geometric` shape backend: completes an object from its visible points with no learned
+ * model, in the world frame (z up, support plane z = 0).
+ *
+ * 1. Mirror about the best vertical symmetry plane when the depth view supports it (Thrun &
+ *    Wegbreit's idea): a candidate plane is scored by projecting the mirrored points into the
+ *    camera — landing on the observed surface is agreement, landing where the camera saw
+ *    through to something farther is a contradiction. Planes facing the camera are tried
+ *    (the ones that complete the hidden back), then a second one at right angles (boxes).
+ * 2. Extrude down to the support surface (the bottom is never visible from above).
+ * 3. Convex hull of the result.
+ * 4. Carve: voxels of the hull that the camera saw through are removed; when that takes away a
+ *    real share of the volume the object is concave (a mug, a bowl) and its surface is the
+ *    carved occupancy's closed level set (manifold-3d), else the hull stands.
+ * Whatever happens the mesh is closed, outward and has volume (a minimum-thickness box at worst).
+ */
+export interface GeometricShapeOptions {
+  /** Points kept for completion (an even subsample). */
+  maxPoints?: number;
+  mirror?: boolean;
+  /** Plane normals tried over the half-circle. */
+  mirrorAngles?: number;
+  /** Offsets tried per normal. */
+  mirrorOffsets?: number;
+  /** A plane is accepted when at most this share of the mirrored points contradicts the view... */
+  mirrorMaxFree?: number;
+  /** ...and at least this share lands on the observed surface. */
+  mirrorMinMatch?: number;
+  /** Extrude down to the support when the lowest point is within this height of it (metres). */
+  maxBaseGap?: number;
+  carve?: boolean;
+  /** Voxels along the object's longest side when carving. */
+  carveCells?: number;
+  /** Carved share of the hull above which the object counts as concave. */
+  concaveFraction?: number;
+  /** Thinnest object produced, metres. */
+  minThickness?: number;
+  /** View tolerance: abs + rel·depth metres (sensor noise). */
+  tolAbs?: number;
+  tolRel?: number;
+}
+
+export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
+  maxPoints: 4000,
+  mirror: true,
+  mirrorAngles: 36,
+  mirrorOffsets: 48,
+  mirrorMaxFree: 0.04,
+  mirrorMinMatch: 0.1,
+  maxBaseGap: Infinity,
+  carve: true,
+  carveCells: 36,
+  concaveFraction: 0.12,
+  minThickness: 0.004,
+  tolAbs: 0.003,
+  tolRel: 0.005,
+};
+
+export interface GeometricShapeDetails {
+  mirrors: number;
+  carvedFraction: number;
+  concave: boolean;
+}
+
+export function geometricShapeBackend(options: GeometricShapeOptions = {}): ShapeBackend & {
+  generateDetailed(input: ShapeInput): Promise<ShapeResult & { details: GeometricShapeDetails }>;
+} {
+  const o = { ...GEOMETRIC_SHAPE_DEFAULTS, ...defined(options) };
+  const generateDetailed = async (input: ShapeInput) => {
+    const details: GeometricShapeDetails = { mirrors: 0, carvedFraction: 0, concave: false };
+    const src = input.points?.positions;
+    if (!src || src.length < 3) return { mesh: boxMesh(o.minThickness, o.minThickness, o.minThickness), frame: 'world' as const, details };
+    let pts = subsample(src, o.maxPoints);
+    const check = input.view ? new ViewCheck(input.view, o.tolAbs, o.tolRel) : null;
+    if (o.mirror && check) {
+      const first = bestMirror(pts, check, o, input.view!, null);
+      if (first) {
+        pts = concat(pts, mirrorPoints(pts, first.theta, first.c));
+        details.mirrors++;
+        const second = bestMirror(pts, check, o, input.view!, first.theta + Math.PI / 2);
+        if (second) {
+          pts = concat(pts, mirrorPoints(pts, second.theta, second.c));
+          details.mirrors++;
+        }
+      }
+    }
+    // extrude to the support (z = 0 in the world frame) unless the object hangs far above it
+    let minZ = Infinity;
+    for (let i = 2; i < pts.length; i += 3) minZ = Math.min(minZ, pts[i]!);
+    const base = minZ <= o.maxBaseGap ? 0 : minZ;
+    const withBase = new Float32Array(pts.length * 2);
+    withBase.set(pts);
+    for (let i = 0; i < pts.length; i += 3) {
+      withBase[pts.length + i] = pts[i]!;
+      withBase[pts.length + i + 1] = pts[i + 1]!;
+      withBase[pts.length + i + 2] = Math.min(base, pts[i + 2]!);
+    }
+    let hull: Mesh;
+    try {
+      hull = convexHull(withBase);
+      if (!(meshVolume(hull) > o.minThickness ** 3)) throw new Error('flat');
+    } catch {
+      return { mesh: fallbackBox(withBase, o.minThickness), frame: 'world' as const, details };
+    }
+    if (o.carve && check) {
+      const carved = await carveHull(hull, check, o);
+      if (carved) {
+        details.carvedFraction = carved.fraction;
+        if (carved.fraction > o.concaveFraction && carved.mesh) {
+          details.concave = true;
+          return { mesh: carved.mesh, frame: 'world' as const, details };
+        }
+      }
+    }
+    return { mesh: hull, frame: 'world' as const, details };
+  };
+  return {
+    name: 'geometric',
+    generate: async (input) => {
+      const { mesh, frame } = await generateDetailed(input);
+      return { mesh, frame };
+    },
+    generateDetailed,
+  };
+}
+
+function subsample(p: Float32Array, max: number): Float32Array {
+  const n = p.length / 3;
+  if (n <= max) return p;
+  const out = new Float32Array(max * 3);
+  for (let k = 0; k < max; k++) {
+    const i = Math.floor((k * n) / max) * 3;
+    out[k * 3] = p[i]!; out[k * 3 + 1] = p[i + 1]!; out[k * 3 + 2] = p[i + 2]!;
+  }
+  return out;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Mirror about the vertical plane {p : cosθ·x + sinθ·y = c}. */
+function mirrorPoints(p: Float32Array, theta: number, c: number): Float32Array {
+  const ux = Math.cos(theta), uy = Math.sin(theta);
+  const out = new Float32Array(p.length);
+  for (let i = 0; i < p.length; i += 3) {
+    const s = 2 * (c - (ux * p[i]! + uy * p[i + 1]!));
+    out[i] = p[i]! + s * ux;
+    out[i + 1] = p[i + 1]! + s * uy;
+    out[i + 2] = p[i + 2]!;
+  }
+  return out;
+}
+
+/**
+ * The vertical plane whose mirror image of the points agrees best with the view. `around`
+ * restricts normals to ±15° of that angle; otherwise normals within ±60° of the horizontal
+ * viewing direction are tried (planes that complete the hidden back).
+ */
+function bestMirror(
+  pts: Float32Array,
+  check: ViewCheck,
+  o: Required<GeometricShapeOptions>,
+  view: ShapeView,
+  around: number | null,
+): { theta: number; c: number } | null {
+  const probe = subsample(pts, 300);
+  const n = probe.length / 3;
+  // horizontal viewing direction: camera → object centroid
+  let mx = 0, my = 0;
+  for (let i = 0; i < probe.length; i += 3) {
+    mx += probe[i]!; my += probe[i + 1]!;
+  }
+  mx /= n; my /= n;
+  const cam = view.cameraPose.position;
+  const viewAngle = Math.atan2(my - cam[1], mx - cam[0]);
+  let best: { theta: number; c: number; score: number } | null = null;
+  const s = new Float64Array(n);
+  for (let a = 0; a < o.mirrorAngles; a++) {
+    const theta = (Math.PI * a) / o.mirrorAngles;
+    const ref = around ?? viewAngle;
+    const diff = Math.abs(wrapHalf(theta - ref));
+    if (diff > (around === null ? Math.PI / 3 : Math.PI / 12)) continue;
+    const ux = Math.cos(theta), uy = Math.sin(theta);
+    for (let i = 0; i < n; i++) s[i] = ux * probe[i * 3]! + uy * probe[i * 3 + 1]!;
+    const sorted = Float64Array.from(s).sort();
+    const lo = sorted[Math.floor(n * 0.02)]!, hi = sorted[Math.floor(n * 0.98)]!;
+    // the plane can sit up to the far side of the points (a thin visible sliver of a deep object)
+    const span = hi - lo;
+    for (let k = 0; k <= o.mirrorOffsets; k++) {
+      const c = lo + ((span * 1.5) * k) / o.mirrorOffsets - span * 0.25;
+      let free = 0, match = 0, known = 0;
+      for (let i = 0; i < n; i++) {
+        const d = 2 * (c - s[i]!);
+        const seen = check.classify(probe[i * 3]! + d * ux, probe[i * 3 + 1]! + d * uy, probe[i * 3 + 2]!);
+        if (seen === Seen.Unknown) continue;
+        known++;
+        if (seen === Seen.Free) free++;
+        else if (seen === Seen.Surface) match++;
+      }
+      if (known < n * 0.5) continue;
+      if (free > o.mirrorMaxFree * known || match < o.mirrorMinMatch * known) continue;
+      const score = match / known - 3 * (free / known);
+      if (!best || score > best.score) best = { theta, c, score };
+    }
+  }
+  return best ? { theta: best.theta, c: best.c } : null;
+}
+
+function wrapHalf(a: number): number {
+  // to (−π/2, π/2]: a plane normal and its opposite are the same plane
+  let x = a % Math.PI;
+  if (x > Math.PI / 2) x -= Math.PI;
+  if (x <= -Math.PI / 2) x += Math.PI;
+  return x;
+}
+
+/** Box around points, at least `t` thick along each axis. */
+function fallbackBox(p: Float32Array, t: number): Mesh {
+  const { min, max } = boundsOf(p);
+  const sx = Math.max(t, max[0] - min[0]), sy = Math.max(t, max[1] - min[1]), sz = Math.max(t, max[2] - min[2]);
+  return translateMesh(boxMesh(sx, sy, sz), (min[0] + max[0]) / 2, (min[1] + max[1]) / 2, Math.max(min[2] + sz / 2, sz / 2));
+}
+
+/**
+ * Removes the hull voxels the camera saw through. Returns the carved share of the hull's
+ * voxels and, when anything was carved, the closed surface of what is left.
+ */
+async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShapeOptions>): Promise<{ fraction: number; mesh: Mesh | null } | null> {
+  const planes = hullPlanes(hull);
+  const { min, max } = boundsOf(hull.positions);
+  const longest = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
+  const r = Math.min(0.01, Math.max(0.002, longest / o.carveCells));
+  const nx = Math.max(1, Math.ceil((max[0] - min[0]) / r)), ny = Math.max(1, Math.ceil((max[1] - min[1]) / r)), nz = Math.max(1, Math.ceil((max[2] - min[2]) / r));
+  const occ = new Float32Array(nx * ny * nz);
+  let inside = 0, carved = 0;
+  // a voxel is carved only when its whole extent was seen through: pad by its half-diagonal
+  const pad = r * 0.87;
+  for (let k = 0; k < nz; k++) {
+    const z = min[2] + (k + 0.5) * r;
+    for (let j = 0; j < ny; j++) {
+      const y = min[1] + (j + 0.5) * r;
+      for (let i = 0; i < nx; i++) {
+        const x = min[0] + (i + 0.5) * r;
+        if (!insideHull(planes, x, y, z, r * 0.25)) continue;
+        inside++;
+        if (check.classify(x, y, z, pad) === Seen.Free) {
+          carved++;
+          continue;
+        }
+        occ[(k * ny + j) * nx + i] = 1;
+      }
+    }
+  }
+  if (inside === 0) return null;
+  const fraction = carved / inside;
+  if (fraction <= o.concaveFraction) return { fraction, mesh: null };
+  removeSmallIslands(occ, nx, ny, nz);
+  const sample = (x: number, y: number, z: number) => {
+    // trilinear occupancy − ½ (positive inside), zero outside the grid so the surface closes
+    const fx = (x - min[0]) / r - 0.5, fy = (y - min[1]) / r - 0.5, fz = (z - min[2]) / r - 0.5;
+    const i0 = Math.floor(fx), j0 = Math.floor(fy), k0 = Math.floor(fz);
+    const tx = fx - i0, ty = fy - j0, tz = fz - k0;
+    let v = 0;
+    for (let dk = 0; dk < 2; dk++) {
+      const kk = k0 + dk;
+      if (kk < 0 || kk >= nz) continue;
+      const wz = dk ? tz : 1 - tz;
+      for (let dj = 0; dj < 2; dj++) {
+        const jj = j0 + dj;
+        if (jj < 0 || jj >= ny) continue;
+        const wy = dj ? ty : 1 - ty;
+        for (let di = 0; di < 2; di++) {
+          const ii = i0 + di;
+          if (ii < 0 || ii >= nx) continue;
+          v += occ[(kk * ny + jj) * nx + ii]! * wz * wy * (di ? tx : 1 - tx);
+        }
+      }
+    }
+    return v - 0.5;
+  };
+  const mesh = await levelSetMesh(sample, [min[0] - r, min[1] - r, min[2] - r], [max[0] + r, max[1] + r, max[2] + r], r);
+  if (!mesh || !(meshVolume(mesh) > o.minThickness ** 3)) return { fraction, mesh: null };
+  return { fraction, mesh };
+}
+
+/** Keeps only the largest 6-connected occupied component (carving can leave crumbs). */
+function removeSmallIslands(occ: Float32Array, nx: number, ny: number, nz: number): void {
+  const label = new Int32Array(occ.length).fill(-1);
+  let bestLabel = -1, bestSize = 0, next = 0;
+  const stack: number[] = [];
+  for (let s = 0; s < occ.length; s++) {
+    if (!occ[s] || label[s]! >= 0) continue;
+    const l = next++;
+    let size = 0;
+    label[s] = l;
+    stack.push(s);
+    while (stack.length) {
+      const c = stack.pop()!;
+      size++;
+      const i = c % nx, j = ((c - i) / nx) % ny, k = Math.floor(c / (nx * ny));
+      const nb = [i > 0 ? c - 1 : -1, i < nx - 1 ? c + 1 : -1, j > 0 ? c - nx : -1, j < ny - 1 ? c + nx : -1, k > 0 ? c - nx * ny : -1, k < nz - 1 ? c + nx * ny : -1];
+      for (const q of nb) {
+        if (q >= 0 && occ[q] && label[q]! < 0) {
+          label[q] = l;
+          stack.push(q);
+        }
+      }
+    }
+    if (size > bestSize) {
+      bestSize = size;
+      bestLabel = l;
+    }
+  }
+  for (let s = 0; s < occ.length; s++) if (occ[s] && label[s] !== bestLabel) occ[s] = 0;
+}
+
+/** Outward face planes (n, offset) of a convex mesh, flat Float64Array of 4-tuples. */
+export function hullPlanes(m: Mesh): Float64Array {
+  const p = m.positions, idx = m.indices;
+  const out = new Float64Array((idx.length / 3) * 4);
+  let k = 0;
+  for (let t = 0; t < idx.length; t += 3) {
+    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const l = Math.hypot(nx, ny, nz);
+    if (l < 1e-15) continue;
+    nx /= l; ny /= l; nz /= l;
+    out[k++] = nx; out[k++] = ny; out[k++] = nz;
+    out[k++] = nx * p[a]! + ny * p[a + 1]! + nz * p[a + 2]!;
+  }
+  return out.subarray(0, k);
+}
+
+function insideHull(planes: Float64Array, x: number, y: number, z: number, eps: number): boolean {
+  for (let k = 0; k < planes.length; k += 4) {
+    if (planes[k]! * x + planes[k + 1]! * y + planes[k + 2]! * z > planes[k + 3]! + eps) return false;
+  }
+  return true;
+}
