@@ -1,0 +1,493 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import type { Mesh } from '../model/geometry.ts';
+import type { Symmetry, Vec3 } from '../model/index.ts';
+import { boundsOf } from '../model/geometry.ts';
+import { Real2SimError } from '../model/errors.ts';
+import { boxMesh, capsuleMesh, coneMesh, cylinderMesh, latheMesh, mergeMeshes, sphereMesh, translateMesh } from '../geometry/primitives.ts';
+import { convexHull } from '../geometry/convexHull.ts';
+import { meshVolume } from '../geometry/massProperties.ts';
+import type { Rng } from '../geometry/random.ts';
+
+/**
+ * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
+ * closed and outward-oriented, in its own frame (z up, origin at the centre of its box),
+ * with convex collision pieces whose union approximates it — a mug is a shell of wall pieces
+ * plus a bottom and a handle, so a ball can rest inside it.
+ */
+export type ShapeKind = 'box' | 'cylinder' | 'sphere' | 'cone' | 'capsule' | 'lshape' | 'mug' | 'mesh';
+
+export const SHAPE_KINDS: readonly ShapeKind[] = ['box', 'cylinder', 'sphere', 'cone', 'capsule', 'lshape', 'mug', 'mesh'];
+
+/** Smallest and largest extent of any generated object, metres (the SceneMaker recipe's 4–40 cm). */
+export const MIN_EXTENT = 0.04;
+export const MAX_EXTENT = 0.4;
+
+export interface ShapeSpec {
+  kind: ShapeKind;
+  label: string;
+  /** Closed, outward, box-centred, object frame. */
+  mesh: Mesh;
+  /** Convex pieces, same frame. */
+  collision: Mesh[];
+  symmetry: Symmetry;
+  /** Full extents of the mesh's axis-aligned box (object frame). */
+  size: Vec3;
+  /** kg/m³ used for the mass. */
+  density: number;
+  /** For meshes from files: where it came from. */
+  source?: string;
+}
+
+/** Density per shape (kg/m³): light wood / cardboard for boxes, ceramic for mugs. */
+export const SHAPE_DENSITY: Readonly<Record<ShapeKind, number>> = {
+  box: 600,
+  cylinder: 700,
+  sphere: 900,
+  cone: 800,
+  capsule: 900,
+  lshape: 600,
+  mug: 2000,
+  mesh: 800,
+};
+
+const u = (rng: Rng, lo = MIN_EXTENT, hi = MAX_EXTENT) => rng.range(lo, hi);
+
+/** Recentres mesh + pieces on the mesh's box centre and fills in `size`. */
+function centred(kind: ShapeKind, label: string, mesh: Mesh, collision: Mesh[], symmetry: Symmetry, source?: string): ShapeSpec {
+  const { min, max } = boundsOf(mesh.positions);
+  const c: Vec3 = [(min[0] + max[0]) / 2, (min[1] + max[1]) / 2, (min[2] + max[2]) / 2];
+  const shift = (m: Mesh) => translateMesh(m, -c[0], -c[1], -c[2]);
+  const out: ShapeSpec = {
+    kind,
+    label,
+    mesh: c.every((v) => v === 0) ? mesh : shift(mesh),
+    collision: c.every((v) => v === 0) ? collision : collision.map(shift),
+    symmetry,
+    size: [max[0] - min[0], max[1] - min[1], max[2] - min[2]],
+    density: SHAPE_DENSITY[kind],
+  };
+  if (source !== undefined) out.source = source;
+  return out;
+}
+
+export function makeBox(rng: Rng): ShapeSpec {
+  const square = rng.next() < 0.25;
+  const sx = u(rng), sz = u(rng);
+  const sy = square ? sx : u(rng);
+  const m = boxMesh(sx, sy, sz);
+  return centred('box', 'box', m, [m], square ? 'rot4' : 'rot2');
+}
+
+export function makeCylinder(rng: Rng): ShapeSpec {
+  const r = u(rng, MIN_EXTENT, 0.25) / 2;
+  const h = u(rng);
+  const m = cylinderMesh(r, h, 48);
+  return centred('cylinder', 'cylinder', m, [m], 'continuous');
+}
+
+export function makeSphere(rng: Rng): ShapeSpec {
+  const r = u(rng, MIN_EXTENT, 0.25) / 2;
+  const m = sphereMesh(r, 40, 20);
+  return centred('sphere', 'sphere', m, [m], 'continuous');
+}
+
+export function makeCone(rng: Rng): ShapeSpec {
+  const r = u(rng, 0.06, 0.3) / 2;
+  const h = u(rng, 0.05, MAX_EXTENT);
+  const m = coneMesh(r, h, 48);
+  return centred('cone', 'cone', m, [m], 'continuous');
+}
+
+/** A capsule lying on its side would roll: it stands upright (z axis). */
+export function makeCapsule(rng: Rng): ShapeSpec {
+  const r = u(rng, MIN_EXTENT, 0.16) / 2;
+  const h = Math.max(2 * r + 0.01, u(rng, MIN_EXTENT, 0.3));
+  const m = capsuleMesh(r, h, 40, 10);
+  return centred('capsule', 'capsule', m, [m], 'continuous');
+}
+
+/**
+ * Prism over a simple polygon (x, y pairs, counter-clockwise) from z0 to z1, with the given
+ * triangulation of the polygon. Side faces get their own vertices (flat shading).
+ */
+function prismMesh(poly: readonly (readonly [number, number])[], tris: readonly number[], z0: number, z1: number): Mesh {
+  const n = poly.length;
+  const pos: number[] = [];
+  const idx: number[] = [];
+  // bottom (reversed) and top caps
+  for (const [x, y] of poly) pos.push(x, y, z0);
+  for (const [x, y] of poly) pos.push(x, y, z1);
+  for (let t = 0; t < tris.length; t += 3) {
+    idx.push(tris[t]!, tris[t + 2]!, tris[t + 1]!);
+    idx.push(n + tris[t]!, n + tris[t + 1]!, n + tris[t + 2]!);
+  }
+  for (let k = 0; k < n; k++) {
+    const [ax, ay] = poly[k]!;
+    const [bx, by] = poly[(k + 1) % n]!;
+    const b = pos.length / 3;
+    pos.push(ax, ay, z0, bx, by, z0, bx, by, z1, ax, ay, z1);
+    idx.push(b, b + 1, b + 2, b, b + 2, b + 3);
+  }
+  return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
+}
+
+/** Swaps y and z of a mesh (and flips winding so it stays outward). */
+function yToZ(m: Mesh): Mesh {
+  const p = new Float32Array(m.positions.length);
+  for (let i = 0; i < p.length; i += 3) {
+    p[i] = m.positions[i]!;
+    p[i + 1] = m.positions[i + 2]!;
+    p[i + 2] = m.positions[i + 1]!;
+  }
+  const idx = new Uint32Array(m.indices.length);
+  for (let t = 0; t < idx.length; t += 3) {
+    idx[t] = m.indices[t]!;
+    idx[t + 1] = m.indices[t + 2]!;
+    idx[t + 2] = m.indices[t + 1]!;
+  }
+  return { positions: p, indices: idx };
+}
+
+/**
+ * An L made of two boxes: either flat (an L footprint) or standing (a step seen from the side).
+ * The visual mesh is one closed prism over the L polygon, so it has no internal faces; the
+ * collision pieces are the two boxes.
+ */
+export function makeLShape(rng: Rng): ShapeSpec {
+  const a = u(rng, 0.08, MAX_EXTENT);
+  const b = u(rng, 0.08, MAX_EXTENT);
+  const t = rng.range(0.35, 0.65) * Math.min(a, b);
+  const depth = u(rng);
+  // CCW L polygon: v0..v5, fanned from the reflex corner v3 = (t, t)
+  const poly: [number, number][] = [[0, 0], [a, 0], [a, t], [t, t], [t, b], [0, b]];
+  const tris = [3, 4, 5, 3, 5, 0, 3, 0, 1, 3, 1, 2];
+  const standing = rng.next() < 0.5;
+  let mesh = prismMesh(poly, tris, 0, depth);
+  let pieces = [translateMesh(boxMesh(a, t, depth), a / 2, t / 2, depth / 2), translateMesh(boxMesh(t, b - t, depth), t / 2, t + (b - t) / 2, depth / 2)];
+  if (standing) {
+    mesh = yToZ(mesh);
+    pieces = pieces.map(yToZ);
+  }
+  return centred('lshape', 'l_shape', mesh, pieces, 'none');
+}
+
+/**
+ * A mug: a lathed cup (outer wall, rim, inner wall, floor) plus a C-shaped handle of three bars.
+ * Collision: `wallPieces` convex wall segments standing on a bottom disc, and the three handle
+ * bars: every piece convex, the cavity open, so a ball dropped in stays in.
+ */
+export function makeMug(rng: Rng, wallPieces = 12): ShapeSpec {
+  const R = u(rng, 0.06, 0.16) / 2;
+  const H = u(rng, 0.06, 0.18);
+  const wall = Math.min(0.008, Math.max(0.003, R * 0.12));
+  const floor = Math.min(0.012, Math.max(0.004, H * 0.08));
+  const r = R - wall;
+  const segments = wallPieces * 4;
+  const cup = latheMesh([[0, 0], [R, 0], [R, H], [r, H], [r, floor], [0, floor]], segments);
+  // handle on +x: two horizontal bars and one vertical bar
+  const reach = Math.max(0.02, R * 0.6);
+  const bar = Math.max(0.006, wall * 1.2);
+  const hw = Math.max(0.008, R * 0.25); // handle width along y
+  const zLo = H * 0.2, zHi = H * 0.8;
+  const x0 = R * Math.cos(Math.asin(Math.min(1, hw / 2 / R))) - 0.0005; // inner face just inside the outer wall
+  const x1 = R + reach;
+  const hb = (xa: number, xb: number, za: number, zb: number) => translateMesh(boxMesh(xb - xa, hw, zb - za), (xa + xb) / 2, 0, (za + zb) / 2);
+  const handle = [hb(x0, x1 - bar, zHi - bar, zHi), hb(x0, x1 - bar, zLo, zLo + bar), hb(x1 - bar, x1, zLo, zHi)];
+  const mesh = mergeMeshes([cup, ...handle]);
+  const pieces: Mesh[] = [cylinderMesh(R, floor, segments)].map((m) => translateMesh(m, 0, 0, floor / 2));
+  for (let k = 0; k < wallPieces; k++) {
+    const a0 = (2 * Math.PI * k) / wallPieces, a1 = (2 * Math.PI * (k + 1)) / wallPieces;
+    const pts: number[] = [];
+    for (const z of [floor, H]) {
+      for (const rad of [R, r]) for (const a of [a0, a1]) pts.push(rad * Math.cos(a), rad * Math.sin(a), z);
+    }
+    pieces.push(convexHull(new Float32Array(pts)));
+  }
+  pieces.push(...handle);
+  return centred('mug', 'mug', mesh, pieces, 'none');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Meshes from files (OBJ / STL) under a shared data folder.
+
+/** A mesh read from a file, welded, checked closed, in the file's own units and axes. */
+export interface FileMesh {
+  path: string;
+  name: string;
+  mesh: Mesh;
+}
+
+const fileMeshCache = new Map<string, FileMesh | null>();
+
+/** Files that are collision proxies or scenery rather than objects. */
+const SKIP_NAME = /vhacd|_col\b|_CHs|plane/i;
+
+/** Every `.obj` / `.stl` under `dir` (recursive), sorted, so a folder always gives the same list. */
+export function listMeshFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries: string[];
+    try {
+      entries = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (/\.(obj|stl)$/i.test(e) && !SKIP_NAME.test(basename(e, extname(e)))) out.push(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Minimal OBJ reader: `v` and `f` (polygons fanned, negative indices, `v/vt/vn` forms). */
+export function parseObjPositions(text: string): Mesh {
+  const pos: number[] = [];
+  const idx: number[] = [];
+  const lines = text.split('\n');
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.startsWith('v ')) {
+      const p = line.split(/\s+/);
+      pos.push(Number(p[1]), Number(p[2]), Number(p[3]));
+    } else if (line.startsWith('f ')) {
+      const p = line.split(/\s+/).slice(1);
+      const nv = pos.length / 3;
+      const ids = p.map((s) => {
+        const k = parseInt(s, 10);
+        return k < 0 ? nv + k : k - 1;
+      });
+      for (let k = 1; k + 1 < ids.length; k++) idx.push(ids[0]!, ids[k]!, ids[k + 1]!);
+    }
+  }
+  const nv = pos.length / 3;
+  if (pos.some((v) => !Number.isFinite(v)) || idx.some((i) => !(i >= 0 && i < nv))) {
+    throw new Real2SimError('BAD_MESH', 'OBJ has non-numeric vertices or face indices out of range');
+  }
+  return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
+}
+
+/** STL reader, binary or ASCII. */
+export function parseStlPositions(bytes: Uint8Array): Mesh {
+  const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 512)));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const binCount = bytes.length >= 84 ? view.getUint32(80, true) : -1;
+  if (binCount >= 0 && 84 + binCount * 50 === bytes.length) {
+    const pos = new Float32Array(binCount * 9);
+    for (let t = 0; t < binCount; t++) {
+      const o = 84 + t * 50 + 12;
+      for (let k = 0; k < 9; k++) pos[t * 9 + k] = view.getFloat32(o + k * 4, true);
+    }
+    const idx = new Uint32Array(binCount * 3);
+    for (let i = 0; i < idx.length; i++) idx[i] = i;
+    return { positions: pos, indices: idx };
+  }
+  if (!/^\s*solid/.test(head)) throw new Real2SimError('BAD_MESH', 'STL is neither binary (size mismatch) nor ASCII');
+  const text = new TextDecoder().decode(bytes);
+  const pos: number[] = [];
+  for (const m of text.matchAll(/vertex\s+(\S+)\s+(\S+)\s+(\S+)/g)) pos.push(Number(m[1]), Number(m[2]), Number(m[3]));
+  const idx = new Uint32Array(pos.length / 3);
+  for (let i = 0; i < idx.length; i++) idx[i] = i;
+  return { positions: new Float32Array(pos), indices: idx };
+}
+
+/**
+ * Welds vertices with identical positions and drops degenerate triangles. Returns null unless
+ * the result is closed and consistently oriented (every directed edge has exactly one twin).
+ */
+export function weldClosed(m: Mesh): Mesh | null {
+  const map = new Map<string, number>();
+  const remap = new Uint32Array(m.positions.length / 3);
+  const pos: number[] = [];
+  for (let i = 0; i < remap.length; i++) {
+    const x = m.positions[i * 3]!, y = m.positions[i * 3 + 1]!, z = m.positions[i * 3 + 2]!;
+    const key = `${x},${y},${z}`;
+    let k = map.get(key);
+    if (k === undefined) {
+      k = pos.length / 3;
+      map.set(key, k);
+      pos.push(x, y, z);
+    }
+    remap[i] = k;
+  }
+  const idx: number[] = [];
+  const edges = new Map<number, number>();
+  const nv = pos.length / 3;
+  for (let t = 0; t < m.indices.length; t += 3) {
+    const a = remap[m.indices[t]!]!, b = remap[m.indices[t + 1]!]!, c = remap[m.indices[t + 2]!]!;
+    if (a === b || b === c || c === a) continue;
+    idx.push(a, b, c);
+    for (const [p, q] of [[a, b], [b, c], [c, a]] as const) {
+      const key = p * nv + q;
+      edges.set(key, (edges.get(key) ?? 0) + 1);
+    }
+  }
+  if (idx.length < 12) return null;
+  for (const [key, count] of edges) {
+    if (count !== 1) return null;
+    const p = Math.floor(key / nv), q = key % nv;
+    if (edges.get(q * nv + p) !== 1) return null;
+  }
+  return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
+}
+
+/** A label for a mesh file: its name, or its folder's when the name is generic (`textured_simple.obj`). */
+export function meshName(path: string): string {
+  const stem = basename(path, extname(path));
+  if (/^(textured|model|mesh|visual|nontextured|google)/i.test(stem)) {
+    const parent = basename(dirname(path));
+    if (parent && parent !== '.') return parent;
+  }
+  return stem;
+}
+
+/** Reads, welds and checks one mesh file (cached per process); null when unusable. */
+export function loadFileMesh(path: string): FileMesh | null {
+  const cached = fileMeshCache.get(path);
+  if (cached !== undefined) return cached;
+  let result: FileMesh | null = null;
+  try {
+    const bytes = readFileSync(path);
+    const raw = /\.stl$/i.test(path) ? parseStlPositions(new Uint8Array(bytes)) : parseObjPositions(bytes.toString('utf8'));
+    let mesh = weldClosed(raw);
+    if (mesh) {
+      let vol = meshVolume(mesh);
+      if (vol < 0) {
+        const idx = mesh.indices.slice();
+        for (let t = 0; t < idx.length; t += 3) [idx[t + 1], idx[t + 2]] = [idx[t + 2]!, idx[t + 1]!];
+        mesh = { positions: mesh.positions, indices: idx };
+        vol = -vol;
+      }
+      const { min, max } = boundsOf(mesh.positions);
+      const ext = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
+      const boxVol = ext[0]! * ext[1]! * ext[2]!;
+      // zero-volume, paper-thin or needle-like meshes cannot be scaled into 4–40 cm on every axis
+      if (vol > 1e-3 * boxVol && Math.max(...ext) / Math.min(...ext) <= MAX_EXTENT / MIN_EXTENT) {
+        result = { path, name: meshName(path), mesh };
+      }
+    }
+  } catch {
+    result = null;
+  }
+  fileMeshCache.set(path, result);
+  return result;
+}
+
+/** Rotations that put each of the six signed axes up: file meshes come z-up or y-up. */
+const UP_AXES: readonly ((x: number, y: number, z: number) => [number, number, number])[] = [
+  (x, y, z) => [x, y, z], // +z up
+  (x, y, z) => [x, -z, y], // +y up (OBJ convention)
+  (x, y, z) => [x, z, -y], // -y up
+  (x, y, z) => [z, y, -x], // +x up
+  (x, y, z) => [-z, y, x], // -x up
+  (x, y, z) => [x, -y, -z], // -z up
+];
+
+function rotateMesh(m: Mesh, f: (x: number, y: number, z: number) => [number, number, number]): Mesh {
+  const p = new Float32Array(m.positions.length);
+  for (let i = 0; i < p.length; i += 3) {
+    const r = f(m.positions[i]!, m.positions[i + 1]!, m.positions[i + 2]!);
+    p[i] = r[0];
+    p[i + 1] = r[1];
+    p[i + 2] = r[2];
+  }
+  return { positions: p, indices: m.indices };
+}
+
+/** True when the centroid of the mesh's vertices lies over the footprint of its lowest 2 % band (a crude stability check). */
+function standsStably(m: Mesh): boolean {
+  const { min, max } = boundsOf(m.positions);
+  const band = min[2] + 0.02 * (max[2] - min[2]);
+  let cx = 0, cy = 0, n = 0;
+  let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+  for (let i = 0; i < m.positions.length; i += 3) {
+    const x = m.positions[i]!, y = m.positions[i + 1]!, z = m.positions[i + 2]!;
+    cx += x;
+    cy += y;
+    n++;
+    if (z <= band) {
+      bx0 = Math.min(bx0, x);
+      bx1 = Math.max(bx1, x);
+      by0 = Math.min(by0, y);
+      by1 = Math.max(by1, y);
+    }
+  }
+  cx /= n;
+  cy /= n;
+  const sx = max[0] - min[0], sy = max[1] - min[1];
+  // the contact patch must be a real patch (not a point) and hold the centroid with some margin
+  return bx1 - bx0 > 0.15 * sx && by1 - by0 > 0.15 * sy && cx > bx0 && cx < bx1 && cy > by0 && cy < by1;
+}
+
+/**
+ * A file mesh as a scene object: stood on a stable axis (file z-up first, then y-up, …),
+ * scaled uniformly so its longest side is a random 4–40 cm while no side drops below 4 cm,
+ * collision = its convex hull.
+ */
+export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
+  let mesh = fm.mesh;
+  for (const f of UP_AXES) {
+    const cand = rotateMesh(fm.mesh, f);
+    if (standsStably(cand)) {
+      mesh = cand;
+      break;
+    }
+  }
+  const { min, max } = boundsOf(mesh.positions);
+  const ext = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
+  const longest = Math.max(...ext), shortest = Math.min(...ext);
+  const lo = Math.max(MIN_EXTENT, (MIN_EXTENT * longest) / shortest);
+  const target = rng.range(lo, Math.max(lo, MAX_EXTENT));
+  const s = target / longest;
+  const cx = (min[0] + max[0]) / 2, cy = (min[1] + max[1]) / 2, cz = (min[2] + max[2]) / 2;
+  const p = new Float32Array(mesh.positions.length);
+  for (let i = 0; i < p.length; i += 3) {
+    p[i] = (mesh.positions[i]! - cx) * s;
+    p[i + 1] = (mesh.positions[i + 1]! - cy) * s;
+    p[i + 2] = (mesh.positions[i + 2]! - cz) * s;
+  }
+  const scaled: Mesh = { positions: p, indices: mesh.indices };
+  return centred('mesh', fm.name, scaled, [convexHull(p)], 'none', fm.path);
+}
+
+/** One random shape of `kind`; `meshFiles` is the sorted list of candidate files for 'mesh'. */
+export function makeShape(kind: ShapeKind, rng: Rng, meshFiles: readonly string[] = []): ShapeSpec {
+  switch (kind) {
+    case 'box':
+      return makeBox(rng);
+    case 'cylinder':
+      return makeCylinder(rng);
+    case 'sphere':
+      return makeSphere(rng);
+    case 'cone':
+      return makeCone(rng);
+    case 'capsule':
+      return makeCapsule(rng);
+    case 'lshape':
+      return makeLShape(rng);
+    case 'mug':
+      return makeMug(rng);
+    case 'mesh': {
+      // deterministic for a given folder: the draw sequence depends only on the sorted list
+      // and on which files in it are usable
+      const tried = new Set<number>();
+      while (tried.size < meshFiles.length) {
+        const k = rng.int(meshFiles.length);
+        if (tried.has(k)) continue;
+        tried.add(k);
+        const fm = loadFileMesh(meshFiles[k]!);
+        if (fm) return makeFileMeshShape(fm, rng);
+      }
+      return makeBox(rng);
+    }
+  }
+}
