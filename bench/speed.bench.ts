@@ -1,0 +1,253 @@
+/**
+ * Speed of the geometry kernels against Open3D 0.16 (one thread), on exactly the peer's inputs.
+ *
+ * `npm run bench -- speed`. When `/usr/bin/python3 -c 'import open3d'` works, runs
+ * `OMP_NUM_THREADS=1 /usr/bin/python3 ../shared/peers/open3d_bench.py --out <tmp>`, reads the
+ * timings it prints and the inputs it writes (depth.f32, object.ply, object_moved.ply), then
+ * times ours on the same files in this process (median of 10 after one warm-up) and prints
+ * ours / Open3D / ratio. The two run one after the other on a shared machine: compare ratios,
+ * not absolute times. Without Open3D (or without ../shared), the same kind of inputs are
+ * generated here and only our times are printed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { convexHull } from '../src/geometry/convexHull.ts';
+import { depthToCloud } from '../src/geometry/depthCloud.ts';
+import { icp } from '../src/geometry/icp.ts';
+import { estimateNormals } from '../src/geometry/normals.ts';
+import { createRng } from '../src/geometry/random.ts';
+import { fitPlaneRansac } from '../src/geometry/ransac.ts';
+import { voxelDownsample } from '../src/geometry/voxel.ts';
+import { meshVolume } from '../src/geometry/massProperties.ts';
+import type { CameraIntrinsics } from '../src/model/camera.ts';
+import type { DepthImage } from '../src/model/image.ts';
+import { quatFromAxisAngle, quatAngle, transformPositions, type Pose } from '../src/model/pose.ts';
+
+const W = 640, H = 480;
+const CAMERA: CameraIntrinsics = { width: W, height: H, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
+const REPS = 10;
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PEER = resolve(repoRoot, '../shared/peers/open3d_bench.py');
+/** The true motion of object_moved.ply (see the peer script). */
+const TRUE_POSE: Pose = { position: [0.02, -0.01, 0.015], orientation: quatFromAxisAngle([1, 2, 3], (10 * Math.PI) / 180) };
+
+/** Peer step label prefix → our row. */
+const ROWS = [
+  { key: '(a)', name: 'depth → cloud (307k)', target: 1.5 },
+  { key: '(b)', name: 'voxel down-sample 1 cm', target: 1.0 },
+  { key: '(c3)', name: 'RANSAC plane, 1000 its forced', target: 1.0 },
+  { key: '(c1)', name: 'RANSAC plane, early stop, full', target: null },
+  { key: '(d1)', name: 'ICP p2p 20k→20k, 50 its', target: 1.0 },
+  { key: '(e)', name: 'convex hull 20k', target: 2.0 },
+  { key: '(f1)', name: 'normals 20k, KNN 30', target: null },
+] as const;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function time<T>(fn: () => T): { ms: number; out: T } {
+  let out = fn(); // warm-up (JIT)
+  const ts: number[] = [];
+  for (let r = 0; r < REPS; r++) {
+    const t0 = performance.now();
+    out = fn();
+    ts.push(performance.now() - t0);
+  }
+  return { ms: median(ts), out };
+}
+
+/** Vertex xyz of a PLY file (binary little-endian or ASCII; float or double x, y, z). */
+function readPlyPoints(bytes: Uint8Array): Float32Array {
+  const text = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
+  const end = text.indexOf('end_header\n');
+  if (end < 0) throw new Error('PLY without end_header');
+  const header = text.slice(0, end).split('\n').map((l) => l.trim());
+  const format = header.find((l) => l.startsWith('format'))!.split(/\s+/)[1]!;
+  let count = 0;
+  const props: { name: string; type: string }[] = [];
+  let inVertex = false;
+  for (const l of header) {
+    const f = l.split(/\s+/);
+    if (f[0] === 'element') {
+      inVertex = f[1] === 'vertex';
+      if (inVertex) count = Number(f[2]);
+    } else if (f[0] === 'property' && inVertex) props.push({ type: f[1]!, name: f[2]! });
+  }
+  const size: Record<string, number> = { float: 4, float32: 4, double: 8, float64: 8, uchar: 1, uint8: 1, char: 1, int8: 1, short: 2, ushort: 2, int16: 2, uint16: 2, int: 4, uint: 4, int32: 4, uint32: 4 };
+  const out = new Float32Array(count * 3);
+  const body = end + 'end_header\n'.length;
+  if (format === 'ascii') {
+    const lines = new TextDecoder('latin1').decode(bytes.subarray(body)).split('\n');
+    const xi = props.findIndex((p) => p.name === 'x');
+    for (let i = 0; i < count; i++) {
+      const f = lines[i]!.trim().split(/\s+/).map(Number);
+      out.set([f[xi]!, f[xi + 1]!, f[xi + 2]!], i * 3);
+    }
+    return out;
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + body);
+  const stride = props.reduce((s, p) => s + size[p.type]!, 0);
+  let off = 0;
+  const offsets: Record<string, [number, string]> = {};
+  for (const p of props) {
+    offsets[p.name] = [off, p.type];
+    off += size[p.type]!;
+  }
+  for (let i = 0; i < count; i++) {
+    for (const [a, name] of ['x', 'y', 'z'].entries()) {
+      const [o, type] = offsets[name]!;
+      out[i * 3 + a] = type.startsWith('double') || type === 'float64' ? dv.getFloat64(i * stride + o, true) : dv.getFloat32(i * stride + o, true);
+    }
+  }
+  return out;
+}
+
+/** Stand-in inputs when the peer is missing: floor + 3 boxes seen from 1 m up, pitched 45°. */
+function makeDepth(): Float32Array {
+  const pitch = Math.PI / 4;
+  const up = [0, -Math.cos(pitch), -Math.sin(pitch)];
+  const xc = [1, 0, 0];
+  const yc = [up[1]! * xc[2]! - up[2]! * xc[1]!, up[2]! * xc[0]! - up[0]! * xc[2]!, up[0]! * xc[1]! - up[1]! * xc[0]!];
+  const boxes = [
+    [[-0.45, 1.0, 0], [-0.25, 1.2, 0.2]],
+    [[-0.05, 1.3, 0], [0.15, 1.45, 0.1]],
+    [[0.25, 0.9, 0], [0.5, 1.1, 0.3]],
+  ] as const;
+  const o = [0, 0, 1];
+  const depth = new Float32Array(W * H);
+  for (let v = 0; v < H; v++) {
+    for (let u = 0; u < W; u++) {
+      const r = [(u - 319.5) / 525, (v - 239.5) / 525, 1];
+      const d = [xc, yc, up].map((row) => row[0]! * r[0]! + row[1]! * r[1]! + row[2]! * r[2]!);
+      let t = d[2]! < -1e-9 ? -o[2]! / d[2]! : Infinity;
+      for (const [lo, hi] of boxes) {
+        let tmin = -Infinity, tmax = Infinity;
+        for (let a = 0; a < 3; a++) {
+          const t1 = (lo[a]! - o[a]!) / d[a]!, t2 = (hi[a]! - o[a]!) / d[a]!;
+          if (!Number.isNaN(t1) && !Number.isNaN(t2)) {
+            tmin = Math.max(tmin, Math.min(t1, t2));
+            tmax = Math.min(tmax, Math.max(t1, t2));
+          }
+        }
+        if (tmax >= tmin && tmin > 0 && tmin < t) t = tmin;
+      }
+      depth[v * W + u] = Number.isFinite(t) && t <= 10 ? t : 0;
+    }
+  }
+  return depth;
+}
+
+function makeObject(): Float32Array {
+  // surface samples of a 10×6×4 cm box and a cylinder (r 2 cm, h 8 cm) beside it, seed 1
+  const rng = createRng(1);
+  const n = 20000;
+  const p = new Float32Array(n * 3);
+  const boxArea = 2 * (0.1 * 0.06 + 0.1 * 0.04 + 0.06 * 0.04);
+  const cylArea = 2 * Math.PI * 0.02 * 0.08 + 2 * Math.PI * 0.02 * 0.02;
+  for (let i = 0; i < n; i++) {
+    if (rng.next() < boxArea / (boxArea + cylArea)) {
+      const f = rng.int(3), s = rng.int(2);
+      const q = [rng.next() * 0.1, rng.next() * 0.06, rng.next() * 0.04];
+      q[f] = s * [0.1, 0.06, 0.04][f]!;
+      p.set(q, i * 3);
+    } else {
+      const a = rng.next() * 2 * Math.PI;
+      const side = rng.next() < 0.8;
+      const r = side ? 0.02 : 0.02 * Math.sqrt(rng.next());
+      const z = side ? rng.next() * 0.08 : rng.int(2) * 0.08;
+      p.set([0.08 + r * Math.cos(a), 0.03 + r * Math.sin(a), 0.02 + z], i * 3);
+    }
+  }
+  return p;
+}
+
+function runPeer(): { dir: string; times: Map<string, number>; log: string; keep?: boolean } | { missing: string } {
+  // Development shortcut: reuse a folder the peer already wrote (its inputs and results_omp_1.json).
+  const reuse = process.env['SPEED_PEER_DIR'];
+  if (reuse) {
+    const res = JSON.parse(readFileSync(join(reuse, 'results_omp_1.json'), 'utf8')) as Record<string, { median_ms: number }>;
+    const times = new Map<string, number>();
+    for (const [k, v] of Object.entries(res)) times.set(k.split(' ')[0]!, v.median_ms);
+    return { dir: reuse, times, log: `(reused ${reuse}: peer timings from an earlier run, not this one)`, keep: true };
+  }
+  if (!existsSync(PEER)) return { missing: `${PEER} not found (no ../shared checkout)` };
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import open3d'], { stdio: 'ignore' });
+  if (probe.status !== 0) return { missing: "/usr/bin/python3 cannot import open3d (apt-get install python3-open3d)" };
+  const dir = mkdtempSync(join(tmpdir(), 'o3d-bench-'));
+  const log = execFileSync('/usr/bin/python3', [PEER, '--out', dir, '--reps', String(REPS)], {
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  const times = new Map<string, number>();
+  for (const line of log.split('\n')) {
+    const m = /^(\([a-z0-9]+\)).*?median\s+([\d.]+) ms/.exec(line);
+    if (m) times.set(m[1]!, Number(m[2]));
+  }
+  return { dir, times, log };
+}
+
+export default async function speed(): Promise<void> {
+  const peer = runPeer();
+  let depthData: Float32Array, object: Float32Array, moved: Float32Array;
+  if ('dir' in peer) {
+    console.log('Open3D peer (OMP_NUM_THREADS=1):');
+    console.log(peer.log.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n'));
+    const raw = readFileSync(join(peer.dir, 'depth.f32'));
+    depthData = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    object = readPlyPoints(readFileSync(join(peer.dir, 'object.ply')));
+    moved = readPlyPoints(readFileSync(join(peer.dir, 'object_moved.ply')));
+    if (!peer.keep) rmSync(peer.dir, { recursive: true, force: true });
+  } else {
+    console.log(`Open3D peer missing: ${peer.missing}. Printing our times only, on inputs generated here.`);
+    depthData = makeDepth();
+    object = makeObject();
+    moved = transformPositions(TRUE_POSE, object);
+  }
+  const depth: DepthImage = { width: W, height: H, data: depthData };
+
+  const ours = new Map<string, number>();
+  const notes = new Map<string, string>();
+  const a = time(() => depthToCloud(depth, CAMERA));
+  ours.set('(a)', a.ms);
+  const cloud = a.out.cloud;
+  notes.set('(a)', `${cloud.positions.length / 3} points`);
+  const b = time(() => voxelDownsample(cloud, 0.01));
+  ours.set('(b)', b.ms);
+  const down = b.out.positions;
+  notes.set('(b)', `${down.length / 3} points`);
+  const c3 = time(() => fitPlaneRansac(down, { threshold: 0.01, iterations: 1000, rng: createRng(0) }));
+  ours.set('(c3)', c3.ms);
+  notes.set('(c3)', `n=[${c3.out.normal.map((v) => v.toFixed(4))}] d=${c3.out.d.toFixed(4)}, ${c3.out.inliers.length}/${down.length / 3} inliers`);
+  const c1 = time(() => fitPlaneRansac(cloud.positions, { threshold: 0.01, iterations: 1000, rng: createRng(0), earlyStop: true }));
+  ours.set('(c1)', c1.ms);
+  notes.set('(c1)', `${c1.out.inliers.length}/${cloud.positions.length / 3} inliers`);
+  const d1 = time(() => icp(object, moved, { iterations: 50, maxDistance: 0.05, tolerance: 0 }));
+  ours.set('(d1)', d1.ms);
+  const pe = Math.hypot(...d1.out.pose.position.map((v, k) => v - TRUE_POSE.position[k]!));
+  notes.set('(d1)', `fitness ${d1.out.fitness.toFixed(4)}, rmse ${d1.out.rmse.toExponential(2)}, |Δt| ${pe.toExponential(1)} m, ΔR ${((quatAngle(d1.out.pose.orientation, TRUE_POSE.orientation) * 180) / Math.PI).toExponential(1)}°`);
+  const e = time(() => convexHull(object));
+  ours.set('(e)', e.ms);
+  notes.set('(e)', `${e.out.positions.length / 3} vertices, ${e.out.indices.length / 3} triangles, volume ${(meshVolume(e.out) * 1e6).toFixed(2)} cm³`);
+  const f1 = time(() => estimateNormals(object, 30));
+  ours.set('(f1)', f1.ms);
+
+  const times = 'dir' in peer ? peer.times : new Map<string, number>();
+  console.log('\nours (TypeScript, one thread) vs Open3D, median of 10, same machine, same run:');
+  console.log(`${'step'.padEnd(34)}${'ours ms'.padStart(10)}${'Open3D ms'.padStart(11)}${'ratio'.padStart(8)}${'target'.padStart(8)}  ok   notes`);
+  for (const row of ROWS) {
+    const o = ours.get(row.key)!;
+    const p = times.get(row.key);
+    const ratio = p ? o / p : NaN;
+    const ok = row.target === null || !p ? '  - ' : ratio <= row.target ? ' yes' : ' NO ';
+    console.log(
+      `${row.name.padEnd(34)}${o.toFixed(2).padStart(10)}${(p ? p.toFixed(2) : 'n/a').padStart(11)}${(p ? ratio.toFixed(2) + '×' : '').padStart(8)}${(row.target ? '≤' + row.target.toFixed(1) + '×' : '').padStart(8)} ${ok}  ${notes.get(row.key) ?? ''}`,
+    );
+  }
+  if (!('dir' in peer)) console.log(`(peer missing: ${peer.missing})`);
+}
