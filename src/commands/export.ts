@@ -1,5 +1,40 @@
+/**
+ * `real2sim export scene.json --out DIR [--package NAME] [--no-glb]`: writes the simulator
+ * bundle (URDF, SDF world + models, MJCF, GLB, OBJ meshes, scene.json) atomically into DIR.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseCommandArgs } from './args.ts';
 import { Real2SimError } from '../model/errors.ts';
+import { sceneFromJson } from '../io/sceneJson.ts';
+import { writeBundle } from '../export/bundle.ts';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new Real2SimError('UNSUPPORTED', "'export' is not built yet");
+const USAGE = 'SCENE.json --out DIR [--package NAME] [--no-glb]';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'export',
+    argv,
+    { out: { type: 'string', short: 'o' }, package: { type: 'string' }, 'no-glb': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    USAGE,
+    true,
+  );
+  if (values.help) {
+    console.log(`usage: real2sim export ${USAGE}`);
+    return 0;
+  }
+  const input = positionals[0];
+  if (!input || positionals.length > 1 || !values.out) {
+    throw new Real2SimError('BAD_INPUT', `export needs one scene.json and --out DIR\n\nusage: real2sim export ${USAGE}`);
+  }
+  let text: string;
+  try {
+    text = await readFile(input, 'utf8');
+  } catch (cause) {
+    throw new Real2SimError('BAD_FILE', `Cannot read '${input}': ${(cause as Error).message}`, { path: input }, cause);
+  }
+  const scene = sceneFromJson(text, input);
+  const m = await writeBundle(values.out, scene, { ...(values.package ? { packageName: values.package } : {}), glb: !values['no-glb'] });
+  console.log(`wrote ${m.files.length} files (${(m.bytes / 1024).toFixed(0)} KiB) to ${m.dir}`);
+  for (const w of m.report.warnings) console.log(`warning: ${w}`);
+  return 0;
 }

@@ -1,0 +1,185 @@
+/**
+ * The bundle on disk (see DESIGN.md): scene.json, scene.urdf, scene.sdf, scene.xml, scene.glb,
+ * meshes/*.obj, models/<name>/{model.sdf, model.config, meshes/*.obj}, plus caller's extra
+ * files (debug/…).
+ *
+ * Atomic: everything is written into a fresh temporary folder beside the target, then renamed
+ * into place. An existing bundle is first renamed aside and removed only once the new one is
+ * in place; if anything fails, the temporary folder is removed and the previous bundle stays
+ * as it was. (Two renames, not one: POSIX cannot atomically swap two non-empty folders, so a
+ * reader may, for a moment, find no bundle — never half of one.)
+ */
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Scene } from '../model/scene.ts';
+import type { StageReport } from '../model/report.ts';
+import { Real2SimError } from '../model/errors.ts';
+import { sceneFromJson, sceneToJson } from '../io/sceneJson.ts';
+import { prepareScene, type PrepareOptions } from './prepare.ts';
+import { toUrdf, type UrdfOptions } from './urdf.ts';
+import { modelMeshPath, toSdfModel, toSdfWorld, type SdfOptions } from './sdf.ts';
+import { toMjcf, type MjcfOptions } from './mjcf.ts';
+import { toGlb } from './glb.ts';
+import { encodeObj } from '../io/mesh.ts';
+import { parseObj } from './import/meshes.ts';
+import { uniqueNames } from './names.ts';
+
+export interface BundleOptions {
+  /** Files to add, by path relative to the bundle ('debug/masks.png'). */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** Write `package://<packageName>/meshes/…` URIs into the URDF. */
+  packageName?: string;
+  /** Skip the GLB (it is the slowest file for large meshes). */
+  glb?: boolean;
+  urdf?: UrdfOptions;
+  sdf?: SdfOptions;
+  mjcf?: MjcfOptions;
+  prepare?: PrepareOptions;
+}
+
+export interface BundleManifest {
+  /** Absolute path of the bundle. */
+  dir: string;
+  /** Every file written, relative to `dir`, '/'-separated, sorted. */
+  files: string[];
+  /** Object id → sanitised name used in files. */
+  names: Record<string, string>;
+  /** The export stage's report (also appended to scene.json's `reports`). */
+  report: StageReport;
+  bytes: number;
+}
+
+/** Marker that tells `writeBundle` an existing folder is a bundle it may replace. */
+export const BUNDLE_MARKERS = ['scene.json', 'scene.urdf'];
+
+const RESERVED_TOP = new Set(['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'scene.glb', 'meshes', 'models']);
+
+/** Checks a caller-given relative path: no absolute paths, no `..`, no backslashes, no
+ * generated file. Returns it normalised. */
+export function checkExtraPath(p: string): string {
+  const parts = p.split('/');
+  if (!p || p.startsWith('/') || p.includes('\\') || p.includes('\0') || parts.some((s) => s === '' || s === '.' || s === '..') || /^[A-Za-z]:/.test(p)) {
+    throw new Real2SimError('EXPORT', `Extra bundle file '${p}' must be a plain relative path inside the bundle (like 'debug/masks.png'): no '..', no leading '/', no backslashes`, { path: p });
+  }
+  if (RESERVED_TOP.has(parts[0]!)) {
+    throw new Real2SimError('EXPORT', `Extra bundle file '${p}' would overwrite a file the exporter writes itself; put it under debug/`, { path: p });
+  }
+  return p;
+}
+
+export async function writeBundle(dir: string, scene: Scene, options: BundleOptions = {}): Promise<BundleManifest> {
+  const t0 = performance.now();
+  const target = resolve(dir);
+  const parent = dirname(target);
+  const extra = Object.entries(options.extraFiles ?? {}).map(([p, v]) => [checkExtraPath(p), v] as const);
+  await mkdir(parent, { recursive: true });
+  const existing = await stat(target).catch(() => null);
+  if (existing) {
+    if (!existing.isDirectory()) throw new Real2SimError('EXPORT', `Bundle target '${target}' exists and is not a folder; choose another output path`, { dir: target });
+    const entries = await readdir(target);
+    if (entries.length > 0 && !BUNDLE_MARKERS.some((m) => entries.includes(m))) {
+      throw new Real2SimError('EXPORT', `Bundle target '${target}' is a non-empty folder that is not a real2sim bundle; refusing to replace it. Choose an empty or new output folder.`, { dir: target });
+    }
+  }
+
+  const prep = prepareScene(scene, options.prepare);
+  const files = new Map<string, string | Uint8Array>();
+  for (const ob of prep.objects) {
+    files.set(ob.visualFile, encodeObj(ob.visual, ob.name));
+    ob.collision.forEach((piece, k) => files.set(ob.collisionFiles[k]!, encodeObj(piece, `${ob.name}_collision_${k}`)));
+  }
+  files.set('scene.urdf', toUrdf(prep, { ...options.urdf, ...(options.packageName ? { packageName: options.packageName } : {}) }));
+  files.set('scene.sdf', toSdfWorld(prep, options.sdf));
+  files.set('scene.xml', toMjcf(prep, options.mjcf));
+  for (const ob of prep.objects) {
+    const { sdf, config } = toSdfModel(ob, options.sdf);
+    files.set(`models/${ob.name}/model.sdf`, sdf);
+    files.set(`models/${ob.name}/model.config`, config);
+    for (const f of [ob.visualFile, ...ob.collisionFiles]) files.set(`models/${ob.name}/${modelMeshPath(f)}`, files.get(f)!);
+  }
+  if (options.glb !== false) files.set('scene.glb', await toGlb(prep));
+  for (const [p, v] of extra) files.set(p, v);
+  const report = prep.report;
+  report.counts['files'] = files.size + 1;
+  report.timeMs = performance.now() - t0;
+  const stored: Scene = { ...scene, reports: [...(scene.reports ?? []), report] };
+  files.set('scene.json', sceneToJson(stored));
+
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = join(parent, `.${basename(target)}.tmp-${tag}`);
+  const old = join(parent, `.${basename(target)}.old-${tag}`);
+  let bytes = 0;
+  try {
+    await mkdir(temp);
+    const dirs = new Set<string>();
+    for (const p of files.keys()) {
+      const d = dirname(p);
+      if (d !== '.') dirs.add(d);
+    }
+    for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
+    for (const [p, v] of files) {
+      await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
+      bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+    }
+  } catch (cause) {
+    await rm(temp, { recursive: true, force: true });
+    throw new Real2SimError('EXPORT', `Writing the bundle failed (${(cause as Error).message}); the previous bundle at '${target}' is unchanged`, { dir: target }, cause);
+  }
+  let movedAside = false;
+  try {
+    if (existing) {
+      await rename(target, old);
+      movedAside = true;
+    }
+    await rename(temp, target);
+  } catch (cause) {
+    if (movedAside) await rename(old, target).catch(() => undefined);
+    await rm(temp, { recursive: true, force: true });
+    throw new Real2SimError('EXPORT', `Moving the new bundle into '${target}' failed (${(cause as Error).message}); the previous bundle is unchanged`, { dir: target }, cause);
+  }
+  if (movedAside) await rm(old, { recursive: true, force: true });
+  return {
+    dir: target,
+    files: [...files.keys()].sort(),
+    names: Object.fromEntries(prep.objects.map((o) => [o.source.id, o.name])),
+    report,
+    bytes,
+  };
+}
+
+/**
+ * Reads a bundle's scene back: `scene.json`, with any object whose mesh is missing there read
+ * from `meshes/<name>.obj` (and collision pieces from `meshes/<name>_collision_<k>.obj`).
+ */
+export async function readBundleScene(dir: string): Promise<Scene> {
+  const root = resolve(dir);
+  let text: string;
+  try {
+    text = await readFile(join(root, 'scene.json'), 'utf8');
+  } catch (cause) {
+    throw new Real2SimError('BAD_FILE', `'${root}' has no readable scene.json: is it a real2sim bundle (written by 'real2sim export' or 'reconstruct')?`, { dir: root }, cause);
+  }
+  const scene = sceneFromJson(text);
+  const names = uniqueNames(scene.objects.map((o) => o.id));
+  for (let i = 0; i < scene.objects.length; i++) {
+    const ob = scene.objects[i]!;
+    const name = names[i]!;
+    const meshDir = join(root, 'meshes');
+    if (!ob.mesh || !ob.mesh.positions || ob.mesh.positions.length === 0) {
+      const text = await readFile(join(meshDir, `${name}.obj`), 'utf8').catch(() => null);
+      if (text === null) throw new Real2SimError('BAD_FILE', `Bundle '${root}' lacks meshes/${name}.obj for object '${ob.id}'`, { dir: root, object: ob.id });
+      ob.mesh = parseObj(text, `${name}.obj`).mesh;
+    }
+    if (!ob.collision || ob.collision.length === 0) {
+      const pieces = [];
+      for (let k = 0; ; k++) {
+        const t = await readFile(join(meshDir, `${name}_collision_${k}.obj`), 'utf8').catch(() => null);
+        if (t === null) break;
+        pieces.push(parseObj(t, `${name}_collision_${k}.obj`).mesh);
+      }
+      ob.collision = pieces;
+    }
+  }
+  return scene;
+}

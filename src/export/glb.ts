@@ -1,0 +1,47 @@
+/**
+ * GLB of the whole scene for viewers (glTF-Transform).
+ *
+ * Frames: glTF is y up, metres. Our world is z up (REP 103). Rather than rewriting vertex
+ * data, the root node `world` carries a −90° rotation about x, which maps (x, y, z)_world to
+ * (x, z, −y)_glTF: world up (z) becomes glTF up (y). Each object is a child node named by its
+ * object id (unsanitised: glTF names are JSON strings) with the object pose as translation +
+ * rotation (glTF quaternions are x, y, z, w like ours) and its visual mesh in the object frame.
+ * Node extras keep label, mass and the static flag.
+ */
+import { Document, NodeIO } from '@gltf-transform/core';
+import type { Scene } from '../model/scene.ts';
+import { prepareScene, type PreparedScene } from './prepare.ts';
+import { isPrepared } from './urdf.ts';
+
+export const Z_UP_TO_Y_UP: [number, number, number, number] = [-Math.SQRT1_2, 0, 0, Math.SQRT1_2];
+
+export async function toGlb(input: Scene | PreparedScene): Promise<Uint8Array> {
+  const prep = isPrepared(input) ? input : prepareScene(input);
+  const doc = new Document();
+  doc.getRoot().getAsset().generator = 'real2sim';
+  const buffer = doc.createBuffer();
+  const scene = doc.createScene('scene');
+  const root = doc.createNode('world').setRotation(Z_UP_TO_Y_UP);
+  scene.addChild(root);
+  doc.getRoot().setDefaultScene(scene);
+  for (const ob of prep.objects) {
+    const m = ob.visual;
+    const c = ob.source.color ?? [0.7, 0.7, 0.7];
+    const material = doc.createMaterial(ob.source.id).setBaseColorFactor([c[0], c[1], c[2], 1]).setRoughnessFactor(0.8).setMetallicFactor(0);
+    const position = doc.createAccessor().setType('VEC3').setArray(new Float32Array(m.positions)).setBuffer(buffer);
+    const indices = doc.createAccessor().setType('SCALAR').setArray(new Uint32Array(m.indices)).setBuffer(buffer);
+    const prim = doc.createPrimitive().setAttribute('POSITION', position).setIndices(indices).setMaterial(material);
+    if (m.normals && m.normals.length === m.positions.length) {
+      prim.setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(new Float32Array(m.normals)).setBuffer(buffer));
+    }
+    const mesh = doc.createMesh(ob.source.id).addPrimitive(prim);
+    const node = doc
+      .createNode(ob.source.id)
+      .setMesh(mesh)
+      .setTranslation([...ob.pose.position])
+      .setRotation([...ob.pose.orientation])
+      .setExtras({ label: ob.source.label, mass: ob.mass, isStatic: ob.isStatic, name: ob.name });
+    root.addChild(node);
+  }
+  return new NodeIO().writeBinary(doc);
+}

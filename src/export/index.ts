@@ -1,0 +1,9 @@
+/** Simulator export: writers (strings/bytes), the atomic bundle writer, and importers. */
+export { toUrdf, URDF_DEFAULTS, type UrdfOptions } from './urdf.ts';
+export { toSdfWorld, toSdfModel, SDF_DEFAULTS, type SdfOptions } from './sdf.ts';
+export { toMjcf, MJCF_DEFAULTS, type MjcfOptions } from './mjcf.ts';
+export { toGlb } from './glb.ts';
+export { writeBundle, readBundleScene, type BundleOptions, type BundleManifest } from './bundle.ts';
+export { prepareScene, type PreparedScene, type ExportObject, type PrepareOptions } from './prepare.ts';
+export { sanitizeName, uniqueNames, xmlEscape } from './names.ts';
+export { safeMassProperties, INERTIA_RULES_DEFAULTS, type InertiaRules } from './inertia.ts';

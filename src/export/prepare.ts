@@ -1,0 +1,137 @@
+/**
+ * The one view of a scene that every writer shares: sanitised unique names, safe masses and
+ * inertias, collision pieces that exist, mesh file paths. Writers never read raw ids, so the
+ * URDF, SDF, MJCF and the bundle can never disagree about a name or a file.
+ */
+import type { Mesh } from '../model/geometry.ts';
+import type { Scene, SceneObject, Inertia, Plane } from '../model/scene.ts';
+import { isFinitePose, quatNormalize, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
+import type { StageReport } from '../model/report.ts';
+import { Real2SimError } from '../model/errors.ts';
+import { convexHull } from '../geometry/convexHull.ts';
+import { boxMesh } from '../geometry/primitives.ts';
+import { uniqueNames } from './names.ts';
+import { INERTIA_RULES_DEFAULTS, safeMassProperties, type InertiaRules } from './inertia.ts';
+
+export interface ExportObject {
+  /** The scene's object, untouched. */
+  source: SceneObject;
+  /** Sanitised, unique among the scene's objects: used for file, link, body and model names. */
+  name: string;
+  pose: Pose;
+  mass: number;
+  inertia: Inertia;
+  centerOfMass: Vec3;
+  visual: Mesh;
+  /** At least one convex piece. */
+  collision: Mesh[];
+  isStatic: boolean;
+  /** Paths relative to the bundle root, '/'-separated. */
+  visualFile: string;
+  collisionFiles: string[];
+}
+
+export interface PreparedScene {
+  scene: Scene;
+  objects: ExportObject[];
+  /** Support plane to put the floor on (z = 0 when the scene has none). */
+  support: Plane;
+  report: StageReport;
+}
+
+export interface PrepareOptions {
+  /** Folder for meshes inside the bundle. */
+  meshDir?: string;
+  inertia?: Partial<InertiaRules>;
+  /** Warn when an object reaches further than this below the support plane, metres. */
+  belowSupportTolerance?: number;
+}
+
+export const PREPARE_DEFAULTS: Required<Omit<PrepareOptions, 'inertia'>> & { inertia: InertiaRules } = {
+  meshDir: 'meshes',
+  inertia: INERTIA_RULES_DEFAULTS,
+  belowSupportTolerance: 0.002,
+};
+
+function validMesh(m: Mesh | undefined): m is Mesh {
+  return !!m && m.positions instanceof Float32Array && m.indices instanceof Uint32Array && m.indices.length >= 3 && m.positions.length >= 9;
+}
+
+/** Checks the scene's objects and builds what the writers need. Throws `EXPORT` for objects
+ * that cannot be written at all (non-finite pose); fixes and reports everything else. */
+export function prepareScene(scene: Scene, options: PrepareOptions = {}): PreparedScene {
+  const t0 = performance.now();
+  const meshDir = options.meshDir ?? PREPARE_DEFAULTS.meshDir;
+  const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
+  const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
+  const warnings: string[] = [];
+  const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0 };
+  const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };
+  const names = uniqueNames(scene.objects.map((o) => o.id));
+  const objects = scene.objects.map((src, i): ExportObject => {
+    const name = names[i]!;
+    const what = `object '${src.id}'`;
+    if (name !== src.id) counts['renamed']!++;
+    if (!src.pose || !isFinitePose(src.pose)) {
+      throw new Real2SimError('EXPORT', `${what} has a non-finite pose; fix or drop it before export`, { object: src.id, pose: src.pose });
+    }
+    const size: Vec3 = Array.isArray(src.size) && src.size.every((s) => Number.isFinite(s) && s > 0) ? src.size : [0.05, 0.05, 0.05];
+    let visual = src.mesh;
+    if (!validMesh(visual)) {
+      warnings.push(`${what}: has no usable visual mesh; writing its box instead`);
+      visual = boxMesh(size[0], size[1], size[2]);
+    }
+    let collision = (src.collision ?? []).filter(validMesh);
+    if (collision.length === 0) {
+      counts['hullFallback']!++;
+      try {
+        collision = [convexHull(visual.positions)];
+        warnings.push(`${what}: has no collision pieces; using the convex hull of its visual mesh`);
+      } catch {
+        collision = [boxMesh(size[0], size[1], size[2])];
+        warnings.push(`${what}: has no collision pieces and its mesh is flat; using its box`);
+      }
+    }
+    counts['collisionPieces']! += collision.length;
+    const safe = safeMassProperties(what, src.mass, src.inertia ?? { ixx: NaN, ixy: 0, ixz: 0, iyy: NaN, iyz: 0, izz: NaN }, size, rules);
+    if (safe.warnings.length) counts['clampedMass']!++;
+    warnings.push(...safe.warnings);
+    const com: Vec3 = Array.isArray(src.centerOfMass) && src.centerOfMass.every(Number.isFinite) ? src.centerOfMass : [0, 0, 0];
+    const pose: Pose = { position: [...src.pose.position], orientation: quatNormalize(src.pose.orientation) };
+    // Objects starting inside the support explode on the first step: say so (the physics
+    // stage repairs poses; export never moves objects).
+    if (!src.isStatic) {
+      let lowest = Infinity;
+      for (const piece of collision) {
+        const w = transformPositions(pose, piece.positions);
+        for (let k = 0; k < w.length; k += 3) {
+          const dist = support.normal[0] * w[k]! + support.normal[1] * w[k + 1]! + support.normal[2] * w[k + 2]! + support.d;
+          if (dist < lowest) lowest = dist;
+        }
+      }
+      if (lowest < -tolerance) {
+        counts['belowSupport']!++;
+        warnings.push(`${what}: reaches ${(-lowest * 1000).toFixed(1)} mm below the support plane; run validate to repair before simulating`);
+      }
+    }
+    return {
+      source: src,
+      name,
+      pose,
+      mass: safe.mass,
+      inertia: safe.inertia,
+      centerOfMass: com,
+      visual,
+      collision,
+      isStatic: !!src.isStatic,
+      visualFile: `${meshDir}/${name}.obj`,
+      collisionFiles: collision.map((_, k) => `${meshDir}/${name}_collision_${k}.obj`),
+    };
+  });
+  return {
+    scene,
+    objects,
+    support,
+    report: { stage: 'export', backend: 'files', timeMs: performance.now() - t0, counts, warnings },
+  };
+}

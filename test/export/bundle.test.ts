@@ -1,0 +1,118 @@
+import { describe, expect, it, beforeEach } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBundle, readBundleScene } from '../../src/export/bundle.ts';
+import { Real2SimError } from '../../src/model/errors.ts';
+import { fixedScene } from './fixtures.ts';
+import { boxMesh } from '../../src/geometry/primitives.ts';
+import { makeObject } from './fixtures.ts';
+import { checkSdf, checkUrdf, mujocoCompile, skipWithout } from './validators.ts';
+
+function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string, rel: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p, `${rel}${e.name}/`);
+      else out.set(`${rel}${e.name}`, readFileSync(p).toString('base64'));
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
+describe('writeBundle', () => {
+  let parent: string;
+  beforeEach(() => {
+    parent = mkdtempSync(join(tmpdir(), 'r2s-bundle-'));
+  });
+
+  it('writes the layout of DESIGN.md and reads the scene back', async () => {
+    const scene = fixedScene();
+    const dir = join(parent, 'scene');
+    const m = await writeBundle(dir, scene, { extraFiles: { 'debug/note.txt': 'hello', 'debug/bytes.bin': new Uint8Array([1, 2, 3]) } });
+    for (const f of ['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'scene.glb', 'meshes/box_1.obj', 'meshes/box_1_collision_0.obj', 'models/box_1/model.sdf', 'models/box_1/model.config', 'models/box_1/meshes/box_1.obj', 'debug/note.txt', 'debug/bytes.bin']) {
+      expect(m.files).toContain(f);
+      expect(existsSync(join(dir, f))).toBe(true);
+    }
+    expect(readFileSync(join(dir, 'debug/bytes.bin'))).toEqual(Buffer.from([1, 2, 3]));
+    const back = await readBundleScene(dir);
+    expect(back.objects.map((o) => o.id)).toEqual(scene.objects.map((o) => o.id));
+    for (let i = 0; i < scene.objects.length; i++) {
+      expect(back.objects[i]!.pose.position).toEqual(scene.objects[i]!.pose.position);
+      expect(back.objects[i]!.mass).toBeCloseTo(scene.objects[i]!.mass, 12);
+      expect(back.objects[i]!.mesh.positions.length).toBe(scene.objects[i]!.mesh.positions.length);
+    }
+    const exportReport = back.reports.find((r) => r.stage === 'export');
+    expect(exportReport?.counts['objects']).toBe(5);
+    // the caller's scene is not mutated
+    expect(scene.reports).toEqual([]);
+    expect(readdirSync(parent)).toEqual(['scene']);
+  });
+
+  it('keeps the previous bundle intact when writing fails half-way', async () => {
+    const dir = join(parent, 'scene');
+    await writeBundle(dir, fixedScene());
+    const before = snapshot(dir);
+    // 'debug' as a file and 'debug/x' under it: the folder is made first, then writing the
+    // file 'debug' fails after many files are already in the temporary folder.
+    const other = fixedScene();
+    other.objects.pop();
+    const err = await writeBundle(dir, other, { extraFiles: { debug: 'a file', 'debug/x.txt': 'b' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Real2SimError);
+    expect((err as Real2SimError).code).toBe('EXPORT');
+    expect(snapshot(dir)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['scene']);
+  });
+
+  it('replaces an existing bundle completely (no stale files)', async () => {
+    const dir = join(parent, 'scene');
+    await writeBundle(dir, fixedScene(), { extraFiles: { 'debug/old.txt': 'old' } });
+    const small = fixedScene();
+    small.objects = small.objects.slice(0, 1);
+    const m = await writeBundle(dir, small);
+    expect(existsSync(join(dir, 'debug/old.txt'))).toBe(false);
+    expect(existsSync(join(dir, 'meshes/box_1.obj'))).toBe(false);
+    expect(m.files.filter((f) => f.startsWith('meshes/'))).toEqual(['meshes/slab.obj', 'meshes/slab_collision_0.obj']);
+  });
+
+  it('refuses to replace a folder that is not a bundle, and bad extra paths', async () => {
+    const dir = join(parent, 'home');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'precious.txt'), 'keep me');
+    await expect(writeBundle(dir, fixedScene())).rejects.toThrow(/not a real2sim bundle/);
+    expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+    for (const bad of ['../evil.txt', '/abs.txt', 'debug/../../x', 'a\\b', 'scene.urdf', 'meshes/x.obj', '']) {
+      await expect(writeBundle(join(parent, 'b'), fixedScene(), { extraFiles: { [bad]: 'x' } })).rejects.toThrow(Real2SimError);
+    }
+    expect(existsSync(join(parent, 'evil.txt'))).toBe(false);
+    expect(readdirSync(parent).sort()).toEqual(['home']);
+  });
+
+  it.skipIf(skipWithout('check_urdf') || skipWithout('ign') || skipWithout('mujoco-compile'))(
+    'sanitises hostile ids and labels into names every validator accepts',
+    async () => {
+      const ids = ['../../etc/passwd', 'a b', 'çafé ☕', '<x&y>"\'', '☕', 'dup', 'dup!', 'DUP', 'world', 'a_collision_0', 'a', 'x'.repeat(300), '..', 'ground_plane'];
+      const scene = fixedScene();
+      scene.objects = ids.map((id, i) =>
+        makeObject(id, `label ${id} --> <!-- ]]>`, boxMesh(0.05, 0.05, 0.05), [0.05, 0.05, 0.05], [i * 0.1, 0, 0.025], [0, 0, 0, 1]),
+      );
+      const dir = join(parent, 'hostile');
+      const m = await writeBundle(dir, scene);
+      const names = Object.values(m.names);
+      expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(ids.length);
+      const meshFiles = m.files.filter((f) => f.startsWith('meshes/'));
+      for (const f of meshFiles) expect(f).toMatch(/^meshes\/[A-Za-z0-9_-]+\.obj$/);
+      // every object has its own visual mesh file, despite duplicate ids
+      expect(meshFiles.filter((f) => !/_collision_\d+\.obj$/.test(f)).length).toBe(ids.length);
+      expect(readdirSync(parent)).toEqual(['hostile']);
+      const urdf = checkUrdf(join(dir, 'scene.urdf'));
+      expect(urdf.ok, urdf.output).toBe(true);
+      const sdf = checkSdf(join(dir, 'scene.sdf'));
+      expect(sdf.ok, sdf.output).toBe(true);
+      const mj = mujocoCompile(join(dir, 'scene.xml'), join(parent, 'o.mjb'));
+      expect(mj.ok, mj.output).toBe(true);
+    },
+  );
+});
