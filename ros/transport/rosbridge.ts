@@ -1,0 +1,177 @@
+/**
+ * The node over rosbridge v2 (roslib 2 on a WebSocket), for a machine without ROS 2 — e.g. the
+ * GPU host — talking to `rosbridge_server` on the robot.
+ *
+ * Protocol mapping:
+ * - subscribe → `{op: subscribe, compression: 'cbor'}` for images (binary frames: `uint8[]`
+ *   arrives as bytes, not base64 text), `queue_length: 1` so the bridge drops stale frames;
+ * - advertise → `{op: advertise, latch}`; rosbridge for ROS 2 maps `latch: true` to a
+ *   transient-local publisher, which is how the scene topics keep their last message;
+ * - services we serve → `advertise_service` / `service_response`; calls → `call_service`.
+ * QoS reliability and depth cannot be chosen through the protocol; the bridge picks them.
+ * Parameters live in this process (flags / YAML): rosbridge has no per-client parameter server.
+ * On a dropped connection roslib re-subscribes and re-advertises topics; services are
+ * re-advertised here.
+ */
+import { Ros, Service, Topic } from 'roslib';
+import { Real2SimError } from '../../src/model/errors.ts';
+import type { ParamSpec, ParamValue } from '../params.ts';
+import { consoleLogger, wallClock, type Closeable, type Logger, type Publisher, type SubscribeOptions, type Transport } from './types.ts';
+
+export interface RosbridgeOptions {
+  /** e.g. `ws://robot.local:9090` */
+  url: string;
+  /** How images are requested: `cbor` (binary) or `none` (JSON, base64 bytes). */
+  compression?: 'cbor' | 'none';
+  connectTimeoutMs?: number;
+  /** Wait between reconnection attempts; 0 = do not reconnect. */
+  reconnectMs?: number;
+  log?: Logger;
+}
+
+export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 5000, reconnectMs: 2000 } as const;
+
+function waitForConnection(ros: Ros, url: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      ros.off('connection', onOpen);
+      ros.off('error', onError);
+      ros.off('close', onError);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onOpen = () => done();
+    const onError = (e: unknown) =>
+      done(
+        new Real2SimError(
+          'REMOTE',
+          `cannot reach rosbridge at ${url}: start it on the robot (ros2 launch rosbridge_server rosbridge_websocket_launch.xml) and check the URL and port`,
+          { url },
+          e,
+        ),
+      );
+    const timer = setTimeout(() => done(new Real2SimError('TIMEOUT', `rosbridge at ${url} did not accept a connection within ${timeoutMs} ms`, { url })), timeoutMs);
+    ros.on('connection', onOpen);
+    ros.on('error', onError);
+    ros.on('close', onError);
+  });
+}
+
+export async function connectRosbridge(options: RosbridgeOptions): Promise<Transport> {
+  const o = { ...ROSBRIDGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<RosbridgeOptions>;
+  const log = o.log ?? consoleLogger('real2sim');
+  if (!/^wss?:\/\//.test(o.url)) throw new Real2SimError('BAD_INPUT', `rosbridge URL must start with ws:// or wss://, got '${o.url}'`, { url: o.url });
+  const ros = new Ros({});
+  const connected = waitForConnection(ros, o.url, o.connectTimeoutMs);
+  try {
+    await ros.connect(o.url);
+  } catch (cause) {
+    throw new Real2SimError('REMOTE', `cannot open a WebSocket to ${o.url}: ${(cause as Error).message}`, { url: o.url }, cause);
+  }
+  try {
+    await connected;
+  } catch (err) {
+    ros.close();
+    throw err;
+  }
+
+  const owned = new Set<Closeable>();
+  const services = new Map<string, { service: Service<unknown, unknown>; handler: (req: unknown) => Promise<unknown> }>();
+  let closing = false;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+
+  ros.on('close', () => {
+    if (closing || o.reconnectMs <= 0) return;
+    log.error(`rosbridge connection to ${o.url} closed; reconnecting every ${o.reconnectMs} ms`);
+    const retry = () => {
+      reconnectTimer = setTimeout(() => {
+        if (closing) return;
+        ros.connect(o.url).catch(() => retry());
+      }, o.reconnectMs);
+    };
+    retry();
+  });
+  ros.on('connection', () => {
+    // roslib re-subscribes topics itself; services need advertising again.
+    for (const { service, handler } of services.values()) void service.advertiseAsync(handler);
+  });
+  ros.on('error', (e) => {
+    if (!closing) log.warn(`rosbridge: ${(e as Error)?.message ?? String(e)}`);
+  });
+
+  const track = <T extends Closeable>(c: T): T => {
+    owned.add(c);
+    return c;
+  };
+
+  return {
+    kind: 'rosbridge',
+    log,
+    subscribe(topic: string, type: string, onMessage: (msg: unknown) => void, so: SubscribeOptions): Closeable {
+      const t = new Topic<unknown>({
+        ros,
+        name: topic,
+        messageType: type,
+        compression: so.binary && o.compression === 'cbor' ? 'cbor' : 'none',
+        queue_length: 1,
+      });
+      const cb = (m: unknown) => onMessage(m);
+      t.subscribe(cb);
+      return track({ close: () => t.unsubscribe(cb) });
+    },
+    advertise<T>(topic: string, type: string, ao: { qos: SubscribeOptions['qos'] }): Publisher<T> {
+      const t = new Topic<T>({ ros, name: topic, messageType: type, latch: ao.qos.durability === 'transient_local', queue_size: Math.max(1, ao.qos.depth) });
+      t.advertise();
+      return track({ publish: (m: T) => t.publish(m), close: () => t.unadvertise() });
+    },
+    advertiseService(name: string, type: string, handler: (req: unknown) => Promise<unknown>): Closeable {
+      const service = new Service<unknown, unknown>({ ros, name, serviceType: type });
+      services.set(name, { service, handler });
+      void service.advertiseAsync(handler);
+      return track({
+        close: () => {
+          services.delete(name);
+          void service.unadvertise().catch(() => undefined);
+        },
+      });
+    },
+    callService(name: string, type: string, request: unknown, co: { timeoutMs: number }): Promise<unknown> {
+      const service = new Service<unknown, unknown>({ ros, name, serviceType: type });
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Real2SimError('TIMEOUT', `service ${name} did not answer within ${co.timeoutMs} ms`, { service: name })), co.timeoutMs);
+        service.callService(
+          request,
+          (res) => {
+            clearTimeout(timer);
+            resolve(res);
+          },
+          (err) => {
+            clearTimeout(timer);
+            reject(new Real2SimError('REMOTE', `service ${name} failed: ${err}`, { service: name }));
+          },
+          co.timeoutMs / 1000,
+        );
+      });
+    },
+    async declareParameters(_specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
+      return { ...given };
+    },
+    now: wallClock,
+    async close() {
+      closing = true;
+      clearTimeout(reconnectTimer);
+      for (const c of [...owned]) {
+        try {
+          c.close();
+        } catch {
+          // the socket may already be gone
+        }
+      }
+      owned.clear();
+      // Let the unadvertise/unsubscribe frames leave before the socket closes.
+      await new Promise((r) => setTimeout(r, 20));
+      ros.close();
+    },
+  };
+}
