@@ -42,7 +42,8 @@ export interface GlbNodeMesh {
 export async function glbNodeMeshes(bytes: Uint8Array): Promise<GlbNodeMesh[]> {
   let doc: Document;
   try {
-    doc = await io.readBinary(bytes);
+    // gltf-transform views the bytes as Uint32: a slice of a larger buffer may be misaligned
+    doc = await io.readBinary(bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes));
   } catch (cause) {
     throw new Real2SimError('BAD_MESH', `Not a readable GLB file: ${(cause as Error).message}`, {}, cause);
   }

@@ -191,7 +191,7 @@ const HANDLERS: { [T in Task]: Handler<T> } = {
     if (C !== m.labels!.length) throw new Real2SimError('INTERNAL', `Model "${m.id}" gives ${C} class channels but its manifest lists ${m.labels!.length} labels.`, { modelFailed: true });
     const { classes, prob } = logitsToInstances(logits.data, C, h, w);
     const full = resizeNearest(classes, w, h, img.width, img.height);
-    const fullProb = resizeBilinear(prob, w, h, img.width, img.height);
+    const fullProb = resizeNearest(prob, w, h, img.width, img.height);
     const inst = classesToInstances(full, fullProb, img.width, img.height, m.labels!, m.minPixels ?? 1, req.prompts);
     return {
       masks: { width: img.width, height: img.height, encoding: 'mono16', data: bytesOf(inst.labels) },

@@ -103,9 +103,9 @@ export function resizeBilinear(src: Float32Array, sw: number, sh: number, dw: nu
 }
 
 /** Nearest-neighbour resize of a label map (pixel centres, as above). */
-export function resizeNearest(src: Uint16Array, sw: number, sh: number, dw: number, dh: number): Uint16Array {
-  if (sw === dw && sh === dh) return src.slice();
-  const out = new Uint16Array(dw * dh);
+export function resizeNearest<A extends Uint16Array | Float32Array>(src: A, sw: number, sh: number, dw: number, dh: number): A {
+  if (sw === dw && sh === dh) return src.slice() as A;
+  const out = new (src.constructor as new (n: number) => A)(dw * dh);
   const xs = new Int32Array(dw);
   for (let x = 0; x < dw; x++) xs[x] = Math.min(sw - 1, Math.floor(((x + 0.5) * sw) / dw));
   for (let y = 0; y < dh; y++) {
