@@ -17,7 +17,7 @@ export interface DepthToCloudOptions {
  * x = (u − cx)·z / fx, y = (v − cy)·z / fy. Pixels with depth 0, negative, NaN or ±Inf are no
  * data and are skipped. Returns the cloud and, per point, its linear pixel index v·width + u.
  *
- * Two passes (collect valid pixels, then project) so the output is allocated at its exact size;
+ * Two passes (count valid pixels, then project) so the output is allocated at its exact size;
  * the per-column and per-row rays are precomputed so the inner loop is two multiplies per axis.
  */
 export function depthToCloud(
@@ -38,27 +38,58 @@ export function depthToCloud(
   const mask = opts.mask;
   const rx = new Float64Array(width);
   for (let u = 0; u < width; u++) rx[u] = (u - camera.cx) / camera.fx;
-  const pixels = new Uint32Array(Math.ceil(width / stride) * Math.ceil(height / stride));
+  // Pass 1: count (and remember the caller's mask verdict, so it is called once per pixel).
+  const keep = mask ? new Uint8Array(width * height) : null;
   let n = 0;
   for (let v = 0; v < height; v += stride) {
     const row = v * width;
-    for (let u = 0; u < width; u += stride) {
-      const i = row + u;
-      const z = data[i]!;
-      // z > 0 is false for NaN; z <= maxDepth is false for +Inf when maxDepth is finite
-      if (z > 0 && z < Infinity && z <= maxDepth && (mask === undefined || mask(i))) pixels[n++] = i;
+    if (keep) {
+      for (let u = 0; u < width; u += stride) {
+        const i = row + u;
+        const z = data[i]!;
+        // z > 0 is false for NaN; z < Infinity drops +Inf
+        if (z > 0 && z <= maxDepth && z < Infinity && mask!(i)) {
+          keep[i] = 1;
+          n++;
+        }
+      }
+    } else {
+      for (let u = 0; u < width; u += stride) {
+        const z = data[row + u]!;
+        if (z > 0 && z <= maxDepth && z < Infinity) n++;
+      }
     }
   }
+  // Pass 2: project into arrays of the exact size. Two copies of the loop: a branch on `keep`
+  // inside the hot loop halves its speed.
   const positions = new Float32Array(n * 3);
-  const fyInv = 1 / camera.fy;
-  for (let k = 0; k < n; k++) {
-    const i = pixels[k]!;
-    const v = (i / width) | 0;
-    const u = i - v * width;
-    const z = data[i]!;
-    positions[k * 3] = rx[u]! * z;
-    positions[k * 3 + 1] = (v - camera.cy) * fyInv * z;
-    positions[k * 3 + 2] = z;
+  const pixels = new Uint32Array(n);
+  let k = 0;
+  for (let v = 0; v < height && k < n; v += stride) {
+    const row = v * width;
+    const ry = (v - camera.cy) / camera.fy;
+    if (keep) {
+      for (let u = 0; u < width; u += stride) {
+        const i = row + u;
+        if (keep[i] !== 1) continue;
+        const z = data[i]!;
+        positions[k * 3] = rx[u]! * z;
+        positions[k * 3 + 1] = ry * z;
+        positions[k * 3 + 2] = z;
+        pixels[k++] = i;
+      }
+    } else {
+      for (let u = 0; u < width; u += stride) {
+        const i = row + u;
+        const z = data[i]!;
+        if (z > 0 && z <= maxDepth && z < Infinity) {
+          positions[k * 3] = rx[u]! * z;
+          positions[k * 3 + 1] = ry * z;
+          positions[k * 3 + 2] = z;
+          pixels[k++] = i;
+        }
+      }
+    }
   }
-  return { cloud: { positions }, pixels: n === pixels.length ? pixels : pixels.slice(0, n) };
+  return { cloud: { positions }, pixels };
 }

@@ -4,7 +4,8 @@ import type { PointCloud } from '../model/geometry.ts';
 /**
  * Voxel-grid down-sampling: one point per occupied cube of side `voxelSize`, at the centroid of
  * the points in it (colours averaged and rounded, normals averaged and renormalised). The grid is
- * anchored at the cloud's minimum corner. Output order is the order in which voxels are first
+ * anchored half a voxel below the cloud's minimum corner (as Open3D's `voxel_down_sample`, so
+ * both give the same cells). Output order is the order in which voxels are first
  * met, so the result is deterministic. Non-finite points are dropped.
  *
  * Hand-written open-addressing hash (typed arrays, integer voxel keys) instead of a `Map`:
@@ -29,6 +30,9 @@ export function voxelDownsample(cloud: PointCloud, voxelSize: number): PointClou
   }
   if (minX > maxX) return { positions: new Float32Array(0), ...(cloud.colors ? { colors: new Uint8Array(0) } : {}), ...(cloud.normals ? { normals: new Float32Array(0) } : {}) };
   const inv = 1 / voxelSize;
+  minX -= voxelSize / 2;
+  minY -= voxelSize / 2;
+  minZ -= voxelSize / 2;
   const nx = Math.floor((maxX - minX) * inv) + 1;
   const ny = Math.floor((maxY - minY) * inv) + 1;
   const nz = Math.floor((maxZ - minZ) * inv) + 1;

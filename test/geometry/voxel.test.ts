@@ -23,6 +23,9 @@ describe('voxelDownsample', () => {
       minY = Math.min(minY, p[i * 3 + 1]!);
       minZ = Math.min(minZ, p[i * 3 + 2]!);
     }
+    minX -= size / 2;
+    minY -= size / 2;
+    minZ -= size / 2;
     const cells = new Map<string, { s: number[]; c: number[]; k: number }>();
     for (let i = 0; i < n; i++) {
       if (i === 1) continue;
