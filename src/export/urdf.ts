@@ -8,7 +8,8 @@
  * Meshes are OBJ files referenced relative to the URDF (or as `package://<pkg>/…`).
  *
  * The `<mujoco><compiler meshdir discardvisual/></mujoco>` block lets MuJoCo load this same
- * file (its URDF importer keeps only the mesh file name and looks it up in `meshdir`).
+ * file: `strippath` keeps only the mesh file name (also of `package://` URIs), looked up in
+ * `meshdir` relative to the URDF.
  */
 import type { Scene } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
@@ -51,7 +52,8 @@ export function toUrdf(input: Scene | PreparedScene, options: UrdfOptions = {}):
   L(`<robot name="${xmlEscape(o.name)}">`);
   if (o.mujocoBlock) {
     L('  <mujoco>');
-    L('    <compiler meshdir="meshes" discardvisual="true"/>');
+    // strippath: MuJoCo 2.x strips mesh paths in URDF by default, 3.x does not; say it.
+    L('    <compiler meshdir="meshes" discardvisual="true" strippath="true"/>');
     L('  </mujoco>');
   }
   L('  <link name="world"/>');

@@ -8,6 +8,7 @@
  * A missing tool skips the check locally but FAILS under CI=true.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export interface ToolResult {
   ok: boolean;
@@ -61,6 +62,8 @@ export function checkSdf(file: string): ToolResult {
 
 export function mujocoCompile(file: string, out: string): ToolResult {
   requireTool('mujoco-compile');
+  // It asks "overwrite? (Y/n)" on stdin when `out` exists: never let it.
+  rmSync(out, { force: true });
   const r = run('mujoco-compile', [file, out]);
   return { ok: r.stdout.trim() === 'Done', output: `${r.stdout}\n${r.stderr}` };
 }

@@ -1,0 +1,104 @@
+/**
+ * Every bundle passes the real parsers: check_urdf, ign sdf -k, mujoco-compile (MJCF and the
+ * URDF through its <mujoco> block), and 2 s of MuJoCo (WASM, @mujoco/mujoco 3.14.0) in which no
+ * body moves more than 1 cm — for a fixed scene and for 20 synthetic scenes.
+ */
+import { describe, expect, it, afterAll } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { writeBundle } from '../../src/export/bundle.ts';
+import { toUrdf } from '../../src/export/urdf.ts';
+import { toMjcf } from '../../src/export/mjcf.ts';
+import { generateSynthScene } from '../../src/eval/synth.ts';
+import type { Scene } from '../../src/model/scene.ts';
+import { fixedScene } from './fixtures.ts';
+import { checkSdf, checkUrdf, mujocoCompile, skipWithout } from './validators.ts';
+import { settleInMujoco } from './mujocoSim.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'r2s-writers-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const noTools = skipWithout('check_urdf') || skipWithout('ign') || skipWithout('mujoco-compile');
+
+/** Every mesh reference in a file must name a file that exists. */
+function referencedFiles(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const base = dirname(file);
+  const refs: string[] = [];
+  for (const m of text.matchAll(/<uri>([^<]+)<\/uri>|filename="([^"]+)"|file="([^"]+)"/g)) {
+    const ref = m[1] ?? m[2] ?? m[3]!;
+    if (ref.startsWith('model://')) {
+      // model://<name>/rest resolves against the folder that holds the models
+      refs.push(resolve(base, '..', ref.slice('model://'.length)));
+    } else if (m[3] !== undefined) {
+      const meshdir = /meshdir="([^"]+)"/.exec(text)?.[1] ?? '.';
+      refs.push(resolve(base, meshdir, ref));
+    } else refs.push(resolve(base, ref));
+  }
+  return refs;
+}
+
+async function checkBundle(scene: Scene, name: string, checkModels: boolean): Promise<void> {
+  const dir = join(work, name);
+  const m = await writeBundle(dir, scene);
+  const urdf = checkUrdf(join(dir, 'scene.urdf'));
+  expect(urdf.ok, urdf.output).toBe(true);
+  const sdf = checkSdf(join(dir, 'scene.sdf'));
+  expect(sdf.ok, sdf.output).toBe(true);
+  const mj = mujocoCompile(join(dir, 'scene.xml'), join(work, `${name}.mjb`));
+  expect(mj.ok, mj.output).toBe(true);
+  const mju = mujocoCompile(join(dir, 'scene.urdf'), join(work, `${name}_urdf.mjb`));
+  expect(mju.ok, mju.output).toBe(true);
+  const files = ['scene.urdf', 'scene.sdf', 'scene.xml', ...m.files.filter((f) => f.endsWith('model.sdf'))];
+  for (const f of files) for (const ref of referencedFiles(join(dir, f))) expect(existsSync(ref), `${f} → ${ref}`).toBe(true);
+  if (checkModels) {
+    for (const f of m.files.filter((x) => x.endsWith('model.sdf'))) {
+      const r = checkSdf(join(dir, f));
+      expect(r.ok, `${f}: ${r.output}`).toBe(true);
+    }
+  }
+  const settle = await settleInMujoco(dir, 'scene.xml', 2);
+  expect(settle.nbody).toBe(scene.objects.length + 1);
+  for (const b of settle.bodies) expect(b.displacement, `${name}: body ${b.name} moved`).toBeLessThan(0.01);
+  // The URDF loads in MuJoCo WASM too (floating joints become free joints; static links are
+  // fused into the world by MuJoCo's URDF default `fusestatic`).
+  const viaUrdf = await settleInMujoco(dir, 'scene.urdf', 0.01);
+  expect(viaUrdf.bodies.length).toBeGreaterThanOrEqual(scene.objects.filter((o) => !o.isStatic).length);
+}
+
+describe.skipIf(noTools)('exported files pass the real validators', () => {
+  it('fixed scene (static slab, lying can, cup with XML-special label)', async () => {
+    await checkBundle(fixedScene(), 'fixed', true);
+  });
+
+  for (let seed = 1; seed <= 20; seed++) {
+    it(`synthetic scene seed=${seed}`, async () => {
+      const { scene } = generateSynthScene({ seed, width: 64, height: 48 });
+      await checkBundle(scene, `synth_${seed}`, seed <= 2);
+    });
+  }
+});
+
+describe('writers', () => {
+  it('URDF carries the MuJoCo block, floating joints for movable objects, fixed for static', () => {
+    const urdf = toUrdf(fixedScene());
+    expect(urdf).toContain('<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"/>\n  </mujoco>');
+    expect(urdf).toMatch(/<joint name="slab_joint" type="fixed">/);
+    expect(urdf).toMatch(/<joint name="box_1_joint" type="floating">/);
+    expect(urdf).toContain('Tasse &lt;grün&gt; &amp; &quot;co&quot;');
+    expect(toUrdf(fixedScene(), { packageName: 'my_pkg' })).toContain('filename="package://my_pkg/meshes/box_1.obj"');
+  });
+
+  it('MJCF has a freejoint per movable body and an explicit inertial', () => {
+    const xml = toMjcf(fixedScene());
+    expect(xml.match(/<freejoint/g)?.length).toBe(4);
+    expect(xml.match(/<inertial /g)?.length).toBe(5);
+    expect(xml).toContain('type="plane"');
+  });
+
+  it('refuses a non-finite pose with a coded error naming the object', () => {
+    const s = fixedScene();
+    s.objects[1]!.pose.position[0] = NaN;
+    expect(() => toMjcf(s)).toThrow(/object 'box_1' has a non-finite pose/);
+  });
+});
