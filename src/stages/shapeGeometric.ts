@@ -54,7 +54,7 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
   maxPoints: 4000,
   mirror: true,
   mirrorAngles: 36,
-  mirrorOffsets: 48,
+  mirrorOffsets: 30,
   mirrorMaxFree: 0.04,
   mirrorMinMatch: 0.1,
   maxBaseGap: Infinity,
@@ -189,33 +189,62 @@ function bestMirror(
   const viewAngle = Math.atan2(my - cam[1], mx - cam[0]);
   let best: { theta: number; c: number; score: number } | null = null;
   const s = new Float64Array(n);
+  // A mirrored point is linear in the offset c: p'(c) = p − 2(u·p)u + 2c·u, so in the optical
+  // frame q(c) = q0 + c·q1 with q1 = R·2u the same for every point: transform once per angle.
+  const { r: R, t: T } = check.worldToOptical;
+  const q0 = new Float64Array(n * 3);
+  const scoreAt = (c: number, q1x: number, q1y: number, q1z: number) => {
+    let free = 0, match = 0, known = 0;
+    for (let i = 0; i < n; i++) {
+      const seen = check.classifyOptical(q0[i * 3]! + c * q1x, q0[i * 3 + 1]! + c * q1y, q0[i * 3 + 2]! + c * q1z);
+      if (seen === Seen.Unknown) continue;
+      known++;
+      if (seen === Seen.Free) free++;
+      else if (seen === Seen.Surface) match++;
+    }
+    if (known < n * 0.5 || free > o.mirrorMaxFree * known || match < o.mirrorMinMatch * known) return -Infinity;
+    return match / known - 3 * (free / known);
+  };
   for (let a = 0; a < o.mirrorAngles; a++) {
     const theta = (Math.PI * a) / o.mirrorAngles;
     const ref = around ?? viewAngle;
     const diff = Math.abs(wrapHalf(theta - ref));
     if (diff > (around === null ? Math.PI / 3 : Math.PI / 12)) continue;
     const ux = Math.cos(theta), uy = Math.sin(theta);
-    for (let i = 0; i < n; i++) s[i] = ux * probe[i * 3]! + uy * probe[i * 3 + 1]!;
+    for (let i = 0; i < n; i++) {
+      const si = ux * probe[i * 3]! + uy * probe[i * 3 + 1]!;
+      s[i] = si;
+      const x = probe[i * 3]! - 2 * si * ux, y = probe[i * 3 + 1]! - 2 * si * uy, z = probe[i * 3 + 2]!;
+      q0[i * 3] = R[0]! * x + R[1]! * y + R[2]! * z + T[0];
+      q0[i * 3 + 1] = R[3]! * x + R[4]! * y + R[5]! * z + T[1];
+      q0[i * 3 + 2] = R[6]! * x + R[7]! * y + R[8]! * z + T[2];
+    }
+    const q1x = 2 * (R[0]! * ux + R[1]! * uy), q1y = 2 * (R[3]! * ux + R[4]! * uy), q1z = 2 * (R[6]! * ux + R[7]! * uy);
     const sorted = Float64Array.from(s).sort();
     const lo = sorted[Math.floor(n * 0.02)]!, hi = sorted[Math.floor(n * 0.98)]!;
     // the plane can sit up to the far side of the points (a thin visible sliver of a deep object)
     const span = hi - lo;
+    const c0 = lo - span * 0.25, step = (span * 1.5) / o.mirrorOffsets;
+    let bestK = -1, bestScore = -Infinity;
     for (let k = 0; k <= o.mirrorOffsets; k++) {
-      const c = lo + ((span * 1.5) * k) / o.mirrorOffsets - span * 0.25;
-      let free = 0, match = 0, known = 0;
-      for (let i = 0; i < n; i++) {
-        const d = 2 * (c - s[i]!);
-        const seen = check.classify(probe[i * 3]! + d * ux, probe[i * 3 + 1]! + d * uy, probe[i * 3 + 2]!);
-        if (seen === Seen.Unknown) continue;
-        known++;
-        if (seen === Seen.Free) free++;
-        else if (seen === Seen.Surface) match++;
+      const sc = scoreAt(c0 + step * k, q1x, q1y, q1z);
+      if (sc > bestScore) {
+        bestScore = sc;
+        bestK = k;
       }
-      if (known < n * 0.5) continue;
-      if (free > o.mirrorMaxFree * known || match < o.mirrorMinMatch * known) continue;
-      const score = match / known - 3 * (free / known);
-      if (!best || score > best.score) best = { theta, c, score };
     }
+    if (bestK < 0) continue;
+    // refine the offset between the neighbouring coarse steps
+    let bc = c0 + step * bestK;
+    for (let f = -4; f <= 4; f++) {
+      const c = c0 + step * (bestK + f / 5);
+      const sc = scoreAt(c, q1x, q1y, q1z);
+      if (sc > bestScore) {
+        bestScore = sc;
+        bc = c;
+      }
+    }
+    if (!best || bestScore > best.score) best = { theta, c: bc, score: bestScore };
   }
   return best ? { theta: best.theta, c: best.c } : null;
 }
@@ -249,13 +278,24 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
   let inside = 0, carved = 0;
   // a voxel is carved only when its whole extent was seen through: pad by its half-diagonal
   const pad = r * 0.87;
+  const eps = r * 0.25;
   for (let k = 0; k < nz; k++) {
     const z = min[2] + (k + 0.5) * r;
     for (let j = 0; j < ny; j++) {
       const y = min[1] + (j + 0.5) * r;
-      for (let i = 0; i < nx; i++) {
+      // the row's x interval inside the hull, from every face plane at once (scanline)
+      let xlo = -Infinity, xhi = Infinity;
+      for (let p = 0; p < planes.length && xlo <= xhi; p += 4) {
+        const a = planes[p]!, rhs = planes[p + 3]! + eps - planes[p + 1]! * y - planes[p + 2]! * z;
+        if (Math.abs(a) < 1e-12) {
+          if (rhs < 0) xhi = -Infinity;
+        } else if (a > 0) xhi = Math.min(xhi, rhs / a);
+        else xlo = Math.max(xlo, rhs / a);
+      }
+      if (!(xlo <= xhi)) continue;
+      const i0 = Math.max(0, Math.ceil((xlo - min[0]) / r - 0.5)), i1 = Math.min(nx - 1, Math.floor((xhi - min[0]) / r - 0.5));
+      for (let i = i0; i <= i1; i++) {
         const x = min[0] + (i + 0.5) * r;
-        if (!insideHull(planes, x, y, z, r * 0.25)) continue;
         inside++;
         if (check.classify(x, y, z, pad) === Seen.Free) {
           carved++;
@@ -345,11 +385,4 @@ export function hullPlanes(m: Mesh): Float64Array {
     out[k++] = nx * p[a]! + ny * p[a + 1]! + nz * p[a + 2]!;
   }
   return out.subarray(0, k);
-}
-
-function insideHull(planes: Float64Array, x: number, y: number, z: number, eps: number): boolean {
-  for (let k = 0; k < planes.length; k += 4) {
-    if (planes[k]! * x + planes[k + 1]! * y + planes[k + 2]! * z > planes[k + 3]! + eps) return false;
-  }
-  return true;
 }

@@ -31,27 +31,32 @@ export class ViewCheck {
     this.t = inv.position;
   }
 
-  /** Optical-frame depth of a world point and its pixel index (−1 when it does not project). */
-  project(x: number, y: number, z: number): { pixel: number; depth: number } {
-    const r = this.r;
-    const qx = r[0]! * x + r[1]! * y + r[2]! * z + this.t[0];
-    const qy = r[3]! * x + r[4]! * y + r[5]! * z + this.t[1];
-    const qz = r[6]! * x + r[7]! * y + r[8]! * z + this.t[2];
-    if (!(qz > 1e-6)) return { pixel: -1, depth: qz };
-    const c = this.view.camera;
-    const u = Math.round((c.fx * qx) / qz + c.cx), v = Math.round((c.fy * qy) / qz + c.cy);
-    if (u < 0 || v < 0 || u >= c.width || v >= c.height) return { pixel: -1, depth: qz };
-    return { pixel: v * c.width + u, depth: qz };
+  /** Rotation (row-major) and translation taking world points into the optical frame. */
+  get worldToOptical(): { r: readonly number[]; t: readonly [number, number, number] } {
+    return { r: this.r, t: this.t };
   }
 
   classify(x: number, y: number, z: number, extraTol = 0): Seen {
-    const { pixel, depth } = this.project(x, y, z);
-    if (pixel < 0) return Seen.Unknown;
-    const obs = this.view.depth.data[pixel]!;
+    const r = this.r;
+    return this.classifyOptical(
+      r[0]! * x + r[1]! * y + r[2]! * z + this.t[0],
+      r[3]! * x + r[4]! * y + r[5]! * z + this.t[1],
+      r[6]! * x + r[7]! * y + r[8]! * z + this.t[2],
+      extraTol,
+    );
+  }
+
+  /** As `classify`, for a point already in the optical frame (hot loops transform once). */
+  classifyOptical(qx: number, qy: number, qz: number, extraTol = 0): Seen {
+    if (!(qz > 1e-6)) return Seen.Unknown;
+    const c = this.view.camera;
+    const u = Math.round((c.fx * qx) / qz + c.cx), v = Math.round((c.fy * qy) / qz + c.cy);
+    if (u < 0 || v < 0 || u >= c.width || v >= c.height) return Seen.Unknown;
+    const obs = this.view.depth.data[v * c.width + u]!;
     if (!(obs > 0) || !Number.isFinite(obs)) return Seen.Unknown;
-    const tol = this.tolAbs + this.tolRel * depth + extraTol;
-    if (obs > depth + tol) return Seen.Free;
-    if (obs >= depth - tol) return Seen.Surface;
+    const tol = this.tolAbs + this.tolRel * qz + extraTol;
+    if (obs > qz + tol) return Seen.Free;
+    if (obs >= qz - tol) return Seen.Surface;
     return Seen.Hidden;
   }
 }
