@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: Uint8Array, headers: Record<string, string> = {}) =>
-  fetch(`${host.server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}`, ...headers } });
+  fetch(`${host.server.url}${path}`, { method: "POST", body: body as unknown as BodyInit, headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}`, ...headers } });
 
 describe('tasks on the tiny models', () => {
   test('health reports protocol 1, the CPU execution provider and all five tasks (no token needed)', async () => {
@@ -150,7 +150,7 @@ describe('protocol errors', () => {
 
   test('401 UNAUTHORIZED without the token, and with a wrong one', async () => {
     for (const auth of [undefined, 'Bearer wrong']) {
-      const r = await fetch(`${host.server.url}/v1/segment`, { method: 'POST', body: body(), headers: { 'content-type': 'application/cbor', ...(auth ? { authorization: auth } : {}) } });
+      const r = await fetch(`${host.server.url}/v1/segment`, { method: "POST", body: body() as unknown as BodyInit, headers: { "content-type": "application/cbor", ...(auth ? { authorization: auth } : {}) } });
       expect(r.status).toBe(401);
       const j = (await r.json()) as { error: { code: string; requestId: string } };
       expect(j.error.code).toBe('UNAUTHORIZED');
