@@ -32,6 +32,8 @@ export interface PipelineResult {
   physics?: PhysicsReport;
   /** One SDF model per object, for Gazebo spawn. */
   models?: SpawnModel[];
+  /** Object id → absolute path of its visual mesh (for `marker_mesh: mesh_resource`). */
+  meshFiles?: Record<string, string>;
 }
 
 /** The reconstruction the node runs; injected so tests and other wirings can choose it. */
@@ -199,7 +201,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     const cameraFrame = params.camera_frame || m.value.color.frameId || m.value.info.frameId || '';
     const statuses: DiagnosticStatusMsg[] = [];
     try {
-      markersPub.publish(markersFromScene(result.scene, { frameId: params.scene_frame, stamp, meshMode: params.marker_mesh, bundleDir: result.bundleDir }));
+      markersPub.publish(markersFromScene(result.scene, { frameId: params.scene_frame, stamp, meshMode: params.marker_mesh, bundleDir: result.bundleDir, ...(result.meshFiles ? { meshFiles: result.meshFiles } : {}) }));
       urdfPub.publish({ data: result.urdf });
       sdfPub.publish({ data: result.sdf });
       tfPub.publish(

@@ -68,7 +68,8 @@ export interface MarkerOptions {
   frameId: string;
   stamp: RosTime;
   meshMode: 'triangle_list' | 'mesh_resource';
-  /** Needed for mesh_resource: meshes are `<bundleDir>/meshes/<id>.obj`. */
+  /** For mesh_resource: object id → mesh file; else `<bundleDir>/meshes/<id>.obj`. */
+  meshFiles?: Record<string, string>;
   bundleDir?: string;
 }
 
@@ -82,11 +83,12 @@ export function markersFromScene(scene: Scene, o: MarkerOptions): MarkerArrayMsg
   scene.objects.forEach((obj, i) => {
     const c = obj.color ?? [0.7, 0.7, 0.7];
     const color: ColorRGBA = { r: c[0], g: c[1], b: c[2], a: 1 };
-    if (o.meshMode === 'mesh_resource' && o.bundleDir) {
+    const meshFile = o.meshFiles?.[obj.id] ?? (o.bundleDir ? resolve(o.bundleDir, 'meshes', `${obj.id}.obj`) : undefined);
+    if (o.meshMode === 'mesh_resource' && meshFile) {
       markers.push(
         marker({
           header, ns: 'objects', id: i, type: MARKER.MESH_RESOURCE, pose: poseMsg(obj.pose), color,
-          mesh_resource: `file://${resolve(o.bundleDir, 'meshes', `${obj.id}.obj`)}`,
+          mesh_resource: `file://${resolve(meshFile)}`,
         }),
       );
     } else {

@@ -1,0 +1,73 @@
+/**
+ * The node's default pipeline: the same reconstruction as `real2sim reconstruct` —
+ * `reconstruct` (stages 1–6) → `validateAndRepair` (physics) → `writeBundle` (atomic) — plus
+ * the strings the node publishes. Heavy modules (physics engines, the GPU client) are imported
+ * when the pipeline is built, not when `real2sim ros --help` runs.
+ *
+ * Published URDF/SDF are the bundle's own files with mesh paths made absolute (`file://…`),
+ * so RViz or Gazebo on the same machine can load them without knowing the bundle folder.
+ * Spawned models use the bundle's `models/<name>/` meshes the same way.
+ */
+import { join, resolve } from 'node:path';
+import type { RgbdFrame } from '../src/model/frame.ts';
+import type { PipelineFn, PipelineResult } from './node.ts';
+import type { NodeParams } from './params.ts';
+import type { SpawnModel } from './spawn.ts';
+
+/** `filename="meshes/…"` (URDF) and `<uri>meshes/…</uri>` (SDF) → absolute file URIs under `base`. */
+export function absoluteMeshUris(xml: string, base: string): string {
+  const root = `file://${resolve(base)}/`;
+  return xml.replace(/filename="meshes\//g, `filename="${root}meshes/`).replace(/<uri>meshes\//g, `<uri>${root}meshes/`);
+}
+
+/** Folder name of one run: the frame's stamp (or the wall clock), sortable. */
+export function runFolderName(frame: RgbdFrame, now = new Date()): string {
+  if (frame.stamp !== undefined && frame.stamp > 0) {
+    const ms = Math.round(frame.stamp * 1000);
+    return `scene_${Math.floor(ms / 1000)}_${String(ms % 1000).padStart(3, '0')}`;
+  }
+  return `scene_${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+}
+
+export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'>): Promise<PipelineFn> {
+  const [{ reconstruct }, sim, { writeBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
+    import('../src/pipeline.ts'),
+    import('../sim/index.ts'),
+    import('../src/export/bundle.ts'),
+    import('../src/export/prepare.ts'),
+    import('../src/export/urdf.ts'),
+    import('../src/export/sdf.ts'),
+  ]);
+  let segmentation: import('../src/stages/backends.ts').SegmentationBackend | undefined;
+  if (params.gpu_url) {
+    const [{ GpuHostClient }, { remoteBackends }] = await Promise.all([import('../src/gpu/client.ts'), import('../src/gpu/backends.ts')]);
+    segmentation = remoteBackends(new GpuHostClient({ url: params.gpu_url })).segmentation;
+  }
+
+  return async (frame: RgbdFrame): Promise<PipelineResult> => {
+    const reconstructed = await reconstruct(frame, {
+      frameId: params.scene_frame,
+      // Masks from an upstream node win; otherwise the GPU host segments when one is configured.
+      ...(segmentation && !frame.masks ? { segmentation } : {}),
+    });
+    const { scene: repaired, report } = await sim.validateAndRepair(reconstructed);
+    const scene = { ...repaired, physics: report };
+    const dir = resolve(join(params.output_dir, runFolderName(frame)));
+    const manifest = await writeBundle(dir, scene);
+    const prep = prepareScene(scene);
+    const models: SpawnModel[] = prep.objects.map((ob) => ({
+      name: `real2sim_${ob.name}`,
+      sdf: absoluteMeshUris(toSdfModel(ob, { modelUriStyle: 'relative' }).sdf, join(manifest.dir, 'models', ob.name)),
+      pose: ob.pose,
+    }));
+    return {
+      scene,
+      bundleDir: manifest.dir,
+      urdf: absoluteMeshUris(toUrdf(prep), manifest.dir),
+      sdf: absoluteMeshUris(toSdfWorld(prep), manifest.dir),
+      physics: report,
+      models,
+      meshFiles: Object.fromEntries(prep.objects.map((ob) => [ob.source.id, join(manifest.dir, ob.visualFile)])),
+    };
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The node with its default wiring — the real reconstruction, physics validation and bundle
+ * writer — driven by ROS-shaped messages of a synthetic scene through the in-process graph.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TYPES, type DiagnosticArrayMsg, type StringMsg, type TriggerResponse } from '../../ros/messages.ts';
+import { startSceneNode } from '../../ros/node.ts';
+import { MemoryGraph } from '../../ros/transport/memory.ts';
+import { QOS_DEFAULT, QOS_LATCHED, QOS_SENSOR } from '../../ros/transport/types.ts';
+import { absoluteMeshUris, defaultPipeline, runFolderName } from '../../ros/wiring.ts';
+import { frameMessages } from './fixtures.ts';
+import { synth } from './scenes.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'real2sim-ros-wiring-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('default wiring', () => {
+  it('seed 5: camera topics → real pipeline → bundle on disk, URDF with absolute mesh files, spawnable models', async () => {
+    const truth = synth(5, 320, 240);
+    const graph = new MemoryGraph();
+    const params = { output_dir: out, gpu_url: '', scene_frame: 'world', spawn: 'gz', world: 'default' } as const;
+    const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), pipeline: await defaultPipeline(params), params });
+    try {
+      const cam = graph.participant('camera');
+      const spawned: unknown[] = [];
+      cam.advertiseService('/world/default/create', TYPES.gzSpawn, async (req) => (spawned.push(req), { success: true }));
+      const diags: DiagnosticArrayMsg[] = [];
+      cam.subscribe('/diagnostics', TYPES.diagnostics, (m) => diags.push(m as DiagnosticArrayMsg), { qos: QOS_DEFAULT });
+      const m = frameMessages(truth.frame, 42.25);
+      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
+      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
+      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
+      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      expect(res).toEqual({ success: true, message: join(out, 'scene_42_250') });
+      expect(existsSync(join(res.message, 'scene.json'))).toBe(true);
+
+      let urdf = '';
+      cam.subscribe('/scene/urdf', TYPES.string, (s) => (urdf = (s as StringMsg).data), { qos: QOS_LATCHED });
+      const files = [...urdf.matchAll(/filename="file:\/\/([^"]+)"/g)].map((x) => x[1]!);
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(existsSync(f)).toBe(true);
+
+      const statuses = diags.flatMap((d) => d.status);
+      const physics = statuses.find((s) => s.name === 'real2sim: physics')!;
+      expect(physics.message).toMatch(/^(valid as reconstructed|valid after \d+ repair|invalid: )/);
+      expect(statuses.map((s) => s.name)).toEqual(expect.arrayContaining(['real2sim: stage perceive', 'real2sim: stage compose', 'real2sim: reconstruction']));
+      // Spawned only when physics passed; each model's mesh URIs point at files that exist.
+      if (physics.level === 0) {
+        expect(spawned.length).toBeGreaterThan(0);
+        const sdf = (spawned[0] as { entity_factory: { sdf: string } }).entity_factory.sdf;
+        for (const u of sdf.matchAll(/<uri>file:\/\/([^<]+)<\/uri>/g)) expect(existsSync(u[1]!)).toBe(true);
+      } else {
+        expect(spawned).toHaveLength(0);
+      }
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('rewrites only bundle-relative mesh paths', () => {
+    const xml = '<mesh filename="meshes/a.obj"/><uri>meshes/b.obj</uri><uri>model://x/meshes/c.obj</uri>';
+    expect(absoluteMeshUris(xml, '/data/b1')).toBe('<mesh filename="file:///data/b1/meshes/a.obj"/><uri>file:///data/b1/meshes/b.obj</uri><uri>model://x/meshes/c.obj</uri>');
+  });
+
+  it('names run folders by stamp, or by the clock when there is none', () => {
+    const frame = synth(1, 32, 24).frame;
+    expect(runFolderName({ ...frame, stamp: 1700000000.0456 })).toBe('scene_1700000000_046');
+    expect(runFolderName({ ...frame, stamp: undefined }, new Date('2026-11-26T08:30:01.5Z'))).toBe('scene_20261126T083001');
+  });
+});
