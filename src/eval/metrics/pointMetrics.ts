@@ -1,0 +1,135 @@
+import { KdTree } from '../../geometry/kdtree.ts';
+
+/**
+ * Distances between two point sets (interleaved xyz Float32Array) and their boxes, the shared
+ * kernels of both metric protocols. Nearest neighbours come from the project's k-d tree; sums
+ * are float64.
+ */
+
+/** Squared distance from each point of `from` to its nearest point of `to` (Infinity if `to` is empty). */
+export function nearestSquared(from: Float32Array, to: Float32Array | KdTree): Float64Array {
+  const tree = to instanceof KdTree ? to : new KdTree(to);
+  const n = from.length / 3;
+  const out = new Float64Array(n);
+  let hint = -1;
+  for (let i = 0; i < n; i++) {
+    // the previous match is usually close to this one (samples come triangle by triangle)
+    const j = tree.nearestIndex(from[i * 3]!, from[i * 3 + 1]!, from[i * 3 + 2]!, Infinity, hint);
+    out[i] = j < 0 ? Infinity : tree.lastDist2;
+    hint = j;
+  }
+  return out;
+}
+
+export interface PointSetDistances {
+  /** Paper Chamfer: mean squared NN distance a→b plus mean squared NN distance b→a. */
+  chamferSquared: number;
+  /** Mean (unsquared) NN distance a→b and b→a. */
+  meanAB: number;
+  meanBA: number;
+  /** Fraction of a within `threshold` of b (precision when a = prediction), and of b within threshold of a. */
+  precision: number;
+  recall: number;
+  /** 2PR/(P+R), 0 when both are 0. */
+  fScore: number;
+}
+
+/** Chamfer (both forms) and F-Score at `threshold` (strictly closer than it counts). */
+export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: number): PointSetDistances {
+  const na = a.length / 3, nb = b.length / 3;
+  if (na === 0 || nb === 0) {
+    return { chamferSquared: Infinity, meanAB: Infinity, meanBA: Infinity, precision: 0, recall: 0, fScore: 0 };
+  }
+  const dab = nearestSquared(a, b);
+  const dba = nearestSquared(b, a);
+  const t2 = threshold * threshold;
+  let sab2 = 0, sab = 0, inA = 0;
+  for (let i = 0; i < na; i++) {
+    const d2 = dab[i]!;
+    sab2 += d2;
+    sab += Math.sqrt(d2);
+    if (d2 < t2) inA++;
+  }
+  let sba2 = 0, sba = 0, inB = 0;
+  for (let i = 0; i < nb; i++) {
+    const d2 = dba[i]!;
+    sba2 += d2;
+    sba += Math.sqrt(d2);
+    if (d2 < t2) inB++;
+  }
+  const precision = inA / na, recall = inB / nb;
+  return {
+    chamferSquared: sab2 / na + sba2 / nb,
+    meanAB: sab / na,
+    meanBA: sba / nb,
+    precision,
+    recall,
+    fScore: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
+  };
+}
+
+export interface Box3 {
+  min: [number, number, number];
+  max: [number, number, number];
+}
+
+/** Axis-aligned box of interleaved points (min > max when empty). */
+export function aabb(points: Float32Array): Box3 {
+  const min: [number, number, number] = [Infinity, Infinity, Infinity];
+  const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < points.length; i += 3) {
+    for (let k = 0; k < 3; k++) {
+      const v = points[i + k]!;
+      if (v < min[k]!) min[k] = v;
+      if (v > max[k]!) max[k] = v;
+    }
+  }
+  return { min, max };
+}
+
+export function boxVolume(b: Box3): number {
+  let v = 1;
+  for (let k = 0; k < 3; k++) v *= Math.max(0, b.max[k]! - b.min[k]!);
+  return v;
+}
+
+/** Intersection over union of two axis-aligned boxes (0 when both are empty). */
+export function boxIoU(a: Box3, b: Box3): number {
+  let inter = 1;
+  for (let k = 0; k < 3; k++) inter *= Math.max(0, Math.min(a.max[k]!, b.max[k]!) - Math.max(a.min[k]!, b.min[k]!));
+  const union = boxVolume(a) + boxVolume(b) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * Occupancy IoU of two point sets on a `grid`³ voxel grid spanning both sets' joint box with
+ * cubic voxels (edge = longest joint extent / grid). A voxel is occupied when a point falls in
+ * it (the points are surface samples, as in the MIDI evaluation code).
+ */
+export function voxelIoU(a: Float32Array, b: Float32Array, grid = 64): number {
+  if (a.length === 0 || b.length === 0) return 0;
+  const ba = aabb(a), bb = aabb(b);
+  const min = [0, 1, 2].map((k) => Math.min(ba.min[k]!, bb.min[k]!));
+  const ext = Math.max(...[0, 1, 2].map((k) => Math.max(ba.max[k]!, bb.max[k]!) - min[k]!));
+  const voxel = ext > 0 ? ext / grid : 1;
+  const mark = (pts: Float32Array, bit: number, occ: Uint8Array) => {
+    for (let i = 0; i < pts.length; i += 3) {
+      let key = 0;
+      for (let k = 0; k < 3; k++) {
+        const c = Math.min(grid - 1, Math.max(0, Math.floor((pts[i + k]! - min[k]!) / voxel)));
+        key = key * grid + c;
+      }
+      occ[key] = occ[key]! | bit;
+    }
+  };
+  const occ = new Uint8Array(grid * grid * grid);
+  mark(a, 1, occ);
+  mark(b, 2, occ);
+  let inter = 0, union = 0;
+  for (let i = 0; i < occ.length; i++) {
+    const o = occ[i]!;
+    if (o) union++;
+    if (o === 3) inter++;
+  }
+  return union > 0 ? inter / union : 0;
+}

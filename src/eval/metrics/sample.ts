@@ -1,0 +1,58 @@
+import type { Mesh } from '../../model/geometry.ts';
+import type { Rng } from '../../geometry/random.ts';
+
+/**
+ * Area-weighted uniform samples on a triangle mesh's surface: a triangle is drawn with
+ * probability proportional to its area (binary search in the cumulative areas), then a point
+ * uniformly inside it (√r₁ barycentric trick). Output: `n` xyz triples, interleaved, in the
+ * mesh's frame. A mesh with zero total area (degenerate, or no triangles) gives samples drawn
+ * from its vertices instead; a mesh without vertices gives an empty array.
+ *
+ * Consumes exactly 3 numbers of `rng` per sample (1 for the triangle, 2 inside it), so callers
+ * can replay the same sequence.
+ */
+export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
+  const p = mesh.positions;
+  const idx = mesh.indices;
+  const nt = idx.length / 3;
+  const out = new Float32Array(n * 3);
+  const cum = new Float64Array(nt);
+  let total = 0;
+  for (let t = 0; t < nt; t++) {
+    const a = idx[t * 3]! * 3, b = idx[t * 3 + 1]! * 3, c = idx[t * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+    total += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
+    cum[t] = total;
+  }
+  const nv = p.length / 3;
+  if (!(total > 0)) {
+    if (nv === 0) return new Float32Array(0);
+    for (let s = 0; s < n; s++) {
+      const v = Math.min(nv - 1, Math.floor(rng.next() * nv));
+      rng.next();
+      rng.next();
+      out[s * 3] = p[v * 3]!;
+      out[s * 3 + 1] = p[v * 3 + 1]!;
+      out[s * 3 + 2] = p[v * 3 + 2]!;
+    }
+    return out;
+  }
+  for (let s = 0; s < n; s++) {
+    const r = rng.next() * total;
+    let lo = 0, hi = nt - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid]! <= r) lo = mid + 1;
+      else hi = mid;
+    }
+    const a = idx[lo * 3]! * 3, b = idx[lo * 3 + 1]! * 3, c = idx[lo * 3 + 2]! * 3;
+    const r1 = Math.sqrt(rng.next()), r2 = rng.next();
+    const wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;
+    out[s * 3] = wa * p[a]! + wb * p[b]! + wc * p[c]!;
+    out[s * 3 + 1] = wa * p[a + 1]! + wb * p[b + 1]! + wc * p[c + 1]!;
+    out[s * 3 + 2] = wa * p[a + 2]! + wb * p[b + 2]! + wc * p[c + 2]!;
+  }
+  return out;
+}
