@@ -172,7 +172,9 @@ export function withFallback(primary: LearnedBackends, opts: FallbackOptions): F
       return await first();
     } catch (err) {
       if (!isUnreachable(err) || !fb || !depthOk) throw err;
-      const message = `${(err as Error).message.split(':')[0]}; ${what} fell back to the "${fb.name}" backend (the input has depth).`;
+      const m = (err as Error).message;
+      const cut = m.indexOf('): ');
+      const message = `${cut > 0 ? m.slice(0, cut + 1) : m}; ${what} fell back to the "${fb.name}" backend (the input has depth).`;
       warnings.push({ stage, message });
       opts.onWarning?.(stage, message);
       return second();
