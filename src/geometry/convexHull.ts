@@ -1,48 +1,26 @@
-import { Vector3 } from 'three';
-import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
 import type { Mesh } from '../model/geometry.ts';
-import { Real2SimError } from '../model/errors.ts';
+import { quickhull } from './quickhull.ts';
 
 /**
  * Convex hull of interleaved xyz points as a closed, outward-oriented, indexed triangle mesh
- * (three.js quickhull). Throws `BAD_MESH` for fewer than 4 points or a flat / collinear set:
- * a hull with zero volume must never reach a simulator.
+ * (own typed-array quickhull, see `quickhull.ts`; non-finite points are ignored). Throws
+ * `BAD_MESH` for fewer than 4 points or a flat / collinear set: a hull with zero volume must
+ * never reach a simulator. Only hull vertices are kept, re-indexed in first-use order.
  */
 export function convexHull(points: Float32Array): Mesh {
-  const n = points.length / 3;
-  if (n < 4) throw new Real2SimError('BAD_MESH', `Convex hull needs at least 4 points, got ${n}`);
-  const vs: Vector3[] = new Array(n);
-  for (let i = 0; i < n; i++) vs[i] = new Vector3(points[i * 3]!, points[i * 3 + 1]!, points[i * 3 + 2]!);
-  const hull = new ConvexHull();
-  try {
-    hull.setFromPoints(vs);
-  } catch (cause) {
-    throw new Real2SimError('BAD_MESH', 'Convex hull failed: the points are degenerate (flat or collinear)', { points: n }, cause);
+  const { points: p, faces } = quickhull(points);
+  const map = new Int32Array(p.length / 3).fill(-1);
+  let nv = 0;
+  for (let i = 0; i < faces.length; i++) if (map[faces[i]!] === -1) map[faces[i]!] = nv++;
+  const positions = new Float32Array(nv * 3);
+  const indices = new Uint32Array(faces.length);
+  for (let i = 0; i < faces.length; i++) {
+    const v = faces[i]!;
+    const k = map[v]!;
+    indices[i] = k;
+    positions[k * 3] = p[v * 3]!;
+    positions[k * 3 + 1] = p[v * 3 + 1]!;
+    positions[k * 3 + 2] = p[v * 3 + 2]!;
   }
-  if (hull.faces.length < 4) {
-    throw new Real2SimError('BAD_MESH', 'Convex hull is degenerate (the points are flat or collinear): it has no volume', { points: n });
-  }
-  // Re-index: hull vertices keep their Vector3 identity; faces are convex polygons (fan them).
-  const index = new Map<Vector3, number>();
-  const pos: number[] = [];
-  const tri: number[] = [];
-  const id = (v: Vector3) => {
-    let k = index.get(v);
-    if (k === undefined) {
-      k = index.size;
-      index.set(v, k);
-      pos.push(v.x, v.y, v.z);
-    }
-    return k;
-  };
-  for (const face of hull.faces) {
-    const loop: number[] = [];
-    let edge = face.edge;
-    do {
-      loop.push(id(edge.head().point));
-      edge = edge.next;
-    } while (edge !== face.edge);
-    for (let k = 1; k + 1 < loop.length; k++) tri.push(loop[0]!, loop[k]!, loop[k + 1]!);
-  }
-  return { positions: new Float32Array(pos), indices: new Uint32Array(tri) };
+  return { positions, indices };
 }
