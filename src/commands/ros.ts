@@ -1,5 +1,173 @@
+/**
+ * `real2sim ros` — the ROS 2 node: camera topics in, validated scene out.
+ *
+ *   real2sim ros [--transport rclnodejs|rosbridge] [--url ws://robot:9090] [--params-file FILE]
+ *                [--namespace NS] [--name NODE] [--remap from:=to]… [--<parameter> VALUE]…
+ *                [--ros-args …]
+ *
+ * Parameter precedence: defaults < --params-file < --<parameter> flags < `--ros-args -p`
+ * (with rclnodejs, rcl applies `-p` and `--params-file` given after --ros-args itself).
+ */
+import { readFileSync } from 'node:fs';
 import { Real2SimError } from '../model/errors.ts';
+import { parseCommandArgs } from './args.ts';
+import type { SceneNode, PipelineFn } from '../../ros/node.ts';
+import type { Transport } from '../../ros/transport/types.ts';
 
-export async function run(_argv: string[]): Promise<number> {
-  throw new Real2SimError('UNSUPPORTED', "'ros' is not built yet");
+const FIXED_OPTIONS = {
+  transport: { type: 'string', default: 'rclnodejs' },
+  url: { type: 'string', default: 'ws://localhost:9090' },
+  compression: { type: 'string', default: 'cbor' },
+  'params-file': { type: 'string' },
+  namespace: { type: 'string', default: '' },
+  name: { type: 'string', default: 'real2sim' },
+  remap: { type: 'string', multiple: true, default: [] as string[] },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** `rate_hz` ↔ `--rate-hz` */
+export const flagOf = (param: string) => param.replace(/_/g, '-');
+
+export interface RosCommandHandle {
+  node: SceneNode;
+  transport: Transport;
+  close(): Promise<void>;
+}
+
+/** Parses `--ros-args` the way rcl does for the parts this node uses (remaps, -p, --params-file). */
+export function parseRosArgs(args: readonly string[]): { remaps: string[]; params: Record<string, string>; paramsFiles: string[] } {
+  const out = { remaps: [] as string[], params: {} as Record<string, string>, paramsFiles: [] as string[] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = () => {
+      const v = args[++i];
+      if (v === undefined) throw new Real2SimError('BAD_INPUT', `--ros-args: ${a} needs a value`);
+      return v;
+    };
+    if (a === '--ros-args' || a === '--') continue;
+    if (a === '-r' || a === '--remap') out.remaps.push(next());
+    else if (a === '-p' || a === '--param') {
+      const kv = next();
+      const k = kv.indexOf(':=');
+      if (k <= 0) throw new Real2SimError('BAD_INPUT', `--ros-args -p ${kv}: use name:=value`);
+      out.params[kv.slice(0, k)] = kv.slice(k + 2);
+    } else if (a === '--params-file') out.paramsFiles.push(next());
+  }
+  return out;
+}
+
+async function usage(): Promise<string> {
+  const { PARAMS } = await import('../../ros/params.ts');
+  const width = Math.max(...PARAMS.map((p) => flagOf(p.name).length)) + 2;
+  const lines = PARAMS.map((p) => `  --${flagOf(p.name).padEnd(width)} ${p.description} (default: ${JSON.stringify(p.default)}${'choices' in p ? `; ${p.choices.join('|')}` : ''})`);
+  return [
+    'usage: real2sim ros [--transport rclnodejs|rosbridge] [--url ws://HOST:9090] [--params-file FILE]',
+    '                    [--namespace NS] [--name NODE] [--remap from:=to]... [--PARAMETER VALUE]... [--ros-args ...]',
+    '',
+    '  --transport      rclnodejs (a ROS 2 node; needs a sourced ROS 2 and `npm install rclnodejs`) or',
+    '                   rosbridge (a rosbridge_server WebSocket; no ROS 2 needed on this machine)',
+    '  --url            rosbridge URL (default ws://localhost:9090)',
+    '  --compression    rosbridge image encoding: cbor (binary, default) or none (JSON + base64)',
+    '  --params-file    ROS 2 parameters YAML (<node>: {ros__parameters: {...}}), e.g. launch/params.yaml',
+    '  --namespace      node namespace; relative topic names (image, depth, ...) resolve under it',
+    '  --remap          from:=to, e.g. image:=/camera/color/image_raw (repeatable)',
+    '',
+    'parameters:',
+    ...lines,
+  ].join('\n');
+}
+
+/** Starts the node and returns once it is serving (for tests and embedding). */
+export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn } = {}): Promise<RosCommandHandle> {
+  const [{ PARAMS, paramsFromYaml, resolveParams }, { parseRemaps, normaliseNamespace }, { startSceneNode }] = await Promise.all([
+    import('../../ros/params.ts'),
+    import('../../ros/names.ts'),
+    import('../../ros/node.ts'),
+  ]);
+  const split = argv.indexOf('--ros-args');
+  const own = split >= 0 ? argv.slice(0, split) : argv;
+  const rosArgs = split >= 0 ? argv.slice(split) : [];
+  const paramOptions = Object.fromEntries(PARAMS.map((p) => [flagOf(p.name), { type: 'string' as const }]));
+  const { values } = parseCommandArgs('ros', own, { ...FIXED_OPTIONS, ...paramOptions }, '[options] (real2sim ros --help lists them)');
+  const v = values as Record<string, string | string[] | boolean | undefined>;
+  const transportKind = v['transport'] as string;
+  if (transportKind !== 'rclnodejs' && transportKind !== 'rosbridge') {
+    throw new Real2SimError('BAD_INPUT', `--transport must be rclnodejs or rosbridge, got '${transportKind}'`);
+  }
+  const compression = v['compression'] as string;
+  if (compression !== 'cbor' && compression !== 'none') throw new Real2SimError('BAD_INPUT', `--compression must be cbor or none, got '${compression}'`);
+  const ros = parseRosArgs(rosArgs);
+  const nodeName = (ros.remaps.find((r) => r.startsWith('__node:='))?.slice(8) ?? v['name']) as string;
+  const namespace = normaliseNamespace((ros.remaps.find((r) => r.startsWith('__ns:='))?.slice(6) ?? v['namespace']) as string);
+
+  // defaults < params files < flags < -p
+  const given: Record<string, unknown> = {};
+  const files = [...(v['params-file'] ? [v['params-file'] as string] : []), ...(transportKind === 'rosbridge' ? ros.paramsFiles : [])];
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (cause) {
+      throw new Real2SimError('BAD_FILE', `cannot read the parameters file ${f}: ${(cause as Error).message}`, { file: f }, cause);
+    }
+    Object.assign(given, paramsFromYaml(text, nodeName));
+  }
+  for (const p of PARAMS) if (v[flagOf(p.name)] !== undefined) given[p.name] = v[flagOf(p.name)];
+  if (transportKind === 'rosbridge') Object.assign(given, ros.params);
+  const params = resolveParams(given, 'real2sim ros parameters');
+  const remaps = parseRemaps([...(v['remap'] as string[]), ...ros.remaps.filter((r) => !r.startsWith('__'))]);
+
+  let transport: Transport;
+  if (transportKind === 'rosbridge') {
+    const { connectRosbridge } = await import('../../ros/transport/rosbridge.ts');
+    transport = await connectRosbridge({ url: v['url'] as string, compression });
+  } else {
+    const { connectRclnodejs } = await import('../../ros/transport/rclnodejs.ts');
+    transport = await connectRclnodejs({ nodeName, namespace, rosArgs });
+  }
+
+  let node: SceneNode | undefined;
+  let built: Promise<PipelineFn> | undefined;
+  const pipeline: PipelineFn =
+    o.pipeline ??
+    (async (frame) => {
+      built ??= import('../../ros/wiring.ts').then((w) => w.defaultPipeline(node!.params));
+      return (await built)(frame);
+    });
+  try {
+    node = await startSceneNode({ transport, pipeline, params: params as unknown as Record<string, string | number | boolean>, namespace, remaps, nodeName });
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+  if (!o.pipeline) {
+    // Load the reconstruction modules now, so the first request does not wait for them.
+    built = import('../../ros/wiring.ts').then((w) => w.defaultPipeline(node!.params));
+    built.catch((err: Error) => transport.log.error(`the reconstruction pipeline could not load: ${err.message}`));
+  }
+  const n = node;
+  return {
+    node: n,
+    transport,
+    async close() {
+      await n.close();
+      await transport.close();
+    },
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(await usage());
+    return 0;
+  }
+  const handle = await startRosCommand(argv);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  handle.transport.log.info('shutting down');
+  await handle.close();
+  return 0;
 }
