@@ -57,7 +57,6 @@ export interface RawImage {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
  * Bytes of a `uint8[]` field in any layout listed at the top of the file, or null with a
@@ -68,11 +67,15 @@ export function bytesOf(v: unknown, path: string, problems: ValidationProblem[])
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (v instanceof ArrayBuffer) return new Uint8Array(v);
   if (typeof v === 'string') {
-    if (v.length % 4 === 1 || !BASE64.test(v)) {
+    // Node's decoder skips characters outside the alphabet, so a decoded length other than the
+    // one the text length implies means the text was not base64 (cheaper than a regex over MBs).
+    const buf = Buffer.from(v, 'base64');
+    const padding = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
+    if (v.length % 4 !== 0 || buf.length !== (v.length / 4) * 3 - padding) {
       problems.push({ path, message: 'is a string but not valid base64 (rosbridge sends uint8[] as base64)' });
       return null;
     }
-    return new Uint8Array(Buffer.from(v, 'base64'));
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   }
   const arr = Array.isArray(v) ? v : isObject(v) && v['type'] === 'Buffer' && Array.isArray(v['data']) ? v['data'] : null;
   if (arr) {
@@ -188,42 +191,39 @@ export function toColorImage(img: RawImage): ColorImage {
 }
 
 /**
- * 16-bit samples of every pixel in host order. Hand-written loop (hot path: 640×480 at 30 Hz):
- * the aligned, little-endian, unpadded case is a zero-copy view; otherwise a DataView reads
- * each sample in the sender's byte order.
+ * Samples of every pixel in host order, as a typed array over a tightly packed copy (or a
+ * zero-copy view when the rows are unpadded, aligned and already in host order). Hot path
+ * (640×480 at 30 Hz): rows are copied with `set` (memcpy) and bytes swapped in place with
+ * integer ops over a Uint16/Uint32 view — several times faster than a DataView per sample.
  */
-function samples16(img: RawImage): Uint16Array {
+function samples<T extends Uint16Array | Int32Array | Float32Array>(img: RawImage, bytes: 2 | 4, make: (b: ArrayBuffer, o: number, n: number) => T): T {
   const { width, height, step, data } = img;
-  const littleEndian = !img.bigEndian;
-  if (littleEndian === HOST_LITTLE_ENDIAN && step === width * 2 && data.byteOffset % 2 === 0) {
-    return new Uint16Array(data.buffer, data.byteOffset, width * height);
+  const n = width * height;
+  const swap = img.bigEndian === HOST_LITTLE_ENDIAN;
+  if (!swap && step === width * bytes && data.byteOffset % bytes === 0) return make(data.buffer as ArrayBuffer, data.byteOffset, n);
+  const packed = new Uint8Array(n * bytes);
+  const rowBytes = width * bytes;
+  if (step === rowBytes) packed.set(data.subarray(0, n * bytes));
+  else for (let y = 0; y < height; y++) packed.set(data.subarray(y * step, y * step + rowBytes), y * rowBytes);
+  if (swap) {
+    if (bytes === 2) {
+      const u = new Uint16Array(packed.buffer);
+      for (let i = 0; i < n; i++) {
+        const v = u[i]!;
+        u[i] = (v >>> 8) | ((v & 0xff) << 8);
+      }
+    } else {
+      const u = new Uint32Array(packed.buffer);
+      for (let i = 0; i < n; i++) {
+        const v = u[i]!;
+        u[i] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+      }
+    }
   }
-  const out = new Uint16Array(width * height);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let y = 0; y < height; y++) {
-    const row = y * step;
-    const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = dv.getUint16(row + 2 * x, littleEndian);
-  }
-  return out;
+  return make(packed.buffer, 0, n);
 }
 
-/** 32-bit samples (float or int32) in host order, via a DataView unless already aligned and in order. */
-function samples32<T extends Float32Array | Int32Array>(img: RawImage, make: new (b: ArrayBuffer, o: number, n: number) => T, alloc: new (n: number) => T, float: boolean): T {
-  const { width, height, step, data } = img;
-  const littleEndian = !img.bigEndian;
-  if (littleEndian === HOST_LITTLE_ENDIAN && step === width * 4 && data.byteOffset % 4 === 0) {
-    return new make(data.buffer as ArrayBuffer, data.byteOffset, width * height);
-  }
-  const out = new alloc(width * height);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  for (let y = 0; y < height; y++) {
-    const row = y * step;
-    const o = y * width;
-    for (let x = 0; x < width; x++) out[o + x] = float ? dv.getFloat32(row + 4 * x, littleEndian) : dv.getInt32(row + 4 * x, littleEndian);
-  }
-  return out;
-}
+const samples16 = (img: RawImage) => samples(img, 2, (b, o, n) => new Uint16Array(b, o, n));
 
 /**
  * Metric depth (metres, 0 = no data). `16UC1`/`mono16` are millimetres times `scale`
@@ -233,7 +233,7 @@ export function toDepthImage(img: RawImage, scale = 0.001): DepthImage {
   const n = img.width * img.height;
   const out = new Float32Array(n);
   if (img.encoding === '32FC1') {
-    const src = samples32(img, Float32Array, Float32Array, true);
+    const src = samples(img, 4, (b, o, n) => new Float32Array(b, o, n));
     for (let i = 0; i < n; i++) {
       const d = src[i]!;
       out[i] = d > 0 && d < Infinity ? d : 0;
@@ -252,7 +252,7 @@ export function toLabelImage(img: RawImage, path = 'masks'): Result<LabelImage> 
   if (img.encoding === 'mono8' || img.encoding === '8UC1') {
     out.set(packedRows(img, img.width));
   } else if (img.encoding === '32SC1') {
-    const src = samples32(img, Int32Array, Int32Array, false);
+    const src = samples(img, 4, (b, o, n) => new Int32Array(b, o, n));
     for (let i = 0; i < n; i++) {
       const v = src[i]!;
       if (v < 0 || v > 65535) {

@@ -124,6 +124,7 @@ describe('malformed images are described, never thrown', () => {
   });
   it('data that is neither bytes nor base64', () => {
     expect(problemsOf({ ...good(), data: 'not base64!' })[0]!.path).toBe('image.data');
+    expect(problemsOf({ ...good(), data: 'AAA*AAAA' })[0]!.message).toMatch(/not valid base64/);
     expect(problemsOf({ ...good(), data: [1, 2, 300] })[0]!.path).toBe('image.data[2]');
     expect(problemsOf({ ...good(), data: null })[0]!.path).toBe('image.data');
   });
