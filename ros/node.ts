@@ -276,8 +276,14 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
 
   let timer: NodeJS.Timeout | undefined;
   if (params.mode === 'continuous') {
+    // One attempt per new colour image: a frame that cannot be used (no depth partner yet, a
+    // failed run) is not retried on every tick.
+    let lastAttempt = -Infinity;
     timer = setInterval(() => {
-      if (!running && !closed && sync.latestColorStamp > lastRunStamp) void start();
+      const latest = sync.latestColorStamp;
+      if (running || closed || latest <= lastAttempt || latest <= lastRunStamp) return;
+      lastAttempt = latest;
+      void start();
     }, 1000 / params.rate_hz);
   }
   log.info(`ready (${transport.kind}): ${params.mode}, image ${names.image}${params.use_depth ? `, depth ${names.depth}` : ''}, camera_info ${names.cameraInfo}; service ${names.reconstruct}`);

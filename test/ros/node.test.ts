@@ -281,6 +281,29 @@ describe('continuous mode', () => {
   });
 });
 
+describe('continuous mode, unusable frames', () => {
+  it('tries a frame without a depth partner once, not on every tick', async () => {
+    const r = await rig({ mode: 'continuous', rate_hz: 100 });
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(1, { skip: ['depth'] });
+    await new Promise((res) => setTimeout(res, 120));
+    expect(diagStatus(diags, 'real2sim: reconstruction')).toHaveLength(1);
+    r.publishFrame(2);
+    await new Promise((res) => setTimeout(res, 120));
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([2]);
+  });
+});
+
+describe('colour only', () => {
+  it('use_depth: false subscribes to no depth and hands the pipeline a frame without one', async () => {
+    const r = await rig({ use_depth: false });
+    expect(r.graph.topics.get('/depth')?.subscribers ?? []).toHaveLength(0);
+    r.publishFrame(1, { skip: ['depth'] });
+    expect((await r.call()).success).toBe(true);
+    expect(r.pipeline.calls[0]!.depth).toBeUndefined();
+  });
+});
+
 describe('Gazebo spawn', () => {
   async function spawnRig(params: Record<string, ParamValue>, verdict: 'valid' | 'invalid') {
     const r = await rig(params, truthPipeline(truth, { verdict }));
