@@ -1,0 +1,128 @@
+/**
+ * Frame → bundle, the main job shared by `reconstruct`, `demo` (and the ROS node's wiring):
+ * stages 1–6, physics validation and repair (on by default), debug products, the viewer
+ * report, and one atomic bundle write. Lives at the edge because it joins the core to `sim/`
+ * and the viewer.
+ */
+import { writeBundle, type BundleManifest } from '../export/bundle.ts';
+import { encodePly } from '../io/mesh.ts';
+import { encodePng } from '../io/image.ts';
+import type { RgbdFrame } from '../model/frame.ts';
+import type { PointCloud } from '../model/geometry.ts';
+import { transformPositions } from '../model/pose.ts';
+import type { StageReport } from '../model/report.ts';
+import type { Scene } from '../model/scene.ts';
+import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
+import { objectId } from '../stages/compose.ts';
+import { depthPreview, maskOverlay } from '../stages/debug.ts';
+import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
+import { reportHtml } from '../viewer/report.ts';
+import { sceneSnapshots } from '../viewer/snapshots.ts';
+import { toViewModel } from '../viewer/viewModel.ts';
+
+export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
+
+export interface FrameToBundleOptions {
+  out: string;
+  pipeline?: Omit<PipelineConfig, 'onProgress'>;
+  /** Physics validation and repair (default on). */
+  validate?: boolean;
+  physics?: RepairOptions;
+  title?: string;
+  /** Progress lines (stderr in the CLI); silent when absent. */
+  log?: (text: string) => void;
+  meta?: Record<string, unknown>;
+}
+
+export interface FrameToBundleResult {
+  scene: Scene;
+  manifest: BundleManifest;
+  timeMs: number;
+}
+
+/** Runs one frame through stages 1–6, validation + repair, and writes the bundle. */
+export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOptions): Promise<FrameToBundleResult> {
+  const log = options.log ?? (() => {});
+  const t0 = performance.now();
+  const started = new Map<string, number>();
+  const progress = (stage: string, fraction: number) => {
+    const k = STAGE_ORDER.indexOf(stage) + 1;
+    if (fraction === 0) {
+      started.set(stage, performance.now());
+      log(`[${k}/${STAGE_ORDER.length}] ${stage.padEnd(9)}…`);
+    } else if (fraction >= 1) {
+      log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
+    }
+  };
+  const { scene: reconstructed, masks, lifted } = await reconstructDetailed(frame, { ...options.pipeline, onProgress: progress });
+
+  let scene = reconstructed;
+  if (options.validate !== false && scene.objects.length > 0) {
+    progress('validate', 0);
+    const tv = performance.now();
+    const { scene: repaired, report } = await validateAndRepair(scene, options.physics);
+    scene = { ...repaired, physics: report };
+    const stage: StageReport = {
+      stage: 'validate',
+      backend: report.engine,
+      timeMs: performance.now() - tv,
+      counts: {
+        findings: report.findings.length,
+        repairs: report.repairs.length,
+        errors: report.findings.filter((f) => f.severity === 'error').length,
+      },
+      warnings: report.verdict === 'invalid' ? report.findings.filter((f) => f.severity === 'error').map((f) => f.message) : [],
+    };
+    scene.reports = [...scene.reports, stage];
+    progress('validate', 1);
+  }
+  for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
+
+  progress('export', 0);
+  const extraFiles: Record<string, string | Uint8Array> = {
+    'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
+  };
+  if (frame.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(frame.depth));
+  // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
+  const toWorld = scene.camera?.pose;
+  const clouds: PointCloud[] = [];
+  for (const o of lifted) {
+    const cloud: PointCloud = { ...o.cloud, positions: o.world ?? (toWorld ? transformPositions(toWorld, o.cloud.positions) : o.cloud.positions) };
+    clouds.push(cloud);
+    extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(cloud);
+  }
+  Object.assign(extraFiles, sceneSnapshots(scene));
+  scene.meta = { ...scene.meta, ...options.meta, validated: options.validate !== false };
+  const title = options.title ?? 'real2sim scene';
+  const overlay = extraFiles['debug/masks.png'] as Uint8Array;
+  extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, maskOverlayPng: overlay, cloud: mergeClouds(clouds) }));
+  const manifest = await writeBundle(options.out, scene, { extraFiles });
+  progress('export', 1);
+  return { scene, manifest, timeMs: performance.now() - t0 };
+}
+
+function mergeClouds(clouds: PointCloud[]): PointCloud {
+  const n = clouds.reduce((s, c) => s + c.positions.length, 0);
+  const positions = new Float32Array(n);
+  const coloured = clouds.every((c) => c.colors);
+  const colors = coloured ? new Uint8Array(n) : undefined;
+  let k = 0;
+  for (const c of clouds) {
+    positions.set(c.positions, k);
+    if (colors) colors.set(c.colors!, k);
+    k += c.positions.length;
+  }
+  return colors ? { positions, colors } : { positions };
+}
+
+/** One line per object, for the CLI. */
+export function objectTable(scene: Scene): string {
+  const status = new Map<string, string>();
+  for (const s of scene.physics?.stability ?? []) status.set(s.object, s.stable ? 'stable' : 'UNSTABLE');
+  const head = `  ${'object'.padEnd(22)} ${'size (cm)'.padEnd(20)} ${'mass (g)'.padStart(9)}  hulls  physics`;
+  const rows = scene.objects.map(
+    (o) =>
+      `  ${o.id.padEnd(22)} ${o.size.map((s) => (s * 100).toFixed(1)).join(' × ').padEnd(20)} ${(o.mass * 1000).toFixed(0).padStart(9)}  ${String(o.collision.length).padStart(5)}  ${status.get(o.id) ?? '—'}`,
+  );
+  return [head, ...rows].join('\n');
+}
