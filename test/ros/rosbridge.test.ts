@@ -42,12 +42,12 @@ async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promi
   }
 }
 
-function sendFrame(server: RosbridgeTestServer, node: SceneNode, stamp: number) {
+function sendFrame(server: RosbridgeTestServer, node: SceneNode, stamp: number, o: { typedArrayTags?: boolean } = {}) {
   const m = frameMessages(truth.frame, stamp);
   const before = node.stats.received['/image'] ?? 0;
   server.publish('/camera_info', m.info);
-  server.publish('/depth', m.depth);
-  server.publish('/image', m.image);
+  server.publish('/depth', m.depth, o);
+  server.publish('/image', m.image, o);
   return until(() => (node.stats.received['/image'] ?? 0) > before, 'the image to arrive');
 }
 
@@ -99,6 +99,16 @@ describe('rosbridge transport', () => {
       expect(diag.find((s) => s.name === 'real2sim: reconstruction')).toMatchObject({ level: DIAG.OK, message: bundleDir });
     });
   }
+
+  it('reads CBOR image bytes sent with RFC 8746 typed-array tags (tag 64) too', async () => {
+    const pipeline = truthPipeline(truth);
+    const { server, node } = await setup({ pipeline });
+    await sendFrame(server, node, 60, { typedArrayTags: true });
+    expect(node.stats.dropped['/image'] ?? 0).toBe(0);
+    const res = await server.callClientService('/reconstruct', {});
+    expect(res['values']).toMatchObject({ success: true });
+    expect(Buffer.from(pipeline.calls[0]!.color.data).equals(Buffer.from(truth.frame.color.data))).toBe(true);
+  });
 
   it('answers a failed run with success = false and the error text', async () => {
     const pipeline = truthPipeline(truth, { fail: new Real2SimError('NO_OBJECTS', 'nothing stands on the table') });

@@ -22,6 +22,8 @@ interface Sub {
 }
 
 const cbor = new Encoder({ tagUint8Array: false, useRecords: false, mapsAsObjects: true });
+/** RFC 8746 typed-array tags (tag 64 for uint8): the other form a CBOR bridge may use. */
+const cborTagged = new Encoder({ tagUint8Array: true, useRecords: false, mapsAsObjects: true });
 
 /** rosbridge's JSON form of a message: uint8[] → base64, other typed arrays → lists. */
 function toJson(value: unknown): string {
@@ -158,12 +160,12 @@ export class RosbridgeTestServer {
   }
 
   /** Publishes from the ROS side to every client subscribed to `topic`, in each one's encoding. */
-  publish(topic: string, msg: unknown): number {
+  publish(topic: string, msg: unknown, o: { typedArrayTags?: boolean } = {}): number {
     const subs = this.subscriptions.get(topic) ?? [];
     for (const s of subs) {
       const op = { op: 'publish', topic, msg, ...(s.id ? { id: s.id } : {}) };
       if (s.compression === 'cbor') {
-        s.ws.send(cbor.encode(op), { binary: true });
+        s.ws.send((o.typedArrayTags ? cborTagged : cbor).encode(op), { binary: true });
         this.sentBinary++;
       } else {
         s.ws.send(toJson(op));
