@@ -20,7 +20,7 @@ import {
   type TaskRequests,
   type TaskResponses,
 } from './protocol.ts';
-import { decodeCbor, encodeCbor } from './wire.ts';
+import { decodeCbor, encodeCborParts } from './wire.ts';
 
 export interface GpuClientOptions {
   /** e.g. `http://gpu-box:8765` */
@@ -90,7 +90,7 @@ export class GpuHostClient {
    * `idempotent: false` disables retries (for protocol extensions that change server state).
    */
   async call<T extends Task>(task: T, body: TaskRequests[T], opts: { stage?: string; idempotent?: boolean } = {}): Promise<TaskResponses[T]> {
-    const raw = await this.exchange(task, opts.stage ?? task, encodeCbor(body), opts.idempotent);
+    const raw = await this.exchange(task, opts.stage ?? task, encodeCborParts(body), opts.idempotent);
     let value: unknown;
     try {
       value = decodeCbor(raw);
@@ -105,7 +105,7 @@ export class GpuHostClient {
     }
   }
 
-  private async exchange(endpoint: EndpointName, stage: string, body?: Buffer, idempotent?: boolean): Promise<Buffer> {
+  private async exchange(endpoint: EndpointName, stage: string, body?: Buffer[], idempotent?: boolean): Promise<Buffer> {
     const ep = ENDPOINTS[endpoint];
     const canRetry = idempotent ?? ep.idempotent;
     const requestId = randomUUID();
@@ -138,14 +138,14 @@ export class GpuHostClient {
     throw last!;
   }
 
-  private once(method: string, path: string, body: Buffer | undefined, requestId: string): Promise<Attempt> {
+  private once(method: string, path: string, body: Buffer[] | undefined, requestId: string): Promise<Attempt> {
     return new Promise((resolve, reject) => {
       const u = new URL(path, this.url);
       const headers: Record<string, string | number> = { [REQUEST_ID_HEADER]: requestId, accept: `${CBOR_TYPE}, application/json` };
       if (this.opts.token) headers['authorization'] = `Bearer ${this.opts.token}`;
       if (body) {
         headers['content-type'] = CBOR_TYPE;
-        headers['content-length'] = body.length;
+        headers['content-length'] = body.reduce((n, p) => n + p.length, 0);
       }
       const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, { method, headers, agent: this.agent });
       const timer = setTimeout(() => {
@@ -180,7 +180,12 @@ export class GpuHostClient {
           resolve({ status: res.statusCode ?? 0, type: (res.headers['content-type'] ?? '').split(';')[0]!.trim(), body: data, ...(Number.isFinite(ra) ? { retryAfterS: ra } : {}) });
         });
       });
-      req.end(body);
+      if (body) {
+        req.cork();
+        for (const p of body) req.write(p);
+        req.uncork();
+      }
+      req.end();
     });
   }
 

@@ -58,7 +58,17 @@ export interface RuntimeOptions {
   intraOpThreads?: number;
 }
 
-export class ModelRuntime {
+/** What the server needs from a runtime (ModelRuntime; benches use a stand-in with no model). */
+export interface TaskRuntime {
+  readonly executionProvider: string;
+  readonly availableProviders: string[];
+  readonly tasks: Task[];
+  readonly manifests: ModelManifest[];
+  handle<T extends Task>(task: T, req: TaskRequests[T]): Promise<TaskResponses[T]>;
+  close(): Promise<void>;
+}
+
+export class ModelRuntime implements TaskRuntime {
   private constructor(
     private readonly models: Map<string, LoadedModel>,
     readonly executionProvider: string,

@@ -28,8 +28,8 @@ import {
   TASKS,
   type Task,
 } from './protocol.ts';
-import type { ModelRuntime } from './runtime.ts';
-import { decodeCbor, encodeCbor } from './wire.ts';
+import type { TaskRuntime } from './runtime.ts';
+import { decodeCbor, encodeCborParts } from './wire.ts';
 
 export interface GpuServerOptions {
   /** Bearer token every request but `health` must carry; no auth when absent. */
@@ -67,7 +67,7 @@ export interface GpuServer {
   close(): Promise<void>;
 }
 
-export async function startGpuServer(runtime: ModelRuntime, options: GpuServerOptions = {}): Promise<GpuServer> {
+export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOptions = {}): Promise<GpuServer> {
   const opts = { ...GPU_SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as GpuServerOptions & typeof GPU_SERVER_DEFAULTS;
   const started = Date.now();
   const tokenBytes = opts.token ? Buffer.from(`Bearer ${opts.token}`) : undefined;
@@ -104,10 +104,15 @@ export async function startGpuServer(runtime: ModelRuntime, options: GpuServerOp
       req.on('aborted', () => reject(new HttpError('BAD_REQUEST', 'The client closed the connection before the body was complete.')));
     });
 
-  const send = (res: ServerResponse, status: number, type: string, body: Buffer | string, headers: Record<string, string> = {}) => {
+  const send = (res: ServerResponse, status: number, type: string, body: Buffer | string | Buffer[], headers: Record<string, string> = {}) => {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
-    res.end(body);
+    const parts = Array.isArray(body) ? body : [typeof body === 'string' ? Buffer.from(body) : body];
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    res.writeHead(status, { 'content-type': type, 'content-length': length, ...headers });
+    res.cork();
+    for (const p of parts) res.write(p);
+    res.end();
+    res.uncork();
   };
 
   const sendError = (res: ServerResponse, requestId: string, e: HttpError, close = false) => {
@@ -168,7 +173,7 @@ export async function startGpuServer(runtime: ModelRuntime, options: GpuServerOp
     }
     const request = REQUEST_PARSERS[task](parsed);
     const response = await runtime.handle(task, request as never);
-    send(res, 200, CBOR_TYPE, encodeCbor({ ...response, requestId }));
+    send(res, 200, CBOR_TYPE, encodeCborParts({ ...response, requestId }));
   };
 
   const server = createServer((req, res) => {

@@ -14,20 +14,22 @@ export interface Tensor32 {
   dims: number[];
 }
 
-/** Reads channel `c` (0 = r, 1 = g, 2 = b, 3 = a) of pixel `i` whatever the encoding. */
-function channelReader(img: ColorImage): (i: number, c: number) => number {
-  const d = img.data;
+/**
+ * Where channel c (0 = r, 1 = g, 2 = b, 3 = a) of pixel i lives: `data[i·stride + offset]`, or a
+ * constant 255 (`offset = -1`) when the encoding has no such channel (alpha of rgb8).
+ */
+function channelLayout(img: ColorImage): { stride: number; offsets: [number, number, number, number] } {
   switch (img.encoding) {
     case 'rgb8':
-      return (i, c) => (c === 3 ? 255 : d[i * 3 + c]!);
+      return { stride: 3, offsets: [0, 1, 2, -1] };
     case 'bgr8':
-      return (i, c) => (c === 3 ? 255 : d[i * 3 + 2 - c]!);
+      return { stride: 3, offsets: [2, 1, 0, -1] };
     case 'rgba8':
-      return (i, c) => d[i * 4 + c]!;
+      return { stride: 4, offsets: [0, 1, 2, 3] };
     case 'bgra8':
-      return (i, c) => d[i * 4 + (c === 3 ? 3 : 2 - c)]!;
+      return { stride: 4, offsets: [2, 1, 0, 3] };
     case 'mono8':
-      return (i, c) => (c === 3 ? 255 : d[i]!);
+      return { stride: 1, offsets: [0, 0, 0, -1] };
   }
 }
 
@@ -57,27 +59,42 @@ function taps(src: number, dst: number): { i0: Int32Array; i1: Int32Array; w: Fl
 export function imageToTensor(img: ColorImage, spec: ImageInputSpec, mask?: Uint8Array): Tensor32 {
   const [W, H] = spec.size;
   const C = spec.channels;
-  const read = channelReader(img);
+  const { stride, offsets } = channelLayout(img);
   const tx = taps(img.width, W);
   const ty = taps(img.height, H);
   const out = new Float32Array(C * W * H);
   const order = spec.colorOrder === 'rgb' ? [0, 1, 2, 3] : [2, 1, 0, 3];
   const sw = img.width;
-  const alpha = (i: number) => (mask ? (mask[i]! !== 0 ? 255 : 0) : read(i, 3));
-  const get = (i: number, c: number) => (c === 3 ? alpha(i) : read(i, c));
   const nchw = spec.layout === 'NCHW';
+  // the source plane of each channel: the image itself (strided), the mask, or a constant
+  let maskPlane: Uint8Array | undefined;
+  if (C === 4 && mask) {
+    maskPlane = new Uint8Array(mask.length);
+    for (let i = 0; i < mask.length; i++) maskPlane[i] = mask[i] !== 0 ? 255 : 0;
+  }
   for (let c = 0; c < C; c++) {
-    const src = order[c]!;
+    const ch = order[c]!;
     const a = spec.scale / spec.std[c]!;
     const b = -spec.mean[c]! / spec.std[c]!;
+    let src: Uint8Array, st: number, off: number;
+    if (ch === 3 && maskPlane) (src = maskPlane), (st = 1), (off = 0);
+    else (src = img.data), (st = stride), (off = offsets[ch]!);
+    if (off < 0) {
+      const v = 255 * a + b;
+      for (let k = 0; k < W * H; k++) out[nchw ? c * W * H + k : k * C + c] = v;
+      continue;
+    }
     for (let y = 0; y < H; y++) {
       const y0 = ty.i0[y]! * sw, y1 = ty.i1[y]! * sw, wy = ty.w[y]!;
+      const base = nchw ? c * H * W + y * W : y * W * C + c;
+      const step = nchw ? 1 : C;
       for (let x = 0; x < W; x++) {
         const x0 = tx.i0[x]!, x1 = tx.i1[x]!, wx = tx.w[x]!;
-        const top = get(y0 + x0, src) * (1 - wx) + get(y0 + x1, src) * wx;
-        const bot = get(y1 + x0, src) * (1 - wx) + get(y1 + x1, src) * wx;
-        const v = (top * (1 - wy) + bot * wy) * a + b;
-        out[nchw ? (c * H + y) * W + x : (y * W + x) * C + c] = v;
+        const p00 = src[(y0 + x0) * st + off]!, p01 = src[(y0 + x1) * st + off]!;
+        const p10 = src[(y1 + x0) * st + off]!, p11 = src[(y1 + x1) * st + off]!;
+        const top = p00 + (p01 - p00) * wx;
+        const bot = p10 + (p11 - p10) * wx;
+        out[base + x * step] = (top + (bot - top) * wy) * a + b;
       }
     }
   }
