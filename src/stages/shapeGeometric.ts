@@ -36,6 +36,8 @@ export interface GeometricShapeOptions {
   mirrorMaxFree?: number;
   /** ...and at least this share lands on the observed surface. */
   mirrorMinMatch?: number;
+  /** A mirror image is used only when at least this share of it lands where the camera could not see. */
+  mirrorMinHidden?: number;
   /** Extrude down to the support when the lowest point is within this height of it (metres). */
   maxBaseGap?: number;
   carve?: boolean;
@@ -43,6 +45,8 @@ export interface GeometricShapeOptions {
   carveCells?: number;
   /** Carved share of the hull above which the object counts as concave. */
   concaveFraction?: number;
+  /** Footprint cell for the extrusion, metres. */
+  extrudeCell?: number;
   /** Thinnest object produced, metres. */
   minThickness?: number;
   /** View tolerance: abs + rel·depth metres (sensor noise). */
@@ -57,10 +61,12 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
   mirrorOffsets: 30,
   mirrorMaxFree: 0.04,
   mirrorMinMatch: 0.1,
+  mirrorMinHidden: 0.1,
   maxBaseGap: Infinity,
   carve: true,
   carveCells: 36,
   concaveFraction: 0.12,
+  extrudeCell: 0.004,
   minThickness: 0.004,
   tolAbs: 0.003,
   tolRel: 0.005,
@@ -84,27 +90,25 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     const check = input.view ? new ViewCheck(input.view, o.tolAbs, o.tolRel) : null;
     if (o.mirror && check) {
       const first = bestMirror(pts, check, o, input.view!, null);
-      if (first) {
-        pts = concat(pts, mirrorPoints(pts, first.theta, first.c));
+      const m1 = first ? keepConsistent(mirrorPoints(pts, first.theta, first.c), check, o) : null;
+      if (first && m1) {
+        pts = concat(pts, m1);
         details.mirrors++;
         const second = bestMirror(pts, check, o, input.view!, first.theta + Math.PI / 2);
-        if (second) {
-          pts = concat(pts, mirrorPoints(pts, second.theta, second.c));
+        const m2 = second ? keepConsistent(mirrorPoints(pts, second.theta, second.c), check, o) : null;
+        if (m2) {
+          pts = concat(pts, m2);
           details.mirrors++;
         }
       }
     }
-    // extrude to the support (z = 0 in the world frame) unless the object hangs far above it
+    // extrude to the support (z = 0 in the world frame) unless the object hangs far above it;
+    // with a view, each footprint cell goes down only until the camera saw empty space below
+    // it (a sphere's underside is not a column), else all the way
     let minZ = Infinity;
     for (let i = 2; i < pts.length; i += 3) minZ = Math.min(minZ, pts[i]!);
     const base = minZ <= o.maxBaseGap ? 0 : minZ;
-    const withBase = new Float32Array(pts.length * 2);
-    withBase.set(pts);
-    for (let i = 0; i < pts.length; i += 3) {
-      withBase[pts.length + i] = pts[i]!;
-      withBase[pts.length + i + 1] = pts[i + 1]!;
-      withBase[pts.length + i + 2] = Math.min(base, pts[i + 2]!);
-    }
+    const withBase = concat(pts, extrudeDown(pts, base, check, o.extrudeCell));
     let hull: Mesh;
     try {
       hull = convexHull(withBase);
@@ -152,6 +156,63 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
   return out;
 }
 
+/**
+ * Base points under the lowest point of each footprint cell: straight down to `base`, or,
+ * with a view, down to just above the first height where the camera saw through (the space
+ * under an overhang that is visible as empty is not part of the object).
+ */
+function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, cell: number): Float32Array {
+  const lowest = new Map<string, number>();
+  for (let i = 0; i < pts.length; i += 3) {
+    const key = `${Math.floor(pts[i]! / cell)},${Math.floor(pts[i + 1]! / cell)}`;
+    const k = lowest.get(key);
+    if (k === undefined || pts[i + 2]! < pts[k + 2]!) lowest.set(key, i);
+  }
+  const out = new Float32Array(lowest.size * 3);
+  let n = 0;
+  for (const i of lowest.values()) {
+    const x = pts[i]!, y = pts[i + 1]!, z0 = pts[i + 2]!;
+    let z = base;
+    if (check && z0 > base) {
+      // the column goes to the base unless the camera saw through most of it; then it stops at
+      // the first empty sample (a few empty samples right under the point are an edge effect:
+      // a point a hair outside the true surface sees past the object's own top edge)
+      const step = Math.max(0.002, (z0 - base) / 40);
+      let free = 0, total = 0, firstFree = -Infinity;
+      for (let zz = z0 - step; zz > base - step / 2; zz -= step) {
+        total++;
+        if (check.classify(x, y, Math.max(base, zz), step) === Seen.Free) {
+          free++;
+          if (firstFree === -Infinity) firstFree = zz;
+        }
+      }
+      if (total > 0 && free > 0.4 * total) z = Math.min(z0, firstFree + step);
+    }
+    out[n++] = x; out[n++] = y; out[n++] = Math.min(z, z0);
+  }
+  return out;
+}
+
+/**
+ * The mirrored points worth adding: those the camera could not have seen (hidden or out of
+ * view). Points on the observed surface add nothing, and points in front of it (even within
+ * the match tolerance) would grow the object towards the camera. Null when the mirror image
+ * is almost all on the visible surface: the view already shows that side.
+ */
+function keepConsistent(m: Float32Array, check: ViewCheck, o: Required<GeometricShapeOptions>): Float32Array | null {
+  const out: number[] = [];
+  let hidden = 0;
+  for (let i = 0; i < m.length; i += 3) {
+    const seen = check.classify(m[i]!, m[i + 1]!, m[i + 2]!);
+    if (seen === Seen.Hidden || seen === Seen.Unknown) {
+      if (seen === Seen.Hidden) hidden++;
+      out.push(m[i]!, m[i + 1]!, m[i + 2]!);
+    }
+  }
+  if (hidden < o.mirrorMinHidden * (m.length / 3)) return null;
+  return Float32Array.from(out);
+}
+
 /** Mirror about the vertical plane {p : cosθ·x + sinθ·y = c}. */
 function mirrorPoints(p: Float32Array, theta: number, c: number): Float32Array {
   const ux = Math.cos(theta), uy = Math.sin(theta);
@@ -194,16 +255,20 @@ function bestMirror(
   const { r: R, t: T } = check.worldToOptical;
   const q0 = new Float64Array(n * 3);
   const scoreAt = (c: number, q1x: number, q1y: number, q1z: number) => {
-    let free = 0, match = 0, known = 0;
+    let free = 0, match = 0, known = 0, soft = 0;
     for (let i = 0; i < n; i++) {
       const seen = check.classifyOptical(q0[i * 3]! + c * q1x, q0[i * 3 + 1]! + c * q1y, q0[i * 3 + 2]! + c * q1z);
       if (seen === Seen.Unknown) continue;
       known++;
       if (seen === Seen.Free) free++;
-      else if (seen === Seen.Surface) match++;
+      else if (seen === Seen.Surface) {
+        match++;
+        soft += 1 - check.lastResidual;
+      }
     }
     if (known < n * 0.5 || free > o.mirrorMaxFree * known || match < o.mirrorMinMatch * known) return -Infinity;
-    return match / known - 3 * (free / known);
+    // soft agreement: a match counts by how close it lands to the observed surface
+    return soft / known - 3 * (free / known);
   };
   for (let a = 0; a < o.mirrorAngles; a++) {
     const theta = (Math.PI * a) / o.mirrorAngles;
@@ -379,10 +444,18 @@ export function hullPlanes(m: Mesh): Float64Array {
     const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
     let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz);
-    if (l < 1e-15) continue;
+    if (l < 1e-12) continue;
     nx /= l; ny /= l; nz /= l;
+    const off = nx * p[a]! + ny * p[a + 1]! + nz * p[a + 2]!;
+    if (!supports(p, nx, ny, nz, off)) continue; // a sliver's normal can be float32 noise
     out[k++] = nx; out[k++] = ny; out[k++] = nz;
-    out[k++] = nx * p[a]! + ny * p[a + 1]! + nz * p[a + 2]!;
+    out[k++] = off;
   }
   return out.subarray(0, k);
+}
+
+/** True when every vertex lies on or below the plane (a supporting plane of the hull). */
+function supports(p: Float32Array, nx: number, ny: number, nz: number, off: number): boolean {
+  for (let i = 0; i < p.length; i += 3) if (nx * p[i]! + ny * p[i + 1]! + nz * p[i + 2]! > off + 1e-5) return false;
+  return true;
 }

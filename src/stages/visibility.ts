@@ -19,6 +19,8 @@ export type Seen = (typeof Seen)[keyof typeof Seen];
  * compare its depth with the observed depth. Tolerance grows with depth like sensor noise.
  */
 export class ViewCheck {
+  /** |observed − point depth| / tolerance of the last `Surface` answer, in [0, 1]. */
+  lastResidual = 0;
   private readonly r: number[];
   private readonly t: [number, number, number];
   constructor(
@@ -56,7 +58,10 @@ export class ViewCheck {
     if (!(obs > 0) || !Number.isFinite(obs)) return Seen.Unknown;
     const tol = this.tolAbs + this.tolRel * qz + extraTol;
     if (obs > qz + tol) return Seen.Free;
-    if (obs >= qz - tol) return Seen.Surface;
+    if (obs >= qz - tol) {
+      this.lastResidual = Math.abs(obs - qz) / tol;
+      return Seen.Surface;
+    }
     return Seen.Hidden;
   }
 }
