@@ -34,6 +34,8 @@ export interface PipelineResult {
   models?: SpawnModel[];
   /** Object id → absolute path of its visual mesh (for `marker_mesh: mesh_resource`). */
   meshFiles?: Record<string, string>;
+  /** Problems that did not stop the run (logged, and listed in the run's diagnostics). */
+  warnings?: string[];
 }
 
 /** The reconstruction the node runs; injected so tests and other wirings can choose it. */
@@ -212,8 +214,16 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     }
     statuses.push(...result.scene.reports.map(stageStatus), physicsStatus(physics));
     if (params.spawn !== 'none') statuses.push(await spawn(result, physics));
+    const warnings = result.warnings ?? [];
+    for (const w of warnings) log.warn(w);
     statuses.push(
-      runStatus(true, result.bundleDir, { objects: result.scene.objects.length, stamp: m.value.stamp, time_ms: performance.now() - t0, bundle: result.bundleDir }),
+      runStatus(true, result.bundleDir, {
+        objects: result.scene.objects.length,
+        stamp: m.value.stamp,
+        time_ms: performance.now() - t0,
+        bundle: result.bundleDir,
+        ...Object.fromEntries(warnings.map((w, i) => [`warning_${i}`, w])),
+      }),
     );
     publishDiagnostics(statuses);
     log.info(`scene with ${result.scene.objects.length} objects → ${result.bundleDir}`);

@@ -10,6 +10,8 @@
  */
 import { join, resolve } from 'node:path';
 import type { RgbdFrame } from '../src/model/frame.ts';
+import type { PhysicsReport } from '../src/model/physics.ts';
+import type { Scene } from '../src/model/scene.ts';
 import type { PipelineFn, PipelineResult } from './node.ts';
 import type { NodeParams } from './params.ts';
 import type { SpawnModel } from './spawn.ts';
@@ -50,8 +52,19 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
       // Masks from an upstream node win; otherwise the GPU host segments when one is configured.
       ...(segmentation && !frame.masks ? { segmentation } : {}),
     });
-    const { scene: repaired, report } = await sim.validateAndRepair(reconstructed);
-    const scene = { ...repaired, physics: report };
+    // A physics failure (an engine error, not a verdict) must not cost the user the scene:
+    // the bundle is still written, without a verdict, and the scene is then never spawned
+    // unless spawn_invalid says so.
+    const warnings: string[] = [];
+    let scene: Scene = reconstructed;
+    let report: PhysicsReport | undefined;
+    try {
+      const r = await sim.validateAndRepair(reconstructed);
+      report = r.report;
+      scene = { ...r.scene, physics: r.report };
+    } catch (err) {
+      warnings.push(`physics validation failed: ${(err as Error).message}`);
+    }
     const dir = resolve(join(params.output_dir, runFolderName(frame)));
     const manifest = await writeBundle(dir, scene);
     const prep = prepareScene(scene);
@@ -65,8 +78,9 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
       bundleDir: manifest.dir,
       urdf: absoluteMeshUris(toUrdf(prep), manifest.dir),
       sdf: absoluteMeshUris(toSdfWorld(prep), manifest.dir),
-      physics: report,
+      ...(report ? { physics: report } : {}),
       models,
+      warnings,
       meshFiles: Object.fromEntries(prep.objects.map((ob) => [ob.source.id, join(manifest.dir, ob.visualFile)])),
     };
   };

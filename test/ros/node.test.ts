@@ -344,6 +344,16 @@ describe('Gazebo spawn', () => {
     expect(allowed.requests).toHaveLength(truth.scene.objects.length);
   });
 
+  it('a scene without a physics verdict (validation crashed) is not spawned; the warning is reported', async () => {
+    const r = await rig({ spawn: 'gz' }, truthPipeline(truth, { verdict: 'none', warnings: ['physics validation failed: engine error'] }));
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(1);
+    expect((await r.call()).success).toBe(true);
+    expect(diagStatus(diags, 'real2sim: physics')[0]).toMatchObject({ level: DIAG.WARN, message: 'not checked' });
+    expect(diagStatus(diags, 'real2sim: spawn')[0]!.message).toMatch(/not spawned: the scene was not physics-checked/);
+    expect(diagStatus(diags, 'real2sim: reconstruction')[0]!.values).toContainEqual({ key: 'warning_0', value: 'physics validation failed: engine error' });
+  });
+
   it('a missing spawn service is a diagnostic, not a failed reconstruction', async () => {
     const { res, diags } = await spawnRig({ spawn: 'gz', world: 'nowhere', spawn_timeout_s: 0.1 }, 'valid');
     expect(res.success).toBe(true);

@@ -34,25 +34,26 @@ export interface TruthPipeline extends PipelineFn {
 }
 
 /** Answers every frame with `truth`, after `gate` resolves when one is given. */
-export function truthPipeline(truth: SynthScene, o: { verdict?: PhysicsReport['verdict']; gate?: () => Promise<void>; fail?: Error } = {}): TruthPipeline {
+export function truthPipeline(truth: SynthScene, o: { verdict?: PhysicsReport['verdict'] | 'none'; gate?: () => Promise<void>; fail?: Error; warnings?: string[] } = {}): TruthPipeline {
   const bundleDir = mkdtempSync(join(tmpdir(), 'real2sim-ros-'));
   const calls: RgbdFrame[] = [];
   const fn = async (frame: RgbdFrame): Promise<PipelineResult> => {
     calls.push(frame);
     if (o.gate) await o.gate();
     if (o.fail) throw o.fail;
-    const physics = physicsReport(o.verdict ?? 'valid');
+    const physics = o.verdict === 'none' ? undefined : physicsReport(o.verdict ?? 'valid');
     const scene = {
       ...truth.scene,
       reports: [{ stage: 'perceive', backend: 'given', timeMs: 3, counts: { objects: truth.scene.objects.length }, warnings: [] }],
-      physics,
+      ...(physics ? { physics } : {}),
     };
     return {
       scene,
       bundleDir,
       urdf: toUrdf(scene),
       sdf: toSdfWorld(scene),
-      physics,
+      ...(physics ? { physics } : {}),
+      ...(o.warnings ? { warnings: o.warnings } : {}),
       models: scene.objects.map((ob) => ({ name: `real2sim_${ob.id}`, sdf: toSdfModel(ob).sdf, pose: ob.pose })),
     };
   };
