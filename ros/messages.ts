@@ -151,6 +151,8 @@ export const TYPES = {
   trigger: 'std_srvs/srv/Trigger',
   gzSpawn: 'ros_gz_interfaces/srv/SpawnEntity',
   classicSpawn: 'gazebo_msgs/srv/SpawnEntity',
+  gzDelete: 'ros_gz_interfaces/srv/DeleteEntity',
+  classicDelete: 'gazebo_msgs/srv/DeleteEntity',
 } as const;
 
 export function timeFromSeconds(t: number): RosTime {

@@ -20,7 +20,7 @@ import { resolveName } from './names.ts';
 import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, formatProblems, LABEL_ENCODINGS, type RawImage } from './normalise.ts';
 import { diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
 import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
-import { spawnModels, type SpawnModel } from './spawn.ts';
+import { deleteModels, spawnModels, type SpawnModel } from './spawn.ts';
 import { assembleFrame, FrameSync } from './sync.ts';
 import { QOS_DEFAULT, QOS_LATCHED, type Closeable, type Publisher, type QosProfile, type Transport } from './transport/types.ts';
 
@@ -230,6 +230,9 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     return { success: true, message: result.bundleDir };
   }
 
+  /** Models this node spawned for the previous scene (deleted before the next spawn). */
+  let spawnedNames: string[] = [];
+
   async function spawn(result: PipelineResult, physics: PhysicsReport | undefined): Promise<DiagnosticStatusMsg> {
     const name = 'real2sim: spawn';
     const target = params.spawn as 'gz' | 'classic';
@@ -241,10 +244,16 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     if (!result.models || result.models.length === 0) {
       return { level: DIAG.WARN, name, message: 'not spawned: the pipeline gave no per-object SDF models', hardware_id: HARDWARE_ID, values: [] };
     }
-    const out = await spawnModels(transport, target, result.models, { world: params.world, timeoutMs: params.spawn_timeout_s * 1000 });
+    const so = { world: params.world, timeoutMs: params.spawn_timeout_s * 1000 };
+    const removed = spawnedNames.length > 0 ? await deleteModels(transport, target, spawnedNames, so) : null;
+    if (removed?.failed.length) log.warn(`could not delete ${removed.failed.length} model(s) of the previous scene through ${removed.service}: ${removed.failed[0]!.error}`);
+    const out = await spawnModels(transport, target, result.models, so);
+    spawnedNames = out.spawned;
     const values = [
       { key: 'service', value: out.service },
       { key: 'spawned', value: out.spawned.join(', ') },
+      ...(removed ? [{ key: 'deleted', value: removed.deleted.join(', ') }] : []),
+      ...(removed?.failed ?? []).map((f) => ({ key: `not deleted ${f.name}`, value: f.error })),
       ...out.failed.map((f) => ({ key: `failed ${f.name}`, value: f.error })),
     ];
     if (out.failed.length > 0) log.warn(`spawn through ${out.service}: ${out.failed.length} of ${result.models.length} failed: ${out.failed[0]!.error}`);

@@ -328,6 +328,28 @@ describe('Gazebo spawn', () => {
     expect(diagStatus(diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.OK, message: expect.stringMatching(/through \/world\/shop\/create/) });
   });
 
+  it('a new scene deletes the models of the previous one first (gz /remove, classic /delete_entity)', async () => {
+    for (const target of ['gz', 'classic'] as const) {
+      const r = await rig({ spawn: target, world: 'shop' });
+      const calls: string[] = [];
+      const gz = r.graph.participant('gz');
+      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
+      if (target === 'gz') {
+        gz.advertiseService('/world/shop/create', TYPES.gzSpawn, ok('create'));
+        gz.advertiseService('/world/shop/remove', TYPES.gzDelete, ok('remove'));
+      } else {
+        gz.advertiseService('/spawn_entity', TYPES.classicSpawn, ok('create'));
+        gz.advertiseService('/delete_entity', TYPES.classicDelete, ok('remove'));
+      }
+      r.publishFrame(1);
+      await r.call();
+      r.publishFrame(2);
+      await r.call();
+      const names = truth.scene.objects.map((ob) => `real2sim_${ob.id}`);
+      expect(calls).toEqual([...names.map((n) => `create ${n}`), ...names.map((n) => `remove ${n}`), ...names.map((n) => `create ${n}`)]);
+    }
+  });
+
   it('classic: gazebo_msgs SpawnEntity on /spawn_entity', async () => {
     const { requests } = await spawnRig({ spawn: 'classic' }, 'valid');
     const first = requests[0] as ClassicSpawnRequest;
