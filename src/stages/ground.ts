@@ -88,8 +88,9 @@ export function ground(options: GroundOptions = {}) {
 
       // Largest plane, then further planes among what is left; keep the near-parallel ones.
       const planes: { plane: PlaneEq; inliers: number }[] = [];
+      let curved = 0;
       let rest = sample;
-      for (let k = 0; k < o.maxPlanes && rest.length / 3 >= o.minInliers; k++) {
+      for (let k = 0; k < o.maxPlanes + curved && k < o.maxPlanes + 2 && rest.length / 3 >= o.minInliers; k++) {
         const fit = fitPlaneRansac(rest, { threshold: o.threshold, iterations: o.iterations, rng, earlyStop: false });
         if (fit.inliers.length < o.minInliers) break;
         let plane = refinePlane(rest, fit.inliers);
@@ -100,7 +101,10 @@ export function ground(options: GroundOptions = {}) {
         }
         const oriented = orient(plane);
         const first = planes[0];
-        if (!first) planes.push({ plane: oriented, inliers: inl.length });
+        if (!first && isCurved(rest, inl, plane, o.threshold)) {
+          curved++;
+          report.warnings.push(`the largest plane-like region (${inl.length} points) is curved, not a plane: skipped`);
+        } else if (!first) planes.push({ plane: oriented, inliers: inl.length });
         else {
           const cos = Math.abs(dot(first.plane.normal, oriented.normal));
           if (cos > Math.cos((o.parallelDeg * Math.PI) / 180) && inl.length >= o.minRelativeInliers * first.inliers) {
@@ -166,6 +170,43 @@ function supportOfObjects(planes: { plane: PlaneEq; inliers: number }[], cloud: 
   const ok = scored.filter((s) => s.above >= 0.9);
   if (ok.length === 0) return scored.reduce((a, b) => (b.above > a.above ? b : a)).p;
   return ok.reduce((a, b) => (b.low < a.low ? b : a)).p;
+}
+
+/**
+ * A slab of a curved surface (a big ball, a cylinder seen close) passes RANSAC's inlier test
+ * too; its residuals grow with the squared distance from the slab's centre, a plane's do not.
+ * Curved when a line in r² explains most of the residual variance and spans most of the slab.
+ */
+function isCurved(p: Float32Array, inliers: Uint32Array, plane: { normal: [number, number, number]; d: number }, threshold: number): boolean {
+  const n = inliers.length;
+  if (n < 50) return false;
+  const step = Math.max(1, Math.floor(n / 4000));
+  const [nx, ny, nz] = plane.normal;
+  let cx = 0, cy = 0, cz = 0, m = 0;
+  for (let k = 0; k < n; k += step) {
+    const i = inliers[k]! * 3;
+    cx += p[i]!; cy += p[i + 1]!; cz += p[i + 2]!; m++;
+  }
+  cx /= m; cy /= m; cz /= m;
+  const xs: number[] = [], ys: number[] = [];
+  for (let k = 0; k < n; k += step) {
+    const i = inliers[k]! * 3;
+    const dx = p[i]! - cx, dy = p[i + 1]! - cy, dz = p[i + 2]! - cz;
+    const res = nx * dx + ny * dy + nz * dz;
+    xs.push(dx * dx + dy * dy + dz * dz - res * res);
+    ys.push(res);
+  }
+  const mx = xs.reduce((a, b) => a + b, 0) / m, my = ys.reduce((a, b) => a + b, 0) / m;
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let k = 0; k < m; k++) {
+    sxy += (xs[k]! - mx) * (ys[k]! - my);
+    sxx += (xs[k]! - mx) ** 2;
+    syy += (ys[k]! - my) ** 2;
+  }
+  if (!(sxx > 0) || !(syy > 0)) return false;
+  const r2 = (sxy * sxy) / (sxx * syy);
+  const span = Math.abs(sxy / sxx) * (Math.max(...xs) - Math.min(...xs));
+  return r2 > 0.6 && span > threshold;
 }
 
 function orient(p: { normal: [number, number, number]; d: number }): PlaneEq {

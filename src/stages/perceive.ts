@@ -140,8 +140,7 @@ export function segmentGeometric(
     const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
     if (ht > o.minHeight && ht < o.maxHeight) fg[i] = 1;
   }
-  const normals = o.creaseDeg > 0 ? pixelNormals(cloud, fg, 2) : null;
-  const cosCrease = Math.cos((o.creaseDeg * Math.PI) / 180);
+  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, 3) : null;
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) if (fg[i]) parent[i] = i;
   const find = (i: number): number => {
@@ -152,18 +151,9 @@ export function segmentGeometric(
     return i;
   };
   const joined = (a: number, b: number): boolean => {
+    if (crease && (crease[a] || crease[b])) return false;
     const za = P[a * 3 + 2]!, zb = P[b * 3 + 2]!;
-    if (Math.abs(za - zb) > o.jumpAbs + o.jumpRel * Math.min(za, zb)) return false;
-    if (normals) {
-      const ax = normals[a * 3]!, ay = normals[a * 3 + 1]!, az = normals[a * 3 + 2]!;
-      const bx = normals[b * 3]!, by = normals[b * 3 + 1]!, bz = normals[b * 3 + 2]!;
-      if ((ax !== 0 || ay !== 0 || az !== 0) && (bx !== 0 || by !== 0 || bz !== 0) && ax * bx + ay * by + az * bz < cosCrease) {
-        // concave when the normals turn towards each other: (na − nb)·(pa − pb) < 0 (normals face the camera)
-        const dx = P[a * 3]! - P[b * 3]!, dy = P[a * 3 + 1]! - P[b * 3 + 1]!, dz = za - zb;
-        if ((ax - bx) * dx + (ay - by) * dy + (az - bz) * dz < 0) return false;
-      }
-    }
-    return true;
+    return Math.abs(za - zb) <= o.jumpAbs + o.jumpRel * Math.min(za, zb);
   };
   const union = (a: number, b: number) => {
     const ra = find(a), rb = find(b);
@@ -177,6 +167,30 @@ export function segmentGeometric(
       if (v + 1 < h && fg[i + w] && joined(i, i + w)) union(i, i + w);
     }
   }
+  if (crease) {
+    // crease pixels join the neighbouring segment they are continuous with, growing inwards
+    let pending = true;
+    for (let pass = 0; pass < 6 && pending; pass++) {
+      pending = false;
+      for (let i = 0; i < n; i++) {
+        if (!crease[i]) continue;
+        const u = i % w;
+        let best = -1, bestDz = Infinity;
+        for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i - w, i + w]) {
+          if (j < 0 || j >= n || !fg[j] || crease[j]) continue;
+          const dz = Math.abs(P[i * 3 + 2]! - P[j * 3 + 2]!);
+          if (dz < bestDz && dz <= o.jumpAbs + o.jumpRel * P[i * 3 + 2]!) {
+            bestDz = dz;
+            best = j;
+          }
+        }
+        if (best >= 0) {
+          parent[i] = find(best);
+          crease[i] = 0;
+        } else pending = true;
+      }
+    }
+  }
   const size = new Map<number, number>();
   for (let i = 0; i < n; i++) if (fg[i]) size.set(find(i), (size.get(find(i)) ?? 0) + 1);
   const roots = [...size.entries()].filter(([, s]) => s >= o.minSegmentPixels).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
@@ -184,6 +198,39 @@ export function segmentGeometric(
   const data = new Uint16Array(n);
   for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
   return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'])) };
+}
+
+/**
+ * Pixels on a concave crease: along some image axis, the surface normals `r` pixels to either
+ * side turn towards each other by more than `deg` (a valley, as where an object meets its
+ * neighbour or the table), never at convex edges (a box's own corners).
+ */
+export function creasePixels(cloud: OrganizedCloud, use: Uint8Array, deg: number, r: number): Uint8Array {
+  const { width: w, height: h, positions: P } = cloud;
+  const normals = pixelNormals(cloud, use, 2);
+  const cosMax = Math.cos((deg * Math.PI) / 180);
+  const out = new Uint8Array(w * h);
+  const has = (i: number) => normals[i * 3] !== 0 || normals[i * 3 + 1] !== 0 || normals[i * 3 + 2] !== 0;
+  for (let v = r; v < h - r; v++) {
+    for (let u = r; u < w - r; u++) {
+      const i = v * w + u;
+      if (!use[i]) continue;
+      for (const step of [r, r * w, r * (w + 1), r * (w - 1)]) {
+        const a = i - step, b = i + step;
+        if (!use[a] || !use[b] || !has(a) || !has(b)) continue;
+        const ax = normals[a * 3]!, ay = normals[a * 3 + 1]!, az = normals[a * 3 + 2]!;
+        const bx = normals[b * 3]!, by = normals[b * 3 + 1]!, bz = normals[b * 3 + 2]!;
+        if (ax * bx + ay * by + az * bz >= cosMax) continue;
+        // concave when (na − nb)·(pa − pb) < 0 with normals facing the camera
+        const dx = P[a * 3]! - P[b * 3]!, dy = P[a * 3 + 1]! - P[b * 3 + 1]!, dz = P[a * 3 + 2]! - P[b * 3 + 2]!;
+        if ((ax - bx) * dx + (ay - by) * dy + (az - bz) * dz < 0) {
+          out[i] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**

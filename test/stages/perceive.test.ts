@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { perceive, collectInstances } from '../../src/stages/perceive.ts';
+import { ground } from '../../src/stages/ground.ts';
+import { organizedCloud } from '../../src/stages/organized.ts';
+import type { StageReport } from '../../src/model/report.ts';
+import { renderFixture, type Solid } from './fixtures.ts';
+
+const SOLIDS: Solid[] = [
+  { kind: 'box', id: 1, centre: [0, 0, 0.05], size: [0.2, 0.1, 0.1], yaw: 0.4 },
+  { kind: 'cylinder', id: 2, centre: [0.1, 0.22, 0.06], radius: 0.04, height: 0.12 },
+  { kind: 'sphere', id: 3, centre: [0.15, -0.2, 0.05], radius: 0.05 },
+  // touching the box: only the concave crease and depth jumps separate them
+  { kind: 'box', id: 4, centre: [0.0626, -0.0712, 0.03], size: [0.08, 0.08, 0.06], yaw: 0.4 },
+];
+
+describe('perceive stage', () => {
+  it('given: one instance per label with its pixels and class text', async () => {
+    const { frame } = renderFixture(SOLIDS);
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const { output, report } = await perceive({ backend: 'given' })({ frame, cloud });
+    expect(output.instances.map((i) => i.id)).toEqual([1, 2, 3, 4]);
+    expect(output.instances[1]!.label).toBe('cylinder');
+    const count2 = frame.masks!.data.filter((v) => v === 2).length;
+    expect(output.instances[1]!.pixels.length).toBe(count2);
+    expect(report.counts['objects']).toBe(4);
+  });
+
+  it('given: a one-pixel mask is skipped with a warning naming it', () => {
+    const data = new Uint16Array(100);
+    data[55] = 7;
+    data.fill(3, 0, 40);
+    const report: StageReport = { stage: 'perceive', backend: 'given', timeMs: 0, counts: {}, warnings: [] };
+    const inst = collectInstances({ width: 10, height: 10, data, labels: new Map([[7, 'speck']]) }, 20, report);
+    expect(inst.map((i) => i.id)).toEqual([3]);
+    expect(report.warnings.join()).toMatch(/mask 7 covers 1 pixel/);
+  });
+
+  it('given without masks is a clear BAD_INPUT error', async () => {
+    const { frame } = renderFixture(SOLIDS, { width: 64, height: 48 });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const { masks: _drop, ...noMasks } = frame;
+    await expect(perceive({ backend: 'given' })({ frame: noMasks, cloud })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('geometric: finds every object above the plane, touching ones apart, no spurious ones', async () => {
+    const { frame } = renderFixture(SOLIDS, { width: 480, height: 360 });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground()({ cloud });
+    const { output } = await perceive({ backend: 'geometric' })({ frame, cloud, heightOf: g.output.heightOf });
+    // each segment should be mostly one true instance, and each instance covered by one segment
+    const truth = frame.masks!.data;
+    const seen = new Set<number>();
+    for (const inst of output.instances) {
+      const votes = new Map<number, number>();
+      for (const i of inst.pixels) votes.set(truth[i]!, (votes.get(truth[i]!) ?? 0) + 1);
+      const [best, n] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0]!;
+      expect(best).toBeGreaterThan(0);
+      expect(n / inst.pixels.length).toBeGreaterThan(0.95);
+      seen.add(best);
+    }
+    expect([...seen].sort()).toEqual([1, 2, 3, 4]);
+    expect(output.instances.length).toBe(4);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { boxOf, place, toObjectFrame } from '../../src/stages/place.ts';
+import { boxMesh, cylinderMesh, translateMesh } from '../../src/geometry/primitives.ts';
+import { quatFromYaw, rpyFromQuat, transformPositions } from '../../src/model/pose.ts';
+import { boundsOf } from '../../src/model/geometry.ts';
+import { createRng } from '../../src/geometry/random.ts';
+
+describe('place stage', () => {
+  it('recovers yaw, centre and extents of a turned box, x along its longer side (seeded yaws 1..20)', () => {
+    const rng = createRng(1);
+    for (let k = 0; k < 20; k++) {
+      const yaw = rng.range(-Math.PI / 2 + 0.01, Math.PI / 2);
+      const mesh = { positions: transformPositions({ position: [0.3, -0.2, 0.04], orientation: quatFromYaw(yaw) }, boxMesh(0.2, 0.1, 0.08).positions), indices: boxMesh(0.2, 0.1, 0.08).indices };
+      const { pose, size, symmetry } = boxOf(mesh);
+      expect(size[0]).toBeCloseTo(0.2, 5);
+      expect(size[1]).toBeCloseTo(0.1, 5);
+      expect(size[2]).toBeCloseTo(0.08, 5);
+      expect(pose.position[0]).toBeCloseTo(0.3, 5);
+      expect(pose.position[2]).toBeCloseTo(0.04, 5);
+      const d = Math.abs(rpyFromQuat(pose.orientation)[2] - yaw);
+      expect(Math.min(d, Math.PI - d)).toBeLessThan(1e-4);
+      expect(symmetry).toBe('rot2');
+    }
+  });
+
+  it('calls a cylinder round and puts the object frame at the box centre', async () => {
+    const cyl = translateMesh(cylinderMesh(0.05, 0.2, 48), 1, 2, 0.1);
+    const lifted = { id: 3, label: 'can', pixels: new Uint32Array(), cloud: { positions: new Float32Array() }, maskPixels: 0 };
+    const { output } = await place()({ objects: [lifted], shapes: [{ id: 3, mesh: cyl, frame: 'world' }] });
+    const o = output.objects[0]!;
+    expect(o.symmetry).toBe('continuous');
+    const b = boundsOf(o.mesh.positions);
+    for (let k = 0; k < 3; k++) expect((b.min[k]! + b.max[k]!) / 2).toBeCloseTo(0, 4);
+    expect(o.size[2]).toBeCloseTo(0.2, 5);
+    // object frame → world reproduces the world mesh
+    const back = transformPositions(o.pose, o.mesh.positions);
+    for (let i = 0; i < 30; i++) expect(back[i]).toBeCloseTo(cyl.positions[i]!, 5);
+    expect(toObjectFrame(cyl, o.pose).positions.length).toBe(cyl.positions.length);
+  });
+});

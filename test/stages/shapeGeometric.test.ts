@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { geometricShapeBackend } from '../../src/stages/shapeGeometric.ts';
+import { meshVolume } from '../../src/geometry/massProperties.ts';
+import { boundsOf } from '../../src/model/geometry.ts';
+import { ground } from '../../src/stages/ground.ts';
+import { lift } from '../../src/stages/lift.ts';
+import { organizedCloud } from '../../src/stages/organized.ts';
+import { collectInstances } from '../../src/stages/perceive.ts';
+import { renderFixture, type Solid } from './fixtures.ts';
+import { closedOrientedProblems } from './meshChecks.ts';
+import type { ShapeView } from '../../src/stages/backends.ts';
+
+async function observe(solid: Solid, opts = {}) {
+  const { frame } = renderFixture([solid], { width: 320, height: 240, camHeight: 0.6, pitch: 0.75, camXY: [-0.55, 0.05], ...opts });
+  const cloud = organizedCloud(frame.depth!, frame.camera);
+  const objectPixels = Uint8Array.from(frame.masks!.data, (v) => (v ? 1 : 0));
+  const g = await ground()({ cloud, objectPixels });
+  const l = await lift()({ cloud, masks: frame.masks!, instances: collectInstances(frame.masks!, 1), cameraPose: g.output.cameraPose, heightOf: g.output.heightOf });
+  const view: ShapeView = { depth: frame.depth!, camera: frame.camera, cameraPose: g.output.cameraPose };
+  return { points: l.output.objects[0]!.world!, view };
+}
+
+describe('geometric shape backend', () => {
+  const backend = geometricShapeBackend();
+
+  it('completes a box seen from one side into a closed, outward box of the right size and volume', async () => {
+    const { points, view } = await observe({ kind: 'box', id: 1, centre: [0, 0, 0.06], size: [0.16, 0.1, 0.12], yaw: 0.5 });
+    const r = await backend.generateDetailed({ id: '1', label: 'box', points: { positions: points }, view });
+    expect(r.frame).toBe('world');
+    expect(closedOrientedProblems(r.mesh)).toEqual([]);
+    expect(meshVolume(r.mesh)).toBeGreaterThan(0.16 * 0.1 * 0.12 * 0.9);
+    expect(meshVolume(r.mesh)).toBeLessThan(0.16 * 0.1 * 0.12 * 1.1);
+    const b = boundsOf(r.mesh.positions);
+    expect(b.min[2]).toBeCloseTo(0, 3); // extruded down to the support
+    expect(b.max[2]).toBeCloseTo(0.12, 2);
+    expect(r.details.concave).toBe(false);
+  });
+
+  it('completes a cylinder by mirroring its hidden back (volume within 10 %)', async () => {
+    const { points, view } = await observe({ kind: 'cylinder', id: 1, centre: [0, 0, 0.06], radius: 0.04, height: 0.12 });
+    const r = await backend.generateDetailed({ id: '1', label: 'can', points: { positions: points }, view });
+    expect(r.details.mirrors).toBeGreaterThan(0);
+    const v = Math.PI * 0.04 ** 2 * 0.12;
+    expect(Math.abs(meshVolume(r.mesh) - v) / v).toBeLessThan(0.1);
+    expect(closedOrientedProblems(r.mesh)).toEqual([]);
+  });
+
+  it('carves a mug open: concave, closed, less volume than its hull', async () => {
+    const { points, view } = await observe({ kind: 'mug', id: 1, centre: [0, 0, 0.05], radius: 0.05, height: 0.1, wall: 0.006 }, { pitch: 1.0, camHeight: 0.7 });
+    const r = await backend.generateDetailed({ id: '1', label: 'mug', points: { positions: points }, view });
+    expect(r.details.concave).toBe(true);
+    expect(closedOrientedProblems(r.mesh)).toEqual([]);
+    const solid = Math.PI * 0.05 ** 2 * 0.1;
+    expect(meshVolume(r.mesh)).toBeLessThan(solid * 0.85);
+    expect(meshVolume(r.mesh)).toBeGreaterThan(0);
+  });
+
+  it('never returns an open or empty mesh: 3 collinear points give a minimum-thickness box', async () => {
+    const r = await backend.generate({ id: 'x', label: 'speck', points: { positions: Float32Array.from([0, 0, 0.01, 0.01, 0, 0.01, 0.02, 0, 0.01]) } });
+    expect(closedOrientedProblems(r.mesh)).toEqual([]);
+    expect(meshVolume(r.mesh)).toBeGreaterThan(0);
+    const none = await backend.generate({ id: 'y', label: 'nothing' });
+    expect(meshVolume(none.mesh)).toBeGreaterThan(0);
+  });
+});
