@@ -189,6 +189,21 @@ describe('point-set kernels', () => {
     expect(Math.abs(d.fScore - ref.f)).toBeLessThan(1e-12);
   });
 
+  it('box-pruned tree equals brute force for far sets, duplicates and flat sets (seed 29)', () => {
+    const rng = createRng(29);
+    const a = new Float32Array(400 * 3).map(() => rng.range(-1, 1));
+    // far away, many exact duplicates, and all on one plane
+    const b = new Float32Array(300 * 3).map((_, i) => (i % 3 === 2 ? 0 : 5 + Math.round(rng.range(0, 4)) / 4));
+    for (const [x, y] of [[a, b], [b, a], [a, a]] as const) {
+      const d = pointSetDistances(x, y, 0.1);
+      const ref = bruteCdF(x, y, 0.1);
+      expect(Math.abs(d.chamferSquared - ref.cd)).toBeLessThan(1e-9 * Math.max(1, ref.cd));
+      expect(d.fScore).toBeCloseTo(ref.f, 12);
+    }
+    const nan = new Float32Array([NaN, 0, 0, 0, 0, 0]);
+    expect(pointSetDistances(nan, new Float32Array([0, 0, 1]), 0.1).chamferSquared).toBeCloseTo(2, 12);
+  });
+
   it('voxel IoU: identical sets 1, disjoint 0', () => {
     const a = new Float32Array([0, 0, 0, 1, 1, 1]);
     expect(voxelIoU(a, a)).toBe(1);

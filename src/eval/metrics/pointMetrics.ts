@@ -1,23 +1,17 @@
-import { KdTree } from '../../geometry/kdtree.ts';
+import { BoxKdTree, nearestSquaredTrees } from './nearest.ts';
 
 /**
  * Distances between two point sets (interleaved xyz Float32Array) and their boxes, the shared
- * kernels of both metric protocols. Nearest neighbours come from the project's k-d tree; sums
- * are float64.
+ * kernels of both metric protocols. Nearest neighbours come from `BoxKdTree` (see nearest.ts);
+ * sums are float64.
  */
 
 /** Squared distance from each point of `from` to its nearest point of `to` (Infinity if `to` is empty). */
-export function nearestSquared(from: Float32Array, to: Float32Array | KdTree): Float64Array {
-  const tree = to instanceof KdTree ? to : new KdTree(to);
+export function nearestSquared(from: Float32Array, to: Float32Array | BoxKdTree): Float64Array {
+  const tree = to instanceof BoxKdTree ? to : new BoxKdTree(to);
   const n = from.length / 3;
   const out = new Float64Array(n);
-  let hint = -1;
-  for (let i = 0; i < n; i++) {
-    // the previous match is usually close to this one (samples come triangle by triangle)
-    const j = tree.nearestIndex(from[i * 3]!, from[i * 3 + 1]!, from[i * 3 + 2]!, Infinity, hint);
-    out[i] = j < 0 ? Infinity : tree.lastDist2;
-    hint = j;
-  }
+  for (let i = 0; i < n; i++) out[i] = tree.nearest2(from[i * 3]!, from[i * 3 + 1]!, from[i * 3 + 2]!);
   return out;
 }
 
@@ -36,12 +30,13 @@ export interface PointSetDistances {
 
 /** Chamfer (both forms) and F-Score at `threshold` (strictly closer than it counts). */
 export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: number): PointSetDistances {
-  const na = a.length / 3, nb = b.length / 3;
+  const ta = new BoxKdTree(a), tb = new BoxKdTree(b);
+  const na = ta.size, nb = tb.size;
   if (na === 0 || nb === 0) {
     return { chamferSquared: Infinity, meanAB: Infinity, meanBA: Infinity, precision: 0, recall: 0, fScore: 0 };
   }
-  const dab = nearestSquared(a, b);
-  const dba = nearestSquared(b, a);
+  const dab = nearestSquaredTrees(ta, tb);
+  const dba = nearestSquaredTrees(tb, ta);
   const t2 = threshold * threshold;
   let sab2 = 0, sab = 0, inA = 0;
   for (let i = 0; i < na; i++) {
