@@ -6,13 +6,12 @@
  * so a body lives in the principal frame and the adapter converts poses to the object frame.
  */
 import * as CANNON from 'cannon-es';
-import { Vector3 } from 'three';
-import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
 import { Real2SimError } from '../../src/model/errors.ts';
 import type { Plane } from '../../src/model/scene.ts';
 import { composePoses, invertPose, rotateVec, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
+import { engineHull } from '../hull.ts';
 import { rotationZTo } from './rapier.ts';
 
 export interface CannonOptions extends EngineOptions {
@@ -82,7 +81,10 @@ class CannonEngine implements PhysicsEngine {
       sleepSpeedLimit: this.opts.sleepSpeed,
       sleepTimeLimit: 0.5,
     });
-    spec.pieces.forEach((piece, k) => body.addShape(polyhedron(piece, principalInv, spec.id, k)));
+    spec.pieces.forEach((piece, k) => {
+      const { shape, centre } = polyhedron(piece, principalInv, spec.id, k);
+      body.addShape(shape, new CANNON.Vec3(centre[0], centre[1], centre[2]));
+    });
     if (!spec.isStatic) {
       // addShape recomputed inertia from the shapes: replace it with the scene's exact one
       body.inertia.set(moments[0], moments[1], moments[2]);
@@ -188,62 +190,21 @@ class CannonEngine implements PhysicsEngine {
   }
 }
 
-/** A cannon-es convex polyhedron (polygon faces, outward) of hull vertices moved into the body frame. */
-function polyhedron(piece: Float32Array, toBody: Pose, id: string, k: number): CANNON.ConvexPolyhedron {
-  const pts: Vector3[] = [];
-  for (let i = 0; i < piece.length; i += 3) {
-    const p = rotateVec(toBody.orientation, [piece[i]!, piece[i + 1]!, piece[i + 2]!]);
-    pts.push(new Vector3(p[0] + toBody.position[0], p[1] + toBody.position[1], p[2] + toBody.position[2]));
+/** A cannon-es convex polyhedron (polygon faces, outward) of a piece's clean hull, in the body frame. */
+function polyhedron(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.ConvexPolyhedron; centre: Vec3 } {
+  const hull = engineHull(piece);
+  if (!hull) {
+    throw new Real2SimError('BAD_MESH', `Object '${id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, { object: id, piece: k });
   }
-  const hull = new ConvexHull();
-  try {
-    if (pts.length < 4) throw new Error('fewer than 4 points');
-    hull.setFromPoints(pts);
-    if (hull.faces.length < 4) throw new Error('flat');
-  } catch (cause) {
-    throw new Real2SimError('BAD_MESH', `Object '${id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, { object: id, piece: k }, cause);
+  const v = hull.vertices;
+  const pts: Vec3[] = [];
+  for (let i = 0; i < v.length; i += 3) {
+    const p = rotateVec(toBody.orientation, [v[i]!, v[i + 1]!, v[i + 2]!]);
+    pts.push([p[0] + toBody.position[0], p[1] + toBody.position[1], p[2] + toBody.position[2]]);
   }
-  // quickhull leaves coplanar triangles; cannon-es clips contact patches against one face, so a
-  // box face split in two triangles gives half a patch and a rocking box. Merge each plane's
-  // triangles into one convex polygon, ordered counter-clockwise seen from outside.
-  const index = new Map<Vector3, number>();
-  const vertices: CANNON.Vec3[] = [];
-  const vid = (v: Vector3) => {
-    let k = index.get(v);
-    if (k === undefined) {
-      k = vertices.length;
-      index.set(v, k);
-      vertices.push(new CANNON.Vec3(v.x, v.y, v.z));
-    }
-    return k;
-  };
-  const planes: { n: Vector3; d: number; verts: Set<Vector3> }[] = [];
-  for (const face of hull.faces) {
-    const n = face.normal;
-    const d = face.constant;
-    let plane = planes.find((p) => p.n.dot(n) > 1 - 1e-6 && Math.abs(p.d - d) < 1e-7);
-    if (!plane) {
-      plane = { n: n.clone(), d, verts: new Set() };
-      planes.push(plane);
-    }
-    let edge = face.edge;
-    do {
-      plane.verts.add(edge.head().point);
-      edge = edge.next;
-    } while (edge !== face.edge);
-  }
-  const faces: number[][] = planes.map(({ n, verts }) => {
-    const list = [...verts];
-    const c = new Vector3();
-    for (const v of list) c.add(v);
-    c.divideScalar(list.length);
-    const u = new Vector3().subVectors(list[0]!, c).normalize();
-    const w = new Vector3().crossVectors(n, u);
-    const angle = (v: Vector3) => {
-      const r = new Vector3().subVectors(v, c);
-      return Math.atan2(r.dot(w), r.dot(u));
-    };
-    return list.sort((a, b) => angle(a) - angle(b)).map(vid);
-  });
-  return new CANNON.ConvexPolyhedron({ vertices, faces });
+  // cannon-es assumes a shape's origin lies inside it: centre each piece and offset the shape
+  const centre: Vec3 = [0, 0, 0];
+  for (const p of pts) for (let a = 0; a < 3; a++) centre[a]! += p[a]! / pts.length;
+  const vertices = pts.map((p) => new CANNON.Vec3(p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]));
+  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => [...f]) }), centre };
 }

@@ -1,6 +1,6 @@
 /**
  * Rapier (`@dimforge/rapier3d-compat`, WASM) behind `PhysicsEngine`. Every convex piece becomes
- * a `convexHull` collider with zero density; the body's mass, centre of mass and inertia are set
+ * a `convexMesh` collider (of the clean hull from `sim/hull.ts`) with zero density; the body's mass, centre of mass and inertia are set
  * explicitly from the scene (so they match the exported URDF/SDF/MJCF exactly). The ground is a
  * thick fixed cuboid whose top face is the support plane (Rapier has no half-space collider).
  */
@@ -10,6 +10,7 @@ import type { Plane } from '../../src/model/scene.ts';
 import { quatFromMat3, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
+import { engineHull } from '../hull.ts';
 
 let ready: Promise<void> | null = null;
 /** Loads the WASM module once per process. */
@@ -66,8 +67,11 @@ class RapierEngine implements PhysicsEngine {
     const body = this.world.createRigidBody(desc);
     const index = this.bodies.length;
     spec.pieces.forEach((piece, k) => {
-      const cd = RAPIER.ColliderDesc.convexHull(piece);
-      if (!cd) {
+      // convexMesh of our merged-polygon hull: Rapier's own convexHull of a many-sided
+      // cylinder rocks and walks (see sim/hull.ts)
+      const hull = engineHull(piece);
+      const cd = hull ? RAPIER.ColliderDesc.convexMesh(hull.vertices, hull.triangles) : null;
+      if (!cd || !hull) {
         throw new Real2SimError('BAD_MESH', `Object '${spec.id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, {
           object: spec.id,
           piece: k,
@@ -76,7 +80,7 @@ class RapierEngine implements PhysicsEngine {
       cd.setDensity(0).setFriction(this.opts.friction).setRestitution(this.opts.restitution);
       const c = this.world.createCollider(cd, body);
       this.owner.set(c.handle, index);
-      this.local.set(c.handle, piece);
+      this.local.set(c.handle, hull.vertices);
     });
     this.bodies.push(body);
     this.ids.push(spec.id);

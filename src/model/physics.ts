@@ -53,4 +53,13 @@ export interface PhysicsReport {
   /** Per-object stability over the settle window. */
   stability: { object: string; displacement: number; rotation: number; stable: boolean }[];
   timeMs: number;
+  /** The same stability run in a reference simulator (MuJoCo), when one was run. */
+  reference?: {
+    engine: string;
+    stability: { object: string; displacement: number; rotation: number; stable: boolean }[];
+    /** Fraction of objects whose stable / unstable verdict matches `stability`. */
+    agreement: number;
+  };
+  /** After a repair: what the first check found, before anything was moved. */
+  initialFindings?: PhysicsFinding[];
 }

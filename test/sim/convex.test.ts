@@ -42,8 +42,8 @@ function oracle(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i += 3) for (let j = 0; j < b.length; j += 3) pts.push(new Vector3(a[i]! - b[j]!, a[i + 1]! - b[j + 1]!, a[i + 2]! - b[j + 2]!));
   const hull = new ConvexHull().setFromPoints(pts);
   const o = new Vector3();
-  const inside = hull.faces.every((f) => f.distanceToPoint(o) <= 0);
-  if (inside) return -Math.min(...hull.faces.map((f) => -f.distanceToPoint(o)));
+  const inside = hull.faces.every((f) => f.normal.dot(o) - f.constant <= 0);
+  if (inside) return -Math.min(...hull.faces.map((f) => f.constant - f.normal.dot(o)));
   let best = Infinity;
   for (const f of hull.faces) {
     const e = f.edge;

@@ -1,0 +1,139 @@
+/**
+ * Stability: simulate the scene for a while (2 s by default) in an engine and measure how far
+ * each object moved and turned. An object that moved more than the allowed displacement or
+ * rotation is unstable, and the finding says how: toppled (turned a lot), fell (went mostly
+ * down), or slid (went mostly sideways).
+ *
+ * The step count is bounded by a work budget (bodies × steps) so a scene of 10 000 objects gives
+ * a `budget_exceeded` finding instead of a hang. When every body has been at rest for a while
+ * the run stops early: a resting state is a fixed point of the simulation, so the remaining steps
+ * could not change the verdict.
+ */
+import type { PhysicsFinding } from '../../src/model/physics.ts';
+import type { Plane } from '../../src/model/scene.ts';
+import { quatAngle, rotateVec, type Pose } from '../../src/model/pose.ts';
+import type { BodySpec, EngineContact, EngineName, EngineOptions, PhysicsEngine } from '../engine.ts';
+import { createEngine } from '../engines/index.ts';
+import { mm } from './penetration.ts';
+
+export interface SimulateOptions {
+  engine: EngineName;
+  engineOptions?: EngineOptions;
+  dt: number;
+  seconds: number;
+  /** bodies × steps allowed. */
+  maxBodySteps: number;
+  /** Stop when every body has been below these speeds for `restSeconds`. */
+  restLinear: number;
+  restAngular: number;
+  restSeconds: number;
+  /** Read engine contacts at t = 0. */
+  contacts?: boolean;
+}
+
+export interface SimulateResult {
+  engine: string;
+  finalPoses: Pose[];
+  contacts: EngineContact[];
+  /** Simulated seconds actually run. */
+  seconds: number;
+  budgetExceeded: boolean;
+}
+
+export async function simulate(bodies: readonly BodySpec[], ground: Plane | undefined, opts: SimulateOptions): Promise<SimulateResult> {
+  const engine: PhysicsEngine = await createEngine(opts.engine, opts.engineOptions);
+  try {
+    engine.setGround(ground);
+    const handles = bodies.map((b) => engine.addBody(b));
+    const contacts = opts.contacts ? engine.contacts() : [];
+    const dynamic = handles.filter((_, k) => !bodies[k]!.isStatic);
+    let steps = Math.round(opts.seconds / opts.dt);
+    let budgetExceeded = false;
+    if (dynamic.length * steps > opts.maxBodySteps) {
+      budgetExceeded = true;
+      steps = Math.floor(opts.maxBodySteps / Math.max(1, dynamic.length));
+    }
+    const checkEvery = Math.max(1, Math.round(0.05 / opts.dt));
+    const restChecks = Math.max(1, Math.round(opts.restSeconds / (checkEvery * opts.dt)));
+    let quiet = 0;
+    let s = 0;
+    for (; s < steps; s++) {
+      engine.step(opts.dt);
+      if ((s + 1) % checkEvery === 0) {
+        const resting = dynamic.every((h) => {
+          const v = engine.linearVelocity(h), w = engine.angularVelocity(h);
+          return Math.hypot(...v) < opts.restLinear && Math.hypot(...w) < opts.restAngular;
+        });
+        quiet = resting ? quiet + 1 : 0;
+        if (quiet >= restChecks) {
+          s++;
+          break;
+        }
+      }
+    }
+    return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded };
+  } finally {
+    engine.dispose();
+  }
+}
+
+export interface StabilityRow {
+  object: string;
+  displacement: number;
+  rotation: number;
+  stable: boolean;
+}
+
+export interface StabilityThresholds {
+  /** metres */
+  displacement: number;
+  /** radians */
+  rotation: number;
+}
+
+/**
+ * Rotation between two orientations that changes the object: for an object symmetric about its
+ * own z axis (`continuous`), a spin about that axis changes nothing and is not counted (engines
+ * without torsional friction let a resting cylinder spin a few degrees).
+ */
+export function effectiveRotation(a: Pose['orientation'], b: Pose['orientation'], symmetric: boolean): number {
+  if (!symmetric) return quatAngle(a, b);
+  const ua = rotateVec(a, [0, 0, 1]), ub = rotateVec(b, [0, 0, 1]);
+  return Math.acos(Math.min(1, Math.max(-1, ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])));
+}
+
+export function judgeStability(
+  ids: readonly string[],
+  before: readonly Pose[],
+  after: readonly Pose[],
+  isStatic: readonly boolean[],
+  t: StabilityThresholds,
+  engine: string,
+  symmetric: readonly boolean[] = [],
+): { rows: StabilityRow[]; findings: PhysicsFinding[] } {
+  const rows: StabilityRow[] = [];
+  const findings: PhysicsFinding[] = [];
+  ids.forEach((id, i) => {
+    if (isStatic[i]) return;
+    const a = before[i]!, b = after[i]!;
+    const dx = b.position[0] - a.position[0], dy = b.position[1] - a.position[1], dz = b.position[2] - a.position[2];
+    const displacement = Math.hypot(dx, dy, dz);
+    const rotation = effectiveRotation(a.orientation, b.orientation, !!symmetric[i]);
+    const finite = Number.isFinite(displacement) && Number.isFinite(rotation);
+    const stable = finite && displacement <= t.displacement && rotation <= t.rotation;
+    rows.push({ object: id, displacement: finite ? displacement : -1, rotation: finite ? rotation : -1, stable });
+    if (stable) return;
+    const drop = -dz, side = Math.hypot(dx, dy);
+    const kind = !finite ? 'unstable' : rotation > 0.5 ? 'toppled' : drop > t.displacement && drop > side ? 'fell' : 'slid';
+    findings.push({
+      kind,
+      severity: 'error',
+      objects: [id],
+      values: finite ? { displacement_m: displacement, rotation_rad: rotation, drop_m: drop, slide_m: side } : {},
+      message: finite
+        ? `'${id}' ${kind} in ${engine}: moved ${mm(displacement)} (down ${mm(drop)}, sideways ${mm(side)}) and turned ${((rotation * 180) / Math.PI).toFixed(1)}°; allowed ${mm(t.displacement)}, ${((t.rotation * 180) / Math.PI).toFixed(1)}°`
+        : `'${id}' blew up in ${engine} (non-finite pose)`,
+    });
+  });
+  return { rows, findings };
+}

@@ -1,0 +1,155 @@
+/**
+ * Clean convex hulls for the engines: unique hull vertices (thinned to at most `maxVertices`),
+ * coplanar triangles merged into one polygon per plane (counter-clockwise seen from outside),
+ * and a fan triangulation of those polygons.
+ *
+ * Why: both engines misbehave on raw hulls of lathe meshes. Rapier's own `convexHull` of a
+ * 48-sided cylinder makes it rock at ~0.15 m/s and walk ~5 mm in 2 s, while `convexMesh` of the
+ * merged-polygon hull below keeps it under 1 mm; cannon-es clips contact patches against one
+ * face, so a face split in two triangles gives half a patch. Engines' convex–convex cost also
+ * grows with vertex count: a sphere rendered with 800 vertices collides almost the same with
+ * 128 of them (farthest-point samples seeded by the six axis extremes; the thinned hull lies
+ * inside the true one by ~s²/8r, s the sample spacing: ≈ 0.4 mm for a 5 cm sphere).
+ */
+import { Vector3 } from 'three';
+import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
+
+export const ENGINE_HULL_VERTICES = 128;
+
+export interface CleanHull {
+  /** xyz interleaved. */
+  vertices: Float32Array;
+  /** Polygons (vertex indices), counter-clockwise seen from outside. */
+  faces: number[][];
+  /** Fan triangulation of `faces`, outward. */
+  triangles: Uint32Array;
+}
+
+const cache = new WeakMap<Float32Array, CleanHull | null>();
+
+/** `cleanHull` with the default vertex cap, computed once per piece array. */
+export function engineHull(positions: Float32Array): CleanHull | null {
+  let h = cache.get(positions);
+  if (h === undefined) {
+    h = cleanHull(positions);
+    cache.set(positions, h);
+  }
+  return h;
+}
+
+/** Null when the points are degenerate (fewer than 4, flat, collinear). */
+export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VERTICES): CleanHull | null {
+  const n = positions.length / 3;
+  if (n < 4 || !positions.every(Number.isFinite)) return null;
+  let pts: Vector3[] = [];
+  for (let i = 0; i < n; i++) pts.push(new Vector3(positions[i * 3]!, positions[i * 3 + 1]!, positions[i * 3 + 2]!));
+  let hull = hullOf(pts);
+  if (!hull) return null;
+  let unique = hullPoints(hull);
+  if (unique.length > maxVertices) {
+    pts = thin(unique, maxVertices);
+    hull = hullOf(pts);
+    if (!hull) return null;
+    unique = hullPoints(hull);
+  }
+  // merge coplanar faces
+  const planes: { n: Vector3; d: number; verts: Set<Vector3> }[] = [];
+  for (const face of hull.faces) {
+    const nrm = face.normal;
+    const d = face.constant;
+    let plane = planes.find((p) => p.n.dot(nrm) > 1 - 1e-6 && Math.abs(p.d - d) < 1e-7);
+    if (!plane) {
+      plane = { n: nrm.clone(), d, verts: new Set() };
+      planes.push(plane);
+    }
+    let e = face.edge;
+    do {
+      plane.verts.add(e.head().point);
+      e = e.next;
+    } while (e !== face.edge);
+  }
+  const index = new Map<Vector3, number>();
+  const out: number[] = [];
+  const vid = (v: Vector3) => {
+    let k = index.get(v);
+    if (k === undefined) {
+      k = out.length / 3;
+      index.set(v, k);
+      out.push(v.x, v.y, v.z);
+    }
+    return k;
+  };
+  const faces = planes.map(({ n: nrm, verts }) => {
+    const list = [...verts];
+    const c = new Vector3();
+    for (const v of list) c.add(v);
+    c.divideScalar(list.length);
+    const u = new Vector3().subVectors(list[0]!, c).normalize();
+    const w = new Vector3().crossVectors(nrm, u);
+    const angle = (v: Vector3) => {
+      const r = new Vector3().subVectors(v, c);
+      return Math.atan2(r.dot(w), r.dot(u));
+    };
+    return list.sort((a, b) => angle(a) - angle(b)).map(vid);
+  });
+  const tri: number[] = [];
+  for (const f of faces) for (let k = 1; k + 1 < f.length; k++) tri.push(f[0]!, f[k]!, f[k + 1]!);
+  return { vertices: new Float32Array(out), faces, triangles: new Uint32Array(tri) };
+}
+
+function hullOf(pts: Vector3[]): ConvexHull | null {
+  try {
+    const h = new ConvexHull().setFromPoints(pts);
+    return h.faces.length >= 4 ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+function hullPoints(h: ConvexHull): Vector3[] {
+  const set = new Set<Vector3>();
+  for (const f of h.faces) {
+    let e = f.edge;
+    do {
+      set.add(e.head().point);
+      e = e.next;
+    } while (e !== f.edge);
+  }
+  return [...set];
+}
+
+/** Farthest-point sampling, seeded by the six axis extremes (keeps the bounds exact). */
+function thin(unique: Vector3[], maxVertices: number): Vector3[] {
+  const m = unique.length;
+  const taken = new Uint8Array(m);
+  const d2 = new Float64Array(m).fill(Infinity);
+  const order: number[] = [];
+  const take = (k: number) => {
+    if (taken[k]) return;
+    taken[k] = 1;
+    order.push(k);
+    const p = unique[k]!;
+    for (let j = 0; j < m; j++) d2[j] = Math.min(d2[j]!, p.distanceToSquared(unique[j]!));
+  };
+  for (const axis of ['x', 'y', 'z'] as const) {
+    let lo = 0, hi = 0;
+    for (let j = 1; j < m; j++) {
+      if (unique[j]![axis] < unique[lo]![axis]) lo = j;
+      if (unique[j]![axis] > unique[hi]![axis]) hi = j;
+    }
+    take(lo);
+    take(hi);
+  }
+  while (order.length < maxVertices) {
+    let best = -1, bd = -1;
+    for (let j = 0; j < m; j++) {
+      if (!taken[j] && d2[j]! > bd) {
+        bd = d2[j]!;
+        best = j;
+      }
+    }
+    if (best < 0) break;
+    take(best);
+  }
+  return order.map((k) => unique[k]!);
+}
