@@ -63,7 +63,7 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
   L.push('  </default>');
   L.push('  <asset>');
   for (const ob of prep.objects) {
-    L.push(`    <mesh name="${ob.name}" file="${xmlEscape(fileName(ob.visualFile))}"/>`);
+    if (ob.visualIsSolid) L.push(`    <mesh name="${ob.name}" file="${xmlEscape(fileName(ob.visualFile))}"/>`);
     ob.collisionFiles.forEach((f, k) => L.push(`    <mesh name="${ob.name}_collision_${k}" file="${xmlEscape(fileName(f))}"/>`));
   }
   L.push('  </asset>');
@@ -77,8 +77,9 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
     L.push(`    <body name="${ob.name}" pos="${fmtList(ob.pose.position, 'position')}" quat="${fmtList(mjQuat(ob.pose.orientation), 'orientation')}">`);
     if (!ob.isStatic) L.push(`      <freejoint name="${ob.name}_joint"/>`);
     L.push(`      <inertial pos="${fmtList(ob.centerOfMass, 'centre of mass')}" mass="${fmt(ob.mass, 'mass')}" fullinertia="${fmtList([I.ixx, I.iyy, I.izz, I.ixy, I.ixz, I.iyz], 'inertia')}"/>`);
-    L.push(`      <geom name="${ob.name}_visual" class="visual" mesh="${ob.name}" rgba="${fmtList([c[0], c[1], c[2], 1], 'colour')}"/>`);
-    ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"/>`));
+    const rgba = fmtList([c[0], c[1], c[2], 1], 'colour');
+    if (ob.visualIsSolid) L.push(`      <geom name="${ob.name}_visual" class="visual" mesh="${ob.name}" rgba="${rgba}"/>`);
+    ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"${ob.visualIsSolid ? '' : ` group="2" rgba="${rgba}"`}/>`));
     L.push('    </body>');
   }
   L.push('  </worldbody>');

@@ -10,6 +10,7 @@ import type { StageReport } from '../model/report.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { convexHull } from '../geometry/convexHull.ts';
 import { boxMesh } from '../geometry/primitives.ts';
+import { massProperties } from '../geometry/massProperties.ts';
 import { uniqueNames } from './names.ts';
 import { INERTIA_RULES_DEFAULTS, safeMassProperties, type InertiaRules } from './inertia.ts';
 
@@ -25,6 +26,9 @@ export interface ExportObject {
   visual: Mesh;
   /** At least one convex piece. */
   collision: Mesh[];
+  /** The visual mesh encloses volume. MuJoCo 3 refuses meshes without ("mesh volume is too
+   * small"), so the MJCF leaves a flat or inside-out visual out and shows the collision pieces. */
+  visualIsSolid: boolean;
   isStatic: boolean;
   /** Paths relative to the bundle root, '/'-separated. */
   visualFile: string;
@@ -93,6 +97,9 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       }
     }
     counts['collisionPieces']! += collision.length;
+    const visualVolume = massProperties(visual, 1).volume;
+    const visualIsSolid = visualVolume > 1e-9;
+    if (!visualIsSolid) warnings.push(`${what}: visual mesh encloses no volume (flat, open or inside-out); MJCF shows its collision pieces instead`);
     const safe = safeMassProperties(what, src.mass, src.inertia ?? { ixx: NaN, ixy: 0, ixz: 0, iyy: NaN, iyz: 0, izz: NaN }, size, rules);
     if (safe.warnings.length) counts['clampedMass']!++;
     warnings.push(...safe.warnings);
@@ -124,6 +131,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       visual,
       collision,
       isStatic: !!src.isStatic,
+      visualIsSolid,
       visualFile: `${meshDir}/${name}.obj`,
       collisionFiles: collision.map((_, k) => `${meshDir}/${name}_collision_${k}.obj`),
     };
