@@ -48,15 +48,12 @@ export function addDepthNoise(depth: DepthImage, rng: Rng, options: DepthNoiseOp
       const g = rng.normal();
       const drop = rng.next();
       if (!(z > 0) || !Number.isFinite(z)) continue;
-      let edge = false;
-      for (const j of [u > 0 ? i - 1 : -1, u + 1 < width ? i + 1 : -1, v > 0 ? i - width : -1, v + 1 < height ? i + width : -1]) {
-        if (j < 0) continue;
-        const w = data[j]!;
-        if (!(w > 0) || Math.abs(w - z) > o.edgeJump) {
-          edge = true;
-          break;
-        }
-      }
+      // a neighbour with no data or a jump beyond edgeJump makes this an edge pixel
+      const l = u > 0 ? data[i - 1]! : z, r = u + 1 < width ? data[i + 1]! : z;
+      const t = v > 0 ? data[i - width]! : z, b = v + 1 < height ? data[i + width]! : z;
+      const edge =
+        !(l > 0) || !(r > 0) || !(t > 0) || !(b > 0) ||
+        Math.abs(l - z) > o.edgeJump || Math.abs(r - z) > o.edgeJump || Math.abs(t - z) > o.edgeJump || Math.abs(b - z) > o.edgeJump;
       if (drop < (edge ? o.edgeDropout : o.randomDropout)) continue;
       const noisy = z + g * depthSigma(z, o);
       out[i] = o.quantum > 0 ? Math.max(o.quantum, Math.round(noisy / o.quantum) * o.quantum) : noisy;

@@ -7,7 +7,8 @@ import { Real2SimError } from '../model/errors.ts';
 import { boxMesh, capsuleMesh, coneMesh, cylinderMesh, latheMesh, mergeMeshes, sphereMesh, translateMesh } from '../geometry/primitives.ts';
 import { convexHull } from '../geometry/convexHull.ts';
 import { meshVolume } from '../geometry/massProperties.ts';
-import type { Rng } from '../geometry/random.ts';
+import { createRng, type Rng } from '../geometry/random.ts';
+import { KdTree } from '../geometry/kdtree.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
@@ -343,7 +344,7 @@ export function weldClosed(m: Mesh): Mesh | null {
 /** A label for a mesh file: its name, or its folder's when the name is generic (`textured_simple.obj`). */
 export function meshName(path: string): string {
   const stem = basename(path, extname(path));
-  if (/^(textured|model|mesh|visual|nontextured|google)/i.test(stem)) {
+  if (/^(textured_simple.*|textured|model|mesh|visual|nontextured|google_\d+k.*)$/i.test(stem)) {
     const parent = basename(dirname(path));
     if (parent && parent !== '.') return parent;
   }
@@ -428,10 +429,78 @@ function standsStably(m: Mesh): boolean {
   return bx1 - bx0 > 0.15 * sx && by1 - by0 > 0.15 * sy && cx > bx0 && cx < bx1 && cy > by0 && cy < by1;
 }
 
+/** Area-weighted surface samples (seeded), for the symmetry test below. */
+function surfaceSamples(m: Mesh, n: number, rng: Rng): Float32Array {
+  const P = m.positions, I = m.indices;
+  const nt = I.length / 3;
+  const cum = new Float64Array(nt);
+  let total = 0;
+  for (let t = 0; t < nt; t++) {
+    const a = I[t * 3]! * 3, b = I[t * 3 + 1]! * 3, c = I[t * 3 + 2]! * 3;
+    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
+    total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
+    cum[t] = total;
+  }
+  const out = new Float32Array(n * 3);
+  for (let s = 0; s < n; s++) {
+    const r = rng.next() * total;
+    let lo = 0, hi = nt - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid]! <= r) lo = mid + 1;
+      else hi = mid;
+    }
+    const a = I[lo * 3]! * 3, b = I[lo * 3 + 1]! * 3, c = I[lo * 3 + 2]! * 3;
+    const r1 = Math.sqrt(rng.next()), r2 = rng.next();
+    const wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;
+    for (let k = 0; k < 3; k++) out[s * 3 + k] = wa * P[a + k]! + wb * P[b + k]! + wc * P[c + k]!;
+  }
+  return out;
+}
+
+/**
+ * Symmetry of a mesh about the vertical axis through its box centre: the surface is compared
+ * with itself turned by 90° and 180° (rot4 / rot2) and by two generic angles (continuous). A turn
+ * "matches" when the turned samples lie as close to the surface samples as unturned ones do
+ * (90th percentile within 1.5× plus 0.3 % of the object's size).
+ * File meshes need this so the truth's yaw error is measured modulo their real symmetry
+ * (a cube from a file is rot4, a ball continuous).
+ */
+export function detectSymmetry(m: Mesh, seed = 1): Symmetry {
+  const { min, max } = boundsOf(m.positions);
+  const c = [(min[0] + max[0]) / 2, (min[1] + max[1]) / 2];
+  const scale = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
+  const rng = createRng(seed);
+  const ref = surfaceSamples(m, 20000, rng);
+  const probe = surfaceSamples(m, 800, rng);
+  const tree = new KdTree(ref);
+  // 90th percentile of the probe's distances to the reference samples after a turn; the
+  // unturned probe gives the sampling's own spacing, which a symmetric turn must not exceed much
+  const spread = (angle: number) => {
+    const ca = Math.cos(angle), sa = Math.sin(angle);
+    const d: number[] = [];
+    for (let i = 0; i < probe.length; i += 3) {
+      const x = probe[i]! - c[0]!, y = probe[i + 1]! - c[1]!;
+      d.push(tree.nearest(c[0]! + ca * x - sa * y, c[1]! + sa * x + ca * y, probe[i + 2]!).dist2);
+    }
+    d.sort((a, b) => a - b);
+    return Math.sqrt(d[Math.floor(0.9 * (d.length - 1))]!);
+  };
+  const base = spread(0);
+  const matches = (angle: number) => spread(angle) <= 1.5 * base + 0.003 * scale;
+  if (!matches(Math.PI)) return 'none';
+  if (!matches(Math.PI / 2)) return 'rot2';
+  if (matches(0.65) && matches(1.9)) return 'continuous';
+  return 'rot4';
+}
+
+const symmetryCache = new Map<string, Symmetry>();
+
 /**
  * A file mesh as a scene object: stood on a stable axis (file z-up first, then y-up, …),
  * scaled uniformly so its longest side is a random 4–40 cm while no side drops below 4 cm,
- * collision = its convex hull.
+ * collision = its convex hull, symmetry detected from the surface (`detectSymmetry`).
  */
 export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
   let mesh = fm.mesh;
@@ -456,7 +525,13 @@ export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
     p[i + 2] = (mesh.positions[i + 2]! - cz) * s;
   }
   const scaled: Mesh = { positions: p, indices: mesh.indices };
-  return centred('mesh', fm.name, scaled, [convexHull(p)], 'none', fm.path);
+  // symmetry does not depend on the uniform scale: once per file (and chosen up axis)
+  let sym = symmetryCache.get(fm.path);
+  if (sym === undefined) {
+    sym = detectSymmetry(scaled);
+    symmetryCache.set(fm.path, sym);
+  }
+  return centred('mesh', fm.name, scaled, [convexHull(p)], sym, fm.path);
 }
 
 /** One random shape of `kind`; `meshFiles` is the sorted list of candidate files for 'mesh'. */

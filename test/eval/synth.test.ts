@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateSynthScene, DEFAULT_SHARED_DATA, type SynthObjectInfo } from '../../src/eval/synth.ts';
-import { makeMug, listMeshFiles, MIN_EXTENT, MAX_EXTENT } from '../../src/eval/shapes.ts';
+import { makeMug, makeLShape, detectSymmetry, listMeshFiles, MIN_EXTENT, MAX_EXTENT } from '../../src/eval/shapes.ts';
+import { boxMesh, cylinderMesh } from '../../src/geometry/primitives.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { isPhysicalInertia, meshVolume } from '../../src/geometry/massProperties.ts';
 import { convexHull } from '../../src/geometry/convexHull.ts';
@@ -131,13 +132,24 @@ describe('generateSynthScene', () => {
         const obj = scene.objects[k]!;
         expect(o.source).toMatch(/\.(obj|stl)$/i);
         expect(obj.collision.length).toBe(1);
-        expect(obj.symmetry).toBe('none');
+        expect(['none', 'rot2', 'rot4', 'continuous']).toContain(obj.symmetry);
         expect(meshVolume(obj.mesh)).toBeGreaterThan(0);
       });
     }
     expect(meshes).toBeGreaterThan(0);
     // deterministic for the same folder
     expect(digest(301, false, DEFAULT_SHARED_DATA)).toEqual(digest(301, false, DEFAULT_SHARED_DATA));
+  });
+});
+
+describe('detectSymmetry', () => {
+  it('finds rot2, rot4, continuous and none on primitives (seed 8)', () => {
+    const rng = createRng(8);
+    expect(detectSymmetry(boxMesh(0.3, 0.1, 0.2))).toBe('rot2');
+    expect(detectSymmetry(boxMesh(0.2, 0.2, 0.1))).toBe('rot4');
+    expect(detectSymmetry(cylinderMesh(0.05, 0.2, 48))).toBe('continuous');
+    expect(detectSymmetry(makeMug(rng).mesh)).toBe('none');
+    expect(detectSymmetry(makeLShape(rng).mesh)).toBe('none');
   });
 });
 
