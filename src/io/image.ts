@@ -127,8 +127,9 @@ function decodePngRaw(bytes: Uint8Array, skipRescale: boolean, name?: string): D
 }
 
 /**
- * Colour PNG (8-bit or less: grey, grey+alpha, RGB, RGBA, palette) or JPEG → `mono8`, `rgb8` or
- * `rgba8`. A 16-bit PNG is refused: on robots it is almost always a depth or label image.
+ * Colour PNG (grey, grey+alpha, RGB, RGBA, palette; 16-bit RGB(A) is reduced to 8 bits) or
+ * JPEG → `mono8`, `rgb8` or `rgba8`. A 16-bit greyscale PNG is refused: on robots it is a depth
+ * or label image.
  */
 export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
   const format = detectImageFormat(bytes);
@@ -141,10 +142,12 @@ export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
     );
   }
   const h = readPngHeader(bytes, name);
-  if (h.bitDepth === 16) {
+  // 16-bit greyscale is how depth and label images are stored; 16-bit RGB(A) photos are
+  // genuine colour and are reduced to 8 bits below (pngjs rescales them).
+  if (h.bitDepth === 16 && (h.colorType === CT_GREY || h.colorType === CT_GREY_ALPHA)) {
     throw new Real2SimError(
       'BAD_IMAGE',
-      `${label(name)} is a 16-bit ${COLOR_TYPE_NAMES[h.colorType] ?? ''} PNG, which is a depth or label image, not a colour image: pass it as depth (e.g. --depth) and give an 8-bit colour image as colour.`,
+      `${label(name)} is a 16-bit ${COLOR_TYPE_NAMES[h.colorType]} PNG, which is a depth or label image, not a colour image: pass it as depth (e.g. --depth) and give an 8-bit colour image as colour.`,
       { name, ...h },
     );
   }

@@ -160,6 +160,16 @@ describe('bad image input', () => {
     expectError(() => decodeColorImage(png, 'depth.png'), 'BAD_IMAGE', /'depth\.png' is a 16-bit .*not a colour image/);
   });
 
+  it('reduces a 16-bit RGB photo to rgb8 (it is colour, not depth)', () => {
+    const w = 2, h = 1;
+    const samples = new Uint16Array([65535, 0, 32896, 257, 514, 771]);
+    const png = PNG.sync.write({ width: w, height: h, data: Buffer.from(new Uint16Array(samples).buffer) } as unknown as PNG, { colorType: 2, inputColorType: 2, bitDepth: 16, inputHasAlpha: false });
+    expect(readPngHeader(png).bitDepth).toBe(16);
+    const img = decodeColorImage(png, 'photo16.png');
+    expect(img.encoding).toBe('rgb8');
+    expect(Array.from(img.data)).toEqual([255, 0, 128, 1, 2, 3]);
+  });
+
   it('refuses an 8-bit PNG given as depth', () => {
     const png = encodePng(randomColor(31, 4, 4, 'rgb8'));
     expectError(() => decodeDepthPng(png, 0.001, 'rgb.png'), 'BAD_IMAGE', /'rgb\.png' is a 8-bit RGB PNG; depth must be a 16-bit greyscale PNG.*8-bit image cannot hold metric depth/);
