@@ -134,15 +134,27 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
   const result: QualityResult = { seeds: [...options.seeds], samples, conditions: [] };
   const total = conditions.length * options.seeds.length;
   let done = 0;
-  for (const condition of conditions) {
+  // seeds outside, conditions inside: each (seed, noise) scene is generated once and shared by
+  // the conditions that use it
+  const accs = conditions.map(() => {
     const acc = new Map<string, Acc>();
     for (const n of names) {
       acc.set(n, { paper: {}, rows: [], objs: [], visible: 0, found: 0, predicted: 0, spurious: 0, times: [], failures: [] });
     }
-    for (const seed of options.seeds) {
-      const synth = generateSynthScene(
-        options.sharedMeshesDir === undefined ? { seed, noise: condition.noise } : { seed, noise: condition.noise, sharedMeshesDir: options.sharedMeshesDir },
-      );
+    return acc;
+  });
+  for (const seed of options.seeds) {
+    const scenes = new Map<boolean, ReturnType<typeof generateSynthScene>>();
+    for (let ci = 0; ci < conditions.length; ci++) {
+      const condition = conditions[ci]!;
+      const acc = accs[ci]!;
+      let synth = scenes.get(condition.noise);
+      if (!synth) {
+        synth = generateSynthScene(
+          options.sharedMeshesDir === undefined ? { seed, noise: condition.noise } : { seed, noise: condition.noise, sharedMeshesDir: options.sharedMeshesDir },
+        );
+        scenes.set(condition.noise, synth);
+      }
       const truth = synth.scene;
       const kinds = new Map((truth.meta?.['objects'] as SynthObjectInfo[] | undefined)?.map((o) => [o.id, o.kind]) ?? []);
       const kindOf = (id: string) => kinds.get(id) ?? 'unknown';
@@ -188,6 +200,10 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
       }
       options.onProgress?.(++done, total, `${condition.name} seed ${seed}`);
     }
+  }
+  for (let ci = 0; ci < conditions.length; ci++) {
+    const condition = conditions[ci]!;
+    const acc = accs[ci]!;
     const estimators: Record<string, EstimatorResult> = {};
     for (const name of names) {
       const a = acc.get(name)!;
