@@ -16,7 +16,7 @@ import { assembleFrame } from '../ros/sync.ts';
 import { checkCameraInfo } from '../ros/normalise.ts';
 import { MemoryGraph } from '../ros/transport/memory.ts';
 import { QOS_SENSOR } from '../ros/transport/types.ts';
-import { frameMessages } from '../test/ros/fixtures.ts';
+import { frameMessages } from '../ros/encode.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

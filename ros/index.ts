@@ -8,6 +8,7 @@ export { startSceneNode, NAMES, type SceneNode, type SceneNodeOptions, type Pipe
 export { PARAMS, PARAM_DEFAULTS, resolveParams, paramsFromYaml, type NodeParams, type ParamSpec, type ParamValue } from './params.ts';
 export { checkImage, checkCameraInfo, toColorImage, toDepthImage, toLabelImage, bytesOf, type RawImage } from './normalise.ts';
 export { FrameSync, assembleFrame } from './sync.ts';
+export { imageMsg, cameraInfoMsg, frameMessages } from './encode.ts';
 export { markersFromScene, tfFromScene } from './outputs.ts';
 export { spawnModels, gzSpawnRequest, classicSpawnRequest, type SpawnModel } from './spawn.ts';
 export { resolveName, expandName, parseRemaps } from './names.ts';
