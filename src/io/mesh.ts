@@ -70,6 +70,10 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
     const why = e instanceof Error ? e.message : String(e);
+    const ext = /Missing required extension, "([^"]+)"/.exec(why)?.[1];
+    if (ext) {
+      throw new Real2SimError('BAD_MESH', `${who(name)} needs the glTF extension ${ext}, which this reader does not decode (compressed meshes): re-export it without mesh compression.`, { name, format, extension: ext }, e);
+    }
     throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable ${format.toUpperCase()} file (truncated or corrupt?): ${why}`, { name, format }, e);
   }
   if (mesh.indices.length === 0) {

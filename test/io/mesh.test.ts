@@ -201,6 +201,27 @@ describe('bad mesh input', () => {
   });
 });
 
+describe('compressed GLB', () => {
+  it('names the glTF extension it cannot decode', async () => {
+    const doc = new Document();
+    doc.createScene();
+    const b = Buffer.from(await new NodeIO().writeBinary(doc));
+    const jsonLen = b.readUInt32LE(12);
+    const json = JSON.parse(b.toString('utf8', 20, 20 + jsonLen)) as Record<string, unknown>;
+    json['extensionsRequired'] = json['extensionsUsed'] = ['KHR_draco_mesh_compression'];
+    let text = JSON.stringify(json);
+    while (text.length % 4) text += ' ';
+    const rest = b.subarray(20 + jsonLen);
+    const head = Buffer.alloc(20);
+    head.write('glTF', 0);
+    head.writeUInt32LE(2, 4);
+    head.writeUInt32LE(20 + text.length + rest.length, 8);
+    head.writeUInt32LE(text.length, 12);
+    head.writeUInt32LE(0x4e4f534a, 16);
+    await expectMeshError(decodeMesh(Buffer.concat([head, Buffer.from(text), rest]), 'glb', 'draco.glb'), 'BAD_MESH', /'draco\.glb' needs the glTF extension KHR_draco_mesh_compression/);
+  });
+});
+
 describe('cross-check with Open3D (a real peer parser)', () => {
   const py = '/usr/bin/python3';
   const hasOpen3d = spawnSync(py, ['-c', 'import open3d'], { stdio: 'ignore' }).status === 0;
