@@ -8,6 +8,7 @@
 import { resolve } from 'node:path';
 import { generateSynthScene } from '../eval/synth.ts';
 import { metricMetrics } from '../eval/metrics.ts';
+import { alignToTruthCamera } from '../eval/quality.ts';
 import type { Scene } from '../model/scene.ts';
 import { parseCommandArgs } from './args.ts';
 import { frameToBundle, objectTable } from './flow.ts';
@@ -35,7 +36,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ dir: string;
   });
   print(`\n${scene.objects.length} objects; physics verdict: ${scene.physics?.verdict ?? 'not validated'} (${scene.physics?.repairs.length ?? 0} repairs)`);
   print(objectTable(scene));
-  const m = metricMetrics(scene, truth, { samples: 4096 });
+  // the reconstruction's world is its own (origin under the camera); compare through the camera
+  const m = metricMetrics(alignToTruthCamera(scene, truth), truth, { samples: 4096 });
   print(
     `\ncompared with the ground truth it was rendered from: median centre error ${(m.centreErrorM.median * 1000).toFixed(1)} mm, ` +
       `size error ${m.sizeErrorPct.median.toFixed(1)} %, Chamfer ${m.chamferMm.median.toFixed(1)} mm`,
