@@ -117,10 +117,12 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
 
   reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, placeRes.report, composeRes.report);
   if (composeRes.output.objects.length === 0) composeRes.report.warnings.push('no object could be reconstructed from this frame');
+  // an instance id names a label in the input; segments the pipeline found itself have none
+  const objects = backend === 'geometric' ? composeRes.output.objects.map(({ instanceId: _id, ...o }) => o) : composeRes.output.objects;
   const scene: Scene = {
     version: SCENE_VERSION,
     frameId: config.frameId ?? 'world',
-    objects: composeRes.output.objects,
+    objects,
     support: groundRes.output.support,
     camera: { intrinsics: frame.camera, pose: cameraPose },
     reports,

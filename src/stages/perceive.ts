@@ -40,7 +40,7 @@ export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { b
   maxHeight: 2.0,
   jumpAbs: 0.004,
   jumpRel: 0.02,
-  creaseDeg: 35,
+  creaseDeg: 0,
   minSegmentPixels: 150,
 };
 

@@ -46,7 +46,7 @@ describe('perceive stage', () => {
     const { frame } = renderFixture(SOLIDS, { width: 480, height: 360 });
     const cloud = organizedCloud(frame.depth!, frame.camera);
     const g = await ground()({ cloud });
-    const { output } = await perceive({ backend: 'geometric' })({ frame, cloud, heightOf: g.output.heightOf });
+    const { output } = await perceive({ backend: 'geometric', creaseDeg: 35 })({ frame, cloud, heightOf: g.output.heightOf });
     // each segment should be mostly one true instance, and each instance covered by one segment
     const truth = frame.masks!.data;
     const seen = new Set<number>();
