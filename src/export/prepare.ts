@@ -103,7 +103,15 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     const safe = safeMassProperties(what, src.mass, src.inertia ?? { ixx: NaN, ixy: 0, ixz: 0, iyy: NaN, iyz: 0, izz: NaN }, size, rules);
     if (safe.warnings.length) counts['clampedMass']!++;
     warnings.push(...safe.warnings);
-    const com: Vec3 = Array.isArray(src.centerOfMass) && src.centerOfMass.every(Number.isFinite) ? src.centerOfMass : [0, 0, 0];
+    const rawCom: Vec3 = Array.isArray(src.centerOfMass) && src.centerOfMass.every(Number.isFinite) ? src.centerOfMass : [0, 0, 0];
+    // Round-off residue (1e-17 where the answer is 0) is flushed to 0: it changes nothing
+    // physical and keeps files readable and golden files stable.
+    const lenScale = Math.max(...size);
+    const com = rawCom.map((c) => (Math.abs(c) < 1e-12 * lenScale ? 0 : c)) as Vec3;
+    const iScale = Math.max(Math.abs(safe.inertia.ixx), Math.abs(safe.inertia.iyy), Math.abs(safe.inertia.izz));
+    const flush = (x: number) => (Math.abs(x) < 1e-12 * iScale ? 0 : x);
+    const I = safe.inertia;
+    const inertia: Inertia = { ixx: I.ixx, ixy: flush(I.ixy), ixz: flush(I.ixz), iyy: I.iyy, iyz: flush(I.iyz), izz: I.izz };
     const pose: Pose = { position: [...src.pose.position], orientation: quatNormalize(src.pose.orientation) };
     // Objects starting inside the support explode on the first step: say so (the physics
     // stage repairs poses; export never moves objects).
@@ -126,7 +134,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       name,
       pose,
       mass: safe.mass,
-      inertia: safe.inertia,
+      inertia,
       centerOfMass: com,
       visual,
       collision,
