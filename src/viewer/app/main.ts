@@ -102,8 +102,8 @@ class Viewer {
     canvasHost.appendChild(this.renderer.domElement);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.addEventListener('change', () => this.requestRender());
-    this.scene.add(new THREE.HemisphereLight(0xffffff, 0x8899aa, 1.6));
-    const sun = new THREE.DirectionalLight(0xffffff, 1.6);
+    this.scene.add(new THREE.HemisphereLight(0xffffff, 0x556677, 1.1));
+    const sun = new THREE.DirectionalLight(0xffffff, 1.5);
     sun.position.set(2, 1.5, 4);
     this.scene.add(sun);
     const grid = new THREE.GridHelper(4, 40, 0xb0b4ba, 0xd6d9de);
