@@ -11,7 +11,7 @@
  * A request during a run is answered "busy", or — with `queue_when_busy` — waits for exactly
  * one more run; the queue never grows beyond that one slot.
  */
-import type { ValidationProblem } from '../src/model/errors.ts';
+import { Real2SimError, type ValidationProblem } from '../src/model/errors.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import type { PhysicsReport } from '../src/model/physics.ts';
 import type { Scene } from '../src/model/scene.ts';
@@ -57,7 +57,13 @@ export const NAMES = {
 
 export interface SceneNodeOptions {
   transport: Transport;
-  pipeline: PipelineFn;
+  /** The reconstruction; or give `makePipeline`. */
+  pipeline?: PipelineFn;
+  /**
+   * Builds the reconstruction from the parameters the transport settled on (rclnodejs
+   * overrides), before the node subscribes or serves: a bad `gpu_url` fails the start.
+   */
+  makePipeline?: (params: NodeParams) => Promise<PipelineFn>;
   /** Parameter values (YAML, flags); unknown names and bad values are an error. */
   params?: Record<string, ParamValue>;
   namespace?: string;
@@ -87,10 +93,13 @@ export interface SceneNode {
 }
 
 export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
-  const { transport, pipeline } = o;
+  const { transport } = o;
   const log = transport.log;
   const given = resolveParams(o.params ?? {});
   const params = resolveParams(await transport.declareParameters(PARAMS, given as unknown as Record<string, ParamValue>), 'parameters from the ROS parameter system');
+  const chosen = o.pipeline ?? (o.makePipeline ? await o.makePipeline(params) : undefined);
+  if (!chosen) throw new Real2SimError('BAD_INPUT', 'startSceneNode needs a pipeline (or makePipeline)');
+  const pipeline: PipelineFn = chosen;
   const nodeName = o.nodeName ?? 'real2sim';
   const names = Object.fromEntries(
     Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)]),

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { Real2SimError } from '../model/errors.ts';
 import { parseCommandArgs } from './args.ts';
 import type { SceneNode, PipelineFn } from '../../ros/node.ts';
+import type { NodeParams } from '../../ros/params.ts';
 import type { Transport } from '../../ros/transport/types.ts';
 
 const FIXED_OPTIONS = {
@@ -126,24 +127,21 @@ export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn
     transport = await connectRclnodejs({ nodeName, namespace, rosArgs });
   }
 
-  let node: SceneNode | undefined;
-  let built: Promise<PipelineFn> | undefined;
-  const pipeline: PipelineFn =
-    o.pipeline ??
-    (async (frame) => {
-      built ??= import('../../ros/wiring.ts').then((w) => w.defaultPipeline(node!.params));
-      return (await built)(frame);
-    });
+  let node: SceneNode;
   try {
-    node = await startSceneNode({ transport, pipeline, params: params as unknown as Record<string, string | number | boolean>, namespace, remaps, nodeName });
+    node = await startSceneNode({
+      transport,
+      // Built from the parameters the transport settled on, before the node serves: a bad GPU
+      // host URL or a missing module fails the start, not the first request.
+      ...(o.pipeline ? { pipeline: o.pipeline } : { makePipeline: async (p: NodeParams) => (await import('../../ros/wiring.ts')).defaultPipeline(p) }),
+      params: params as unknown as Record<string, string | number | boolean>,
+      namespace,
+      remaps,
+      nodeName,
+    });
   } catch (err) {
     await transport.close();
     throw err;
-  }
-  if (!o.pipeline) {
-    // Load the reconstruction modules now, so the first request does not wait for them.
-    built = import('../../ros/wiring.ts').then((w) => w.defaultPipeline(node!.params));
-    built.catch((err: Error) => transport.log.error(`the reconstruction pipeline could not load: ${err.message}`));
   }
   const n = node;
   return {

@@ -159,6 +159,15 @@ describe('real2sim ros command line', () => {
     await expect(startRosCommand(['--nope'])).rejects.toThrow(/Unknown option '--nope'/);
     await expect(startRosCommand(['--transport', 'rosbridge', '--params-file', '/no/such.yaml'])).rejects.toThrow(/cannot read the parameters file/);
   });
+  it('a bad GPU host URL fails at start, and the bridge connection is closed again', async () => {
+    const server = await RosbridgeTestServer.start();
+    servers.push(server);
+    await expect(startRosCommand(['--transport', 'rosbridge', '--url', server.url, '--gpu-url', 'ftp://gpu-box'])).rejects.toThrow(/GPU host URL must be http:\/\/ or https:\/\//);
+    // Nothing was served, and the connection is gone again.
+    expect(server.received.filter((op) => op.op === 'advertise_service')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.clientCount()).toBe(0);
+  });
   it('every parameter has a flag', () => {
     for (const p of PARAMS) expect(flagOf(p.name)).toMatch(/^[a-z]+(-[a-z]+)*$/);
   });

@@ -144,6 +144,17 @@ describe('reconstruct service (on_demand)', () => {
     expect(run.values).toContainEqual({ key: 'objects', value: String(truth.scene.objects.length) });
   });
 
+  it('marker_mesh: mesh_resource points each object marker at its mesh file', async () => {
+    const base = truthPipeline(truth);
+    const files = Object.fromEntries(truth.scene.objects.map((ob) => [ob.id, `/data/bundle/meshes/${ob.id}_visual.obj`]));
+    const r = await rig({ marker_mesh: 'mesh_resource' }, Object.assign(async (f: Parameters<typeof base>[0]) => ({ ...(await base(f)), meshFiles: files }), { calls: base.calls }));
+    const markers = r.collect<MarkerArrayMsg>('/scene/markers', TYPES.markerArray);
+    r.publishFrame(1);
+    await r.call();
+    const objects = markers[0]!.markers.filter((m) => m.ns === 'objects');
+    expect(objects.map((m) => [m.type, m.mesh_resource, m.points.length])).toEqual(truth.scene.objects.map((ob) => [MARKER.MESH_RESOURCE, `file:///data/bundle/meshes/${ob.id}_visual.obj`, 0]));
+  });
+
   it('answers with the error when the pipeline fails', async () => {
     const r = await rig({}, truthPipeline(truth, { fail: new Real2SimError('NO_PLANE', 'no support plane found: point the camera at the table') }));
     const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);

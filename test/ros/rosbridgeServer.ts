@@ -187,6 +187,10 @@ export class RosbridgeTestServer {
     });
   }
 
+  clientCount(): number {
+    return this.wss.clients.size;
+  }
+
   /** Drops every client connection (the bridge restarting). */
   dropClients(): void {
     for (const ws of this.wss.clients) ws.terminate();
