@@ -71,3 +71,29 @@ describe('default wiring', () => {
     expect(runFolderName({ ...frame, stamp: undefined }, new Date('2026-11-26T08:30:01.5Z'))).toBe('scene_20261126T083001');
   });
 });
+
+describe('default wiring with a GPU host', () => {
+  it('seed 5: gpu_url sends segmentation to the GPU host (real server, tiny ONNX models)', async () => {
+    const { startTinyHost } = await import('../gpu/fixtures.ts');
+    const requests: string[] = [];
+    const host = await startTinyHost({ onRequest: (e) => requests.push(`${e.method} ${e.path} ${e.status}`) });
+    const graph = new MemoryGraph();
+    const params = { output_dir: out, gpu_url: host.server.url, scene_frame: 'world' } as const;
+    const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), makePipeline: defaultPipeline, params });
+    try {
+      const truth = synth(5, 320, 240);
+      const cam = graph.participant('camera');
+      const m = frameMessages(truth.frame, 43);
+      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
+      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
+      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
+      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      expect(requests.filter((r) => /segment/.test(r) && / 200$/.test(r)), `${JSON.stringify(requests)} → ${res.message}`).toHaveLength(1);
+      // Whatever the tiny model finds, the node answers (a bundle path, or the stage's error).
+      expect(res.message.length).toBeGreaterThan(0);
+    } finally {
+      await node.close();
+      await host.close();
+    }
+  });
+});
