@@ -9,7 +9,7 @@
  * as it was. (Two renames, not one: POSIX cannot atomically swap two non-empty folders, so a
  * reader may, for a moment, find no bundle — never half of one.)
  */
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Scene } from '../model/scene.ts';
@@ -85,6 +85,9 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
 
   const prep = prepareScene(scene, options.prepare);
   const files = new Map<string, string | Uint8Array>();
+  /** Standalone models' meshes: hard links to the bundle's own mesh files (copies where the
+   * file system has no hard links), so each model folder is self-contained at no cost. */
+  const links = new Map<string, string>();
   for (const ob of prep.objects) {
     files.set(ob.visualFile, encodeObj(ob.visual, ob.name));
     ob.collision.forEach((piece, k) => files.set(ob.collisionFiles[k]!, encodeObj(piece, `${ob.name}_collision_${k}`)));
@@ -96,12 +99,12 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     const { sdf, config } = toSdfModel(ob, options.sdf);
     files.set(`models/${ob.name}/model.sdf`, sdf);
     files.set(`models/${ob.name}/model.config`, config);
-    for (const f of [ob.visualFile, ...ob.collisionFiles]) files.set(`models/${ob.name}/${modelMeshPath(f)}`, files.get(f)!);
+    for (const f of [ob.visualFile, ...ob.collisionFiles]) links.set(`models/${ob.name}/${modelMeshPath(f)}`, f);
   }
   if (options.glb !== false) files.set('scene.glb', await toGlb(prep));
   for (const [p, v] of extra) files.set(p, v);
   const report = prep.report;
-  report.counts['files'] = files.size + 1;
+  report.counts['files'] = files.size + links.size + 1;
   report.timeMs = performance.now() - t0;
   const stored: Scene = { ...scene, reports: [...(scene.reports ?? []), report] };
   files.set('scene.json', sceneToJson(stored));
@@ -118,9 +121,24 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
       if (d !== '.') dirs.add(d);
     }
     for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
-    for (const [p, v] of files) {
-      await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
-      bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+    // A few writes in flight at once: hundreds of small mesh files dominate the time.
+    const entries = [...files];
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const [p, v] = entries[next++]!;
+        await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
+        bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    for (const [p, from] of links) {
+      const dst = join(temp, ...p.split('/'));
+      await mkdir(dirname(dst), { recursive: true });
+      await link(join(temp, ...from.split('/')), dst).catch(async () => {
+        const v = files.get(from)!;
+        await writeFile(dst, v, { flag: 'wx' });
+      });
     }
   } catch (cause) {
     await rm(temp, { recursive: true, force: true });
@@ -141,7 +159,7 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   if (movedAside) await rm(old, { recursive: true, force: true });
   return {
     dir: target,
-    files: [...files.keys()].sort(),
+    files: [...files.keys(), ...links.keys()].sort(),
     names: Object.fromEntries(prep.objects.map((o) => [o.source.id, o.name])),
     report,
     bytes,
