@@ -195,7 +195,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     const f = assembleFrame(m.value, params.depth_scale);
     if (!f.ok) {
       const text = formatProblems(f.problems);
-      return fail(`the synced frame is inconsistent: ${text}`, f.problems.map((p) => inputStatus(p.path, `${p.path}: ${p.message}`, 0)));
+      const topicOf: Record<string, string> = { camera_info: names.cameraInfo, depth: names.depth, masks: names.masks };
+      return fail(`the synced frame is inconsistent: ${text}`, f.problems.map((p) => inputStatus(topicOf[p.path.split('.')[0]!] ?? p.path, `${p.path}: ${p.message}`, 0)));
     }
     lastRunStamp = m.value.stamp;
     const t0 = performance.now();

@@ -263,7 +263,7 @@ describe('malformed input is reported and dropped', () => {
     const res = await r.call();
     expect(res.success).toBe(false);
     expect(res.message).toMatch(/depth: is 80×60 but the colour image is 160×120/);
-    expect(diagStatus(diags, 'real2sim: input depth')[0]!.level).toBe(DIAG.ERROR);
+    expect(diagStatus(diags, 'real2sim: input /depth')[0]!.level).toBe(DIAG.ERROR);
   });
 
   it('rate-limits reports per topic but counts every drop', async () => {
