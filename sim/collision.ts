@@ -110,6 +110,26 @@ export class CollisionWorld {
     return best;
   }
 
+  /**
+   * The nearest piece pair of i and j (within `tolerance`) in which j lies beneath i (the
+   * direction from j to i points up by more than `minNormalZ`), or null. A ball in a mug touches
+   * the wall sideways and the bottom from below: only the bottom carries it.
+   */
+  supportContact(i: number, j: number, tolerance: number, minNormalZ: number): PairDistance | null {
+    let best: PairDistance | null = null;
+    const pi = this.world[i]!, pj = this.world[j]!;
+    for (let a = 0; a < pi.length; a++) {
+      for (let b = 0; b < pj.length; b++) {
+        if (!overlaps(this.pieceBox[i]![a]!, this.pieceBox[j]![b]!, tolerance)) continue;
+        this.pieceQueries++;
+        const r = signedDistance(pi[a]!, pj[b]!);
+        if (r.distance > tolerance || r.normal[2] <= minNormalZ) continue;
+        if (!best || r.distance < best.distance) best = { ...r, i, j };
+      }
+    }
+    return best;
+  }
+
   /** Signed distance of object i above the support plane (negative = below it). */
   groundDistance(i: number, dz = 0): number {
     const n = this.ground.normal;

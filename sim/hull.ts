@@ -19,6 +19,12 @@ export const ENGINE_HULL_VERTICES = 128;
 export interface CleanHull {
   /** xyz interleaved. */
   vertices: Float32Array;
+  /**
+   * Set when every hull vertex lies on one sphere (within 1 % of its radius): engines then use
+   * their exact sphere shape, which is both truer to the object and far cheaper than a
+   * 128-vertex polyhedron (cannon-es's polyhedron–polyhedron test is O(edges²)).
+   */
+  sphere?: { centre: [number, number, number]; radius: number };
   /** Polygons (vertex indices), counter-clockwise seen from outside. */
   faces: number[][];
   /** Fan triangulation of `faces`, outward. */
@@ -46,6 +52,7 @@ export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VER
   let hull = hullOf(pts);
   if (!hull) return null;
   let unique = hullPoints(hull);
+  const sphere = sphereOf(hull, unique);
   if (unique.length > maxVertices) {
     pts = thin(unique, maxVertices);
     hull = hullOf(pts);
@@ -94,7 +101,47 @@ export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VER
   });
   const tri: number[] = [];
   for (const f of faces) for (let k = 1; k + 1 < f.length; k++) tri.push(f[0]!, f[k]!, f[k + 1]!);
-  return { vertices: new Float32Array(out), faces, triangles: new Uint32Array(tri) };
+  const vertices = new Float32Array(out);
+  const triangles = new Uint32Array(tri);
+  return sphere ? { vertices, faces, triangles, sphere } : { vertices, faces, triangles };
+}
+
+/**
+ * The sphere through all the hull's vertices (centre = their mean) when there are ≥ 20, all
+ * within 1 % of one radius, AND the hull fills ≥ 90 % of the ball (a cylinder's vertices are
+ * also equidistant from its centre, but it fills far less). Judged on the full hull, before
+ * thinning.
+ */
+function sphereOf(hull: ConvexHull, pts: Vector3[]): CleanHull['sphere'] | undefined {
+  const n = pts.length;
+  if (n < 20) return undefined;
+  const c = new Vector3();
+  for (const p of pts) c.add(p);
+  c.divideScalar(n);
+  let lo = Infinity, hi = 0;
+  for (const p of pts) {
+    const r = p.distanceTo(c);
+    lo = Math.min(lo, r);
+    hi = Math.max(hi, r);
+  }
+  if (!(hi > 0) || (hi - lo) / hi >= 0.01) return undefined;
+  let vol = 0;
+  const a = new Vector3(), b = new Vector3(), d = new Vector3();
+  for (const f of hull.faces) {
+    const loop: Vector3[] = [];
+    let e = f.edge;
+    do {
+      loop.push(e.head().point);
+      e = e.next;
+    } while (e !== f.edge);
+    for (let k = 1; k + 1 < loop.length; k++) {
+      a.subVectors(loop[0]!, c);
+      b.subVectors(loop[k]!, c);
+      d.subVectors(loop[k + 1]!, c);
+      vol += a.dot(b.clone().cross(d)) / 6;
+    }
+  }
+  return vol >= 0.9 * ((4 / 3) * Math.PI * hi ** 3) ? { centre: [c.x, c.y, c.z], radius: hi } : undefined;
 }
 
 function hullOf(pts: Vector3[]): ConvexHull | null {

@@ -33,8 +33,8 @@ export function supportOf(world: CollisionWorld, isStatic: readonly boolean[], i
     // quick reject: j must be near i and not entirely above it
     if (bj[0]! > bi[3]! + tolerance || bi[0]! > bj[3]! + tolerance || bj[1]! > bi[4]! + tolerance || bi[1]! > bj[4]! + tolerance) continue;
     if (bj[2]! > bi[5]! || bi[2]! > bj[5]! + tolerance) continue;
-    const d = world.distance(i, j, tolerance);
-    if (d && d.distance <= tolerance && d.normal[2] > SUPPORT_NORMAL_Z) on.push({ j, gap: d.distance });
+    const d = world.supportContact(i, j, tolerance, SUPPORT_NORMAL_Z);
+    if (d) on.push({ j, gap: d.distance });
   }
   if (on.length > 0) return { on, below: { j: on[0]!.j, gap: Math.min(...on.map((o) => o.gap)) } };
   // floating: the nearest thing straight below

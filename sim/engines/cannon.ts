@@ -82,7 +82,7 @@ class CannonEngine implements PhysicsEngine {
       sleepTimeLimit: 0.5,
     });
     spec.pieces.forEach((piece, k) => {
-      const { shape, centre } = polyhedron(piece, principalInv, spec.id, k);
+      const { shape, centre } = cannonShape(piece, principalInv, spec.id, k);
       body.addShape(shape, new CANNON.Vec3(centre[0], centre[1], centre[2]));
     });
     if (!spec.isStatic) {
@@ -190,11 +190,15 @@ class CannonEngine implements PhysicsEngine {
   }
 }
 
-/** A cannon-es convex polyhedron (polygon faces, outward) of a piece's clean hull, in the body frame. */
-function polyhedron(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.ConvexPolyhedron; centre: Vec3 } {
+/** A cannon-es shape of a piece's clean hull, in the body frame: a sphere when the hull is one, else a convex polyhedron (polygon faces, outward). */
+function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.Shape; centre: Vec3 } {
   const hull = engineHull(piece);
   if (!hull) {
     throw new Real2SimError('BAD_MESH', `Object '${id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, { object: id, piece: k });
+  }
+  if (hull.sphere) {
+    const p = rotateVec(toBody.orientation, hull.sphere.centre);
+    return { shape: new CANNON.Sphere(hull.sphere.radius), centre: [p[0] + toBody.position[0], p[1] + toBody.position[1], p[2] + toBody.position[2]] };
   }
   const v = hull.vertices;
   const pts: Vec3[] = [];

@@ -10,7 +10,7 @@ import type { Plane } from '../../src/model/scene.ts';
 import { quatFromMat3, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
-import { engineHull } from '../hull.ts';
+import { engineHull, type CleanHull } from '../hull.ts';
 
 let ready: Promise<void> | null = null;
 /** Loads the WASM module once per process. */
@@ -70,17 +70,24 @@ class RapierEngine implements PhysicsEngine {
       // convexMesh of our merged-polygon hull: Rapier's own convexHull of a many-sided
       // cylinder rocks and walks (see sim/hull.ts)
       const hull = engineHull(piece);
-      const cd = hull ? RAPIER.ColliderDesc.convexMesh(hull.vertices, hull.triangles) : null;
+      const cd = !hull
+        ? null
+        : hull.sphere
+          ? RAPIER.ColliderDesc.ball(hull.sphere.radius).setTranslation(...hull.sphere.centre)
+          : RAPIER.ColliderDesc.convexMesh(hull.vertices, hull.triangles);
       if (!cd || !hull) {
         throw new Real2SimError('BAD_MESH', `Object '${spec.id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, {
           object: spec.id,
           piece: k,
         });
       }
-      cd.setDensity(0).setFriction(this.opts.friction).setRestitution(this.opts.restitution);
-      const c = this.world.createCollider(cd, body);
-      this.owner.set(c.handle, index);
-      this.local.set(c.handle, hull.vertices);
+      const descs = [{ cd, verts: hull.vertices }, ...(hull.sphere ? [] : facePyramids(hull))];
+      for (const d of descs) {
+        d.cd.setDensity(0).setFriction(this.opts.friction).setRestitution(this.opts.restitution);
+        const c = this.world.createCollider(d.cd, body);
+        this.owner.set(c.handle, index);
+        this.local.set(c.handle, d.verts);
+      }
     });
     this.bodies.push(body);
     this.ids.push(spec.id);
@@ -170,6 +177,33 @@ class RapierEngine implements PhysicsEngine {
     if (!b) throw new Real2SimError('BAD_INPUT', `No body with handle ${handle}`);
     return b;
   }
+}
+
+/**
+ * Rapier's contact manifolds hold at most 4 vertices per face (parry's `PolygonalFeature`), so a
+ * face with more (the 24-sided bottom of a bowl) gets a partial contact patch and the body rocks
+ * and walks. Each such face is split into quads (a fan), and each quad with the piece's centroid
+ * becomes an extra collider inside the piece: the union is unchanged, and together their
+ * manifolds cover the whole face.
+ */
+function facePyramids(hull: CleanHull): { cd: RAPIER.ColliderDesc; verts: Float32Array }[] {
+  const v = hull.vertices;
+  const n = v.length / 3;
+  const c = [0, 0, 0];
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) c[k]! += v[i * 3 + k]! / n;
+  const out: { cd: RAPIER.ColliderDesc; verts: Float32Array }[] = [];
+  for (const f of hull.faces) {
+    if (f.length <= 4) continue;
+    for (let k = 1; k + 1 < f.length; k += 2) {
+      const quad = [f[0]!, f[k]!, f[k + 1]!, ...(k + 2 < f.length ? [f[k + 2]!] : [])];
+      const pts = new Float32Array((quad.length + 1) * 3);
+      quad.forEach((q, j) => pts.set([v[q * 3]!, v[q * 3 + 1]!, v[q * 3 + 2]!], j * 3));
+      pts.set(c, quad.length * 3);
+      const cd = RAPIER.ColliderDesc.convexHull(pts);
+      if (cd) out.push({ cd, verts: pts });
+    }
+  }
+  return out;
 }
 
 type Box = [number, number, number, number, number, number];

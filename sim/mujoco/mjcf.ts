@@ -1,7 +1,8 @@
 /**
  * A minimal MJCF writer for the MuJoCo reference check: collision pieces only, as inline mesh
- * assets (`<mesh vertex="…">`, MuJoCo takes their convex hull), so nothing touches a file
- * system. Contact parameters match the bundle's MJCF exporter (`src/export/mjcf.ts` defaults:
+ * assets (`<mesh vertex="…">`, MuJoCo takes their convex hull) of the same clean hull vertices
+ * the engines get (`sim/hull.ts`, ≤ 128 per piece; a piece whose hull is a sphere becomes a
+ * sphere geom, as in the engines), so nothing touches a file system. Contact parameters match the bundle's MJCF exporter (`src/export/mjcf.ts` defaults:
  * 1 ms step, solref 4 ms critically damped, condim 4, friction 0.8) so the reference behaves
  * like the file users get.
  *
@@ -12,6 +13,7 @@
 import type { Plane, SceneObject } from '../../src/model/scene.ts';
 import type { Vec3 } from '../../src/model/pose.ts';
 import { rotationZTo } from '../engines/rapier.ts';
+import { engineHull } from '../hull.ts';
 
 export interface ReferenceMjcfOptions {
   timestep?: number;
@@ -45,7 +47,12 @@ export function referenceMjcf(objects: readonly SceneObject[], support: Plane | 
   L.push(`  <option timestep="${num(o.timestep)}" gravity="0 0 -9.81"><flag multiccd="enable"/></option>`);
   L.push(`  <default><geom condim="4" friction="${list(o.friction)}" solref="${list(o.solref)}" solimp="${list(o.solimp)}"/></default>`);
   L.push('  <asset>');
-  objects.forEach((ob, i) => ob.collision.forEach((m, k) => L.push(`    <mesh name="m${i}_${k}" vertex="${list(m.positions)}"/>`)));
+  objects.forEach((ob, i) =>
+    ob.collision.forEach((m, k) => {
+      const h = engineHull(m.positions);
+      if (!h?.sphere) L.push(`    <mesh name="m${i}_${k}" vertex="${list(h?.vertices ?? m.positions)}"/>`);
+    }),
+  );
   L.push('  </asset>');
   L.push('  <worldbody>');
   L.push(`    <geom name="floor" type="plane" size="0 0 1" pos="${list([-d * n[0], -d * n[1], -d * n[2]])}" quat="${list([q[3], q[0], q[1], q[2]])}"/>`);
@@ -57,7 +64,10 @@ export function referenceMjcf(objects: readonly SceneObject[], support: Plane | 
       L.push('      <freejoint/>');
       L.push(`      <inertial pos="${list(ob.centerOfMass)}" mass="${num(ob.mass)}" fullinertia="${list([I.ixx, I.iyy, I.izz, I.ixy, I.ixz, I.iyz])}"/>`);
     }
-    ob.collision.forEach((_, k) => L.push(`      <geom type="mesh" mesh="m${i}_${k}"/>`));
+    ob.collision.forEach((m, k) => {
+      const sph = engineHull(m.positions)?.sphere;
+      L.push(sph ? `      <geom type="sphere" size="${num(sph.radius)}" pos="${list(sph.centre)}"/>` : `      <geom type="mesh" mesh="m${i}_${k}"/>`);
+    });
     L.push('    </body>');
   });
   L.push('  </worldbody>');
