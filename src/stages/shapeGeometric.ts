@@ -4,6 +4,7 @@ import { boxMesh, translateMesh } from '../geometry/primitives.ts';
 import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import type { ShapeBackend, ShapeInput, ShapeResult, ShapeView } from './backends.ts';
+import { convexHull2d } from './footprint.ts';
 import { levelSetMesh } from './manifold.ts';
 import { defined } from './util.ts';
 import { Seen, ViewCheck } from './visibility.ts';
@@ -36,6 +37,13 @@ export interface GeometricShapeOptions {
   mirrorMaxFree?: number;
   /** ...and at least this share lands on the observed surface. */
   mirrorMinMatch?: number;
+  /** Complete objects with a round footprint as solids of revolution about their vertical axis. */
+  revolve?: boolean;
+  /** Footprint arc counts as round within this fraction of the radius. */
+  roundTolerance?: number;
+  revolveSegments?: number;
+  /** Height bins of the revolved profile, metres. */
+  revolveBin?: number;
   /** A mirror image is used only when at least this share of it lands where the camera could not see. */
   mirrorMinHidden?: number;
   /** Extrude down to the support when the lowest point is within this height of it (metres). */
@@ -62,10 +70,14 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
   mirrorMaxFree: 0.04,
   mirrorMinMatch: 0.1,
   mirrorMinHidden: 0.1,
+  revolve: true,
+  roundTolerance: 0.03,
+  revolveSegments: 48,
+  revolveBin: 0.003,
   maxBaseGap: Infinity,
   carve: true,
   carveCells: 36,
-  concaveFraction: 0.12,
+  concaveFraction: 0.06,
   extrudeCell: 0.004,
   minThickness: 0.004,
   tolAbs: 0.003,
@@ -74,6 +86,8 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
 
 export interface GeometricShapeDetails {
   mirrors: number;
+  /** Completed as a solid of revolution about a vertical axis (round footprint). */
+  revolved?: boolean;
   carvedFraction: number;
   concave: boolean;
 }
@@ -88,7 +102,18 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     if (!src || src.length < 3) return { mesh: boxMesh(o.minThickness, o.minThickness, o.minThickness), frame: 'world' as const, details };
     let pts = subsample(src, o.maxPoints);
     const check = input.view ? new ViewCheck(input.view, o.tolAbs, o.tolRel) : null;
-    if (o.mirror && check) {
+    const round = o.revolve ? roundAxis(pts, o.roundTolerance) : null;
+    let revolved = false;
+    if (round) {
+      const ring = revolvePoints(pts, round, o.revolveSegments, o.revolveBin);
+      const kept = check ? dropFree(ring, check) : ring;
+      if (kept.length >= 0.9 * ring.length) {
+        pts = concat(pts, kept);
+        revolved = true;
+        details.revolved = true;
+      }
+    }
+    if (o.mirror && check && !revolved) {
       const first = bestMirror(pts, check, o, input.view!, null);
       const m1 = first ? keepConsistent(mirrorPoints(pts, first.theta, first.c), check, o) : null;
       if (first && m1) {
@@ -191,6 +216,98 @@ function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, c
     out[n++] = x; out[n++] = y; out[n++] = Math.min(z, z0);
   }
   return out;
+}
+
+/**
+ * Vertical axis of a round footprint, or null. The footprint's 2-D hull must run along one
+ * circle (vertices and edge midpoints within `tol`·R) over at least 150° of arc with no gap
+ * wider than 30°: a rectangle's four corners are concyclic too, its edge midpoints are not.
+ */
+export function roundAxis(pts: Float32Array, tol: number): { cx: number; cy: number; r: number } | null {
+  const hull = convexHull2d(pts, 3);
+  const n = hull.length / 2;
+  if (n < 8) return null;
+  let fit = kasa(hull, null);
+  if (!fit) return null;
+  for (let pass = 0; pass < 2; pass++) {
+    const f = fit;
+    const on = (k: number) => Math.abs(Math.hypot(hull[k * 2]! - f.cx, hull[k * 2 + 1]! - f.cy) - f.r) < tol * 2 * f.r;
+    const sel: number[] = [];
+    for (let k = 0; k < n; k++) if (on(k)) sel.push(k);
+    if (sel.length < 8) return null;
+    fit = kasa(hull, sel);
+    if (!fit) return null;
+  }
+  const { cx, cy, r } = fit;
+  // arc edges: both ends and the midpoint on the circle
+  let arc = 0, maxEdge = 0;
+  for (let k = 0; k < n; k++) {
+    const j = (k + 1) % n;
+    const ax = hull[k * 2]!, ay = hull[k * 2 + 1]!, bx = hull[j * 2]!, by = hull[j * 2 + 1]!;
+    const da = Math.hypot(ax - cx, ay - cy), db = Math.hypot(bx - cx, by - cy), dm = Math.hypot((ax + bx) / 2 - cx, (ay + by) / 2 - cy);
+    if (Math.abs(da - r) > tol * r || Math.abs(db - r) > tol * r || Math.abs(dm - r) > tol * r) continue;
+    const ang = Math.abs(Math.atan2((ax - cx) * (by - cy) - (ay - cy) * (bx - cx), (ax - cx) * (bx - cx) + (ay - cy) * (by - cy)));
+    arc += ang;
+    maxEdge = Math.max(maxEdge, ang);
+  }
+  if (arc < (150 * Math.PI) / 180 || maxEdge > (30 * Math.PI) / 180) return null;
+  return fit;
+}
+
+/** Algebraic (Kåsa) circle fit to the selected 2-D points (all when `sel` is null). */
+function kasa(xy: Float64Array, sel: number[] | null): { cx: number; cy: number; r: number } | null {
+  const idx = sel ?? Array.from({ length: xy.length / 2 }, (_, k) => k);
+  // minimise Σ (x² + y² + D x + E y + F)²
+  let sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, sz = 0, sxz = 0, syz = 0;
+  const m = idx.length;
+  for (const k of idx) {
+    const x = xy[k * 2]!, y = xy[k * 2 + 1]!, z = x * x + y * y;
+    sxx += x * x; sxy += x * y; syy += y * y; sx += x; sy += y; sz += z; sxz += x * z; syz += y * z;
+  }
+  // [sxx sxy sx; sxy syy sy; sx sy m] [D E F]ᵀ = −[sxz syz sz]ᵀ
+  const a = [sxx, sxy, sx, sxy, syy, sy, sx, sy, m];
+  const b = [-sxz, -syz, -sz];
+  const det = (q: number[]) => q[0]! * (q[4]! * q[8]! - q[5]! * q[7]!) - q[1]! * (q[3]! * q[8]! - q[5]! * q[6]!) + q[2]! * (q[3]! * q[7]! - q[4]! * q[6]!);
+  const d0 = det(a);
+  if (Math.abs(d0) < 1e-30) return null;
+  const col = (c: number) => a.map((v, i) => (i % 3 === c ? b[Math.floor(i / 3)]! : v));
+  const D = det(col(0)) / d0, E = det(col(1)) / d0, F = det(col(2)) / d0;
+  const cx = -D / 2, cy = -E / 2;
+  const r2 = cx * cx + cy * cy - F;
+  return r2 > 0 ? { cx, cy, r: Math.sqrt(r2) } : null;
+}
+
+/**
+ * Solid of revolution through the points: per height bin, the largest radius seen about the
+ * axis (points beyond 1.1 R — a handle — left out of the profile), swept around the axis.
+ */
+function revolvePoints(pts: Float32Array, axis: { cx: number; cy: number; r: number }, segments: number, bin: number): Float32Array {
+  const rmax = new Map<number, number>();
+  for (let i = 0; i < pts.length; i += 3) {
+    const r = Math.hypot(pts[i]! - axis.cx, pts[i + 1]! - axis.cy);
+    if (r > axis.r * 1.1) continue;
+    const b = Math.floor(pts[i + 2]! / bin);
+    if (r > (rmax.get(b) ?? -1)) rmax.set(b, r);
+  }
+  const out = new Float32Array(rmax.size * segments * 3);
+  let k = 0;
+  for (const [b, r] of rmax) {
+    const z = (b + 0.5) * bin;
+    for (let s = 0; s < segments; s++) {
+      const a = (2 * Math.PI * s) / segments;
+      out[k++] = axis.cx + r * Math.cos(a);
+      out[k++] = axis.cy + r * Math.sin(a);
+      out[k++] = z;
+    }
+  }
+  return out;
+}
+
+/** The points the camera did not see through. */
+function dropFree(m: Float32Array, check: ViewCheck): Float32Array {
+  const out: number[] = [];
+  for (let i = 0; i < m.length; i += 3) if (check.classify(m[i]!, m[i + 1]!, m[i + 2]!) !== Seen.Free) out.push(m[i]!, m[i + 1]!, m[i + 2]!);
+  return Float32Array.from(out);
 }
 
 /**
