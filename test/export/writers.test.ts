@@ -13,7 +13,7 @@ import { toMjcf } from '../../src/export/mjcf.ts';
 import { generateSynthScene } from '../../src/eval/synth.ts';
 import type { Scene } from '../../src/model/scene.ts';
 import { fixedScene } from './fixtures.ts';
-import { checkSdf, checkUrdf, mujocoCompile, skipWithout } from './validators.ts';
+import { checkSdf, checkSdfStrict, checkUrdf, mujocoCompile, sdfStrictChecker, skipWithout } from './validators.ts';
 import { settleInMujoco } from './mujocoSim.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'r2s-writers-'));
@@ -38,6 +38,8 @@ function referencedFiles(file: string): string[] {
   return refs;
 }
 
+const sdfWritten: string[] = [];
+
 async function checkBundle(scene: Scene, name: string, checkModels: boolean): Promise<void> {
   const dir = join(work, name);
   const m = await writeBundle(dir, scene);
@@ -50,6 +52,7 @@ async function checkBundle(scene: Scene, name: string, checkModels: boolean): Pr
   const mju = mujocoCompile(join(dir, 'scene.urdf'), join(work, `${name}_urdf.mjb`));
   expect(mju.ok, mju.output).toBe(true);
   const files = ['scene.urdf', 'scene.sdf', 'scene.xml', ...m.files.filter((f) => f.endsWith('model.sdf'))];
+  sdfWritten.push(...files.filter((f) => f.endsWith('.sdf')).map((f) => join(dir, f)));
   for (const f of files) for (const ref of referencedFiles(join(dir, f))) expect(existsSync(ref), `${f} → ${ref}`).toBe(true);
   if (checkModels) {
     for (const f of m.files.filter((x) => x.endsWith('model.sdf'))) {
@@ -77,6 +80,17 @@ describe.skipIf(noTools)('exported files pass the real validators', () => {
       await checkBundle(scene, `synth_${seed}`, seed <= 2);
     });
   }
+
+  it('every SDF written above passes the strict libsdformat12 check (unknown elements, mesh files, mass)', () => {
+    const bin = sdfStrictChecker();
+    if (!bin) return;
+    expect(sdfWritten.length).toBeGreaterThan(21);
+    // model:// URIs of standalone models resolve against each bundle's models/ folder
+    const modelPaths = [...new Set(sdfWritten.map((f) => join(f.slice(0, f.indexOf('/', work.length + 1)), 'models')))];
+    const results = checkSdfStrict(bin, sdfWritten, modelPaths);
+    const bad = [...results].filter(([, r]) => !r.ok).map(([f, r]) => `${f}: ${r.output}`);
+    expect(bad, bad.join('\n')).toEqual([]);
+  }, 240_000);
 });
 
 describe('writers', () => {
