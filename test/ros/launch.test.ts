@@ -122,7 +122,7 @@ describe('launch/params.yaml', () => {
   });
 });
 
-describe('package.xml and docs/ros2.md', () => {
+describe('package.xml and the README section "Use with ROS 2"', () => {
   it('package.xml is format 3 and depends on every message package the node uses', () => {
     const doc = parseXml(readFileSync(resolve(repo, 'package.xml'), 'utf8'));
     expect(doc.documentElement!.getAttribute('format')).toBe('3');
@@ -131,7 +131,11 @@ describe('package.xml and docs/ros2.md', () => {
   });
 
   it('every documented command uses launch arguments, flags and parameters that exist', () => {
-    const md = readFileSync(resolve(repo, 'docs/ros2.md'), 'utf8');
+    const readme = readFileSync(resolve(repo, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Use with ROS 2');
+    expect(start, 'README.md has a "Use with ROS 2" section').toBeGreaterThanOrEqual(0);
+    const end = readme.indexOf('\n## ', start + 3);
+    const md = readme.slice(start, end < 0 ? undefined : end);
     const { args } = launchCommand();
     const launches = md.split('\n').filter((l) => /^\s*ros2 launch launch\/real2sim\.launch\.xml/.test(l));
     expect(launches.length).toBeGreaterThan(0);
