@@ -1,7 +1,7 @@
 /**
- * The node's default pipeline: the same reconstruction as `real2sim reconstruct` —
- * `reconstruct` (stages 1–6) → `validateAndRepair` (physics) → `writeBundle` (atomic) — plus
- * the strings the node publishes. Heavy modules (physics engines, the GPU client) are imported
+ * The node's default pipeline: the same job as `real2sim reconstruct` (`frameToBundle`:
+ * stages 1–6 → physics validation and repair → one atomic bundle with debug products and
+ * report.html) — plus the strings the node publishes. Heavy modules (physics engines, the GPU client) are imported
  * when the pipeline is built, not when `real2sim ros --help` runs.
  *
  * Published URDF/SDF are the bundle's own files with mesh paths made absolute (`file://…`),
@@ -10,8 +10,6 @@
  */
 import { join, resolve } from 'node:path';
 import type { RgbdFrame } from '../src/model/frame.ts';
-import type { PhysicsReport } from '../src/model/physics.ts';
-import type { Scene } from '../src/model/scene.ts';
 import type { PipelineFn, PipelineResult } from './node.ts';
 import type { NodeParams } from './params.ts';
 import type { SpawnModel } from './spawn.ts';
@@ -32,10 +30,8 @@ export function runFolderName(frame: RgbdFrame, now = new Date()): string {
 }
 
 export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'>): Promise<PipelineFn> {
-  const [{ reconstruct }, sim, { writeBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
-    import('../src/pipeline.ts'),
-    import('../sim/index.ts'),
-    import('../src/export/bundle.ts'),
+  const [{ frameToBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
+    import('../src/app/frameToBundle.ts'),
     import('../src/export/prepare.ts'),
     import('../src/export/urdf.ts'),
     import('../src/export/sdf.ts'),
@@ -47,26 +43,21 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
   }
 
   return async (frame: RgbdFrame): Promise<PipelineResult> => {
-    const reconstructed = await reconstruct(frame, {
-      frameId: params.scene_frame,
-      // Masks from an upstream node win; otherwise the GPU host segments when one is configured.
-      ...(segmentation && !frame.masks ? { segmentation } : {}),
-    });
-    // A physics failure (an engine error, not a verdict) must not cost the user the scene:
-    // the bundle is still written, without a verdict, and the scene is then never spawned
+    const name = runFolderName(frame);
+    // A physics failure (an engine error, not a verdict) still writes the bundle, without a
+    // verdict (frameToBundle reports it in `warnings`); such a scene is then never spawned
     // unless spawn_invalid says so.
-    const warnings: string[] = [];
-    let scene: Scene = reconstructed;
-    let report: PhysicsReport | undefined;
-    try {
-      const r = await sim.validateAndRepair(reconstructed);
-      report = r.report;
-      scene = { ...r.scene, physics: r.report };
-    } catch (err) {
-      warnings.push(`physics validation failed: ${(err as Error).message}`);
-    }
-    const dir = resolve(join(params.output_dir, runFolderName(frame)));
-    const manifest = await writeBundle(dir, scene);
+    const { scene, manifest, warnings } = await frameToBundle(frame, {
+      out: resolve(join(params.output_dir, name)),
+      title: `real2sim · ${name}`,
+      pipeline: {
+        frameId: params.scene_frame,
+        // Masks from an upstream node win; otherwise the GPU host segments when one is configured.
+        ...(segmentation && !frame.masks ? { segmentation } : {}),
+      },
+      meta: { source: 'ros', stamp: frame.stamp ?? null },
+    });
+    const report = scene.physics;
     const prep = prepareScene(scene);
     const models: SpawnModel[] = prep.objects.map((ob) => ({
       name: `real2sim_${ob.name}`,

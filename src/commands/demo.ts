@@ -11,7 +11,7 @@ import { metricMetrics } from '../eval/metrics.ts';
 import { alignToTruthCamera } from '../eval/quality.ts';
 import type { Scene } from '../model/scene.ts';
 import { parseCommandArgs } from './args.ts';
-import { frameToBundle, objectTable } from './flow.ts';
+import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
 
 export const DEMO_SEED = 7;
 

@@ -1,8 +1,8 @@
 /**
- * Frame → bundle, the main job shared by `reconstruct`, `demo` (and the ROS node's wiring):
- * stages 1–6, physics validation and repair (on by default), debug products, the viewer
- * report, and one atomic bundle write. Lives at the edge because it joins the core to `sim/`
- * and the viewer.
+ * Frame → bundle, the main job shared by `reconstruct`, `demo` and the ROS node: stages 1–6,
+ * physics validation and repair (on by default), debug products, the viewer report, and one
+ * atomic bundle write. It joins the core to `sim/` and the viewer, so it sits outside the core
+ * (`src/app/`): the CLI and `ros/` call it; nothing in the core imports it.
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
@@ -10,7 +10,6 @@ import { encodePng } from '../io/image.ts';
 import type { RgbdFrame } from '../model/frame.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import { transformPositions } from '../model/pose.ts';
-import type { StageReport } from '../model/report.ts';
 import type { Scene } from '../model/scene.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
@@ -38,6 +37,8 @@ export interface FrameToBundleResult {
   scene: Scene;
   manifest: BundleManifest;
   timeMs: number;
+  /** Problems that did not stop the run (e.g. the physics engine failed: no verdict). */
+  warnings: string[];
 }
 
 /** Runs one frame through stages 1–6, validation + repair, and writes the bundle. */
@@ -57,23 +58,34 @@ export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOpti
   const { scene: reconstructed, masks, lifted } = await reconstructDetailed(frame, { ...options.pipeline, onProgress: progress });
 
   let scene = reconstructed;
+  const warnings: string[] = [];
   if (options.validate !== false && scene.objects.length > 0) {
     progress('validate', 0);
     const tv = performance.now();
-    const { scene: repaired, report } = await validateAndRepair(scene, options.physics);
-    scene = { ...repaired, physics: report };
-    const stage: StageReport = {
-      stage: 'validate',
-      backend: report.engine,
-      timeMs: performance.now() - tv,
-      counts: {
-        findings: report.findings.length,
-        repairs: report.repairs.length,
-        errors: report.findings.filter((f) => f.severity === 'error').length,
-      },
-      warnings: report.verdict === 'invalid' ? report.findings.filter((f) => f.severity === 'error').map((f) => f.message) : [],
-    };
-    scene.reports = [...scene.reports, stage];
+    // An engine failure (not a verdict) must not cost the user the scene: the bundle is still
+    // written, without a verdict, and the failure is reported.
+    try {
+      const { scene: repaired, report } = await validateAndRepair(scene, options.physics);
+      scene = { ...repaired, physics: report };
+      scene.reports = [
+        ...scene.reports,
+        {
+          stage: 'validate',
+          backend: report.engine,
+          timeMs: performance.now() - tv,
+          counts: {
+            findings: report.findings.length,
+            repairs: report.repairs.length,
+            errors: report.findings.filter((f) => f.severity === 'error').length,
+          },
+          warnings: report.verdict === 'invalid' ? report.findings.filter((f) => f.severity === 'error').map((f) => f.message) : [],
+        },
+      ];
+    } catch (err) {
+      const message = `physics validation failed: ${(err as Error).message}`;
+      warnings.push(message);
+      scene.reports = [...scene.reports, { stage: 'validate', backend: 'none', timeMs: performance.now() - tv, counts: {}, warnings: [message] }];
+    }
     progress('validate', 1);
   }
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
@@ -92,13 +104,13 @@ export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOpti
     extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(cloud);
   }
   Object.assign(extraFiles, sceneSnapshots(scene));
-  scene.meta = { ...scene.meta, ...options.meta, validated: options.validate !== false };
+  scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };
   const title = options.title ?? 'real2sim scene';
   const overlay = extraFiles['debug/masks.png'] as Uint8Array;
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, maskOverlayPng: overlay, cloud: mergeClouds(clouds) }));
   const manifest = await writeBundle(options.out, scene, { extraFiles });
   progress('export', 1);
-  return { scene, manifest, timeMs: performance.now() - t0 };
+  return { scene, manifest, timeMs: performance.now() - t0, warnings };
 }
 
 function mergeClouds(clouds: PointCloud[]): PointCloud {
