@@ -64,6 +64,8 @@ export interface GpuServer {
   readonly url: string;
   readonly port: number;
   readonly server: Server;
+  /** Requests admitted and not yet answered. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -220,5 +222,5 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
       await runtime.close();
     })());
 
-  return { url: `http://${host}:${port}`, port, server, close };
+  return { url: `http://${host}:${port}`, port, server, inFlight: () => inFlight, close };
 }

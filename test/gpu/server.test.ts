@@ -13,6 +13,10 @@ import { boxMesh } from '../../src/geometry/primitives.ts';
 import { massProperties } from '../../src/geometry/massProperties.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { H, RECTS, startTinyHost, testImage, W, type TinyHost } from './fixtures.ts';
+import { ModelQueue } from '../../src/gpu/queue.ts';
+import { startGpuServer } from '../../src/gpu/server.ts';
+import type { TaskRuntime } from '../../src/gpu/runtime.ts';
+import type { Task, TaskRequests } from '../../src/gpu/protocol.ts';
 
 const TOKEN = 'secret-token';
 let host: TinyHost;
@@ -207,15 +211,74 @@ describe('protocol errors', () => {
   });
 });
 
-test('graceful shutdown: an admitted request finishes, new connections are refused, sessions are released', async () => {
-  const h = await startTinyHost();
-  const c = new GpuHostClient({ url: h.server.url, retries: 0, timeoutMs: 5000 });
+/** A runtime whose depth answers wait for `release()`, queued by a real ModelQueue (1 running, 0 waiting). */
+function gatedRuntime() {
+  let open!: () => void;
+  let gate = new Promise<void>((r) => (open = r));
+  const queue = new ModelQueue('gated', 1, 0);
+  let closed = false;
+  const runtime: TaskRuntime = {
+    executionProvider: 'cpu',
+    availableProviders: ['cpu'],
+    tasks: ['depth'],
+    manifests: [],
+    handle: (<T extends Task>(_t: T, req: TaskRequests[T]) =>
+      queue.run(async () => {
+        await gate;
+        const r = req as TaskRequests['depth'];
+        const n = r.image.width * r.image.height;
+        return { depth: { width: r.image.width, height: r.image.height, encoding: '32FC1', data: Buffer.alloc(n * 4) }, intrinsics: { width: r.image.width, height: r.image.height, fx: 1, fy: 1, cx: 0, cy: 0 }, intrinsicsEstimated: true, model: 'gated', timeMs: 0 };
+      })) as TaskRuntime['handle'],
+    async close() {
+      closed = true;
+    },
+  };
+  return {
+    runtime,
+    release: () => {
+      open();
+      gate = Promise.resolve();
+    },
+    isClosed: () => closed,
+  };
+}
+
+test('graceful shutdown: an admitted request finishes, new requests are refused, the runtime is closed after', async () => {
+  const g = gatedRuntime();
+  const server = await startGpuServer(g.runtime, { port: 0 });
+  const c = new GpuHostClient({ url: server.url, retries: 0, timeoutMs: 5000 });
   const pending = c.call('depth', { image: toWireImage(testImage()) });
-  await new Promise((r) => setTimeout(r, 5));
-  const closing = h.close();
-  const res = await pending;
-  expect(res.depth.width).toBe(W);
+  while (server.inFlight() === 0) await new Promise((r) => setTimeout(r, 1));
+  const closing = server.close();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(g.isClosed()).toBe(false);
+  const late = new GpuHostClient({ url: server.url, retries: 0 });
+  await expect(late.call('depth', { image: toWireImage(testImage()) })).rejects.toMatchObject({ code: 'REMOTE', context: { kind: 'unreachable' } });
+  late.close();
+  g.release();
+  expect((await pending).depth.width).toBe(W);
   await closing;
-  await expect(c.call('depth', { image: toWireImage(testImage()) })).rejects.toMatchObject({ code: 'REMOTE', context: { kind: 'unreachable' } });
+  expect(g.isClosed()).toBe(true);
   c.close();
+});
+
+test('a full model queue answers 503 BUSY with Retry-After, and the client retries it to success', async () => {
+  const g = gatedRuntime();
+  const server = await startGpuServer(g.runtime, { port: 0 });
+  const first = new GpuHostClient({ url: server.url, retries: 0 });
+  const pending = first.call('depth', { image: toWireImage(testImage()) });
+  while (server.inFlight() === 0) await new Promise((r) => setTimeout(r, 1));
+  const r = await fetch(`${server.url}/v1/depth`, { method: 'POST', body: encodeCbor({ image: toWireImage(testImage()) }) as unknown as BodyInit, headers: { 'content-type': 'application/cbor' } });
+  expect(r.status).toBe(503);
+  expect(r.headers.get('retry-after')).toBe('1');
+  expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BUSY');
+  // a retrying client gets through once the queue frees
+  const sleeps: number[] = [];
+  const c = new GpuHostClient({ url: server.url, retries: 3, sleep: async (ms) => { sleeps.push(ms); g.release(); } });
+  expect((await c.call('depth', { image: toWireImage(testImage()) })).depth.width).toBe(W);
+  expect(sleeps[0]).toBe(1000);
+  await pending;
+  first.close();
+  c.close();
+  await server.close();
 });
