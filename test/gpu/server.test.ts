@@ -203,6 +203,14 @@ describe('protocol errors', () => {
     expect((await fetch(`${host.server.url}/v1/depth`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(405);
   });
 
+  test('a request can only name a model id, never a file: a path-like id is 404 NOT_FOUND', async () => {
+    const r = await post('/v1/segment', encodeCbor({ image: toWireImage(testImage()), model: '../../etc/passwd' }));
+    expect(r.status).toBe(404);
+    const j = (await r.json()) as { error: { code: string; message: string } };
+    expect(j.error.code).toBe('NOT_FOUND');
+    expect(j.error.message).toMatch(/No segment model "\.\.\/\.\.\/etc\/passwd" on this host; have: tiny-segment/);
+  });
+
   test('the request id sent by the client comes back in the header and the body', async () => {
     const r = await post('/v1/segment', body(), { 'x-request-id': 'abc-123' });
     expect(r.headers.get('x-request-id')).toBe('abc-123');
