@@ -43,6 +43,9 @@ export interface PreparedScene {
   report: StageReport;
 }
 
+const MAX_HULL_VERTICES = 255;
+const MAX_PIECES = 64;
+
 export interface PrepareOptions {
   /** Folder for meshes inside the bundle. */
   meshDir?: string;
@@ -97,6 +100,11 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       }
     }
     counts['collisionPieces']! += collision.length;
+    // Limits of common consumers: PhysX (Isaac Sim) cooks at most 255 vertices per convex
+    // mesh; dozens of pieces per object slow every engine's broad phase.
+    const bigPieces = collision.filter((c) => c.positions.length / 3 > MAX_HULL_VERTICES).length;
+    if (bigPieces) warnings.push(`${what}: ${bigPieces} collision piece(s) have more than ${MAX_HULL_VERTICES} vertices; PhysX-based simulators will simplify them`);
+    if (collision.length > MAX_PIECES) warnings.push(`${what}: ${collision.length} collision pieces (more than ${MAX_PIECES}) will slow simulation; decompose more coarsely`);
     const visualVolume = massProperties(visual, 1).volume;
     const visualIsSolid = visualVolume > 1e-9;
     if (!visualIsSolid) warnings.push(`${what}: visual mesh encloses no volume (flat, open or inside-out); MJCF shows its collision pieces instead`);
