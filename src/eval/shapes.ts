@@ -6,7 +6,7 @@ import { boundsOf } from '../model/geometry.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { boxMesh, capsuleMesh, coneMesh, cylinderMesh, latheMesh, mergeMeshes, sphereMesh, translateMesh } from '../geometry/primitives.ts';
 import { convexHull } from '../geometry/convexHull.ts';
-import { meshVolume } from '../geometry/massProperties.ts';
+import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
 
@@ -100,12 +100,20 @@ export function makeCone(rng: Rng): ShapeSpec {
   return centred('cone', 'cone', m, [m], 'continuous');
 }
 
-/** A capsule lying on its side would roll: it stands upright (z axis). */
+/**
+ * A capsule lies on its side (axis along x): standing on a hemispherical end is an unstable
+ * equilibrium (its centre of mass is above the end's centre of curvature), and truth scenes
+ * must be at rest. Lying, it is symmetric under a half turn about z only.
+ */
+const CAPSULE_SEGMENTS = 20;
 export function makeCapsule(rng: Rng): ShapeSpec {
   const r = u(rng, MIN_EXTENT, 0.16) / 2;
   const h = Math.max(2 * r + 0.01, u(rng, MIN_EXTENT, 0.3));
-  const m = capsuleMesh(r, h, 40, 10);
-  return centred('capsule', 'capsule', m, [m], 'continuous');
+  // turn by half a segment about its axis first, so a flat strip of facets (not a vertex
+  // ridge) ends up at the bottom and the polygonal capsule cannot roll
+  const half = Math.PI / CAPSULE_SEGMENTS, c = Math.cos(half), sn = Math.sin(half);
+  const m = rotateMesh(capsuleMesh(r, h, CAPSULE_SEGMENTS, 8), (x, y, z) => [z, sn * x + c * y, -(c * x - sn * y)]);
+  return centred('capsule', 'capsule', m, [simplifiedHull(m.positions)], 'rot2');
 }
 
 /**
@@ -404,17 +412,16 @@ function rotateMesh(m: Mesh, f: (x: number, y: number, z: number) => [number, nu
   return { positions: p, indices: m.indices };
 }
 
-/** True when the centroid of the mesh's vertices lies over the footprint of its lowest 2 % band (a crude stability check). */
+/**
+ * True when the mesh's centre of mass (uniform density) lies over the box of its lowest 2 %
+ * band, and that band is a real patch, not a point: a crude test that it rests as placed.
+ */
 function standsStably(m: Mesh): boolean {
   const { min, max } = boundsOf(m.positions);
   const band = min[2] + 0.02 * (max[2] - min[2]);
-  let cx = 0, cy = 0, n = 0;
   let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
   for (let i = 0; i < m.positions.length; i += 3) {
     const x = m.positions[i]!, y = m.positions[i + 1]!, z = m.positions[i + 2]!;
-    cx += x;
-    cy += y;
-    n++;
     if (z <= band) {
       bx0 = Math.min(bx0, x);
       bx1 = Math.max(bx1, x);
@@ -422,11 +429,141 @@ function standsStably(m: Mesh): boolean {
       by1 = Math.max(by1, y);
     }
   }
-  cx /= n;
-  cy /= n;
+  const [cx, cy] = massProperties(m, 1).centerOfMass;
   const sx = max[0] - min[0], sy = max[1] - min[1];
-  // the contact patch must be a real patch (not a point) and hold the centroid with some margin
-  return bx1 - bx0 > 0.15 * sx && by1 - by0 > 0.15 * sy && cx > bx0 && cx < bx1 && cy > by0 && cy < by1;
+  const mx = 0.1 * (bx1 - bx0), my = 0.1 * (by1 - by0);
+  return bx1 - bx0 > 0.15 * sx && by1 - by0 > 0.15 * sy && cx > bx0 + mx && cx < bx1 - mx && cy > by0 + my && cy < by1 - my;
+}
+
+/** Most vertices of one convex collision piece (the issue's limit for simulator hulls). */
+export const MAX_HULL_VERTICES = 64;
+
+/**
+ * Convex hull with at most `maxVertices` vertices: vertices of the bottom face (the
+ * face the object rests on, z = min) are taken first — spread out, up to a quarter of the budget — so it keeps
+ * its exact resting face, then the rest by farthest-point sampling (seeded by the extremes, so
+ * deterministic). The thinned hull lies inside the full one.
+ */
+export function simplifiedHull(points: Float32Array, maxVertices = MAX_HULL_VERTICES): Mesh {
+  const full = convexHull(points);
+  const V = full.positions;
+  const n = V.length / 3;
+  if (n <= maxVertices) return full;
+  const { min, max } = boundsOf(V);
+  const eps = 1e-6 * Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
+  const chosen: number[] = [];
+  const dist = new Float64Array(n).fill(Infinity);
+  const take = (k: number) => {
+    chosen.push(k);
+    for (let j = 0; j < n; j++) {
+      const d = (V[j * 3]! - V[k * 3]!) ** 2 + (V[j * 3 + 1]! - V[k * 3 + 1]!) ** 2 + (V[j * 3 + 2]! - V[k * 3 + 2]!) ** 2;
+      if (d < dist[j]!) dist[j] = d;
+    }
+  };
+  const farthest = (allowed: (j: number) => boolean) => {
+    let best = -1, bd = -1;
+    for (let j = 0; j < n; j++) if (allowed(j) && dist[j]! > bd) ((bd = dist[j]!), (best = j));
+    return bd > 0 ? best : -1;
+  };
+  const bottom = (j: number) => V[j * 3 + 2]! <= min[2] + eps;
+  let first = -1;
+  for (let j = 0; j < n; j++) if (bottom(j) && (first < 0 || V[j * 3]! < V[first * 3]!)) first = j;
+  if (first >= 0) take(first);
+  while (chosen.length < maxVertices >> 2) {
+    const k = farthest(bottom);
+    if (k < 0) break;
+    take(k);
+  }
+  while (chosen.length < maxVertices) {
+    const k = farthest(() => true);
+    if (k < 0) break;
+    take(k);
+  }
+  const pts = new Float32Array(chosen.length * 3);
+  chosen.forEach((k, i) => pts.set(V.subarray(k * 3, k * 3 + 3), i * 3));
+  return convexHull(pts);
+}
+
+/**
+ * Turns a mesh so that it rests on a face of its convex hull (the pose a real object settles
+ * into on a plane): among the hull's planar faces over which the centre of mass projects
+ * (statically stable rests), the one facing most nearly down in the mesh's current pose, then
+ * the rotation that makes that face's normal exactly −z. Returns the mesh unchanged when no face
+ * qualifies (numerically flat hulls).
+ */
+export function restOnHullFace(m: Mesh): Mesh {
+  let hull: Mesh;
+  try {
+    hull = convexHull(m.positions);
+  } catch {
+    return m;
+  }
+  const com = massProperties(m, 1).centerOfMass;
+  const P = hull.positions, I = hull.indices;
+  // group coplanar hull triangles: same unit normal and offset
+  const groups: { n: [number, number, number]; d: number; tris: number[]; area: number }[] = [];
+  for (let t = 0; t < I.length; t += 3) {
+    const a = I[t]! * 3, b = I[t + 1]! * 3, c = I[t + 2]! * 3;
+    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
+    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const len = Math.hypot(nx, ny, nz);
+    if (!(len > 0)) continue;
+    nx /= len; ny /= len; nz /= len;
+    const d = nx * P[a]! + ny * P[a + 1]! + nz * P[a + 2]!;
+    let g = groups.find((q) => q.n[0] * nx + q.n[1] * ny + q.n[2] * nz > 0.99995 && Math.abs(q.d - d) < 1e-5 * (1 + Math.abs(d)));
+    if (!g) groups.push((g = { n: [nx, ny, nz], d, tris: [], area: 0 }));
+    g.tris.push(t);
+    g.area += len / 2;
+  }
+  // the centre of mass projected along −n onto the face lies inside one of its triangles
+  const inside = (g: (typeof groups)[number]) => {
+    const [nx, ny, nz] = g.n;
+    const h = nx * com[0] + ny * com[1] + nz * com[2] - g.d;
+    const px = com[0] - h * nx, py = com[1] - h * ny, pz = com[2] - h * nz;
+    for (const t of g.tris) {
+      const ids = [I[t]! * 3, I[t + 1]! * 3, I[t + 2]! * 3];
+      let ok = true;
+      for (let k = 0; k < 3 && ok; k++) {
+        const a = ids[k]!, b = ids[(k + 1) % 3]!;
+        const ex = P[b]! - P[a]!, ey = P[b + 1]! - P[a + 1]!, ez = P[b + 2]! - P[a + 2]!;
+        const wx = px - P[a]!, wy = py - P[a + 1]!, wz = pz - P[a + 2]!;
+        // (e × w) · n ≥ 0 for a point left of every edge of a counter-clockwise triangle
+        if ((ey * wz - ez * wy) * nx + (ez * wx - ex * wz) * ny + (ex * wy - ey * wx) * nz < 0) ok = false;
+      }
+      if (ok) return true;
+    }
+    return false;
+  };
+  let best: (typeof groups)[number] | null = null;
+  let bestScore = -Infinity;
+  for (const g of groups) {
+    if (!inside(g)) continue;
+    const score = -g.n[2]; // facing down in the current pose
+    if (score > bestScore + 1e-9 || (Math.abs(score - bestScore) <= 1e-9 && best && g.area > best.area)) {
+      best = g;
+      bestScore = score;
+    }
+  }
+  if (!best) return m;
+  // rotation taking n to −z: axis n × (−z), angle acos(n · −z)
+  const [nx, ny, nz] = best.n;
+  const cosA = -nz;
+  if (cosA > 1 - 1e-12) return m;
+  let ax = -ny, ay = nx; // n × (0, 0, −1) = (−ny, nx, 0)
+  const al = Math.hypot(ax, ay);
+  if (al < 1e-12) {
+    ax = 1;
+    ay = 0;
+  } else {
+    ax /= al;
+    ay /= al;
+  }
+  const angle = Math.acos(Math.max(-1, Math.min(1, cosA)));
+  const c = Math.cos(angle), sn = Math.sin(angle), t1 = 1 - c;
+  // Rodrigues with axis (ax, ay, 0)
+  const R = [c + ax * ax * t1, ax * ay * t1, ay * sn, ax * ay * t1, c + ay * ay * t1, -ax * sn, -ay * sn, ax * sn, c];
+  return rotateMesh(m, (x, y, z) => [R[0]! * x + R[1]! * y + R[2]! * z, R[3]! * x + R[4]! * y + R[5]! * z, R[6]! * x + R[7]! * y + R[8]! * z]);
 }
 
 /** Area-weighted surface samples (seeded), for the symmetry test below. */
@@ -511,6 +648,8 @@ export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
       break;
     }
   }
+  // settle onto the nearest stable face of its hull, so it is at rest exactly as placed
+  mesh = restOnHullFace(mesh);
   const { min, max } = boundsOf(mesh.positions);
   const ext = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
   const longest = Math.max(...ext), shortest = Math.min(...ext);
@@ -531,7 +670,7 @@ export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
     sym = detectSymmetry(scaled);
     symmetryCache.set(fm.path, sym);
   }
-  return centred('mesh', fm.name, scaled, [convexHull(p)], sym, fm.path);
+  return centred('mesh', fm.name, scaled, [simplifiedHull(p)], sym, fm.path);
 }
 
 /** One random shape of `kind`; `meshFiles` is the sorted list of candidate files for 'mesh'. */

@@ -2,7 +2,11 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listMeshFiles, loadFileMesh, meshName, parseObjPositions, parseStlPositions, weldClosed } from '../../src/eval/shapes.ts';
+import { listMeshFiles, loadFileMesh, meshName, parseObjPositions, parseStlPositions, restOnHullFace, simplifiedHull, weldClosed } from '../../src/eval/shapes.ts';
+import { boundsOf } from '../../src/model/geometry.ts';
+import { quatFromRpy, transformPositions } from '../../src/model/pose.ts';
+import { sphereMesh } from '../../src/geometry/primitives.ts';
+import { validateScene } from '../../sim/index.ts';
 import { generateSynthScene, type SynthObjectInfo } from '../../src/eval/synth.ts';
 import { boxMesh } from '../../src/geometry/primitives.ts';
 import { meshVolume } from '../../src/geometry/massProperties.ts';
@@ -88,5 +92,40 @@ describe('meshes from a folder', () => {
     expect(meshName('/d/YcbBanana/textured_simple_reoriented.obj')).toBe('YcbBanana');
     expect(meshName('/d/pybullet_data/textured_sphere_smooth.obj')).toBe('textured_sphere_smooth');
     expect(meshName('/d/x/duck.obj')).toBe('duck');
+  });
+});
+
+describe('resting pose and collision hulls', () => {
+  it('restOnHullFace puts a tilted box back on a face (rpy 0.3, 0.2, 0)', () => {
+    const box = boxMesh(0.3, 0.2, 0.1);
+    const tilted = { positions: transformPositions({ position: [0, 0, 0], orientation: quatFromRpy(0.3, 0.2, 0) }, box.positions), indices: box.indices };
+    const rested = restOnHullFace(tilted);
+    const b = boundsOf(rested.positions);
+    // on its largest face again: the z extent is the box's thinnest side
+    expect(b.max[2] - b.min[2]).toBeCloseTo(0.1, 5);
+    expect(meshVolume(rested)).toBeCloseTo(0.006, 8);
+  });
+
+  it('simplifiedHull keeps at most 64 vertices and the whole bottom face (sphere-ish blob, seed-free)', () => {
+    const s = sphereMesh(0.1, 40, 20);
+    // flatten the bottom: a ball with a flat base
+    const p = s.positions.slice();
+    for (let i = 2; i < p.length; i += 3) p[i] = Math.max(p[i]!, -0.08);
+    const h = simplifiedHull(p);
+    expect(h.positions.length / 3).toBeLessThanOrEqual(64);
+    expect(boundsOf(h.positions).min[2]).toBeCloseTo(-0.08, 6);
+    expect(meshVolume(h)).toBeGreaterThan(0.88 * meshVolume(simplifiedHull(p, 10_000)));
+  });
+});
+
+describe('synthetic truth scenes in physics', () => {
+  it('rest as generated: the default engine finds nothing to repair (seeds 1000..1003)', async () => {
+    for (let seed = 1000; seed < 1004; seed++) {
+      const { scene } = generateSynthScene({ seed });
+      const report = await validateScene(scene);
+      const problems = report.findings.filter((f) => f.severity !== 'info').map((f) => f.message);
+      expect(problems, `seed ${seed}`).toEqual([]);
+      expect(report.verdict).toBe('valid');
+    }
   });
 });

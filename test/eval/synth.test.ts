@@ -109,7 +109,9 @@ describe('generateSynthScene', () => {
         if (kind === 'box') expect(o.symmetry).toBe(Math.abs(o.size[0] - o.size[1]) < 1e-9 ? 'rot4' : 'rot2');
       });
     }
-    for (const k of ['cylinder', 'sphere', 'cone', 'capsule']) expect([...seen.get(k)!]).toEqual(['continuous']);
+    for (const k of ['cylinder', 'sphere', 'cone']) expect([...seen.get(k)!]).toEqual(['continuous']);
+    // capsules lie on their side (standing on a round end is unstable)
+    expect([...seen.get('capsule')!]).toEqual(['rot2']);
     for (const k of ['mug', 'lshape']) expect([...seen.get(k)!]).toEqual(['none']);
   });
 
