@@ -10,6 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { writeBundle } from '../../src/export/bundle.ts';
 import { toUrdf } from '../../src/export/urdf.ts';
 import { toMjcf } from '../../src/export/mjcf.ts';
+import { toSdfWorld } from '../../src/export/sdf.ts';
+import { quatFromRpy, rotateVec } from '../../src/model/pose.ts';
 import { generateSynthScene } from '../../src/eval/synth.ts';
 import type { Scene } from '../../src/model/scene.ts';
 import { fixedScene } from './fixtures.ts';
@@ -121,6 +123,23 @@ describe('writers', () => {
     expect(xml.match(/<freejoint/g)?.length).toBe(4);
     expect(xml.match(/<inertial /g)?.length).toBe(5);
     expect(xml).toContain('type="plane"');
+  });
+
+  it('puts the floor on a tilted, raised support plane (MJCF and SDF agree)', () => {
+    const s = fixedScene();
+    const n = [0.1, -0.05, 1].map((v, _, a) => v / Math.hypot(...a)) as [number, number, number];
+    s.support = { normal: n, d: -0.5 };
+    const floor = /<geom name="floor" type="plane" size="[^"]+" pos="([^"]+)" quat="([^"]+)"/.exec(toMjcf(s))!;
+    const pos = floor[1]!.split(' ').map(Number);
+    const [w, x, y, z] = floor[2]!.split(' ').map(Number) as [number, number, number, number];
+    const up = rotateVec([x, y, z, w], [0, 0, 1]);
+    for (let k = 0; k < 3; k++) {
+      expect(up[k]!).toBeCloseTo(n[k]!, 9);
+      expect(pos[k]!).toBeCloseTo(0.5 * n[k]!, 9);
+    }
+    const sdfPose = /<model name="ground_plane">\s*<static>true<\/static>\s*<pose>([^<]+)<\/pose>/.exec(toSdfWorld(s))![1]!.split(' ').map(Number);
+    const upSdf = rotateVec(quatFromRpy(sdfPose[3]!, sdfPose[4]!, sdfPose[5]!), [0, 0, 1]);
+    for (let k = 0; k < 3; k++) expect(upSdf[k]!).toBeCloseTo(n[k]!, 9);
   });
 
   it('refuses a non-finite pose with a coded error naming the object', () => {
