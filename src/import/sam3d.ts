@@ -45,7 +45,13 @@ export async function readSam3d(dir: string, options: Sam3dOptions = {}): Promis
   const objects: GeneratedObject[] = [];
   for (const n of names) {
     const file = join(root, n);
-    const j = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    } catch (cause) {
+      throw new Real2SimError('BAD_FILE', `${file} is not readable JSON: ${(cause as Error).message}`, { file }, cause);
+    }
+    if (typeof j !== 'object' || j === null) throw new Real2SimError('BAD_FILE', `${file} must hold an object with rotation, translation and scale.`);
     const flat = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).flat(3) : typeof v === 'number' ? [v] : []) as number[];
     const q = flat(j['rotation']);
     const t = flat(j['translation']);

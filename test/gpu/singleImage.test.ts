@@ -88,3 +88,14 @@ test('single image → validated, exported scene: the tiny models\' numbers come
   if (!skipWithout('ign')) expect(checkSdf(join(dir, 'scene.sdf')).ok).toBe(true);
   if (!skipWithout('mujoco-compile')) expect(mujocoCompile(join(dir, 'scene.xml'), join(out, 'scene.mjb')).ok).toBe(true);
 }, 60_000);
+
+test('single image with the host down: no depth to fall back on, so the REMOTE error names host and stage', async () => {
+  const { createServer } = await import('node:http');
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
+  await new Promise<void>((r) => s.close(() => r()));
+  const dead = new GpuHostClient({ url, retries: 1, backoffMs: 1 });
+  await expect(reconstructSingleImage(testImage(), remoteBackends(dead))).rejects.toMatchObject({ code: 'REMOTE', context: { kind: 'unreachable', stage: 'perceive', host: url } });
+  dead.close();
+});

@@ -158,3 +158,12 @@ describe('bad input', () => {
     await expect(readMidiGlb(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]))).rejects.toMatchObject({ code: 'BAD_MESH' });
   });
 });
+
+test('a SAM 3D pose file that is not JSON, or lacks fields, is a BAD_FILE error naming the file', async () => {
+  const dir = join(tmp, 'badsam');
+  await writeSam3d(synth(24), dir);
+  await writeFile(join(dir, 'zz.json'), '{not json');
+  await expect(readSam3d(dir)).rejects.toMatchObject({ code: 'BAD_FILE', message: expect.stringMatching(/zz\.json is not readable JSON/) });
+  await writeFile(join(dir, 'zz.json'), JSON.stringify({ rotation: [1, 0, 0], scale: 0 }));
+  await expect(readSam3d(dir)).rejects.toThrow(/zz\.json is invalid:\n  rotation: must be a quaternion[\s\S]*translation: must hold 3 numbers[\s\S]*scale: must be one positive number/);
+});
