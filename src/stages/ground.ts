@@ -37,7 +37,7 @@ export const GROUND_DEFAULTS: Required<GroundOptions> = {
   threshold: 0.01,
   iterations: 300,
   seed: 1,
-  maxPoints: 40_000,
+  maxPoints: 20_000,
   maxPlanes: 3,
   parallelDeg: 12,
   minRelativeInliers: 0.15,

@@ -2,7 +2,7 @@ import type { ColorImage, LabelImage } from '../model/image.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import { transformPositions, type Pose } from '../model/pose.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
-import { statisticalOutliers } from './local/outliers.ts';
+import { statisticalOutliers } from '../geometry/outliers.ts';
 import type { OrganizedCloud } from './organized.ts';
 import type { Instance } from './perceive.ts';
 import { defined } from './util.ts';

@@ -26,9 +26,14 @@ export async function levelSetMesh(
   min: [number, number, number],
   max: [number, number, number],
   edgeLength: number,
+  simplifyTolerance = 0,
 ): Promise<Mesh | null> {
   const wasm = await manifoldModule();
-  const m = wasm.Manifold.levelSet((p) => f(p[0], p[1], p[2]), { min, max }, edgeLength);
+  const raw = wasm.Manifold.levelSet((p) => f(p[0], p[1], p[2]), { min, max }, edgeLength);
+  // the level set is dense (every grid crossing is a vertex): merge what lies within the
+  // tolerance of flat; manifold keeps it closed and manifold while it simplifies
+  const m = simplifyTolerance > 0 ? raw.simplify(simplifyTolerance) : raw;
+  if (m !== raw) raw.delete();
   try {
     if (m.isEmpty()) return null;
     const g = m.getMesh();

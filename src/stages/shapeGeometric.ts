@@ -76,7 +76,7 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
   revolveBin: 0.003,
   maxBaseGap: Infinity,
   carve: true,
-  carveCells: 36,
+  carveCells: 30,
   concaveFraction: 0.06,
   extrudeCell: 0.004,
   minThickness: 0.004,
@@ -514,7 +514,7 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
     }
     return v - 0.5;
   };
-  const mesh = await levelSetMesh(sample, [min[0] - r, min[1] - r, min[2] - r], [max[0] + r, max[1] + r, max[2] + r], r);
+  const mesh = await levelSetMesh(sample, [min[0] - r, min[1] - r, min[2] - r], [max[0] + r, max[1] + r, max[2] + r], r, r * 0.25);
   if (!mesh || !(meshVolume(mesh) > o.minThickness ** 3)) return { fraction, mesh: null };
   return { fraction, mesh };
 }
