@@ -3,7 +3,10 @@
  * that names the problem (never a crash or a hang).
  */
 import { describe, expect, it, afterAll } from 'vitest';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { transformPositions } from '../../src/model/pose.ts';
+import { boundsOf } from '../../src/model/geometry.ts';
+import { mujoco } from './mujocoSim.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +146,41 @@ describe('MJCF importer', () => {
     expect(s.reports[0]!.warnings.join()).toMatch(/not represented/);
     await rejects(fromMjcf('<mujoco><worldbody><body><geom type="mesh" mesh="nope"/></body></worldbody></mujoco>', ctx('r.xml')), 'BAD_FILE', /mesh 'nope' which no <asset><mesh> defines/);
     await rejects(fromMjcf('<mujoco><include file="missing.xml"/></mujoco>', ctx('i.xml')), 'BAD_FILE', /Cannot read .*missing\.xml/);
+  });
+
+  it('places an off-centre mesh geom with pos/quat where MuJoCo 3.14 (WASM) puts it', async () => {
+    // an elongated box mesh, off-centre and turned 30° in its file
+    const a = Math.PI / 6, c = [1, 0.5, 0.25];
+    const vs: string[] = [];
+    for (const x of [-0.4, 0.4]) for (const y of [-0.1, 0.1]) for (const z of [-0.05, 0.05]) vs.push(`v ${x * Math.cos(a) - y * Math.sin(a) + c[0]!} ${x * Math.sin(a) + y * Math.cos(a) + c[1]!} ${z + c[2]!}`);
+    const faces = [[1, 3, 2], [2, 3, 4], [5, 6, 7], [6, 8, 7], [1, 2, 5], [2, 6, 5], [3, 7, 4], [4, 7, 8], [1, 5, 3], [3, 5, 7], [2, 4, 6], [4, 8, 6]];
+    const dir = join(work, 'mjmesh');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'm.obj'), [...vs, ...faces.map((f) => `f ${f.join(' ')}`)].join('\n'));
+    const xml = '<mujoco><compiler angle="radian"/><asset><mesh name="m" file="m.obj"/></asset><worldbody><body name="b" pos="0.3 -0.2 0.1" quat="0.9 0 0.1 0.3"><freejoint/><geom type="mesh" mesh="m" pos="0.1 0.2 0" quat="0.8 0.2 0 0.1"/></body></worldbody></mujoco>';
+    writeFileSync(join(dir, 's.xml'), xml);
+    const ours = (await fromMjcf(xml, { baseDir: dir, fileName: 's.xml' })).objects[0]!;
+    const world = transformPositions(ours.pose, ours.mesh.positions);
+    const mj = await mujoco();
+    mj.FS.mkdir('/mjmesh');
+    mj.FS.writeFile('/mjmesh/m.obj', readFileSync(join(dir, 'm.obj')));
+    mj.FS.writeFile('/mjmesh/s.xml', xml);
+    const model = mj.MjModel.from_xml_path('/mjmesh/s.xml');
+    const data = new mj.MjData(model);
+    try {
+      mj.mj_forward(model, data);
+      const p = data.geom_xpos as ArrayLike<number>, R = data.geom_xmat as ArrayLike<number>, v = model.mesh_vert as ArrayLike<number>;
+      const theirs = new Float32Array(v.length);
+      for (let i = 0; i < v.length; i += 3) for (let r = 0; r < 3; r++) theirs[i + r] = p[r]! + R[r * 3]! * v[i]! + R[r * 3 + 1]! * v[i + 1]! + R[r * 3 + 2]! * v[i + 2]!;
+      const [b1, b2] = [boundsOf(world), boundsOf(theirs)];
+      for (let k = 0; k < 3; k++) {
+        expect(Math.abs(b1.min[k]! - b2.min[k]!)).toBeLessThan(1e-5);
+        expect(Math.abs(b1.max[k]! - b2.max[k]!)).toBeLessThan(1e-5);
+      }
+    } finally {
+      data.delete();
+      model.delete();
+    }
   });
 
   it('reads the legacy binary .msh and rejects a truncated one', () => {
