@@ -37,11 +37,27 @@ async function loadOrt(): Promise<Ort> {
   return ortPromise;
 }
 
-/** Execution providers the installed build offers, best first, and the one models will use. */
+/**
+ * Execution providers the installed build can use, best first, and the one models will use.
+ * onnxruntime-node lists CUDA as "not bundled": its provider libraries arrive only with a CUDA
+ * install (`libonnxruntime_providers_cuda.so` beside the binding), so that file decides.
+ */
 export async function executionProviders(): Promise<{ use: string; available: string[] }> {
   const ort = await loadOrt();
   const list = (ort as unknown as { listSupportedBackends?: () => { name: string; bundled: boolean }[] }).listSupportedBackends?.() ?? [{ name: 'cpu', bundled: true }];
   const available = list.filter((b) => b.bundled).map((b) => b.name);
+  if (list.some((b) => b.name === 'cuda') && !available.includes('cuda')) {
+    try {
+      const { createRequire } = await import('node:module');
+      const { existsSync } = await import('node:fs');
+      const { dirname, join } = await import('node:path');
+      const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+      const lib = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+      if (existsSync(lib)) available.unshift('cuda');
+    } catch {
+      // no package.json export: keep the bundled list
+    }
+  }
   return { use: available.includes('cuda') ? 'cuda' : 'cpu', available };
 }
 
@@ -79,15 +95,24 @@ export class ModelRuntime implements TaskRuntime {
   static async create(manifests: readonly LoadedManifest[], opts: RuntimeOptions = {}): Promise<ModelRuntime> {
     const ort = await loadOrt();
     const eps = await executionProviders();
-    const ep = opts.executionProvider ?? eps.use;
+    let ep = opts.executionProvider ?? eps.use;
     const models = new Map<string, LoadedModel>();
+    const create = (path: string, provider: string) =>
+      ort.InferenceSession.create(path, {
+        executionProviders: provider === 'cpu' ? ['cpu'] : [provider, 'cpu'],
+        ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
+      });
     for (const lm of manifests) {
       let session: Session;
       try {
-        session = await ort.InferenceSession.create(lm.modelPath, {
-          executionProviders: ep === 'cpu' ? ['cpu'] : [ep, 'cpu'],
-          ...(opts.intraOpThreads ? { intraOpNumThreads: opts.intraOpThreads } : {}),
-        });
+        try {
+          session = await create(lm.modelPath, ep);
+        } catch (cause) {
+          // a GPU provider that cannot load (driver, libraries) must not take the host down: use the CPU
+          if (ep === 'cpu' || opts.executionProvider) throw cause;
+          ep = 'cpu';
+          session = await create(lm.modelPath, ep);
+        }
       } catch (cause) {
         throw new Real2SimError('BAD_FILE', `Cannot load model "${lm.manifest.id}" from ${lm.modelPath}: ${(cause as Error).message}`, { model: lm.manifest.id }, cause);
       }
