@@ -22,6 +22,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boxBaseline } from '../src/eval/baseline.ts';
 import { formatQuality, runQuality, type SceneEstimator } from '../src/eval/quality.ts';
+import { DEFAULT_SHARED_DATA } from '../src/eval/synth.ts';
+import { listMeshFiles } from '../src/eval/shapes.ts';
+import { existsSync } from 'node:fs';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import type { Scene } from '../src/model/scene.ts';
 
@@ -66,6 +69,10 @@ if (!values.only || values.only === 'pipeline') {
   }
 }
 
+// the scene set includes meshes from ../shared/data when that folder exists: say which set ran
+const meshFiles = values['no-shared-meshes'] || !existsSync(DEFAULT_SHARED_DATA) ? [] : listMeshFiles(DEFAULT_SHARED_DATA);
+const sceneSet = meshFiles.length > 0 ? `open set with ${meshFiles.length} candidate mesh files from ${DEFAULT_SHARED_DATA}` : 'primitives only (no ../shared/data meshes)';
+
 const t0 = performance.now();
 let lastPrint = 0;
 const result = await runQuality({
@@ -83,8 +90,9 @@ const result = await runQuality({
 });
 const seconds = (performance.now() - t0) / 1000;
 console.log(`# bench:quality — seeds ${seeds[0]}…${seeds[seeds.length - 1]}, estimators: ${Object.keys(estimators).join(', ')}`);
+console.log(`# scene set: ${sceneSet}`);
 console.log(formatQuality(result));
 console.log(`\ntotal ${seconds.toFixed(1)} s`);
 await mkdir(dirname(values.out), { recursive: true });
-await writeFile(values.out, JSON.stringify({ ...result, seconds, generatedAt: new Date().toISOString() }, null, 2) + '\n');
+await writeFile(values.out, JSON.stringify({ ...result, sceneSet, seconds, generatedAt: new Date().toISOString() }, null, 2) + '\n');
 console.log(`wrote ${values.out}`);
