@@ -1,5 +1,5 @@
 import type { Mesh } from '../model/geometry.ts';
-import { quickhull } from './quickhull.ts';
+import { quickhullScratch } from './quickhull.ts';
 
 /**
  * Convex hull of interleaved xyz points as a closed, outward-oriented, indexed triangle mesh
@@ -8,8 +8,8 @@ import { quickhull } from './quickhull.ts';
  * never reach a simulator. Only hull vertices are kept, re-indexed in first-use order.
  */
 export function convexHull(points: Float32Array): Mesh {
-  const { points: p, faces } = quickhull(points);
-  const map = new Int32Array(p.length / 3).fill(-1);
+  const { points: p, faces, n } = quickhullScratch(points);
+  const map = new Int32Array(n).fill(-1);
   let nv = 0;
   for (let i = 0; i < faces.length; i++) if (map[faces[i]!] === -1) map[faces[i]!] = nv++;
   const positions = new Float32Array(nv * 3);

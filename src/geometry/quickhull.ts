@@ -24,11 +24,35 @@ export interface HullFaces {
 const DELETED = 0;
 const ALIVE = 1;
 
+// Scratch buffers reused across calls (the convex decomposition calls the hull thousands of
+// times on small sets, where allocation dominated). Grown on demand, never shrunk.
+let poolPts = new Float64Array(0);
+let poolNext = new Int32Array(0);
+let poolCap = 0;
+let poolFv = new Int32Array(0);
+let poolFn = new Float64Array(0);
+let poolOff = new Float64Array(0);
+let poolNb = new Int32Array(0);
+let poolNbe = new Int8Array(0);
+let poolAlive = new Uint8Array(0);
+let poolHead = new Int32Array(0);
+
+/** Hull faces of the finite points of `input`; `points` is a copy (safe to keep). */
 export function quickhull(input: ArrayLike<number>): HullFaces {
+  const h = quickhullScratch(input);
+  return { points: h.points.slice(0, h.n * 3), faces: h.faces };
+}
+
+/** As `quickhull`, but `points` is a scratch buffer valid until the next call (first n points). */
+export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: number } {
   const nIn = Math.floor(input.length / 3);
   // finite points only
   let n = 0;
-  const pts = new Float64Array(nIn * 3);
+  if (poolPts.length < nIn * 3) {
+    poolPts = new Float64Array(nIn * 3 * 2);
+    poolNext = new Int32Array(nIn * 2);
+  }
+  const pts = poolPts;
   let maxAbs = 0;
   for (let i = 0; i < nIn; i++) {
     const x = +input[i * 3]!, y = +input[i * 3 + 1]!, z = +input[i * 3 + 2]!;
@@ -41,7 +65,7 @@ export function quickhull(input: ArrayLike<number>): HullFaces {
     n++;
   }
   if (n < 4) throw new Real2SimError('BAD_MESH', `Convex hull needs at least 4 points, got ${n}`, { points: n });
-  const p = n === nIn ? pts : pts.slice(0, n * 3);
+  const p = pts;
   const tol = 3 * Number.EPSILON * Math.max(maxAbs, 1e-300) * 4;
 
   // ---- initial simplex from the extreme points ----
@@ -97,16 +121,26 @@ export function quickhull(input: ArrayLike<number>): HullFaces {
   if (v3 < 0 || !(best > tol)) throw degenerate(n);
 
   // ---- face storage (grows by doubling) ----
-  let cap = 64;
-  let fv = new Int32Array(cap * 3);
-  let fn = new Float64Array(cap * 3);
-  let foff = new Float64Array(cap);
-  let nb = new Int32Array(cap * 3);
-  let nbe = new Int8Array(cap * 3);
-  let alive = new Uint8Array(cap);
-  let head = new Int32Array(cap);
+  if (poolCap < 64) {
+    poolCap = 64;
+    poolFv = new Int32Array(poolCap * 3);
+    poolFn = new Float64Array(poolCap * 3);
+    poolOff = new Float64Array(poolCap);
+    poolNb = new Int32Array(poolCap * 3);
+    poolNbe = new Int8Array(poolCap * 3);
+    poolAlive = new Uint8Array(poolCap);
+    poolHead = new Int32Array(poolCap);
+  }
+  let cap = poolCap;
+  let fv = poolFv;
+  let fn = poolFn;
+  let foff = poolOff;
+  let nb = poolNb;
+  let nbe = poolNbe;
+  let alive = poolAlive;
+  let head = poolHead;
   let faceCount = 0;
-  const next = new Int32Array(n);
+  const next = poolNext;
 
   const grow = () => {
     cap *= 2;
@@ -119,6 +153,8 @@ export function quickhull(input: ArrayLike<number>): HullFaces {
     foff = f64(foff, 1);
     const e8 = new Int8Array(cap * 3); e8.set(nbe); nbe = e8;
     const u8 = new Uint8Array(cap); u8.set(alive); alive = u8;
+    poolCap = cap;
+    poolFv = fv; poolFn = fn; poolOff = foff; poolNb = nb; poolNbe = nbe; poolAlive = alive; poolHead = head;
   };
   const addFace = (a: number, b: number, c: number): number => {
     if (faceCount === cap) grow();
@@ -259,17 +295,18 @@ export function quickhull(input: ArrayLike<number>): HullFaces {
     faces[o++] = fv[f * 3 + 1]!;
     faces[o++] = fv[f * 3 + 2]!;
   }
-  return { points: p, faces };
+  return { points: p, faces, n };
 }
 
 function degenerate(n: number): Real2SimError {
   return new Real2SimError('BAD_MESH', 'Convex hull is degenerate (the points are flat or collinear): it has no volume', { points: n });
 }
 
-/** Volume enclosed by hull faces (divergence theorem, relative to the first point). */
+/** Volume enclosed by hull faces (divergence theorem, relative to the first face's first vertex). */
 export function hullFacesVolume(h: HullFaces): number {
   const p = h.points, f = h.faces;
-  const ox = p[0]!, oy = p[1]!, oz = p[2]!;
+  if (f.length === 0) return 0;
+  const ox = p[f[0]! * 3]!, oy = p[f[0]! * 3 + 1]!, oz = p[f[0]! * 3 + 2]!;
   let v = 0;
   for (let t = 0; t < f.length; t += 3) {
     const a = f[t]! * 3, b = f[t + 1]! * 3, c = f[t + 2]! * 3;
