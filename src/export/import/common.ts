@@ -8,8 +8,8 @@
  * centre of the visual bounds; meshes, centre of mass and pose are moved with it. A shift
  * below 1e-9 m is ignored so that our own exports round-trip exactly.
  */
-import { readFile as fsReadFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve, dirname } from 'node:path';
+import { access, readFile as fsReadFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Mesh } from '../../model/geometry.ts';
 import { boundsOf } from '../../model/geometry.ts';
 import type { Inertia, Scene, SceneObject } from '../../model/scene.ts';
@@ -62,7 +62,9 @@ export class ImportSession {
 
   async exists(path: string): Promise<boolean> {
     try {
-      await this.reader(path);
+      // With the default reader, ask the file system instead of reading the whole file.
+      if (this.ctx.readFile) await this.reader(path);
+      else await access(path);
       return true;
     } catch {
       return false;
@@ -113,8 +115,6 @@ export async function resolveUri(session: ImportSession, uri: string, baseDir: s
   if (u.startsWith('file://')) return decodeURIComponent(u.slice('file://'.length));
   return isAbsolute(u) ? u : resolve(baseDir, u);
 }
-
-export { dirname };
 
 /** A piece of geometry of a link, in the link frame. */
 export interface Part {
