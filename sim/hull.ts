@@ -31,14 +31,19 @@ export interface CleanHull {
   triangles: Uint32Array;
 }
 
-const cache = new WeakMap<Float32Array, CleanHull | null>();
+const cache = new WeakMap<Float32Array, Map<number, CleanHull | null>>();
 
-/** `cleanHull` with the default vertex cap, computed once per piece array. */
-export function engineHull(positions: Float32Array): CleanHull | null {
-  let h = cache.get(positions);
+/** `cleanHull` with a vertex cap (default `ENGINE_HULL_VERTICES`), computed once per piece array and cap. */
+export function engineHull(positions: Float32Array, maxVertices = ENGINE_HULL_VERTICES): CleanHull | null {
+  let byCap = cache.get(positions);
+  if (!byCap) {
+    byCap = new Map();
+    cache.set(positions, byCap);
+  }
+  let h = byCap.get(maxVertices);
   if (h === undefined) {
-    h = cleanHull(positions);
-    cache.set(positions, h);
+    h = cleanHull(positions, maxVertices);
+    byCap.set(maxVertices, h);
   }
   return h;
 }

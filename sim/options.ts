@@ -8,7 +8,7 @@ import { DEFAULT_ENGINE } from './engines/index.ts';
 
 export interface ValidateOptions {
   engine?: EngineName;
-  /** Engine step, seconds. */
+  /** Engine step, seconds (0 = the engine's own default, `ENGINE_STEP`). */
   dt?: number;
   /** Length of the stability run, seconds. */
   seconds?: number;
@@ -34,7 +34,7 @@ export interface ValidateOptions {
 
 export const VALIDATE_DEFAULTS: Required<ValidateOptions> = {
   engine: DEFAULT_ENGINE,
-  dt: 1 / 240,
+  dt: 0,
   seconds: 2,
   penetrationTolerance: 0.002,
   supportTolerance: 0.002,

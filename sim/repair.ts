@@ -26,6 +26,7 @@ import type { CollisionWorld } from './collision.ts';
 import { findPenetrations, mm } from './checks/penetration.ts';
 import { supportOf } from './checks/support.ts';
 import { simulate } from './checks/stability.ts';
+import { ENGINE_STEP } from './engines/index.ts';
 import { REPAIR_DEFAULTS, withDefaults, type RepairOptions } from './options.ts';
 import { geometricChecks, physicsInput, report, stabilityCheck, validateScene, type PhysicsInput } from './validate.ts';
 
@@ -183,12 +184,14 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
   const bodies = input.objects.map((ob, i) => bodySpec({ ...ob, pose: world.poses[i]! }));
   const run = await simulate(bodies, scene.support, {
     engine: o.engine,
-    engineOptions: { linearDamping: 0.5, angularDamping: 0.5 },
-    dt: o.dt,
+    // damping only here (never in a stability check): settling is a repair tool, and damped
+    // bodies come to rest sooner, so the run can stop early
+    engineOptions: { linearDamping: 0.5, angularDamping: 0.9 },
+    dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
     seconds: o.settleSeconds,
     maxBodySteps: o.maxBodySteps,
-    restLinear: 5e-4,
-    restAngular: 5e-3,
+    restLinear: 2e-3,
+    restAngular: 2e-2,
     restSeconds: 0.2,
   });
   input.ids.forEach((id, i) => {

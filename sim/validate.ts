@@ -11,6 +11,7 @@ import { findPenetrations, mm, penetrationFindings } from './checks/penetration.
 import { checkSupport } from './checks/support.ts';
 import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
 import { simulateMujoco } from './mujoco/reference.ts';
+import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
 
 /** The objects physics can work on, and what is wrong with the others. */
@@ -96,7 +97,7 @@ export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Requi
   const bodies = input.objects.map(bodySpec);
   const run = await simulate(bodies, scene.support, {
     engine: o.engine,
-    dt: o.dt,
+    dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
     seconds: o.seconds,
     maxBodySteps: o.maxBodySteps,
     restLinear: 1e-3,

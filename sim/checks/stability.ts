@@ -16,6 +16,9 @@ import type { BodySpec, EngineContact, EngineName, EngineOptions, PhysicsEngine 
 import { createEngine } from '../engines/index.ts';
 import { mm } from './penetration.ts';
 
+/** Shortest run before an early stop at rest, seconds. */
+export const MIN_SECONDS = 0.5;
+
 export interface SimulateOptions {
   engine: EngineName;
   engineOptions?: EngineOptions;
@@ -55,6 +58,8 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
     }
     const checkEvery = Math.max(1, Math.round(0.05 / opts.dt));
     const restChecks = Math.max(1, Math.round(opts.restSeconds / (checkEvery * opts.dt)));
+    // never stop before this: a body just starting to tip is still slow in its first moments
+    const minSteps = Math.round(MIN_SECONDS / opts.dt);
     let quiet = 0;
     let s = 0;
     for (; s < steps; s++) {
@@ -65,12 +70,13 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
           return Math.hypot(...v) < opts.restLinear && Math.hypot(...w) < opts.restAngular;
         });
         quiet = resting ? quiet + 1 : 0;
-        if (quiet >= restChecks) {
+        if (quiet >= restChecks && s + 1 >= minSteps) {
           s++;
           break;
         }
       }
     }
+
     return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded };
   } finally {
     engine.dispose();

@@ -26,7 +26,7 @@ export interface CannonOptions extends EngineOptions {
 export const CANNON_DEFAULTS: Required<CannonOptions> = {
   ...ENGINE_DEFAULTS,
   solverIterations: 20,
-  contactStiffness: 1e7,
+  contactStiffness: 1e6,
   contactRelaxation: 3,
   sleepSpeed: 0.005,
 };
