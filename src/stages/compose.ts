@@ -1,4 +1,5 @@
 import { convexHull } from '../geometry/convexHull.ts';
+import { columnDecomposition } from './decompose.ts';
 import { isPhysicalInertia, massProperties } from '../geometry/massProperties.ts';
 import type { Mesh } from '../model/geometry.ts';
 import type { Vec3 } from '../model/pose.ts';
@@ -45,7 +46,11 @@ export interface ComposeOptions {
   convexTolerance?: number;
   maxPieces?: number;
   maxVerticesPerPiece?: number;
-  /** Convex decomposition of a concave mesh; `null` falls back to one hull with a warning. */
+  /**
+   * Convex decomposition of a concave mesh. Default: vertical columns (`decompose.ts`, fast);
+   * `convexDecomposition` from `src/geometry` is the general alternative (seconds per object).
+   * `null` falls back to one hull with a warning.
+   */
   decompose?: ((mesh: Mesh, opts: { maxPieces: number; maxVerticesPerPiece: number }) => Mesh[]) | null;
 }
 
@@ -55,7 +60,7 @@ export const COMPOSE_DEFAULTS: Required<ComposeOptions> = {
   convexTolerance: 0.08,
   maxPieces: 16,
   maxVerticesPerPiece: 64,
-  decompose: null,
+  decompose: (mesh, opts) => columnDecomposition(mesh, { grid: Math.floor(Math.sqrt(opts.maxPieces)), maxVertices: opts.maxVerticesPerPiece }),
 };
 
 export function densityFor(label: string, table: Readonly<Record<string, number>>, fallback: number): number {

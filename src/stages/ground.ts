@@ -40,7 +40,7 @@ export const GROUND_DEFAULTS: Required<GroundOptions> = {
   maxPoints: 20_000,
   maxPlanes: 3,
   parallelDeg: 12,
-  minRelativeInliers: 0.15,
+  minRelativeInliers: 0.35,
   minInlierRatio: 0.08,
   minInliers: 300,
 };
