@@ -22,8 +22,6 @@ import { modelMeshPath, toSdfModel, toSdfWorld, type SdfOptions } from './sdf.ts
 import { toMjcf, type MjcfOptions } from './mjcf.ts';
 import { toGlb } from './glb.ts';
 import { encodeObj } from '../io/mesh.ts';
-import { parseObj } from './import/meshes.ts';
-import { uniqueNames } from './names.ts';
 
 export interface BundleOptions {
   /** Files to add, by path relative to the bundle ('debug/masks.png'). */
@@ -167,8 +165,8 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
 }
 
 /**
- * Reads a bundle's scene back: `scene.json`, with any object whose mesh is missing there read
- * from `meshes/<name>.obj` (and collision pieces from `meshes/<name>_collision_<k>.obj`).
+ * Reads a bundle's scene back from `scene.json` (which carries the meshes and collision pieces
+ * as typed arrays, so the OBJ files are views for simulators, not needed here).
  */
 export async function readBundleScene(dir: string): Promise<Scene> {
   const root = resolve(dir);
@@ -178,26 +176,5 @@ export async function readBundleScene(dir: string): Promise<Scene> {
   } catch (cause) {
     throw new Real2SimError('BAD_FILE', `'${root}' has no readable scene.json: is it a real2sim bundle (written by 'real2sim export' or 'reconstruct')?`, { dir: root }, cause);
   }
-  const scene = sceneFromJson(text);
-  const names = uniqueNames(scene.objects.map((o) => o.id));
-  for (let i = 0; i < scene.objects.length; i++) {
-    const ob = scene.objects[i]!;
-    const name = names[i]!;
-    const meshDir = join(root, 'meshes');
-    if (!ob.mesh || !ob.mesh.positions || ob.mesh.positions.length === 0) {
-      const text = await readFile(join(meshDir, `${name}.obj`), 'utf8').catch(() => null);
-      if (text === null) throw new Real2SimError('BAD_FILE', `Bundle '${root}' lacks meshes/${name}.obj for object '${ob.id}'`, { dir: root, object: ob.id });
-      ob.mesh = parseObj(text, `${name}.obj`).mesh;
-    }
-    if (!ob.collision || ob.collision.length === 0) {
-      const pieces = [];
-      for (let k = 0; ; k++) {
-        const t = await readFile(join(meshDir, `${name}_collision_${k}.obj`), 'utf8').catch(() => null);
-        if (t === null) break;
-        pieces.push(parseObj(t, `${name}_collision_${k}.obj`).mesh);
-      }
-      ob.collision = pieces;
-    }
-  }
-  return scene;
+  return sceneFromJson(text, join(root, 'scene.json'));
 }

@@ -1,5 +1,5 @@
-import { describe, expect, it, beforeEach } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBundle, readBundleScene } from '../../src/export/bundle.ts';
@@ -27,6 +27,7 @@ describe('writeBundle', () => {
   beforeEach(() => {
     parent = mkdtempSync(join(tmpdir(), 'r2s-bundle-'));
   });
+  afterEach(() => rmSync(parent, { recursive: true, force: true }));
 
   it('writes the layout of DESIGN.md and reads the scene back', async () => {
     const scene = fixedScene();
@@ -115,4 +116,17 @@ describe('writeBundle', () => {
       expect(mj.ok, mj.output).toBe(true);
     },
   );
+});
+
+describe('readBundleScene', () => {
+  it('says what is wrong when the folder is not a bundle', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r2s-notbundle-'));
+    try {
+      await expect(readBundleScene(dir)).rejects.toThrow(/has no readable scene\.json/);
+      writeFileSync(join(dir, 'scene.json'), '{"version": 1, "objects": [{"id": 3}]}');
+      await expect(readBundleScene(dir)).rejects.toThrow(Real2SimError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
