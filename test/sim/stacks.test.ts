@@ -60,13 +60,9 @@ describe('unstable stacks are reported, not silently fixed', () => {
 describe('concave objects from convex parts', () => {
   it('a ball dropped in a mug stays inside it (cannon-es, Rapier, MuJoCo)', async () => {
     const mug = cup('mug_1', { radius: 0.045, height: 0.1, wall: 0.006, bottom: 0.01, segments: 12, handle: true }, [0, 0, 0.05]);
-    const b = ball('ball_2', 0.02, [0.005, 0, 0.05 - 0.05 + 0.01 + 0.02 + 0.015]); // 1.5 cm above the mug's floor
+    const b = ball('ball_2', 0.02, [0.005, 0, 0.01 + 0.02 + 0.015]); // 1.5 cm above the mug's floor
     const s = scene([mug, b]);
     for (const engine of ENGINES) {
-      const r = await validateScene(s, { engine, reference: 'mujoco' });
-      // the ball falls 1.5 cm (unstable by the 1 cm rule) but lands inside
-      const row = r.stability.find((x) => x.object === 'ball_2')!;
-      expect(row.displacement, engine).toBeLessThan(0.03);
       const { scene: repaired, report } = await validateAndRepair(s, { engine });
       expect(report.verdict, report.findings.map((f) => f.message).join('; ')).not.toBe('invalid');
       const p = repaired.objects[1]!.pose.position;
@@ -75,8 +71,10 @@ describe('concave objects from convex parts', () => {
       expect(p[2], engine).toBeLessThan(0.01 + 0.02 + 0.003);
       expect(report.support.find((e) => e.object === 'ball_2')?.restsOn).toBe('mug_1');
     }
-    // MuJoCo: the ball also lands on the mug's floor
+    // MuJoCo (the exported MJCF): the ball drops the 1.5 cm and stays in the mug
     const ref = await validateScene(s, { reference: 'mujoco' });
-    expect(ref.reference!.stability.find((x) => x.object === 'ball_2')!.displacement).toBeLessThan(0.03);
+    const row = ref.reference!.stability.find((x) => x.object === 'ball_2')!;
+    expect(row.displacement).toBeGreaterThan(0.01);
+    expect(row.displacement).toBeLessThan(0.025);
   });
 });
