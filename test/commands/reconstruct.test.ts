@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/commands/reconstruct.ts';
+import { encodeDepthPng, encodeLabelPng, encodePng, decodeColorImage } from '../../src/io/image.ts';
+import { sceneFromJson } from '../../src/io/sceneJson.ts';
+import { renderFixture } from '../stages/fixtures.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'r2s-reconstruct-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('real2sim reconstruct', () => {
+  const { frame } = renderFixture(
+    [
+      { kind: 'box', id: 1, label: 'box', centre: [0, 0, 0.05], size: [0.2, 0.1, 0.1], yaw: 0.4 },
+      { kind: 'cylinder', id: 2, label: 'can', centre: [0.1, 0.22, 0.06], radius: 0.04, height: 0.12 },
+    ],
+    { width: 320, height: 240 },
+  );
+  writeFileSync(join(dir, 'rgb.png'), encodePng(frame.color));
+  writeFileSync(join(dir, 'depth.png'), encodeDepthPng(frame.depth!));
+  writeFileSync(join(dir, 'masks.png'), encodeLabelPng(frame.masks!));
+  writeFileSync(join(dir, 'camera.json'), JSON.stringify(frame.camera));
+
+  it('writes the bundle with scene.json, meshes and debug products', async () => {
+    const out = join(dir, 'bundle');
+    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--masks', join(dir, 'masks.png'), '--out', out, '--no-validate', '--quiet']);
+    expect(code).toBe(0);
+    const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+    expect(scene.objects.length).toBe(2);
+    expect(scene.reports.map((r) => r.stage).slice(0, 6)).toEqual(['perceive', 'lift', 'ground', 'shape', 'place', 'compose']);
+    expect(scene.reports.every((r) => r.timeMs >= 0)).toBe(true);
+    for (const f of ['scene.urdf', 'scene.sdf', 'scene.xml', 'debug/masks.png', 'debug/depth.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    for (const o of scene.objects) expect(existsSync(join(out, 'debug/clouds', `${o.id}.ply`))).toBe(true);
+    const overlay = decodeColorImage(new Uint8Array(readFileSync(join(out, 'debug/masks.png'))));
+    expect([overlay.width, overlay.height]).toEqual([320, 240]);
+    const can = scene.objects.find((o) => o.instanceId === 2)!;
+    expect(can.size[2]).toBeCloseTo(0.12, 2);
+  });
+
+  it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
+    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth, --camera/) });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--segmentation', 'magic'])).rejects.toMatchObject({ code: 'BAD_INPUT' });
+  });
+
+  it('a missing file is a BAD_FILE error, and no bundle is left behind', async () => {
+    const out = join(dir, 'never');
+    await expect(run(['--rgb', join(dir, 'nope.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--out', out, '--quiet'])).rejects.toMatchObject({ code: 'BAD_FILE' });
+    expect(existsSync(out)).toBe(false);
+  });
+});
