@@ -42,6 +42,20 @@ describe('depthToCloud', () => {
     expect(trunc.pixels[0]).toBe(1);
   });
 
+  it('never lets a later call overwrite an earlier result (scratch hand-over)', () => {
+    const a = depthToCloud({ width: 40, height: 30, data: new Float32Array(1200).fill(1) }, cam);
+    const before = Array.from(a.cloud.positions.slice(0, 6));
+    const b = depthToCloud({ width: 40, height: 30, data: new Float32Array(1200).fill(2) }, cam);
+    const partial = new Float32Array(1200).fill(3);
+    partial[0] = 0;
+    const c = depthToCloud({ width: 40, height: 30, data: partial }, cam);
+    expect(Array.from(a.cloud.positions.slice(0, 6))).toEqual(before);
+    expect(b.cloud.positions[2]).toBe(2);
+    expect(c.cloud.positions[2]).toBe(3);
+    expect(a.cloud.positions[2]).toBe(1);
+    expect(c.pixels.length).toBe(1199);
+  });
+
   it('rejects intrinsics that do not match the image and a bad stride', () => {
     const data = new Float32Array(20 * 30);
     expect(() => depthToCloud({ width: 20, height: 30, data }, cam)).toThrow(/40×30.*20×30/);
