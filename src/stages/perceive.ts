@@ -31,6 +31,11 @@ export interface PerceiveOptions {
   creaseDeg?: number;
   /** geometric: components smaller than this are not objects. */
   minSegmentPixels?: number;
+  /** geometric: segments grow this many pixels into points between `skirtHeight` and `minHeight` above the plane. */
+  skirtPixels?: number;
+  skirtHeight?: number;
+  /** geometric: no-depth holes up to this many pixels across inside one segment are filled. */
+  holeSpan?: number;
 }
 
 export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { backend: 'given' | 'geometric' } = {
@@ -42,6 +47,9 @@ export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { b
   jumpRel: 0.02,
   creaseDeg: 0,
   minSegmentPixels: 150,
+  skirtPixels: 6,
+  skirtHeight: 0.003,
+  holeSpan: 25,
 };
 
 export interface Instance {
@@ -197,7 +205,63 @@ export function segmentGeometric(
   const idOf = new Map<number, number>(roots.map(([r], k) => [r, k + 1]));
   const data = new Uint16Array(n);
   for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
+  growSkirts(cloud, heightOf, data, o);
+  fillDepthHoles(valid, data, w, h, o.holeSpan);
   return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'])) };
+}
+
+/**
+ * The lowest few millimetres of an object stand below the foreground height cut: grow each
+ * segment into depth-continuous neighbours that are above the plane by more than the noise
+ * (`skirtHeight`), a few pixels at most.
+ */
+function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, data: Uint16Array, o: Required<Omit<PerceiveOptions, 'backend'>>): void {
+  const { width: w, height: h, positions: P, valid } = cloud;
+  for (let pass = 0; pass < o.skirtPixels; pass++) {
+    const add: [number, number][] = [];
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] || !valid[i]) continue;
+      const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
+      if (!(ht > o.skirtHeight && ht <= o.minHeight)) continue;
+      const u = i % w, z = P[i * 3 + 2]!;
+      for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < w * h ? i + w : -1]) {
+        if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= o.jumpAbs + o.jumpRel * z) {
+          add.push([i, data[j]!]);
+          break;
+        }
+      }
+    }
+    if (add.length === 0) break;
+    for (const [i, id] of add) data[i] = id;
+  }
+}
+
+/**
+ * Pixels with no depth (dark, shiny or transparent spots) inside a segment: labelled when the
+ * nearest labelled pixels left, right, above and below (within `span`) all carry the same id.
+ */
+function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, h: number, span: number): void {
+  if (span <= 0) return;
+  const fill: [number, number][] = [];
+  const look = (i: number, du: number, dv: number): number => {
+    let u = i % w, v = (i - u) / w;
+    for (let k = 0; k < span; k++) {
+      u += du;
+      v += dv;
+      if (u < 0 || v < 0 || u >= w || v >= h) return 0;
+      const j = v * w + u;
+      if (data[j]) return data[j]!;
+      if (valid[j]) return 0; // a measured background pixel: not a hole
+    }
+    return 0;
+  };
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] || valid[i]) continue;
+    const a = look(i, 1, 0);
+    if (!a || look(i, -1, 0) !== a || look(i, 0, 1) !== a || look(i, 0, -1) !== a) continue;
+    fill.push([i, a]);
+  }
+  for (const [i, id] of fill) data[i] = id;
 }
 
 /**

@@ -26,8 +26,8 @@ describe.skipIf(!!SKIP)('real frames (../shared/data)', () => {
       expect(check.objects).toBeGreaterThanOrEqual(3);
       expect(check.inlierRatio).toBeGreaterThan(0.2);
       expect(check.depthErrorM).toBeLessThanOrEqual(0.015);
-      // measured 0.67–0.87 (see the report): the 0.8 target is not met on every frame yet
-      expect(check.maskIoU).toBeGreaterThan(0.6);
+      // measured 0.74–0.91: the 0.8 is met on 4 of 5 frames (uoc 000003: touching objects merge)
+      expect(check.maskIoU).toBeGreaterThan(0.7);
       for (const o of det.scene.objects) {
         expect(o.mass).toBeGreaterThan(0);
         expect(o.size.every((s) => s > 0 && s < 1)).toBe(true);
