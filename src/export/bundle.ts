@@ -120,16 +120,24 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     }
     for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
     // A few writes in flight at once: hundreds of small mesh files dominate the time.
+    // On the first failure the others stop taking work and all in-flight writes settle
+    // before the temporary folder is removed (no write lands in a folder being deleted).
     const entries = [...files];
     let next = 0;
+    let failure: { error: unknown } | null = null;
     const worker = async () => {
-      while (next < entries.length) {
+      while (!failure && next < entries.length) {
         const [p, v] = entries[next++]!;
-        await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
-        bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+        try {
+          await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
+          bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     };
     await Promise.all(Array.from({ length: 16 }, worker));
+    if (failure) throw (failure as { error: unknown }).error;
     for (const [p, from] of links) {
       const dst = join(temp, ...p.split('/'));
       await mkdir(dirname(dst), { recursive: true });
