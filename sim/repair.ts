@@ -190,8 +190,8 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
     dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
     seconds: o.settleSeconds,
     maxBodySteps: o.maxBodySteps,
-    restLinear: 2e-3,
-    restAngular: 2e-2,
+    restMove: 1e-3,
+    restTurn: 1e-2,
     restSeconds: 0.2,
   });
   input.ids.forEach((id, i) => {

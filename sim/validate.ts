@@ -100,8 +100,8 @@ export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Requi
     dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
     seconds: o.seconds,
     maxBodySteps: o.maxBodySteps,
-    restLinear: 1e-3,
-    restAngular: 1e-2,
+    restMove: 5e-4,
+    restTurn: 5e-3,
     restSeconds: 0.25,
     contacts: withContacts,
   });

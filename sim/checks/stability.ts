@@ -6,8 +6,8 @@
  *
  * The step count is bounded by a work budget (bodies × steps) so a scene of 10 000 objects gives
  * a `budget_exceeded` finding instead of a hang. When every body has been at rest for a while
- * the run stops early: a resting state is a fixed point of the simulation, so the remaining steps
- * could not change the verdict.
+ * the run stops early (see `simulate`): a resting state is a fixed point of the simulation, so the
+ * remaining steps could not change the verdict.
  */
 import type { PhysicsFinding } from '../../src/model/physics.ts';
 import type { Plane } from '../../src/model/scene.ts';
@@ -26,9 +26,9 @@ export interface SimulateOptions {
   seconds: number;
   /** bodies × steps allowed. */
   maxBodySteps: number;
-  /** Stop when every body has been below these speeds for `restSeconds`. */
-  restLinear: number;
-  restAngular: number;
+  /** Early stop: every body moved less than `restMove` (m) and turned less than `restTurn` (rad) in each of two `restSeconds` windows. */
+  restMove: number;
+  restTurn: number;
   restSeconds: number;
   /** Read engine contacts at t = 0. */
   contacts?: boolean;
@@ -56,31 +56,38 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
       budgetExceeded = true;
       steps = Math.floor(opts.maxBodySteps / Math.max(1, dynamic.length));
     }
-    const checkEvery = Math.max(1, Math.round(0.05 / opts.dt));
-    const restChecks = Math.max(1, Math.round(opts.restSeconds / (checkEvery * opts.dt)));
-    // never stop before this: a body just starting to tip is still slow in its first moments
+    // Early stop, judged on poses (engines leave resting bodies jittering at a few mm/s, so
+    // velocities never settle): every `restSeconds` window, each body's net move and turn over the
+    // window; stop when, for two windows in a row, every body moved < `restMove` and turned
+    // < `restTurn`, and no body moved more in the second window than in the first (a body that is
+    // starting to tip accelerates, jitter does not). Never before MIN_SECONDS.
+    const window = Math.max(1, Math.round(opts.restSeconds / opts.dt));
     const minSteps = Math.round(MIN_SECONDS / opts.dt);
-    let quiet = 0;
+    let mark = dynamic.map((h) => engine.pose(h));
+    let prev: { d: number; r: number }[] | null = null;
     let s = 0;
     for (; s < steps; s++) {
       engine.step(opts.dt);
-      if ((s + 1) % checkEvery === 0) {
-        const resting = dynamic.every((h) => {
-          const v = engine.linearVelocity(h), w = engine.angularVelocity(h);
-          return Math.hypot(...v) < opts.restLinear && Math.hypot(...w) < opts.restAngular;
-        });
-        quiet = resting ? quiet + 1 : 0;
-        if (quiet >= restChecks && s + 1 >= minSteps) {
-          s++;
-          break;
-        }
+      if ((s + 1) % window !== 0) continue;
+      const now = dynamic.map((h) => engine.pose(h));
+      const moves = now.map((p, k) => ({ d: dist(p, mark[k]!), r: quatAngle(p.orientation, mark[k]!.orientation) }));
+      const quiet = moves.every((m) => m.d < opts.restMove && m.r < opts.restTurn);
+      const settling = quiet && prev !== null && prev.every((m) => m.d < opts.restMove && m.r < opts.restTurn) && moves.every((m, k) => m.d <= prev![k]!.d + 1e-4 && m.r <= prev![k]!.r + 1e-3);
+      prev = moves;
+      mark = now;
+      if (settling && s + 1 >= minSteps) {
+        s++;
+        break;
       }
     }
-
     return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded };
   } finally {
     engine.dispose();
   }
+}
+
+function dist(a: Pose, b: Pose): number {
+  return Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
 }
 
 export interface StabilityRow {
