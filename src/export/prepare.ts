@@ -3,7 +3,7 @@
  * inertias, collision pieces that exist, mesh file paths. Writers never read raw ids, so the
  * URDF, SDF, MJCF and the bundle can never disagree about a name or a file.
  */
-import type { Mesh } from '../model/geometry.ts';
+import { boundsOf, type Mesh } from '../model/geometry.ts';
 import type { Scene, SceneObject, Inertia, Plane } from '../model/scene.ts';
 import { isFinitePose, quatNormalize, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
 import type { StageReport } from '../model/report.ts';
@@ -72,7 +72,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
   const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
   const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
   const warnings: string[] = [];
-  const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0 };
+  const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0 };
   const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };
   const names = uniqueNames(scene.objects.map((o) => o.id));
   const objects = scene.objects.map((src, i): ExportObject => {
@@ -105,6 +105,22 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     const bigPieces = collision.filter((c) => c.positions.length / 3 > MAX_HULL_VERTICES).length;
     if (bigPieces) warnings.push(`${what}: ${bigPieces} collision piece(s) have more than ${MAX_HULL_VERTICES} vertices; PhysX-based simulators will simplify them`);
     if (collision.length > MAX_PIECES) warnings.push(`${what}: ${collision.length} collision pieces (more than ${MAX_PIECES}) will slow simulation; decompose more coarsely`);
+    // Collision that disagrees with the visual (wrong scale or offset) makes objects float,
+    // sink or collide with nothing visible: compare their boxes.
+    const vb = boundsOf(visual.positions);
+    const cb = collision.map((c) => boundsOf(c.positions)).reduce((a, b) => ({
+      min: [Math.min(a.min[0], b.min[0]), Math.min(a.min[1], b.min[1]), Math.min(a.min[2], b.min[2])] as Vec3,
+      max: [Math.max(a.max[0], b.max[0]), Math.max(a.max[1], b.max[1]), Math.max(a.max[2], b.max[2])] as Vec3,
+    }));
+    for (let k = 0; k < 3; k++) {
+      const ve = vb.max[k]! - vb.min[k]!, ce = cb.max[k]! - cb.min[k]!;
+      const off = Math.abs(vb.max[k]! + vb.min[k]! - cb.max[k]! - cb.min[k]!) / 2;
+      if (Math.abs(ce - ve) > 0.2 * ve + 0.005 || off > 0.1 * ve + 0.005) {
+        counts['collisionMismatch']!++;
+        warnings.push(`${what}: collision pieces span ${(ce * 1000).toFixed(0)} mm along ${'xyz'[k]} where the visual mesh spans ${(ve * 1000).toFixed(0)} mm (offset ${(off * 1000).toFixed(0)} mm): wrong scale or frame?`);
+        break;
+      }
+    }
     const visualVolume = massProperties(visual, 1).volume;
     const visualIsSolid = visualVolume > 1e-9;
     if (!visualIsSolid) warnings.push(`${what}: visual mesh encloses no volume (flat, open or inside-out); MJCF shows its collision pieces instead`);

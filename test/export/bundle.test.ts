@@ -130,3 +130,26 @@ describe('readBundleScene', () => {
     }
   });
 });
+
+describe('prepareScene reports what would go wrong in a simulator', () => {
+  it('collision at the wrong scale, objects below the support, hull fallback, renamed ids', async () => {
+    const { prepareScene } = await import('../../src/export/prepare.ts');
+    const scene = fixedScene();
+    const box = scene.objects[1]!;
+    box.collision = [boxMesh(0.12, 0.32, 0.42)]; // twice the visual: a unit mix-up
+    scene.objects[2]!.pose.position[2] = 0.01; // the can sinks 23 mm into the ground
+    scene.objects[3]!.collision = []; // no collision: falls back to the hull
+    scene.objects[4]!.id = 'cup #1';
+    const { report, objects } = prepareScene(scene);
+    expect(report.counts['collisionMismatch']).toBe(1);
+    expect(report.warnings.join('\n')).toMatch(/object 'box_1': collision pieces span 120 mm along x where the visual mesh spans 60 mm/);
+    expect(report.counts['belowSupport']).toBe(2); // the can, and the oversized box collision
+    expect(report.warnings.join('\n')).toMatch(/object 'can_1': reaches 23\.0 mm below the support plane/);
+    expect(report.counts['hullFallback']).toBe(1);
+    expect(objects[3]!.collision).toHaveLength(1);
+    expect(report.counts['renamed']).toBe(1);
+    expect(objects[4]!.name).toBe('cup_1');
+    // a clean scene has no warnings
+    expect(prepareScene(fixedScene()).report.warnings).toEqual([]);
+  });
+});
