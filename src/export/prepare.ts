@@ -9,6 +9,7 @@ import { isFinitePose, quatNormalize, transformPositions, type Pose, type Vec3 }
 import type { StageReport } from '../model/report.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { convexHull } from '../geometry/convexHull.ts';
+import { simplifyHull } from '../geometry/convexDecomposition.ts';
 import { boxMesh } from '../geometry/primitives.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { uniqueNames } from './names.ts';
@@ -72,7 +73,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
   const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
   const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
   const warnings: string[] = [];
-  const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0 };
+  const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0, simplifiedPieces: 0 };
   const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };
   const names = uniqueNames(scene.objects.map((o) => o.id));
   const objects = scene.objects.map((src, i): ExportObject => {
@@ -101,9 +102,15 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     }
     counts['collisionPieces']! += collision.length;
     // Limits of common consumers: PhysX (Isaac Sim) cooks at most 255 vertices per convex
-    // mesh; dozens of pieces per object slow every engine's broad phase.
+    // mesh, so bigger pieces are simplified here (a hull inside the original, touching it in
+    // every sampled direction) rather than silently by the simulator; dozens of pieces per
+    // object slow every engine's broad phase.
     const bigPieces = collision.filter((c) => c.positions.length / 3 > MAX_HULL_VERTICES).length;
-    if (bigPieces) warnings.push(`${what}: ${bigPieces} collision piece(s) have more than ${MAX_HULL_VERTICES} vertices; PhysX-based simulators will simplify them`);
+    if (bigPieces) {
+      collision = collision.map((c) => (c.positions.length / 3 > MAX_HULL_VERTICES ? simplifyHull(c, MAX_HULL_VERTICES) : c));
+      counts['simplifiedPieces']! += bigPieces;
+      warnings.push(`${what}: ${bigPieces} collision piece(s) had more than ${MAX_HULL_VERTICES} vertices; simplified to at most ${MAX_HULL_VERTICES}`);
+    }
     if (collision.length > MAX_PIECES) warnings.push(`${what}: ${collision.length} collision pieces (more than ${MAX_PIECES}) will slow simulation; decompose more coarsely`);
     // Collision that disagrees with the visual (wrong scale or offset) makes objects float,
     // sink or collide with nothing visible: compare their boxes.

@@ -153,3 +153,23 @@ describe('prepareScene reports what would go wrong in a simulator', () => {
     expect(prepareScene(fixedScene()).report.warnings).toEqual([]);
   });
 });
+
+describe('collision pieces over 255 vertices', () => {
+  it('are simplified to at most 255 vertices, inside the original, keeping ≥ 97 % of its volume', async () => {
+    const { prepareScene } = await import('../../src/export/prepare.ts');
+    const { sphereMesh } = await import('../../src/geometry/primitives.ts');
+    const { convexHull } = await import('../../src/geometry/convexHull.ts');
+    const { meshVolume } = await import('../../src/geometry/massProperties.ts');
+    const scene = fixedScene();
+    const big = convexHull(sphereMesh(0.033, 64, 32).positions);
+    expect(big.positions.length / 3).toBeGreaterThan(255);
+    scene.objects[3]!.collision = [big];
+    const { report, objects } = prepareScene(scene);
+    const piece = objects[3]!.collision[0]!;
+    expect(piece.positions.length / 3).toBeLessThanOrEqual(255);
+    expect(report.counts['simplifiedPieces']).toBe(1);
+    const ratio = meshVolume(piece) / meshVolume(big);
+    expect(ratio).toBeGreaterThan(0.97);
+    expect(ratio).toBeLessThanOrEqual(1 + 1e-9);
+  });
+});
