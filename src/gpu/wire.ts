@@ -10,24 +10,37 @@
  * - points `positions`: `count·3` float32 xyz metres;
  * - mesh `data`: a binary glTF 2.0 file (GLB).
  */
-import { Encoder } from 'cbor-x';
+import { decode, encode } from 'cbor2';
 import { Real2SimError } from '../model/errors.ts';
 
-const encoder = new Encoder({ useRecords: false, tagUint8Array: false, mapsAsObjects: true, variableMapSize: true });
-
-/** A byte string view of any typed array without copying (cbor-x writes Buffers as plain byte strings). */
+/** A byte string view of any typed array without copying. */
 export function bytesOf(a: ArrayBufferView): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/**
+ * cbor2 (the CBOR library roslib uses too) writes a Node `Buffer` through its `toJSON`, so
+ * buffers become plain `Uint8Array` views (byte strings) first; `undefined` map values are
+ * left out, as in `encodeCborParts`.
+ */
+function plainBytes(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (v instanceof Uint8Array || v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(plainBytes);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = plainBytes(x);
+  return out;
+}
+
 export function encodeCbor(value: unknown): Buffer {
-  return encoder.encode(value);
+  const bytes = encode(plainBytes(value));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /**
  * CBOR encoding as a list of chunks whose large byte strings are the caller's own buffers (no
  * copy): a 640×480 image goes to the socket straight from its typed array. Hand-written because
- * cbor-x always copies into one output buffer, which costs ~1 ms per megabyte on this path.
+ * a CBOR library copies into one output buffer, which costs ~1 ms per megabyte on this path.
  * Supports what the protocol uses: maps with string keys, arrays, strings, numbers, booleans,
  * null and byte strings (`Uint8Array`); `undefined` map values are left out.
  */
@@ -90,7 +103,7 @@ export function encodeCborParts(value: unknown): Buffer[] {
 
 export function decodeCbor(bytes: Uint8Array): unknown {
   try {
-    return encoder.decode(bytes);
+    return decode(bytes);
   } catch (cause) {
     throw new Real2SimError('BAD_INPUT', `Body is not valid CBOR: ${(cause as Error).message}`, {}, cause);
   }

@@ -6,7 +6,7 @@
  * frames for subscriptions that ask for `compression: "cbor"` (uint8[] as a CBOR byte string,
  * as rosbridge's cbor_conversion does; base64 text in JSON mode).
  */
-import { Encoder } from 'cbor-x';
+import { encode, Tag } from 'cbor2';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface Op {
@@ -21,9 +21,24 @@ interface Sub {
   type: string | undefined;
 }
 
-const cbor = new Encoder({ tagUint8Array: false, useRecords: false, mapsAsObjects: true });
-/** RFC 8746 typed-array tags (tag 64 for uint8): the other form a CBOR bridge may use. */
-const cborTagged = new Encoder({ tagUint8Array: true, useRecords: false, mapsAsObjects: true });
+/**
+ * uint8[] as a plain CBOR byte string, or wrapped in the RFC 8746 typed-array tag 64: the two
+ * forms a CBOR bridge may use. Buffers are made plain views first (cbor2 writes a Buffer via toJSON).
+ */
+function cborWith(tagged: boolean, value: unknown): Uint8Array {
+  const walk = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) {
+      const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      return tagged ? new Tag(64, bytes) : bytes;
+    }
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) return v.map(walk);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== undefined) out[k] = walk(x);
+    return out;
+  };
+  return encode(walk(value));
+}
 
 /** rosbridge's JSON form of a message: uint8[] → base64, other typed arrays → lists. */
 function toJson(value: unknown): string {
@@ -165,7 +180,7 @@ export class RosbridgeTestServer {
     for (const s of subs) {
       const op = { op: 'publish', topic, msg, ...(s.id ? { id: s.id } : {}) };
       if (s.compression === 'cbor') {
-        s.ws.send((o.typedArrayTags ? cborTagged : cbor).encode(op), { binary: true });
+        s.ws.send(cborWith(o.typedArrayTags === true, op), { binary: true });
         this.sentBinary++;
       } else {
         s.ws.send(toJson(op));
