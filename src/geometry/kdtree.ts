@@ -245,6 +245,88 @@ export class KdTree {
   }
 
   /**
+   * As `knn`, but the k results come in no particular order (a bounded max-heap instead of a
+   * sorted list: cheaper per candidate when k is large, for callers that only aggregate, such
+   * as normals and outlier statistics). Returns the count.
+   */
+  knnUnordered(x: number, y: number, z: number, k: number, outIndex: Uint32Array, outDist2: Float32Array | Float64Array): number {
+    if (k <= 0 || this.size === 0) return 0;
+    if (outIndex.length < k || outDist2.length < k) {
+      throw new Real2SimError('BAD_INPUT', `KdTree.knnUnordered: output arrays must hold k = ${k} entries`);
+    }
+    const { pts, lo, hi, child, dim, split, stackN, stackD } = this;
+    let count = 0;
+    let worst = Infinity;
+    let sp = 1;
+    stackN[0] = 0;
+    stackD[0] = 0;
+    while (sp > 0) {
+      sp--;
+      if (stackD[sp]! >= worst) continue;
+      let node = stackN[sp]!;
+      let c: number;
+      while ((c = child[node]!) >= 0) {
+        const dd = dim[node]!;
+        const diff = (dd === 0 ? x : dd === 1 ? y : z) - split[node]!;
+        let far: number;
+        if (diff < 0) {
+          node = c;
+          far = c + 1;
+        } else {
+          node = c + 1;
+          far = c;
+        }
+        const d2 = diff * diff;
+        if (d2 < worst) {
+          stackN[sp] = far;
+          stackD[sp] = d2;
+          sp++;
+        }
+      }
+      const end = hi[node]!;
+      for (let s = lo[node]!; s < end; s++) {
+        const i = s * 3;
+        const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+        const d2 = dx * dx + dy * dy + dz * dz;
+        if (d2 >= worst) continue;
+        if (count < k) {
+          // sift up into the max-heap
+          let j = count++;
+          while (j > 0) {
+            const parent = (j - 1) >> 1;
+            if (outDist2[parent]! >= d2) break;
+            outDist2[j] = outDist2[parent]!;
+            outIndex[j] = outIndex[parent]!;
+            j = parent;
+          }
+          outDist2[j] = d2;
+          outIndex[j] = s;
+          if (count === k) worst = outDist2[0]!;
+        } else {
+          // replace the root (the current worst) and sift down
+          let j = 0;
+          for (;;) {
+            const l = 2 * j + 1;
+            if (l >= k) break;
+            const r = l + 1;
+            const m = r < k && outDist2[r]! > outDist2[l]! ? r : l;
+            if (outDist2[m]! <= d2) break;
+            outDist2[j] = outDist2[m]!;
+            outIndex[j] = outIndex[m]!;
+            j = m;
+          }
+          outDist2[j] = d2;
+          outIndex[j] = s;
+          worst = outDist2[0]!;
+        }
+      }
+    }
+    const ids = this.ids;
+    for (let j = 0; j < count; j++) outIndex[j] = ids[outIndex[j]!]!;
+    return count;
+  }
+
+  /**
    * Every point within distance `r` (inclusive) of (x, y, z): `out` is cleared, then filled with
    * their indices (tree order, not sorted by distance). Returns the count.
    */

@@ -27,10 +27,11 @@ export function statisticalOutliers(positions: Float32Array, k: number, stdRatio
   let sum = 0;
   for (let o = 0; o < order.length; o++) {
     const i = order[o]!;
-    const got = tree.knn(positions[i * 3]!, positions[i * 3 + 1]!, positions[i * 3 + 2]!, kk, idx, d2);
-    // drop the query point itself (distance 0, first after sorting; a duplicate would also be 0)
+    const got = tree.knnUnordered(positions[i * 3]!, positions[i * 3 + 1]!, positions[i * 3 + 2]!, kk, idx, d2);
+    // the query point itself is among them at distance 0: summing all and dividing by
+    // got − 1 leaves it out (a duplicate point at distance 0 would be equivalent)
     let s = 0;
-    for (let j = 1; j < got; j++) s += Math.sqrt(d2[j]!);
+    for (let j = 0; j < got; j++) s += Math.sqrt(d2[j]!);
     const m = got > 1 ? s / (got - 1) : 0;
     meanDist[i] = m;
     sum += m;

@@ -56,6 +56,13 @@ describe('KdTree', () => {
           expect(bd[idx[j]!]).toBeCloseTo(d2[j]!, 12);
         }
         expect(new Set(idx).size).toBe(k);
+        const uIdx = new Uint32Array(k), uD2 = new Float64Array(k);
+        expect(tree.knnUnordered(x, y, z, k, uIdx, uD2)).toBe(k);
+        const byDist = Array.from(uD2).sort((a, b) => a - b);
+        for (let j = 0; j < k; j++) {
+          expect(byDist[j]).toBeCloseTo(d2[j]!, 12);
+          expect(bd[uIdx[j]!]).toBeCloseTo(uD2[j]!, 12);
+        }
         const r = 0.06;
         tree.radius(x, y, z, r, out);
         const want = sorted.filter((i) => bd[i]! <= r * r).sort((a, b) => a - b);
