@@ -9,6 +9,7 @@ import { convexHull } from '../geometry/convexHull.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
+import { sampleSurface } from './metrics/sample.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
@@ -566,36 +567,6 @@ export function restOnHullFace(m: Mesh): Mesh {
   return rotateMesh(m, (x, y, z) => [R[0]! * x + R[1]! * y + R[2]! * z, R[3]! * x + R[4]! * y + R[5]! * z, R[6]! * x + R[7]! * y + R[8]! * z]);
 }
 
-/** Area-weighted surface samples (seeded), for the symmetry test below. */
-function surfaceSamples(m: Mesh, n: number, rng: Rng): Float32Array {
-  const P = m.positions, I = m.indices;
-  const nt = I.length / 3;
-  const cum = new Float64Array(nt);
-  let total = 0;
-  for (let t = 0; t < nt; t++) {
-    const a = I[t * 3]! * 3, b = I[t * 3 + 1]! * 3, c = I[t * 3 + 2]! * 3;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
-    cum[t] = total;
-  }
-  const out = new Float32Array(n * 3);
-  for (let s = 0; s < n; s++) {
-    const r = rng.next() * total;
-    let lo = 0, hi = nt - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid]! <= r) lo = mid + 1;
-      else hi = mid;
-    }
-    const a = I[lo * 3]! * 3, b = I[lo * 3 + 1]! * 3, c = I[lo * 3 + 2]! * 3;
-    const r1 = Math.sqrt(rng.next()), r2 = rng.next();
-    const wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;
-    for (let k = 0; k < 3; k++) out[s * 3 + k] = wa * P[a + k]! + wb * P[b + k]! + wc * P[c + k]!;
-  }
-  return out;
-}
-
 /**
  * Symmetry of a mesh about the vertical axis through its box centre: the surface is compared
  * with itself turned by 90° and 180° (rot4 / rot2) and by two generic angles (continuous). A turn
@@ -609,8 +580,8 @@ export function detectSymmetry(m: Mesh, seed = 1): Symmetry {
   const c = [(min[0] + max[0]) / 2, (min[1] + max[1]) / 2];
   const scale = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
   const rng = createRng(seed);
-  const ref = surfaceSamples(m, 20000, rng);
-  const probe = surfaceSamples(m, 800, rng);
+  const ref = sampleSurface(m, 20000, rng);
+  const probe = sampleSurface(m, 800, rng);
   const tree = new KdTree(ref);
   // 90th percentile of the probe's distances to the reference samples after a turn; the
   // unturned probe gives the sampling's own spacing, which a symmetric turn must not exceed much
