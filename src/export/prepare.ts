@@ -9,7 +9,7 @@ import { isFinitePose, quatNormalize, transformPositions, type Pose, type Vec3 }
 import type { StageReport } from '../model/report.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { convexHull } from '../geometry/convexHull.ts';
-import { simplifyHull } from '../geometry/convexDecomposition.ts';
+import { capHullVertices } from './hullCap.ts';
 import { boxMesh } from '../geometry/primitives.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { uniqueNames } from './names.ts';
@@ -107,7 +107,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     // object slow every engine's broad phase.
     const bigPieces = collision.filter((c) => c.positions.length / 3 > MAX_HULL_VERTICES).length;
     if (bigPieces) {
-      collision = collision.map((c) => (c.positions.length / 3 > MAX_HULL_VERTICES ? simplifyHull(c, MAX_HULL_VERTICES) : c));
+      collision = collision.map((c) => (c.positions.length / 3 > MAX_HULL_VERTICES ? capHullVertices(c, MAX_HULL_VERTICES) : c));
       counts['simplifiedPieces']! += bigPieces;
       warnings.push(`${what}: ${bigPieces} collision piece(s) had more than ${MAX_HULL_VERTICES} vertices; simplified to at most ${MAX_HULL_VERTICES}`);
     }
