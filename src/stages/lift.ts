@@ -29,6 +29,8 @@ export interface LiftOptions {
   /** Statistical outlier removal: neighbours and σ multiple; k = 0 turns it off. */
   outlierK?: number;
   outlierStd?: number;
+  /** At most this many points per object (an even subsample of its pixels). */
+  maxPoints?: number;
   /** An object keeps at least this many points after filtering, or is dropped with a warning. */
   minPoints?: number;
 }
@@ -39,6 +41,7 @@ export const LIFT_DEFAULTS: Required<LiftOptions> = {
   minHeight: 0.003,
   outlierK: 12,
   outlierStd: 2.5,
+  maxPoints: 8000,
   minPoints: 12,
 };
 
@@ -128,6 +131,14 @@ export function lift(options: LiftOptions = {}) {
             continue;
           }
           kept.push(i);
+        }
+        // an even subsample bounds the cost of what follows (outlier search, completion)
+        if (kept.length > o.maxPoints) {
+          const step = kept.length / o.maxPoints;
+          const thin: number[] = [];
+          for (let k = 0; k < o.maxPoints; k++) thin.push(kept[Math.floor(k * step)]!);
+          kept.length = 0;
+          kept.push(...thin);
         }
         let pix = Uint32Array.from(kept);
         let pos = new Float32Array(pix.length * 3);

@@ -88,6 +88,8 @@ export interface GeometricShapeDetails {
   mirrors: number;
   /** Completed as a solid of revolution about a vertical axis (round footprint). */
   revolved?: boolean;
+  /** Completed as a ball (the points fit a sphere). */
+  ball?: boolean;
   carvedFraction: number;
   concave: boolean;
 }
@@ -102,8 +104,19 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     if (!src || src.length < 3) return { mesh: boxMesh(o.minThickness, o.minThickness, o.minThickness), frame: 'world' as const, details };
     let pts = subsample(src, o.maxPoints);
     const check = input.view ? new ViewCheck(input.view, o.tolAbs, o.tolRel) : null;
-    const round = o.revolve ? roundAxis(pts, o.roundTolerance) : null;
+    const ball = o.revolve ? fitSphere(pts, o.roundTolerance / 2) : null;
     let revolved = false;
+    if (ball) {
+      // a ball: its whole surface, less what the camera saw through
+      const surf = spherePoints(ball, 24, 12);
+      const kept = check ? dropFree(surf, check) : surf;
+      if (kept.length >= 0.9 * surf.length) {
+        pts = concat(pts, kept);
+        revolved = true;
+        details.ball = true;
+      }
+    }
+    const round = o.revolve && !revolved ? roundAxis(pts, o.roundTolerance) : null;
     if (round) {
       const ring = revolvePoints(pts, round, o.revolveSegments, o.revolveBin);
       const kept = check ? dropFree(ring, check) : ring;
@@ -133,7 +146,8 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     let minZ = Infinity;
     for (let i = 2; i < pts.length; i += 3) minZ = Math.min(minZ, pts[i]!);
     const base = minZ <= o.maxBaseGap ? 0 : minZ;
-    const withBase = concat(pts, extrudeDown(pts, base, check, o.extrudeCell));
+    // a ball touches its support at one point: nothing to extrude
+    const withBase = details.ball ? pts : concat(pts, extrudeDown(pts, base, check, o.extrudeCell));
     let hull: Mesh;
     try {
       hull = convexHull(withBase);
@@ -252,6 +266,70 @@ export function roundAxis(pts: Float32Array, tol: number): { cx: number; cy: num
   }
   if (arc < (150 * Math.PI) / 180 || maxEdge > (30 * Math.PI) / 180) return null;
   return fit;
+}
+
+/**
+ * A ball: the algebraic sphere fit (x² + y² + z² + Dx + Ey + Fz + G = 0, least squares) whose
+ * RMS radial residual is within `tol`·R, with the points spread over more than a cap.
+ */
+export function fitSphere(pts: Float32Array, tol: number): { cx: number; cy: number; cz: number; r: number } | null {
+  const n = pts.length / 3;
+  if (n < 20) return null;
+  // normal equations of [x y z 1]·[D E F G]ᵀ = −(x² + y² + z²)
+  const A = new Float64Array(16), b = new Float64Array(4);
+  for (let i = 0; i < pts.length; i += 3) {
+    const row = [pts[i]!, pts[i + 1]!, pts[i + 2]!, 1];
+    const w = -(row[0]! ** 2 + row[1]! ** 2 + row[2]! ** 2);
+    for (let r = 0; r < 4; r++) {
+      b[r] = b[r]! + row[r]! * w;
+      for (let c = 0; c < 4; c++) A[r * 4 + c] = A[r * 4 + c]! + row[r]! * row[c]!;
+    }
+  }
+  const x = solve4(A, b);
+  if (!x) return null;
+  const cx = -x[0]! / 2, cy = -x[1]! / 2, cz = -x[2]! / 2;
+  const r2 = cx * cx + cy * cy + cz * cz - x[3]!;
+  if (!(r2 > 0)) return null;
+  const r = Math.sqrt(r2);
+  let ss = 0, minZ = Infinity, maxZ = -Infinity;
+  for (let i = 0; i < pts.length; i += 3) {
+    ss += (Math.hypot(pts[i]! - cx, pts[i + 1]! - cy, pts[i + 2]! - cz) - r) ** 2;
+    minZ = Math.min(minZ, pts[i + 2]!);
+    maxZ = Math.max(maxZ, pts[i + 2]!);
+  }
+  if (Math.sqrt(ss / n) > tol * r || r < 0.01 || maxZ - minZ < r) return null;
+  return { cx, cy, cz, r };
+}
+
+function solve4(A: Float64Array, b: Float64Array): Float64Array | null {
+  const m = Float64Array.from(A), v = Float64Array.from(b);
+  for (let c = 0; c < 4; c++) {
+    let piv = c;
+    for (let r = c + 1; r < 4; r++) if (Math.abs(m[r * 4 + c]!) > Math.abs(m[piv * 4 + c]!)) piv = r;
+    if (Math.abs(m[piv * 4 + c]!) < 1e-18) return null;
+    for (let k = 0; k < 4; k++) [m[c * 4 + k], m[piv * 4 + k]] = [m[piv * 4 + k]!, m[c * 4 + k]!];
+    [v[c], v[piv]] = [v[piv]!, v[c]!];
+    for (let r = 0; r < 4; r++) {
+      if (r === c) continue;
+      const f = m[r * 4 + c]! / m[c * 4 + c]!;
+      for (let k = 0; k < 4; k++) m[r * 4 + k] = m[r * 4 + k]! - f * m[c * 4 + k]!;
+      v[r] = v[r]! - f * v[c]!;
+    }
+  }
+  return Float64Array.from([0, 1, 2, 3], (c) => v[c]! / m[c * 4 + c]!);
+}
+
+/** Points on a sphere (rings × segments), poles included. */
+function spherePoints(s: { cx: number; cy: number; cz: number; r: number }, segments: number, rings: number): Float32Array {
+  const out: number[] = [s.cx, s.cy, s.cz + s.r, s.cx, s.cy, s.cz - s.r];
+  for (let k = 1; k < rings; k++) {
+    const t = Math.PI * (k / rings - 0.5);
+    for (let j = 0; j < segments; j++) {
+      const a = (2 * Math.PI * j) / segments;
+      out.push(s.cx + s.r * Math.cos(t) * Math.cos(a), s.cy + s.r * Math.cos(t) * Math.sin(a), s.cz + s.r * Math.sin(t));
+    }
+  }
+  return Float32Array.from(out);
 }
 
 /** Algebraic (Kåsa) circle fit to the selected 2-D points (all when `sel` is null). */
