@@ -23,6 +23,7 @@ import { timeStage } from '../model/report.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';
 import { icp } from '../geometry/icp.ts';
 import { KdTree } from '../geometry/kdtree.ts';
+import { mergeMeshes } from '../geometry/primitives.ts';
 import { createRng } from '../geometry/random.ts';
 import { compose, type ComposeOptions } from '../stages/compose.ts';
 import { ground, type GroundOptions } from '../stages/ground.ts';
@@ -63,20 +64,6 @@ function percentile(vals: Float32Array, stride: number, axis: number, q: number)
   for (let i = 0; i < n; i++) a[i] = vals[i * stride + axis]!;
   a.sort();
   return a[Math.min(n - 1, Math.max(0, Math.floor(q * n)))]!;
-}
-
-function mergeMeshes(meshes: readonly Mesh[]): Mesh {
-  let nv = 0, ni = 0;
-  for (const m of meshes) (nv += m.positions.length), (ni += m.indices.length);
-  const positions = new Float32Array(nv), indices = new Uint32Array(ni);
-  let ov = 0, oi = 0;
-  for (const m of meshes) {
-    positions.set(m.positions, ov);
-    for (let i = 0; i < m.indices.length; i++) indices[oi + i] = m.indices[i]! + ov / 3;
-    ov += m.positions.length;
-    oi += m.indices.length;
-  }
-  return { positions, indices };
 }
 
 interface Placement {

@@ -18,6 +18,7 @@ import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import { NodeIO, type Node as GltfNode } from '@gltf-transform/core';
 import { Real2SimError } from '../model/errors.ts';
 import type { Mesh, PointCloud } from '../model/geometry.ts';
+import { mergeMeshes } from '../geometry/primitives.ts';
 
 export type MeshFormat = 'obj' | 'ply' | 'stl' | 'glb';
 
@@ -236,30 +237,23 @@ async function decodeGlb(bytes: Uint8Array): Promise<Mesh> {
   return concatMeshes(parts);
 }
 
-/** Concatenates meshes; optional arrays are kept only when every part has them. */
+/**
+ * Concatenates meshes (`mergeMeshes`); optional arrays are kept only when every part has
+ * them, as a file read in parts keeps its normals and colours.
+ */
 export function concatMeshes(parts: readonly Mesh[]): Mesh {
-  let nv = 0, ni = 0;
+  const merged = mergeMeshes(parts);
+  if (parts.length === 0) return merged;
+  const nv = merged.positions.length;
+  const normals = parts.every((p) => p.normals) ? new Float32Array(nv) : undefined;
+  const colors = parts.every((p) => p.colors) ? new Uint8Array(nv) : undefined;
+  let vo = 0;
   for (const p of parts) {
-    nv += p.positions.length;
-    ni += p.indices.length;
-  }
-  const positions = new Float32Array(nv);
-  const indices = new Uint32Array(ni);
-  const allNormals = parts.length > 0 && parts.every((p) => p.normals);
-  const allColors = parts.length > 0 && parts.every((p) => p.colors);
-  const normals = allNormals ? new Float32Array(nv) : undefined;
-  const colors = allColors ? new Uint8Array(nv) : undefined;
-  let vo = 0, io = 0;
-  for (const p of parts) {
-    positions.set(p.positions, vo);
     if (normals) normals.set(p.normals!, vo);
     if (colors) colors.set(p.colors!, vo);
-    const base = vo / 3;
-    for (let i = 0; i < p.indices.length; i++) indices[io + i] = p.indices[i]! + base;
     vo += p.positions.length;
-    io += p.indices.length;
   }
-  return { positions, indices, ...(normals ? { normals } : {}), ...(colors ? { colors } : {}) };
+  return { ...merged, ...(normals ? { normals } : {}), ...(colors ? { colors } : {}) };
 }
 
 /**
