@@ -4,20 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadFrame, type FramePaths } from '../../src/io/frame.ts';
 import { encodeDepthPng, encodeLabelPng, encodePng } from '../../src/io/image.ts';
-import { Real2SimError } from '../../src/model/errors.ts';
+import { expectRejection } from '../helpers/errors.ts';
 
 let dir = '';
 const p = (f: string) => path.join(dir, f);
-
-async function expectError(fn: () => Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const err = await fn().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected an error').toBeInstanceOf(Real2SimError);
-  expect((err as Real2SimError).code).toBe(code);
-  expect((err as Error).message).toMatch(pattern);
-}
 
 const W = 8, H = 6;
 beforeAll(() => {
@@ -78,13 +68,13 @@ describe('loadFrame', () => {
     it(`refuses ${what} with ${code}`, async () => {
       const paths: FramePaths = { rgb: p('rgb.png'), camera: p('cam.json') };
       for (const [k, v] of Object.entries(change)) (paths as unknown as Record<string, unknown>)[k] = k === 'cameraEntry' ? v : p(v as string);
-      await expectError(() => loadFrame(paths), code, pattern);
+      await expectRejection(() => loadFrame(paths), code, pattern);
     });
   }
 
   it('refuses a truncated colour PNG on disk', async () => {
     const full = encodePng({ width: 32, height: 32, encoding: 'rgb8', data: new Uint8Array(32 * 32 * 3).map((_, i) => (i * 7) & 255) });
     writeFileSync(p('cut.png'), full.subarray(0, full.length - 25));
-    await expectError(() => loadFrame({ rgb: p('cut.png'), camera: p('cam.json') }), 'BAD_IMAGE', /cut\.png' is a truncated PNG/);
+    await expectRejection(() => loadFrame({ rgb: p('cut.png'), camera: p('cam.json') }), 'BAD_IMAGE', /cut\.png' is a truncated PNG/);
   });
 });

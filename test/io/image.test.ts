@@ -12,21 +12,9 @@ import {
   encodePng,
   readPngHeader,
 } from '../../src/io/image.ts';
-import { Real2SimError } from '../../src/model/errors.ts';
+import { expectError } from '../helpers/errors.ts';
 import type { ColorImage, DepthImage } from '../../src/model/image.ts';
 import { createRng } from '../../src/geometry/random.ts';
-
-function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(Real2SimError);
-  expect((err as Real2SimError).code).toBe(code);
-  expect((err as Error).message).toMatch(pattern);
-}
 
 /** Raw (filtered) IDAT payload of a PNG, inflated: for checking bytes on disk. */
 function inflatedIdat(png: Uint8Array): Uint8Array {

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { sceneFromJson, sceneToJson } from '../../src/io/sceneJson.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
+import { expectError } from '../helpers/errors.ts';
 import { SCENE_VERSION } from '../../src/model/scene.ts';
 import { makeScene } from './sceneFixture.ts';
-
-function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(Real2SimError);
-  expect((err as Real2SimError).code).toBe(code);
-  expect((err as Error).message).toMatch(pattern);
-}
 
 const scene = () => {
   const s = makeScene([

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkIntrinsics, checkIntrinsicsMatch, intrinsicsFromCameraInfo, intrinsicsFromJson } from '../../src/model/camera.ts';
 import { checkFrame } from '../../src/model/frame.ts';
-import { Real2SimError } from '../../src/model/errors.ts';
-
-function expectError(fn: () => unknown, code: string, pattern: RegExp): void {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected an error').toBeInstanceOf(Real2SimError);
-  expect((err as Real2SimError).code).toBe(code);
-  expect((err as Error).message).toMatch(pattern);
-}
+import { expectError } from '../helpers/errors.ts';
 
 const K = [525, 0, 319.5, 0, 526, 239.5, 0, 0, 1];
 
