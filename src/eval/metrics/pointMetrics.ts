@@ -1,3 +1,4 @@
+import { boundsOf } from '../../model/geometry.ts';
 import { BoxKdTree, nearestSquaredTrees } from './nearest.ts';
 
 /**
@@ -28,6 +29,18 @@ export interface PointSetDistances {
   fScore: number;
 }
 
+/** Sums over the first `n` squared NN distances of one direction: Σd², Σd, and how many d² < `t2`. */
+function oneWay(d2s: Float64Array, n: number, t2: number): { sum2: number; sum: number; within: number } {
+  let sum2 = 0, sum = 0, within = 0;
+  for (let i = 0; i < n; i++) {
+    const d2 = d2s[i]!;
+    sum2 += d2;
+    sum += Math.sqrt(d2);
+    if (d2 < t2) within++;
+  }
+  return { sum2, sum, within };
+}
+
 /** Chamfer (both forms) and F-Score at `threshold` (strictly closer than it counts). */
 export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: number): PointSetDistances {
   const ta = new BoxKdTree(a), tb = new BoxKdTree(b);
@@ -38,25 +51,12 @@ export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: n
   const dab = nearestSquaredTrees(ta, tb);
   const dba = nearestSquaredTrees(tb, ta);
   const t2 = threshold * threshold;
-  let sab2 = 0, sab = 0, inA = 0;
-  for (let i = 0; i < na; i++) {
-    const d2 = dab[i]!;
-    sab2 += d2;
-    sab += Math.sqrt(d2);
-    if (d2 < t2) inA++;
-  }
-  let sba2 = 0, sba = 0, inB = 0;
-  for (let i = 0; i < nb; i++) {
-    const d2 = dba[i]!;
-    sba2 += d2;
-    sba += Math.sqrt(d2);
-    if (d2 < t2) inB++;
-  }
-  const precision = inA / na, recall = inB / nb;
+  const ab = oneWay(dab, na, t2), ba = oneWay(dba, nb, t2);
+  const precision = ab.within / na, recall = ba.within / nb;
   return {
-    chamferSquared: sab2 / na + sba2 / nb,
-    meanAB: sab / na,
-    meanBA: sba / nb,
+    chamferSquared: ab.sum2 / na + ba.sum2 / nb,
+    meanAB: ab.sum / na,
+    meanBA: ba.sum / nb,
     precision,
     recall,
     fScore: precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0,
@@ -68,18 +68,9 @@ export interface Box3 {
   max: [number, number, number];
 }
 
-/** Axis-aligned box of interleaved points (min > max when empty). */
+/** Axis-aligned box of interleaved points (min > max when empty): the model's `boundsOf`. */
 export function aabb(points: Float32Array): Box3 {
-  const min: [number, number, number] = [Infinity, Infinity, Infinity];
-  const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < points.length; i += 3) {
-    for (let k = 0; k < 3; k++) {
-      const v = points[i + k]!;
-      if (v < min[k]!) min[k] = v;
-      if (v > max[k]!) max[k] = v;
-    }
-  }
-  return { min, max };
+  return boundsOf(points);
 }
 
 export function boxVolume(b: Box3): number {
