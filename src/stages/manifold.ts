@@ -30,23 +30,46 @@ export async function levelSetMesh(
 ): Promise<Mesh | null> {
   const wasm = await manifoldModule();
   const raw = wasm.Manifold.levelSet((p) => f(p[0], p[1], p[2]), { min, max }, edgeLength);
-  // the level set is dense (every grid crossing is a vertex): merge what lies within the
-  // tolerance of flat; manifold keeps it closed and manifold while it simplifies
-  const m = simplifyTolerance > 0 ? raw.simplify(simplifyTolerance) : raw;
-  if (m !== raw) raw.delete();
   try {
-    if (m.isEmpty()) return null;
-    const g = m.getMesh();
-    const np = g.numProp;
-    const n = g.vertProperties.length / np;
-    const positions = new Float32Array(n * 3);
-    for (let i = 0; i < n; i++) {
-      positions[i * 3] = g.vertProperties[i * np]!;
-      positions[i * 3 + 1] = g.vertProperties[i * np + 1]!;
-      positions[i * 3 + 2] = g.vertProperties[i * np + 2]!;
+    if (raw.isEmpty()) return null;
+    // the level set is dense (every grid crossing is a vertex): merge what lies within the
+    // tolerance of flat. Simplifying can pinch two sheets onto one position (still manifold
+    // by index, not by position, which welding exporters would break): keep the dense one then.
+    if (simplifyTolerance > 0) {
+      const simple = raw.simplify(simplifyTolerance);
+      try {
+        const m = toMesh(simple);
+        if (!hasCoincidentVertices(m)) return m;
+      } finally {
+        simple.delete();
+      }
     }
-    return { positions, indices: new Uint32Array(g.triVerts) };
+    return toMesh(raw);
   } finally {
-    m.delete();
+    raw.delete();
   }
+}
+
+function toMesh(m: { getMesh(): { numProp: number; vertProperties: Float32Array; triVerts: Uint32Array } }): Mesh {
+  const g = m.getMesh();
+  const np = g.numProp;
+  const n = g.vertProperties.length / np;
+  const positions = new Float32Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    positions[i * 3] = g.vertProperties[i * np]!;
+    positions[i * 3 + 1] = g.vertProperties[i * np + 1]!;
+    positions[i * 3 + 2] = g.vertProperties[i * np + 2]!;
+  }
+  return { positions, indices: new Uint32Array(g.triVerts) };
+}
+
+function hasCoincidentVertices(m: Mesh): boolean {
+  const seen = new Set<string>();
+  const p = m.positions;
+  for (let i = 0; i < p.length; i += 3) {
+    const k = `${p[i]},${p[i + 1]},${p[i + 2]}`;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
 }

@@ -569,6 +569,7 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
   const fraction = carved / inside;
   if (fraction <= o.concaveFraction) return { fraction, mesh: null };
   removeSmallIslands(occ, nx, ny, nz);
+  closeDiagonalContacts(occ, nx, ny, nz);
   const sample = (x: number, y: number, z: number) => {
     // trilinear occupancy − ½ (positive inside), zero outside the grid so the surface closes
     const fx = (x - min[0]) / r - 0.5, fy = (y - min[1]) / r - 0.5, fz = (z - min[2]) / r - 0.5;
@@ -595,6 +596,55 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
   const mesh = await levelSetMesh(sample, [min[0] - r, min[1] - r, min[2] - r], [max[0] + r, max[1] + r, max[2] + r], r, r * 0.25);
   if (!mesh || !(meshVolume(mesh) > o.minThickness ** 3)) return { fraction, mesh: null };
   return { fraction, mesh };
+}
+
+/**
+ * Voxels that touch only along an edge or at a corner make the surface pinch (two sheets on
+ * one vertex position): fill a voxel between them so every contact is through a face.
+ */
+function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: number): void {
+  const at = (i: number, j: number, k: number) => (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz ? occ[(k * ny + j) * nx + i]! : 0);
+  const set = (i: number, j: number, k: number) => {
+    occ[(k * ny + j) * nx + i] = 1;
+  };
+  for (let pass = 0; pass < 4; pass++) {
+    let changed = 0;
+    for (let k = 0; k < nz; k++) {
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++) {
+          if (!at(i, j, k)) continue;
+          for (let a = -1; a <= 1; a++) {
+            for (let b = -1; b <= 1; b++) {
+              for (let c = -1; c <= 1; c++) {
+                const moves = (a ? 1 : 0) + (b ? 1 : 0) + (c ? 1 : 0);
+                if (moves < 2 || !at(i + a, j + b, k + c)) continue;
+                // face-connected already through some intermediate voxel?
+                const mids: [number, number, number][] = [];
+                if (a) mids.push([i + a, j, k]);
+                if (b) mids.push([i, j + b, k]);
+                if (c) mids.push([i, j, k + c]);
+                if (moves === 3) mids.push([i + a, j + b, k], [i + a, j, k + c], [i, j + b, k + c]);
+                if (moves === 2 && mids.some(([x, y, z]) => at(x, y, z))) continue;
+                if (moves === 3) {
+                  // connected if some face path of two steps exists
+                  const p1 = at(i + a, j, k) && (at(i + a, j + b, k) || at(i + a, j, k + c));
+                  const p2 = at(i, j + b, k) && (at(i + a, j + b, k) || at(i, j + b, k + c));
+                  const p3 = at(i, j, k + c) && (at(i + a, j, k + c) || at(i, j + b, k + c));
+                  const q1 = at(i + a, j + b, k) || at(i + a, j, k + c) || at(i, j + b, k + c);
+                  if (p1 || p2 || p3) continue;
+                  // fill a face step and, if needed, the second one
+                  set(i + a, j, k);
+                  if (!q1) set(i + a, j + b, k);
+                } else set(...mids[0]!);
+                changed++;
+              }
+            }
+          }
+        }
+      }
+    }
+    if (!changed) break;
+  }
 }
 
 /** Keeps only the largest 6-connected occupied component (carving can leave crumbs). */
