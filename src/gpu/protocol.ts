@@ -316,6 +316,16 @@ function wireImage(c: Checker, v: unknown, path: string, encodings?: readonly Co
   return data ? { width, height, encoding: enc as ColorEncoding, data } : undefined;
 }
 
+/** A raster of one fixed encoding (label masks, depth): size, encoding, then `bytesPerPixel`-sized data. */
+function wireRaster<E extends string>(c: Checker, v: unknown, path: string, encoding: E, bytesPerPixel: number): { width: number; height: number; encoding: E; data: Uint8Array } | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  const [width, height] = checkSize(c, o, path);
+  if (o['encoding'] !== encoding) c.add(`${path}.encoding`, `must be "${encoding}", got ${describe(o['encoding'])}`);
+  const data = c.bytes(o, 'data', path, width * height * bytesPerPixel);
+  return data ? { width, height, encoding, data } : undefined;
+}
+
 function wireIntrinsics(c: Checker, v: unknown, path: string): WireIntrinsics | undefined {
   const o = c.obj(v, path);
   if (!o) return undefined;
@@ -453,14 +463,7 @@ function common(c: Checker, o: Obj): { model: string; timeMs: number } {
 export function parseSegmentResponse(v: unknown): SegmentResponse {
   const c = new Checker();
   const o = c.obj(v, 'body') ?? {};
-  const mo = c.obj(o['masks'], 'masks');
-  let masks: WireLabels | undefined;
-  if (mo) {
-    const [width, height] = checkSize(c, mo, 'masks');
-    if (mo['encoding'] !== 'mono16') c.add('masks.encoding', `must be "mono16", got ${describe(mo['encoding'])}`);
-    const data = c.bytes(mo, 'data', 'masks', width * height * 2);
-    if (data) masks = { width, height, encoding: 'mono16', data };
-  }
+  const masks: WireLabels | undefined = wireRaster(c, o['masks'], 'masks', 'mono16', 2);
   const list = o['instances'];
   const instances: WireInstance[] = [];
   if (!Array.isArray(list)) c.add('instances', `must be an array, got ${describe(list)}`);
@@ -479,14 +482,7 @@ export function parseSegmentResponse(v: unknown): SegmentResponse {
 export function parseDepthResponse(v: unknown): DepthResponse {
   const c = new Checker();
   const o = c.obj(v, 'body') ?? {};
-  const dobj = c.obj(o['depth'], 'depth');
-  let depth: WireDepth | undefined;
-  if (dobj) {
-    const [width, height] = checkSize(c, dobj, 'depth');
-    if (dobj['encoding'] !== '32FC1') c.add('depth.encoding', `must be "32FC1", got ${describe(dobj['encoding'])}`);
-    const data = c.bytes(dobj, 'data', 'depth', width * height * 4);
-    if (data) depth = { width, height, encoding: '32FC1', data };
-  }
+  const depth: WireDepth | undefined = wireRaster(c, o['depth'], 'depth', '32FC1', 4);
   const intrinsics = wireIntrinsics(c, o['intrinsics'], 'intrinsics');
   const est = o['intrinsicsEstimated'];
   if (typeof est !== 'boolean') c.add('intrinsicsEstimated', `must be a boolean, got ${describe(est)}`);
