@@ -3,9 +3,11 @@ import type { Vec3 } from '../../model/pose.ts';
 import { covariance, symmetricEigen3 } from '../linalg.ts';
 
 /**
- * Stand-in plane RANSAC with the signature of `src/geometry/ransac.ts` (kernels), kept local
- * so the stages run before that kernel lands. Hypotheses are scored on a fixed subsample
- * (cheap), the winner is re-scored on every point.
+ * Plane RANSAC for the ground stage, same signature as `src/geometry/ransac.ts`. Kept here
+ * because the ground stage runs several fits per frame (floor, tabletop, curved-surface
+ * rejection) inside a one-second budget: hypotheses are scored on a fixed 2000-point probe
+ * (the kernel scores every point, as Open3D does, which is exact but ~20× slower per
+ * hypothesis), and the winner is re-scored on every point and refined by least squares.
  */
 export function fitPlaneRansac(
   positions: Float32Array,
