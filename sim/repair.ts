@@ -192,7 +192,9 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
     maxBodySteps: o.maxBodySteps,
     restMove: 1e-3,
     restTurn: 1e-2,
-    restSeconds: 0.2,
+    restSeconds: 0.15,
+    // the settled poses are checked again by the full stability run that follows
+    minSeconds: 0.3,
   });
   input.ids.forEach((id, i) => {
     if (input.isStatic[i]) return;

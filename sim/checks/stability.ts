@@ -30,6 +30,8 @@ export interface SimulateOptions {
   restMove: number;
   restTurn: number;
   restSeconds: number;
+  /** Shortest run before an early stop, seconds (default MIN_SECONDS). */
+  minSeconds?: number;
   /** Read engine contacts at t = 0. */
   contacts?: boolean;
 }
@@ -62,7 +64,7 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
     // < `restTurn`, and no body moved more in the second window than in the first (a body that is
     // starting to tip accelerates, jitter does not). Never before MIN_SECONDS.
     const window = Math.max(1, Math.round(opts.restSeconds / opts.dt));
-    const minSteps = Math.round(MIN_SECONDS / opts.dt);
+    const minSteps = Math.round((opts.minSeconds ?? MIN_SECONDS) / opts.dt);
     let mark = dynamic.map((h) => engine.pose(h));
     let prev: { d: number; r: number }[] | null = null;
     let s = 0;

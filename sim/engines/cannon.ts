@@ -82,7 +82,7 @@ class CannonEngine implements PhysicsEngine {
       sleepTimeLimit: 0.5,
     });
     spec.pieces.forEach((piece, k) => {
-      const { shape, centre } = cannonShape(piece, principalInv, spec.id, k);
+      const { shape, centre } = cachedShape(piece, principalInv, spec.id, k);
       body.addShape(shape, new CANNON.Vec3(centre[0], centre[1], centre[2]));
     });
     if (!spec.isStatic) {
@@ -188,6 +188,22 @@ class CannonEngine implements PhysicsEngine {
     if (!e) throw new Real2SimError('BAD_INPUT', `No body with handle ${handle}`);
     return e;
   }
+}
+
+/**
+ * Building a ConvexPolyhedron (normals, unique edges and axes) is a good part of a short run's
+ * cost, and the same object is simulated several times per repair: shapes are kept per piece and
+ * body frame. A cannon-es shape is only a description (its body link is reset by `addShape`),
+ * and worlds here run one after another, so reusing it is safe.
+ */
+const shapeCache = new WeakMap<Float32Array, { key: string; value: { shape: CANNON.Shape; centre: Vec3 } }>();
+function cachedShape(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.Shape; centre: Vec3 } {
+  const key = [...toBody.position, ...toBody.orientation].join(',');
+  const hit = shapeCache.get(piece);
+  if (hit && hit.key === key) return hit.value;
+  const value = cannonShape(piece, toBody, id, k);
+  shapeCache.set(piece, { key, value });
+  return value;
 }
 
 /** A cannon-es shape of a piece's clean hull, in the body frame: a sphere when the hull is one, else a convex polyhedron (polygon faces, outward). */
