@@ -65,7 +65,7 @@ export function latheMesh(profile: readonly (readonly [number, number])[], segme
     const lo = rings[k]!, hi = rings[k + 1]!;
     for (let s = 0; s < segments; s++) {
       const s1 = (s + 1) % segments;
-      if (lo.length === 1) idx.push(lo[0]!, hi[s]!, hi[s1]!);
+      if (lo.length === 1) idx.push(lo[0]!, hi[s1]!, hi[s]!); // bottom pole: fan faces down
       else if (hi.length === 1) idx.push(lo[s]!, lo[s1]!, hi[0]!);
       else idx.push(lo[s]!, lo[s1]!, hi[s1]!, lo[s]!, hi[s1]!, hi[s]!);
     }
