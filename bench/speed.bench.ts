@@ -4,7 +4,7 @@
  * `npm run bench -- speed`. When `/usr/bin/python3 -c 'import open3d'` works, runs
  * `OMP_NUM_THREADS=1 /usr/bin/python3 ../shared/peers/open3d_bench.py --out <tmp>`, reads the
  * timings it prints and the inputs it writes (depth.f32, object.ply, object_moved.ply), then
- * times ours on the same files in this process (median of 10 after one warm-up) and prints
+ * times ours on the same files in this process (10 runs after a warm-up of ≥ 3 calls) and prints
  * ours / Open3D / ratio. The two run one after the other on a shared machine: compare ratios,
  * not absolute times. Without Open3D (or without ../shared), the same kind of inputs are
  * generated here and only our times are printed.
@@ -12,6 +12,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convexHull } from '../src/geometry/convexHull.ts';
@@ -50,9 +52,25 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
+/** A full collection before each step, so one step's garbage is not collected on the next one's clock. */
+const collect: () => void = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc') as () => void;
+  } catch {
+    return () => {};
+  }
+})();
+
 /** Wall median and minimum, and median process CPU time (user + system), in ms. */
 function time<T>(fn: () => T): { ms: number; min: number; cpu: number; out: T } {
-  let out = fn(); // warm-up (JIT)
+  collect();
+  // warm-up: V8 needs a few calls before a kernel runs optimised (one call left the hull's
+  // median in baseline code); at least 3 calls, up to 20 or 300 ms
+  let out = fn();
+  const w0 = performance.now();
+  for (let w = 1; w < 20 && (w < 3 || performance.now() - w0 < 300); w++) out = fn();
+  collect();
   const ts: number[] = [];
   const cs: number[] = [];
   for (let r = 0; r < REPS; r++) {
