@@ -12,6 +12,7 @@
  * inside the true one by ~s²/8r, s the sample spacing: ≈ 0.4 mm for a 5 cm sphere).
  */
 import { Vector3 } from 'three';
+import { ballOfPoints } from '../src/geometry/ball.ts';
 import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
 
 export const ENGINE_HULL_VERTICES = 128;
@@ -120,16 +121,10 @@ export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VER
 function sphereOf(hull: ConvexHull, pts: Vector3[]): CleanHull['sphere'] | undefined {
   const n = pts.length;
   if (n < 20) return undefined;
-  const c = new Vector3();
-  for (const p of pts) c.add(p);
-  c.divideScalar(n);
-  let lo = Infinity, hi = 0;
-  for (const p of pts) {
-    const r = p.distanceTo(c);
-    lo = Math.min(lo, r);
-    hi = Math.max(hi, r);
-  }
-  if (!(hi > 0) || (hi - lo) / hi >= 0.01) return undefined;
+  const ball = ballOfPoints(pts.flatMap((p) => [p.x, p.y, p.z]));
+  if (!ball) return undefined;
+  const c = new Vector3(...ball.centre);
+  const hi = ball.radius;
   let vol = 0;
   const a = new Vector3(), b = new Vector3(), d = new Vector3();
   for (const f of hull.faces) {
@@ -205,3 +200,4 @@ function thin(unique: Vector3[], maxVertices: number): Vector3[] {
   }
   return order.map((k) => unique[k]!);
 }
+

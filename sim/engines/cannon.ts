@@ -12,6 +12,7 @@ import { composePoses, invertPose, rotateVec, type Pose, type Vec3 } from '../..
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
 import { engineHull } from '../hull.ts';
+import { ballCentre } from '../../src/geometry/ball.ts';
 import { rotationZTo } from './rapier.ts';
 
 export interface CannonOptions extends EngineOptions {
@@ -83,7 +84,9 @@ class CannonEngine implements PhysicsEngine {
     });
     spec.pieces.forEach((piece, k) => {
       const { shape, centre } = cachedShape(piece, principalInv, spec.id, k);
-      body.addShape(shape, new CANNON.Vec3(centre[0], centre[1], centre[2]));
+      // the body frame is the mass centre (origin here): a near-perfect ball goes on it (src/geometry/ball.ts)
+      const at = shape instanceof CANNON.Sphere && !spec.isStatic ? ballCentre({ centre, radius: shape.radius }, spec.pieces.length, [0, 0, 0]) : centre;
+      body.addShape(shape, new CANNON.Vec3(at[0], at[1], at[2]));
     });
     if (!spec.isStatic) {
       // addShape recomputed inertia from the shapes: replace it with the scene's exact one
@@ -226,5 +229,26 @@ function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): 
   const centre: Vec3 = [0, 0, 0];
   for (const p of pts) for (let a = 0; a < 3; a++) centre[a]! += p[a]! / pts.length;
   const vertices = pts.map((p) => new CANNON.Vec3(p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]));
-  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => [...f]) }), centre };
+  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)) }), centre };
+}
+
+/**
+ * cannon-es takes a face's normal from its first three vertices. A merged coplanar polygon can
+ * start with a nearly collinear run, whose normal is noise (cannon then warns that the face
+ * "points into the shape" and collides against a wrong plane). Rotating the cyclic vertex order
+ * keeps the winding and starts where the first three vertices span the largest triangle.
+ */
+function startWhereNormalIsSound(face: readonly number[], v: readonly CANNON.Vec3[]): number[] {
+  const n = face.length;
+  let best = 0;
+  let bestArea = -1;
+  for (let k = 0; k < n; k++) {
+    const a = v[face[k]!]!, b = v[face[(k + 1) % n]!]!, c = v[face[(k + 2) % n]!]!;
+    const area = b.vsub(a).cross(c.vsub(b)).lengthSquared();
+    if (area > bestArea) {
+      bestArea = area;
+      best = k;
+    }
+  }
+  return [...face.slice(best), ...face.slice(0, best)];
 }

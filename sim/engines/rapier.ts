@@ -11,6 +11,7 @@ import { quatFromMat3, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
 import { engineHull, type CleanHull } from '../hull.ts';
+import { ballCentre } from '../../src/geometry/ball.ts';
 
 let ready: Promise<void> | null = null;
 /** Loads the WASM module once per process. */
@@ -79,7 +80,9 @@ class RapierEngine implements PhysicsEngine {
       const cd = !hull
         ? null
         : hull.sphere
-          ? RAPIER.ColliderDesc.ball(hull.sphere.radius).setTranslation(...hull.sphere.centre)
+          ? RAPIER.ColliderDesc.ball(hull.sphere.radius).setTranslation(
+              ...(spec.isStatic ? hull.sphere.centre : ballCentre(hull.sphere, spec.pieces.length, spec.centerOfMass)),
+            )
           : RAPIER.ColliderDesc.convexMesh(hull.vertices, hull.triangles);
       if (!cd || !hull) {
         throw new Real2SimError('BAD_MESH', `Object '${spec.id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, {

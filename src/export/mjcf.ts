@@ -79,7 +79,13 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
     L.push(`      <inertial pos="${fmtList(ob.centerOfMass, 'centre of mass')}" mass="${fmt(ob.mass, 'mass')}" fullinertia="${fmtList([I.ixx, I.iyy, I.izz, I.ixy, I.ixz, I.iyz], 'inertia')}"/>`);
     const rgba = fmtList([c[0], c[1], c[2], 1], 'colour');
     if (ob.visualIsSolid) L.push(`      <geom name="${ob.name}_visual" class="visual" mesh="${ob.name}" rgba="${rgba}"/>`);
-    ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"${ob.visualIsSolid ? '' : ` group="2" rgba="${rgba}"`}/>`));
+    const extra = ob.visualIsSolid ? '' : ` group="2" rgba="${rgba}"`;
+    if (ob.ball) {
+      // a ball as MuJoCo's own sphere: its tessellation would rest on one vertex and roll away
+      L.push(`      <geom name="${ob.name}_collision_0" class="collision" type="sphere" size="${fmt(ob.ball.radius, 'radius')}" pos="${fmtList(ob.ball.centre, 'ball centre')}"${extra}/>`);
+    } else {
+      ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"${extra}/>`));
+    }
     L.push('    </body>');
   }
   L.push('  </worldbody>');

@@ -3,6 +3,7 @@
  * inertias, collision pieces that exist, mesh file paths. Writers never read raw ids, so the
  * URDF, SDF, MJCF and the bundle can never disagree about a name or a file.
  */
+import { ballCentre, ballOf, type Ball } from '../geometry/ball.ts';
 import { boundsOf, type Mesh } from '../model/geometry.ts';
 import type { Scene, SceneObject, Inertia, Plane } from '../model/scene.ts';
 import { isFinitePose, quatNormalize, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
@@ -30,6 +31,12 @@ export interface ExportObject {
   /** The visual mesh encloses volume. MuJoCo 3 refuses meshes without ("mesh volume is too
    * small"), so the MJCF leaves a flat or inside-out visual out and shows the collision pieces. */
   visualIsSolid: boolean;
+  /**
+   * Set when the object is one convex piece that is a ball (src/geometry/ball.ts): writers that
+   * have a sphere primitive use it, centred as our engines centre it, since a tessellated ball
+   * rests on one vertex and rolls away in MuJoCo.
+   */
+  ball?: Ball;
   isStatic: boolean;
   /** Paths relative to the bundle root, '/'-separated. */
   visualFile: string;
@@ -160,6 +167,8 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
         warnings.push(`${what}: reaches ${(-lowest * 1000).toFixed(1)} mm below the support plane; run validate to repair before simulating`);
       }
     }
+    const fit = collision.length === 1 ? ballOf(collision[0]!) : null;
+    const ball = fit && !src.isStatic ? { centre: ballCentre(fit, 1, com), radius: fit.radius } : undefined;
     return {
       source: src,
       name,
@@ -171,6 +180,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       collision,
       isStatic: !!src.isStatic,
       visualIsSolid,
+      ...(ball ? { ball } : {}),
       visualFile: `${meshDir}/${name}.obj`,
       collisionFiles: collision.map((_, k) => `${meshDir}/${name}_collision_${k}.obj`),
     };
