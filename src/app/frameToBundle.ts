@@ -104,6 +104,8 @@ export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOpti
     extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(cloud);
   }
   Object.assign(extraFiles, sceneSnapshots(scene));
+  // the same file `real2sim validate` writes, so a bundle always says where physics stands
+  if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };
   const title = options.title ?? 'real2sim scene';
   const overlay = extraFiles['debug/masks.png'] as Uint8Array;

@@ -1,19 +1,14 @@
 /**
  * `real2sim reconstruct --rgb C --depth D --camera K [--masks M] [--depth-scale S] --out DIR`:
- * one RGB-D frame → a simulator bundle. Runs stages 1–6 with a progress display on stderr and
- * writes the bundle atomically with debug products (mask overlay, depth preview, per-object
- * PLY clouds). Physics validation is a separate stage (`--no-validate` is accepted so scripts
- * can state it either way).
+ * one RGB-D frame → a simulator bundle. Runs stages 1–6, then physics validation and repair
+ * (`--no-validate` skips it), with a progress display on stderr, and writes the bundle
+ * atomically with debug products (mask overlay, depth preview, per-object PLY clouds in the
+ * world frame, CPU snapshots) and report.html.
  */
 import { parseCommandArgs } from './args.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { loadFrame } from '../io/frame.ts';
-import { encodePly } from '../io/mesh.ts';
-import { encodePng } from '../io/image.ts';
-import { writeBundle } from '../export/bundle.ts';
-import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
-import { depthPreview, maskOverlay } from '../stages/debug.ts';
-import { objectId } from '../stages/compose.ts';
+import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR
@@ -26,11 +21,9 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --segmentation   auto (default: given when --masks, else geometric), given, geometric
   --density        default density for labels not in the table, kg/m³ (default 600)
   --seed           RANSAC seed (default 1)
-  --no-validate    skip physics validation (the bundle is written as reconstructed)
+  --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
   --quiet          no progress display
   --out            bundle folder (replaced atomically)`;
-
-const STAGES = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -85,38 +78,25 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.masks ? { masks: values.masks } : {}),
     ...(depthScale !== undefined ? { depthScale } : {}),
   });
-  const started = new Map<string, number>();
-  const config: PipelineConfig = {
-    segmentation: seg as 'auto' | 'given' | 'geometric',
-    ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
-    ...(seed !== undefined ? { ground: { seed } } : {}),
-    onProgress: (stage, fraction) => {
-      const k = STAGES.indexOf(stage) + 1;
-      if (fraction === 0) {
-        started.set(stage, performance.now());
-        log(`[${k}/6] ${stage.padEnd(8)} …`);
-      } else if (fraction >= 1) log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
+  const { scene, manifest } = await frameToBundle(frame, {
+    out: values.out!,
+    title: `real2sim · ${values.rgb}`,
+    validate: values['no-validate'] !== true,
+    log,
+    pipeline: {
+      segmentation: seg as 'auto' | 'given' | 'geometric',
+      ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
+      ...(seed !== undefined ? { ground: { seed } } : {}),
     },
-  };
-  const { scene, masks, lifted } = await reconstructDetailed(frame, config);
-  for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
-
-  const extraFiles: Record<string, string | Uint8Array> = {
-    'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
-    'debug/depth.png': encodePng(depthPreview(frame.depth!)),
-  };
-  for (const o of lifted) extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(o.cloud);
-  scene.meta = { ...scene.meta, rgb: values.rgb, depth: values.depth, camera: values.camera, ...(values.masks ? { masks: values.masks } : {}), validated: false };
-  log(`writing ${values.out} …\n`);
-  const manifest = await writeBundle(values.out!, scene, { extraFiles });
+    meta: { rgb: values.rgb, depth: values.depth, camera: values.camera, ...(values.masks ? { masks: values.masks } : {}) },
+  });
   const ground = scene.reports.find((r) => r.stage === 'ground');
   console.log(
     `${scene.objects.length} object${scene.objects.length === 1 ? '' : 's'} reconstructed` +
       (ground ? `, support plane inliers ${(100 * (ground.counts['inlierRatio'] ?? 0)).toFixed(1)}%` : '') +
+      `; physics: ${scene.physics?.verdict ?? 'not validated'}` +
       `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  for (const o of scene.objects) {
-    console.log(`  ${o.id.padEnd(20)} size ${o.size.map((s) => (s * 100).toFixed(1)).join(' × ')} cm  mass ${(o.mass * 1000).toFixed(0)} g  ${o.collision.length} collision piece${o.collision.length === 1 ? '' : 's'}`);
-  }
+  console.log(objectTable(scene));
   return 0;
 }

@@ -39,6 +39,31 @@ describe('real2sim reconstruct', () => {
     expect(can.size[2]).toBeCloseTo(0.12, 2);
   });
 
+  it('validates and repairs by default: physics verdict, physics.json, report.html, snapshots, world-frame clouds', async () => {
+    const out = join(dir, 'validated');
+    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--masks', join(dir, 'masks.png'), '--out', out, '--quiet']);
+    expect(code).toBe(0);
+    const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+    expect(['valid', 'repaired']).toContain(scene.physics?.verdict);
+    expect(scene.reports.map((r) => r.stage)).toContain('validate');
+    expect(JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')).verdict).toBe(scene.physics!.verdict);
+    for (const f of ['debug/report.html', 'debug/view_top.png', 'debug/view_camera.png']) expect(existsSync(join(out, f)), f).toBe(true);
+    // clouds are written in the world frame (z up, on or above the support), beside their object
+    const { decodePlyCloud } = await import('../../src/io/mesh.ts');
+    for (const o of scene.objects) {
+      const cloud = decodePlyCloud(new Uint8Array(readFileSync(join(out, 'debug/clouds', `${o.id}.ply`))));
+      const n = cloud.positions.length / 3;
+      let cx = 0, cy = 0, minZ = Infinity;
+      for (let i = 0; i < n; i++) {
+        cx += cloud.positions[i * 3]! / n;
+        cy += cloud.positions[i * 3 + 1]! / n;
+        minZ = Math.min(minZ, cloud.positions[i * 3 + 2]!);
+      }
+      expect(minZ).toBeGreaterThan(-0.01);
+      expect(Math.hypot(cx - o.pose.position[0], cy - o.pose.position[1])).toBeLessThan(0.1);
+    }
+  });
+
   it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
     await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth, --camera/) });
     await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) });
