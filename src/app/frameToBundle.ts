@@ -3,16 +3,23 @@
  * physics validation and repair (on by default), debug products, the viewer report, and one
  * atomic bundle write. It joins the core to `sim/` and the viewer, so it sits outside the core
  * (`src/app/`): the CLI and `ros/` call it; nothing in the core imports it.
+ *
+ * The reconstruction itself is replaceable (`reconstruct` option: e.g. the single-image path
+ * through a GPU host), so every path shares one tail: validation, debug products, report, write.
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
 import { encodePng } from '../io/image.ts';
+import type { CameraIntrinsics } from '../model/camera.ts';
+import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
 import type { PointCloud } from '../model/geometry.ts';
+import type { DepthImage, LabelImage } from '../model/image.ts';
 import { transformPositions } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
+import type { LiftedObject } from '../stages/lift.ts';
 import { depthPreview, maskOverlay } from '../stages/debug.ts';
 import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
@@ -21,9 +28,28 @@ import { toViewModel } from '../viewer/viewModel.ts';
 
 export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
 
+/** A frame as the bundle job takes it: intrinsics may be missing when a model estimates them. */
+export type BundleFrame = Omit<RgbdFrame, 'camera'> & { camera?: CameraIntrinsics };
+
+/** What the job needs from a reconstruction: the scene and the products written as debug files. */
+export interface FrameReconstruction {
+  scene: Scene;
+  masks: LabelImage;
+  /** Per-object clouds (optical frame, plus `world` when known): debug/clouds/*.ply and the report's cloud. */
+  lifted: LiftedObject[];
+  /** Depth the scene was built from when the frame carries none (a model's estimate): debug/depth.png. */
+  depth?: DepthImage;
+}
+
+/** Frame → scene; calls `onProgress(stage, 0|1)` around stages it runs (may call it never). */
+export type FrameReconstructor = (frame: BundleFrame, onProgress: (stage: string, fraction: number) => void) => Promise<FrameReconstruction>;
+
 export interface FrameToBundleOptions {
   out: string;
+  /** Config of the default reconstruction (stages 1–6 of `src/pipeline.ts`); unused with `reconstruct`. */
   pipeline?: Omit<PipelineConfig, 'onProgress'>;
+  /** Replaces stages 1–6 (default: `reconstructDetailed` with `pipeline`, which needs depth and intrinsics). */
+  reconstruct?: FrameReconstructor;
   /** Physics validation and repair (default on). */
   validate?: boolean;
   physics?: RepairOptions;
@@ -42,7 +68,7 @@ export interface FrameToBundleResult {
 }
 
 /** Runs one frame through stages 1–6, validation + repair, and writes the bundle. */
-export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOptions): Promise<FrameToBundleResult> {
+export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOptions): Promise<FrameToBundleResult> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
   const started = new Map<string, number>();
@@ -55,7 +81,11 @@ export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOpti
       log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
     }
   };
-  const { scene: reconstructed, masks, lifted } = await reconstructDetailed(frame, { ...options.pipeline, onProgress: progress });
+  const rgbd: FrameReconstructor = (f, onProgress) => {
+    if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
+    return reconstructDetailed({ ...f, camera: f.camera }, { ...options.pipeline, onProgress });
+  };
+  const { scene: reconstructed, masks, lifted, depth } = await (options.reconstruct ?? rgbd)(frame, progress);
 
   let scene = reconstructed;
   const warnings: string[] = [];
@@ -94,7 +124,8 @@ export async function frameToBundle(frame: RgbdFrame, options: FrameToBundleOpti
   const extraFiles: Record<string, string | Uint8Array> = {
     'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
   };
-  if (frame.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(frame.depth));
+  const shownDepth = frame.depth ?? depth;
+  if (shownDepth) extraFiles['debug/depth.png'] = encodePng(depthPreview(shownDepth));
   // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
   const toWorld = scene.camera?.pose;
   const clouds: PointCloud[] = [];

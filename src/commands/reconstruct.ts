@@ -1,21 +1,45 @@
 /**
- * `real2sim reconstruct --rgb C --depth D --camera K [--masks M] [--depth-scale S] --out DIR`:
- * one RGB-D frame → a simulator bundle. Runs stages 1–6, then physics validation and repair
- * (`--no-validate` skips it), with a progress display on stderr, and writes the bundle
- * atomically with debug products (mask overlay, depth preview, per-object PLY clouds in the
- * world frame, CPU snapshots) and report.html.
+ * `real2sim reconstruct`: one frame → a simulator bundle.
+ *
+ * - RGB-D (`--depth`): stages 1–6 on the CPU; with `--gpu-host` segmentation runs on the GPU
+ *   host, falling back to the frame's masks (or geometric segmentation) when the host is
+ *   unreachable, with a warning in the perceive report.
+ * - Single image (no `--depth`, `--gpu-host` required): depth, segmentation, de-occlusion,
+ *   shape and pose on the GPU host (`reconstructSingleImage`); no fallback (nothing to fall
+ *   back on without depth).
+ *
+ * Both then run physics validation and repair (`--no-validate` skips it) and write the bundle
+ * atomically with debug products and report.html, through the shared `frameToBundle` job.
  */
+import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from './args.ts';
 import { Real2SimError } from '../model/errors.ts';
+import { MAX_FRAME_PIXELS } from '../model/frame.ts';
+import { transformPositions } from '../model/pose.ts';
+import { decodeColorImage } from '../io/image.ts';
 import { loadFrame } from '../io/frame.ts';
-import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
+import { frameToBundle, objectTable, type BundleFrame, type FrameReconstructor } from '../app/frameToBundle.ts';
+import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
+import type { SegmentationBackend } from '../stages/backends.ts';
+import { ground, type GroundOptions } from '../stages/ground.ts';
+import type { LiftedObject } from '../stages/lift.ts';
+import { organizedCloud } from '../stages/organized.ts';
+import { perceive } from '../stages/perceive.ts';
+import type { ComposeOptions } from '../stages/compose.ts';
+import { GpuHostClient } from '../gpu/client.ts';
+import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backends.ts';
+import { reconstructSingleImage } from '../gpu/singleImage.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR
+       [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
+   or: real2sim reconstruct --rgb COLOR.png --gpu-host URL [--camera CAMERA.json] [--gpu-token T] [--gpu-timeout-ms N] … --out DIR
 
   --rgb            colour image (PNG or JPEG)
-  --depth          16-bit depth PNG aligned to the colour image
-  --camera         intrinsics (JSON: fx/fy/cx/cy, CameraInfo, Open3D, BOP; or ROS calibration YAML)
+  --depth          16-bit depth PNG aligned to the colour image (RGB-D); without it the single-image
+                   path runs on the GPU host (needs --gpu-host)
+  --camera         intrinsics (JSON: fx/fy/cx/cy, CameraInfo, Open3D, BOP; or ROS calibration YAML);
+                   needed with --depth; optional without (the host's depth model estimates them)
   --masks          instance label PNG (0 = background); without it objects are segmented geometrically
   --depth-scale    metres per depth unit (default 0.001 = millimetres; TUM 0.0002; BOP 0.1 mm = 0.0001)
   --segmentation   auto (default: given when --masks, else geometric), given, geometric
@@ -23,7 +47,118 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --seed           RANSAC seed (default 1)
   --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
   --quiet          no progress display
-  --out            bundle folder (replaced atomically)`;
+  --out            bundle folder (replaced atomically)
+
+GPU host (real2sim serve, protocol v1):
+  --gpu-host       e.g. http://gpu-box:8765. With --depth: segmentation runs there; if the host is
+                   unreachable it falls back to --masks, else geometric segmentation, with a warning
+                   in the report. Without --depth: depth, segmentation, de-occlusion, shape and pose
+                   all run there (no fallback: there is no depth to fall back on).
+  --gpu-token      the host's bearer token (default: $REAL2SIM_GPU_TOKEN)
+  --gpu-timeout-ms per request attempt (default 60000)`;
+
+/** Segmentation that needs no model: the frame's own masks. */
+const givenSegmentation: SegmentationBackend = {
+  name: 'given',
+  async segment(frame) {
+    if (!frame.masks) throw new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks.");
+    return { masks: frame.masks };
+  },
+};
+
+/**
+ * Geometric segmentation as a backend (the fallback when the host is down and no masks were
+ * given): its own support-plane fit, then the geometric perceive stage. The pipeline fits the
+ * plane again afterwards with the objects left out; the double fit only costs time on this path.
+ */
+function geometricSegmentation(groundOptions?: GroundOptions): SegmentationBackend {
+  return {
+    name: 'geometric',
+    async segment(frame) {
+      if (!frame.depth) throw new Real2SimError('BAD_DEPTH', 'Geometric segmentation needs depth.');
+      const cloud = organizedCloud(frame.depth, frame.camera);
+      const g = await ground(groundOptions)({ cloud });
+      const p = await perceive({ backend: 'geometric' })({ frame, cloud, heightOf: g.output.heightOf });
+      return { masks: p.output.masks };
+    },
+  };
+}
+
+/** RGB-D stages 1–6 with segmentation on the GPU host and the fallback's warnings in the stage reports. */
+export function remoteSegmentationReconstructor(client: GpuHostClient, pipeline: Omit<PipelineConfig, 'onProgress' | 'segmentation'> = {}): FrameReconstructor {
+  return async (frame, onProgress) => {
+    if (!frame.depth || !frame.camera) throw new Real2SimError('BAD_INPUT', 'RGB-D reconstruction needs --depth and --camera.');
+    const fallback = frame.masks ? givenSegmentation : geometricSegmentation(pipeline.ground);
+    const b = withFallback(remoteBackends(client), { fallback: { segmentation: fallback } });
+    const rec = await reconstructDetailed({ ...frame, camera: frame.camera }, { ...pipeline, segmentation: b.segmentation, onProgress });
+    const reports = rec.scene.reports;
+    for (const w of b.warnings) (reports.find((r) => r.stage === w.stage) ?? reports[0]!).warnings.push(w.message);
+    if (b.warnings.length > 0) rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
+    return rec;
+  };
+}
+
+/**
+ * The single-image path on learned backends. Per-object clouds for the debug files come from
+ * the estimated depth under each object's mask, in the world frame the ground stage found.
+ */
+export function singleImageReconstructor(backends: LearnedBackends, opts: { ground?: GroundOptions; compose?: ComposeOptions; log?: (s: string) => void } = {}): FrameReconstructor {
+  return async (frame) => {
+    const log = opts.log ?? (() => {});
+    const t = performance.now();
+    log('[1-6/8] single image on the GPU host (perceive, ground, lift, shape, place, compose) …');
+    const res = await reconstructSingleImage(frame.color, backends, {
+      ...(frame.camera ? { camera: frame.camera } : {}),
+      ...(opts.ground ? { ground: opts.ground } : {}),
+      ...(opts.compose ? { compose: opts.compose } : {}),
+      ...(frame.frameId ? { frameId: frame.frameId } : {}),
+    });
+    log(` ${(performance.now() - t).toFixed(0)} ms\n`);
+    const cloud = organizedCloud(res.depth, res.camera);
+    const rgb = frame.color.encoding === 'rgb8' ? frame.color.data : undefined;
+    const lifted: LiftedObject[] = [];
+    for (const obj of res.scene.objects) {
+      if (obj.instanceId === undefined) continue;
+      const pix: number[] = [];
+      let maskPixels = 0;
+      for (let i = 0; i < res.masks.data.length; i++) {
+        if (res.masks.data[i] !== obj.instanceId) continue;
+        maskPixels++;
+        if (cloud.valid[i]) pix.push(i);
+      }
+      const positions = new Float32Array(pix.length * 3);
+      const colors = rgb ? new Uint8Array(pix.length * 3) : undefined;
+      pix.forEach((p, k) => {
+        positions.set(cloud.positions.subarray(p * 3, p * 3 + 3), k * 3);
+        if (colors && rgb) colors.set(rgb.subarray(p * 3, p * 3 + 3), k * 3);
+      });
+      lifted.push({
+        id: obj.instanceId,
+        label: obj.label,
+        pixels: Uint32Array.from(pix),
+        cloud: colors ? { positions, colors } : { positions },
+        ...(res.scene.camera ? { world: transformPositions(res.scene.camera.pose, positions) } : {}),
+        maskPixels,
+      });
+    }
+    return { scene: res.scene, masks: res.masks, lifted, depth: res.depth };
+  };
+}
+
+async function loadColourOnly(rgb: string): Promise<BundleFrame> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(rgb));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Real2SimError('BAD_FILE', `Cannot read the colour image '${rgb}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, { path: rgb, what: 'colour image' }, e);
+  }
+  const color = decodeColorImage(bytes, rgb);
+  if (color.width * color.height > MAX_FRAME_PIXELS) {
+    throw new Real2SimError('TOO_LARGE', `Image is ${color.width}×${color.height}; the limit is ${MAX_FRAME_PIXELS / 1e6} MP. Downscale it first.`, { width: color.width, height: color.height });
+  }
+  return { color };
+}
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
@@ -41,6 +176,9 @@ export async function run(argv: string[]): Promise<number> {
       'no-validate': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
+      'gpu-host': { type: 'string' },
+      'gpu-token': { type: 'string' },
+      'gpu-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -49,7 +187,14 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: real2sim reconstruct ${USAGE}`);
     return 0;
   }
-  const missing = (['rgb', 'depth', 'camera', 'out'] as const).filter((k) => !values[k]);
+  const gpuHost = values['gpu-host'];
+  if (!values.depth && !gpuHost) {
+    throw new Real2SimError(
+      'BAD_INPUT',
+      `reconstruct needs depth or a GPU host: pass --depth DEPTH.png (with --camera) for an RGB-D frame, or --gpu-host URL to reconstruct the single image with the host's models\n\nusage: real2sim reconstruct ${USAGE}`,
+    );
+  }
+  const missing = (values.depth ? (['rgb', 'camera', 'out'] as const) : (['rgb', 'out'] as const)).filter((k) => !values[k]);
   if (missing.length) {
     throw new Real2SimError('BAD_INPUT', `reconstruct needs ${missing.map((m) => `--${m}`).join(', ')}\n\nusage: real2sim reconstruct ${USAGE}`);
   }
@@ -62,41 +207,77 @@ export async function run(argv: string[]): Promise<number> {
   const depthScale = num('depth-scale', values['depth-scale']);
   const density = num('density', values.density);
   const seed = num('seed', values.seed, false);
+  const timeoutMs = num('gpu-timeout-ms', values['gpu-timeout-ms']);
   const seg = values.segmentation ?? 'auto';
   if (!['auto', 'given', 'geometric'].includes(seg)) throw new Real2SimError('BAD_INPUT', `--segmentation must be auto, given or geometric, got '${seg}'`);
+  if (!gpuHost && (values['gpu-token'] !== undefined || timeoutMs !== undefined)) {
+    throw new Real2SimError('BAD_INPUT', '--gpu-token and --gpu-timeout-ms only apply with --gpu-host URL.');
+  }
+  if (gpuHost && seg !== 'auto') {
+    throw new Real2SimError('BAD_INPUT', `With --gpu-host, segmentation runs on the GPU host: drop --segmentation ${seg}, or drop --gpu-host to segment on the CPU.`);
+  }
+  if (!values.depth && values.masks) {
+    throw new Real2SimError('BAD_INPUT', '--masks needs --depth: the single-image path segments on the GPU host.');
+  }
 
   const quiet = values.quiet === true;
   const log = (s: string) => {
     if (!quiet) process.stderr.write(s);
   };
   const t0 = performance.now();
-  log(`loading ${values.rgb} …\n`);
-  const frame = await loadFrame({
-    rgb: values.rgb!,
-    depth: values.depth!,
-    camera: values.camera!,
-    ...(values.masks ? { masks: values.masks } : {}),
-    ...(depthScale !== undefined ? { depthScale } : {}),
-  });
-  const { scene, manifest } = await frameToBundle(frame, {
-    out: values.out!,
-    title: `real2sim · ${values.rgb}`,
-    validate: values['no-validate'] !== true,
-    log,
-    pipeline: {
-      segmentation: seg as 'auto' | 'given' | 'geometric',
+  const client = gpuHost
+    ? new GpuHostClient({
+        url: gpuHost,
+        ...((values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN']) ? { token: values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN'] } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      })
+    : undefined;
+  try {
+    log(`loading ${values.rgb} …\n`);
+    const frame: BundleFrame = values.camera
+      ? await loadFrame({
+          rgb: values.rgb!,
+          ...(values.depth ? { depth: values.depth } : {}),
+          camera: values.camera,
+          ...(values.masks ? { masks: values.masks } : {}),
+          ...(depthScale !== undefined ? { depthScale } : {}),
+        })
+      : await loadColourOnly(values.rgb!);
+    const stageOptions = {
       ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
       ...(seed !== undefined ? { ground: { seed } } : {}),
-    },
-    meta: { rgb: values.rgb, depth: values.depth, camera: values.camera, ...(values.masks ? { masks: values.masks } : {}) },
-  });
-  const ground = scene.reports.find((r) => r.stage === 'ground');
-  console.log(
-    `${scene.objects.length} object${scene.objects.length === 1 ? '' : 's'} reconstructed` +
-      (ground ? `, support plane inliers ${(100 * (ground.counts['inlierRatio'] ?? 0)).toFixed(1)}%` : '') +
-      `; physics: ${scene.physics?.verdict ?? 'not validated'}` +
-      `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  console.log(objectTable(scene));
-  return 0;
+    };
+    const reconstruct: FrameReconstructor | undefined = !client
+      ? undefined
+      : values.depth
+        ? remoteSegmentationReconstructor(client, stageOptions)
+        : singleImageReconstructor(remoteBackends(client), { ...stageOptions, log });
+    if (client) log(`GPU host ${client.url}: ${values.depth ? 'segmentation' : 'depth, segmentation, de-occlusion, shape, pose'}\n`);
+    const { scene, manifest } = await frameToBundle(frame, {
+      out: values.out!,
+      title: `real2sim · ${values.rgb}`,
+      validate: values['no-validate'] !== true,
+      log,
+      ...(reconstruct ? { reconstruct } : {}),
+      pipeline: { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions },
+      meta: {
+        rgb: values.rgb,
+        ...(values.depth ? { depth: values.depth } : {}),
+        ...(values.camera ? { camera: values.camera } : {}),
+        ...(values.masks ? { masks: values.masks } : {}),
+        ...(client ? { gpuHost: client.url } : {}),
+      },
+    });
+    const ground = scene.reports.find((r) => r.stage === 'ground');
+    console.log(
+      `${scene.objects.length} object${scene.objects.length === 1 ? '' : 's'} reconstructed` +
+        (ground ? `, support plane inliers ${(100 * (ground.counts['inlierRatio'] ?? 0)).toFixed(1)}%` : '') +
+        `; physics: ${scene.physics?.verdict ?? 'not validated'}` +
+        `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    console.log(objectTable(scene));
+    return 0;
+  } finally {
+    client?.close();
+  }
 }

@@ -65,7 +65,13 @@ describe('real2sim reconstruct', () => {
   });
 
   it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
-    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth, --camera/) });
+    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/pass --depth DEPTH\.png \(with --camera\).*or --gpu-host URL/) });
+    await expect(run(['--rgb', 'x.png', '--depth', 'd.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/needs --camera/) });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-token', 't'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/only apply with --gpu-host/) });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--gpu-timeout-ms', '-5'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--gpu-timeout-ms/) });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--masks', 'm.png'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--masks needs --depth/) });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'given'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/drop --segmentation given/) });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'not a url', '--out', 'd'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/not a URL/) });
     await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) });
     await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--segmentation', 'magic'])).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
