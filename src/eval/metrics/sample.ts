@@ -12,10 +12,22 @@ import type { Rng } from '../../geometry/random.ts';
  * can replay the same sequence.
  */
 export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
+  return sampleInto(mesh, n, rng, new Float32Array(n * 3));
+}
+
+/**
+ * The same samples as `sampleSurface` (same `rng` stream, same arithmetic) kept in float64:
+ * the point-to-surface Chamfer measures distances down to 1e-12 m, and rounding the samples
+ * to float32 would lift them ~1e-8 m off their own triangle.
+ */
+export function sampleSurface64(mesh: Mesh, n: number, rng: Rng): Float64Array {
+  return sampleInto(mesh, n, rng, new Float64Array(n * 3));
+}
+
+function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number, rng: Rng, out: T): T {
   const p = mesh.positions;
   const idx = mesh.indices;
   const nt = idx.length / 3;
-  const out = new Float32Array(n * 3);
   const cum = new Float64Array(nt);
   let total = 0;
   for (let t = 0; t < nt; t++) {
@@ -28,7 +40,7 @@ export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
   }
   const nv = p.length / 3;
   if (!(total > 0)) {
-    if (nv === 0) return new Float32Array(0);
+    if (nv === 0) return out.subarray(0, 0) as T;
     for (let s = 0; s < n; s++) {
       const v = Math.min(nv - 1, Math.floor(rng.next() * nv));
       rng.next();
