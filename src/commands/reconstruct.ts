@@ -93,7 +93,11 @@ export function remoteSegmentationReconstructor(client: GpuHostClient, pipeline:
     const rec = await reconstructDetailed({ ...frame, camera: frame.camera }, { ...pipeline, segmentation: b.segmentation, onProgress });
     const reports = rec.scene.reports;
     for (const w of b.warnings) (reports.find((r) => r.stage === w.stage) ?? reports[0]!).warnings.push(w.message);
-    if (b.warnings.length > 0) rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
+    if (b.warnings.length > 0) {
+      rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
+      // as in the pipeline's own geometric path: segments found here name no label in the input
+      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(({ instanceId: _id, ...o }) => o);
+    }
     return rec;
   };
 }
