@@ -41,6 +41,7 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --camera         intrinsics (JSON: fx/fy/cx/cy, CameraInfo, Open3D, BOP; or ROS calibration YAML);
                    needed with --depth; optional without (the host's depth model estimates them)
   --masks          instance label PNG (0 = background); without it objects are segmented geometrically
+                   (or on the GPU host with --gpu-host; then --masks is only the fallback)
   --depth-scale    metres per depth unit (default 0.001 = millimetres; TUM 0.0002; BOP 0.1 mm = 0.0001)
   --segmentation   auto (default: given when --masks, else geometric), given, geometric
   --density        default density for labels not in the table, kg/m³ (default 600)
