@@ -4,51 +4,22 @@
  */
 import type { Inertia } from '../src/model/scene.ts';
 import { quatFromMat3, type Quat, type Vec3 } from '../src/model/pose.ts';
+import { jacobiDiagonalize } from '../src/geometry/linalg.ts';
 
 /**
- * Principal moments and axes of a symmetric inertia tensor (cyclic Jacobi rotations, float64).
- * Hand-written: 3×3 only, runs once per body, and no maintained JS library exposes it.
+ * Principal moments and axes of a symmetric inertia tensor (the geometry kernels' cyclic Jacobi,
+ * float64; moments in diagonal order, not sorted, so the body frames stay as they were).
  * Returns the moments and the rotation whose columns are the principal axes (right-handed).
  */
 export function principalAxes(I: Inertia): { moments: Vec3; rotation: Quat } {
-  const a = [
-    [I.ixx, I.ixy, I.ixz],
-    [I.ixy, I.iyy, I.iyz],
-    [I.ixz, I.iyz, I.izz],
-  ];
+  const a = Float64Array.from([I.ixx, I.ixy, I.ixz, I.ixy, I.iyy, I.iyz, I.ixz, I.iyz, I.izz]);
+  const flat = new Float64Array(9);
+  jacobiDiagonalize(a, 3, flat);
   const v = [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
+    [flat[0]!, flat[1]!, flat[2]!],
+    [flat[3]!, flat[4]!, flat[5]!],
+    [flat[6]!, flat[7]!, flat[8]!],
   ];
-  for (let sweep = 0; sweep < 50; sweep++) {
-    const off = Math.abs(a[0]![1]!) + Math.abs(a[0]![2]!) + Math.abs(a[1]![2]!);
-    const scale = Math.abs(a[0]![0]!) + Math.abs(a[1]![1]!) + Math.abs(a[2]![2]!);
-    if (off <= 1e-15 * scale || off === 0) break;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
-      const apq = a[p]![q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (a[q]![q]! - a[p]![p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1);
-      const s = t * c;
-      for (let k = 0; k < 3; k++) {
-        const akp = a[k]![p]!, akq = a[k]![q]!;
-        a[k]![p] = c * akp - s * akq;
-        a[k]![q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < 3; k++) {
-        const apk = a[p]![k]!, aqk = a[q]![k]!;
-        a[p]![k] = c * apk - s * aqk;
-        a[q]![k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < 3; k++) {
-        const vkp = v[k]![p]!, vkq = v[k]![q]!;
-        v[k]![p] = c * vkp - s * vkq;
-        v[k]![q] = s * vkp + c * vkq;
-      }
-    }
-  }
   // make the axes right-handed
   const det =
     v[0]![0]! * (v[1]![1]! * v[2]![2]! - v[1]![2]! * v[2]![1]!) -
@@ -56,7 +27,7 @@ export function principalAxes(I: Inertia): { moments: Vec3; rotation: Quat } {
     v[0]![2]! * (v[1]![0]! * v[2]![1]! - v[1]![1]! * v[2]![0]!);
   if (det < 0) for (let k = 0; k < 3; k++) v[k]![2] = -v[k]![2]!;
   const m = [v[0]![0]!, v[0]![1]!, v[0]![2]!, v[1]![0]!, v[1]![1]!, v[1]![2]!, v[2]![0]!, v[2]![1]!, v[2]![2]!];
-  return { moments: [a[0]![0]!, a[1]![1]!, a[2]![2]!], rotation: quatFromMat3(m) };
+  return { moments: [a[0]!, a[4]!, a[8]!], rotation: quatFromMat3(m) };
 }
 
 export const sub3 = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];

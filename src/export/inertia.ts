@@ -7,6 +7,7 @@
  */
 import type { Inertia } from '../model/scene.ts';
 import type { Vec3 } from '../model/pose.ts';
+import { jacobiDiagonalize } from '../geometry/linalg.ts';
 
 export interface InertiaRules {
   /** kg. Lighter objects are raised to this mass (inertia scaled with it). */
@@ -20,40 +21,12 @@ export interface InertiaRules {
 export const INERTIA_RULES_DEFAULTS: Readonly<InertiaRules> = Object.freeze({ minMass: 1e-3, minMoment: 1e-9, triangleSlack: 1e-6 });
 
 /** Symmetric 3×3 eigen-decomposition by cyclic Jacobi rotations: A = V diag(λ) Vᵀ, V's columns
- * are the eigenvectors (row-major storage). Hand-written: 3×3, a dozen sweeps at most. */
+ * are the eigenvectors (row-major storage). Values stay in diagonal order (not sorted). */
 export function symmetricEigen3(I: Inertia): { values: Vec3; vectors: number[] } {
-  const a = [I.ixx, I.ixy, I.ixz, I.ixy, I.iyy, I.iyz, I.ixz, I.iyz, I.izz];
-  const v = [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  for (let sweep = 0; sweep < 32; sweep++) {
-    const off = Math.abs(a[1]!) + Math.abs(a[2]!) + Math.abs(a[5]!);
-    const scale = Math.abs(a[0]!) + Math.abs(a[4]!) + Math.abs(a[8]!);
-    if (off <= 1e-18 * scale || off === 0) break;
-    for (const [p, q] of [[0, 1], [0, 2], [1, 2]] as const) {
-      const apq = a[p * 3 + q]!;
-      if (apq === 0) continue;
-      const app = a[p * 3 + p]!, aqq = a[q * 3 + q]!;
-      const theta = (aqq - app) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-      // A ← Jᵀ A J with J the rotation in the (p, q) plane
-      for (let k = 0; k < 3; k++) {
-        const akp = a[k * 3 + p]!, akq = a[k * 3 + q]!;
-        a[k * 3 + p] = c * akp - s * akq;
-        a[k * 3 + q] = s * akp + c * akq;
-      }
-      for (let k = 0; k < 3; k++) {
-        const apk = a[p * 3 + k]!, aqk = a[q * 3 + k]!;
-        a[p * 3 + k] = c * apk - s * aqk;
-        a[q * 3 + k] = s * apk + c * aqk;
-      }
-      for (let k = 0; k < 3; k++) {
-        const vkp = v[k * 3 + p]!, vkq = v[k * 3 + q]!;
-        v[k * 3 + p] = c * vkp - s * vkq;
-        v[k * 3 + q] = s * vkp + c * vkq;
-      }
-    }
-  }
-  return { values: [a[0]!, a[4]!, a[8]!], vectors: v };
+  const a = Float64Array.from([I.ixx, I.ixy, I.ixz, I.ixy, I.iyy, I.iyz, I.ixz, I.iyz, I.izz]);
+  const v = new Float64Array(9);
+  jacobiDiagonalize(a, 3, v);
+  return { values: [a[0]!, a[4]!, a[8]!], vectors: Array.from(v) };
 }
 
 /** V diag(λ) Vᵀ back to the stored upper triangle. */

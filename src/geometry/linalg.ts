@@ -7,11 +7,12 @@
  */
 
 /**
- * Cyclic Jacobi eigen-decomposition of a symmetric n×n matrix (n ≤ 4 in practice).
- * `a` is destroyed. On return `values[i]` are the eigenvalues in ascending order and column i of
- * `vectors` (row-major n×n: `vectors[r * n + i]`) is the unit eigenvector of `values[i]`.
+ * Cyclic Jacobi rotations of a symmetric n×n matrix (n ≤ 4 in practice) until it is diagonal to
+ * rounding: on return the eigenvalues are on the diagonal of `a`, in no particular order, and
+ * column i of `vectors` (row-major n×n: `vectors[r * n + i]`) is the unit eigenvector of
+ * `a[i * n + i]`. Callers whose result depends on that order (inertia frames) use this directly.
  */
-export function jacobiEigen(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array): void {
+export function jacobiDiagonalize(a: Float64Array, n: number, vectors: Float64Array): void {
   for (let i = 0; i < n * n; i++) vectors[i] = 0;
   for (let i = 0; i < n; i++) vectors[i * n + i] = 1;
   for (let sweep = 0; sweep < 50; sweep++) {
@@ -53,6 +54,15 @@ export function jacobiEigen(a: Float64Array, n: number, values: Float64Array, ve
       }
     }
   }
+}
+
+/**
+ * Cyclic Jacobi eigen-decomposition of a symmetric n×n matrix (n ≤ 4 in practice).
+ * `a` is destroyed. On return `values[i]` are the eigenvalues in ascending order and column i of
+ * `vectors` (row-major n×n: `vectors[r * n + i]`) is the unit eigenvector of `values[i]`.
+ */
+export function jacobiEigen(a: Float64Array, n: number, values: Float64Array, vectors: Float64Array): void {
+  jacobiDiagonalize(a, n, vectors);
   for (let i = 0; i < n; i++) values[i] = a[i * n + i]!;
   // selection sort of eigenpairs, ascending
   for (let i = 0; i < n; i++) {
