@@ -61,4 +61,48 @@ describe('perceive stage', () => {
     expect([...seen].sort()).toEqual([1, 2, 3, 4]);
     expect(output.instances.length).toBe(4);
   });
+
+  it('geometric: a thing standing beyond the table edge, above the table plane, is not an object on it', async () => {
+    const solids: Solid[] = [
+      { kind: 'box', id: 1, centre: [0, 0, 0.45], size: [0.1, 0.1, 0.1], yaw: 0.2 },
+      // on the floor 0.5 m behind the table's back edge, reaching 0.25 m above the table top
+      { kind: 'box', id: 2, centre: [0.85, 0, 0.325], size: [0.1, 0.3, 0.65], yaw: 0 },
+    ];
+    const { frame } = renderFixture(solids, { width: 320, height: 240, camHeight: 0.9, pitch: 0.5, table: { top: 0.4, half: [0.35, 0.4] } });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground()({ cloud });
+    const run = async (minSupported?: number) => (await perceive({ backend: 'geometric', minSupported })({ frame, cloud, heightOf: g.output.heightOf })).output.instances;
+    const truthOf = (inst: { pixels: Uint32Array }) => frame.masks!.data[inst.pixels[inst.pixels.length >> 1]!];
+    // without the extent check the thing behind is a segment too: the test can tell the difference
+    expect((await run(0)).map(truthOf).sort()).toEqual([1, 2]);
+    expect((await run()).map(truthOf)).toEqual([1]);
+  });
+
+  it('geometric: smoothed depth ramps between neighbours on a one-colour table are cut by colour', async () => {
+    const solids: Solid[] = [
+      { kind: 'box', id: 1, centre: [0, -0.07, 0.05], size: [0.08, 0.08, 0.1], yaw: 0 },
+      { kind: 'box', id: 2, centre: [0, 0.07, 0.05], size: [0.08, 0.08, 0.1], yaw: 0 },
+    ];
+    const { frame } = renderFixture(solids, { width: 320, height: 240 });
+    // a box filter like a depth camera's spatial filter: heights ramp across the 6 cm gap
+    const { width: w, height: h, data } = frame.depth!;
+    const src = Float32Array.from(data as Float32Array), r = 8;
+    for (let v = r; v < h - r; v++) {
+      for (let u = r; u < w - r; u++) {
+        let sum = 0;
+        for (let dv = -r; dv <= r; dv++) for (let du = -r; du <= r; du++) sum += src[(v + dv) * w + u + du]!;
+        data[v * w + u] = sum / (2 * r + 1) ** 2;
+      }
+    }
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground()({ cloud });
+    const run = async (tableColorHeight?: number) => (await perceive({ backend: 'geometric', tableColorHeight })({ frame, cloud, heightOf: g.output.heightOf })).output.instances;
+    expect((await run(0)).length).toBe(1);
+    const apart = await run();
+    expect(apart.length).toBe(2);
+    for (const inst of apart) {
+      const ids = new Set([...inst.pixels].map((i) => frame.masks!.data[i]).filter((x) => x));
+      expect(ids.size).toBe(1);
+    }
+  });
 });
