@@ -12,12 +12,11 @@
  * friction so round things do not spin forever. Written to load in MuJoCo 2.2 and 3.x.
  */
 import type { Scene } from '../model/scene.ts';
-import type { Vec3 } from '../model/pose.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { mjQuat } from './frames.ts';
 import { prepareScene, type PreparedScene } from './prepare.ts';
-import { definedOnly, isPrepared } from './urdf.ts';
-import { planeQuat } from './sdf.ts';
+import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { planeOrigin, planeQuat } from './sdf.ts';
 
 export interface MjcfOptions {
   model?: string;
@@ -49,10 +48,10 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
   const o = { ...MJCF_DEFAULTS, ...definedOnly(options) };
   const prep = isPrepared(input) ? input : prepareScene(input);
   const n = prep.support.normal;
-  const origin: Vec3 = [-prep.support.d * n[0], -prep.support.d * n[1], -prep.support.d * n[2]];
+  const origin = planeOrigin(prep.support);
   const L: string[] = [];
   L.push('<?xml version="1.0" encoding="utf-8"?>');
-  L.push('<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->');
+  L.push(WRITTEN_BY_COMMENT);
   L.push(`<mujoco model="${xmlEscape(o.model)}">`);
   L.push(`  <compiler angle="radian" meshdir="${xmlEscape(o.meshDir)}" inertiafromgeom="false"/>`);
   L.push(`  <option timestep="${fmt(o.timestep)}" gravity="0 0 -9.81"/>`);

@@ -13,7 +13,7 @@ import type { Scene, SceneObject } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { rpyOf } from './frames.ts';
 import { prepareScene, type ExportObject, type PreparedScene } from './prepare.ts';
-import { definedOnly, isPrepared } from './urdf.ts';
+import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
 import { quatFromMat3, type Quat, type Vec3 } from '../model/pose.ts';
 
 export interface SdfOptions {
@@ -50,7 +50,13 @@ function planeQuat(n: Vec3): Quat {
   return quatFromMat3([x[0], y[0], nx, x[1], y[1], ny, x[2], y[2], nz]);
 }
 
-export { planeQuat };
+/** Ground plane origin: the support plane's point closest to the world origin (−d·n). */
+function planeOrigin(plane: { normal: Vec3; d: number }): Vec3 {
+  const n = plane.normal;
+  return [-plane.d * n[0], -plane.d * n[1], -plane.d * n[2]];
+}
+
+export { planeOrigin, planeQuat };
 
 function linkLines(ob: ExportObject, uri: (path: string) => string, indent: string): string[] {
   const I = ob.inertia;
@@ -93,10 +99,10 @@ export function toSdfWorld(input: Scene | PreparedScene, options: SdfOptions = {
   const o = { ...SDF_DEFAULTS, ...definedOnly(options) };
   const prep = isPrepared(input) ? input : prepareScene(input);
   const n = prep.support.normal;
-  const origin: Vec3 = [-prep.support.d * n[0], -prep.support.d * n[1], -prep.support.d * n[2]];
+  const origin = planeOrigin(prep.support);
   const L: string[] = [];
   L.push('<?xml version="1.0" encoding="utf-8"?>');
-  L.push('<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->');
+  L.push(WRITTEN_BY_COMMENT);
   L.push('<sdf version="1.9">');
   L.push(`  <world name="${xmlEscape(o.worldName)}">`);
   L.push('    <physics name="default_physics" default="true" type="ode">');

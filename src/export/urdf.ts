@@ -34,6 +34,9 @@ export const URDF_DEFAULTS: Required<Omit<UrdfOptions, 'packageName'>> & { packa
   mujocoBlock: true,
 };
 
+/** First comment of every scene file we write: who wrote it and the world frame's conventions. */
+export const WRITTEN_BY_COMMENT = '<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->';
+
 export function isPrepared(x: Scene | PreparedScene): x is PreparedScene {
   return 'report' in x && 'scene' in x && Array.isArray((x as PreparedScene).objects) && 'support' in x;
 }
@@ -48,7 +51,7 @@ export function toUrdf(input: Scene | PreparedScene, options: UrdfOptions = {}):
   const lines: string[] = [];
   const L = (s: string) => lines.push(s);
   L('<?xml version="1.0" encoding="utf-8"?>');
-  L(`<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->`);
+  L(WRITTEN_BY_COMMENT);
   L(`<robot name="${xmlEscape(o.name)}">`);
   if (o.mujocoBlock) {
     L('  <mujoco>');
