@@ -8,6 +8,7 @@ import { massProperties } from '../geometry/massProperties.ts';
 import { depthToCloud } from '../geometry/depthCloud.ts';
 import { fitPlaneRansac, refinePlane } from '../geometry/ransac.ts';
 import { createRng } from '../geometry/random.ts';
+import { convexHull2d as footprintHull } from '../stages/footprint.ts';
 
 /**
  * The honest box baseline of `bench:quality`: what anyone gets from an RGB-D frame and masks
@@ -83,24 +84,14 @@ export function minAreaRect(xy: Float64Array): { cx: number; cy: number; yaw: nu
 /** Andrew's monotone chain; counter-clockwise, no collinear points. */
 export function convexHull2d(xy: Float64Array): [number, number][] {
   const pts: [number, number][] = [];
-  for (let i = 0; i < xy.length; i += 2) pts.push([xy[i]!, xy[i + 1]!]);
-  pts.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  if (pts.length < 3) return pts;
-  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: [number, number][] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, p) <= 0) lower.pop();
-    lower.push(p);
+  if (xy.length < 6) {
+    // fewer than three points: all of them, sorted (the stage's hull drops a lone point)
+    for (let i = 0; i < xy.length; i += 2) pts.push([xy[i]!, xy[i + 1]!]);
+    return pts.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
   }
-  const upper: [number, number][] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0) upper.pop();
-    upper.push(p);
-  }
-  lower.pop();
-  upper.pop();
-  return lower.concat(upper);
+  const hull = footprintHull(xy, 2);
+  for (let i = 0; i < hull.length; i += 2) pts.push([hull[i]!, hull[i + 1]!]);
+  return pts;
 }
 
 /**
