@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/commands/reconstruct.ts';
-import { focalFromFov, TINY, tinyPlaneDepth } from '../../src/gpu/tinyModels.ts';
+import { focalFromFov, TINY } from '../../src/gpu/tinyModels.ts';
 import { encodeDepthPng, encodeLabelPng, encodePng } from '../../src/io/image.ts';
 import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { quatAngle, quatFromYaw } from '../../src/model/pose.ts';
 import type { Scene } from '../../src/model/scene.ts';
 import { renderFixture } from '../stages/fixtures.ts';
-import { H, RECTS, startTinyHost, testImage, W, type TinyHost } from './fixtures.ts';
+import { H, RECTS, startTinyHost, testImage, tinyPlaneWorld, W, type TinyHost } from './fixtures.ts';
 
 const TOKEN = 'cli-token';
 let host: TinyHost;
@@ -63,18 +63,6 @@ afterAll(async () => {
 
 const readScene = (out: string): Scene => sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
 
-/** World point of pixel (u, v) on the tiny depth plane (as in test/gpu/singleImage.test.ts). */
-function expectedWorld(u: number, v: number): [number, number, number] {
-  const f = focalFromFov(W, TINY.depth.fovDeg);
-  const z = tinyPlaneDepth(u, v, W, H);
-  const p = [((u - (W - 1) / 2) / f) * z, ((v - (H - 1) / 2) / f) * z, z] as const;
-  const th = (TINY.depth.pitchDeg * Math.PI) / 180;
-  const up = [0, -Math.cos(th), -Math.sin(th)];
-  const fwd = [0, -Math.sin(th), Math.cos(th)];
-  const dot = (a: readonly number[], b: readonly number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
-  return [dot(p, fwd), -p[0], dot(p, up) + TINY.depth.height];
-}
-
 describe('real2sim reconstruct --gpu-host', () => {
   it('single image (no depth) → validated bundle with report.html; sizes, yaw, placement and intrinsics are the tiny models\'', async () => {
     const out = join(dir, 'single-bundle');
@@ -94,7 +82,7 @@ describe('real2sim reconstruct --gpu-host', () => {
       let sx = 0, sy = 0, sz = 0, n = 0;
       for (let v = rect.y0; v < rect.y1; v++)
         for (let u = rect.x0; u < rect.x1; u++) {
-          const w = expectedWorld(u, v);
+          const w = tinyPlaneWorld(u, v);
           sx += w[0]; sy += w[1]; sz += w[2]; n++;
         }
       const want = [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];

@@ -6,7 +6,7 @@ import type { ColorImage } from '../../src/model/image.ts';
 import { loadModelDir } from '../../src/gpu/manifest.ts';
 import { ModelRuntime } from '../../src/gpu/runtime.ts';
 import { startGpuServer, type GpuServer, type GpuServerOptions } from '../../src/gpu/server.ts';
-import { buildTinyModels } from '../../src/gpu/tinyModels.ts';
+import { buildTinyModels, focalFromFov, TINY, tinyPlaneDepth } from '../../src/gpu/tinyModels.ts';
 
 export const W = 320;
 export const H = 240;
@@ -52,4 +52,17 @@ export async function startTinyHost(opts: GpuServerOptions = {}): Promise<TinyHo
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** World point of pixel (u, v) on the tiny depth plane, in the frame `worldFromPlane` builds
+ * (what the single-image path and `reconstruct --gpu-host` must place objects at). */
+export function tinyPlaneWorld(u: number, v: number): [number, number, number] {
+  const f = focalFromFov(W, TINY.depth.fovDeg);
+  const z = tinyPlaneDepth(u, v, W, H);
+  const p = [((u - (W - 1) / 2) / f) * z, ((v - (H - 1) / 2) / f) * z, z] as const;
+  const th = (TINY.depth.pitchDeg * Math.PI) / 180;
+  const up = [0, -Math.cos(th), -Math.sin(th)];
+  const fwd = [0, -Math.sin(th), Math.cos(th)];
+  const dot = (a: readonly number[], b: readonly number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+  return [dot(p, fwd), -p[0], dot(p, up) + TINY.depth.height];
 }

@@ -10,10 +10,10 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { GpuHostClient } from '../../src/gpu/client.ts';
 import { remoteBackends } from '../../src/gpu/backends.ts';
 import { reconstructSingleImage } from '../../src/gpu/singleImage.ts';
-import { focalFromFov, TINY, tinyPlaneDepth } from '../../src/gpu/tinyModels.ts';
+import { focalFromFov, TINY } from '../../src/gpu/tinyModels.ts';
 import { writeBundle } from '../../src/export/bundle.ts';
 import { quatAngle, quatFromYaw } from '../../src/model/pose.ts';
-import { H, RECTS, startTinyHost, testImage, W, type TinyHost } from './fixtures.ts';
+import { H, RECTS, startTinyHost, testImage, tinyPlaneWorld, W, type TinyHost } from './fixtures.ts';
 import { checkSdf, checkUrdf, mujocoCompile, skipWithout } from '../export/validators.ts';
 
 let host: TinyHost;
@@ -29,18 +29,6 @@ afterAll(async () => {
   await host?.close();
   await rm(out, { recursive: true, force: true });
 });
-
-/** World point of pixel (u, v) on the tiny depth plane, in the frame `worldFromPlane` builds. */
-function expectedWorld(u: number, v: number): [number, number, number] {
-  const f = focalFromFov(W, TINY.depth.fovDeg);
-  const z = tinyPlaneDepth(u, v, W, H);
-  const p = [((u - (W - 1) / 2) / f) * z, ((v - (H - 1) / 2) / f) * z, z] as const;
-  const th = (TINY.depth.pitchDeg * Math.PI) / 180;
-  const up = [0, -Math.cos(th), -Math.sin(th)];
-  const fwd = [0, -Math.sin(th), Math.cos(th)];
-  const dot = (a: readonly number[], b: readonly number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
-  return [dot(p, fwd), -p[0], dot(p, up) + TINY.depth.height];
-}
 
 test('single image → validated, exported scene: the tiny models\' numbers come out exactly', async () => {
   const backends = remoteBackends(client);
@@ -61,7 +49,7 @@ test('single image → validated, exported scene: the tiny models\' numbers come
     let sx = 0, sy = 0, sz = 0, n = 0;
     for (let v = rect.y0; v < rect.y1; v++)
       for (let u = rect.x0; u < rect.x1; u++) {
-        const w = expectedWorld(u, v);
+        const w = tinyPlaneWorld(u, v);
         sx += w[0]; sy += w[1]; sz += w[2]; n++;
       }
     const want = [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];
