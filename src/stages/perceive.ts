@@ -72,6 +72,14 @@ export interface PerceiveOptions {
    * posecnn_lov_demo's checkerboard).
    */
   tableColorSpread?: number;
+  /**
+   * geometric: a segment smaller than this that touches a bigger one in the image and lies,
+   * dropped onto the plane, mostly (`fragmentInside`) within the bigger one's footprint is part
+   * of it: a bowl's lower wall under its overhanging rim, split off by the depth jump at the rim.
+   * 0 turns it off.
+   */
+  fragmentPixels?: number;
+  fragmentInside?: number;
 }
 
 export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { backend: 'given' | 'geometric' } = {
@@ -93,6 +101,8 @@ export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { b
   tableColorSigma: 1.5,
   tableColorRegrow: 30,
   tableColorSpread: 0.08,
+  fragmentPixels: 3000,
+  fragmentInside: 0.7,
 };
 
 export interface Instance {
@@ -279,7 +289,8 @@ export function segmentGeometric(
   growInto(cloud, data, clipped, o.tableColorRegrow, o);
   growSkirts(cloud, heightOf, data, o);
   fillDepthHoles(valid, data, w, h, o.holeSpan);
-  return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'])) };
+  const merged = o.fragmentPixels > 0 ? mergeFragments(cloud, heightOf, data, roots.length, o) : new Set<number>();
+  return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'] as [number, string]).filter(([id]) => !merged.has(id))) };
 }
 
 /** Below this many pixels the visible support is too small to trust its outline or colour. */
@@ -379,16 +390,7 @@ function chromaModel(color: ColorImage, mask: Uint8Array, maxSpread: number): ((
  * outline of the support patch grown by `margin` metres.
  */
 function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, mask: Uint8Array, margin: number): (x: number, y: number, z: number) => boolean {
-  const d0 = heightOf(0, 0, 0);
-  const nx = heightOf(1, 0, 0) - d0, ny = heightOf(0, 1, 0) - d0, nz = heightOf(0, 0, 1) - d0;
-  // an in-plane basis e1, e2
-  let ax = 1, ay = 0, az = 0;
-  if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
-  const dp = ax * nx + ay * ny + az * nz;
-  let e1x = ax - dp * nx, e1y = ay - dp * ny, e1z = az - dp * nz;
-  const l1 = Math.hypot(e1x, e1y, e1z);
-  e1x /= l1; e1y /= l1; e1z /= l1;
-  const e2x = ny * e1z - nz * e1y, e2y = nz * e1x - nx * e1z, e2z = nx * e1y - ny * e1x;
+  const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
   const P = cloud.positions;
   let total = 0;
   for (let i = 0; i < mask.length; i++) total += mask[i]!;
@@ -415,6 +417,109 @@ function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: number, z
     for (const [a, b, c] of edges) if (a * u + b * v + c < -margin) return false;
     return true;
   };
+}
+
+/** Two unit vectors spanning the support plane (optical frame), from its affine height function. */
+function planeBasis(heightOf: (x: number, y: number, z: number) => number): [number, number, number, number, number, number] {
+  const d0 = heightOf(0, 0, 0);
+  const nx = heightOf(1, 0, 0) - d0, ny = heightOf(0, 1, 0) - d0, nz = heightOf(0, 0, 1) - d0;
+  let ax = 1, ay = 0;
+  if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
+  const dp = ax * nx + ay * ny;
+  let e1x = ax - dp * nx, e1y = ay - dp * ny, e1z = -dp * nz;
+  const l1 = Math.hypot(e1x, e1y, e1z);
+  e1x /= l1; e1y /= l1; e1z /= l1;
+  return [e1x, e1y, e1z, ny * e1z - nz * e1y, nz * e1x - nx * e1z, nx * e1y - ny * e1x];
+}
+
+/**
+ * Merges small segments into a bigger one they touch in the image when most of their points,
+ * dropped onto the plane, fall inside its footprint (convex outline, 1 cm margin). Returns the
+ * ids merged away.
+ */
+function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, data: Uint16Array, count: number, o: Required<Omit<PerceiveOptions, 'backend'>>): Set<number> {
+  const { width: w, positions: P, valid } = cloud;
+  const n = data.length;
+  const size = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) size[data[i]!] = size[data[i]!]! + 1;
+  // image contacts between segments, within 2 pixels (a seam of missing depth between them)
+  const contact = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const a = data[i]!;
+    if (!a) continue;
+    const u = i % w;
+    for (const j of [u + 1 < w ? i + 1 : -1, u + 2 < w ? i + 2 : -1, i + w < n ? i + w : -1, i + 2 * w < n ? i + 2 * w : -1]) {
+      if (j < 0) continue;
+      const b = data[j]!;
+      if (!b || b === a) continue;
+      const key = a < b ? a * 65536 + b : b * 65536 + a;
+      contact.set(key, (contact.get(key) ?? 0) + 1);
+    }
+  }
+  const merged = new Set<number>();
+  if (contact.size === 0) return merged;
+  const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
+  const flat = (id: number): [number, number][] => {
+    const pts: [number, number][] = [];
+    const step = Math.max(1, Math.floor(size[id]! / 3000));
+    for (let i = 0, k = 0; i < n; i++) {
+      if (data[i] !== id || !valid[i] || k++ % step) continue;
+      const x = P[i * 3]!, y = P[i * 3 + 1]!, z = P[i * 3 + 2]!;
+      pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
+    }
+    return pts;
+  };
+  const into = new Map<number, number>();
+  const order = [...Array(count).keys()].map((k) => k + 1).filter((id) => size[id]! > 0 && size[id]! < o.fragmentPixels).sort((a, b) => size[a]! - size[b]!);
+  for (const s of order) {
+    let best = 0, bestContact = 0;
+    for (const [key, c] of contact) {
+      const a = Math.floor(key / 65536), b = key % 65536;
+      const t = a === s ? b : b === s ? a : 0;
+      if (!t || merged.has(t) || size[t]! <= size[s]! || c < FRAGMENT_MIN_CONTACT || c <= bestContact) continue;
+      best = t;
+      bestContact = c;
+    }
+    if (!best) continue;
+    const pts = flat(s);
+    const hull = convexHull2d(flat(best));
+    if (pts.length === 0 || hull.length < 3) continue;
+    let inside = 0;
+    for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
+    if (inside < o.fragmentInside * pts.length) continue;
+    into.set(s, best);
+    merged.add(s);
+    size[best] = size[best]! + size[s]!;
+    for (let i = 0; i < n; i++) if (data[i] === s) data[i] = best;
+    // its contacts become the bigger segment's
+    for (const [key, c] of [...contact]) {
+      const a = Math.floor(key / 65536), b = key % 65536;
+      if (a !== s && b !== s) continue;
+      contact.delete(key);
+      const other = a === s ? b : a;
+      if (other === best) continue;
+      const k2 = other < best ? other * 65536 + best : best * 65536 + other;
+      contact.set(k2, (contact.get(k2) ?? 0) + c);
+    }
+  }
+  return merged;
+}
+
+/** Segments must share at least this many neighbouring pixel pairs to count as touching. */
+const FRAGMENT_MIN_CONTACT = 10;
+/** Footprint margin for fragments, metres (noise on the outline of the bigger segment). */
+const FRAGMENT_MARGIN = 0.01;
+
+/** Inside a counter-clockwise convex polygon grown by `margin`. */
+function insideHull(hull: [number, number][], u: number, v: number, margin: number): boolean {
+  for (let k = 0; k < hull.length; k++) {
+    const [x0, y0] = hull[k]!, [x1, y1] = hull[(k + 1) % hull.length]!;
+    const ex = x1 - x0, ey = y1 - y0;
+    const l = Math.hypot(ex, ey);
+    if (l < 1e-9) continue;
+    if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
+  }
+  return true;
 }
 
 /** Andrew's monotone chain; counter-clockwise, no repeated end point. */

@@ -105,4 +105,22 @@ describe('perceive stage', () => {
       expect(ids.size).toBe(1);
     }
   });
+
+  it('geometric: the part under an overhang, split off at its depth jump, joins the object above it', async () => {
+    // one object (id 1): a wide slab on a narrow foot; the camera sees the foot below the slab's edge
+    const solids: Solid[] = [
+      { kind: 'box', id: 1, centre: [0, 0, 0.06], size: [0.06, 0.06, 0.12], yaw: 0 },
+      { kind: 'box', id: 1, centre: [0, 0, 0.135], size: [0.18, 0.18, 0.03], yaw: 0 },
+      { kind: 'box', id: 2, centre: [0, 0.3, 0.05], size: [0.08, 0.08, 0.1], yaw: 0 },
+    ];
+    const { frame } = renderFixture(solids, { width: 480, height: 360, camHeight: 0.35, pitch: 0.3 });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground()({ cloud });
+    const run = async (fragmentPixels?: number) => (await perceive({ backend: 'geometric', fragmentPixels })({ frame, cloud, heightOf: g.output.heightOf })).output.instances;
+    const apart = await run(0);
+    expect(apart.length).toBe(3);
+    const joined = await run();
+    expect(joined.length).toBe(2);
+    for (const inst of joined) expect(new Set([...inst.pixels].map((i) => frame.masks!.data[i]).filter((x) => x)).size).toBe(1);
+  });
 });
