@@ -104,6 +104,55 @@ export class KdTree {
     this.build(c + 1, perm, mid, hi, leaf);
   }
 
+  /** Stack depth of the descent in progress (see `nextLeaf`). */
+  private sp = 0;
+
+  /** Starts a descent from the root for `nextLeaf`. */
+  private startDescent(): void {
+    this.stackN[0] = 0;
+    this.stackD[0] = 0;
+    this.sp = 1;
+  }
+
+  /**
+   * Next leaf to scan for a query at (x, y, z) whose search bound (squared) is now `bound`, or −1
+   * when none is left: pops pending far sides whose split plane is nearer than the bound, walks
+   * down to the near leaf and pushes the far sides it passes. Shared by `nearestIndex`, `knn` and
+   * `knnUnordered`; called once per leaf, so each query keeps its per-point loop inline.
+   */
+  private nextLeaf(x: number, y: number, z: number, bound: number): number {
+    const { child, dim, split, stackN, stackD } = this;
+    let sp = this.sp;
+    while (sp > 0) {
+      sp--;
+      if (stackD[sp]! >= bound) continue;
+      let node = stackN[sp]!;
+      let c: number;
+      while ((c = child[node]!) >= 0) {
+        const dd = dim[node]!;
+        const diff = (dd === 0 ? x : dd === 1 ? y : z) - split[node]!;
+        let far: number;
+        if (diff < 0) {
+          node = c;
+          far = c + 1;
+        } else {
+          node = c + 1;
+          far = c;
+        }
+        const d2 = diff * diff;
+        if (d2 < bound) {
+          stackN[sp] = far;
+          stackD[sp] = d2;
+          sp++;
+        }
+      }
+      this.sp = sp;
+      return node;
+    }
+    this.sp = 0;
+    return -1;
+  }
+
   /**
    * Index (into the caller's positions) of the nearest point within `sqrt(maxDist2)`, or −1.
    * Its squared distance is left in `lastDist2`. `hint` (a point index believed to be close,
@@ -125,35 +174,10 @@ export class KdTree {
       this.lastDist2 = best === -1 ? Infinity : bestD;
       return best === -1 ? -1 : -2 - best;
     }
-    const { pts, lo, hi, child, dim, split, stackN, stackD } = this;
-    let sp = 0;
-    stackN[0] = 0;
-    stackD[0] = 0;
-    sp = 1;
+    const { pts, lo, hi } = this;
     let bestSlot = -1;
-    while (sp > 0) {
-      sp--;
-      if (stackD[sp]! >= bestD) continue;
-      let node = stackN[sp]!;
-      let c: number;
-      while ((c = child[node]!) >= 0) {
-        const dd = dim[node]!;
-        const diff = (dd === 0 ? x : dd === 1 ? y : z) - split[node]!;
-        let far: number;
-        if (diff < 0) {
-          node = c;
-          far = c + 1;
-        } else {
-          node = c + 1;
-          far = c;
-        }
-        const d2 = diff * diff;
-        if (d2 < bestD) {
-          stackN[sp] = far;
-          stackD[sp] = d2;
-          sp++;
-        }
-      }
+    this.startDescent();
+    for (let node: number; (node = this.nextLeaf(x, y, z, bestD)) >= 0; ) {
       const end = hi[node]! * 3;
       for (let i = lo[node]! * 3; i < end; i += 3) {
         const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
@@ -192,35 +216,11 @@ export class KdTree {
     if (outIndex.length < k || outDist2.length < k) {
       throw new Real2SimError('BAD_INPUT', `KdTree.knn: output arrays must hold k = ${k} entries`);
     }
-    const { pts, lo, hi, child, dim, split, stackN, stackD } = this;
+    const { pts, lo, hi } = this;
     let count = 0;
     let worst = maxDist2;
-    let sp = 1;
-    stackN[0] = 0;
-    stackD[0] = 0;
-    while (sp > 0) {
-      sp--;
-      if (stackD[sp]! >= worst) continue;
-      let node = stackN[sp]!;
-      let c: number;
-      while ((c = child[node]!) >= 0) {
-        const dd = dim[node]!;
-        const diff = (dd === 0 ? x : dd === 1 ? y : z) - split[node]!;
-        let far: number;
-        if (diff < 0) {
-          node = c;
-          far = c + 1;
-        } else {
-          node = c + 1;
-          far = c;
-        }
-        const d2 = diff * diff;
-        if (d2 < worst) {
-          stackN[sp] = far;
-          stackD[sp] = d2;
-          sp++;
-        }
-      }
+    this.startDescent();
+    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0; ) {
       const end = hi[node]!;
       for (let s = lo[node]!; s < end; s++) {
         const i = s * 3;
@@ -254,35 +254,11 @@ export class KdTree {
     if (outIndex.length < k || outDist2.length < k) {
       throw new Real2SimError('BAD_INPUT', `KdTree.knnUnordered: output arrays must hold k = ${k} entries`);
     }
-    const { pts, lo, hi, child, dim, split, stackN, stackD } = this;
+    const { pts, lo, hi } = this;
     let count = 0;
     let worst = Infinity;
-    let sp = 1;
-    stackN[0] = 0;
-    stackD[0] = 0;
-    while (sp > 0) {
-      sp--;
-      if (stackD[sp]! >= worst) continue;
-      let node = stackN[sp]!;
-      let c: number;
-      while ((c = child[node]!) >= 0) {
-        const dd = dim[node]!;
-        const diff = (dd === 0 ? x : dd === 1 ? y : z) - split[node]!;
-        let far: number;
-        if (diff < 0) {
-          node = c;
-          far = c + 1;
-        } else {
-          node = c + 1;
-          far = c;
-        }
-        const d2 = diff * diff;
-        if (d2 < worst) {
-          stackN[sp] = far;
-          stackD[sp] = d2;
-          sp++;
-        }
-      }
+    this.startDescent();
+    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0; ) {
       const end = hi[node]!;
       for (let s = lo[node]!; s < end; s++) {
         const i = s * 3;
