@@ -6,7 +6,9 @@
  * which is ideal for ICP (queries close to the cloud) but visits most of the tree when the query
  * is far from every point — exactly the case of a missed or misplaced object in the metrics
  * (measured: 20 480 samples against an object 0.3 m away took 4.2 s; with box pruning, tens of
- * ms). Hand-written because it is the metrics' inner loop.
+ * ms. Re-measured after the kernels tree's rework: 20 480 queries 1 m from a 20 480-point cloud,
+ * 0.4 s there against 26 ms here, so the metrics keep this tree). Hand-written because it is the
+ * metrics' inner loop.
  *
  * Layout: `pts` Float64Array xyz of the points reordered so each node covers slots [lo, hi);
  * node i has `box[i*6 .. i*6+5]` = min xyz, max xyz, and children `left[i]`, `left[i]+1`
