@@ -17,7 +17,7 @@ import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { quatAngle, quatFromYaw } from '../../src/model/pose.ts';
 import type { Scene } from '../../src/model/scene.ts';
 import { renderFixture } from '../stages/fixtures.ts';
-import { H, RECTS, startTinyHost, testImage, tinyPlaneWorld, W, type TinyHost } from './fixtures.ts';
+import { H, startTinyHost, testImage, tinyBoxCentre, W, type TinyHost } from './fixtures.ts';
 
 const TOKEN = 'cli-token';
 let host: TinyHost;
@@ -78,14 +78,7 @@ describe('real2sim reconstruct --gpu-host', () => {
     expect(scene.objects.map((o) => o.label).sort()).toEqual(['blue box', 'green box', 'red box']);
     for (const obj of scene.objects) {
       for (let k = 0; k < 3; k++) expect(obj.size[k], `${obj.label} size ${k}`).toBeCloseTo(TINY.pose.size[k]!, 4);
-      const rect = RECTS.find((r) => r.label === obj.label)!;
-      let sx = 0, sy = 0, sz = 0, n = 0;
-      for (let v = rect.y0; v < rect.y1; v++)
-        for (let u = rect.x0; u < rect.x1; u++) {
-          const w = tinyPlaneWorld(u, v);
-          sx += w[0]; sy += w[1]; sz += w[2]; n++;
-        }
-      const want = [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];
+      const want = tinyBoxCentre(obj.label);
       // validation may settle an object by a few millimetres; 1 cm is the repair budget
       expect(Math.hypot(...obj.pose.position.map((p, k) => p - want[k]!)), `${obj.label} position`).toBeLessThan(0.01);
       expect(quatAngle(obj.pose.orientation, quatFromYaw((TINY.pose.yawDeg * Math.PI) / 180)), `${obj.label} yaw`).toBeLessThan(0.02);

@@ -66,3 +66,16 @@ export function tinyPlaneWorld(u: number, v: number): [number, number, number] {
   const dot = (a: readonly number[], b: readonly number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
   return [dot(p, fwd), -p[0], dot(p, up) + TINY.depth.height];
 }
+
+/** Where the box labelled `label` must be centred: above the mean ground point of its rectangle,
+ * raised by half the pose model's height. */
+export function tinyBoxCentre(label: string): [number, number, number] {
+  const rect = RECTS.find((r) => r.label === label)!;
+  let sx = 0, sy = 0, sz = 0, n = 0;
+  for (let v = rect.y0; v < rect.y1; v++)
+    for (let u = rect.x0; u < rect.x1; u++) {
+      const w = tinyPlaneWorld(u, v);
+      sx += w[0]; sy += w[1]; sz += w[2]; n++;
+    }
+  return [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];
+}

@@ -13,7 +13,7 @@ import { reconstructSingleImage } from '../../src/gpu/singleImage.ts';
 import { focalFromFov, TINY } from '../../src/gpu/tinyModels.ts';
 import { writeBundle } from '../../src/export/bundle.ts';
 import { quatAngle, quatFromYaw } from '../../src/model/pose.ts';
-import { H, RECTS, startTinyHost, testImage, tinyPlaneWorld, W, type TinyHost } from './fixtures.ts';
+import { startTinyHost, testImage, tinyBoxCentre, W, type TinyHost } from './fixtures.ts';
 import { checkSdf, checkUrdf, mujocoCompile, skipWithout } from '../export/validators.ts';
 
 let host: TinyHost;
@@ -45,14 +45,7 @@ test('single image → validated, exported scene: the tiny models\' numbers come
   // one object per rectangle, each exactly the pose model's size and yaw, centred above its mask's ground points
   expect(scene.objects.map((o) => o.label).sort()).toEqual(['blue box', 'green box', 'red box']);
   for (const obj of scene.objects) {
-    const rect = RECTS.find((r) => r.label === obj.label)!;
-    let sx = 0, sy = 0, sz = 0, n = 0;
-    for (let v = rect.y0; v < rect.y1; v++)
-      for (let u = rect.x0; u < rect.x1; u++) {
-        const w = tinyPlaneWorld(u, v);
-        sx += w[0]; sy += w[1]; sz += w[2]; n++;
-      }
-    const want = [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];
+    const want = tinyBoxCentre(obj.label);
     for (let k = 0; k < 3; k++) expect(Math.abs(obj.pose.position[k]! - want[k]!), `${obj.label} axis ${k}`).toBeLessThan(1e-3);
     for (let k = 0; k < 3; k++) expect(obj.size[k]).toBeCloseTo(TINY.pose.size[k]!, 5);
     expect(quatAngle(obj.pose.orientation, quatFromYaw((TINY.pose.yawDeg * Math.PI) / 180))).toBeLessThan(1e-5);
