@@ -80,6 +80,13 @@ export interface PerceiveOptions {
    */
   fragmentPixels?: number;
   fragmentInside?: number;
+  /**
+   * geometric: segments grow this many pixels into the no-depth band along their outline: depth
+   * sensors lose the last pixels of a silhouette (mixed foreground/background returns, projector
+   * shadow), so the measured outline is a few pixels short of the object's (measured on
+   * posecnn_lov_demo: most of the reprojected objects' pixels outside their masks had no depth).
+   */
+  edgeBandPixels?: number;
 }
 
 export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { backend: 'given' | 'geometric' } = {
@@ -103,6 +110,7 @@ export const PERCEIVE_DEFAULTS: Required<Omit<PerceiveOptions, 'backend'>> & { b
   tableColorSpread: 0.08,
   fragmentPixels: 3000,
   fragmentInside: 0.7,
+  edgeBandPixels: 4,
 };
 
 export interface Instance {
@@ -289,6 +297,11 @@ export function segmentGeometric(
   growInto(cloud, data, clipped, o.tableColorRegrow, o);
   growSkirts(cloud, heightOf, data, o);
   fillDepthHoles(valid, data, w, h, o.holeSpan);
+  if (o.edgeBandPixels > 0) {
+    const noDepth = new Uint8Array(n);
+    for (let i = 0; i < n; i++) noDepth[i] = valid[i] ? 0 : 1;
+    growInto(cloud, data, noDepth, o.edgeBandPixels, o, false);
+  }
   const merged = o.fragmentPixels > 0 ? mergeFragments(cloud, heightOf, data, roots.length, o) : new Set<number>();
   return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'] as [number, string]).filter(([id]) => !merged.has(id))) };
 }
@@ -547,7 +560,7 @@ function convexHull2d(pts: [number, number][]): [number, number][] {
  * Grows segments up to `passes` pixels into depth-continuous pixels flagged in `allow`,
  * breadth-first from all segments at once (each pixel goes to the nearest segment).
  */
-function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8Array, passes: number, o: Required<Omit<PerceiveOptions, 'backend'>>): void {
+function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8Array, passes: number, o: Required<Omit<PerceiveOptions, 'backend'>>, depthContinuous = true): void {
   const { width: w, positions: P } = cloud;
   const n = data.length;
   let frontier: number[] = [];
@@ -560,7 +573,7 @@ function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8Array, p
     const add: number[] = [];
     for (const i of frontier) {
       if (data[i]) continue;
-      const u = i % w, z = P[i * 3 + 2]!, lim = o.jumpAbs + o.jumpRel * z;
+      const u = i % w, z = P[i * 3 + 2]!, lim = depthContinuous ? o.jumpAbs + o.jumpRel * z : Infinity;
       let id = 0;
       if (u > 0 && data[i - 1] && Math.abs(P[(i - 1) * 3 + 2]! - z) <= lim) id = data[i - 1]!;
       else if (u + 1 < w && data[i + 1] && Math.abs(P[(i + 1) * 3 + 2]! - z) <= lim) id = data[i + 1]!;

@@ -123,4 +123,29 @@ describe('perceive stage', () => {
     expect(joined.length).toBe(2);
     for (const inst of joined) expect(new Set([...inst.pixels].map((i) => frame.masks!.data[i]).filter((x) => x)).size).toBe(1);
   });
+
+  it('geometric: masks reach across the no-depth band a sensor leaves along a silhouette', async () => {
+    const { frame } = renderFixture([SOLIDS[0]!], { width: 320, height: 240 });
+    const { width: w, data } = frame.depth!;
+    const truth = frame.masks!.data;
+    // drop the depth of the object's outermost 2 pixels, as a structured-light sensor does
+    const band: number[] = [];
+    for (let i = 0; i < truth.length; i++) {
+      if (!truth[i]) continue;
+      const u = i % w;
+      const edge = [i - 1, i + 1, i - w, i + w, i - 2, i + 2, i - 2 * w, i + 2 * w].some((j) => j >= 0 && j < truth.length && Math.abs((j % w) - u) <= 2 && !truth[j]);
+      if (edge) band.push(i);
+    }
+    for (const i of band) data[i] = 0;
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground()({ cloud });
+    const covered = async (edgeBandPixels?: number) => {
+      const { output } = await perceive({ backend: 'geometric', edgeBandPixels })({ frame, cloud, heightOf: g.output.heightOf });
+      expect(output.instances.length).toBe(1);
+      const mine = new Set(output.instances[0]!.pixels);
+      return band.filter((i) => mine.has(i)).length / band.length;
+    };
+    expect(await covered(0)).toBeLessThan(0.5);
+    expect(await covered()).toBeGreaterThan(0.9);
+  });
 });
