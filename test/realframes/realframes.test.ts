@@ -26,8 +26,10 @@ describe.skipIf(!!SKIP)('real frames (../shared/data)', () => {
       expect(check.objects).toBeGreaterThanOrEqual(3);
       expect(check.inlierRatio).toBeGreaterThan(0.2);
       expect(check.depthErrorM).toBeLessThanOrEqual(0.015);
-      // measured 0.74–0.91: the 0.8 is met on 4 of 5 frames (uoc 000003: touching objects merge)
-      expect(check.maskIoU).toBeGreaterThan(0.7);
+      // the target; measured 0.847–0.907 (deterministic: seeded RANSAC, no randomness elsewhere)
+      expect(check.maskIoU).toBeGreaterThanOrEqual(0.8);
+      // uoc 000006: smoothed depth ramps once joined everything along the table's back into one blob (4 segments); now 7
+      if (f.name === 'uoc_demo/000006') expect(check.objects).toBeGreaterThanOrEqual(6);
       for (const o of det.scene.objects) {
         expect(o.mass).toBeGreaterThan(0);
         expect(o.size.every((s) => s > 0 && s < 1)).toBe(true);
