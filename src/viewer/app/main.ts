@@ -17,7 +17,7 @@ THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
 const TOGGLES = ['image', 'cloud', 'meshes', 'collision', 'boxes', 'plane', 'frustum', 'support', 'grid'] as const;
 type Toggle = (typeof TOGGLES)[number];
 const TOGGLE_DEFAULTS: Record<Toggle, boolean> = {
-  image: true, cloud: true, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false, grid: true,
+  image: true, cloud: false, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false, grid: true,
 };
 const STATUS_COLOUR: Record<ObjectStatus, number | null> = {
   ok: null, repaired: null, penetrating: 0xe02020, unstable: 0xff8800, unsupported: 0xc030c0,
@@ -272,7 +272,14 @@ class Viewer {
     g.setAttribute('position', new THREE.BufferAttribute(decodeF32(model.cloud.positions), 3));
     let material: THREE.PointsMaterial;
     if (model.cloud.colors) {
-      g.setAttribute('color', new THREE.BufferAttribute(decodeU8(model.cloud.colors), 3, true));
+      // image colours are sRGB bytes; three.js blends vertex colours as linear values
+      const srgb = decodeU8(model.cloud.colors);
+      const linear = new Float32Array(srgb.length);
+      for (let i = 0; i < srgb.length; i++) {
+        const c = srgb[i]! / 255;
+        linear[i] = c < 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; // the sRGB transfer curve
+      }
+      g.setAttribute('color', new THREE.BufferAttribute(linear, 3));
       material = new THREE.PointsMaterial({ size: 0.004, vertexColors: true });
     } else {
       material = new THREE.PointsMaterial({ size: 0.004, color: 0x2266aa });
