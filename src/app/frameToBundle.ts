@@ -24,7 +24,7 @@ import { depthPreview, maskOverlay } from '../stages/debug.ts';
 import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
 import { sceneSnapshots } from '../viewer/snapshots.ts';
-import { toViewModel } from '../viewer/viewModel.ts';
+import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
 export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
 
@@ -144,20 +144,6 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const manifest = await writeBundle(options.out, scene, { extraFiles });
   progress('export', 1);
   return { scene, manifest, timeMs: performance.now() - t0, warnings };
-}
-
-function mergeClouds(clouds: PointCloud[]): PointCloud {
-  const n = clouds.reduce((s, c) => s + c.positions.length, 0);
-  const positions = new Float32Array(n);
-  const coloured = clouds.every((c) => c.colors);
-  const colors = coloured ? new Uint8Array(n) : undefined;
-  let k = 0;
-  for (const c of clouds) {
-    positions.set(c.positions, k);
-    if (colors) colors.set(c.colors!, k);
-    k += c.positions.length;
-  }
-  return colors ? { positions, colors } : { positions };
 }
 
 /** One line per object, for the CLI. */

@@ -1,15 +1,12 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
+import { decodePlyCloud } from '../io/mesh.ts';
 import { sceneFromJson } from '../io/sceneJson.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import type { PhysicsReport } from '../model/physics.ts';
 import type { Scene } from '../model/scene.ts';
-import { toViewModel, type ViewModel } from './viewModel.ts';
-
-/** Most observed points sent to the page; more only slows the browser without showing more. */
-const MAX_CLOUD_POINTS = 200_000;
+import { mergeClouds, toViewModel, type ViewModel } from './viewModel.ts';
 
 async function readOptional(path: string): Promise<Buffer | null> {
   try {
@@ -27,39 +24,13 @@ async function readClouds(dir: string): Promise<PointCloud | undefined> {
   } catch {
     return undefined;
   }
-  const loader = new PLYLoader();
-  const pos: Float32Array[] = [];
-  const col: Uint8Array[] = [];
-  let total = 0;
-  let allColoured = true;
+  const clouds: PointCloud[] = [];
   for (const f of files) {
-    const bytes = await readFile(join(dir, 'debug', 'clouds', f));
-    const g = loader.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-    const p = g.getAttribute('position');
-    if (!p) continue;
-    pos.push(new Float32Array(p.array as ArrayLike<number>));
-    const c = g.getAttribute('color');
-    if (c) col.push(Uint8Array.from(c.array as ArrayLike<number>, (v) => Math.round(v * 255)));
-    else allColoured = false;
-    total += p.count;
+    const path = join(dir, 'debug', 'clouds', f);
+    clouds.push(decodePlyCloud(new Uint8Array(await readFile(path)), path));
   }
-  if (total === 0) return undefined;
-  const step = Math.max(1, Math.ceil(total / MAX_CLOUD_POINTS));
-  const positions = new Float32Array(Math.ceil(total / step) * 3);
-  const colors = allColoured ? new Uint8Array(positions.length) : undefined;
-  let k = 0;
-  let i = 0;
-  pos.forEach((p, f) => {
-    for (let j = 0; j < p.length / 3; j++, i++) {
-      if (i % step !== 0) continue;
-      positions.set(p.subarray(j * 3, j * 3 + 3), k * 3);
-      if (colors) colors.set(col[f]!.subarray(j * 3, j * 3 + 3), k * 3);
-      k++;
-    }
-  });
-  const cloud: PointCloud = { positions: positions.subarray(0, k * 3) };
-  if (colors) cloud.colors = colors.subarray(0, k * 3);
-  return cloud;
+  const cloud = mergeClouds(clouds);
+  return cloud.positions.length > 0 ? cloud : undefined;
 }
 
 export async function readBundleForView(dir: string): Promise<Scene> {

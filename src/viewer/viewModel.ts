@@ -50,6 +50,38 @@ export interface ViewModel {
   physics?: PhysicsReport;
 }
 
+/** Most observed points sent to a page; more only slows the browser without showing more. */
+export const MAX_VIEW_CLOUD_POINTS = 200_000;
+
+/** Concatenates clouds; colours are kept when every cloud has them. */
+export function mergeClouds(clouds: readonly PointCloud[]): PointCloud {
+  const n = clouds.reduce((s, c) => s + c.positions.length, 0);
+  const positions = new Float32Array(n);
+  const colors = clouds.every((c) => c.colors) ? new Uint8Array(n) : undefined;
+  let k = 0;
+  for (const c of clouds) {
+    positions.set(c.positions, k);
+    if (colors) colors.set(c.colors!, k);
+    k += c.positions.length;
+  }
+  return colors ? { positions, colors } : { positions };
+}
+
+/** Every k-th point, so that at most `max` remain. */
+function thinCloud(cloud: PointCloud, max: number): PointCloud {
+  const n = cloud.positions.length / 3;
+  const step = Math.max(1, Math.ceil(n / max));
+  if (step === 1) return cloud;
+  const m = Math.ceil(n / step);
+  const positions = new Float32Array(m * 3);
+  const colors = cloud.colors ? new Uint8Array(m * 3) : undefined;
+  for (let i = 0, j = 0; i < n; i += step, j++) {
+    positions.set(cloud.positions.subarray(i * 3, i * 3 + 3), j * 3);
+    if (colors) colors.set(cloud.colors!.subarray(i * 3, i * 3 + 3), j * 3);
+  }
+  return colors ? { positions, colors } : { positions };
+}
+
 export function encodeTyped(a: Float32Array | Uint32Array | Uint8Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
@@ -89,6 +121,7 @@ const PALETTE: Vec3[] = [
 
 export interface ViewModelExtras {
   title?: string;
+  /** Observed points, world frame; thinned to `MAX_VIEW_CLOUD_POINTS`. */
   cloud?: PointCloud;
   /** PNG bytes of the input image with masks drawn over it. */
   maskOverlayPng?: Uint8Array;
@@ -122,8 +155,9 @@ export function toViewModel(scene: Scene, extras: ViewModelExtras = {}): ViewMod
   if (scene.camera) model.camera = scene.camera;
   if (scene.physics) model.physics = scene.physics;
   if (extras.cloud && extras.cloud.positions.length > 0) {
-    model.cloud = { positions: encodeTyped(extras.cloud.positions), count: extras.cloud.positions.length / 3 };
-    if (extras.cloud.colors) model.cloud.colors = encodeTyped(extras.cloud.colors);
+    const cloud = thinCloud(extras.cloud, MAX_VIEW_CLOUD_POINTS);
+    model.cloud = { positions: encodeTyped(cloud.positions), count: cloud.positions.length / 3 };
+    if (cloud.colors) model.cloud.colors = encodeTyped(cloud.colors);
   }
   if (extras.maskOverlayPng) model.image = `data:image/png;base64,${Buffer.from(extras.maskOverlayPng).toString('base64')}`;
   return model;
