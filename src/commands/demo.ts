@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { generateSynthScene } from '../eval/synth.ts';
 import { metricMetrics } from '../eval/metrics.ts';
 import { alignToTruthCamera } from '../eval/quality.ts';
+import { Real2SimError } from '../model/errors.ts';
 import type { Scene } from '../model/scene.ts';
 import { parseCommandArgs } from './args.ts';
 import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
@@ -60,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
+  if (!Number.isInteger(seed)) throw new Real2SimError('BAD_INPUT', `--seed must be an integer, got '${values.seed}'`);
   await runDemo({ outDir: values.out, seed });
   return 0;
 }
