@@ -69,9 +69,14 @@ export const SYNTH_DEFAULTS = {
   gap: 0.005,
 } as const;
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** The package root: the nearest folder above this module with a package.json (src/eval/ from the sources, dist/src/eval/ compiled). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(resolve(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
 /** `../shared/data` beside the repository root. */
-export const DEFAULT_SHARED_DATA = resolve(here, '../../../shared/data');
+export const DEFAULT_SHARED_DATA = resolve(packageRoot(), '../shared/data');
 
 /** Pleasant, distinct object colours (linear rgb). */
 const PALETTE: readonly Vec3[] = [
