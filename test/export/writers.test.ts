@@ -60,6 +60,15 @@ async function checkBundle(scene: Scene, name: string, checkModels: boolean): Pr
   if (checkModels) {
     const models = m.files.filter((x) => x.endsWith('model.sdf')).map((f) => join(dir, f));
     for (const [f, r] of await checkSdfMany(models)) expect(r.ok, `${f}: ${r.output}`).toBe(true);
+    // per-object URDFs: urdfdom accepts them, and sdformat (Gazebo) converts them
+    const urdfs = m.files.filter((x) => x.endsWith('model.urdf')).map((f) => join(dir, f));
+    expect(urdfs.length).toBe(scene.objects.length);
+    for (const f of urdfs) {
+      const r = checkUrdf(f);
+      expect(r.ok, `${f}: ${r.output}`).toBe(true);
+      for (const ref of referencedFiles(f)) expect(existsSync(ref), `${f} → ${ref}`).toBe(true);
+    }
+    for (const [f, r] of await checkSdfMany(urdfs)) expect(r.ok, `ign sdf -k ${f}: ${r.output}`).toBe(true);
   }
   const settle = await settleInMujoco(dir, 'scene.xml', 2);
   expect(settle.nbody).toBe(scene.objects.length + 1);
@@ -116,7 +125,7 @@ describe.skipIf(noTools)('exported files pass the real validators', () => {
 describe('writers', () => {
   it('URDF carries the MuJoCo block, floating joints for movable objects, fixed for static', () => {
     const urdf = toUrdf(fixedScene());
-    expect(urdf).toContain('<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"/>\n  </mujoco>');
+    expect(urdf).toMatch(/<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"\/>\n    <size nconmax="\d+" njmax="\d+"\/>\n  <\/mujoco>/);
     expect(urdf).toMatch(/<joint name="slab_joint" type="fixed">/);
     expect(urdf).toMatch(/<joint name="box_1_joint" type="floating">/);
     expect(urdf).toContain('Tasse &lt;grün&gt; &amp; &quot;co&quot;');
