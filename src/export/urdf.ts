@@ -7,6 +7,10 @@
  * the centre of mass with axes parallel to the link frame, so the tensor is written as stored.
  * Meshes are OBJ files referenced relative to the URDF (or as `package://<pkg>/…`).
  *
+ * Gazebo: sdformat drops `floating` joints, so each gets a `<gazebo><frame>` of the joint's name
+ * at its origin (see toUrdf); the file passes `ign sdf -k` and each object is a free link.
+ * PyBullet turns `floating` into `fixed`: it loads the per-object `toUrdfModel` files instead.
+ *
  * The `<mujoco><compiler meshdir discardvisual/></mujoco>` block lets MuJoCo load this same
  * file: `strippath` keeps only the mesh file name (also of `package://` URIs), looked up in
  * `meshdir` relative to the URDF.
@@ -46,8 +50,8 @@ export function meshUri(path: string, packageName?: string): string {
   return packageName ? `package://${packageName}/${path}` : path;
 }
 
-/** What scene.urdf is for, said in the file itself (sdformat and PyBullet cannot use it as a free-body scene). */
-export const SCENE_URDF_NOTE = '<!-- For MuJoCo (the <mujoco> block below), RViz/robot_state_publisher and other URDF tools. Gazebo: load scene.sdf (SDFormat drops floating joints). PyBullet and Isaac Sim: load models/<name>/model.urdf per object (PyBullet turns floating joints into fixed ones). -->';
+/** What scene.urdf is for, said in the file itself (PyBullet cannot use it as a free-body scene). */
+export const SCENE_URDF_NOTE = '<!-- For MuJoCo (the <mujoco> block below), Gazebo (a <gazebo> frame per floating joint), RViz/robot_state_publisher and other URDF tools. PyBullet and Isaac Sim: load models/<name>/model.urdf per object (PyBullet turns floating joints into fixed ones). -->';
 
 /** Collision elements of one object: its primitive when it has one, else its convex pieces. */
 function collisionLines(ob: ExportObject, uri: (path: string) => string, indent: string): string[] {
@@ -127,6 +131,10 @@ export function toUrdf(input: Scene | PreparedScene, options: UrdfOptions = {}):
     L(`    <child link="${ob.name}"/>`);
     L(`    <origin xyz="${fmtList(ob.pose.position, 'position')}" rpy="${fmtList(rpyOf(ob.pose.orientation), 'orientation')}"/>`);
     L('  </joint>');
+    // SDFormat (Gazebo) drops floating joints but still places the child link relative to the
+    // joint's name: a frame of that name, at the joint's origin, makes the link a free body at
+    // its pose there (copied into the SDF model by sdformat's URDF extension; others ignore it).
+    if (type === 'floating') L(`  <gazebo><frame name="${ob.name}_joint"><pose>${fmtList(ob.pose.position, 'position')} ${fmtList(rpyOf(ob.pose.orientation), 'orientation')}</pose></frame></gazebo>`);
   }
   L('</robot>');
   return lines.join('\n') + '\n';

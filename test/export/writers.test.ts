@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeBundle } from '../../src/export/bundle.ts';
@@ -53,6 +54,9 @@ async function checkBundle(scene: Scene, name: string, checkModels: boolean): Pr
   expect(mj.ok, mj.output).toBe(true);
   const mju = mujocoCompile(join(dir, 'scene.urdf'), join(work, `${name}_urdf.mjb`));
   expect(mju.ok, mju.output).toBe(true);
+  // Gazebo's parser takes scene.urdf too (a <gazebo> frame stands in for each floating joint)
+  const gz = checkSdf(join(dir, 'scene.urdf'));
+  expect(gz.ok, `ign sdf -k scene.urdf: ${gz.output}`).toBe(true);
   const files = ['scene.urdf', 'scene.sdf', 'scene.xml', ...m.files.filter((f) => f.endsWith('model.sdf'))];
   // The strict libsdformat check (extra, slower) runs on the bundles that also check models.
   if (checkModels) sdfWritten.push(...files.filter((f) => f.endsWith('.sdf')).map((f) => join(dir, f)));
@@ -120,6 +124,32 @@ describe.skipIf(noTools)('exported files pass the real validators', () => {
     const bad = [...results].filter(([, r]) => !r.ok).map(([f, r]) => `${f}: ${r.output}`);
     expect(bad, bad.join('\n')).toEqual([]);
   }, 240_000);
+});
+
+describe.skipIf(skipWithout('ign'))('scene.urdf in Gazebo (sdformat)', () => {
+  it('places every movable link at its object pose, with no joint (a free body)', async () => {
+    const scene = fixedScene();
+    const dir = join(work, 'gz_urdf');
+    const m = await writeBundle(dir, scene, { glb: false });
+    const r = spawnSync('ign', ['sdf', '-p', join(dir, 'scene.urdf')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const sdf = r.stdout;
+    for (const o of scene.objects.filter((x) => !x.isStatic)) {
+      const name = m.names[o.id]!;
+      const link = new RegExp(`<link name='${name}'>\\s*<pose relative_to='([^']+)'>([^<]+)</pose>`).exec(sdf);
+      expect(link, `link ${name}`).not.toBeNull();
+      expect(link![2]!.trim().split(/\s+/).map(Number)).toEqual([0, 0, 0, 0, 0, 0]);
+      const frame = new RegExp(`<frame name='${link![1]}'>\\s*<pose>([^<]+)</pose>`).exec(sdf);
+      expect(frame, `frame ${link![1]}`).not.toBeNull();
+      const [x, y, z, roll, pitch, yaw] = frame![1]!.trim().split(/\s+/).map(Number) as [number, number, number, number, number, number];
+      const want = o.pose;
+      [x, y, z].forEach((v, k) => expect(Math.abs(v - want.position[k]!), `${name} position`).toBeLessThan(1e-9));
+      const q = quatFromRpy(roll, pitch, yaw);
+      const dot = Math.abs(q[0] * want.orientation[0] + q[1] * want.orientation[1] + q[2] * want.orientation[2] + q[3] * want.orientation[3]);
+      expect(dot, `${name} orientation`).toBeGreaterThan(1 - 1e-9);
+      expect(sdf, `${name} has no joint in Gazebo`).not.toMatch(new RegExp(`<child>${name}</child>`));
+    }
+  });
 });
 
 describe('writers', () => {
