@@ -18,7 +18,7 @@ import { prepareScene, type PreparedScene } from './prepare.ts';
 import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
 import { planeOrigin, planeQuat } from './sdf.ts';
 import { SURFACE_DEFAULTS } from './surface.ts';
-import { mjcfSize } from './mujocoSize.ts';
+import { mjcfSize, MJCF_DEFAULTS_TIMESTEP } from './mujocoSize.ts';
 
 export interface MjcfOptions {
   model?: string;
@@ -35,7 +35,7 @@ export interface MjcfOptions {
 
 export const MJCF_DEFAULTS: Required<MjcfOptions> = {
   model: 'real2sim_scene',
-  timestep: 0.001,
+  timestep: MJCF_DEFAULTS_TIMESTEP,
   solref: [0.004, 1],
   solimp: [0.95, 0.99, 0.001],
   friction: [SURFACE_DEFAULTS.friction, SURFACE_DEFAULTS.spinning, SURFACE_DEFAULTS.rolling],

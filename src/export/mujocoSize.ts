@@ -1,5 +1,8 @@
 import type { PreparedScene } from './prepare.ts';
 
+/** MuJoCo step of scene.xml and of scene.urdf's <mujoco> block, seconds. */
+export const MJCF_DEFAULTS_TIMESTEP = 0.001;
+
 /**
  * `<size nconmax njmax>` for a scene, accepted by MuJoCo 2.2 and 3.x alike (3.x's `memory` is
  * rejected by 2.x, and 2.x's defaults of 100 contacts / 500 rows overflow on real scenes: the

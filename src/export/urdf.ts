@@ -19,7 +19,7 @@ import type { Scene } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { rpyOf } from './frames.ts';
 import { prepareScene, type ExportObject, type PreparedScene } from './prepare.ts';
-import { mjcfSize } from './mujocoSize.ts';
+import { mjcfSize, MJCF_DEFAULTS_TIMESTEP } from './mujocoSize.ts';
 
 export interface UrdfOptions {
   /** Robot name (sanitised by the caller if it comes from outside). */
@@ -119,6 +119,9 @@ export function toUrdf(input: Scene | PreparedScene, options: UrdfOptions = {}):
     L('    <compiler meshdir="meshes" discardvisual="true" strippath="true"/>');
     const size = mjcfSize(prep);
     L(`    <size nconmax="${size.nconmax}" njmax="${size.njmax}"/>`);
+    // scene.xml's step; MuJoCo's URDF import ignores <default>, so contact softness and
+    // friction stay MuJoCo's defaults on this path
+    L(`    <option timestep="${fmt(MJCF_DEFAULTS_TIMESTEP)}"/>`);
     L('  </mujoco>');
   }
   L('  <link name="world"/>');
