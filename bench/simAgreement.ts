@@ -170,9 +170,16 @@ export async function simulatorAgreement(scenes: number): Promise<void> {
 function printAgreement(built: Built[], tallies: Record<string, EngineTally>, parsers: Record<string, { ok: number; files: number; failed: string[] }>, strict: boolean): void {
   const real = built.filter((b) => !b.name.startsWith('synth')).length;
   const pct = (a: number, b: number) => `${a}/${b} (${((100 * a) / Math.max(1, b)).toFixed(1)} %)`;
+  let moving = 0, movable = 0;
+  for (const b of built) {
+    for (const r of b.scene.physics?.stability ?? []) {
+      movable++;
+      if (r.displacement > MOVE) moving++;
+    }
+  }
   const verdicts: Record<string, number> = {};
   for (const b of built) verdicts[b.scene.physics?.verdict ?? 'none'] = (verdicts[b.scene.physics?.verdict ?? 'none'] ?? 0) + 1;
-  console.log(`\nsimulator fidelity on ${built.length} bundles (${real} real frames, ${built.length - real} synthetic; product verdicts ${Object.entries(verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}; moves = > 1 cm in 2 s)\n`);
+  console.log(`\nsimulator fidelity on ${built.length} bundles (${real} real frames, ${built.length - real} synthetic; product verdicts ${Object.entries(verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}; moves = > 1 cm in 2 s; the product finds ${moving} of ${movable} objects moving)\n`);
   const names = Object.keys(tallies);
   const rows: [string, string, ...string[]][] = [
     ['files that load', '100 %', ...names.map((n) => pct(tallies[n]!.loaded, tallies[n]!.files))],
