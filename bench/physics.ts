@@ -1,5 +1,9 @@
 /**
- * `npm run bench:physics [-- --scenes N --engines rapier,cannon --shared-meshes]`
+ * `npm run bench:physics [-- --scenes N --engines rapier,cannon --shared-meshes --only repair|simulators]`
+ *
+ * Two parts: validation + repair (below), and simulator fidelity (bench/simAgreement.ts: the
+ * exported files in native MuJoCo 2.2, MuJoCo 3.14 and Bullet, over real frames and synthetic
+ * scenes).
  *
  * The issue's acceptance numbers for physics validation and repair, on N seeded synthetic scenes
  * (ground truth from `generateSynthScene`, then `perturbScene`: penetrations ≤ 3 cm, floating
@@ -28,6 +32,7 @@ import { loadMujoco, simulateMujoco } from '../sim/mujoco/reference.ts';
 import { physicsInput } from '../sim/validate.ts';
 import { judgeStability } from '../sim/checks/stability.ts';
 import { VALIDATE_DEFAULTS } from '../sim/options.ts';
+import { simulatorAgreement } from './simAgreement.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -188,4 +193,6 @@ function print(tallies: Record<string, Tally>, kinds: Record<string, number>): v
   for (const r of rows) console.log(line(r));
 }
 
-await main();
+const only = arg('only', '');
+if (only !== 'simulators') await main();
+if (only !== 'repair') await simulatorAgreement(N);

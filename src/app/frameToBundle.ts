@@ -14,7 +14,7 @@ import type { CameraIntrinsics } from '../model/camera.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
 import type { PointCloud } from '../model/geometry.ts';
-import type { DepthImage, LabelImage } from '../model/image.ts';
+import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
 import { transformPositions } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
@@ -87,6 +87,40 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   };
   const { scene: reconstructed, masks, lifted, depth } = await (options.reconstruct ?? rgbd)(frame, progress);
 
+  const cloudFiles: Record<string, PointCloud> = {};
+  // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
+  const toWorld = reconstructed.camera?.pose;
+  for (const o of lifted) {
+    const cloud: PointCloud = { ...o.cloud, positions: o.world ?? (toWorld ? transformPositions(toWorld, o.cloud.positions) : o.cloud.positions) };
+    cloudFiles[objectId(o.label, o.id)] = cloud;
+  }
+  const shownDepth = frame.depth ?? depth;
+  const done = await sceneToBundle(reconstructed, { ...options, color: frame.color, masks, clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
+  return { ...done, timeMs: performance.now() - t0 };
+}
+
+/** What the shared tail writes as debug products besides the scene itself (all optional). */
+export interface BundleDebugInputs {
+  /** Input colour image: with `masks`, debug/masks.png and the report's image. */
+  color?: ColorImage;
+  masks?: LabelImage;
+  /** Depth shown as debug/depth.png. */
+  depth?: DepthImage;
+  /** Per-object clouds in the world frame, by file stem: debug/clouds/<stem>.ply. */
+  clouds?: Record<string, PointCloud>;
+}
+
+/**
+ * The tail every bundle shares (reconstruct, demo, the ROS node, import): physics validation
+ * and repair (on by default), debug products (masks, depth, clouds, snapshots, report.html),
+ * physics.json, one atomic bundle write.
+ */
+export async function sceneToBundle(
+  reconstructed: Scene,
+  options: Omit<FrameToBundleOptions, 'pipeline' | 'reconstruct'> & BundleDebugInputs,
+  progress: (stage: string, fraction: number) => void = () => {},
+): Promise<Omit<FrameToBundleResult, 'timeMs'>> {
+  const log = options.log ?? (() => {});
   let scene = reconstructed;
   const warnings: string[] = [];
   if (options.validate !== false && scene.objects.length > 0) {
@@ -121,29 +155,24 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
-  const extraFiles: Record<string, string | Uint8Array> = {
-    'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
-  };
-  const shownDepth = frame.depth ?? depth;
-  if (shownDepth) extraFiles['debug/depth.png'] = encodePng(depthPreview(shownDepth));
-  // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
-  const toWorld = scene.camera?.pose;
+  const extraFiles: Record<string, string | Uint8Array> = {};
+  const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
+  if (overlay) extraFiles['debug/masks.png'] = overlay;
+  if (options.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(options.depth));
   const clouds: PointCloud[] = [];
-  for (const o of lifted) {
-    const cloud: PointCloud = { ...o.cloud, positions: o.world ?? (toWorld ? transformPositions(toWorld, o.cloud.positions) : o.cloud.positions) };
+  for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
     clouds.push(cloud);
-    extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(cloud);
+    extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
   }
   Object.assign(extraFiles, sceneSnapshots(scene));
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };
   const title = options.title ?? 'real2sim scene';
-  const overlay = extraFiles['debug/masks.png'] as Uint8Array;
-  extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, maskOverlayPng: overlay, cloud: mergeClouds(clouds) }));
+  extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
   const manifest = await writeBundle(options.out, scene, { extraFiles });
   progress('export', 1);
-  return { scene, manifest, timeMs: performance.now() - t0, warnings };
+  return { scene, manifest, warnings };
 }
 
 /** One line per object, for the CLI. */

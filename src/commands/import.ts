@@ -91,15 +91,20 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { toMetricScene } = await import('../import/metric.ts');
-  let scene = await toMetricScene(gen, { reference });
-  if (!values['no-validate']) {
-    const sim = await import('../../sim/index.ts');
-    const res = await sim.validateAndRepair(scene);
-    scene = res.scene;
-    console.log(`physics: ${res.report.verdict} (${res.report.findings.length} findings, ${res.report.repairs.length} repairs)`);
-  }
-  const { writeBundle } = await import('../export/bundle.ts');
-  await writeBundle(values.out, scene);
+  const metric = await toMetricScene(gen, { reference });
+  // the tail every bundle shares: validation + repair, physics.json, debug/ (snapshots, report,
+  // the frame's depth when it was the reference), one atomic write
+  const { sceneToBundle } = await import('../app/frameToBundle.ts');
+  const frame = reference.kind === 'depth' ? reference.frame : undefined;
+  const { scene, warnings } = await sceneToBundle(metric, {
+    out: values.out,
+    validate: !values['no-validate'],
+    title: `real2sim import (${values.from})`,
+    meta: { importedFrom: values.from },
+    ...(frame ? { color: frame.color, ...(frame.depth ? { depth: frame.depth } : {}) } : {}),
+  });
+  if (scene.physics) console.log(`physics: ${scene.physics.verdict} (${scene.physics.findings.length} findings, ${scene.physics.repairs.length} repairs)`);
+  for (const w of warnings) console.log(`  warning: ${w}`);
   const rep = scene.reports.find((r) => r.stage === 'import')!;
   console.log(`imported ${scene.objects.length} objects from ${values.from} (${reference.kind}; scale ${rep.counts['scale']?.toPrecision(4)}) → ${values.out}`);
   for (const w of rep.warnings) console.log(`  warning: ${w}`);

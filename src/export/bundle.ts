@@ -1,6 +1,7 @@
 /**
  * The bundle on disk (see DESIGN.md): scene.json, scene.urdf, scene.sdf, scene.xml, scene.glb,
- * meshes/*.obj, models/<name>/{model.sdf, model.config, meshes/*.obj}, plus caller's extra
+ * meshes/*.obj, models/<name>/{model.sdf, model.urdf, model.config, meshes/*.obj},
+ * models/index.json (where each model goes), plus caller's extra
  * files (debug/…).
  *
  * Atomic: everything is written into a fresh temporary folder beside the target, then renamed
@@ -17,7 +18,8 @@ import type { StageReport } from '../model/report.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { sceneFromJson, sceneToJson } from '../io/sceneJson.ts';
 import { prepareScene, type PrepareOptions } from './prepare.ts';
-import { toUrdf, type UrdfOptions } from './urdf.ts';
+import { toUrdf, toUrdfModel, type UrdfOptions } from './urdf.ts';
+import { modelIndex } from './modelIndex.ts';
 import { modelMeshPath, toSdfModel, toSdfWorld, type SdfOptions } from './sdf.ts';
 import { toMjcf, type MjcfOptions } from './mjcf.ts';
 import { toGlb } from './glb.ts';
@@ -97,8 +99,10 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     const { sdf, config } = toSdfModel(ob, options.sdf);
     files.set(`models/${ob.name}/model.sdf`, sdf);
     files.set(`models/${ob.name}/model.config`, config);
+    files.set(`models/${ob.name}/model.urdf`, toUrdfModel(ob));
     for (const f of [ob.visualFile, ...ob.collisionFiles]) links.set(`models/${ob.name}/${modelMeshPath(f)}`, f);
   }
+  files.set('models/index.json', modelIndex(prep));
   if (options.glb !== false) files.set('scene.glb', await toGlb(prep));
   for (const [p, v] of extra) files.set(p, v);
   const report = prep.report;

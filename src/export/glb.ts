@@ -6,12 +6,14 @@
  * (x, z, −y)_glTF: world up (z) becomes glTF up (y). Each object is a child node named by its
  * object id (unsanitised: glTF names are JSON strings) with the object pose as translation +
  * rotation (glTF quaternions are x, y, z, w like ours) and its visual mesh in the object frame.
- * Node extras keep label, mass and the static flag.
+ * Node extras keep label, mass and the static flag. Every primitive carries NORMAL: the mesh's
+ * own, or smooth normals split at creases (normals.ts), so curved objects do not look faceted.
  */
 import { Document, NodeIO } from '@gltf-transform/core';
 import type { Scene } from '../model/scene.ts';
 import { prepareScene, type PreparedScene } from './prepare.ts';
 import { isPrepared } from './urdf.ts';
+import { creasedNormals } from './normals.ts';
 
 export const Z_UP_TO_Y_UP: [number, number, number, number] = [-Math.SQRT1_2, 0, 0, Math.SQRT1_2];
 
@@ -28,12 +30,12 @@ export async function toGlb(input: Scene | PreparedScene): Promise<Uint8Array> {
     const m = ob.visual;
     const c = ob.source.color ?? [0.7, 0.7, 0.7];
     const material = doc.createMaterial(ob.source.id).setBaseColorFactor([c[0], c[1], c[2], 1]).setRoughnessFactor(0.8).setMetallicFactor(0);
-    const position = doc.createAccessor().setType('VEC3').setArray(new Float32Array(m.positions)).setBuffer(buffer);
-    const indices = doc.createAccessor().setType('SCALAR').setArray(new Uint32Array(m.indices)).setBuffer(buffer);
-    const prim = doc.createPrimitive().setAttribute('POSITION', position).setIndices(indices).setMaterial(material);
-    if (m.normals && m.normals.length === m.positions.length) {
-      prim.setAttribute('NORMAL', doc.createAccessor().setType('VEC3').setArray(new Float32Array(m.normals)).setBuffer(buffer));
-    }
+    // the mesh's own normals when it has them, else smooth ones split at creases
+    const shaded = m.normals && m.normals.length === m.positions.length ? { positions: m.positions, normals: m.normals, indices: m.indices } : creasedNormals(m);
+    const position = doc.createAccessor().setType('VEC3').setArray(new Float32Array(shaded.positions)).setBuffer(buffer);
+    const indices = doc.createAccessor().setType('SCALAR').setArray(new Uint32Array(shaded.indices)).setBuffer(buffer);
+    const normal = doc.createAccessor().setType('VEC3').setArray(new Float32Array(shaded.normals)).setBuffer(buffer);
+    const prim = doc.createPrimitive().setAttribute('POSITION', position).setAttribute('NORMAL', normal).setIndices(indices).setMaterial(material);
     const mesh = doc.createMesh(ob.source.id).addPrimitive(prim);
     const node = doc
       .createNode(ob.source.id)

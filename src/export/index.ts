@@ -1,5 +1,9 @@
 /** Simulator export: writers (strings/bytes), the atomic bundle writer, and importers. */
-export { toUrdf, URDF_DEFAULTS, type UrdfOptions } from './urdf.ts';
+export { toUrdf, toUrdfModel, URDF_DEFAULTS, type UrdfOptions } from './urdf.ts';
+export { modelIndex, type ModelIndex, type ModelIndexEntry } from './modelIndex.ts';
+export { exactBoxOf, SURFACE_DEFAULTS, type Surface, type Primitive } from './surface.ts';
+export { mjcfSize } from './mujocoSize.ts';
+export { creasedNormals } from './normals.ts';
 export { toSdfWorld, toSdfModel, SDF_DEFAULTS, type SdfOptions } from './sdf.ts';
 export { toMjcf, MJCF_DEFAULTS, type MjcfOptions } from './mjcf.ts';
 export { toGlb } from './glb.ts';

@@ -17,6 +17,8 @@ import { mjQuat } from './frames.ts';
 import { prepareScene, type PreparedScene } from './prepare.ts';
 import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
 import { planeOrigin, planeQuat } from './sdf.ts';
+import { SURFACE_DEFAULTS } from './surface.ts';
+import { mjcfSize, MJCF_DEFAULTS_TIMESTEP } from './mujocoSize.ts';
 
 export interface MjcfOptions {
   model?: string;
@@ -26,17 +28,17 @@ export interface MjcfOptions {
   solref?: [number, number];
   /** `geom solimp` (dmin, dmax, width). */
   solimp?: [number, number, number];
-  /** Sliding, torsional, rolling. */
+  /** Sliding, torsional, rolling (default: the prepared scene's surface). */
   friction?: [number, number, number];
   meshDir?: string;
 }
 
 export const MJCF_DEFAULTS: Required<MjcfOptions> = {
   model: 'real2sim_scene',
-  timestep: 0.001,
+  timestep: MJCF_DEFAULTS_TIMESTEP,
   solref: [0.004, 1],
   solimp: [0.95, 0.99, 0.001],
-  friction: [0.8, 0.005, 0.0001],
+  friction: [SURFACE_DEFAULTS.friction, SURFACE_DEFAULTS.spinning, SURFACE_DEFAULTS.rolling],
   meshDir: 'meshes',
 };
 
@@ -45,8 +47,10 @@ function fileName(path: string): string {
 }
 
 export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}): string {
-  const o = { ...MJCF_DEFAULTS, ...definedOnly(options) };
   const prep = isPrepared(input) ? input : prepareScene(input);
+  const f = prep.objects[0]?.surface ?? SURFACE_DEFAULTS;
+  const o = { ...MJCF_DEFAULTS, friction: [f.friction, f.spinning, f.rolling] as [number, number, number], ...definedOnly(options) };
+  const size = mjcfSize(prep);
   const n = prep.support.normal;
   const origin = planeOrigin(prep.support);
   const L: string[] = [];
@@ -54,6 +58,10 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
   L.push(WRITTEN_BY_COMMENT);
   L.push(`<mujoco model="${xmlEscape(o.model)}">`);
   L.push(`  <compiler angle="radian" meshdir="${xmlEscape(o.meshDir)}" inertiafromgeom="false"/>`);
+  // Buffers sized from the scene: MuJoCo 2.x has fixed contact/constraint buffers (defaults 100 /
+  // 500) and objects fall through the floor when they overflow; 3.x sizes its arena from the
+  // same attributes (see mjcfSize).
+  L.push(`  <size nconmax="${size.nconmax}" njmax="${size.njmax}"/>`);
   L.push(`  <option timestep="${fmt(o.timestep)}" gravity="0 0 -9.81"/>`);
   L.push('  <default>');
   L.push(`    <geom condim="4" friction="${fmtList(o.friction)}" solref="${fmtList(o.solref)}" solimp="${fmtList(o.solimp)}"/>`);
@@ -63,7 +71,7 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
   L.push('  <asset>');
   for (const ob of prep.objects) {
     if (ob.visualIsSolid) L.push(`    <mesh name="${ob.name}" file="${xmlEscape(fileName(ob.visualFile))}"/>`);
-    ob.collisionFiles.forEach((f, k) => L.push(`    <mesh name="${ob.name}_collision_${k}" file="${xmlEscape(fileName(f))}"/>`));
+    if (!ob.primitive) ob.collisionFiles.forEach((f, k) => L.push(`    <mesh name="${ob.name}_collision_${k}" file="${xmlEscape(fileName(f))}"/>`));
   }
   L.push('  </asset>');
   L.push('  <worldbody>');
@@ -79,9 +87,11 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
     const rgba = fmtList([c[0], c[1], c[2], 1], 'colour');
     if (ob.visualIsSolid) L.push(`      <geom name="${ob.name}_visual" class="visual" mesh="${ob.name}" rgba="${rgba}"/>`);
     const extra = ob.visualIsSolid ? '' : ` group="2" rgba="${rgba}"`;
-    if (ob.ball) {
-      // a ball as MuJoCo's own sphere: its tessellation would rest on one vertex and roll away
-      L.push(`      <geom name="${ob.name}_collision_0" class="collision" type="sphere" size="${fmt(ob.ball.radius, 'radius')}" pos="${fmtList(ob.ball.centre, 'ball centre')}"${extra}/>`);
+    const prim = ob.primitive;
+    if (prim) {
+      // MuJoCo's own sphere / box: a tessellated ball would rest on one vertex and roll away
+      const shape = prim.kind === 'sphere' ? `type="sphere" size="${fmt(prim.radius, 'radius')}"` : `type="box" size="${fmtList(prim.size.map((x) => x / 2), 'box half size')}"`;
+      L.push(`      <geom name="${ob.name}_collision_0" class="collision" ${shape} pos="${fmtList(prim.centre, 'primitive centre')}"${extra}/>`);
     } else {
       ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"${extra}/>`));
     }

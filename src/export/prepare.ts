@@ -15,6 +15,7 @@ import { boxMesh } from '../geometry/primitives.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { uniqueNames } from './names.ts';
 import { INERTIA_RULES_DEFAULTS, safeMassProperties, type InertiaRules } from './inertia.ts';
+import { exactBoxOf, SURFACE_DEFAULTS, type Primitive, type Surface } from './surface.ts';
 
 export interface ExportObject {
   /** The scene's object, untouched. */
@@ -37,6 +38,13 @@ export interface ExportObject {
    * rests on one vertex and rolls away in MuJoCo.
    */
   ball?: Ball;
+  /**
+   * The one collision primitive that replaces the convex piece in every format that has it
+   * (a ball as above; an exact box as `exactBoxOf` finds it). Absent: mesh pieces.
+   */
+  primitive?: Primitive;
+  /** Friction and restitution, the same numbers in every format (surface.ts). */
+  surface: Surface;
   isStatic: boolean;
   /** Paths relative to the bundle root, '/'-separated. */
   visualFile: string;
@@ -60,12 +68,15 @@ export interface PrepareOptions {
   inertia?: Partial<InertiaRules>;
   /** Warn when an object reaches further than this below the support plane, metres. */
   belowSupportTolerance?: number;
+  /** Contact surface written into every format (default: what our validators simulate). */
+  surface?: Partial<Surface>;
 }
 
-export const PREPARE_DEFAULTS: Required<Omit<PrepareOptions, 'inertia'>> & { inertia: InertiaRules } = {
+export const PREPARE_DEFAULTS: Required<Omit<PrepareOptions, 'inertia' | 'surface'>> & { inertia: InertiaRules; surface: Surface } = {
   meshDir: 'meshes',
   inertia: INERTIA_RULES_DEFAULTS,
   belowSupportTolerance: 0.002,
+  surface: SURFACE_DEFAULTS,
 };
 
 function validMesh(m: Mesh | undefined): m is Mesh {
@@ -79,6 +90,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
   const meshDir = options.meshDir ?? PREPARE_DEFAULTS.meshDir;
   const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
   const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
+  const surface: Surface = { ...SURFACE_DEFAULTS, ...Object.fromEntries(Object.entries(options.surface ?? {}).filter(([, v]) => Number.isFinite(v) && (v as number) >= 0)) };
   const warnings: string[] = [];
   const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0, simplifiedPieces: 0 };
   const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };
@@ -167,8 +179,13 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
         warnings.push(`${what}: reaches ${(-lowest * 1000).toFixed(1)} mm below the support plane; run validate to repair before simulating`);
       }
     }
+    // A static ball stays at its fit centre, a movable one goes on its mass centre when that
+    // close (ballCentre): the rule our validation engines follow, so verdicts carry over.
     const fit = collision.length === 1 ? ballOf(collision[0]!) : null;
-    const ball = fit && !src.isStatic ? { centre: ballCentre(fit, 1, com), radius: fit.radius } : undefined;
+    const ball = fit ? { centre: src.isStatic ? fit.centre : ballCentre(fit, 1, com), radius: fit.radius } : undefined;
+    const box = !ball && collision.length === 1 ? exactBoxOf(collision[0]!) : null;
+    const primitive: Primitive | undefined = ball ? { kind: 'sphere', ...ball } : box ? { kind: 'box', ...box } : undefined;
+    if (primitive) counts['primitives'] = (counts['primitives'] ?? 0) + 1;
     return {
       source: src,
       name,
@@ -181,6 +198,8 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
       isStatic: !!src.isStatic,
       visualIsSolid,
       ...(ball ? { ball } : {}),
+      ...(primitive ? { primitive } : {}),
+      surface,
       visualFile: `${meshDir}/${name}.obj`,
       collisionFiles: collision.map((_, k) => `${meshDir}/${name}_collision_${k}.obj`),
     };

@@ -13,7 +13,8 @@ import type { Scene, SceneObject } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { rpyOf } from './frames.ts';
 import { prepareScene, type ExportObject, type PreparedScene } from './prepare.ts';
-import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { definedOnly, isPrepared, modelMeshPath, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { SURFACE_DEFAULTS, type Surface } from './surface.ts';
 import { quatFromMat3, type Quat, type Vec3 } from '../model/pose.ts';
 
 export interface SdfOptions {
@@ -58,6 +59,15 @@ function planeOrigin(plane: { normal: Vec3; d: number }): Vec3 {
 
 export { planeOrigin, planeQuat };
 
+/** `<surface>` of a collision: ODE and Bullet friction, restitution, ODE contact softness. */
+function surfaceText(f: Surface): string {
+  return (
+    `<surface><bounce><restitution_coefficient>${fmt(f.restitution)}</restitution_coefficient></bounce>` +
+    `<friction><ode><mu>${fmt(f.friction)}</mu><mu2>${fmt(f.friction)}</mu2></ode><bullet><friction>${fmt(f.friction)}</friction><friction2>${fmt(f.friction)}</friction2><rolling_friction>${fmt(f.rolling)}</rolling_friction></bullet></friction>` +
+    '<contact><ode><min_depth>0.0005</min_depth><max_vel>0.1</max_vel></ode></contact></surface>'
+  );
+}
+
 function linkLines(ob: ExportObject, uri: (path: string) => string, indent: string): string[] {
   const I = ob.inertia;
   const c = ob.source.color ?? [0.7, 0.7, 0.7];
@@ -69,12 +79,23 @@ function linkLines(ob: ExportObject, uri: (path: string) => string, indent: stri
   p(`    <mass>${fmt(ob.mass, 'mass')}</mass>`);
   p(`    <inertia><ixx>${fmt(I.ixx)}</ixx><ixy>${fmt(I.ixy)}</ixy><ixz>${fmt(I.ixz)}</ixz><iyy>${fmt(I.iyy)}</iyy><iyz>${fmt(I.iyz)}</iyz><izz>${fmt(I.izz)}</izz></inertia>`);
   p('  </inertial>');
-  ob.collisionFiles.forEach((file, k) => {
-    p(`  <collision name="collision_${k}">`);
-    p(`    <geometry><mesh><uri>${xmlEscape(uri(file))}</uri></mesh></geometry>`);
-    p('    <surface><friction><ode><mu>0.8</mu><mu2>0.8</mu2></ode></friction><contact><ode><min_depth>0.0005</min_depth><max_vel>0.1</max_vel></ode></contact></surface>');
+  const surface = surfaceText(ob.surface);
+  const prim = ob.primitive;
+  if (prim) {
+    p('  <collision name="collision_0">');
+    p(`    <pose>${fmtList(prim.centre, 'primitive centre')} 0 0 0</pose>`);
+    if (prim.kind === 'sphere') p(`    <geometry><sphere><radius>${fmt(prim.radius, 'radius')}</radius></sphere></geometry>`);
+    else p(`    <geometry><box><size>${fmtList(prim.size, 'box size')}</size></box></geometry>`);
+    p(`    ${surface}`);
     p('  </collision>');
-  });
+  } else {
+    ob.collisionFiles.forEach((file, k) => {
+      p(`  <collision name="collision_${k}">`);
+      p(`    <geometry><mesh><uri>${xmlEscape(uri(file))}</uri></mesh></geometry>`);
+      p(`    ${surface}`);
+      p('  </collision>');
+    });
+  }
   p('  <visual name="visual">');
   p(`    <geometry><mesh><uri>${xmlEscape(uri(ob.visualFile))}</uri></mesh></geometry>`);
   const rgba = fmtList([c[0], c[1], c[2], 1], 'colour');
@@ -125,7 +146,7 @@ export function toSdfWorld(input: Scene | PreparedScene, options: SdfOptions = {
   L.push(`      <pose>${poseText(origin, planeQuat(n))}</pose>`);
   L.push('      <link name="link">');
   L.push('        <collision name="collision"><geometry><plane><normal>0 0 1</normal><size>100 100</size></plane></geometry>');
-  L.push('          <surface><friction><ode><mu>0.8</mu><mu2>0.8</mu2></ode></friction></surface></collision>');
+  L.push(`          ${surfaceText(prep.objects[0]?.surface ?? SURFACE_DEFAULTS)}</collision>`);
   L.push('        <visual name="visual"><geometry><plane><normal>0 0 1</normal><size>100 100</size></plane></geometry>');
   L.push('          <material><ambient>0.8 0.8 0.8 1</ambient><diffuse>0.8 0.8 0.8 1</diffuse></material></visual>');
   L.push('      </link>');
@@ -136,10 +157,7 @@ export function toSdfWorld(input: Scene | PreparedScene, options: SdfOptions = {
   return L.join('\n') + '\n';
 }
 
-/** Mesh path of a standalone model's file inside `models/<name>/`. */
-export function modelMeshPath(file: string): string {
-  return `meshes/${file.slice(file.lastIndexOf('/') + 1)}`;
-}
+export { modelMeshPath };
 
 /**
  * Standalone `model.sdf` (pose at the origin: the spawner places it) and `model.config` for

@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareScene } from '../../src/export/prepare.ts';
-import { toUrdf } from '../../src/export/urdf.ts';
+import { toUrdf, toUrdfModel } from '../../src/export/urdf.ts';
+import { modelIndex } from '../../src/export/modelIndex.ts';
 import { toSdfModel, toSdfWorld } from '../../src/export/sdf.ts';
 import { toMjcf } from '../../src/export/mjcf.ts';
 import { toGlb } from '../../src/export/glb.ts';
@@ -57,6 +58,10 @@ describe('golden files', () => {
     const m = toSdfModel(prep.objects[1]!);
     compare('models/box/model.sdf', m.sdf);
     compare('models/box/model.config', m.config);
+  });
+  it('URDF standalone model + models/index.json', () => {
+    compare('models/box/model.urdf', toUrdfModel(prep.objects[1]!));
+    compare('models/index.json', modelIndex(prep));
   });
   it('MJCF', () => compare('scene.xml', toMjcf(prep)));
   it('OBJ meshes', () => {

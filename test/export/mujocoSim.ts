@@ -41,7 +41,13 @@ export async function settleInMujoco(dir: string, file = 'scene.xml', seconds = 
   const mj = await mujoco();
   const root = `/run${++runCounter}`;
   copyTree(mj, dir, root);
-  const model = mj.MjModel.from_xml_path(`${root}/${file}`);
+  let model: InstanceType<MujocoModule['MjModel']>;
+  try {
+    model = mj.MjModel.from_xml_path(`${root}/${file}`);
+  } catch (e) {
+    removeTree(mj, root);
+    throw e;
+  }
   const data = new mj.MjData(model);
   try {
     mj.mj_forward(model, data);
@@ -61,5 +67,17 @@ export async function settleInMujoco(dir: string, file = 'scene.xml', seconds = 
   } finally {
     data.delete();
     model.delete();
+    removeTree(mj, root);
   }
+}
+
+/** Frees the copied files: the module's file system lives in its (bounded) memory. */
+function removeTree(mj: MujocoModule, path: string): void {
+  for (const entry of mj.FS.readdir(path) as string[]) {
+    if (entry === '.' || entry === '..') continue;
+    const p = `${path}/${entry}`;
+    if (mj.FS.isDir(mj.FS.stat(p, false).mode)) removeTree(mj, p);
+    else mj.FS.unlink(p);
+  }
+  mj.FS.rmdir(path);
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it, afterAll } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { writeBundle } from '../../src/export/bundle.ts';
@@ -53,6 +54,9 @@ async function checkBundle(scene: Scene, name: string, checkModels: boolean): Pr
   expect(mj.ok, mj.output).toBe(true);
   const mju = mujocoCompile(join(dir, 'scene.urdf'), join(work, `${name}_urdf.mjb`));
   expect(mju.ok, mju.output).toBe(true);
+  // Gazebo's parser takes scene.urdf too (a <gazebo> frame stands in for each floating joint)
+  const gz = checkSdf(join(dir, 'scene.urdf'));
+  expect(gz.ok, `ign sdf -k scene.urdf: ${gz.output}`).toBe(true);
   const files = ['scene.urdf', 'scene.sdf', 'scene.xml', ...m.files.filter((f) => f.endsWith('model.sdf'))];
   // The strict libsdformat check (extra, slower) runs on the bundles that also check models.
   if (checkModels) sdfWritten.push(...files.filter((f) => f.endsWith('.sdf')).map((f) => join(dir, f)));
@@ -60,6 +64,15 @@ async function checkBundle(scene: Scene, name: string, checkModels: boolean): Pr
   if (checkModels) {
     const models = m.files.filter((x) => x.endsWith('model.sdf')).map((f) => join(dir, f));
     for (const [f, r] of await checkSdfMany(models)) expect(r.ok, `${f}: ${r.output}`).toBe(true);
+    // per-object URDFs: urdfdom accepts them, and sdformat (Gazebo) converts them
+    const urdfs = m.files.filter((x) => x.endsWith('model.urdf')).map((f) => join(dir, f));
+    expect(urdfs.length).toBe(scene.objects.length);
+    for (const f of urdfs) {
+      const r = checkUrdf(f);
+      expect(r.ok, `${f}: ${r.output}`).toBe(true);
+      for (const ref of referencedFiles(f)) expect(existsSync(ref), `${f} → ${ref}`).toBe(true);
+    }
+    for (const [f, r] of await checkSdfMany(urdfs)) expect(r.ok, `ign sdf -k ${f}: ${r.output}`).toBe(true);
   }
   const settle = await settleInMujoco(dir, 'scene.xml', 2);
   expect(settle.nbody).toBe(scene.objects.length + 1);
@@ -113,10 +126,36 @@ describe.skipIf(noTools)('exported files pass the real validators', () => {
   }, 240_000);
 });
 
+describe.skipIf(skipWithout('ign'))('scene.urdf in Gazebo (sdformat)', () => {
+  it('places every movable link at its object pose, with no joint (a free body)', async () => {
+    const scene = fixedScene();
+    const dir = join(work, 'gz_urdf');
+    const m = await writeBundle(dir, scene, { glb: false });
+    const r = spawnSync('ign', ['sdf', '-p', join(dir, 'scene.urdf')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const sdf = r.stdout;
+    for (const o of scene.objects.filter((x) => !x.isStatic)) {
+      const name = m.names[o.id]!;
+      const link = new RegExp(`<link name='${name}'>\\s*<pose relative_to='([^']+)'>([^<]+)</pose>`).exec(sdf);
+      expect(link, `link ${name}`).not.toBeNull();
+      expect(link![2]!.trim().split(/\s+/).map(Number)).toEqual([0, 0, 0, 0, 0, 0]);
+      const frame = new RegExp(`<frame name='${link![1]}'>\\s*<pose>([^<]+)</pose>`).exec(sdf);
+      expect(frame, `frame ${link![1]}`).not.toBeNull();
+      const [x, y, z, roll, pitch, yaw] = frame![1]!.trim().split(/\s+/).map(Number) as [number, number, number, number, number, number];
+      const want = o.pose;
+      [x, y, z].forEach((v, k) => expect(Math.abs(v - want.position[k]!), `${name} position`).toBeLessThan(1e-9));
+      const q = quatFromRpy(roll, pitch, yaw);
+      const dot = Math.abs(q[0] * want.orientation[0] + q[1] * want.orientation[1] + q[2] * want.orientation[2] + q[3] * want.orientation[3]);
+      expect(dot, `${name} orientation`).toBeGreaterThan(1 - 1e-9);
+      expect(sdf, `${name} has no joint in Gazebo`).not.toMatch(new RegExp(`<child>${name}</child>`));
+    }
+  });
+});
+
 describe('writers', () => {
   it('URDF carries the MuJoCo block, floating joints for movable objects, fixed for static', () => {
     const urdf = toUrdf(fixedScene());
-    expect(urdf).toContain('<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"/>\n  </mujoco>');
+    expect(urdf).toMatch(/<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"\/>\n    <size nconmax="\d+" njmax="\d+"\/>\n    <option timestep="0.001"\/>\n  <\/mujoco>/);
     expect(urdf).toMatch(/<joint name="slab_joint" type="fixed">/);
     expect(urdf).toMatch(/<joint name="box_1_joint" type="floating">/);
     expect(urdf).toContain('Tasse &lt;grün&gt; &amp; &quot;co&quot;');

@@ -1,4 +1,4 @@
-/** `real2sim import` in-process: a MIDI scene GLB with one known object size → a validated bundle. */
+/** `real2sim import` in-process: a MIDI scene GLB with one known object size → a validated bundle with physics.json and debug/ like every other bundle. */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,14 @@ test('import --from midi --object-size (seed 23) writes a bundle whose scene.jso
     expect(code).toBe(0);
     const scene = JSON.parse(await readFile(join(out, 'scene.json'), 'utf8')) as { objects: { label: string }[] };
     expect(scene.objects.map((o) => o.label).sort()).toEqual(s.scene.objects.map((o) => o.label).sort());
+    // like every other bundle: physics.json (the verdict scene.json carries) and debug/
+    const stored = JSON.parse(await readFile(join(out, 'scene.json'), 'utf8')) as { physics?: { verdict: string; stability: unknown[] } };
+    const physics = JSON.parse(await readFile(join(out, 'physics.json'), 'utf8')) as { verdict: string; stability: unknown[] };
+    expect(physics.verdict).toBe(stored.physics!.verdict);
+    expect(physics.stability.length).toBe(s.scene.objects.length);
+    expect((await readFile(join(out, 'debug', 'report.html'), 'utf8')).length).toBeGreaterThan(1000);
+    expect((await readFile(join(out, 'debug', 'view_top.png'))).subarray(1, 4).toString()).toBe('PNG');
+    expect((await readFile(join(out, 'models', 'index.json'), 'utf8'))).toContain('"urdf"');
     await expect(run(['--from', 'midi', glb, '--out', out])).rejects.toThrow(/exactly one scale reference/);
     await expect(run(['--from', 'nerf', glb, '--out', out])).rejects.toThrow(/--from must be scenemaker, midi or sam3d/);
   } finally {

@@ -1,0 +1,80 @@
+/**
+ * Vertex normals for display (GLB): smooth where the surface is smooth, split at creases.
+ *
+ * Corners are grouped by position first (meshes often repeat a vertex along seams), so a
+ * sphere's seam stays smooth; then each corner of each face takes the area-weighted mean of the
+ * normals of the faces around its vertex that lie within `creaseAngle` of its own face. Corners
+ * of one vertex that end up with the same normal share one output vertex; a box's corner
+ * becomes three vertices, a sphere's vertex one. Why hand-written: glTF-Transform's `normals()`
+ * is smooth-only (it would round a box's edges); three.js's `toCreasedNormals` needs a
+ * BufferGeometry and un-indexes the whole mesh.
+ */
+import type { Mesh } from '../model/geometry.ts';
+
+export const CREASE_ANGLE_DEFAULT = (35 * Math.PI) / 180;
+
+/** Returns a new indexed mesh (positions, normals, indices) with creased normals. */
+export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): { positions: Float32Array; normals: Float32Array; indices: Uint32Array } {
+  const p = mesh.positions;
+  const idx = mesh.indices;
+  const nv = p.length / 3;
+  const nf = idx.length / 3;
+  // weld by exact position
+  const keyOf = new Map<string, number>();
+  const weld = new Uint32Array(nv);
+  for (let i = 0; i < nv; i++) {
+    const key = `${p[i * 3]},${p[i * 3 + 1]},${p[i * 3 + 2]}`;
+    let w = keyOf.get(key);
+    if (w === undefined) keyOf.set(key, (w = keyOf.size));
+    weld[i] = w;
+  }
+  const nw = keyOf.size;
+  // area-weighted face normals (cross product length = 2 × area) and unit normals
+  const fn = new Float64Array(nf * 3);
+  const fu = new Float64Array(nf * 3);
+  for (let f = 0; f < nf; f++) {
+    const a = idx[f * 3]! * 3, b = idx[f * 3 + 1]! * 3, c = idx[f * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const x = uy * vz - uz * vy, y = uz * vx - ux * vz, z = ux * vy - uy * vx;
+    const l = Math.hypot(x, y, z) || 1;
+    fn[f * 3] = x; fn[f * 3 + 1] = y; fn[f * 3 + 2] = z;
+    fu[f * 3] = x / l; fu[f * 3 + 1] = y / l; fu[f * 3 + 2] = z / l;
+  }
+  // faces around each welded vertex (CSR layout: start[w] .. start[w + 1] in faces)
+  const start = new Uint32Array(nw + 1);
+  for (let k = 0; k < idx.length; k++) start[weld[idx[k]!]! + 1]!++;
+  for (let w = 0; w < nw; w++) start[w + 1]! += start[w]!;
+  const fill = start.slice(0, nw);
+  const faces = new Uint32Array(idx.length);
+  for (let k = 0; k < idx.length; k++) faces[fill[weld[idx[k]!]!]!++] = Math.floor(k / 3);
+  const cosCrease = Math.cos(creaseAngle);
+  const outP: number[] = [];
+  const outN: number[] = [];
+  const outI = new Uint32Array(idx.length);
+  const made = new Map<string, number>();
+  for (let k = 0; k < idx.length; k++) {
+    const f = Math.floor(k / 3);
+    const v = idx[k]!;
+    const w = weld[v]!;
+    let x = 0, y = 0, z = 0;
+    for (let j = start[w]!; j < start[w + 1]!; j++) {
+      const g = faces[j]!;
+      if (fu[f * 3]! * fu[g * 3]! + fu[f * 3 + 1]! * fu[g * 3 + 1]! + fu[f * 3 + 2]! * fu[g * 3 + 2]! >= cosCrease) {
+        x += fn[g * 3]!; y += fn[g * 3 + 1]!; z += fn[g * 3 + 2]!;
+      }
+    }
+    const l = Math.hypot(x, y, z);
+    if (l > 0) { x /= l; y /= l; z /= l; } else { x = fu[f * 3]!; y = fu[f * 3 + 1]!; z = fu[f * 3 + 2]!; }
+    const key = `${w}:${Math.round(x * 1e4)},${Math.round(y * 1e4)},${Math.round(z * 1e4)}`;
+    let o = made.get(key);
+    if (o === undefined) {
+      o = outP.length / 3;
+      made.set(key, o);
+      outP.push(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
+      outN.push(x, y, z);
+    }
+    outI[k] = o;
+  }
+  return { positions: Float32Array.from(outP), normals: Float32Array.from(outN), indices: outI };
+}
