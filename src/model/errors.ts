@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'PHYSICS'
   | 'EXPORT'
+  | 'OUT_REFUSED'
   | 'INTERNAL';
 
 export class Real2SimError extends Error {
