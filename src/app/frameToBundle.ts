@@ -57,6 +57,8 @@ export interface FrameToBundleOptions {
   /** Progress lines (stderr in the CLI); silent when absent. */
   log?: (text: string) => void;
   meta?: Record<string, unknown>;
+  /** Replace an `out` folder that is not only an earlier bundle (kept beside it, never deleted). */
+  force?: boolean;
 }
 
 export interface FrameToBundleResult {
@@ -141,7 +143,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const title = options.title ?? 'real2sim scene';
   const overlay = extraFiles['debug/masks.png'] as Uint8Array;
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, maskOverlayPng: overlay, cloud: mergeClouds(clouds) }));
-  const manifest = await writeBundle(options.out, scene, { extraFiles });
+  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}) });
   progress('export', 1);
   return { scene, manifest, timeMs: performance.now() - t0, warnings };
 }

@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from './args.ts';
+import { checkOutDir } from '../export/outDir.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
 import { transformPositions } from '../model/pose.ts';
@@ -31,7 +32,7 @@ import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backe
 import { reconstructSingleImage } from '../gpu/singleImage.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
-       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR
+       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
        [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
    or: real2sim reconstruct --rgb COLOR.png --gpu-host URL [--camera CAMERA.json] [--gpu-token T] [--gpu-timeout-ms N] … --out DIR
 
@@ -48,7 +49,9 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --seed           RANSAC seed (default 1)
   --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
   --quiet          no progress display
-  --out            bundle folder (replaced atomically)
+  --out            bundle folder (replaced atomically; only a folder real2sim wrote is replaced)
+  --force          replace an --out folder that is not only an earlier bundle (it is kept
+                   beside the new one as <name>.replaced-<time>; nothing is deleted)
 
 GPU host (real2sim serve, protocol v1):
   --gpu-host       e.g. http://gpu-box:8765. With --depth: segmentation runs there; if the host is
@@ -181,6 +184,7 @@ export async function run(argv: string[]): Promise<number> {
       'no-validate': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
       'gpu-host': { type: 'string' },
       'gpu-token': { type: 'string' },
       'gpu-timeout-ms': { type: 'string' },
@@ -225,6 +229,9 @@ export async function run(argv: string[]): Promise<number> {
     throw new Real2SimError('BAD_INPUT', '--masks needs --depth: the single-image path segments on the GPU host.');
   }
 
+  // everything that can be wrong with --out is found now, not after the pipeline
+  await checkOutDir(values.out!, { force: values.force === true });
+
   const quiet = values.quiet === true;
   const log = (s: string) => {
     if (!quiet) process.stderr.write(s);
@@ -262,6 +269,7 @@ export async function run(argv: string[]): Promise<number> {
       out: values.out!,
       title: `real2sim · ${values.rgb}`,
       validate: values['no-validate'] !== true,
+      ...(values.force ? { force: true } : {}),
       log,
       ...(reconstruct ? { reconstruct } : {}),
       pipeline: { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions },

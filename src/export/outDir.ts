@@ -152,7 +152,7 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
       ? `is a real2sim output folder, but holds ${foreign.length}${foreign.length >= 1000 ? '+' : ''} file${foreign.length === 1 ? '' : 's'} real2sim did not write (${shown})`
       : files.length === 0
         ? 'is a non-empty folder (only sub-folders) that real2sim did not write (no .real2sim-bundle marker)'
-        : `is a non-empty folder that real2sim did not write (no ${MARKER_FILE} marker; bundles of real2sim before ${TOOL_VERSION} have none too): ${shown}`;
+        : `is a non-empty folder that real2sim did not write (no ${MARKER_FILE} marker; bundles written by real2sim versions without the marker have none either): ${shown}`;
     throw refused(
       target,
       `${flag} '${dir}' ${what}. Refusing to replace it: choose a new or empty folder, move those files out, or pass --force (the old folder is then kept beside the new one as '${basename(target)}.replaced-<time>'; nothing is deleted).`,
