@@ -12,6 +12,7 @@ import { alignToTruthCamera } from '../eval/quality.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { Scene } from '../model/scene.ts';
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
 import { checkOutDir } from '../export/outDir.ts';
 
@@ -66,6 +67,6 @@ export async function run(argv: string[]): Promise<number> {
   }
   const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Real2SimError('BAD_INPUT', `--seed must be an integer, got '${values.seed}'`);
-  await runDemo({ outDir: values.out, seed, ...(values.force ? { force: true } : {}) });
-  return 0;
+  const { scene } = await runDemo({ outDir: values.out, seed, ...(values.force ? { force: true } : {}) });
+  return physicsExitCode(scene.physics?.verdict, scene.objects.length > 0);
 }

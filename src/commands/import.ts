@@ -5,6 +5,7 @@
  * from a reference: --camera-height (SAM 3D) or --object-size NAME=METRES (any format).
  */
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { MetricReference } from '../import/metric.ts';
 import type { GeneratedScene } from '../import/common.ts';
@@ -96,10 +97,12 @@ export async function run(argv: string[]): Promise<number> {
 
   const { toMetricScene } = await import('../import/metric.ts');
   let scene = await toMetricScene(gen, { reference });
+  let verdict: string | undefined;
   if (!values['no-validate']) {
     const sim = await import('../../sim/index.ts');
     const res = await sim.validateAndRepair(scene);
     scene = res.scene;
+    verdict = res.report.verdict;
     console.log(`physics: ${res.report.verdict} (${res.report.findings.length} findings, ${res.report.repairs.length} repairs)`);
   }
   const { writeBundle } = await import('../export/bundle.ts');
@@ -107,5 +110,5 @@ export async function run(argv: string[]): Promise<number> {
   const rep = scene.reports.find((r) => r.stage === 'import')!;
   console.log(`imported ${scene.objects.length} objects from ${values.from} (${reference.kind}; scale ${rep.counts['scale']?.toPrecision(4)}) → ${values.out}`);
   for (const w of rep.warnings) console.log(`  warning: ${w}`);
-  return 0;
+  return physicsExitCode(verdict, !values['no-validate'] && scene.objects.length > 0);
 }

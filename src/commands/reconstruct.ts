@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { checkOutDir } from '../export/outDir.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
@@ -289,7 +290,7 @@ export async function run(argv: string[]): Promise<number> {
         `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     console.log(objectTable(scene));
-    return 0;
+    return physicsExitCode(scene.physics?.verdict, values['no-validate'] !== true && scene.objects.length > 0);
   } finally {
     client?.close();
   }
