@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log('usage: real2sim demo [--out out/demo] [--seed N] [--force]\n\nReconstructs the built-in synthetic sample and writes a validated bundle.\n--force replaces an --out folder that real2sim did not write (kept beside it as <name>.replaced-<time>).');
     return 0;
   }
-  const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
+  const seed = values.seed === undefined ? DEMO_SEED : values.seed.trim() === '' ? NaN : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Real2SimError('BAD_INPUT', `--seed must be an integer, got '${values.seed}'`);
   const { scene } = await runDemo({ outDir: values.out, seed, ...(values.force ? { force: true } : {}) });
   return physicsExitCode(scene.physics?.verdict, scene.objects.length > 0);

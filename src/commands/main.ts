@@ -137,7 +137,7 @@ export async function main(rawArgv: string[], io: MainIo = consoleIo): Promise<n
   const { argv, debug } = takeDebugFlag(rawArgv);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    (name ? io.out : io.err)(usage());
+    (name ? io.out : io.err)(name ? usage() : `real2sim: no command given [BAD_INPUT]\n\n${usage()}`);
     return name ? EXIT.OK : EXIT.BAD_INPUT;
   }
   if (name === '--version' || name === '-V') {

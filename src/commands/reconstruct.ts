@@ -210,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const num = (name: string, v: string | undefined, positive = true): number | undefined => {
     if (v === undefined) return undefined;
-    const x = Number(v);
+    const x = v.trim() === '' ? NaN : Number(v);
     if (!Number.isFinite(x) || (positive && !(x > 0))) throw new Real2SimError('BAD_INPUT', `--${name} must be a ${positive ? 'positive ' : ''}number, got '${v}'`);
     return x;
   };
