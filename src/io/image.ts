@@ -12,7 +12,7 @@
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { Real2SimError } from '../model/errors.ts';
+import { decoderReason, Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
 import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
 
@@ -199,7 +199,7 @@ function decodeJpeg(bytes: Uint8Array, name?: string): ColorImage {
     throw new Error(`decoder returned ${r.data.length} bytes for ${r.width}×${r.height}`);
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
+    const why = decoderReason(e);
     const tooLarge = /maxResolutionInMP|maxMemoryUsage/i.test(why);
     throw new Real2SimError(
       tooLarge ? 'TOO_LARGE' : 'BAD_IMAGE',

@@ -16,7 +16,7 @@ import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
 import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import { NodeIO, type Node as GltfNode } from '@gltf-transform/core';
-import { Real2SimError } from '../model/errors.ts';
+import { decoderReason, Real2SimError } from '../model/errors.ts';
 import type { Mesh, PointCloud } from '../model/geometry.ts';
 import { mergeMeshes } from '../geometry/primitives.ts';
 
@@ -70,7 +70,7 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
     }
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
+    const why = decoderReason(e);
     const ext = /Missing required extension, "([^"]+)"/.exec(why)?.[1];
     if (ext) {
       throw new Real2SimError('BAD_MESH', `${who(name)} needs the glTF extension ${ext}, which this reader does not decode (compressed meshes): re-export it without mesh compression.`, { name, format, extension: ext }, e);
@@ -385,7 +385,7 @@ export function decodePlyCloud(bytes: Uint8Array, name?: string): PointCloud {
     g = parsePly(bytes, name);
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable PLY file (truncated or corrupt?): ${e instanceof Error ? e.message : String(e)}`, { name }, e);
+    throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable PLY file (truncated or corrupt?): ${decoderReason(e)}`, { name }, e);
   }
   const m = geometryToMesh(g, false);
   for (let i = 0; i < m.positions.length; i++) {
