@@ -47,6 +47,10 @@ export async function run(argv: string[]): Promise<number> {
     if (!m) throw new Real2SimError('BAD_INPUT', `--objects must be N or MIN..MAX, got ${values.objects}`);
     opts.minObjects = Number(m[1]);
     opts.maxObjects = Number(m[2] ?? m[1]);
+    // a table holds a few dozen objects at most; more would only fail to place them (slowly)
+    if (opts.minObjects < 1 || opts.minObjects > opts.maxObjects || opts.maxObjects > 30) {
+      throw new Real2SimError('BAD_INPUT', `--objects must be N or MIN..MAX with 1 ≤ MIN ≤ MAX ≤ 30, got ${values.objects}`);
+    }
   }
   if (values['no-shared-meshes']) opts.sharedMeshesDir = null;
   else if (values.meshes) opts.sharedMeshesDir = resolve(values.meshes);

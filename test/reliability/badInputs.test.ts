@@ -99,6 +99,7 @@ const CASES: Record<string, CliCase> = {
   'reconstruct --segmentation bogus': { argv: (w) => rec(w, '--segmentation', 'bogus'), match: /--segmentation/ },
   'reconstruct --gpu-token without host': { argv: (w) => rec(w, '--gpu-token', 't'), match: /--gpu-host/ },
   'reconstruct --gpu-host with --segmentation': { argv: (w) => rec(w, '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'geometric') },
+  ...Object.fromEntries(['notaurl', 'ftp://x', 'http://', 'http://[::1'].map((u) => [`reconstruct --gpu-host '${u}'`, { argv: (w: Workspace) => rec(w, '--gpu-host', u), match: /GPU host URL/ }])),
   'reconstruct --masks without depth': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--gpu-host', 'http://127.0.0.1:1', '--masks', w.p('masks.png'), '--out', w.p('out', 'x')] },
   ...Object.fromEntries(
     ['depth-scale', 'density', 'gpu-timeout-ms'].flatMap((flag) =>
@@ -229,7 +230,7 @@ const CASES: Record<string, CliCase> = {
   'synth nothing': { argv: () => ['synth'] },
   ...Object.fromEntries(['abc', '1.5', '', 'NaN'].map((v) => [`synth --seed '${v}'`, { argv: (w: Workspace) => ['synth', '--seed', v, '--out', w.p('out', 's')], match: /--seed/ }])),
   'synth no --out': { argv: () => ['synth', '--seed', '1'], match: /--out/ },
-  ...Object.fromEntries(['x', '3..', '..3', '-1', '1..2..3'].map((v) => [`synth --objects '${v}'`, { argv: (w: Workspace) => ['synth', '--seed', '1', '--objects', v, '--out', w.p('out', 's')], match: /--objects/ }])),
+  ...Object.fromEntries(['x', '3..', '..3', '-1', '1..2..3', '0', '5..2', '1..100000'].map((v) => [`synth --objects '${v}'`, { argv: (w: Workspace) => ['synth', '--seed', '1', '--objects', v, '--out', w.p('out', 's')], match: /--objects/ }])),
   'synth --out is a file': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('afile')], match: /is a file/ },
   'synth --out under a file': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('afile', 'x')], match: /is a file/ },
   'synth --out a user folder': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('user')], match: /did not write/ },
