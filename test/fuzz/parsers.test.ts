@@ -8,7 +8,7 @@
  *   FC_RUNS=10000 npx vitest run test/fuzz
  * A failure prints the seed and the shrunk counter-example; FC_SEED=<seed> replays it.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { encode } from 'cbor2';
 import { Real2SimError } from '../../src/model/errors.ts';
@@ -32,6 +32,7 @@ const SEED = Number(process.env['FC_SEED'] ?? 20261206);
 const params = { numRuns: RUNS, seed: SEED };
 /** Nightly-sized runs of the slow parsers (GLB, mesh decode) take a fifth as many cases per minute. */
 const TIMEOUT = Math.max(60_000, RUNS * 40);
+vi.setConfig({ testTimeout: TIMEOUT });
 
 /** Runs `f`; passes when it returns or throws a `Real2SimError`, fails (with the error) otherwise. */
 async function onlyCoded(f: () => unknown): Promise<void> {
