@@ -141,9 +141,15 @@ function parsePly(bytes: Uint8Array, name?: string): BufferGeometry {
   // stores colours as the file has them, so switch it off for this synchronous parse only.
   const was = ColorManagement.enabled;
   ColorManagement.enabled = false;
+  // PLYLoader prints every header line it does not know ("unhandled …") with console.log: on a
+  // damaged file that is a stream of garbage on the user's terminal. The parse is synchronous,
+  // so silencing console.log for its duration affects nothing else.
+  const log = console.log;
+  console.log = () => undefined;
   try {
     return new PLYLoader().parse(toArrayBuffer(bytes));
   } finally {
+    console.log = log;
     ColorManagement.enabled = was;
   }
 }

@@ -7,7 +7,7 @@
  * `version` is `SCENE_VERSION` of the writer; a reader refuses newer versions with a message
  * saying to upgrade, rather than guessing at fields it does not know.
  */
-import { Real2SimError, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
+import { Real2SimError, showValue, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';
 import type { Mesh } from '../model/geometry.ts';
 
@@ -199,7 +199,7 @@ export function validateScene(s: Scene): ValidationProblem[] {
       quat(p, `${at}.pose.orientation`, o.pose.orientation);
     }
     vec(p, `${at}.size`, o.size, 3);
-    if (!finite(o.mass) || o.mass < 0) p.push({ path: `${at}.mass`, message: `must be a finite number ≥ 0, got ${o.mass}` });
+    if (!finite(o.mass) || o.mass < 0) p.push({ path: `${at}.mass`, message: `must be a finite number ≥ 0, got ${showValue(o.mass)}` });
     vec(p, `${at}.centerOfMass`, o.centerOfMass, 3);
     if (typeof o.inertia !== 'object' || o.inertia === null || !['ixx', 'ixy', 'ixz', 'iyy', 'iyz', 'izz'].every((k) => finite((o.inertia as unknown as Record<string, unknown>)[k]))) {
       p.push({ path: `${at}.inertia`, message: 'must hold finite ixx, ixy, ixz, iyy, iyz, izz' });

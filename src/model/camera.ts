@@ -1,4 +1,4 @@
-import { Real2SimError, throwIfProblems, type ValidationProblem } from './errors.ts';
+import { Real2SimError, showValue, throwIfProblems, type ValidationProblem } from './errors.ts';
 
 /**
  * Pinhole intrinsics of a camera, in pixels. The image is `width` × `height`; (cx, cy) is the
@@ -39,7 +39,7 @@ export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   const positiveInt = (name: 'width' | 'height') => {
     const v = c[name];
-    if (!Number.isInteger(v) || v <= 0) problems.push({ path: name, message: `must be a positive integer, got ${v}` });
+    if (!Number.isInteger(v) || v <= 0) problems.push({ path: name, message: `must be a positive integer, got ${showValue(v)}` });
   };
   positiveInt('width');
   positiveInt('height');
@@ -47,7 +47,7 @@ export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   const L = INTRINSICS_LIMITS;
   for (const [name, size] of [['fx', c.width], ['fy', c.height]] as const) {
     const v = c[name];
-    if (!Number.isFinite(v) || v <= 0) problems.push({ path: name, message: `focal length must be a finite number > 0, got ${v}` });
+    if (!Number.isFinite(v) || v <= 0) problems.push({ path: name, message: `focal length must be a finite number > 0, got ${showValue(v)}` });
     else if (sizeOk) {
       const ref = Math.max(c.width, c.height);
       if (v < L.minFocalPerSize * ref || v > L.maxFocalPerSize * ref) {
@@ -64,7 +64,7 @@ export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   }
   for (const [name, size] of [['cx', c.width], ['cy', c.height]] as const) {
     const v = c[name];
-    if (!Number.isFinite(v)) problems.push({ path: name, message: `principal point must be finite, got ${v}` });
+    if (!Number.isFinite(v)) problems.push({ path: name, message: `principal point must be finite, got ${showValue(v)}` });
     else if (sizeOk && (v < -L.principalMargin * size || v > (1 + L.principalMargin) * size)) {
       problems.push({ path: name, message: `principal point ${v} px lies far outside the ${size}-pixel image (expected about ${(size - 1) / 2}, at most ${L.principalMargin * size} px outside): are these intrinsics for this image size?` });
     }

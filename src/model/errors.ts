@@ -59,3 +59,18 @@ export function decoderReason(cause: unknown, fallback = 'its structure is malfo
   if (!text || /\[object Object\]|undefined|Cannot read propert|is not a function|is not iterable/.test(text)) return fallback;
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
+
+/** A value as a message shows it: numbers and short JSON as written, anything else by its kind. */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === undefined) return 'nothing';
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(v);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return typeof v;
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
