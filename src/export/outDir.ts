@@ -52,7 +52,7 @@ export interface OutPlan {
   target: string;
   parent: string;
   state: OutState;
-  /** Files in the target that the tool did not write (up to 1000 listed). */
+  /** Files in the target that the tool did not write. */
   foreign: string[];
   /** The marker of the previous folder, when it has one. */
   marker?: OutMarker;
@@ -139,7 +139,7 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
   const st = await stat(target).catch(() => null);
   if (!st) return { target, parent, state: 'missing', foreign: [] };
   if (!st.isDirectory()) throw refused(target, `${flag} '${dir}' is a file, not a folder: give a new or empty folder (the file is left as it is).`);
-  const files = await listFiles(target, 1000);
+  const files = await listFiles(target);
   const entries = await readdir(target);
   if (entries.length === 0) return { target, parent, state: 'empty', foreign: [] };
   const marker = files.includes(MARKER_FILE) ? await readMarker(target) : undefined;
@@ -149,7 +149,7 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
   if (plan.state === 'foreign' && !options.force) {
     const shown = foreign.slice(0, 5).join(', ') + (foreign.length > 5 ? ', …' : '');
     const what = marker
-      ? `is a real2sim output folder, but holds ${foreign.length}${foreign.length >= 1000 ? '+' : ''} file${foreign.length === 1 ? '' : 's'} real2sim did not write (${shown})`
+      ? `is a real2sim output folder, but holds ${foreign.length} file${foreign.length === 1 ? '' : 's'} real2sim did not write (${shown})`
       : files.length === 0
         ? 'is a non-empty folder (only sub-folders) that real2sim did not write (no .real2sim-bundle marker)'
         : `is a non-empty folder that real2sim did not write (no ${MARKER_FILE} marker; bundles written by real2sim versions without the marker have none either): ${shown}`;
