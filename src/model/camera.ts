@@ -28,7 +28,7 @@ export interface CameraInfoLike {
 
 /**
  * Plausible pinhole intrinsics, relative to the image: a focal length between 0.04 and 1000
- * image widths (fields of view from ~170° down to ~0.06°), fx/fy within a factor of 4, and the
+ * times the image's larger side (fields of view from ~170° down to ~0.06°), fx/fy within a factor of 4, and the
  * principal point inside the image or at most half an image outside it. Values outside these
  * are typos or another camera's numbers (a focal length of 1e-9, cx = −50000), and would give
  * objects many metres long after minutes of work.
@@ -45,21 +45,19 @@ export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   positiveInt('height');
   const sizeOk = problems.length === 0;
   const L = INTRINSICS_LIMITS;
-  for (const [name, size] of [['fx', c.width], ['fy', c.height]] as const) {
+  const ref = Math.max(c.width, c.height);
+  for (const name of ['fx', 'fy'] as const) {
     const v = c[name];
     if (!Number.isFinite(v) || v <= 0) problems.push({ path: name, message: `focal length must be a finite number > 0, got ${showValue(v)}` });
-    else if (sizeOk) {
-      const ref = Math.max(c.width, c.height);
-      if (v < L.minFocalPerSize * ref || v > L.maxFocalPerSize * ref) {
-        problems.push({
-          path: name,
-          message: `focal length ${v} px is implausible for a ${c.width}×${c.height} image (expected ${+(L.minFocalPerSize * ref).toPrecision(3)}–${+(L.maxFocalPerSize * ref).toPrecision(3)} px; a typical camera has about ${Math.round(0.8 * c.width)}): are these intrinsics in pixels and for this image size?`,
-        });
-      }
-      void size;
+    else if (sizeOk && (v < L.minFocalPerSize * ref || v > L.maxFocalPerSize * ref)) {
+      problems.push({
+        path: name,
+        message: `focal length ${v} px is implausible for a ${c.width}×${c.height} image (expected ${+(L.minFocalPerSize * ref).toPrecision(3)}–${+(L.maxFocalPerSize * ref).toPrecision(3)} px; a typical camera has about ${Math.round(0.8 * c.width)}): are these intrinsics in pixels and for this image size?`,
+      });
     }
   }
-  if (problems.every((p) => p.path !== 'fx' && p.path !== 'fy') && c.fx / c.fy > L.maxAspect || c.fy / c.fx > L.maxAspect) {
+  const focalOk = problems.every((p) => p.path !== 'fx' && p.path !== 'fy');
+  if (focalOk && Math.max(c.fx / c.fy, c.fy / c.fx) > L.maxAspect) {
     problems.push({ path: 'fy', message: `fx = ${c.fx} and fy = ${c.fy} differ by more than ${L.maxAspect}×: pixels are nearly square on real cameras; check the matrix layout (row-major k: fx at [0], fy at [4])` });
   }
   for (const [name, size] of [['cx', c.width], ['cy', c.height]] as const) {
