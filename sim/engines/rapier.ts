@@ -93,7 +93,7 @@ class RapierEngine implements PhysicsEngine {
       const descs = [{ cd, verts: hull.vertices }, ...(hull.sphere ? [] : facePyramids(hull))];
       for (const d of descs) {
         d.cd.setDensity(0).setFriction(this.opts.friction).setRestitution(this.opts.restitution);
-        const c = this.world.createCollider(d.cd, body);
+        const c = createColliderChecked(this.world, d.cd, d.verts, body);
         this.owner.set(c.handle, index);
         this.local.set(c.handle, d.verts);
       }
@@ -186,6 +186,28 @@ class RapierEngine implements PhysicsEngine {
     if (!b) throw new Real2SimError('BAD_INPUT', `No body with handle ${handle}`);
     return b;
   }
+}
+
+/**
+ * `convexMesh` hands the triangles to parry as they are; parry refuses any that do not form a
+ * closed 2-manifold (a merged face's fan triangulation can leave a T-junction or a missing
+ * triangle), its raw shape is then undefined and rapier's `createCollider` throws a bare
+ * "expected instance of p" (`p` = its minified RawShape). Such a piece falls back to parry's own
+ * hull of the same vertices — the same convex set.
+ */
+function createColliderChecked(world: RAPIER.World, cd: RAPIER.ColliderDesc, verts: Float32Array, body: RAPIER.RigidBody): RAPIER.Collider {
+  const shape = cd.shape as RAPIER.Shape & { type: RAPIER.ShapeType };
+  if (shape.type === RAPIER.ShapeType.ConvexPolyhedron) {
+    const raw = (shape as unknown as { intoRaw(): { free(): void } | undefined }).intoRaw();
+    if (!raw) {
+      const hull = RAPIER.ColliderDesc.convexHull(verts);
+      if (!hull) throw new Real2SimError('BAD_MESH', 'A collision piece is degenerate (flat or fewer than 4 points); recompute its convex pieces');
+      hull.setDensity(cd.density).setFriction(cd.friction).setRestitution(cd.restitution).setTranslation(cd.translation.x, cd.translation.y, cd.translation.z);
+      return world.createCollider(hull, body);
+    }
+    raw.free();
+  }
+  return world.createCollider(cd, body);
 }
 
 /**

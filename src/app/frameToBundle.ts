@@ -57,6 +57,8 @@ export interface FrameToBundleOptions {
   /** Progress lines (stderr in the CLI); silent when absent. */
   log?: (text: string) => void;
   meta?: Record<string, unknown>;
+  /** Replace an `out` folder that is not only an earlier bundle (kept beside it, never deleted). */
+  force?: boolean;
 }
 
 export interface FrameToBundleResult {
@@ -170,7 +172,7 @@ export async function sceneToBundle(
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };
   const title = options.title ?? 'real2sim scene';
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
-  const manifest = await writeBundle(options.out, scene, { extraFiles });
+  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}) });
   progress('export', 1);
   return { scene, manifest, warnings };
 }

@@ -12,7 +12,9 @@ import { alignToTruthCamera } from '../eval/quality.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { Scene } from '../model/scene.ts';
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { frameToBundle, objectTable } from '../app/frameToBundle.ts';
+import { checkOutDir } from '../export/outDir.ts';
 
 export const DEMO_SEED = 7;
 
@@ -20,6 +22,7 @@ export interface DemoOptions {
   outDir?: string;
   seed?: number;
   quiet?: boolean;
+  force?: boolean;
 }
 
 export async function runDemo(options: DemoOptions = {}): Promise<{ dir: string; scene: Scene; truth: Scene }> {
@@ -27,6 +30,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ dir: string;
   const out = resolve(options.outDir ?? 'out/demo');
   const log = options.quiet ? () => {} : (s: string) => process.stderr.write(s);
   const print = options.quiet ? () => {} : (s: string) => console.log(s);
+  await checkOutDir(out, { force: options.force === true });
   const { scene: truth, frame } = generateSynthScene({ seed, sharedMeshesDir: null, minObjects: 4, maxObjects: 5 });
   print(`real2sim demo: built-in sample (synthetic RGB-D, seed ${seed}): ${frame.color.width}×${frame.color.height}, ${truth.objects.length} objects (${truth.objects.map((o) => o.label).join(', ')})`);
   const { scene, manifest, timeMs } = await frameToBundle(frame, {
@@ -34,6 +38,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ dir: string;
     title: `real2sim demo (seed ${seed})`,
     log,
     meta: { source: 'built-in sample', seed },
+    ...(options.force ? { force: true } : {}),
   });
   print(`\n${scene.objects.length} objects; physics verdict: ${scene.physics?.verdict ?? 'not validated'} (${scene.physics?.repairs.length ?? 0} repairs)`);
   print(objectTable(scene));
@@ -53,15 +58,15 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     'demo',
     argv,
-    { out: { type: 'string', default: 'out/demo' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-    '[--out out/demo] [--seed N]',
+    { out: { type: 'string', default: 'out/demo' }, force: { type: 'boolean' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    '[--out out/demo] [--seed N] [--force]',
   );
   if (values.help) {
-    console.log('usage: real2sim demo [--out out/demo] [--seed N]\n\nReconstructs the built-in synthetic sample and writes a validated bundle.');
+    console.log('usage: real2sim demo [--out out/demo] [--seed N] [--force]\n\nReconstructs the built-in synthetic sample and writes a validated bundle.\n--force replaces an --out folder that real2sim did not write (kept beside it as <name>.replaced-<time>).');
     return 0;
   }
-  const seed = values.seed === undefined ? DEMO_SEED : Number(values.seed);
+  const seed = values.seed === undefined ? DEMO_SEED : values.seed.trim() === '' ? NaN : Number(values.seed);
   if (!Number.isInteger(seed)) throw new Real2SimError('BAD_INPUT', `--seed must be an integer, got '${values.seed}'`);
-  await runDemo({ outDir: values.out, seed });
-  return 0;
+  const { scene } = await runDemo({ outDir: values.out, seed, ...(values.force ? { force: true } : {}) });
+  return physicsExitCode(scene.physics?.verdict, scene.objects.length > 0);
 }

@@ -5,11 +5,12 @@
  * from a reference: --camera-height (SAM 3D) or --object-size NAME=METRES (any format).
  */
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { MetricReference } from '../import/metric.ts';
 import type { GeneratedScene } from '../import/common.ts';
 
-const USAGE = `--from scenemaker|midi|sam3d INPUT --out DIR
+const USAGE = `--from scenemaker|midi|sam3d INPUT --out DIR [--force]
        (--rgb C.png --depth D.png --camera K.json [--depth-scale 0.001] | --camera-height M | --object-size NAME=M)
        [--labels a,b,c] [--pitch-deg D] [--camera-convention pytorch3d|opencv] [--no-validate]
 
@@ -21,7 +22,8 @@ const USAGE = `--from scenemaker|midi|sam3d INPUT --out DIR
   --labels             MIDI: one label per object, in the order of the sorted segment ids
   --pitch-deg          SAM 3D without depth: camera pitch below the horizon (default 0)
   --camera-convention  SAM 3D camera frame (default pytorch3d)
-  --no-validate        write the bundle without physics validation and repair`;
+  --no-validate        write the bundle without physics validation and repair
+  --force              replace an --out folder that is not only an earlier bundle (kept beside it)`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -30,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       from: { type: 'string' },
       out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
       rgb: { type: 'string' },
       depth: { type: 'string' },
       camera: { type: 'string' },
@@ -59,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!Number.isFinite(n)) throw bad(`--${name} must be a number, got "${v}"`);
     return n;
   };
+
+  await (await import('../export/outDir.ts')).checkOutDir(values.out, { force: values.force === true });
 
   let gen: GeneratedScene;
   if (values.from === 'scenemaker') gen = await (await import('../import/scenemaker.ts')).readSceneMaker(input);
@@ -98,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
   const frame = reference.kind === 'depth' ? reference.frame : undefined;
   const { scene, warnings } = await sceneToBundle(metric, {
     out: values.out,
+    ...(values.force ? { force: true } : {}),
     validate: !values['no-validate'],
     title: `real2sim import (${values.from})`,
     meta: { importedFrom: values.from },
@@ -105,8 +111,9 @@ export async function run(argv: string[]): Promise<number> {
   });
   if (scene.physics) console.log(`physics: ${scene.physics.verdict} (${scene.physics.findings.length} findings, ${scene.physics.repairs.length} repairs)`);
   for (const w of warnings) console.log(`  warning: ${w}`);
+  const verdict = scene.physics?.verdict;
   const rep = scene.reports.find((r) => r.stage === 'import')!;
   console.log(`imported ${scene.objects.length} objects from ${values.from} (${reference.kind}; scale ${rep.counts['scale']?.toPrecision(4)}) → ${values.out}`);
   for (const w of rep.warnings) console.log(`  warning: ${w}`);
-  return 0;
+  return physicsExitCode(verdict, !values['no-validate'] && scene.objects.length > 0);
 }

@@ -13,6 +13,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
+import { checkOutDir } from '../export/outDir.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
 import { transformPositions } from '../model/pose.ts';
@@ -31,7 +33,7 @@ import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backe
 import { reconstructSingleImage } from '../gpu/singleImage.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
-       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR
+       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
        [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
    or: real2sim reconstruct --rgb COLOR.png --gpu-host URL [--camera CAMERA.json] [--gpu-token T] [--gpu-timeout-ms N] … --out DIR
 
@@ -48,7 +50,9 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --seed           RANSAC seed (default 1)
   --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
   --quiet          no progress display
-  --out            bundle folder (replaced atomically)
+  --out            bundle folder (replaced atomically; only a folder real2sim wrote is replaced)
+  --force          replace an --out folder that is not only an earlier bundle (it is kept
+                   beside the new one as <name>.replaced-<time>; nothing is deleted)
 
 GPU host (real2sim serve, protocol v1):
   --gpu-host       e.g. http://gpu-box:8765. With --depth: segmentation runs there; if the host is
@@ -181,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       'no-validate': { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
+      force: { type: 'boolean' },
       'gpu-host': { type: 'string' },
       'gpu-token': { type: 'string' },
       'gpu-timeout-ms': { type: 'string' },
@@ -205,7 +210,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const num = (name: string, v: string | undefined, positive = true): number | undefined => {
     if (v === undefined) return undefined;
-    const x = Number(v);
+    const x = v.trim() === '' ? NaN : Number(v);
     if (!Number.isFinite(x) || (positive && !(x > 0))) throw new Real2SimError('BAD_INPUT', `--${name} must be a ${positive ? 'positive ' : ''}number, got '${v}'`);
     return x;
   };
@@ -224,6 +229,9 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.depth && values.masks) {
     throw new Real2SimError('BAD_INPUT', '--masks needs --depth: the single-image path segments on the GPU host.');
   }
+
+  // everything that can be wrong with --out is found now, not after the pipeline
+  await checkOutDir(values.out!, { force: values.force === true });
 
   const quiet = values.quiet === true;
   const log = (s: string) => {
@@ -262,6 +270,7 @@ export async function run(argv: string[]): Promise<number> {
       out: values.out!,
       title: `real2sim · ${values.rgb}`,
       validate: values['no-validate'] !== true,
+      ...(values.force ? { force: true } : {}),
       log,
       ...(reconstruct ? { reconstruct } : {}),
       pipeline: { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions },
@@ -281,7 +290,7 @@ export async function run(argv: string[]): Promise<number> {
         `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     console.log(objectTable(scene));
-    return 0;
+    return physicsExitCode(scene.physics?.verdict, values['no-validate'] !== true && scene.objects.length > 0);
   } finally {
     client?.close();
   }

@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, basename } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { checkOutDir, replaceDir } from '../export/outDir.ts';
 import { parseCommandArgs } from './args.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { Scene } from '../model/scene.ts';
 import { generateSynthScene, type SynthOptions } from '../eval/synth.ts';
 import { encodeDepthPng, encodeLabelPng, encodePng } from '../io/image.ts';
 
-const USAGE = '--seed N --out DIR [--noise] [--objects MIN..MAX] [--no-shared-meshes] [--meshes DIR]';
+const USAGE = '--seed N --out DIR [--force] [--noise] [--objects MIN..MAX] [--no-shared-meshes] [--meshes DIR]';
 
 /**
  * `real2sim synth --seed N --out DIR [--noise]`: one synthetic RGB-D frame with its ground
@@ -24,6 +24,7 @@ export async function run(argv: string[]): Promise<number> {
     {
       seed: { type: 'string' },
       out: { type: 'string' },
+      force: { type: 'boolean', default: false },
       noise: { type: 'boolean', default: false },
       objects: { type: 'string' },
       'no-shared-meshes': { type: 'boolean', default: false },
@@ -46,14 +47,19 @@ export async function run(argv: string[]): Promise<number> {
     if (!m) throw new Real2SimError('BAD_INPUT', `--objects must be N or MIN..MAX, got ${values.objects}`);
     opts.minObjects = Number(m[1]);
     opts.maxObjects = Number(m[2] ?? m[1]);
+    // a table holds a few dozen objects at most; more would only fail to place them (slowly)
+    if (opts.minObjects < 1 || opts.minObjects > opts.maxObjects || opts.maxObjects > 30) {
+      throw new Real2SimError('BAD_INPUT', `--objects must be N or MIN..MAX with 1 ≤ MIN ≤ MAX ≤ 30, got ${values.objects}`);
+    }
   }
   if (values['no-shared-meshes']) opts.sharedMeshesDir = null;
   else if (values.meshes) opts.sharedMeshesDir = resolve(values.meshes);
 
+  await checkOutDir(values.out, { force: values.force });
   const { scene, frame } = generateSynthScene(opts);
   const files = await synthFiles(scene, frame);
   const out = resolve(values.out);
-  await writeAtomically(out, files);
+  await writeAtomically(out, files, values.force);
   console.log(
     `synth seed ${opts.seed}: ${scene.objects.length} objects (${scene.objects.map((o) => o.label).join(', ')}) → ${out}`,
   );
@@ -105,23 +111,16 @@ async function truthJson(scene: Scene): Promise<string> {
   );
 }
 
-/** Writes into a temporary folder beside `dir`, then swaps it in: never half a folder. */
-async function writeAtomically(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
-  if (existsSync(dir)) {
-    const have = await readdir(dir);
-    if (have.length > 0 && !have.includes('truth.json')) {
-      throw new Real2SimError('BAD_FILE', `${dir} exists and is not a synthetic frame folder (no truth.json): choose an empty or new --out folder.`, { dir });
-    }
-  }
-  const tmp = join(dirname(dir), `.${basename(dir)}.tmp-${process.pid}`);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  try {
-    for (const [name, data] of Object.entries(files)) await writeFile(join(tmp, name), data);
-    await rm(dir, { recursive: true, force: true });
-    await rename(tmp, dir);
-  } catch (cause) {
-    await rm(tmp, { recursive: true, force: true });
-    throw new Real2SimError('BAD_FILE', `Could not write the synthetic frame to ${dir}: ${(cause as Error).message}`, { dir }, cause);
-  }
+/** Writes into a temporary folder beside `dir`, then swaps it in: never half a folder, and only
+ * a folder real2sim wrote is replaced (`--force` keeps any other beside it). */
+async function writeAtomically(dir: string, files: Record<string, Uint8Array | string>, force: boolean): Promise<void> {
+  await replaceDir(
+    dir,
+    'synth',
+    async (tmp) => {
+      for (const [name, data] of Object.entries(files)) await writeFile(join(tmp, name), data, { flag: 'wx' });
+      return Object.keys(files);
+    },
+    { force },
+  );
 }

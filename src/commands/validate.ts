@@ -6,14 +6,16 @@
  * the bundle (temp file + rename: a failed run leaves any previous physics.json intact; nothing
  * else in the bundle is touched). `--repair` also runs the repair and reports its moves; the
  * bundle's scene files are not rewritten (re-export the repaired scene to apply them).
- * Exit status: 0 valid or repaired, 1 invalid.
+ * Exit status: 0 valid or repaired, 3 any other verdict (EXIT.PHYSICS), 2 bad input.
  */
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseCommandArgs } from './args.ts';
+import { physicsExitCode } from './verdict.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { PhysicsReport } from '../model/physics.ts';
 import { readBundleScene } from '../export/bundle.ts';
+import { addToMarker } from '../export/outDir.ts';
 import { validateAndRepair, validateScene, ENGINE_NAMES, type EngineName } from '../../sim/index.ts';
 
 const USAGE = 'BUNDLE [--engine cannon|rapier] [--repair] [--no-reference] [--json]';
@@ -49,9 +51,11 @@ export async function run(argv: string[]): Promise<number> {
   const options = { ...(engine ? { engine } : {}), reference: values['no-reference'] ? (false as const) : ('mujoco' as const) };
   const report = values.repair ? (await validateAndRepair(scene, options)).report : await validateScene(scene, options);
   await writeAtomic(join(root, 'physics.json'), JSON.stringify(report, null, 2) + '\n');
+  // physics.json is the tool's own file: a later --out into this bundle may replace it
+  await addToMarker(root, ['physics.json']).catch(() => undefined);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatReport(report, root));
-  return report.verdict === 'invalid' ? 1 : 0;
+  return physicsExitCode(report.verdict, true);
 }
 
 async function writeAtomic(path: string, text: string): Promise<void> {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Real2SimError } from '../model/errors.ts';
 import { startViewerServer } from '../viewer/server.ts';
 import { parseCommandArgs } from './args.ts';
+import { untilStopped } from './lifetime.ts';
 
 const USAGE = '<bundle> [--port N] [--host 127.0.0.1] [--watch]';
 
@@ -25,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dir = positionals[0];
   if (!dir) throw new Real2SimError('BAD_INPUT', `Which bundle? usage: real2sim view ${USAGE}`);
-  const port = Number(values.port);
+  const port = values.port.trim() === '' ? NaN : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Real2SimError('BAD_INPUT', `--port must be 0–65535, got '${values.port}'`);
   const server = await startViewerServer({
     bundleDir: resolve(dir),
@@ -35,12 +36,7 @@ export async function run(argv: string[]): Promise<number> {
     log: (line) => console.error(line),
   });
   console.log(`real2sim viewer: ${server.url}  (Ctrl-C to stop${values.watch ? '; watching for changes' : ''})`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      void server.close().then(done);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopped();
+  await server.close();
   return 0;
 }

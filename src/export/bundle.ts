@@ -8,11 +8,13 @@
  * into place. An existing bundle is first renamed aside and removed only once the new one is
  * in place; if anything fails, the temporary folder is removed and the previous bundle stays
  * as it was. (Two renames, not one: POSIX cannot atomically swap two non-empty folders, so a
- * reader may, for a moment, find no bundle — never half of one.)
+ * reader may, for a moment, find no bundle — never half of one; a run killed in that moment
+ * leaves the previous bundle as `.<name>.old-<pid>-<hex>`, which the next run puts back.)
+ * Which folders may be replaced, and the marker that says so: `outDir.ts`.
  */
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { checkOutDir, replaceDir } from './outDir.ts';
 import type { Scene } from '../model/scene.ts';
 import type { StageReport } from '../model/report.ts';
 import { Real2SimError } from '../model/errors.ts';
@@ -36,6 +38,8 @@ export interface BundleOptions {
   sdf?: SdfOptions;
   mjcf?: MjcfOptions;
   prepare?: PrepareOptions;
+  /** Replace a folder that is not only an earlier bundle (it is kept beside, never deleted). */
+  force?: boolean;
 }
 
 export interface BundleManifest {
@@ -48,10 +52,10 @@ export interface BundleManifest {
   /** The export stage's report (also appended to scene.json's `reports`). */
   report: StageReport;
   bytes: number;
+  /** Where the previous folder was kept (`--force` over files the tool did not write). */
+  keptAs?: string;
 }
 
-/** Marker that tells `writeBundle` an existing folder is a bundle it may replace. */
-export const BUNDLE_MARKERS = ['scene.json', 'scene.urdf'];
 
 const RESERVED_TOP = new Set(['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'scene.glb', 'meshes', 'models']);
 
@@ -71,17 +75,9 @@ export function checkExtraPath(p: string): string {
 export async function writeBundle(dir: string, scene: Scene, options: BundleOptions = {}): Promise<BundleManifest> {
   const t0 = performance.now();
   const target = resolve(dir);
-  const parent = dirname(target);
   const extra = Object.entries(options.extraFiles ?? {}).map(([p, v]) => [checkExtraPath(p), v] as const);
-  await mkdir(parent, { recursive: true });
-  const existing = await stat(target).catch(() => null);
-  if (existing) {
-    if (!existing.isDirectory()) throw new Real2SimError('EXPORT', `Bundle target '${target}' exists and is not a folder; choose another output path`, { dir: target });
-    const entries = await readdir(target);
-    if (entries.length > 0 && !BUNDLE_MARKERS.some((m) => entries.includes(m))) {
-      throw new Real2SimError('EXPORT', `Bundle target '${target}' is a non-empty folder that is not a real2sim bundle; refusing to replace it. Choose an empty or new output folder.`, { dir: target });
-    }
-  }
+  // refuse early (before the export work) what the swap would refuse
+  await checkOutDir(target, options.force ? { force: true } : {});
 
   const prep = prepareScene(scene, options.prepare);
   const files = new Map<string, string | Uint8Array>();
@@ -111,64 +107,54 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   const stored: Scene = { ...scene, reports: [...(scene.reports ?? []), report] };
   files.set('scene.json', sceneToJson(stored));
 
-  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const temp = join(parent, `.${basename(target)}.tmp-${tag}`);
-  const old = join(parent, `.${basename(target)}.old-${tag}`);
   let bytes = 0;
-  try {
-    await mkdir(temp);
-    const dirs = new Set<string>();
-    for (const p of files.keys()) {
-      const d = dirname(p);
-      if (d !== '.') dirs.add(d);
-    }
-    for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
-    // A few writes in flight at once: hundreds of small mesh files dominate the time.
-    // On the first failure the others stop taking work and all in-flight writes settle
-    // before the temporary folder is removed (no write lands in a folder being deleted).
-    const entries = [...files];
-    let next = 0;
-    let failure: { error: unknown } | null = null;
-    const worker = async () => {
-      while (!failure && next < entries.length) {
-        const [p, v] = entries[next++]!;
-        try {
-          await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
-          bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
-        } catch (error) {
-          failure ??= { error };
-        }
+  const written = await replaceDir(
+    target,
+    'bundle',
+    async (temp) => {
+      const dirs = new Set<string>();
+      for (const p of files.keys()) {
+        const d = dirname(p);
+        if (d !== '.') dirs.add(d);
       }
-    };
-    await Promise.all(Array.from({ length: 16 }, worker));
-    if (failure) throw (failure as { error: unknown }).error;
-    for (const [p, from] of links) {
-      const dst = join(temp, ...p.split('/'));
-      await mkdir(dirname(dst), { recursive: true });
-      await link(join(temp, ...from.split('/')), dst).catch(async () => {
-        const v = files.get(from)!;
-        await writeFile(dst, v, { flag: 'wx' });
-      });
-    }
-  } catch (cause) {
-    await rm(temp, { recursive: true, force: true });
-    throw new Real2SimError('EXPORT', `Writing the bundle failed (${(cause as Error).message}); the previous bundle at '${target}' is unchanged`, { dir: target }, cause);
-  }
-  let movedAside = false;
-  try {
-    if (existing) {
-      await rename(target, old);
-      movedAside = true;
-    }
-    await rename(temp, target);
-  } catch (cause) {
-    if (movedAside) await rename(old, target).catch(() => undefined);
-    await rm(temp, { recursive: true, force: true });
-    throw new Real2SimError('EXPORT', `Moving the new bundle into '${target}' failed (${(cause as Error).message}); the previous bundle is unchanged`, { dir: target }, cause);
-  }
-  if (movedAside) await rm(old, { recursive: true, force: true });
+      for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
+      // A few writes in flight at once: hundreds of small mesh files dominate the time.
+      // On the first failure the others stop taking work and all in-flight writes settle
+      // before the temporary folder is removed (no write lands in a folder being deleted).
+      const entries = [...files];
+      let next = 0;
+      let failure: { error: unknown } | null = null;
+      const worker = async () => {
+        while (!failure && next < entries.length) {
+          const [p, v] = entries[next++]!;
+          try {
+            await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
+            bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
+          } catch (error) {
+            failure ??= { error };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 16 }, worker));
+      if (failure) {
+        const cause = (failure as { error: unknown }).error;
+        throw new Real2SimError('EXPORT', `Writing the bundle failed (${(cause as Error).message}); the previous bundle at '${target}' is unchanged`, { dir: target }, cause);
+      }
+      for (const [p, from] of links) {
+        const dst = join(temp, ...p.split('/'));
+        await mkdir(dirname(dst), { recursive: true });
+        await link(join(temp, ...from.split('/')), dst).catch(async () => {
+          const v = files.get(from)!;
+          await writeFile(dst, v, { flag: 'wx' });
+        });
+      }
+      return [...files.keys(), ...links.keys()];
+    },
+    { ...(options.force ? { force: true } : {}) },
+  );
   return {
     dir: target,
+    ...(written.keptAs ? { keptAs: written.keptAs } : {}),
     files: [...files.keys(), ...links.keys()].sort(),
     names: Object.fromEntries(prep.objects.map((o) => [o.source.id, o.name])),
     report,
@@ -180,13 +166,32 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
  * Reads a bundle's scene back from `scene.json` (which carries the meshes and collision pieces
  * as typed arrays, so the OBJ files are views for simulators, not needed here).
  */
+/** Largest scene.json read back (V8 strings end near 512 MiB; a scene's meshes are far smaller). */
+export const MAX_SCENE_JSON_BYTES = 256 * 1024 * 1024;
+
 export async function readBundleScene(dir: string): Promise<Scene> {
   const root = resolve(dir);
+  const path = join(root, 'scene.json');
+  const info = await stat(path).catch((cause: unknown) => {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new Real2SimError(
+      'BAD_FILE',
+      code === 'ENOENT'
+        ? `'${root}' has no scene.json: is it a real2sim bundle (written by 'real2sim export' or 'reconstruct')?`
+        : `Cannot read '${path}' (${code ?? (cause as Error).message}): check the path and its permissions.`,
+      { dir: root },
+      cause,
+    );
+  });
+  if (!info.isFile()) throw new Real2SimError('BAD_FILE', `'${path}' is not a file: a bundle's scene.json must be a plain file.`, { path });
+  if (info.size > MAX_SCENE_JSON_BYTES) {
+    throw new Real2SimError('TOO_LARGE', `'${path}' is ${(info.size / 1024 / 1024).toFixed(0)} MiB; the limit for a scene.json is ${MAX_SCENE_JSON_BYTES / 1024 / 1024} MiB. Is it really a real2sim scene? Reduce the meshes (fewer triangles) and export again.`, { path, bytes: info.size });
+  }
   let text: string;
   try {
-    text = await readFile(join(root, 'scene.json'), 'utf8');
+    text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new Real2SimError('BAD_FILE', `'${root}' has no readable scene.json: is it a real2sim bundle (written by 'real2sim export' or 'reconstruct')?`, { dir: root }, cause);
+    throw new Real2SimError('BAD_FILE', `Cannot read '${path}' (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}): check its permissions.`, { dir: root }, cause);
   }
-  return sceneFromJson(text, join(root, 'scene.json'));
+  return sceneFromJson(text, path);
 }

@@ -100,7 +100,8 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     const what = `object '${src.id}'`;
     if (name !== src.id) counts['renamed']!++;
     if (!src.pose || !isFinitePose(src.pose)) {
-      throw new Real2SimError('EXPORT', `${what} has a non-finite pose; fix or drop it before export`, { object: src.id, pose: src.pose });
+      const zero = src.pose && Array.isArray(src.pose.orientation) && src.pose.orientation.every((v) => v === 0);
+      throw new Real2SimError('EXPORT', zero ? `${what} has a zero quaternion as orientation (no rotation at all): give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1]` : `${what} has a non-finite pose; fix or drop it before export`, { object: src.id, pose: src.pose });
     }
     const size: Vec3 = Array.isArray(src.size) && src.size.every((s) => Number.isFinite(s) && s > 0) ? src.size : [0.05, 0.05, 0.05];
     let visual = src.mesh;

@@ -219,7 +219,7 @@ export class GpuHostClient {
     } catch {
       message = res.body.toString('utf8').slice(0, 200);
     }
-    const hint = res.status === 401 ? ' Pass the host\'s token (--gpu-token / GpuHostClient({token})).' : res.status === 413 ? ' Downscale the image or raise the host\'s --max-body.' : '';
+    const hint = res.status === 401 ? ' Pass the host\'s token (--gpu-token / GpuHostClient({token})).' : res.status === 413 ? ' Downscale the image, or start the host with a larger --max-body-mb.' : '';
     return new Real2SimError('REMOTE', `GPU host ${this.url} refused stage "${stage}" with HTTP ${res.status}${code ? ` ${code}` : ''}: ${message || '(no message)'}${hint} [request ${requestId}]`, {
       host: this.url, stage, kind: 'http' satisfies FailureKind, status: res.status, remoteCode: code, requestId, ...(problems ? { problems } : {}),
     });

@@ -12,6 +12,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Real2SimError } from '../model/errors.ts';
+import { guardedServerOptions, guardServer, HTTP_LIMITS, type HttpLimits } from '../io/httpGuard.ts';
 import {
   API_PREFIX,
   CBOR_TYPE,
@@ -41,6 +42,10 @@ export interface GpuServerOptions {
   maxBodyBytes?: number;
   /** How long `close()` waits for in-flight requests before cutting connections (default 10 s). */
   shutdownGraceMs?: number;
+  /** Header/body deadlines and the header size limit (default `HTTP_LIMITS`). */
+  limits?: Partial<HttpLimits>;
+  /** Called with the details of an internal error (the client gets only the request id). */
+  onError?: (entry: { requestId: string; error: unknown }) => void;
   /** Called once per finished request (for logs). */
   onRequest?: (entry: { requestId: string; method: string; path: string; status: number; ms: number }) => void;
 }
@@ -72,6 +77,7 @@ export interface GpuServer {
 export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOptions = {}): Promise<GpuServer> {
   const opts = { ...GPU_SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as GpuServerOptions & typeof GPU_SERVER_DEFAULTS;
   const started = Date.now();
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) };
   const tokenBytes = opts.token ? Buffer.from(`Bearer ${opts.token}`) : undefined;
   let draining = false;
   let inFlight = 0;
@@ -87,20 +93,32 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
     new Promise((resolve, reject) => {
       const declared = Number(req.headers['content-length']);
       if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {
-        reject(new HttpError('TOO_LARGE', `Body of ${declared} bytes exceeds this host's limit of ${opts.maxBodyBytes} bytes; downscale the image or raise --max-body on the server.`));
+        reject(new HttpError('TOO_LARGE', `Body of ${declared} bytes exceeds this host's limit of ${opts.maxBodyBytes} bytes; downscale the image, or start the host with a larger --max-body-mb.`));
         return;
       }
       const chunks: Buffer[] = [];
       let size = 0;
+      // a body that stops flowing is cut off (the request deadline alone would wait minutes)
+      let idle = setTimeout(() => stalled(), limits.bodyIdleMs);
+      const stalled = () => {
+        req.removeAllListeners('data');
+        reject(new HttpError('REQUEST_TIMEOUT', `No body bytes arrived for ${limits.bodyIdleMs / 1000} s; the upload was cut off.`));
+      };
+      const done = () => clearTimeout(idle);
+      req.on('close', done);
       req.on('data', (c: Buffer) => {
+        clearTimeout(idle);
+        idle = setTimeout(() => stalled(), limits.bodyIdleMs);
         size += c.length;
         if (size > opts.maxBodyBytes) {
+          done();
           req.removeAllListeners('data');
-          reject(new HttpError('TOO_LARGE', `Body exceeds this host's limit of ${opts.maxBodyBytes} bytes; downscale the image or raise --max-body on the server.`));
+          reject(new HttpError('TOO_LARGE', `Body exceeds this host's limit of ${opts.maxBodyBytes} bytes; downscale the image, or start the host with a larger --max-body-mb.`));
           return;
         }
         chunks.push(c);
       });
+      req.on('end', () => done());
       req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
       req.on('error', reject);
       req.on('aborted', () => reject(new HttpError('BAD_REQUEST', 'The client closed the connection before the body was complete.')));
@@ -134,7 +152,8 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
       if (err.code === 'BAD_MESH' || err.code === 'BAD_IMAGE' || err.code === 'SIZE_MISMATCH' || err.code === 'TOO_LARGE') return new HttpError('INVALID_BODY', err.message);
       return new HttpError('INTERNAL', err.message);
     }
-    return new HttpError('INTERNAL', `Internal error: ${(err as Error)?.message ?? String(err)}`);
+    // a bug: the details go to the host's log (onError), never to the client
+    return new HttpError('INTERNAL', 'Internal error in the GPU host; the host log has the details under this request id.');
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
@@ -171,14 +190,14 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
     try {
       parsed = decodeCbor(raw);
     } catch (e) {
-      throw new HttpError('BAD_REQUEST', (e as Error).message);
+      throw new HttpError('BAD_REQUEST', e instanceof Real2SimError ? e.message : 'Body is not valid CBOR.');
     }
     const request = REQUEST_PARSERS[task](parsed);
     const response = await runtime.handle(task, request as never);
     send(res, 200, CBOR_TYPE, encodeCborParts({ ...response, requestId }));
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer(guardedServerOptions(limits), (req, res) => {
     const t0 = performance.now();
     const given = req.headers[REQUEST_ID_HEADER];
     const requestId = typeof given === 'string' && ID_RE.test(given) ? given : randomUUID();
@@ -191,13 +210,15 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
     });
     handle(req, res, requestId).catch((err: unknown) => {
       const e = toHttpError(err);
+      if (e.code === 'INTERNAL') opts.onError?.({ requestId, error: err });
       // after a refused upload the rest of the body is unread: close the connection after answering
-      const close = e.code === 'TOO_LARGE' || e.code === 'BAD_REQUEST';
+      const close = e.code === 'TOO_LARGE' || e.code === 'BAD_REQUEST' || e.code === 'REQUEST_TIMEOUT';
       sendError(res, requestId, e, close);
       if (close) req.resume();
     });
   });
   server.keepAliveTimeout = 5000;
+  guardServer(server, (a) => ({ type: JSON_TYPE, body: JSON.stringify({ error: { code: a.code, message: a.message, requestId: 'none' } }) }), limits);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>

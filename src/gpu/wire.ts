@@ -105,8 +105,26 @@ export function decodeCbor(bytes: Uint8Array): unknown {
   try {
     return decode(bytes);
   } catch (cause) {
-    throw new Real2SimError('BAD_INPUT', `Body is not valid CBOR: ${(cause as Error).message}`, {}, cause);
+    throw new Real2SimError('BAD_INPUT', `Body is not valid CBOR (RFC 8949): ${describeCborError(cause)}. Send one CBOR map as the body (see docs/gpu-host-protocol.md).`, {}, cause);
   }
+}
+
+/**
+ * The decoder's complaint in words a client can act on. Its own errors say what was wrong
+ * ("Unexpected end of stream …"); errors from the JavaScript runtime underneath (a DataView
+ * read past the end, a BigInt mixed with a number, a text decoder) would say nothing useful to
+ * a client and expose internals, so they are named by what they mean.
+ */
+export function describeCborError(cause: unknown): string {
+  const msg = cause instanceof Error ? cause.message : String(cause);
+  if (cause instanceof RangeError || /outside the bounds|Unexpected end of stream/i.test(msg)) return 'the data ends before the item it started (truncated body?)';
+  if (/not valid for encoding utf/i.test(msg)) return 'a text string is not valid UTF-8';
+  if (/BigInt/i.test(msg)) return 'an integer is too large for this protocol (more than 2^53)';
+  if (/Extra data/i.test(msg)) return 'there are bytes after the first complete item (send exactly one map)';
+  if (/Unexpected BREAK|indefinite/i.test(msg)) return 'an indefinite-length item is malformed';
+  if (/Additional info not implemented|simple encoding|Unmatched major type/i.test(msg)) return 'an item header is malformed (reserved additional info or a wrong major type)';
+  if (/^Expected /.test(msg)) return 'a tagged item does not hold the type its tag requires';
+  return 'it could not be decoded';
 }
 
 /** Copies into a fresh, aligned buffer when the source is misaligned for the element size. */

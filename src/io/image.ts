@@ -12,7 +12,7 @@
  */
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { Real2SimError } from '../model/errors.ts';
+import { decoderReason, Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
 import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
 
@@ -199,7 +199,7 @@ function decodeJpeg(bytes: Uint8Array, name?: string): ColorImage {
     throw new Error(`decoder returned ${r.data.length} bytes for ${r.width}×${r.height}`);
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
+    const why = decoderReason(e);
     const tooLarge = /maxResolutionInMP|maxMemoryUsage/i.test(why);
     throw new Real2SimError(
       tooLarge ? 'TOO_LARGE' : 'BAD_IMAGE',
@@ -284,7 +284,33 @@ export function decodeLabelPng(bytes: Uint8Array, name?: string): LabelImage {
       out[i] = id;
     }
   }
+  checkLabelCount(out, name ?? 'label image');
   return { width: png.width, height: png.height, data: out, labels: new Map() };
+}
+
+/**
+ * Most distinct instance labels a label image may hold. A frame of a table scene holds tens of
+ * objects; an image with more distinct values is a photo or a depth map given as masks, and
+ * would otherwise become thousands of one-pixel "objects" (and minutes of work) downstream.
+ */
+export const MAX_LABELS = 1000;
+
+function checkLabelCount(data: Uint16Array, name: string): void {
+  const seen = new Uint8Array(65536);
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v !== 0 && seen[v] === 0) {
+      seen[v] = 1;
+      if (++count > MAX_LABELS) {
+        throw new Real2SimError(
+          'BAD_IMAGE',
+          `${label(name)} holds more than ${MAX_LABELS} distinct labels: it looks like a photo or a depth image, not an instance mask (one value or colour per object, 0 = background). Give the label image, or leave out --masks to segment geometrically.`,
+          { name, maxLabels: MAX_LABELS },
+        );
+      }
+    }
+  }
 }
 
 function writePng(width: number, height: number, data: Buffer, colorType: number, bitDepth: 8 | 16): Uint8Array {

@@ -16,7 +16,7 @@ import { OBJLoader } from 'three/examples/jsm/loaders/OBJLoader.js';
 import { PLYLoader } from 'three/examples/jsm/loaders/PLYLoader.js';
 import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
 import { NodeIO, type Node as GltfNode } from '@gltf-transform/core';
-import { Real2SimError } from '../model/errors.ts';
+import { decoderReason, Real2SimError } from '../model/errors.ts';
 import type { Mesh, PointCloud } from '../model/geometry.ts';
 import { mergeMeshes } from '../geometry/primitives.ts';
 
@@ -70,7 +70,7 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
     }
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
+    const why = decoderReason(e);
     const ext = /Missing required extension, "([^"]+)"/.exec(why)?.[1];
     if (ext) {
       throw new Real2SimError('BAD_MESH', `${who(name)} needs the glTF extension ${ext}, which this reader does not decode (compressed meshes): re-export it without mesh compression.`, { name, format, extension: ext }, e);
@@ -141,9 +141,15 @@ function parsePly(bytes: Uint8Array, name?: string): BufferGeometry {
   // stores colours as the file has them, so switch it off for this synchronous parse only.
   const was = ColorManagement.enabled;
   ColorManagement.enabled = false;
+  // PLYLoader prints every header line it does not know ("unhandled …") with console.log: on a
+  // damaged file that is a stream of garbage on the user's terminal. The parse is synchronous,
+  // so silencing console.log for its duration affects nothing else.
+  const log = console.log;
+  console.log = () => undefined;
   try {
     return new PLYLoader().parse(toArrayBuffer(bytes));
   } finally {
+    console.log = log;
     ColorManagement.enabled = was;
   }
 }
@@ -385,7 +391,7 @@ export function decodePlyCloud(bytes: Uint8Array, name?: string): PointCloud {
     g = parsePly(bytes, name);
   } catch (e) {
     if (e instanceof Real2SimError) throw e;
-    throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable PLY file (truncated or corrupt?): ${e instanceof Error ? e.message : String(e)}`, { name }, e);
+    throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable PLY file (truncated or corrupt?): ${decoderReason(e)}`, { name }, e);
   }
   const m = geometryToMesh(g, false);
   for (let i = 0; i < m.positions.length; i++) {

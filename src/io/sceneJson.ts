@@ -7,7 +7,7 @@
  * `version` is `SCENE_VERSION` of the writer; a reader refuses newer versions with a message
  * saying to upgrade, rather than guessing at fields it does not know.
  */
-import { Real2SimError, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
+import { Real2SimError, showValue, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';
 import type { Mesh } from '../model/geometry.ts';
 
@@ -133,7 +133,20 @@ export function sceneFromJson(text: string, name = 'scene.json'): Scene {
 
 const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
 function vec(p: ValidationProblem[], path: string, v: unknown, n: number): void {
-  if (!Array.isArray(v) || v.length !== n || !v.every(finite)) p.push({ path, message: `must be ${n} finite numbers` });
+  if (!Array.isArray(v) || v.length !== n) p.push({ path, message: `must be ${n} finite numbers, got ${Array.isArray(v) ? `${v.length} values` : v === null ? 'null' : typeof v}` });
+  else {
+    const bad = v.findIndex((x) => !finite(x));
+    if (bad >= 0) p.push({ path: `${path}[${bad}]`, message: `must be a finite number, got ${JSON.stringify(v[bad]) ?? 'undefined'}` });
+  }
+}
+
+/** A quaternion (x, y, z, w): four finite numbers, not all zero (a zero quaternion is no rotation at all). */
+function quat(p: ValidationProblem[], path: string, v: unknown): void {
+  const before = p.length;
+  vec(p, path, v, 4);
+  if (p.length === before && Math.hypot(...(v as number[])) < 1e-9) {
+    p.push({ path, message: 'is a zero quaternion (all four values 0), which is no rotation: give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1] for none' });
+  }
 }
 
 function checkMeshShape(p: ValidationProblem[], path: string, m: unknown): void {
@@ -183,10 +196,10 @@ export function validateScene(s: Scene): ValidationProblem[] {
     if (typeof o.pose !== 'object' || o.pose === null) p.push({ path: `${at}.pose`, message: 'must be {position, orientation}' });
     else {
       vec(p, `${at}.pose.position`, o.pose.position, 3);
-      vec(p, `${at}.pose.orientation`, o.pose.orientation, 4);
+      quat(p, `${at}.pose.orientation`, o.pose.orientation);
     }
     vec(p, `${at}.size`, o.size, 3);
-    if (!finite(o.mass) || o.mass < 0) p.push({ path: `${at}.mass`, message: `must be a finite number ≥ 0, got ${o.mass}` });
+    if (!finite(o.mass) || o.mass < 0) p.push({ path: `${at}.mass`, message: `must be a finite number ≥ 0, got ${showValue(o.mass)}` });
     vec(p, `${at}.centerOfMass`, o.centerOfMass, 3);
     if (typeof o.inertia !== 'object' || o.inertia === null || !['ixx', 'ixy', 'ixz', 'iyy', 'iyz', 'izz'].every((k) => finite((o.inertia as unknown as Record<string, unknown>)[k]))) {
       p.push({ path: `${at}.inertia`, message: 'must hold finite ixx, ixy, ixz, iyy, iyz, izz' });
@@ -203,7 +216,7 @@ export function validateScene(s: Scene): ValidationProblem[] {
     if (typeof s.camera.pose !== 'object' || s.camera.pose === null) p.push({ path: 'camera.pose', message: 'must be {position, orientation}' });
     else {
       vec(p, 'camera.pose.position', s.camera.pose.position, 3);
-      vec(p, 'camera.pose.orientation', s.camera.pose.orientation, 4);
+      quat(p, 'camera.pose.orientation', s.camera.pose.orientation);
     }
   }
   return p;

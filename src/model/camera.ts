@@ -1,4 +1,4 @@
-import { Real2SimError, throwIfProblems, type ValidationProblem } from './errors.ts';
+import { Real2SimError, showValue, throwIfProblems, type ValidationProblem } from './errors.ts';
 
 /**
  * Pinhole intrinsics of a camera, in pixels. The image is `width` × `height`; (cx, cy) is the
@@ -26,21 +26,46 @@ export interface CameraInfoLike {
   header?: { frame_id?: string };
 }
 
+/**
+ * Plausible pinhole intrinsics, relative to the image: a focal length between 0.04 and 1000
+ * times the image's larger side (fields of view from ~170° down to ~0.06°), fx/fy within a factor of 4, and the
+ * principal point inside the image or at most half an image outside it. Values outside these
+ * are typos or another camera's numbers (a focal length of 1e-9, cx = −50000), and would give
+ * objects many metres long after minutes of work.
+ */
+export const INTRINSICS_LIMITS = { minFocalPerSize: 0.04, maxFocalPerSize: 1000, maxAspect: 4, principalMargin: 0.5 } as const;
+
 export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   const problems: ValidationProblem[] = [];
   const positiveInt = (name: 'width' | 'height') => {
     const v = c[name];
-    if (!Number.isInteger(v) || v <= 0) problems.push({ path: name, message: `must be a positive integer, got ${v}` });
+    if (!Number.isInteger(v) || v <= 0) problems.push({ path: name, message: `must be a positive integer, got ${showValue(v)}` });
   };
   positiveInt('width');
   positiveInt('height');
+  const sizeOk = problems.length === 0;
+  const L = INTRINSICS_LIMITS;
+  const ref = Math.max(c.width, c.height);
   for (const name of ['fx', 'fy'] as const) {
     const v = c[name];
-    if (!Number.isFinite(v) || v <= 0) problems.push({ path: name, message: `focal length must be a finite number > 0, got ${v}` });
+    if (!Number.isFinite(v) || v <= 0) problems.push({ path: name, message: `focal length must be a finite number > 0, got ${showValue(v)}` });
+    else if (sizeOk && (v < L.minFocalPerSize * ref || v > L.maxFocalPerSize * ref)) {
+      problems.push({
+        path: name,
+        message: `focal length ${v} px is implausible for a ${c.width}×${c.height} image (expected ${+(L.minFocalPerSize * ref).toPrecision(3)}–${+(L.maxFocalPerSize * ref).toPrecision(3)} px; a typical camera has about ${Math.round(0.8 * c.width)}): are these intrinsics in pixels and for this image size?`,
+      });
+    }
   }
-  for (const name of ['cx', 'cy'] as const) {
+  const focalOk = problems.every((p) => p.path !== 'fx' && p.path !== 'fy');
+  if (focalOk && Math.max(c.fx / c.fy, c.fy / c.fx) > L.maxAspect) {
+    problems.push({ path: 'fy', message: `fx = ${c.fx} and fy = ${c.fy} differ by more than ${L.maxAspect}×: pixels are nearly square on real cameras; check the matrix layout (row-major k: fx at [0], fy at [4])` });
+  }
+  for (const [name, size] of [['cx', c.width], ['cy', c.height]] as const) {
     const v = c[name];
-    if (!Number.isFinite(v)) problems.push({ path: name, message: `principal point must be finite, got ${v}` });
+    if (!Number.isFinite(v)) problems.push({ path: name, message: `principal point must be finite, got ${showValue(v)}` });
+    else if (sizeOk && (v < -L.principalMargin * size || v > (1 + L.principalMargin) * size)) {
+      problems.push({ path: name, message: `principal point ${v} px lies far outside the ${size}-pixel image (expected about ${(size - 1) / 2}, at most ${L.principalMargin * size} px outside): are these intrinsics for this image size?` });
+    }
   }
   return problems;
 }
@@ -54,7 +79,7 @@ export function checkIntrinsics(c: CameraIntrinsics): CameraIntrinsics {
 /** From a ROS `CameraInfo` (rclnodejs or rosbridge shape). K is row-major 3×3. */
 export function intrinsicsFromCameraInfo(info: CameraInfoLike): CameraIntrinsics {
   const k = info.k ?? info.K;
-  if (!k || k.length !== 9) {
+  if (!k || typeof k.length !== 'number' || k.length !== 9) {
     throw new Real2SimError('BAD_CAMERA', `CameraInfo.k must hold 9 numbers (row-major 3×3), got ${k ? k.length : 'none'}`);
   }
   const frameId = info.header?.frame_id;
@@ -78,31 +103,52 @@ export function intrinsicsFromCameraInfo(info: CameraInfoLike): CameraIntrinsics
  * `size` supplies width/height when the JSON lacks them (e.g. UOC `camera_params.json`).
  */
 export function intrinsicsFromJson(json: unknown, size?: { width: number; height: number }): CameraIntrinsics {
+  const FORMS = 'an object like {"width": 640, "height": 480, "fx": 525, "fy": 525, "cx": 319.5, "cy": 239.5}, a CameraInfo with "k": [9 numbers], Open3D\'s "intrinsic_matrix" or BOP\'s "cam_K"';
+  if (Array.isArray(json)) throw new Real2SimError('BAD_CAMERA', `Camera JSON is an array (of ${json.length}); it must be ${FORMS}`, { got: 'array' });
   if (typeof json !== 'object' || json === null) {
-    throw new Real2SimError('BAD_CAMERA', 'Camera JSON must be an object with fx, fy, cx, cy (and width, height)');
+    throw new Real2SimError('BAD_CAMERA', `Camera JSON must be an object with fx, fy, cx, cy (and width, height), got ${json === null ? 'null' : typeof json}: use ${FORMS}`, { got: json === null ? 'null' : typeof json });
   }
   const o = json as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN);
+  const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
   let width = num(o['width'] ?? size?.width);
   let height = num(o['height'] ?? size?.height);
   if (Array.isArray(o['resolution']) && o['resolution'].length === 2) {
     height = num(o['resolution'][0]);
     width = num(o['resolution'][1]);
   }
-  if (Array.isArray(o['intrinsic_matrix']) && o['intrinsic_matrix'].length === 9) {
-    const m = o['intrinsic_matrix'].map(num); // column-major
+  /** A 3×3 matrix given as 9 numbers or 3 rows of 3: every entry checked, with its index. */
+  const matrix = (field: string, raw: unknown, layout: string): number[] => {
+    if (!Array.isArray(raw)) throw new Real2SimError('BAD_CAMERA', `Camera JSON '${field}' must be an array of 9 numbers (${layout}), got ${typeof raw}`, { field });
+    const flat = (raw as unknown[]).flat();
+    if (flat.length !== 9) throw new Real2SimError('BAD_CAMERA', `Camera JSON '${field}' must hold 9 numbers (${layout} 3×3), got ${flat.length}`, { field, length: flat.length });
+    const values = flat.map(num);
+    const bad = values.map((v, i) => (Number.isFinite(v) ? -1 : i)).filter((i) => i >= 0);
+    if (bad.length) throw new Real2SimError('BAD_CAMERA', `Camera JSON '${field}' must hold finite numbers; ${bad.map((i) => `${field}[${i}] = ${JSON.stringify(flat[i]) ?? 'undefined'}`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`, { field, bad });
+    return values;
+  };
+  if ('intrinsic_matrix' in o) {
+    const m = matrix('intrinsic_matrix', o['intrinsic_matrix'], 'column-major'); // Open3D: column-major
     return checkIntrinsics({ width, height, fx: m[0]!, fy: m[4]!, cx: m[6]!, cy: m[7]! });
   }
-  const kRaw = o['k'] ?? o['K'];
-  if (Array.isArray(kRaw)) {
-    const flat = (kRaw as unknown[]).flat().map(num);
-    if (flat.length === 9) return checkIntrinsics({ width, height, fx: flat[0]!, fy: flat[4]!, cx: flat[2]!, cy: flat[5]! });
+  const kField = 'k' in o ? 'k' : 'K' in o ? 'K' : undefined;
+  if (kField) {
+    const m = matrix(kField, o[kField], 'row-major');
+    return checkIntrinsics({ width, height, fx: m[0]!, fy: m[4]!, cx: m[2]!, cy: m[5]! });
   }
-  const fx = num(o['fx']);
-  const fy = num(o['fy']);
-  const cx = num(o['cx'] ?? o['x_offset']);
-  const cy = num(o['cy'] ?? o['y_offset']);
-  return checkIntrinsics({ width, height, fx, fy, cx, cy });
+  const fields = { fx: o['fx'], fy: o['fy'], cx: o['cx'] ?? o['x_offset'], cy: o['cy'] ?? o['y_offset'] };
+  const absent = Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => k);
+  if (absent.length === 4) {
+    const keys = Object.keys(o);
+    throw new Real2SimError('BAD_CAMERA', `Camera JSON has no intrinsics (it has ${keys.length ? keys.slice(0, 8).map((k) => `'${k}'`).join(', ') : 'no fields'}); it must be ${FORMS}`, { keys: keys.slice(0, 20) });
+  }
+  const c = { width, height, fx: num(fields.fx), fy: num(fields.fy), cx: num(fields.cx), cy: num(fields.cy) };
+  const order = ['width', 'height', 'fx', 'fy', 'cx', 'cy'];
+  const problems = [
+    ...absent.map((k) => ({ path: k, message: "missing: give all of fx, fy, cx, cy (pixels), or a 'k' matrix" })),
+    ...validateIntrinsics(c).filter((p) => !absent.includes(p.path)),
+  ].sort((a, b) => order.indexOf(a.path) - order.indexOf(b.path));
+  throwIfProblems('BAD_CAMERA', 'Camera intrinsics', problems);
+  return c;
 }
 
 /** Throws `SIZE_MISMATCH` unless the intrinsics were made for an image of this size. */

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodePlyCloud } from '../io/mesh.ts';
-import { sceneFromJson } from '../io/sceneJson.ts';
+import { readBundleScene } from '../export/bundle.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import type { PhysicsReport } from '../model/physics.ts';
@@ -34,11 +34,8 @@ async function readClouds(dir: string): Promise<PointCloud | undefined> {
 }
 
 export async function readBundleForView(dir: string): Promise<Scene> {
-  const text = await readOptional(join(dir, 'scene.json'));
-  if (!text) {
-    throw new Real2SimError('BAD_FILE', `No scene.json in ${dir}: give the folder that 'real2sim reconstruct' or 'real2sim demo' wrote.`, { dir });
-  }
-  const scene = sceneFromJson(text.toString('utf8'));
+  // the bundle reader's checks (missing, not a file, size limit) and its messages
+  const scene = await readBundleScene(dir);
   // `real2sim validate` writes a newer physics report beside the scene
   const physics = await readOptional(join(dir, 'physics.json'));
   if (physics) {

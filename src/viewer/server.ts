@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Real2SimError } from '../model/errors.ts';
+import { guardedServerOptions, guardServer, HTTP_LIMITS, type HttpLimits } from '../io/httpGuard.ts';
 import { viewerScript } from './appBundle.ts';
 import { viewerHtml } from './page.ts';
 import type { ViewModel } from './viewModel.ts';
@@ -17,6 +18,8 @@ export interface ViewerServerOptions {
   /** Push a new scene to every page whenever the bundle changes. */
   watch?: boolean;
   log?: (line: string) => void;
+  /** Header deadlines and size limit (default `HTTP_LIMITS`). */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface ViewerServer {
@@ -47,7 +50,8 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(opts.limits ?? {}).filter(([, v]) => v !== undefined)) };
+  const server = createServer(guardedServerOptions(limits), (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
     if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', page);
@@ -55,7 +59,10 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     if (path === '/view-model.json') return send(res, 200, 'application/json', JSON.stringify(model));
     return send(res, 404, 'text/plain', `not found: ${path}\n`);
   });
+  guardServer(server, (a) => ({ type: 'text/plain; charset=utf-8', body: `${a.message}\n` }), limits);
   const wss = new WebSocketServer({ server, path: '/ws' });
+  // the server's own 'error' (a taken port) is re-emitted here; it is handled at listen below
+  wss.on('error', () => undefined);
   const sockets = new Set<WebSocket>();
   wss.on('connection', (ws) => {
     sockets.add(ws);

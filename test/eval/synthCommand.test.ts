@@ -37,7 +37,7 @@ describe('real2sim synth', () => {
     const foreign = join(root, 'foreign');
     await mkdir(foreign);
     await writeFile(join(foreign, 'keep.txt'), 'mine');
-    await expect(run(['--seed', '1', '--out', foreign, '--no-shared-meshes'])).rejects.toThrow(/not a synthetic frame folder/);
+    await expect(run(['--seed', '1', '--out', foreign, '--no-shared-meshes'])).rejects.toThrow(/real2sim did not write/);
     expect(await readFile(join(foreign, 'keep.txt'), 'utf8')).toBe('mine');
   });
 });

@@ -82,7 +82,7 @@ describe('writeBundle', () => {
     const dir = join(parent, 'home');
     mkdirSync(dir);
     writeFileSync(join(dir, 'precious.txt'), 'keep me');
-    await expect(writeBundle(dir, fixedScene())).rejects.toThrow(/not a real2sim bundle/);
+    await expect(writeBundle(dir, fixedScene())).rejects.toThrow(/real2sim did not write/);
     expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
     for (const bad of ['../evil.txt', '/abs.txt', 'debug/../../x', 'a\\b', 'scene.urdf', 'meshes/x.obj', '']) {
       await expect(writeBundle(join(parent, 'b'), fixedScene(), { extraFiles: { [bad]: 'x' } })).rejects.toThrow(Real2SimError);
@@ -122,7 +122,7 @@ describe('readBundleScene', () => {
   it('says what is wrong when the folder is not a bundle', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'r2s-notbundle-'));
     try {
-      await expect(readBundleScene(dir)).rejects.toThrow(/has no readable scene\.json/);
+      await expect(readBundleScene(dir)).rejects.toThrow(/has no scene\.json/);
       writeFileSync(join(dir, 'scene.json'), '{"version": 1, "objects": [{"id": 3}]}');
       await expect(readBundleScene(dir)).rejects.toThrow(Real2SimError);
     } finally {

@@ -28,14 +28,14 @@ describe('real2sim export', () => {
 
   it('says what is wrong with bad arguments and unreadable input', () => {
     const noOut = cli('export', join(work, 'scene.json'));
-    expect(noOut.status).toBe(1);
+    expect(noOut.status).toBe(2);
     expect(noOut.stderr).toMatch(/--out DIR/);
     const missing = cli('export', join(work, 'nope.json'), '--out', join(work, 'x'));
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/Cannot read/);
     writeFileSync(join(work, 'bad.json'), '{"version": 1, "objects": 3}');
     const bad = cli('export', join(work, 'bad.json'), '--out', join(work, 'y'));
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/\[BAD_/);
     expect(existsSync(join(work, 'y'))).toBe(false);
   });

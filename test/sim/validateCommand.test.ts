@@ -47,7 +47,7 @@ describe('real2sim validate BUNDLE', () => {
     const dir = join(root, 'floating');
     await writeBundle(dir, scene([box('float_1', [0.1, 0.1, 0.1], [0, 0, 0.08])]));
     const plain = await capture([dir, '--no-reference']);
-    expect(plain.code).toBe(1);
+    expect(plain.code).toBe(3);
     expect(plain.out).toMatch(/floating\s+'float_1' floats 30\.0 mm above 'ground'/);
     const fixed = await capture([dir, '--repair', '--no-reference', '--engine', 'rapier']);
     expect(fixed.code).toBe(0);
@@ -62,6 +62,6 @@ describe('real2sim validate BUNDLE', () => {
     await expect(run([])).rejects.toThrow(/needs one bundle folder/);
     await expect(run([join(root, 'nope')])).rejects.toThrow(/is not a folder/);
     await expect(run([root, '--engine', 'bullet'])).rejects.toThrow(/Unknown engine 'bullet'/);
-    await expect(run([root])).rejects.toThrow(/no readable scene\.json/);
+    await expect(run([root])).rejects.toThrow(/has no scene\.json/);
   });
 });
