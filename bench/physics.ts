@@ -175,7 +175,7 @@ function print(tallies: Record<string, Tally>, kinds: Record<string, number>): v
   row('  excluding those: moving > 1 cm (engine)', '0', (t) => String(t.okMovedEngine));
   row('  excluding those: median displacement', '< 5 mm', (t) => mm(median(t.okDisplacements)));
   row('objects with a flagged (> 5 cm) repair', '', (t) => String(t.flagged));
-  row('verdicts valid / repaired / invalid', '', (t) => `${t.verdicts['valid'] ?? 0} / ${t.verdicts['repaired'] ?? 0} / ${t.verdicts['invalid'] ?? 0}`);
+  row('verdicts valid / repaired / needs_review / invalid / failed', '', (t) => ['valid', 'repaired', 'needs_review', 'invalid', 'failed'].map((v) => t.verdicts[v] ?? 0).join(' / '));
   row('validate + repair wall time, median (p95)', '', (t) => `${median(t.times).toFixed(0)} ms (${pct(t.times, 0.95).toFixed(0)} ms)`);
   row('validate + repair CPU time, median (p95)', '', (t) => `${median(t.cpu).toFixed(0)} ms (${pct(t.cpu, 0.95).toFixed(0)} ms)`);
   const header: [string, string, ...string[]] = ['criterion', 'target', ...names];

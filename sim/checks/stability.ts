@@ -43,6 +43,8 @@ export interface SimulateResult {
   /** Simulated seconds actually run. */
   seconds: number;
   budgetExceeded: boolean;
+  /** Per body: still moving in the last rest window (false for fixed bodies and after an early stop at rest). */
+  moving: boolean[];
 }
 
 export async function simulate(bodies: readonly BodySpec[], ground: Plane | undefined, opts: SimulateOptions): Promise<SimulateResult> {
@@ -68,6 +70,7 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
     let mark = dynamic.map((h) => engine.pose(h));
     let prev: { d: number; r: number }[] | null = null;
     let s = 0;
+    let atRest = false;
     for (; s < steps; s++) {
       engine.step(opts.dt);
       if ((s + 1) % window !== 0) continue;
@@ -79,10 +82,16 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
       mark = now;
       if (settling && s + 1 >= minSteps) {
         s++;
+        atRest = true;
         break;
       }
     }
-    return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded };
+    const moving = bodies.map(() => false);
+    if (!atRest) {
+      const last = prev as { d: number; r: number }[] | null;
+      dynamic.forEach((h, k) => (moving[h] = !last || !(last[k]!.d < opts.restMove && last[k]!.r < opts.restTurn)));
+    }
+    return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded, moving };
   } finally {
     engine.dispose();
   }
@@ -97,6 +106,8 @@ export interface StabilityRow {
   displacement: number;
   rotation: number;
   stable: boolean;
+  /** 'statics' or the engine that simulated it. */
+  method?: string;
 }
 
 export interface StabilityThresholds {
