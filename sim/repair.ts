@@ -224,7 +224,7 @@ function drop(world: CollisionWorld, input: PhysicsInput, o: Required<RepairOpti
  * and its total move from the reconstruction stays within the limits.
  */
 async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, o: Required<RepairOptions>, repairs: PhysicsRepair[], original: readonly Pose[]): Promise<void> {
-  const plan = planSimulation(world, input.objects, input.isStatic, { contact: o.supportTolerance });
+  const plan = planSimulation(world, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
   if (plan.simulate.length === 0) return;
   const run = await simulate(planBodies(input, plan, world.poses), scene.support, {
     engine: o.engine,

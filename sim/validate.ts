@@ -117,7 +117,7 @@ export function planBodies(input: PhysicsInput, plan: StaticsPlan, poses: readon
  */
 export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, withContacts: boolean, world?: CollisionWorld): Promise<StabilityResult> {
   const w = world ?? new CollisionWorld(input.objects, scene.support);
-  const plan = planSimulation(w, input.objects, input.isStatic, { contact: o.supportTolerance });
+  const plan = planSimulation(w, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
   const before = input.objects.map((ob) => ob.pose);
   const finalPoses = before.map((p) => ({ position: [...p.position], orientation: [...p.orientation] }) as Pose);
   let engine: string = o.engine;

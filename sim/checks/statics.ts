@@ -1,14 +1,19 @@
 /**
  * Statics before dynamics: which objects need simulating at all.
  *
- * A rigid body that touches nothing but a horizontal support plane, at rest, with its centre of
- * mass over the interior of its contact polygon, is in stable equilibrium: gravity's torque about
- * every edge of the polygon pushes it back, so a simulation could only show it sitting still
- * (or jittering in place). That is decided here from the exact convex geometry (every vertex of
+ * A rigid body standing on a level support plane, at rest, with its centre of mass over the
+ * interior of its contact polygon, is in stable equilibrium: gravity's torque about every edge
+ * of the polygon pushes it back, so a simulation could only show it sitting still (or
+ * jittering in place). That is decided here from the exact convex geometry (every vertex of
  * every collision piece, float64), in microseconds, instead of seconds of stepping an engine.
- * Everything else — objects on other objects, touching neighbours, leaning, balls, anything
- * whose centre of mass is near or past the edge of what carries it — is simulated, together with
- * every object it touches (transitively), with nearby objects as fixed obstacles.
+ *
+ * Neighbours: when every object an object touches also stands on the ground that way, "no force
+ * between them" is a valid equilibrium of all of them together (each carries its own weight), so
+ * touching side by side does not need simulating either. Everything else — objects on other
+ * objects, leaning ones, balls, anything whose centre of mass is near or past the edge of what
+ * carries it, pairs interpenetrating more than the tolerance — is simulated, together with what
+ * carries it and what it carries (transitively); resting neighbours it only touches side by side,
+ * and objects near it, are in that simulation as fixed obstacles.
  *
  * The contact polygon is the 2-D hull (in the plane) of the vertices within `band` of the
  * object's lowest point: an object whose base is a little uneven rocks onto those vertices,
@@ -19,6 +24,7 @@ import type { Vec3 } from '../../src/model/pose.ts';
 import { rotateVec } from '../../src/model/pose.ts';
 import type { SceneObject } from '../../src/model/scene.ts';
 import type { CollisionWorld } from '../collision.ts';
+import { SUPPORT_NORMAL_Z } from './support.ts';
 
 export interface StaticsOptions {
   /** Objects closer than this are in contact, metres. */
@@ -29,9 +35,11 @@ export interface StaticsOptions {
   margin: number;
   /** Objects within this distance of a simulated one join the simulation as fixed obstacles, metres. */
   near: number;
+  /** A pair interpenetrating deeper than this is simulated (engines push it apart), metres. */
+  penetration: number;
 }
 
-export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.001, margin: 0.002, near: 0.01 };
+export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.001, margin: 0.002, near: 0.01, penetration: 0.002 };
 
 /** cos 1°: a support plane tilted more than this lets objects slide; simulate them. */
 const LEVEL_COS = Math.cos(Math.PI / 180);
@@ -49,18 +57,24 @@ export function planSimulation(world: CollisionWorld, objects: readonly SceneObj
   const o = { ...STATICS_DEFAULTS, ...options };
   const n = world.size;
   // object–object contacts within `contact` (exact distance, bounds first)
-  const touching: number[][] = Array.from({ length: n }, () => []);
+  // touching pairs, and which of them carry load (one lies on the other: the separating
+  // direction points up or down by more than SUPPORT_NORMAL_Z)
+  const touching: { j: number; load: boolean }[][] = Array.from({ length: n }, () => []);
+  const deep = new Uint8Array(n);
   const pairs = world.pairs(o.contact) ?? [];
   for (const [i, j] of pairs) {
     if (isStatic[i] && isStatic[j]) continue;
     const d = world.distance(i, j, o.contact);
     if (d && d.distance <= o.contact) {
-      touching[i]!.push(j);
-      touching[j]!.push(i);
+      const load = Math.abs(d.normal[2]) > SUPPORT_NORMAL_Z;
+      touching[i]!.push({ j, load });
+      touching[j]!.push({ j: i, load });
+      if (-d.distance > o.penetration) deep[i] = deep[j] = 1;
     }
   }
-  const resting = Array.from({ length: n }, (_, i) => !isStatic[i] && touching[i]!.length === 0 && restsOnGround(world, objects[i]!, i, o));
-  // every movable object that is not resting, with what it touches, transitively
+  const resting = Array.from({ length: n }, (_, i) => !isStatic[i] && !deep[i] && restsOnGround(world, objects[i]!, i, o));
+  // every movable object that is not resting, with what carries it or what it carries,
+  // transitively; a resting neighbour touched only side by side is a fixed obstacle instead
   const inGroup = new Uint8Array(n);
   const stack: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -71,8 +85,8 @@ export function planSimulation(world: CollisionWorld, objects: readonly SceneObj
   }
   while (stack.length > 0) {
     const i = stack.pop()!;
-    for (const j of touching[i]!) {
-      if (inGroup[j] || isStatic[j]) continue;
+    for (const { j, load } of touching[i]!) {
+      if (inGroup[j] || isStatic[j] || !load) continue;
       inGroup[j] = 1;
       resting[j] = false;
       stack.push(j);
