@@ -39,7 +39,7 @@ export interface StaticsOptions {
   penetration: number;
 }
 
-export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.001, margin: 0.002, near: 0.01, penetration: 0.002 };
+export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.00025, margin: 0.002, near: 0.01, penetration: 0.002 };
 
 /** cos 1°: a support plane tilted more than this lets objects slide; simulate them. */
 const LEVEL_COS = Math.cos(Math.PI / 180);

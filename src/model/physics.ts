@@ -85,7 +85,7 @@ export interface PhysicsReport {
   /** The same stability run in a reference simulator (MuJoCo), when one was run. */
   reference?: {
     engine: string;
-    stability: { object: string; displacement: number; rotation: number; stable: boolean }[];
+    stability: { object: string; displacement: number; rotation: number; stable: boolean; method?: string }[];
     /** Fraction of objects whose stable / unstable verdict matches `stability`. */
     agreement: number;
     /** Objects the reference simulated (those decided by statics are not simulated again). */
