@@ -12,8 +12,9 @@
  * touching side by side does not need simulating either. Everything else — objects on other
  * objects, leaning ones, balls, anything whose centre of mass is near or past the edge of what
  * carries it, pairs interpenetrating more than the tolerance — is simulated, together with what
- * carries it and what it carries (transitively); resting neighbours it only touches side by side,
- * and objects near it, are in that simulation as fixed obstacles.
+ * carries it (transitively: its weight changes their equilibrium); neighbours that stand by
+ * themselves (side by side, or leaning on it without needing it), and objects near it, are in
+ * that simulation as fixed obstacles.
  *
  * The contact polygon is the 2-D hull (in the plane) of the vertices within `band` of the
  * object's lowest point: an object whose base is a little uneven rocks onto those vertices,
@@ -57,24 +58,25 @@ export function planSimulation(world: CollisionWorld, objects: readonly SceneObj
   const o = { ...STATICS_DEFAULTS, ...options };
   const n = world.size;
   // object–object contacts within `contact` (exact distance, bounds first)
-  // touching pairs, and which of them carry load (one lies on the other: the separating
-  // direction points up or down by more than SUPPORT_NORMAL_Z)
-  const touching: { j: number; load: boolean }[][] = Array.from({ length: n }, () => []);
+  // touching pairs, and which neighbour carries the object (it lies beneath: the separating
+  // direction from it points up by more than SUPPORT_NORMAL_Z)
+  const touching: { j: number; carries: boolean }[][] = Array.from({ length: n }, () => []);
   const deep = new Uint8Array(n);
   const pairs = world.pairs(o.contact) ?? [];
   for (const [i, j] of pairs) {
     if (isStatic[i] && isStatic[j]) continue;
     const d = world.distance(i, j, o.contact);
     if (d && d.distance <= o.contact) {
-      const load = Math.abs(d.normal[2]) > SUPPORT_NORMAL_Z;
-      touching[i]!.push({ j, load });
-      touching[j]!.push({ j: i, load });
+      // the normal points from j towards i: up means j is beneath i
+      touching[i]!.push({ j, carries: d.normal[2] > SUPPORT_NORMAL_Z });
+      touching[j]!.push({ j: i, carries: d.normal[2] < -SUPPORT_NORMAL_Z });
       if (-d.distance > o.penetration) deep[i] = deep[j] = 1;
     }
   }
   const resting = Array.from({ length: n }, (_, i) => !isStatic[i] && !deep[i] && restsOnGround(world, objects[i]!, i, o));
-  // every movable object that is not resting, with what carries it or what it carries,
-  // transitively; a resting neighbour touched only side by side is a fixed obstacle instead
+  // every movable object that is not resting, with what carries it, transitively (its weight
+  // changes their equilibrium); a resting neighbour touched side by side, or one leaning on it
+  // that stands by itself, is a fixed obstacle instead
   const inGroup = new Uint8Array(n);
   const stack: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -85,8 +87,8 @@ export function planSimulation(world: CollisionWorld, objects: readonly SceneObj
   }
   while (stack.length > 0) {
     const i = stack.pop()!;
-    for (const { j, load } of touching[i]!) {
-      if (inGroup[j] || isStatic[j] || !load) continue;
+    for (const { j, carries } of touching[i]!) {
+      if (inGroup[j] || isStatic[j] || !carries) continue;
       inGroup[j] = 1;
       resting[j] = false;
       stack.push(j);
