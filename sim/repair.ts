@@ -239,6 +239,9 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
     restSeconds: 0.15,
     // the settled poses are checked again by the full stability run that follows
     minSeconds: 0.3,
+    // a body that moved or turned past the limits will not be kept: it does not hold the run open
+    decidedMove: o.maxMove,
+    decidedTurn: (o.maxTurnDeg * Math.PI) / 180,
   });
   const maxTurn = (o.maxTurnDeg * Math.PI) / 180;
   plan.simulate.forEach((i, k) => {

@@ -107,7 +107,10 @@ export interface StabilityResult {
 export function planBodies(input: PhysicsInput, plan: StaticsPlan, poses: readonly Pose[] = input.objects.map((ob) => ob.pose)) {
   return [
     ...plan.simulate.map((i) => bodySpec({ ...input.objects[i]!, pose: poses[i]! })),
-    ...plan.fixed.map((i) => ({ ...bodySpec({ ...input.objects[i]!, pose: poses[i]! }), isStatic: true })),
+    ...plan.fixed.map((i, k) => {
+      const spec = bodySpec({ ...input.objects[i]!, pose: poses[i]! });
+      return { ...spec, pieces: plan.fixedPieces[k]!.map((p) => spec.pieces[p]!), isStatic: true };
+    }),
   ];
 }
 
@@ -134,6 +137,10 @@ export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Requi
       restTurn: 5e-3,
       restSeconds: 0.25,
       contacts: withContacts,
+      // clearly gone (10 cm) or clearly toppled (past the 0.5 rad that names a fall 'toppled'):
+      // the kind of the finding is already what the whole fall would give
+      decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
+      decidedTurn: Math.max(0.6, 6 * o.stableRotation),
     });
     engine = run.engine;
     contacts = run.contacts;
@@ -201,7 +208,10 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
 export async function referenceCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, ours: StabilityResult): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
-  const objects = [...plan.simulate.map((i) => input.objects[i]!), ...plan.fixed.map((i) => ({ ...input.objects[i]!, isStatic: true }))];
+  const objects = [
+    ...plan.simulate.map((i) => input.objects[i]!),
+    ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
+  ];
   const run = await simulateMujoco(objects, scene.support, { seconds: o.seconds, maxBodySteps: 50 * o.maxBodySteps, restMove: 5e-4, restTurn: 5e-3, restSeconds: 0.25 });
   const idx = plan.simulate;
   const judged = judgeStability(

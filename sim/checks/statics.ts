@@ -34,13 +34,17 @@ export interface StaticsOptions {
   band: number;
   /** Least distance of the centre of mass inside the contact polygon, metres. */
   margin: number;
-  /** Objects within this distance of a simulated one join the simulation as fixed obstacles, metres. */
+  /**
+   * Objects (and their pieces) within this distance of a simulated one join the simulation as
+   * fixed obstacles, metres: as far as a simulated body may move and still count (the repair
+   * limit: a settling ball must find the mug's far wall).
+   */
   near: number;
   /** A pair interpenetrating deeper than this is simulated (engines push it apart), metres. */
   penetration: number;
 }
 
-export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.00025, margin: 0.002, near: 0.01, penetration: 0.002 };
+export const STATICS_DEFAULTS: StaticsOptions = { contact: 0.002, band: 0.00025, margin: 0.002, near: 0.05, penetration: 0.002 };
 
 /** cos 1°: a support plane tilted more than this lets objects slide; simulate them. */
 const LEVEL_COS = Math.cos(Math.PI / 180);
@@ -52,6 +56,12 @@ export interface StaticsPlan {
   simulate: number[];
   /** Object indices added to that simulation as fixed bodies (static objects and near neighbours). */
   fixed: number[];
+  /**
+   * Per fixed object (same order): the indices of its collision pieces within `near` of a
+   * simulated object. The rest cannot be reached without a simulated object moving more than
+   * the repair limit, so they are left out of the simulation (less narrow-phase work).
+   */
+  fixedPieces: number[][];
 }
 
 export function planSimulation(world: CollisionWorld, objects: readonly SceneObject[], isStatic: readonly boolean[], options: Partial<StaticsOptions> = {}): StaticsPlan {
@@ -97,14 +107,22 @@ export function planSimulation(world: CollisionWorld, objects: readonly SceneObj
   const simulate: number[] = [];
   for (let i = 0; i < n; i++) if (inGroup[i]) simulate.push(i);
   const fixed: number[] = [];
+  const fixedPieces: number[][] = [];
   if (simulate.length > 0) {
     for (let j = 0; j < n; j++) {
       if (inGroup[j]) continue;
       const bj = world.bounds[j]!;
-      if (simulate.some((i) => near(world.bounds[i]!, bj, o.near))) fixed.push(j);
+      if (!simulate.some((i) => near(world.bounds[i]!, bj, o.near))) continue;
+      const pieces: number[] = [];
+      world.pieceBox[j]!.forEach((pb, k) => {
+        if (simulate.some((i) => near(world.bounds[i]!, pb, o.near))) pieces.push(k);
+      });
+      if (pieces.length === 0) continue;
+      fixed.push(j);
+      fixedPieces.push(pieces);
     }
   }
-  return { resting, simulate, fixed };
+  return { resting, simulate, fixed, fixedPieces };
 }
 
 function near(a: Float64Array, b: Float64Array, m: number): boolean {
