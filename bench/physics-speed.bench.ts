@@ -2,13 +2,15 @@
  * Speed of physics validation + repair on 10-object scenes (the issue's budget: < 300 ms, one
  * thread): seeded synthetic scenes of exactly 10 objects, perturbed, then `validateAndRepair`
  * with the default engine; also `validateScene` alone and each engine's 2 s stability run.
- * Median of the runs after one warm-up. Timings on a shared machine are noisy.
+ * Median of the runs after one warm-up. Timings on a shared machine are noisy. Then real
+ * reconstructed scenes (`realPhysics.ts`), with and without the MuJoCo cross-check.
  */
 import { generateSynthScene } from '../src/eval/synth.ts';
 import { perturbScene } from '../src/eval/perturb.ts';
 import { createRng } from '../src/geometry/random.ts';
 import { validateAndRepair, validateScene, DEFAULT_ENGINE } from '../sim/index.ts';
 import { initRapier } from '../sim/engines/rapier.ts';
+import { realPhysicsTable } from './realPhysics.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,4 +47,6 @@ export default async function bench(): Promise<void> {
   console.log(`  validate only (perturbed)       ${median(validate).toFixed(0)} ms`);
   console.log(`  validate ground truth, cannon   ${median(byEngine['cannon']!).toFixed(0)} ms`);
   console.log(`  validate ground truth, rapier   ${median(byEngine['rapier']!).toFixed(0)} ms`);
+  // the same on real reconstructed scenes (the hulls users actually get)
+  await realPhysicsTable();
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:physics [-- --scenes N --engines rapier,cannon --shared-meshes --only repair|simulators]`
+ * `npm run bench:physics [-- --scenes N --engines rapier,cannon --shared-meshes --no-real --only repair|simulators]`
  *
  * Two parts: validation + repair (below), and simulator fidelity (bench/simAgreement.ts: the
  * exported files in native MuJoCo 2.2, MuJoCo 3.14 and Bullet, over real frames and synthetic
@@ -17,6 +17,10 @@
  *    figure on a shared machine).
  * Objects that MuJoCo finds unstable in the ground truth itself are counted separately: no
  * repair can make them stand where the generator put them.
+ *
+ * Then the same on REAL reconstructed scenes (`realPhysics.ts`; skipped without ../shared/data):
+ * per scene the verdict, time with and without the MuJoCo cross-check, the largest repair move;
+ * and, over both, how many objects a repair moved more than 5 cm / 15° without a flag.
  */
 import { generateSynthScene } from '../src/eval/synth.ts';
 import { perturbScene, type Perturbation } from '../src/eval/perturb.ts';
@@ -33,6 +37,7 @@ import { physicsInput } from '../sim/validate.ts';
 import { judgeStability } from '../sim/checks/stability.ts';
 import { VALIDATE_DEFAULTS } from '../sim/options.ts';
 import { simulatorAgreement } from './simAgreement.ts';
+import { auditRepair, newAudit, realPhysicsTable, type LimitAudit } from './realPhysics.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -41,6 +46,7 @@ function arg(name: string, fallback: string): string {
 const N = Number(arg('scenes', '100'));
 const engines = arg('engines', 'rapier,cannon').split(',') as EngineName[];
 const sharedMeshes = process.argv.includes('--shared-meshes');
+const withReal = !process.argv.includes('--no-real');
 
 interface Tally {
   objects: number;
@@ -64,11 +70,12 @@ interface Tally {
   okMovedEngine: number;
   okSupported: number;
   okDisplacements: number[];
+  audit: LimitAudit;
 }
 
 const newTally = (): Tally => ({
   objects: 0, pairsOver2mm: 0, maxPenetration: 0, supported: 0, movedEngine: 0, movedMujoco: 0, displacements: [], agreePerturbed: 0, totalPerturbed: 0,
-  agreeTruth: 0, totalTruth: 0, times: [], cpu: [], verdicts: {}, flagged: 0, truthUnstableObjects: 0, okObjects: 0, okMovedEngine: 0, okSupported: 0, okDisplacements: [],
+  agreeTruth: 0, totalTruth: 0, times: [], cpu: [], verdicts: {}, flagged: 0, truthUnstableObjects: 0, okObjects: 0, okMovedEngine: 0, okSupported: 0, okDisplacements: [], audit: newAudit(),
 });
 
 const median = (xs: number[]) => {
@@ -117,7 +124,8 @@ async function main(): Promise<void> {
       t.times.push(performance.now() - start);
       t.cpu.push((cpu.user + cpu.system) / 1000);
       t.verdicts[report.verdict] = (t.verdicts[report.verdict] ?? 0) + 1;
-      t.flagged += new Set(report.repairs.filter((r) => r.flagged).map((r) => r.object)).size;
+      t.flagged += (report.moves ?? []).filter((m) => m.flagged).length;
+      auditRepair(t.audit, bad, scene);
       measure(t, truth, scene, report, truthUnstable);
       // the repaired scene in MuJoCo (its exported MJCF): does it stand there too?
       const repairedMj = await mujocoVerdicts(scene);
@@ -126,6 +134,10 @@ async function main(): Promise<void> {
     if ((seed + 1) % 10 === 0) process.stderr.write(`  ${seed + 1}/${N} scenes, ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
   }
   print(tallies, kinds);
+  const real = withReal ? await realPhysicsTable() : null;
+  const all = [...Object.values(tallies).map((t) => t.audit), ...(real ? [real] : [])];
+  const over = all.reduce((s, a) => s + a.overLimit, 0), unflagged = all.reduce((s, a) => s + a.unflagged, 0), objects = all.reduce((s, a) => s + a.objects, 0);
+  console.log(`\nrepair limit over bench:physics${real ? ' and the real frames' : ''}: ${objects} repaired objects, ${over} moved more than 5 cm / 15° in total, ${unflagged} without a flag (target 0)`);
 }
 
 function measure(t: Tally, truth: Scene, repaired: Scene, report: PhysicsReport, truthUnstable: Set<string>): void {
@@ -179,8 +191,9 @@ function print(tallies: Record<string, Tally>, kinds: Record<string, number>): v
   row('  excluding those: supported', '100 %', (t) => frac(t.okSupported, t.okObjects));
   row('  excluding those: moving > 1 cm (engine)', '0', (t) => String(t.okMovedEngine));
   row('  excluding those: median displacement', '< 5 mm', (t) => mm(median(t.okDisplacements)));
-  row('objects with a flagged (> 5 cm) repair', '', (t) => String(t.flagged));
-  row('verdicts valid / repaired / invalid', '', (t) => `${t.verdicts['valid'] ?? 0} / ${t.verdicts['repaired'] ?? 0} / ${t.verdicts['invalid'] ?? 0}`);
+  row('objects with a flagged repair (> 5 cm / 15° in total)', '', (t) => String(t.flagged));
+  row('objects moved > 5 cm / 15° in total without a flag', '0', (t) => String(t.audit.unflagged));
+  row('verdicts valid / repaired / needs_review / invalid / failed', '', (t) => ['valid', 'repaired', 'needs_review', 'invalid', 'failed'].map((v) => t.verdicts[v] ?? 0).join(' / '));
   row('validate + repair wall time, median (p95)', '', (t) => `${median(t.times).toFixed(0)} ms (${pct(t.times, 0.95).toFixed(0)} ms)`);
   row('validate + repair CPU time, median (p95)', '', (t) => `${median(t.cpu).toFixed(0)} ms (${pct(t.cpu, 0.95).toFixed(0)} ms)`);
   const header: [string, string, ...string[]] = ['criterion', 'target', ...names];

@@ -1,25 +1,36 @@
 /**
- * Clean convex hulls for the engines: unique hull vertices (thinned to at most `maxVertices`),
- * coplanar triangles merged into one polygon per plane (counter-clockwise seen from outside),
- * and a fan triangulation of those polygons.
+ * Clean convex hulls for the engines: unique hull vertices (simplified to within
+ * `ENGINE_HULL_TOLERANCE` of the full hull, at most `maxVertices`), coplanar triangles merged
+ * into one polygon per plane (counter-clockwise seen from outside), and a fan triangulation of
+ * those polygons.
  *
  * Why: both engines misbehave on raw hulls of lathe meshes. Rapier's own `convexHull` of a
  * 48-sided cylinder makes it rock at ~0.15 m/s and walk ~5 mm in 2 s, while `convexMesh` of the
  * merged-polygon hull below keeps it under 1 mm; cannon-es clips contact patches against one
- * face, so a face split in two triangles gives half a patch. Engines' convex–convex cost also
- * grows with vertex count: a sphere rendered with 800 vertices collides almost the same with
- * 128 of them (farthest-point samples seeded by the six axis extremes; the thinned hull lies
- * inside the true one by ~s²/8r, s the sample spacing: ≈ 0.4 mm for a 5 cm sphere).
+ * face, so a face split in two triangles gives half a patch.
+ *
+ * Simplification: the engines' convex–convex cost grows with vertices (cannon-es's separating
+ * axis test is O(faces + edges²) per piece pair, and real reconstructed pieces carry 40–60
+ * noisy vertices: 67 % of the validation time of a real 8-object scene went there). Vertices
+ * are added greedily — the six axis extremes first (bounds stay exact), then always the vertex
+ * farthest outside the current hull — until every dropped vertex lies within the tolerance of
+ * the simplified hull (the simplified hull is inside the full one, by at most that much), or
+ * the cap is reached (then `error` says by how much it is off). A fixed vertex count instead
+ * (farthest-point sampling to 12–24 vertices) cut corners of real boxes and toppled them.
  */
 import { Vector3 } from 'three';
 import { ballOfPoints } from '../src/geometry/ball.ts';
 import { ConvexHull } from 'three/examples/jsm/math/ConvexHull.js';
 
 export const ENGINE_HULL_VERTICES = 128;
+/** Largest distance of a dropped hull vertex from the simplified hull, metres. */
+export const ENGINE_HULL_TOLERANCE = 0.001;
 
 export interface CleanHull {
   /** xyz interleaved. */
   vertices: Float32Array;
+  /** Largest distance of a vertex of the full hull from this one (0 when nothing was dropped), metres. */
+  error: number;
   /**
    * Set when every hull vertex lies on one sphere (within 1 % of its radius): engines then use
    * their exact sphere shape, which is both truer to the object and far cheaper than a
@@ -28,6 +39,8 @@ export interface CleanHull {
   sphere?: { centre: [number, number, number]; radius: number };
   /** Polygons (vertex indices), counter-clockwise seen from outside. */
   faces: number[][];
+  /** Outward unit normal of each polygon (the hull's plane, not re-derived from three vertices). */
+  normals: [number, number, number][];
   /** Fan triangulation of `faces`, outward. */
   triangles: Uint32Array;
 }
@@ -50,20 +63,20 @@ export function engineHull(positions: Float32Array, maxVertices = ENGINE_HULL_VE
 }
 
 /** Null when the points are degenerate (fewer than 4, flat, collinear). */
-export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VERTICES): CleanHull | null {
+export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VERTICES, tolerance = ENGINE_HULL_TOLERANCE): CleanHull | null {
   const n = positions.length / 3;
   if (n < 4 || !positions.every(Number.isFinite)) return null;
-  let pts: Vector3[] = [];
+  const pts: Vector3[] = [];
   for (let i = 0; i < n; i++) pts.push(new Vector3(positions[i * 3]!, positions[i * 3 + 1]!, positions[i * 3 + 2]!));
   let hull = hullOf(pts);
   if (!hull) return null;
-  let unique = hullPoints(hull);
+  const unique = hullPoints(hull);
   const sphere = sphereOf(hull, unique);
-  if (unique.length > maxVertices) {
-    pts = thin(unique, maxVertices);
-    hull = hullOf(pts);
-    if (!hull) return null;
-    unique = hullPoints(hull);
+  let error = 0;
+  const simple = simplify(unique, tolerance, maxVertices);
+  if (simple && simple.points.length < unique.length) {
+    hull = simple.hull;
+    error = simple.error;
   }
   // merge coplanar faces
   const planes: { n: Vector3; d: number; verts: Set<Vector3> }[] = [];
@@ -105,11 +118,12 @@ export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VER
     };
     return list.sort((a, b) => angle(a) - angle(b)).map(vid);
   });
+  const normals = planes.map((p): [number, number, number] => [p.n.x, p.n.y, p.n.z]);
   const tri: number[] = [];
   for (const f of faces) for (let k = 1; k + 1 < f.length; k++) tri.push(f[0]!, f[k]!, f[k + 1]!);
   const vertices = new Float32Array(out);
   const triangles = new Uint32Array(tri);
-  return sphere ? { vertices, faces, triangles, sphere } : { vertices, faces, triangles };
+  return sphere ? { vertices, error, faces, normals, triangles, sphere } : { vertices, error, faces, normals, triangles };
 }
 
 /**
@@ -165,18 +179,19 @@ function hullPoints(h: ConvexHull): Vector3[] {
   return [...set];
 }
 
-/** Farthest-point sampling, seeded by the six axis extremes (keeps the bounds exact). */
-function thin(unique: Vector3[], maxVertices: number): Vector3[] {
+/**
+ * Greedy hull simplification (see the file note): the six axis extremes, then the vertex
+ * farthest outside the current hull, until none is more than `tolerance` outside or `cap`
+ * vertices are taken. Null when the extremes are degenerate and no hull forms.
+ */
+function simplify(unique: Vector3[], tolerance: number, cap: number): { hull: ConvexHull; points: Vector3[]; error: number } | null {
   const m = unique.length;
   const taken = new Uint8Array(m);
-  const d2 = new Float64Array(m).fill(Infinity);
-  const order: number[] = [];
+  const sel: Vector3[] = [];
   const take = (k: number) => {
     if (taken[k]) return;
     taken[k] = 1;
-    order.push(k);
-    const p = unique[k]!;
-    for (let j = 0; j < m; j++) d2[j] = Math.min(d2[j]!, p.distanceToSquared(unique[j]!));
+    sel.push(unique[k]!);
   };
   for (const axis of ['x', 'y', 'z'] as const) {
     let lo = 0, hi = 0;
@@ -187,17 +202,28 @@ function thin(unique: Vector3[], maxVertices: number): Vector3[] {
     take(lo);
     take(hi);
   }
-  while (order.length < maxVertices) {
-    let best = -1, bd = -1;
+  let hull = sel.length >= 4 ? hullOf(sel) : null;
+  // degenerate extremes (a thin slab seen along an axis): fall back to the full hull
+  if (!hull) return null;
+  for (;;) {
+    let best = -1, bd = 0;
     for (let j = 0; j < m; j++) {
-      if (!taken[j] && d2[j]! > bd) {
-        bd = d2[j]!;
+      if (taken[j]) continue;
+      const p = unique[j]!;
+      let out = -Infinity;
+      for (const f of hull.faces) {
+        const d = f.normal.dot(p) - f.constant;
+        if (d > out) out = d;
+      }
+      if (out > bd) {
+        bd = out;
         best = j;
       }
     }
-    if (best < 0) break;
+    if (best < 0 || bd <= tolerance || sel.length >= cap) return { hull, points: sel, error: Math.max(0, bd) };
     take(best);
+    const next = hullOf(sel);
+    if (!next) return null;
+    hull = next;
   }
-  return order.map((k) => unique[k]!);
 }
-

@@ -1,7 +1,7 @@
 /**
  * Every threshold of physics validation and repair in one place, with the defaults the issue's
- * acceptance numbers are built on (2 mm penetration / gap, 1 cm and ~6° in 2 s, 5 cm largest
- * unflagged repair move).
+ * acceptance numbers are built on (2 mm penetration / gap, 1 cm and ~6° in 2 s, 5 cm and 15°
+ * largest unflagged repair move of an object, all repair steps together).
  */
 import type { EngineName } from './engine.ts';
 import { DEFAULT_ENGINE } from './engines/index.ts';
@@ -52,6 +52,8 @@ export const VALIDATE_DEFAULTS: Required<ValidateOptions> = {
 export interface RepairOptions extends ValidateOptions {
   /** Largest move of one object (all repairs together) before it is flagged, metres. */
   maxMove?: number;
+  /** Largest turn of one object (all repairs together) before it is flagged, degrees. */
+  maxTurnDeg?: number;
   /** Penetrations deeper than this are separated, metres. */
   separationSlop?: number;
   /** Clearance left when separating / dropping, metres. */
@@ -67,6 +69,8 @@ export interface RepairOptions extends ValidateOptions {
 export const REPAIR_DEFAULTS: Required<RepairOptions> = {
   ...VALIDATE_DEFAULTS,
   maxMove: 0.05,
+  // above the levelling limit (12°) plus a few degrees of settling: a real pose error, not a fix
+  maxTurnDeg: 15,
   separationSlop: 0.0005,
   clearance: 0.0001,
   separationRounds: 24,

@@ -1,7 +1,9 @@
 /**
  * `validateAndRepair`: check the scene; if anything is wrong, repair what can be repaired with
  * small, explainable moves, then check again. Every move is recorded (object, before, after,
- * why); a move larger than `maxMove` (5 cm) is flagged, never silent.
+ * why), and so is each object's total move over all steps (`moves`): an object moved more than
+ * `maxMove` (5 cm) or turned more than `maxTurnDeg` (15°) in total is flagged and the scene's
+ * verdict is needs_review, never a silent "repaired".
  *
  * The repair, in order:
  *  0. level: an object whose up axis is off the support normal by a small angle (≤ `levelTiltDeg`)
@@ -12,23 +14,24 @@
  *     least-penetration direction (EPA); the lighter object moves (a static one never does);
  *     a few rounds, since moving one object can push it into another;
  *  2. drop: floating objects, lowest first, drop straight down onto what is beneath;
- *  3. settle: the scene runs under gravity (with some damping) for `settleSeconds`; an object
- *     keeps its settled pose only when it moved less than `maxMove` — one that would move more
- *     (a tower leaning past its support) keeps its pose and the re-check reports it unstable,
- *     instead of being silently "fixed" by a large move;
+ *  3. settle: the objects statics cannot vouch for (not resting on the ground alone) run under
+ *     gravity (with some damping) for `settleSeconds`; an object keeps its settled pose only
+ *     when it came to rest and its total move stays within the limits — one that would move
+ *     more (a tower leaning past its support) or is still rolling keeps its pose and the
+ *     re-check reports it unstable, instead of being silently "fixed" by a large move;
  *  4. re-check with `validateScene`.
  */
-import type { PhysicsFinding, PhysicsRepair, PhysicsReport } from '../src/model/physics.ts';
+import type { PhysicsFinding, PhysicsMove, PhysicsRepair, PhysicsReport, PhysicsVerdict } from '../src/model/physics.ts';
 import type { Scene } from '../src/model/scene.ts';
 import { quatAngle, quatFromAxisAngle, quatMultiply, quatNormalize, rotateVec, type Pose, type Vec3 } from '../src/model/pose.ts';
-import { bodySpec } from './bodies.ts';
 import type { CollisionWorld } from './collision.ts';
 import { findPenetrations, mm } from './checks/penetration.ts';
 import { supportOf } from './checks/support.ts';
 import { simulate } from './checks/stability.ts';
+import { planSimulation } from './checks/statics.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { REPAIR_DEFAULTS, withDefaults, type RepairOptions } from './options.ts';
-import { geometricChecks, physicsInput, report, stabilityCheck, validateScene, type PhysicsInput } from './validate.ts';
+import { geometricChecks, physicsInput, planBodies, referenceCheck, report, stabilityCheck, validateScene, verdictOf, type PhysicsInput } from './validate.ts';
 
 export interface RepairResult {
   scene: Scene;
@@ -48,9 +51,17 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   const geo = geometricChecks(input, scene, o);
   const initial: PhysicsFinding[] = [...input.findings, ...geo.findings];
   if (!geo.findings.some((f) => f.severity === 'error') && input.objects.length > 0) {
-    const stab = o.stability ? await stabilityCheck(input, scene, o, false) : null;
+    const stab = o.stability ? await stabilityCheck(input, scene, o, false, geo.world) : null;
     if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);
+      if (o.reference === 'mujoco' && stab) {
+        const ref = await referenceCheck(input, scene, o, stab);
+        r.reference = ref.reference;
+        r.findings.push(...ref.findings);
+        r.verdict = verdictOf(r.findings);
+      }
+      r.moves = input.ids.filter((_, i) => !input.isStatic[i]).map((id) => ({ object: id, translation: 0, rotation: 0, flagged: false }));
+      r.timeMs = performance.now() - t0;
       return { scene, report: r };
     }
     initial.push(...stab.findings);
@@ -64,7 +75,7 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   level(world, input, o, repairs);
   separate(world, input, o, repairs, budget, o.separationSlop);
   drop(world, input, o, repairs);
-  await settle(world, input, scene, o, repairs);
+  await settle(world, input, scene, o, repairs, original);
   separate(world, input, o, repairs, budget, o.penetrationTolerance / 2);
 
   const objects = scene.objects.slice();
@@ -73,28 +84,53 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   });
   const repaired: Scene = { ...scene, objects };
   const final = await validateScene(repaired, o);
-  // flag anything moved further than allowed, all repairs together
+  // the limit is on each object's TOTAL move, all repair steps together
+  const maxTurn = (o.maxTurnDeg * Math.PI) / 180;
+  const moves: PhysicsMove[] = [];
   input.ids.forEach((id, k) => {
-    const moved = distance(original[k]!, world.poses[k]!);
-    if (moved <= o.maxMove) return;
+    if (input.isStatic[k]) return;
+    const translation = distance(original[k]!, world.poses[k]!);
+    const rotation = quatAngle(original[k]!.orientation, world.poses[k]!.orientation);
+    const flagged = !(translation <= o.maxMove && rotation <= maxTurn);
+    moves.push({ object: id, translation, rotation, flagged });
+    if (!flagged) return;
     for (const r of repairs) if (r.object === id) r.flagged = true;
     final.findings.push({
-      kind: 'unstable',
+      kind: 'repair_limit',
       severity: 'warning',
       objects: [id],
-      values: { moved_m: moved, max_move_m: o.maxMove },
-      message: `Repair moved '${id}' by ${mm(moved)}, more than the ${mm(o.maxMove)} a repair may move an object unflagged: check its reconstruction`,
+      values: { moved_m: translation, turned_rad: rotation, max_move_m: o.maxMove, max_turn_rad: maxTurn },
+      message: `Repair moved '${id}' by ${mm(translation)} and turned it ${deg(rotation)} in total, more than the ${mm(o.maxMove)} / ${deg(maxTurn)} a repair may change an object unflagged: check its reconstruction`,
     });
   });
   final.repairs = repairs;
+  final.moves = moves;
   final.initialFindings = initial;
-  final.verdict = final.findings.some((f) => f.severity === 'error') ? 'invalid' : repairs.length > 0 ? 'repaired' : 'valid';
+  final.verdict = repairVerdict(final.findings, repairs.length, moves.some((m) => m.flagged));
   final.timeMs = performance.now() - t0;
   return { scene: { ...repaired, physics: final }, report: final };
 }
 
+/**
+ * Errors left → invalid. Otherwise a move over the limit or a disagreement with the reference
+ * simulator → needs_review (the scene may be right, a person has to say). Otherwise repaired
+ * when anything was moved, else valid.
+ */
+export function repairVerdict(findings: readonly PhysicsFinding[], repairs: number, flagged: boolean): PhysicsVerdict {
+  const base = verdictOf(findings);
+  if (base === 'invalid') return 'invalid';
+  if (flagged || base === 'needs_review') return 'needs_review';
+  return repairs > 0 ? 'repaired' : 'valid';
+}
+
+const deg = (rad: number) => `${((rad * 180) / Math.PI).toFixed(1)}°`;
+
+/** Smallest change recorded as a repair (below it nothing was repaired: 0.05 mm, ~0.06°). */
+const MIN_RECORDED_MOVE = 5e-5;
+const MIN_RECORDED_TURN = 1e-3;
+
 function record(repairs: PhysicsRepair[], id: string, before: Pose, after: Pose, why: string): void {
-  if (distance(before, after) < 1e-6 && quatAngle(before.orientation, after.orientation) < 1e-5) return;
+  if (distance(before, after) < MIN_RECORDED_MOVE && quatAngle(before.orientation, after.orientation) < MIN_RECORDED_TURN) return;
   repairs.push({ object: id, before: copyPose(before), after: copyPose(after), why });
 }
 
@@ -134,7 +170,9 @@ function separate(world: CollisionWorld, input: PhysicsInput, o: Required<Repair
         const depth = -world.groundDistance(p.i);
         if (depth <= slop) continue;
         const n = world.ground.normal;
-        const s = depth + o.clearance;
+        // exactly onto the plane: the ground never moves, so no clearance is needed against it
+        // (and an object resting there by statics is not settled afterwards)
+        const s = depth;
         world.translate(p.i, [n[0] * s, n[1] * s, n[2] * s]);
         note(p.i, -1, depth);
         continue;
@@ -174,15 +212,21 @@ function drop(world: CollisionWorld, input: PhysicsInput, o: Required<RepairOpti
     if (s.on.length > 0 || s.below.j === null || !Number.isFinite(s.below.gap)) continue;
     const before = copyPose(world.poses[i]!);
     const gap = s.below.gap;
-    world.translate(i, [0, 0, -(gap - o.clearance)]);
+    // onto the ground exactly (it never moves); onto an object with a little clearance
+    world.translate(i, [0, 0, -(s.below.j < 0 ? gap : gap - o.clearance)]);
     record(repairs, input.ids[i]!, before, world.poses[i]!, `drop ${mm(gap)} onto '${s.below.j < 0 ? 'ground' : input.ids[s.below.j]!}'`);
   }
 }
 
-/** Lets gravity finish the job; keeps a settled pose only when it is a small move. */
-async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, o: Required<RepairOptions>, repairs: PhysicsRepair[]): Promise<void> {
-  const bodies = input.objects.map((ob, i) => bodySpec({ ...ob, pose: world.poses[i]! }));
-  const run = await simulate(bodies, scene.support, {
+/**
+ * Lets gravity finish the job for the objects statics cannot vouch for (those resting on the
+ * ground alone are left where they are); keeps a settled pose only when the object came to rest
+ * and its total move from the reconstruction stays within the limits.
+ */
+async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, o: Required<RepairOptions>, repairs: PhysicsRepair[], original: readonly Pose[]): Promise<void> {
+  const plan = planSimulation(world, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
+  if (plan.simulate.length === 0) return;
+  const run = await simulate(planBodies(input, plan, world.poses), scene.support, {
     engine: o.engine,
     // damping only here (never in a stability check): settling is a repair tool, and damped
     // bodies come to rest sooner, so the run can stop early
@@ -195,14 +239,20 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
     restSeconds: 0.15,
     // the settled poses are checked again by the full stability run that follows
     minSeconds: 0.3,
+    // a body that moved or turned past the limits will not be kept: it does not hold the run open
+    decidedMove: o.maxMove,
+    decidedTurn: (o.maxTurnDeg * Math.PI) / 180,
   });
-  input.ids.forEach((id, i) => {
-    if (input.isStatic[i]) return;
+  const maxTurn = (o.maxTurnDeg * Math.PI) / 180;
+  plan.simulate.forEach((i, k) => {
+    const id = input.ids[i]!;
     const before = copyPose(world.poses[i]!);
-    const after = run.finalPoses[i]!;
-    const moved = distance(before, after);
-    if (!Number.isFinite(moved) || moved > o.maxMove) return; // left as it was: the re-check reports it
+    const after = run.finalPoses[k]!;
+    const total = distance(original[i]!, after);
+    const turned = quatAngle(original[i]!.orientation, after.orientation);
+    // still rolling or sliding, or too far from where it was seen: left as it was, the re-check reports it
+    if (run.moving[k] || !Number.isFinite(total) || total > o.maxMove || turned > maxTurn) return;
     world.setPose(i, after);
-    record(repairs, id, before, after, `settle under gravity (moved ${mm(moved)}, turned ${((quatAngle(before.orientation, after.orientation) * 180) / Math.PI).toFixed(1)}°)`);
+    record(repairs, id, before, after, `settle under gravity (moved ${mm(distance(before, after))}, turned ${deg(quatAngle(before.orientation, after.orientation))})`);
   });
 }

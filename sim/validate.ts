@@ -5,11 +5,13 @@
 import type { PhysicsFinding, PhysicsReport } from '../src/model/physics.ts';
 import type { Scene, SceneObject } from '../src/model/scene.ts';
 import type { Pose } from '../src/model/pose.ts';
+import type { PhysicsVerdict } from '../src/model/physics.ts';
 import { bodySpec, inspectObject } from './bodies.ts';
 import { CollisionWorld } from './collision.ts';
 import { findPenetrations, mm, penetrationFindings } from './checks/penetration.ts';
 import { checkSupport } from './checks/support.ts';
 import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
+import { planSimulation, type StaticsPlan } from './checks/statics.ts';
 import { simulateMujoco } from './mujoco/reference.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
@@ -64,8 +66,14 @@ export interface GeometricResult {
 }
 
 /** Penetration (exact) and support checks on the current poses. */
-export function geometricChecks(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, engineContacts: Parameters<typeof penetrationFindings>[3] = [], engineName?: string): GeometricResult {
-  const world = new CollisionWorld(input.objects, scene.support);
+export function geometricChecks(
+  input: PhysicsInput,
+  scene: Scene,
+  o: Required<ValidateOptions>,
+  engineContacts: Parameters<typeof penetrationFindings>[3] = [],
+  engineName?: string,
+  world: CollisionWorld = new CollisionWorld(input.objects, scene.support),
+): GeometricResult {
   const findings: PhysicsFinding[] = [];
   const pen = findPenetrations(world, input.isStatic, 0, o.maxPieceQueries);
   if (!pen.complete) findings.push(budgetFinding(o.maxPieceQueries));
@@ -88,36 +96,83 @@ function budgetFinding(maxPieceQueries: number): PhysicsFinding {
 export interface StabilityResult {
   findings: PhysicsFinding[];
   rows: StabilityRow[];
+  /** Per usable object: the pose after the run (unchanged for objects not simulated). */
   finalPoses: Pose[];
   contacts: Awaited<ReturnType<typeof simulate>>['contacts'];
   engine: string;
+  plan: StaticsPlan;
 }
 
-export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, withContacts: boolean): Promise<StabilityResult> {
-  const bodies = input.objects.map(bodySpec);
-  const run = await simulate(bodies, scene.support, {
-    engine: o.engine,
-    dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
-    seconds: o.seconds,
-    maxBodySteps: o.maxBodySteps,
-    restMove: 5e-4,
-    restTurn: 5e-3,
-    restSeconds: 0.25,
-    contacts: withContacts,
-  });
+/** Bodies of a plan: the simulated objects free, then the fixed ones as static. */
+export function planBodies(input: PhysicsInput, plan: StaticsPlan, poses: readonly Pose[] = input.objects.map((ob) => ob.pose)) {
+  return [
+    ...plan.simulate.map((i) => bodySpec({ ...input.objects[i]!, pose: poses[i]! })),
+    ...plan.fixed.map((i, k) => {
+      const spec = bodySpec({ ...input.objects[i]!, pose: poses[i]! });
+      return { ...spec, pieces: plan.fixedPieces[k]!.map((p) => spec.pieces[p]!), isStatic: true };
+    }),
+  ];
+}
+
+/**
+ * Stability: objects that rest on the ground alone are decided by statics (`checks/statics.ts`);
+ * the others are simulated, with what they touch, and judged on how far they moved.
+ */
+export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, withContacts: boolean, world?: CollisionWorld): Promise<StabilityResult> {
+  const w = world ?? new CollisionWorld(input.objects, scene.support);
+  const plan = planSimulation(w, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
   const before = input.objects.map((ob) => ob.pose);
-  const judged = judgeStability(input.ids, before, run.finalPoses, input.isStatic, { displacement: o.stableDisplacement, rotation: o.stableRotation }, run.engine, input.symmetric);
-  const findings = judged.findings;
-  if (run.budgetExceeded) {
-    findings.push({
-      kind: 'budget_exceeded',
-      severity: 'error',
-      objects: [],
-      values: { simulated_s: run.seconds, max_body_steps: o.maxBodySteps },
-      message: `Stability was simulated for ${run.seconds.toFixed(2)} s instead of ${o.seconds} s: ${bodies.length} bodies exceed the step budget (${o.maxBodySteps} body-steps)`,
+  const finalPoses = before.map((p) => ({ position: [...p.position], orientation: [...p.orientation] }) as Pose);
+  let engine: string = o.engine;
+  let contacts: StabilityResult['contacts'] = [];
+  const findings: PhysicsFinding[] = [];
+  const simulated = new Map<number, StabilityRow>();
+  if (plan.simulate.length > 0) {
+    const run = await simulate(planBodies(input, plan), scene.support, {
+      engine: o.engine,
+      dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
+      seconds: o.seconds,
+      maxBodySteps: o.maxBodySteps,
+      restMove: 5e-4,
+      restTurn: 5e-3,
+      restSeconds: 0.25,
+      contacts: withContacts,
+      // clearly gone (10 cm) or clearly toppled (past the 0.5 rad that names a fall 'toppled'):
+      // the kind of the finding is already what the whole fall would give
+      decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
+      decidedTurn: Math.max(0.6, 6 * o.stableRotation),
     });
+    engine = run.engine;
+    contacts = run.contacts;
+    plan.simulate.forEach((i, k) => (finalPoses[i] = run.finalPoses[k]!));
+    const idx = plan.simulate;
+    const judged = judgeStability(
+      idx.map((i) => input.ids[i]!),
+      idx.map((i) => before[i]!),
+      idx.map((i) => finalPoses[i]!),
+      idx.map(() => false),
+      { displacement: o.stableDisplacement, rotation: o.stableRotation },
+      run.engine,
+      idx.map((i) => input.symmetric[i]!),
+    );
+    findings.push(...judged.findings);
+    judged.rows.forEach((r, k) => simulated.set(idx[k]!, { ...r, method: run.engine }));
+    if (run.budgetExceeded) {
+      findings.push({
+        kind: 'budget_exceeded',
+        severity: 'error',
+        objects: [],
+        values: { simulated_s: run.seconds, max_body_steps: o.maxBodySteps },
+        message: `Stability was simulated for ${run.seconds.toFixed(2)} s instead of ${o.seconds} s: ${plan.simulate.length} bodies exceed the step budget (${o.maxBodySteps} body-steps)`,
+      });
+    }
   }
-  return { findings, rows: judged.rows, finalPoses: run.finalPoses, contacts: run.contacts, engine: run.engine };
+  const rows: StabilityRow[] = [];
+  input.ids.forEach((id, i) => {
+    if (input.isStatic[i]) return;
+    rows.push(simulated.get(i) ?? { object: id, displacement: 0, rotation: 0, stable: true, method: 'statics' });
+  });
+  return { findings, rows, finalPoses, contacts, engine, plan };
 }
 
 export async function validateScene(scene: Scene, options?: ValidateOptions): Promise<PhysicsReport> {
@@ -126,9 +181,10 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   const input = physicsInput(scene, o);
   const findings = [...input.findings];
   if (!input.withinBudget) return report(o.engine, findings, [], [], [], t0);
+  const world = new CollisionWorld(input.objects, scene.support);
   let stab: StabilityResult | null = null;
-  if (o.stability && input.objects.length > 0) stab = await stabilityCheck(input, scene, o, o.engineContacts);
-  const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine);
+  if (o.stability && input.objects.length > 0) stab = await stabilityCheck(input, scene, o, o.engineContacts, world);
+  const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine, world);
   findings.push(...geo.findings);
   if (stab) findings.push(...stab.findings);
   const r = report(stab?.engine ?? o.engine, findings, [], geo.support, stab?.rows ?? [], t0);
@@ -142,36 +198,64 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   return r;
 }
 
-/** MuJoCo runs the same scene; final poses further apart than the tolerance are reported. */
+/**
+ * MuJoCo runs the objects our engine simulated (free) with their fixed neighbours (objects that
+ * statics decided are not simulated again); final poses further apart than the tolerance are
+ * reported, and an object our engine calls stable that MuJoCo has moving is a disagreement
+ * that keeps the scene from passing as valid (`engine_disagreement`, severity error: the
+ * verdict becomes needs_review).
+ */
 export async function referenceCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, ours: StabilityResult): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
-  const run = await simulateMujoco(input.objects, scene.support, { seconds: o.seconds, maxBodySteps: 50 * o.maxBodySteps });
-  const before = input.objects.map((ob) => ob.pose);
-  const judged = judgeStability(input.ids, before, run.finalPoses, input.isStatic, { displacement: o.stableDisplacement, rotation: o.stableRotation }, 'mujoco', input.symmetric);
+  const plan = ours.plan;
+  if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
+  const objects = [
+    ...plan.simulate.map((i) => input.objects[i]!),
+    ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
+  ];
+  const run = await simulateMujoco(objects, scene.support, { seconds: o.seconds, maxBodySteps: 50 * o.maxBodySteps, restMove: 5e-4, restTurn: 5e-3, restSeconds: 0.25 });
+  const idx = plan.simulate;
+  const judged = judgeStability(
+    idx.map((i) => input.ids[i]!),
+    idx.map((i) => input.objects[i]!.pose),
+    idx.map((_, k) => run.finalPoses[k]!),
+    idx.map(() => false),
+    { displacement: o.stableDisplacement, rotation: o.stableRotation },
+    'mujoco',
+    idx.map((i) => input.symmetric[i]!),
+  );
   const findings: PhysicsFinding[] = [];
   let agree = 0;
-  let k = 0;
-  input.ids.forEach((id, i) => {
-    if (input.isStatic[i]) return;
-    const a = ours.finalPoses[i]!, b = run.finalPoses[i]!;
+  idx.forEach((i, k) => {
+    const id = input.ids[i]!;
+    const a = ours.finalPoses[i]!, b = run.finalPoses[k]!;
     const dist = Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
-    const mine = ours.rows.find((r) => r.object === id), theirs = judged.rows[k++];
+    const mine = ours.rows.find((r) => r.object === id), theirs = judged.rows[k];
     if (mine && theirs && mine.stable === theirs.stable) agree++;
-    if (!(dist <= o.referenceTolerance)) {
+    // our engine says it stays, MuJoCo has it moving: the scene cannot pass as valid
+    const contradicts = !!mine?.stable && !!theirs && !theirs.stable;
+    if (!(dist <= o.referenceTolerance) || contradicts) {
       findings.push({
         kind: 'engine_disagreement',
-        severity: 'warning',
+        severity: contradicts ? 'error' : 'warning',
         objects: [id],
-        values: { distance_m: Number.isFinite(dist) ? dist : -1, ours_stable: mine?.stable ? 1 : 0, mujoco_stable: theirs?.stable ? 1 : 0 },
-        message: `After ${o.seconds} s, '${id}' ends ${mm(dist)} apart in ${ours.engine} and MuJoCo (allowed ${mm(o.referenceTolerance)}); ${ours.engine} says ${mine?.stable ? 'stable' : 'unstable'}, MuJoCo ${theirs?.stable ? 'stable' : 'unstable'}`,
+        values: { distance_m: Number.isFinite(dist) ? dist : -1, ours_stable: mine?.stable ? 1 : 0, mujoco_stable: theirs?.stable ? 1 : 0, mujoco_moved_m: theirs?.displacement ?? -1 },
+        message: `After ${o.seconds} s, '${id}' ends ${mm(dist)} apart in ${ours.engine} and MuJoCo (allowed ${mm(o.referenceTolerance)}); ${ours.engine} says ${mine?.stable ? 'stable' : 'unstable'}, MuJoCo ${theirs?.stable ? 'stable' : `unstable (moved ${mm(theirs?.displacement ?? NaN)})`}${contradicts ? ': the scene needs review in the simulator it will be used in' : ''}`,
       });
     }
   });
   const total = judged.rows.length;
-  return { reference: { engine: 'mujoco', stability: judged.rows, agreement: total === 0 ? 1 : agree / total }, findings };
+  const stability = judged.rows.map((r) => ({ ...r, method: 'mujoco' }));
+  return { reference: { engine: 'mujoco', stability, agreement: total === 0 ? 1 : agree / total, simulated: total }, findings };
 }
 
-export function verdictOf(findings: readonly PhysicsFinding[]): 'valid' | 'invalid' {
-  return findings.some((f) => f.severity === 'error') ? 'invalid' : 'valid';
+/**
+ * The verdict from what remains: any error but an engine disagreement → invalid; only
+ * disagreements (our engine and MuJoCo differ on an object) → needs_review; else valid.
+ */
+export function verdictOf(findings: readonly PhysicsFinding[]): PhysicsVerdict {
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length === 0) return 'valid';
+  return errors.every((f) => f.kind === 'engine_disagreement') ? 'needs_review' : 'invalid';
 }
 
 export function report(engine: string, findings: PhysicsFinding[], repairs: PhysicsReport['repairs'], support: PhysicsReport['support'], stability: PhysicsReport['stability'], t0: number): PhysicsReport {

@@ -7,7 +7,8 @@
  * The step count is bounded by a work budget (bodies × steps) so a scene of 10 000 objects gives
  * a `budget_exceeded` finding instead of a hang. When every body has been at rest for a while
  * the run stops early (see `simulate`): a resting state is a fixed point of the simulation, so the
- * remaining steps could not change the verdict.
+ * remaining steps could not change the verdict. Bodies already far past the stability limits
+ * are decided (unstable) and do not hold the run open while they finish falling.
  */
 import type { PhysicsFinding } from '../../src/model/physics.ts';
 import type { Plane } from '../../src/model/scene.ts';
@@ -34,6 +35,13 @@ export interface SimulateOptions {
   minSeconds?: number;
   /** Read engine contacts at t = 0. */
   contacts?: boolean;
+  /**
+   * A body that has moved more than this from its start (m, rad) is decided unstable: the rest
+   * test ignores it, so a scene whose only moving bodies are already toppled or falling stops
+   * early instead of simulating the fall to its end. Unset: never (settling needs the end pose).
+   */
+  decidedMove?: number;
+  decidedTurn?: number;
 }
 
 export interface SimulateResult {
@@ -43,6 +51,8 @@ export interface SimulateResult {
   /** Simulated seconds actually run. */
   seconds: number;
   budgetExceeded: boolean;
+  /** Per body: still moving in the last rest window (false for fixed bodies and after an early stop at rest). */
+  moving: boolean[];
 }
 
 export async function simulate(bodies: readonly BodySpec[], ground: Plane | undefined, opts: SimulateOptions): Promise<SimulateResult> {
@@ -66,23 +76,39 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
     const window = Math.max(1, Math.round(opts.restSeconds / opts.dt));
     const minSteps = Math.round((opts.minSeconds ?? MIN_SECONDS) / opts.dt);
     let mark = dynamic.map((h) => engine.pose(h));
+    const start = mark;
+    const decided = new Uint8Array(dynamic.length);
     let prev: { d: number; r: number }[] | null = null;
     let s = 0;
+    let atRest = false;
     for (; s < steps; s++) {
       engine.step(opts.dt);
       if ((s + 1) % window !== 0) continue;
       const now = dynamic.map((h) => engine.pose(h));
+      if (opts.decidedMove !== undefined && opts.decidedTurn !== undefined) {
+        now.forEach((p, k) => {
+          if (dist(p, start[k]!) > opts.decidedMove! || quatAngle(p.orientation, start[k]!.orientation) > opts.decidedTurn!) decided[k] = 1;
+        });
+      }
       const moves = now.map((p, k) => ({ d: dist(p, mark[k]!), r: quatAngle(p.orientation, mark[k]!.orientation) }));
-      const quiet = moves.every((m) => m.d < opts.restMove && m.r < opts.restTurn);
-      const settling = quiet && prev !== null && prev.every((m) => m.d < opts.restMove && m.r < opts.restTurn) && moves.every((m, k) => m.d <= prev![k]!.d + 1e-4 && m.r <= prev![k]!.r + 1e-3);
+      const still = (m: { d: number; r: number }, k: number) => decided[k] === 1 || (m.d < opts.restMove && m.r < opts.restTurn);
+      const quiet = moves.every(still);
+      const settling = quiet && prev !== null && prev.every(still) && moves.every((m, k) => decided[k] === 1 || (m.d <= prev![k]!.d + 1e-4 && m.r <= prev![k]!.r + 1e-3));
       prev = moves;
       mark = now;
       if (settling && s + 1 >= minSteps) {
         s++;
+        atRest = true;
         break;
       }
     }
-    return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded };
+    const moving = bodies.map(() => false);
+    dynamic.forEach((h, k) => (moving[h] = decided[k] === 1));
+    if (!atRest) {
+      const last = prev as { d: number; r: number }[] | null;
+      dynamic.forEach((h, k) => (moving[h] ||= !last || !(last[k]!.d < opts.restMove && last[k]!.r < opts.restTurn)));
+    }
+    return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded, moving };
   } finally {
     engine.dispose();
   }
@@ -97,6 +123,8 @@ export interface StabilityRow {
   displacement: number;
   rotation: number;
   stable: boolean;
+  /** 'statics' or the engine that simulated it. */
+  method?: string;
 }
 
 export interface StabilityThresholds {

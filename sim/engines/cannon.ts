@@ -229,7 +229,14 @@ function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): 
   const centre: Vec3 = [0, 0, 0];
   for (const p of pts) for (let a = 0; a < 3; a++) centre[a]! += p[a]! / pts.length;
   const vertices = pts.map((p) => new CANNON.Vec3(p[0] - centre[0], p[1] - centre[1], p[2] - centre[2]));
-  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)) }), centre };
+  // The hull's own plane normals, rotated into the body frame. Left to itself, cannon-es derives
+  // each normal from a face's first three vertices (noise on a long thin polygon) and prints a
+  // "points into the shape" warning for some real hulls.
+  const normals = hull.normals.map((n) => {
+    const r = rotateVec(toBody.orientation, n);
+    return new CANNON.Vec3(r[0], r[1], r[2]);
+  });
+  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)), normals }), centre };
 }
 
 /**

@@ -9,7 +9,8 @@
 import load from '@mujoco/mujoco';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { SCENE_VERSION, type Plane, type Scene, type SceneObject } from '../../src/model/scene.ts';
-import type { Pose } from '../../src/model/pose.ts';
+import { quatAngle, type Pose } from '../../src/model/pose.ts';
+import { MIN_SECONDS } from '../checks/stability.ts';
 import { prepareScene } from '../../src/export/prepare.ts';
 import { toMjcf, type MjcfOptions } from '../../src/export/mjcf.ts';
 import { encodeObj } from '../../src/io/mesh.ts';
@@ -48,6 +49,14 @@ export interface MujocoRunOptions extends MjcfOptions {
   seconds?: number;
   /** Upper bound on bodies × steps (budget). */
   maxBodySteps?: number;
+  /**
+   * Early stop at rest, as in `checks/stability.ts`: every free body moved less than `restMove`
+   * (m) and turned less than `restTurn` (rad) in each of two `restSeconds` windows (and not
+   * more in the second). Off when `restSeconds` is absent.
+   */
+  restMove?: number;
+  restTurn?: number;
+  restSeconds?: number;
 }
 
 export interface MujocoRun {
@@ -64,8 +73,15 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
   const mj = await loadMujoco();
   const scene: Scene = { version: SCENE_VERSION, frameId: 'world', objects: [...objects], reports: [], ...(support ? { support } : {}) };
   const prep = prepareScene(scene);
-  const { seconds: _s, maxBodySteps: _m, ...mjcfOptions } = options;
-  const xml = toMjcf(prep, mjcfOptions);
+  const { seconds: _s, maxBodySteps: _m, restMove: _rm, restTurn: _rt, restSeconds: _rs, ...mjcfOptions } = options;
+  // Visual meshes do not collide and the inertia is explicit: leave them out of the reference
+  // run (loading them was most of MuJoCo's compile time on real scenes). The exporter writes one
+  // element per line; only visual-class geoms and their assets are dropped.
+  const visual = new Set(prep.objects.filter((ob) => ob.visualIsSolid).map((ob) => ob.name));
+  const xml = toMjcf(prep, mjcfOptions)
+    .split('\n')
+    .filter((line) => !/class="visual"/.test(line) && !(/^\s*<mesh name="([^"]+)" file=/.test(line) && visual.has(/<mesh name="([^"]+)"/.exec(line)![1]!)))
+    .join('\n');
   const timestep = options.timestep ?? 0.001;
   // the bundle's layout, in MuJoCo's in-memory file system: scene.xml + meshes/*.obj
   const dir = `/r2s/run_${process.pid}_${fileCounter++}`;
@@ -79,7 +95,6 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
   let model: MjModelHandle;
   try {
     for (const ob of prep.objects) {
-      put(ob.visualFile, encodeObj(ob.visual, ob.name));
       ob.collisionFiles.forEach((f, k) => put(f, encodeObj(ob.collision[k]!, `${ob.name}_collision_${k}`)));
     }
     put('scene.xml', xml);
@@ -105,18 +120,47 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
       budgetExceeded = true;
       steps = Math.floor(budget / Math.max(1, dynamic));
     }
-    for (let s = 0; s < steps; s++) mj.mj_step(model, data);
+    const poses = (): Pose[] => {
+      const xpos = data.xpos, xquat = data.xquat;
+      return bodies.map((b): Pose => ({
+        position: [xpos[b * 3]!, xpos[b * 3 + 1]!, xpos[b * 3 + 2]!],
+        orientation: [xquat[b * 4 + 1]!, xquat[b * 4 + 2]!, xquat[b * 4 + 3]!, xquat[b * 4]!],
+      }));
+    };
+    const free = objects.map((o, k) => (o.isStatic ? -1 : k)).filter((k) => k >= 0);
+    const window = options.restSeconds ? Math.max(1, Math.round(options.restSeconds / timestep)) : Infinity;
+    const minSteps = Math.round(MIN_SECONDS / timestep);
+    const restMove = options.restMove ?? 5e-4, restTurn = options.restTurn ?? 5e-3;
+    let mark: Pose[] | null = null;
+    let prev: { d: number; r: number }[] | null = null;
+    let s = 0;
+    for (; s < steps; s++) {
+      mj.mj_step(model, data);
+      if ((s + 1) % window !== 0) continue;
+      mj.mj_forward(model, data);
+      const now = poses();
+      if (mark) {
+        const moves = free.map((k) => ({ d: dist(now[k]!, mark![k]!), r: quatAngle(now[k]!.orientation, mark![k]!.orientation) }));
+        const quiet = (ms: { d: number; r: number }[]) => ms.every((m) => m.d < restMove && m.r < restTurn);
+        const settling = quiet(moves) && prev !== null && quiet(prev) && moves.every((m, j) => m.d <= prev![j]!.d + 1e-4 && m.r <= prev![j]!.r + 1e-3);
+        prev = moves;
+        if (settling && s + 1 >= minSteps) {
+          s++;
+          break;
+        }
+      }
+      mark = now;
+    }
     mj.mj_forward(model, data);
-    const xpos = data.xpos, xquat = data.xquat;
-    const finalPoses = bodies.map((b): Pose => ({
-      position: [xpos[b * 3]!, xpos[b * 3 + 1]!, xpos[b * 3 + 2]!],
-      orientation: [xquat[b * 4 + 1]!, xquat[b * 4 + 2]!, xquat[b * 4 + 3]!, xquat[b * 4]!],
-    }));
-    return { finalPoses, seconds: steps * timestep, budgetExceeded };
+    return { finalPoses: poses(), seconds: s * timestep, budgetExceeded };
   } finally {
     data.delete();
     model.delete();
   }
+}
+
+function dist(a: Pose, b: Pose): number {
+  return Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
 }
 
 function describe(e: unknown): string {

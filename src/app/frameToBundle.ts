@@ -17,6 +17,7 @@ import type { PointCloud } from '../model/geometry.ts';
 import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
 import { transformPositions } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
+import { PASSING_VERDICTS, type PhysicsReport } from '../model/physics.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
@@ -65,7 +66,7 @@ export interface FrameToBundleResult {
   scene: Scene;
   manifest: BundleManifest;
   timeMs: number;
-  /** Problems that did not stop the run (e.g. the physics engine failed: no verdict). */
+  /** Problems that did not stop the run (e.g. the physics engine failed: verdict `failed`). */
   warnings: string[];
 }
 
@@ -128,10 +129,11 @@ export async function sceneToBundle(
   if (options.validate !== false && scene.objects.length > 0) {
     progress('validate', 0);
     const tv = performance.now();
-    // An engine failure (not a verdict) must not cost the user the scene: the bundle is still
-    // written, without a verdict, and the failure is reported.
+    // A validation that throws must not cost the user the scene, nor pass as checked: the
+    // bundle is still written, with the verdict `failed` and the error in physics.json.
     try {
-      const { scene: repaired, report } = await validateAndRepair(scene, options.physics);
+      // the MuJoCo cross-check is on by default: a disagreement keeps the scene from passing
+      const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', ...options.physics });
       scene = { ...repaired, physics: report };
       scene.reports = [
         ...scene.reports,
@@ -144,12 +146,13 @@ export async function sceneToBundle(
             repairs: report.repairs.length,
             errors: report.findings.filter((f) => f.severity === 'error').length,
           },
-          warnings: report.verdict === 'invalid' ? report.findings.filter((f) => f.severity === 'error').map((f) => f.message) : [],
+          warnings: PASSING_VERDICTS.includes(report.verdict) ? [] : verdictWarnings(report),
         },
       ];
     } catch (err) {
       const message = `physics validation failed: ${(err as Error).message}`;
       warnings.push(message);
+      scene = { ...scene, physics: failedReport(message, performance.now() - tv) };
       scene.reports = [...scene.reports, { stage: 'validate', backend: 'none', timeMs: performance.now() - tv, counts: {}, warnings: [message] }];
     }
     progress('validate', 1);
@@ -169,7 +172,7 @@ export async function sceneToBundle(
   Object.assign(extraFiles, sceneSnapshots(scene));
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
-  scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };
+  scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   const title = options.title ?? 'real2sim scene';
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
   const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}) });
@@ -177,10 +180,36 @@ export async function sceneToBundle(
   return { scene, manifest, warnings };
 }
 
+/** Why a scene did not pass, one line per reason, for the stage report. */
+function verdictWarnings(report: PhysicsReport): string[] {
+  const errors = report.findings.filter((f) => f.severity === 'error').map((f) => f.message);
+  const flagged = (report.moves ?? []).filter((m) => m.flagged).map((m) => `repair moved '${m.object}' ${(m.translation * 1000).toFixed(1)} mm / ${((m.rotation * 180) / Math.PI).toFixed(1)}° in total: needs review`);
+  return [...errors, ...flagged];
+}
+
+/** The report of a validation that threw: nothing is known, and the scene must not pass as checked. */
+function failedReport(message: string, timeMs: number): PhysicsReport {
+  return {
+    engine: 'none',
+    verdict: 'failed',
+    findings: [{ kind: 'validation_failed', severity: 'error', objects: [], values: {}, message }],
+    repairs: [],
+    support: [],
+    stability: [],
+    timeMs,
+  };
+}
+
 /** One line per object, for the CLI. */
 export function objectTable(scene: Scene): string {
   const status = new Map<string, string>();
   for (const s of scene.physics?.stability ?? []) status.set(s.object, s.stable ? 'stable' : 'UNSTABLE');
+  for (const m of scene.physics?.moves ?? []) {
+    if (m.translation < 5e-5 && m.rotation < 1e-3) continue;
+    const moved = `moved ${(m.translation * 1000).toFixed(1)} mm${m.rotation >= 1e-3 ? ` ${((m.rotation * 180) / Math.PI).toFixed(1)}°` : ''}`;
+    status.set(m.object, `${status.get(m.object) ?? '—'}, ${moved}${m.flagged ? ' (OVER LIMIT)' : ''}`);
+  }
+  if (scene.physics?.verdict === 'failed') for (const o of scene.objects) status.set(o.id, 'not checked (validation failed)');
   const head = `  ${'object'.padEnd(22)} ${'size (cm)'.padEnd(20)} ${'mass (g)'.padStart(9)}  hulls  physics`;
   const rows = scene.objects.map(
     (o) =>

@@ -13,8 +13,9 @@ const STYLE = `
   tr[data-object-row] { cursor: pointer; } tr.selected { background: #dfe6ff; }
   .status-penetrating td:last-child { color: #c01818; font-weight: 600; } .status-unstable td:last-child { color: #d07000; font-weight: 600; }
   .status-unsupported td:last-child { color: #a020a0; font-weight: 600; } .status-repaired td:last-child { color: #2060c0; }
+  .status-moved td:last-child { color: #2060c0; font-weight: 600; } .status-unchecked td:last-child { color: #707070; font-style: italic; }
   .sev-error td:first-child { color: #c01818; } .sev-warning td:first-child { color: #d07000; } .flagged { background: #fff1e0; }
-  .verdict { font-weight: 600; } .verdict-valid, .verdict-repaired { color: #18803a; } .verdict-invalid { color: #c01818; }
+  .verdict { font-weight: 600; } .verdict-valid, .verdict-repaired { color: #18803a; } .verdict-invalid, .verdict-failed { color: #c01818; } .verdict-needs_review { color: #d07000; }
   #input-image { width: 100%; border: 1px solid #d6d9de; margin: 6px 0; }
   .toggles label { display: inline-block; margin-right: 10px; } .views button { margin: 6px 6px 0 0; }
   .muted { color: #777; } .error { color: #c01818; font-weight: 600; }

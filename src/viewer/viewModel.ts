@@ -18,7 +18,13 @@ export interface ViewMesh {
   indices: string;
 }
 
-export type ObjectStatus = 'ok' | 'repaired' | 'penetrating' | 'unstable' | 'unsupported';
+/**
+ * What physics did to / found about an object, worst first: penetrating, unstable (the
+ * simulation moved it, or MuJoCo did while our engine did not), unsupported, moved (a repair
+ * moved it more than the limit: needs review), repaired (moved within the limit), unchanged;
+ * unchecked when the scene was not validated or validation failed.
+ */
+export type ObjectStatus = 'unchanged' | 'repaired' | 'moved' | 'unsupported' | 'unstable' | 'penetrating' | 'unchecked';
 
 export interface ViewObject {
   id: string;
@@ -31,6 +37,8 @@ export interface ViewObject {
   mesh: ViewMesh;
   collision: ViewMesh[];
   status: ObjectStatus;
+  /** The status in words, with the amounts (e.g. "repaired: moved 23.5 mm, turned 0.4°"). */
+  statusText: string;
   /** Messages of the physics findings and repairs that name this object. */
   notes: string[];
 }
@@ -90,28 +98,42 @@ function viewMesh(m: Mesh): ViewMesh {
   return { positions: encodeTyped(m.positions), indices: encodeTyped(m.indices) };
 }
 
-/** The worst thing physics says about an object decides its colour in the viewer. */
-function statusOf(id: string, physics: PhysicsReport | undefined): { status: ObjectStatus; notes: string[] } {
-  if (!physics) return { status: 'ok', notes: [] };
+const mmText = (m: number) => `${(m * 1000).toFixed(1)} mm`;
+const degText = (rad: number) => `${((rad * 180) / Math.PI).toFixed(1)}°`;
+const STABILITY_KINDS = new Set(['unstable', 'toppled', 'slid', 'fell']);
+
+/** The worst thing physics says about an object decides its colour in the viewer and its label. */
+function statusOf(id: string, physics: PhysicsReport | undefined): { status: ObjectStatus; statusText: string; notes: string[] } {
+  if (!physics) return { status: 'unchecked', statusText: 'not validated', notes: [] };
+  if (physics.verdict === 'failed') return { status: 'unchecked', statusText: 'not checked (validation failed)', notes: physics.findings.map((f) => f.message) };
   const notes: string[] = [];
-  let status: ObjectStatus = 'ok';
-  const rank: Record<ObjectStatus, number> = { ok: 0, repaired: 1, unsupported: 2, unstable: 3, penetrating: 4 };
-  const raise = (s: ObjectStatus) => {
-    if (rank[s] > rank[status]) status = s;
-  };
-  for (const r of physics.repairs) {
-    if (r.object !== id) continue;
-    notes.push(`repaired: ${r.why}${r.flagged ? ' (flagged: large move)' : ''}`);
-    raise('repaired');
-  }
-  for (const f of physics.findings) {
-    if (!f.objects.includes(id) || f.severity === 'info') continue;
-    notes.push(f.message);
-    if (f.kind === 'penetration') raise('penetrating');
-    else if (f.kind === 'floating' || f.kind === 'unsupported') raise('unsupported');
-    else if (f.kind === 'unstable' || f.kind === 'toppled' || f.kind === 'slid' || f.kind === 'fell') raise('unstable');
-  }
-  return { status, notes };
+  for (const r of physics.repairs) if (r.object === id) notes.push(`repaired: ${r.why}${r.flagged ? ' (flagged: over the repair limit in total)' : ''}`);
+  const mine = physics.findings.filter((f) => f.objects.includes(id) && f.severity !== 'info');
+  for (const f of mine) notes.push(f.message);
+  // the total move over all repairs: from `moves`, else from the first and last recorded repair
+  const move = physics.moves?.find((m) => m.object === id);
+  const own = physics.repairs.filter((r) => r.object === id);
+  const translation = move?.translation ?? (own.length ? dist(own[0]!.before.position, own[own.length - 1]!.after.position) : 0);
+  const rotation = move?.rotation ?? 0;
+  const flagged = move?.flagged ?? own.some((r) => r.flagged);
+  const moved = translation >= 5e-5 || rotation >= 1e-3;
+  const amount = `moved ${mmText(translation)}${rotation >= 1e-3 ? `, turned ${degText(rotation)}` : ''}`;
+  const first = (pred: (kind: string) => boolean) => mine.find((f) => f.severity === 'error' && pred(f.kind));
+  const pen = first((k) => k === 'penetration');
+  if (pen) return { status: 'penetrating', statusText: `penetrating ${mmText(pen.values['depth_m'] ?? 0)}`, notes };
+  const fell = first((k) => STABILITY_KINDS.has(k));
+  if (fell) return { status: 'unstable', statusText: `unstable: ${fell.kind}, moved ${mmText(fell.values['displacement_m'] ?? 0)} in simulation`, notes };
+  const disputed = first((k) => k === 'engine_disagreement');
+  if (disputed) return { status: 'unstable', statusText: `unstable in MuJoCo: moved ${mmText(disputed.values['mujoco_moved_m'] ?? disputed.values['distance_m'] ?? 0)}`, notes };
+  const unsup = first((k) => k === 'floating' || k === 'unsupported');
+  if (unsup) return { status: 'unsupported', statusText: unsup.kind === 'floating' ? `floating ${mmText(unsup.values['gap_m'] ?? 0)}` : 'unsupported', notes };
+  if (moved && flagged) return { status: 'moved', statusText: `${amount} by repair: over the limit, needs review`, notes };
+  if (moved) return { status: 'repaired', statusText: `repaired: ${amount}`, notes };
+  return { status: 'unchanged', statusText: 'unchanged', notes };
+}
+
+function dist(a: Vec3, b: Vec3): number {
+  return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
 
 const PALETTE: Vec3[] = [
@@ -129,7 +151,7 @@ export interface ViewModelExtras {
 
 export function toViewModel(scene: Scene, extras: ViewModelExtras = {}): ViewModel {
   const objects = scene.objects.map((o, i): ViewObject => {
-    const { status, notes } = statusOf(o.id, scene.physics);
+    const { status, statusText, notes } = statusOf(o.id, scene.physics);
     return {
       id: o.id,
       label: o.label,
@@ -141,6 +163,7 @@ export function toViewModel(scene: Scene, extras: ViewModelExtras = {}): ViewMod
       mesh: viewMesh(o.mesh),
       collision: o.collision.map(viewMesh),
       status,
+      statusText,
       notes,
     };
   });

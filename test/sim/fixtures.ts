@@ -75,11 +75,16 @@ export function plate(id: string, radius: number, height: number, position: Vec3
   return { ...objectFromPieces(id, [cylinderMesh(radius, height, 32)], position, 2000), symmetry: 'continuous' };
 }
 
+/** An upright cylinder (a can, a tin): one convex piece, symmetric about its axis. */
+export function can(id: string, radius: number, height: number, position: Vec3, density = 700): SceneObject {
+  return { ...objectFromPieces(id, [cylinderMesh(radius, height, 32)], position, density), symmetry: 'continuous' };
+}
+
 /**
  * A cup from convex parts, centred on its box: a bottom disc and `segments` wall pieces (each
  * the hull of one wedge of the annulus), plus a handle when asked. Open at the top.
  */
-export function cup(id: string, opts: { radius: number; height: number; wall: number; bottom: number; segments?: number; handle?: boolean; flare?: number }, position: Vec3): SceneObject {
+export function cup(id: string, opts: { radius: number; height: number; wall: number; bottom: number; segments?: number; handle?: boolean; flare?: number }, position: Vec3, orientation?: Quat): SceneObject {
   const n = opts.segments ?? 12;
   const h = opts.height, r = opts.radius, t = opts.wall;
   const flare = opts.flare ?? 0; // extra top radius (a bowl)
@@ -95,7 +100,7 @@ export function cup(id: string, opts: { radius: number; height: number; wall: nu
     pieces.push(convexHull(new Float32Array(pts)));
   }
   if (opts.handle) pieces.push(translateMesh(boxMesh(0.03, 0.012, h * 0.6), r + flare / 2 + 0.015, 0, 0));
-  const o = objectFromPieces(id, pieces, position, 2000);
+  const o = objectFromPieces(id, pieces, position, 2000, orientation);
   return o;
 }
 

@@ -20,7 +20,7 @@ const TOGGLE_DEFAULTS: Record<Toggle, boolean> = {
   image: true, cloud: false, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false, grid: true,
 };
 const STATUS_COLOUR: Record<ObjectStatus, number | null> = {
-  ok: null, repaired: null, penetrating: 0xe02020, unstable: 0xff8800, unsupported: 0xc030c0,
+  unchanged: null, repaired: null, unchecked: null, moved: 0x2060c0, penetrating: 0xe02020, unstable: 0xff8800, unsupported: 0xc030c0,
 };
 const BACKGROUND = 0xf2f3f5;
 const OPTICAL_TO_THREE = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI);
@@ -415,7 +415,7 @@ function objectDetail(o: ViewObject | null): HTMLElement[] {
   const rows: [string, string][] = [
     ['id', o.id],
     ['label', o.label],
-    ['status', o.status],
+    ['status', o.statusText],
     ['position (m)', o.pose.position.map((v) => fmt(v)).join(', ')],
     ['size (m)', o.size.map((v) => fmt(v)).join(' × ')],
     ['mass (kg)', fmt(o.mass)],
@@ -473,7 +473,7 @@ function renderPanel(viewer: Viewer, panel: HTMLElement): void {
       el('td', {}, o.label),
       el('td', {}, o.size.map((v) => (v * 100).toFixed(1)).join('×')),
       el('td', {}, fmt(o.mass, 3)),
-      el('td', {}, o.status),
+      el('td', {}, o.statusText),
     );
     tr.addEventListener('click', () => viewer.select(o.id));
     objTable.append(tr);
