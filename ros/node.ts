@@ -106,7 +106,12 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
   ) as Record<keyof typeof NAMES, string>;
 
   const stats: NodeStats = { received: {}, dropped: {}, runs: 0, failures: 0, busy: 0 };
-  const sync = new FrameSync({ tolerance: params.sync_tolerance_s, useDepth: params.use_depth, useMasks: params.use_masks });
+  const sync = new FrameSync({
+    tolerance: params.sync_tolerance_s,
+    useDepth: params.use_depth,
+    useMasks: params.use_masks,
+    topics: { image: names.image, depth: names.depth, cameraInfo: names.cameraInfo, masks: names.masks },
+  });
   const entities: Closeable[] = [];
   let closed = false;
 

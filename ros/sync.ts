@@ -17,6 +17,8 @@ export interface SyncOptions {
   useMasks: boolean;
   /** Messages kept per stream. */
   capacity?: number;
+  /** Resolved topic names (after namespace and remaps), for the messages that name them. */
+  topics?: { image: string; depth: string; cameraInfo: string; masks: string };
 }
 
 export interface SyncMatch {
@@ -81,10 +83,11 @@ export class FrameSync {
   /** The newest complete frame, or a sentence saying what is missing. */
   match(): { ok: true; value: SyncMatch } | { ok: false; reason: string } {
     const { tolerance, useDepth, useMasks } = this.options;
-    if (this.colors.items.length === 0) return { ok: false, reason: 'no colour image received yet on `image`' };
-    if (!this.info) return { ok: false, reason: 'no CameraInfo received yet on `camera_info`' };
-    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: 'no depth image received yet on `depth`' };
-    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: 'no mask image received yet on `masks`' };
+    const t = this.options.topics ?? { image: 'image', depth: 'depth', cameraInfo: 'camera_info', masks: 'masks' };
+    if (this.colors.items.length === 0) return { ok: false, reason: `no colour image received yet on \`${t.image}\`` };
+    if (!this.info) return { ok: false, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
+    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: `no depth image received yet on \`${t.depth}\`` };
+    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: `no mask image received yet on \`${t.masks}\`` };
     let closest = Infinity;
     for (let i = this.colors.items.length - 1; i >= 0; i--) {
       const color = this.colors.items[i]!;

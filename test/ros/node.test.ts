@@ -167,9 +167,9 @@ describe('reconstruct service (on_demand)', () => {
 
   it('says what is missing before any frame arrived', async () => {
     const r = await rig();
-    expect(await r.call()).toEqual({ success: false, message: 'no colour image received yet on `image`' });
+    expect(await r.call()).toEqual({ success: false, message: 'no colour image received yet on `/image`' });
     r.publishFrame(1, { skip: ['depth'] });
-    expect((await r.call()).message).toBe('no depth image received yet on `depth`');
+    expect((await r.call()).message).toBe('no depth image received yet on `/depth`');
     expect(r.pipeline.calls).toHaveLength(0);
   });
 
@@ -344,7 +344,7 @@ describe('Gazebo spawn', () => {
       const r = await rig({ spawn: target, world: 'shop' });
       const calls: string[] = [];
       const gz = r.graph.participant('gz');
-      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
+      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
       if (target === 'gz') {
         gz.advertiseService('/world/shop/create', TYPES.gzSpawn, ok('create'));
         gz.advertiseService('/world/shop/remove', TYPES.gzDelete, ok('remove'));
