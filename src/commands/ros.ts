@@ -160,10 +160,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const handle = await startRosCommand(argv);
+  // Handlers stay installed while the node closes: Ctrl-C in a terminal running `ros2 launch`
+  // reaches the node twice (the terminal's process group, then launch forwarding it), and a
+  // second signal must not kill it halfway through unadvertising.
+  let signals = 0;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stop = () => {
+      if (signals++ === 0) resolve();
+      else if (signals >= 3) process.exit(130); // a third Ctrl-C: the user wants out now
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   handle.transport.log.info('shutting down');
   await handle.close();
