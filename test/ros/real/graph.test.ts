@@ -86,7 +86,7 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     gaps(truth.scene.objects.map((o) => [...o.pose.position])).forEach((d, k) => expect(Math.abs(found[k]! - d), `gap ${k}`).toBeLessThan(0.03));
 
     // MarkerArray: DELETEALL, then per object a triangle list at its pose and a label, then the support.
-    const [{ msg: markers }] = await watcher.waitMessages<MarkerArrayMsg>('/scene/markers', 1);
+    const markers = (await watcher.waitMessages<MarkerArrayMsg>('/scene/markers', 1))[0]!.msg;
     const m = markers.markers;
     expect(m).toHaveLength(1 + 2 * scene.objects.length + 1);
     expect(m[0]).toMatchObject({ action: MARKER.DELETEALL });
@@ -110,14 +110,14 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     expect(m.at(-1)).toMatchObject({ ns: 'support', type: MARKER.CUBE });
 
     // URDF and SDF: the bundle's files with absolute mesh URIs.
-    const [{ msg: urdf }] = await watcher.waitMessages<StringMsg>('/scene/urdf', 1);
-    const [{ msg: sdf }] = await watcher.waitMessages<StringMsg>('/scene/sdf', 1);
+    const urdf = (await watcher.waitMessages<StringMsg>('/scene/urdf', 1))[0]!.msg;
+    const sdf = (await watcher.waitMessages<StringMsg>('/scene/sdf', 1))[0]!.msg;
     expect(urdf.data).toBe(absoluteMeshUris(readFileSync(join(bundle, 'scene.urdf'), 'utf8'), bundle));
     expect(sdf.data).toBe(absoluteMeshUris(readFileSync(join(bundle, 'scene.sdf'), 'utf8'), bundle));
     expect(urdf.data).toContain(`filename="file://${bundle}/meshes/`);
 
     // TF static: world → each object, world → camera.
-    const [{ msg: tf }] = await watcher.waitMessages<TfMessageMsg>('/tf_static', 1);
+    const tf = (await watcher.waitMessages<TfMessageMsg>('/tf_static', 1))[0]!.msg;
     expect(tf.transforms).toHaveLength(scene.objects.length + 1);
     for (const ob of scene.objects) {
       const t = tf.transforms.find((x) => x.child_frame_id === `real2sim/${ob.id}`)!;
@@ -148,7 +148,7 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     const late = await probe();
     await late.ask({ op: 'sub', topic: '/scene/urdf', type: 'std_msgs/msg/String', ...latched });
     await late.ask({ op: 'sub', topic: '/tf_static', type: 'tf2_msgs/msg/TFMessage', ...latched });
-    const [{ msg: lateUrdf }] = await late.waitMessages<StringMsg>('/scene/urdf', 1, 15_000);
+    const lateUrdf = (await late.waitMessages<StringMsg>('/scene/urdf', 1, 15_000))[0]!.msg;
     expect(lateUrdf.data).toBe(urdf.data);
     expect((await late.waitMessages<TfMessageMsg>('/tf_static', 1, 15_000))[0]!.msg.transforms).toHaveLength(tf.transforms.length);
 
