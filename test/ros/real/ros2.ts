@@ -87,6 +87,11 @@ export function findRos2(): { ros2: Ros2 | null; why: string } {
     PYTHONUNBUFFERED: '1',
   });
   delete env['ROS_LOCALHOST_ONLY'];
+  // Exactly the ROS tree, Node and Debian's directories: ROS 2's Python scripts start with
+  // `#!/usr/bin/env python3` and need Debian's python3 (a pyenv or venv one lacks its packages).
+  const rosBins = (env['PATH'] ?? '').split(':').filter((d) => d.startsWith(prefix));
+  env['PATH'] = [...rosBins, dirname(process.execPath), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'].join(':');
+  for (const k of Object.keys(env)) if (k.startsWith('PYENV') || k === 'VIRTUAL_ENV' || k === 'PYTHONHOME') delete env[k];
   return (cached = {
     ros2: { prefix, env, hasCli: existsSync(join(prefix, 'bin/ros2')) || existsSync(join(prefix, 'share/ros2cli')), hasRosbridge: existsSync(join(prefix, 'share/rosbridge_server')) },
     why: '',
