@@ -10,6 +10,10 @@
  *   `{op: 'fragment', id, num, total, data}`; ROS bridges send id 0 for every publish and a
  *   fractional `total` (`(len - 1) / size + 1`), which roslib drops. They are reassembled here
  *   in arrival order (fragments of one message are sent back to back).
+ * - Outgoing size. A ROS 2 bridge closes the socket on a client frame over its
+ *   `max_message_size` (10 MB by default), which a scene's MarkerArray can exceed. Larger ops
+ *   leave as fragments the bridge's defragmentation reassembles (both generations have it),
+ *   so latched topics still carry one whole message.
  * - uint64 fields are BigInts in the node's messages (rclnodejs needs them); JSON has no BigInt.
  */
 import { AbstractTransport, type ITransportFactory } from 'roslib';
@@ -106,9 +110,26 @@ export function jsonWire(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v));
 }
 
+/** Ops up to this many bytes go whole; larger ones in fragments of FRAGMENT_CHARS characters. */
+export const MAX_WHOLE_BYTES = 9_000_000;
+/** ≤ 3 bytes per character in UTF-8: every fragment stays under a 10 MB frame limit. */
+export const FRAGMENT_CHARS = 3_000_000;
+
+/** The frames one op leaves as: itself, or fragment ops of its JSON text. */
+export function outgoingFrames(text: string, id: string, o: { maxWholeBytes?: number; fragmentChars?: number } = {}): string[] {
+  const maxWhole = o.maxWholeBytes ?? MAX_WHOLE_BYTES;
+  const size = o.fragmentChars ?? FRAGMENT_CHARS;
+  if (text.length <= maxWhole / 3 || Buffer.byteLength(text) <= maxWhole) return [text];
+  const total = Math.ceil(text.length / size);
+  const frames: string[] = [];
+  for (let num = 0; num < total; num++) frames.push(JSON.stringify({ op: 'fragment', id, num, total, data: text.slice(num * size, (num + 1) * size) }));
+  return frames;
+}
+
 /** roslib transport over `ws` that reassembles fragments and writes BigInt-safe JSON. */
 class WireTransport extends AbstractTransport {
   private readonly assembler = new FragmentAssembler();
+  private fragmentSeq = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -136,7 +157,8 @@ class WireTransport extends AbstractTransport {
     };
   }
   send(message: object): void {
-    this.socket.send(jsonWire(this.rewrite(message as Record<string, unknown>)));
+    const text = jsonWire(this.rewrite(message as Record<string, unknown>));
+    for (const frame of outgoingFrames(text, `real2sim_fragment_${++this.fragmentSeq}`)) this.socket.send(frame);
   }
   close(): void {
     this.socket.close();

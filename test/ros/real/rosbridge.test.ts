@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateSynthScene } from '../../../src/eval/synth.ts';
 import { depthToMillimetres } from '../../../src/model/image.ts';
-import type { StringMsg, TriggerResponse } from '../../../ros/messages.ts';
+import { MARKER, TYPES, type MarkerArrayMsg, type StringMsg, type TriggerResponse } from '../../../ros/messages.ts';
+import { markersFromScene } from '../../../ros/outputs.ts';
 import { bytesOf } from '../../../ros/normalise.ts';
 import { connectRosbridge } from '../../../ros/transport/rosbridge.ts';
-import { QOS_SENSOR, type Transport } from '../../../ros/transport/types.ts';
+import { QOS_LATCHED, QOS_SENSOR, type Transport } from '../../../ros/transport/types.ts';
 import { absoluteMeshUris } from '../../../ros/wiring.ts';
 import { ros1Cli, ros1KitProblem, startRos1Kit, startRos2Bridge, synthFolder, type Bridge, type Ros1Kit } from './bridges.ts';
 import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
@@ -80,6 +81,26 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
       }
     } finally {
       for (const t of transports) await t.close();
+    }
+  });
+
+  it('a MarkerArray above the bridge\'s 10 MB client-message limit reaches a late DDS subscriber whole (sent in fragments, latched)', async () => {
+    const t = await connectRosbridge({ url: bridge.url, log: quiet, reconnectMs: 0 });
+    try {
+      const n = 250_000; // ~12 MB of JSON
+      const points = Array.from({ length: n }, (_, i) => ({ x: i * 1e-6, y: -i * 1e-6, z: 0.5 + (i % 7) * 1e-3 }));
+      const pub = t.advertise<MarkerArrayMsg>('/big/markers', TYPES.markerArray, { qos: QOS_LATCHED });
+      const marker = { ...markersFromScene({ version: 1, frameId: 'world', objects: [], reports: [] }, { frameId: 'world', stamp: { sec: 7, nanosec: 9 }, meshMode: 'triangle_list' }).markers[0]!, action: MARKER.ADD, type: MARKER.TRIANGLE_LIST, ns: 'big', points };
+      await new Promise((r) => setTimeout(r, 500));
+      pub.publish({ markers: [marker] });
+      await new Promise((r) => setTimeout(r, 1500));
+      await probe.ask({ op: 'sub', topic: '/big/markers', type: 'visualization_msgs/msg/MarkerArray', durability: 'transient_local' });
+      const got = (await probe.waitMessages<MarkerArrayMsg>('/big/markers', 1, 60_000))[0]!.msg;
+      expect(got.markers[0]!.points).toHaveLength(n);
+      expect(got.markers[0]!.points[n - 1]!.x).toBeCloseTo((n - 1) * 1e-6, 12);
+      expect(got.markers[0]!.header.stamp).toEqual({ sec: 7, nanosec: 9 });
+    } finally {
+      await t.close();
     }
   });
 
