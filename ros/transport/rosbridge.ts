@@ -98,8 +98,17 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
   // The generation the wire speaks: set by rosapi, a stamped message, or the option.
   let generation: RosGeneration = o.rosVersion ?? 2;
   let generationKnown = o.rosVersion !== undefined;
+  // Topics advertised latched: their publish ops carry `latch: true` too. roslib leaves it out,
+  // and a bridge then registers a second, non-latched publisher and logs two warnings per message.
+  const latchedTopics = new Set<string>();
   const rewrite = (op: Record<string, unknown>): Record<string, unknown> => {
     const out = { ...op };
+    const topic = typeof op['topic'] === 'string' ? op['topic'] : '';
+    if (op['op'] === 'advertise') {
+      if (op['latch'] === true) latchedTopics.add(topic);
+      else latchedTopics.delete(topic);
+    } else if (op['op'] === 'unadvertise') latchedTopics.delete(topic);
+    else if (op['op'] === 'publish' && latchedTopics.has(topic)) out['latch'] = true;
     if (typeof out['type'] === 'string') out['type'] = typeFor(out['type'], generation);
     if (op['op'] === 'publish') out['msg'] = toWire(op['msg'], generation);
     else if (op['op'] === 'service_response') out['values'] = toWire(op['values'], generation);
