@@ -22,7 +22,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const launchDir = resolve(repo, 'launch');
 const launchXml = readFileSync(resolve(launchDir, 'real2sim.launch.xml'), 'utf8');
 const declared = new Set<string>(PARAMS.map((p) => p.name));
-const COMMAND_FLAGS = new Set(['transport', 'url', 'compression', 'params-file', 'namespace', 'name', 'remap', 'help']);
+const COMMAND_FLAGS = new Set(['transport', 'url', 'compression', 'params-file', 'namespace', 'name', 'remap', 'stats', 'help']);
 
 function parseXml(text: string) {
   const errors: string[] = [];
