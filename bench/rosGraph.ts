@@ -106,7 +106,15 @@ async function ros1Row(out: string): Promise<number[]> {
     const times: number[] = [];
     for (let k = 0; times.length < RUNS && k < RUNS + 30; k++) {
       const t0 = performance.now();
-      const res = (await client.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 120_000 })) as TriggerResponse;
+      let res: TriggerResponse;
+      try {
+        res = (await client.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 120_000 })) as TriggerResponse;
+      } catch (err) {
+        // The bridge registers the node's service with the ROS master a moment after "ready".
+        if (!/does not exist/.test((err as Error).message)) throw err;
+        await sleep(300);
+        continue;
+      }
       if (!res.success) {
         if (/received yet/.test(res.message)) {
           await sleep(300);
