@@ -20,6 +20,8 @@ const env = { ...ros2?.env, ROS_DOMAIN_ID: '61' };
 const out = mkdtempSync(join(tmpdir(), 'real2sim-ros2-graph-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+/** Real processes on a shared 2-core machine: far above the suite's default per-test limit. */
+const REAL_TEST_TIMEOUT_MS = 180000;
 const running: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.close();
@@ -156,7 +158,7 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     expect(await n.stop('SIGINT', 15_000), n.output()).toBe(0);
     const g = await watcher.ask<{ services: { name: string }[] }>({ op: 'graph' });
     expect(g.services.map((s) => s.name)).not.toContain('/reconstruct');
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 
   it('namespace, remaps and parameters through --ros-args; continuous mode uses each new frame once', async () => {
     const watcher = await probe();
@@ -198,12 +200,12 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
 
     expect(await n.stop('SIGINT', 15_000), n.output()).toBe(0);
     expect(n.output()).toMatch(/shutting down/);
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 
   it('a parameter rcl cannot take is an error at start that names it', async () => {
     const p = startReal2simRos(env, ['--transport', 'rclnodejs', '--ros-args', '-p', 'rate_hz:=fast']);
     running.push({ close: () => p.stop('SIGKILL', 0) });
     expect([1, 2]).toContain(await p.exited);
     expect(p.output()).toMatch(/rate_hz/);
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 });

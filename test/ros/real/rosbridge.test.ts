@@ -25,6 +25,8 @@ import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const out = mkdtempSync(join(tmpdir(), 'real2sim-rosbridge-real-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+/** Real processes on a shared 2-core machine: far above the suite's default per-test limit. */
+const REAL_TEST_TIMEOUT_MS = 300000;
 const running: { close(): Promise<unknown> }[] = [];
 afterEach(async () => {
   for (const r of running.splice(0).reverse()) await r.close();
@@ -82,7 +84,7 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
     } finally {
       for (const t of transports) await t.close();
     }
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 
   it('a MarkerArray above the bridge\'s 10 MB client-message limit reaches a late DDS subscriber whole (sent in fragments, latched)', async () => {
     const t = await connectRosbridge({ url: bridge.url, log: quiet, reconnectMs: 0 });
@@ -102,7 +104,7 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
     } finally {
       await t.close();
     }
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 
   it('the node serves /reconstruct to rcl callers through the bridge; latched outputs reach DDS; 3 restarts leave no service behind', async () => {
     await probe.ask({ op: 'sub', topic: '/scene/urdf', type: 'std_msgs/msg/String', durability: 'transient_local' });
@@ -137,7 +139,7 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
     } finally {
       await probe.ask({ op: 'stop_camera' });
     }
-  });
+  }, REAL_TEST_TIMEOUT_MS);
 });
 
 // --- ROS 1 -------------------------------------------------------------------------------
@@ -202,6 +204,6 @@ describe.skipIf(kitProblem !== null)('real rosbridge 0.11.17 on ROS 1 (rospy cam
       expect(await node.stop('SIGINT', 15_000), node.output()).toBe(0);
       const list = ros1Cli(kit.env, ['rosservice', 'list']);
       expect(list).not.toMatch(/^\/reconstruct$/m);
-    });
+    }, REAL_TEST_TIMEOUT_MS);
   }
 });
