@@ -138,7 +138,9 @@ async function ros1Row(out: string): Promise<number[]> {
 /** 100 Trigger calls in a row through a ROS 2 bridge, then 20 node restarts. */
 async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Promise<void> {
   const probe = await startProbe(env);
-  const services = async () => (await probe.ask<{ services: { name: string }[] }>({ op: 'graph' })).services.map((s) => s.name);
+  // Services the bridge's node serves (the plain service list also names services that only
+    // have a client somewhere, such as the probe's own calls).
+    const services = async () => (await probe.ask<{ servedBy: Record<string, string[]> }>({ op: 'graph', servedBy: ['rosbridge_websocket'] })).servedBy['rosbridge_websocket'] ?? [];
   try {
     await probe.ask({ op: 'camera', seed: SEED, width: 160, height: 120, rate: 2, stamp0: 5000, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
     let node = startReal2simRos(env, ['--transport', 'rosbridge', '--url', url, '--output-dir', out]);
@@ -158,7 +160,7 @@ async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Pro
     const s = (performance.now() - t0) / 1000;
     console.log(`  100 Trigger calls in a row (160×120 frames at 2 Hz): ${answered} answered (${succeeded} success), ${lost} lost, ${s.toFixed(1)} s`);
     await node.stop('SIGINT', 15_000);
-    let zombies = 0, failedStarts = 0;
+    let zombies = 0, failedStarts = 0, hung = 0;
     const r0 = performance.now();
     for (let k = 0; k < 20; k++) {
       node = startReal2simRos(env, ['--transport', 'rosbridge', '--url', url, '--output-dir', out]);
@@ -171,8 +173,14 @@ async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Pro
       const w0 = performance.now();
       while ((await services()).includes('/reconstruct') && performance.now() - w0 < 10_000) await sleep(200);
       if ((await services()).includes('/reconstruct')) zombies++;
+      // A caller must be told "not available", never left waiting.
+      const answer = await probe.ask({ op: 'call', service: '/reconstruct', type: 'std_srvs/srv/Trigger', timeoutMs: 3000 }, 10_000).then(
+        () => 'answered',
+        (e: Error) => (/not available/.test(e.message) ? 'not available' : 'hung'),
+      );
+      if (answer !== 'not available') hung++;
     }
-    console.log(`  20 node restarts over the bridge: ${zombies} zombie /reconstruct services, ${failedStarts} failed starts, ${((performance.now() - r0) / 1000).toFixed(1)} s`);
+    console.log(`  20 node restarts over the bridge: ${zombies} zombie /reconstruct services (still served by the bridge 10 s after the node exited), ${hung} calls afterwards not told "not available", ${failedStarts} failed starts, ${((performance.now() - r0) / 1000).toFixed(1)} s`);
   } finally {
     await probe.ask({ op: 'stop_camera' }).catch(() => undefined);
     await probe.close();

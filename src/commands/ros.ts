@@ -179,12 +179,12 @@ export async function run(argv: string[]): Promise<number> {
     console.log(await usage());
     return 0;
   }
-  const handle = await startRosCommand(argv);
-  // Handlers stay installed while the node closes: Ctrl-C in a terminal running `ros2 launch`
-  // reaches the node twice (the terminal's process group, then launch forwarding it), and a
-  // second signal must not kill it halfway through unadvertising.
+  // Handlers are installed before the node starts and stay while it closes: a Ctrl-C during the
+  // start (right after "ready") must still unadvertise, and under `ros2 launch` a terminal's
+  // Ctrl-C reaches the node twice (its process group, then launch forwarding it); a second
+  // signal must not kill it halfway through unadvertising.
   let signals = 0;
-  await new Promise<void>((resolve) => {
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       if (signals++ === 0) resolve();
       else if (signals >= 3) process.exit(130); // a third Ctrl-C: the user wants out now
@@ -192,6 +192,8 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const handle = await startRosCommand(argv);
+  await stopped;
   handle.transport.log.info('shutting down');
   await handle.close();
   if (handle.printStats) console.log(formatStats(handle.node.stats));

@@ -103,6 +103,9 @@ async function handle(c: Json): Promise<void> {
         topics: node.getTopicNamesAndTypes(),
         services: node.getServiceNamesAndTypes(),
         nodes: node.getNodeNames(),
+        // Services a node serves (servers only: the plain list also names services that
+        // merely have a client somewhere, like this probe's own).
+        servedBy: Object.fromEntries(((c['servedBy'] as string[] | undefined) ?? []).map((n) => [n, node.getServiceNamesAndTypesByNode(n, '/').map((x) => x.name)])),
         counts: Object.fromEntries(((c['count'] as string[] | undefined) ?? []).map((t) => [t, { publishers: node.countPublishers(t), subscribers: node.countSubscribers(t) }])),
       });
     default:

@@ -109,7 +109,9 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
   it('the node serves /reconstruct to rcl callers through the bridge; latched outputs reach DDS; 3 restarts leave no service behind', async () => {
     await probe.ask({ op: 'sub', topic: '/scene/urdf', type: 'std_msgs/msg/String', durability: 'transient_local' });
     await probe.ask({ op: 'camera', seed: 7, width: 320, height: 240, rate: 2, stamp0: 300, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
-    const services = async () => (await probe.ask<{ services: { name: string }[] }>({ op: 'graph' })).services.map((s) => s.name);
+    // Services the bridge's node serves (the plain service list also names services that only
+    // have a client somewhere, such as the probe's own calls).
+    const services = async () => (await probe.ask<{ servedBy: Record<string, string[]> }>({ op: 'graph', servedBy: ['rosbridge_websocket'] })).servedBy['rosbridge_websocket'] ?? [];
     try {
       for (let round = 0; round < 3; round++) {
         const node = startNode(env2, bridge.url, []);
@@ -132,6 +134,8 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
         const t0 = Date.now();
         while ((await services()).includes('/reconstruct') && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 200));
         expect(await services(), `round ${round}`).not.toContain('/reconstruct');
+        // A caller is told at once that the service is gone, not left waiting on a zombie.
+        await expect(probe.ask({ op: 'call', service: '/reconstruct', type: 'std_srvs/srv/Trigger', timeoutMs: 3000 }, 10_000)).rejects.toThrow(/not available/);
       }
       expect(bridge.log()).not.toMatch(/is not a valid type string|does not have a field/);
       // Latched topics are published latched: no per-message "non-latched publisher" warnings.
