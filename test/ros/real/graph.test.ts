@@ -202,6 +202,26 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     expect(n.output()).toMatch(/shutting down/);
   }, REAL_TEST_TIMEOUT_MS);
 
+  it('spawn: gz through real ros_gz_interfaces services; the next scene deletes the models first, Entity.id as a uint64', async () => {
+    const gz = await probe();
+    await gz.ask({ op: 'serve', service: '/world/default/create', type: 'ros_gz_interfaces/srv/SpawnEntity', response: { success: true } });
+    await gz.ask({ op: 'serve', service: '/world/default/remove', type: 'ros_gz_interfaces/srv/DeleteEntity', response: { success: true } });
+    await node(['--spawn', 'gz', '--spawn-invalid', 'true']);
+    const camera = await probe();
+    await camera.ask({ op: 'camera', seed, width: 160, height: 120, rate: 4, stamp0: 700, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
+    const first = await reconstruct(gz, '/reconstruct');
+    expect(first.success, first.message).toBe(true);
+    const creates = [...gz.messages<{ entity_factory: { name: string; sdf: string; allow_renaming: boolean } }>('service:/world/default/create')];
+    expect(creates.length).toBeGreaterThan(0);
+    for (const c of creates) expect(c.msg.entity_factory).toMatchObject({ name: expect.stringMatching(/^real2sim_/), allow_renaming: false, sdf: expect.stringContaining('<model') });
+    await new Promise((r) => setTimeout(r, 600)); // a newer frame for the second scene
+    const second = await reconstruct(gz, '/reconstruct');
+    expect(second.success, second.message).toBe(true);
+    const removes = gz.messages<{ entity: { id: number; name: string; type: number } }>('service:/world/default/remove');
+    expect(removes.map((r) => r.msg.entity.name).sort()).toEqual(creates.map((c) => c.msg.entity_factory.name).sort());
+    for (const r of removes) expect(r.msg.entity).toMatchObject({ id: 0, type: 2 }); // MODEL
+  }, REAL_TEST_TIMEOUT_MS);
+
   it('a parameter rcl cannot take is an error at start that names it', async () => {
     const p = startReal2simRos(env, ['--transport', 'rclnodejs', '--ros-args', '-p', 'rate_hz:=fast']);
     running.push({ close: () => p.stop('SIGKILL', 0) });

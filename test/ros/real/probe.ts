@@ -77,6 +77,15 @@ async function handle(c: Json): Promise<void> {
       send();
       return emit({ id, ev: 'ok' });
     }
+    case 'serve': {
+      // A service answering every request with `response`; each request is echoed.
+      const service = c['service'] as string;
+      node.createService(c['type'] as Rcl.ServiceTypeClassName, service, (request: unknown, response: { send(r: never): void }) => {
+        emit({ ev: 'request', service, t: Date.now(), request });
+        response.send(c['response'] as never);
+      });
+      return emit({ id, ev: 'ok' });
+    }
     case 'stop_camera':
       clearInterval(camera);
       return emit({ id, ev: 'ok', frames });

@@ -183,7 +183,7 @@ export interface Probe {
   proc: Proc;
   /** Sends a command and resolves with its answer (the event with the same id). */
   ask<T = Record<string, unknown>>(cmd: Record<string, unknown>, timeoutMs?: number): Promise<T>;
-  /** Messages received on `topic` so far (in order). */
+  /** Messages received on `topic` so far (in order); requests to a served service under `service:<name>`. */
   messages<T = unknown>(topic: string): { msg: T; t: number }[];
   /** Resolves once `topic` has `n` messages (or rejects after the timeout). */
   waitMessages<T = unknown>(topic: string, n: number, timeoutMs?: number): Promise<{ msg: T; t: number }[]>;
@@ -206,7 +206,12 @@ export async function startProbe(env: NodeJS.ProcessEnv): Promise<Probe> {
       return;
     }
     if (ev['ev'] === 'ready') ready();
-    else if (ev['ev'] === 'msg') {
+    else if (ev['ev'] === 'request') {
+      const key = `service:${String(ev['service'])}`;
+      const list = byTopic.get(key) ?? [];
+      list.push({ msg: ev['request'], t: ev['t'] as number });
+      byTopic.set(key, list);
+    } else if (ev['ev'] === 'msg') {
       const list = byTopic.get(ev['topic'] as string) ?? [];
       list.push({ msg: ev['msg'], t: ev['t'] as number });
       byTopic.set(ev['topic'] as string, list);
