@@ -3,7 +3,9 @@
  * 1. normalising one 640×480 `rgb8` + `16UC1` pair (check both messages, pair, convert to the
  *    model frame) — target < 5 ms, for each field layout the transports deliver;
  * 2. a burst of 1000 frames arriving while a reconstruction is in progress (plus a Trigger call
- *    every 10 frames, answered busy) — target: memory grows < 50 MB.
+ *    every 10 frames, answered busy) — target: memory grows < 50 MB;
+ * 3. Trigger → MarkerArray on real graphs (rclnodejs, rosbridge on ROS 2 and ROS 1) beside the
+ *    in-process transport, and the bridge's robustness (`rosGraph.ts`).
  * Timings on shared machines drift; the figures are medians.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -17,6 +19,7 @@ import { checkCameraInfo } from '../ros/normalise.ts';
 import { MemoryGraph } from '../ros/transport/memory.ts';
 import { QOS_SENSOR } from '../ros/transport/types.ts';
 import { frameMessages } from '../ros/encode.ts';
+import { rosGraphBench } from './rosGraph.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -113,6 +116,9 @@ export default async function bench(): Promise<void> {
   console.log(`  growth ${growth.toFixed(1)} MB (${growth < 50 ? 'ok' : 'OVER'} < 50 MB target); peak growth ${(peak - before).toFixed(1)} MB`);
   console.log(`  ${answers.filter((a) => a.message.startsWith('busy')).length}/${answers.length} requests during the run answered busy; the run itself: success = ${first.success}`);
   console.log(`  received ${node.stats.received['/image']} images, dropped ${node.stats.dropped['/image'] ?? 0}`);
+
+  // --- 3. real graphs -------------------------------------------------------------------------
+  await rosGraphBench();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await bench();

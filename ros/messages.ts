@@ -131,6 +131,16 @@ export interface GzSpawnRequest {
   };
 }
 
+/** `ros_gz_interfaces/srv/DeleteEntity` request: `Entity.id` is a uint64 (a BigInt in JavaScript). */
+export interface GzDeleteRequest {
+  entity: { id: bigint; name: string; type: number };
+}
+
+/** `gazebo_msgs/srv/DeleteEntity` request. */
+export interface ClassicDeleteRequest {
+  name: string;
+}
+
 /** `gazebo_msgs/srv/SpawnEntity` request (Gazebo classic, `/spawn_entity`). */
 export interface ClassicSpawnRequest {
   name: string;

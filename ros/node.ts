@@ -18,7 +18,7 @@ import type { Scene } from '../src/model/scene.ts';
 import { DIAG, TYPES, type DiagnosticArrayMsg, type DiagnosticStatusMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from './messages.ts';
 import { resolveName } from './names.ts';
 import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, formatProblems, LABEL_ENCODINGS, type RawImage } from './normalise.ts';
-import { diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
+import { countersStatus, diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
 import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
 import { deleteModels, spawnModels, type SpawnModel } from './spawn.ts';
 import { assembleFrame, FrameSync } from './sync.ts';
@@ -74,11 +74,21 @@ export interface SceneNodeOptions {
 }
 
 export interface NodeStats {
+  /** Messages received per (resolved) topic. */
   received: Record<string, number>;
+  /** Messages dropped on arrival per topic, and the last reason for each. */
   dropped: Record<string, number>;
+  dropReasons: Record<string, string>;
+  /** Runs that found a synced, consistent frame; frames that went into a reconstruction. */
+  synced: number;
+  used: number;
+  /** Newer synced pairs passed over because they were inconsistent (sizes). */
+  skippedInconsistent: number;
   runs: number;
   failures: number;
   busy: number;
+  /** Pipeline time of the successful runs, for the mean. */
+  totalRunMs: number;
 }
 
 export interface SceneNode {
@@ -105,8 +115,13 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)]),
   ) as Record<keyof typeof NAMES, string>;
 
-  const stats: NodeStats = { received: {}, dropped: {}, runs: 0, failures: 0, busy: 0 };
-  const sync = new FrameSync({ tolerance: params.sync_tolerance_s, useDepth: params.use_depth, useMasks: params.use_masks });
+  const stats: NodeStats = { received: {}, dropped: {}, dropReasons: {}, synced: 0, used: 0, skippedInconsistent: 0, runs: 0, failures: 0, busy: 0, totalRunMs: 0 };
+  const sync = new FrameSync({
+    tolerance: params.sync_tolerance_s,
+    useDepth: params.use_depth,
+    useMasks: params.use_masks,
+    topics: { image: names.image, depth: names.depth, cameraInfo: names.cameraInfo, masks: names.masks },
+  });
   const entities: Closeable[] = [];
   let closed = false;
 
@@ -135,10 +150,11 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
   const reportInterval = o.reportIntervalMs ?? 1000;
   const reject = (topic: string, problems: ValidationProblem[]) => {
     stats.dropped[topic] = (stats.dropped[topic] ?? 0) + 1;
+    const text = formatProblems(problems);
+    stats.dropReasons[topic] = text;
     const now = Date.now();
     if (now - (lastReport.get(topic) ?? -Infinity) < reportInterval) return;
     lastReport.set(topic, now);
-    const text = formatProblems(problems);
     log.warn(`dropped a message on ${topic} (${stats.dropped[topic]} so far): ${text}`);
     publishDiagnostics([inputStatus(topic, text, stats.dropped[topic]!)]);
   };
@@ -184,21 +200,29 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
   const fail = (message: string, extra: DiagnosticStatusMsg[] = []): TriggerResponse => {
     stats.failures++;
     log.error(`reconstruction failed: ${message}`);
-    publishDiagnostics([...extra, runStatus(false, message)]);
+    publishDiagnostics([...extra, runStatus(false, message), countersStatus(stats)]);
     return { success: false, message };
   };
 
   async function runOnce(): Promise<TriggerResponse> {
     stats.runs++;
+    const topicOf: Record<string, string> = { camera_info: names.cameraInfo, depth: names.depth, masks: names.masks };
+    const inputProblems = (problems: readonly ValidationProblem[]) => problems.map((p) => inputStatus(topicOf[p.path.split('.')[0]!] ?? p.path, `${p.path}: ${p.message}`, 0));
     const m = sync.match();
-    if (!m.ok) return fail(m.reason);
-    const f = assembleFrame(m.value, params.depth_scale);
-    if (!f.ok) {
-      const text = formatProblems(f.problems);
-      const topicOf: Record<string, string> = { camera_info: names.cameraInfo, depth: names.depth, masks: names.masks };
-      return fail(`the synced frame is inconsistent: ${text}`, f.problems.map((p) => inputStatus(topicOf[p.path.split('.')[0]!] ?? p.path, `${p.path}: ${p.message}`, 0)));
+    if (!m.ok) return fail(m.reason, inputProblems(m.problems ?? []));
+    stats.synced++;
+    // A newer pair that cannot form a frame (sizes disagree) was passed over: said in the answer,
+    // the log and diagnostics, while the newest consistent frame is reconstructed.
+    const skipped = m.value.skipped;
+    const skipNote = skipped ? ` (skipped ${skipped.count} newer inconsistent frame(s), the newest at stamp ${skipped.stamp.toFixed(3)}: ${skipped.reason})` : '';
+    if (skipped) {
+      stats.skippedInconsistent += skipped.count;
+      log.warn(`reconstructing the frame at stamp ${m.value.stamp.toFixed(3)}${skipNote}`);
     }
+    const f = assembleFrame(m.value, params.depth_scale);
+    if (!f.ok) return fail(`the synced frame is inconsistent: ${formatProblems(f.problems)}`, inputProblems(f.problems));
     lastRunStamp = m.value.stamp;
+    stats.used++;
     const t0 = performance.now();
     let result: PipelineResult;
     try {
@@ -226,18 +250,22 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     if (params.spawn !== 'none') statuses.push(await spawn(result, physics));
     const warnings = result.warnings ?? [];
     for (const w of warnings) log.warn(w);
+    const timeMs = performance.now() - t0;
+    stats.totalRunMs += timeMs;
     statuses.push(
       runStatus(true, result.bundleDir, {
         objects: result.scene.objects.length,
         stamp: m.value.stamp,
-        time_ms: performance.now() - t0,
+        time_ms: timeMs,
         bundle: result.bundleDir,
+        ...(skipped ? { skipped_inconsistent: skipped.count, skipped_reason: skipped.reason } : {}),
         ...Object.fromEntries(warnings.map((w, i) => [`warning_${i}`, w])),
       }),
+      countersStatus(stats),
     );
     publishDiagnostics(statuses);
     log.info(`scene with ${result.scene.objects.length} objects → ${result.bundleDir}`);
-    return { success: true, message: result.bundleDir };
+    return { success: true, message: `${result.bundleDir}${skipNote}` };
   }
 
   /** Models this node spawned for the previous scene (deleted before the next spawn). */

@@ -205,3 +205,33 @@ export function inputStatus(topic: string, message: string, dropped: number): Di
 export function diagnosticArray(stamp: RosTime, statuses: DiagnosticStatusMsg[]): DiagnosticArrayMsg {
   return { header: { stamp, frame_id: '' }, status: statuses };
 }
+
+/** What the node has kept up with since it started (one status, with every run's diagnostics). */
+export function countersStatus(st: {
+  received: Record<string, number>;
+  dropped: Record<string, number>;
+  dropReasons: Record<string, string>;
+  synced: number;
+  used: number;
+  skippedInconsistent: number;
+  runs: number;
+  failures: number;
+  busy: number;
+  totalRunMs: number;
+}): DiagnosticStatusMsg {
+  const succeeded = st.runs - st.failures;
+  const values: Record<string, unknown> = {};
+  for (const [t, n] of Object.entries(st.received)) values[`received ${t}`] = n;
+  for (const [t, n] of Object.entries(st.dropped)) values[`dropped ${t}`] = n;
+  for (const [t, r] of Object.entries(st.dropReasons)) values[`last drop ${t}`] = r;
+  Object.assign(values, {
+    synced: st.synced,
+    used: st.used,
+    skipped_inconsistent: st.skippedInconsistent,
+    reconstructions: st.runs,
+    failures: st.failures,
+    busy: st.busy,
+    mean_time_ms: succeeded > 0 ? st.totalRunMs / succeeded : 0,
+  });
+  return status(DIAG.OK, 'real2sim: counters', `${st.runs} reconstruction(s), ${st.failures} failed, ${st.used} frame(s) used`, values);
+}

@@ -9,7 +9,7 @@
  * (continuous mode) do not pile up copies.
  */
 import type { Pose } from '../src/model/pose.ts';
-import { TYPES, type ClassicSpawnRequest, type GzSpawnRequest } from './messages.ts';
+import { TYPES, type ClassicDeleteRequest, type ClassicSpawnRequest, type GzDeleteRequest, type GzSpawnRequest } from './messages.ts';
 import { poseMsg } from './outputs.ts';
 import type { Transport } from './transport/types.ts';
 
@@ -62,7 +62,8 @@ export async function deleteModels(
   const service = deleteService(target, o.world);
   const out = { service, deleted: [] as string[], failed: [] as { name: string; error: string }[] };
   for (const name of names) {
-    const request = target === 'gz' ? { entity: { id: 0, name, type: GZ_ENTITY_MODEL } } : { name };
+    // Entity.id is a uint64: a BigInt, as rclnodejs requires (the rosbridge transport writes it as a JSON number).
+    const request: GzDeleteRequest | ClassicDeleteRequest = target === 'gz' ? { entity: { id: 0n, name, type: GZ_ENTITY_MODEL } } : { name };
     try {
       const res = (await transport.callService(service, target === 'gz' ? TYPES.gzDelete : TYPES.classicDelete, request, { timeoutMs: o.timeoutMs })) as { success?: unknown; status_message?: unknown } | null;
       if (res?.success === true) out.deleted.push(name);

@@ -3,8 +3,11 @@
  *
  * Each stream keeps only its last `capacity` checked messages (a fixed ring: a burst of
  * thousands of frames during a long reconstruction costs no memory growth). A match is the
- * newest colour image that has a depth (and masks, when used) within `tolerance` seconds.
- * Pixels are converted only for the matched frame (`assembleFrame`).
+ * newest colour image that has a depth (and masks, when used) within `tolerance` seconds and
+ * forms a consistent frame with them and the CameraInfo (same sizes): each image may be valid on
+ * its own while the pair is not, and such a pair must not hide an older good one. The match
+ * says which newer pair it skipped and why. Pixels are converted only for the matched frame
+ * (`assembleFrame`).
  */
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import type { ValidationProblem } from '../src/model/errors.ts';
@@ -17,6 +20,8 @@ export interface SyncOptions {
   useMasks: boolean;
   /** Messages kept per stream. */
   capacity?: number;
+  /** Resolved topic names (after namespace and remaps), for the messages that name them. */
+  topics?: { image: string; depth: string; cameraInfo: string; masks: string };
 }
 
 export interface SyncMatch {
@@ -25,6 +30,24 @@ export interface SyncMatch {
   masks?: RawImage;
   info: CameraIntrinsics & { stamp: number };
   stamp: number;
+  /** The newest pair passed over for this one because it was inconsistent. */
+  skipped?: { stamp: number; reason: string; count: number };
+}
+
+/** Why colour, depth, masks and CameraInfo cannot form one frame (sizes), or [] when they can. */
+export function pairProblems(m: Pick<SyncMatch, 'color' | 'depth' | 'masks' | 'info'>): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const { color, depth, masks, info } = m;
+  if (info.width !== color.width || info.height !== color.height) {
+    problems.push({ path: 'camera_info', message: `is for ${info.width}×${info.height} but the colour image is ${color.width}×${color.height}; use the CameraInfo of this stream` });
+  }
+  if (depth && (depth.width !== color.width || depth.height !== color.height)) {
+    problems.push({ path: 'depth', message: `is ${depth.width}×${depth.height} but the colour image is ${color.width}×${color.height}; depth must be aligned (registered) to the colour camera` });
+  }
+  if (masks && (masks.width !== color.width || masks.height !== color.height)) {
+    problems.push({ path: 'masks', message: `is ${masks.width}×${masks.height} but the colour image is ${color.width}×${color.height}` });
+  }
+  return problems;
 }
 
 class Ring {
@@ -79,25 +102,36 @@ export class FrameSync {
   }
 
   /** The newest complete frame, or a sentence saying what is missing. */
-  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string } {
+  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string; problems?: ValidationProblem[] } {
     const { tolerance, useDepth, useMasks } = this.options;
-    if (this.colors.items.length === 0) return { ok: false, reason: 'no colour image received yet on `image`' };
-    if (!this.info) return { ok: false, reason: 'no CameraInfo received yet on `camera_info`' };
-    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: 'no depth image received yet on `depth`' };
-    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: 'no mask image received yet on `masks`' };
+    const t = this.options.topics ?? { image: 'image', depth: 'depth', cameraInfo: 'camera_info', masks: 'masks' };
+    if (this.colors.items.length === 0) return { ok: false, reason: `no colour image received yet on \`${t.image}\`` };
+    if (!this.info) return { ok: false, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
+    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: `no depth image received yet on \`${t.depth}\`` };
+    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: `no mask image received yet on \`${t.masks}\`` };
     let closest = Infinity;
+    let skipped: { stamp: number; reason: string; count: number } | undefined;
+    let skippedProblems: ValidationProblem[] = [];
     for (let i = this.colors.items.length - 1; i >= 0; i--) {
       const color = this.colors.items[i]!;
       const d = useDepth ? this.depths.nearest(color.stamp) : null;
       const m = useMasks ? this.masks.nearest(color.stamp) : null;
       const worst = Math.max(d?.dt ?? 0, m?.dt ?? 0);
       if (worst <= tolerance) {
-        return {
-          ok: true,
-          value: { color, info: this.info, stamp: color.stamp, ...(d ? { depth: d.img } : {}), ...(m ? { masks: m.img } : {}) },
-        };
+        const candidate = { color, info: this.info, stamp: color.stamp, ...(d ? { depth: d.img } : {}), ...(m ? { masks: m.img } : {}) };
+        const problems = pairProblems(candidate);
+        if (problems.length === 0) return { ok: true, value: { ...candidate, ...(skipped ? { skipped } : {}) } };
+        if (skipped) skipped.count++;
+        else {
+          skipped = { stamp: color.stamp, reason: problems.map((p) => `${p.path}: ${p.message}`).join('; '), count: 1 };
+          skippedProblems = problems;
+        }
+        continue;
       }
       closest = Math.min(closest, worst);
+    }
+    if (skipped) {
+      return { ok: false, reason: `the synced frame is inconsistent: ${skipped.reason} (${skipped.count} synced pair(s) held, none consistent)`, problems: skippedProblems };
     }
     return {
       ok: false,
@@ -108,17 +142,8 @@ export class FrameSync {
 
 /** Converts a match into a model frame; size disagreements are problems, not exceptions. */
 export function assembleFrame(m: SyncMatch, depthScale: number): Result<RgbdFrame> {
-  const problems: ValidationProblem[] = [];
   const { color, depth, masks, info } = m;
-  if (info.width !== color.width || info.height !== color.height) {
-    problems.push({ path: 'camera_info', message: `is for ${info.width}×${info.height} but the colour image is ${color.width}×${color.height}; use the CameraInfo of this stream` });
-  }
-  if (depth && (depth.width !== color.width || depth.height !== color.height)) {
-    problems.push({ path: 'depth', message: `is ${depth.width}×${depth.height} but the colour image is ${color.width}×${color.height}; depth must be aligned (registered) to the colour camera` });
-  }
-  if (masks && (masks.width !== color.width || masks.height !== color.height)) {
-    problems.push({ path: 'masks', message: `is ${masks.width}×${masks.height} but the colour image is ${color.width}×${color.height}` });
-  }
+  const problems = pairProblems(m);
   if (problems.length > 0) return { ok: false, problems };
   const frame: RgbdFrame = {
     color: toColorImage(color),

@@ -1,27 +1,34 @@
 /**
  * The node as a native ROS 2 participant through rclnodejs (an optional dependency: it builds
- * only where a ROS 2 distribution is sourced). Loaded lazily, so every other command and the
- * rosbridge transport work without it.
+ * only against a sourced ROS 2). Loaded lazily, so every other command and the rosbridge
+ * transport work without it.
  *
- * rclnodejs API used (1.x / 2.x): `init(context, argv)` (rcl parses `--ros-args`: remaps,
- * `-p`, `--params-file`), `new Node(name, namespace)`, `createSubscription(type, topic,
- * {qos}, cb)` (uint8[] arrives as Uint8Array with typed arrays on, the default),
- * `createPublisher(type, topic, {qos})`, `createService(type, name, {}, cb)` (the callback may
- * return a promise of the response), `createClient` + `waitForService` + `sendRequest`,
- * `declareParameter(Parameter, ParameterDescriptor)`, `getClock().now()`, `spin()`.
- * No ROS 2 runs on the machines this project is developed on: this file is checked by the
- * type checker and by a test of its "not installed" message only.
+ * Typed against rclnodejs's own declarations (`types/` of the package, including the message
+ * interfaces it generates from the sourced ROS 2 at install time). Where rclnodejs is not
+ * installed, the type checker reads `rclnodejs-absent.d.ts` instead (tsconfig `paths`).
+ *
+ * rclnodejs is imported only when the ROS 2 environment is sourced: importing it while its
+ * native library cannot load makes it run its own rebuild, whose first step deletes the
+ * compiled addon — a working install broken by one run in the wrong shell.
  */
+import type * as Rclnodejs from 'rclnodejs';
+import { readFileSync } from 'node:fs';
 import { Real2SimError } from '../../src/model/errors.ts';
 import type { RosTime } from '../messages.ts';
-import type { ParamSpec, ParamValue } from '../params.ts';
+import { paramsFromYaml, type ParamSpec, type ParamValue } from '../params.ts';
 import { wallClock, type Closeable, type Logger, type Publisher, type QosProfile, type SubscribeOptions, type Transport } from './types.ts';
+
+type Rcl = typeof Rclnodejs;
+type MessageName = Rclnodejs.MessageTypeClassName;
+type ServiceName = Rclnodejs.ServiceTypeClassName;
 
 export interface RclnodejsOptions {
   nodeName: string;
   namespace: string;
   /** Arguments for rcl, normally `['--ros-args', ...]` from the command line or a launch file. */
   rosArgs?: string[];
+  /** The environment checked before importing rclnodejs (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   /** Module loader, replaceable in tests. */
   load?: () => Promise<unknown>;
 }
@@ -30,22 +37,27 @@ export const RCLNODEJS_MISSING =
   'rclnodejs is not available: source your ROS 2 setup.bash (e.g. `source /opt/ros/jazzy/setup.bash`) and `npm install rclnodejs`, ' +
   'or run without ROS 2 here: `real2sim ros --transport rosbridge --url ws://<robot>:9090`';
 
-// Structural types for the part of rclnodejs used here (it ships its own types, but it is optional).
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Rcl = any;
-type RclNode = any;
+/** Why this environment cannot run rclnodejs, or null when a ROS 2 distribution is sourced. */
+export function rosEnvironmentProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!env['AMENT_PREFIX_PATH']) return 'no ROS 2 environment is sourced in this shell (AMENT_PREFIX_PATH is empty)';
+  if (env['ROS_VERSION'] && env['ROS_VERSION'] !== '2') return `the sourced ROS is ROS ${env['ROS_VERSION']}, not ROS 2`;
+  if (!env['ROS_DISTRO']) return 'ROS_DISTRO is not set: source the setup.bash of a ROS 2 distribution';
+  return null;
+}
 
-async function loadRclnodejs(load?: () => Promise<unknown>): Promise<Rcl> {
-  const specifier = 'rclnodejs'; // a variable: the type checker must not require the package
+async function loadRclnodejs(o: Pick<RclnodejsOptions, 'env' | 'load'>): Promise<Rcl> {
+  const problem = rosEnvironmentProblem(o.env);
+  if (problem) throw new Real2SimError('UNSUPPORTED', `${RCLNODEJS_MISSING}\n(${problem})`);
+  const specifier = 'rclnodejs'; // a variable: bundlers and the type checker must not pull it in
   try {
-    const mod = (await (load ? load() : import(specifier))) as { default?: Rcl } & Rcl;
+    const mod = (await (o.load ? o.load() : import(specifier))) as Rcl & { default?: Rcl };
     return mod.default ?? mod;
   } catch (cause) {
     throw new Real2SimError('UNSUPPORTED', `${RCLNODEJS_MISSING}\n(${(cause as Error).message.split('\n')[0]})`, {}, cause);
   }
 }
 
-function qosOf(rcl: Rcl, q: QosProfile): unknown {
+function qosOf(rcl: Rcl, q: QosProfile): Rclnodejs.QoS {
   const { QoS } = rcl;
   return new QoS(
     QoS.HistoryPolicy.RMW_QOS_POLICY_HISTORY_KEEP_LAST,
@@ -55,24 +67,50 @@ function qosOf(rcl: Rcl, q: QosProfile): unknown {
   );
 }
 
+/**
+ * `rcl_interfaces/msg/ParameterType` values (fixed by the ROS 2 interface). rclnodejs declares
+ * them as an ambient const enum, which isolated modules cannot read; the casts name its type.
+ */
+const PARAM_TYPE = {
+  bool: 1 as Rclnodejs.ParameterType,
+  integer: 2 as Rclnodejs.ParameterType,
+  double: 3 as Rclnodejs.ParameterType,
+  string: 4 as Rclnodejs.ParameterType,
+} as const;
+
+/**
+ * A value as rcl's parameter of `spec.type` wants it: integers as BigInt; an integral number
+ * for a double is a double (`-p rate_hz:=1` means 1.0, as YAML's `1` does for a person).
+ */
+function rclValue(spec: ParamSpec, value: ParamValue): ParamValue | bigint {
+  if (spec.type === 'integer') return BigInt(value as number);
+  if (spec.type === 'double') return Number(value);
+  return value;
+}
+
+const plainValue = (v: unknown): unknown => (typeof v === 'bigint' ? Number(v) : v);
+
 export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> {
-  const rcl = await loadRclnodejs(o.load);
+  const rcl = await loadRclnodejs(o);
+  const rosArgs = o.rosArgs ?? [];
   try {
-    await rcl.init(rcl.Context.defaultContext(), ['real2sim', ...(o.rosArgs ?? [])]);
+    await rcl.init(rcl.Context.defaultContext(), ['real2sim', ...rosArgs]);
   } catch (cause) {
     throw new Real2SimError('UNSUPPORTED', `rclnodejs could not start ROS 2 (${(cause as Error).message}); is the ROS 2 environment sourced in this shell?`, {}, cause);
   }
-  const node: RclNode = new rcl.Node(o.nodeName, o.namespace);
+  // The command owns SIGINT/SIGTERM (it closes the node, then exits 0); rclnodejs' own handlers
+  // would shut the context down underneath it.
+  rcl.removeSignalHandlers();
+  const node = new rcl.Node(o.nodeName, o.namespace);
   const logger = node.getLogger();
-  const log: Logger = { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
-  const clients = new Map<string, any>();
+  const log: Logger = { info: (m) => void logger.info(m), warn: (m) => void logger.warn(m), error: (m) => void logger.error(m) };
+  const clients = new Map<string, Rclnodejs.Client<ServiceName>>();
   const owned: Closeable[] = [];
   node.spin();
 
   const now = (): RosTime => {
     try {
-      const t = node.getClock().now();
-      const { seconds, nanoseconds } = t.secondsAndNanoseconds as { seconds: number | bigint; nanoseconds: number | bigint };
+      const { seconds, nanoseconds } = node.getClock().now().secondsAndNanoseconds;
       return { sec: Number(seconds), nanosec: Number(nanoseconds) };
     } catch {
       return wallClock();
@@ -83,20 +121,31 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
     kind: 'rclnodejs',
     log,
     subscribe(topic: string, type: string, onMessage: (msg: unknown) => void, so: SubscribeOptions): Closeable {
-      const sub = node.createSubscription(type, topic, { qos: qosOf(rcl, so.qos), enableTypedArray: true }, onMessage);
+      const sub = node.createSubscription(type as MessageName, topic, { qos: qosOf(rcl, so.qos), enableTypedArray: true }, (m: unknown) => onMessage(m));
       const c = { close: () => node.destroySubscription(sub) };
       owned.push(c);
       return c;
     },
     advertise<T>(topic: string, type: string, ao: { qos: QosProfile }): Publisher<T> {
-      const pub = node.createPublisher(type, topic, { qos: qosOf(rcl, ao.qos) });
-      const c = { publish: (m: T) => pub.publish(m), close: () => node.destroyPublisher(pub) };
+      const pub = node.createPublisher(type as MessageName, topic, { qos: qosOf(rcl, ao.qos) });
+      // The node builds messages to the interface's field layout (messages.ts); rclnodejs
+      // checks every field again when it serialises.
+      const c = { publish: (m: T) => pub.publish(m as unknown as Rclnodejs.MessageType<MessageName>), close: () => node.destroyPublisher(pub) };
       owned.push(c);
       return c;
     },
     advertiseService(name: string, type: string, handler: (req: unknown) => Promise<unknown>): Closeable {
-      // rclnodejs sends the resolved value of the callback's promise as the response.
-      const srv = node.createService(type, name, {}, (request: unknown) => handler(request));
+      // rclnodejs' handler type returns nothing: the answer goes through `response.send`. A
+      // handler that fails still answers (a Trigger-shaped failure), so no caller is left waiting.
+      const srv = node.createService(type as ServiceName, name, (request, response) => {
+        handler(request).then(
+          (res) => response.send(res as Rclnodejs.ServiceResponseMessage<ServiceName>),
+          (err: unknown) => {
+            log.error(`service ${name}: ${(err as Error).message}`);
+            response.send({ success: false, message: (err as Error).message } as unknown as Rclnodejs.ServiceResponseMessage<ServiceName>);
+          },
+        );
+      });
       const c = { close: () => node.destroyService(srv) };
       owned.push(c);
       return c;
@@ -104,36 +153,40 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
     async callService(name: string, type: string, request: unknown, co: { timeoutMs: number }): Promise<unknown> {
       let client = clients.get(name);
       if (!client) {
-        client = node.createClient(type, name);
+        client = node.createClient(type as ServiceName, name);
         clients.set(name, client);
       }
+      const t0 = Date.now();
       const up = await client.waitForService(co.timeoutMs);
       if (!up) throw new Real2SimError('REMOTE', `service ${name} is not available (waited ${co.timeoutMs} ms)`, { service: name });
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Real2SimError('TIMEOUT', `service ${name} did not answer within ${co.timeoutMs} ms`, { service: name })), co.timeoutMs);
-        client.sendRequest(request, (response: unknown) => {
-          clearTimeout(timer);
-          resolve(response);
-        });
-      });
+      // sendRequestAsync drops the pending callback itself when the timeout fires.
+      const left = Math.max(1, co.timeoutMs - (Date.now() - t0));
+      try {
+        return await client.sendRequestAsync(request as Rclnodejs.ServiceRequestMessage<ServiceName>, { timeout: left });
+      } catch (err) {
+        const e = err as Error;
+        if (e.name === 'TimeoutError' || e.name === 'AbortError' || /timeout|timed out/i.test(e.message)) {
+          throw new Real2SimError('TIMEOUT', `service ${name} did not answer within ${co.timeoutMs} ms`, { service: name }, err);
+        }
+        throw new Real2SimError('REMOTE', `service ${name} failed: ${e.message}`, { service: name }, err);
+      }
     },
     async declareParameters(specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
-      const { Parameter, ParameterDescriptor, ParameterType } = rcl;
-      const typeOf = { string: ParameterType.PARAMETER_STRING, double: ParameterType.PARAMETER_DOUBLE, integer: ParameterType.PARAMETER_INTEGER, bool: ParameterType.PARAMETER_BOOL };
+      const { Parameter, ParameterDescriptor } = rcl;
+      const overrides = rosParamOverrides(rosArgs, o.nodeName);
       const out: Record<string, unknown> = {};
       for (const s of specs) {
-        const value = given[s.name] ?? s.default;
-        const t = typeOf[s.type];
+        const t = PARAM_TYPE[s.type];
+        // An override rcl would refuse for its type (an integer for a double) is applied here.
+        const raw = overrides[s.name];
+        const intForDouble = raw !== undefined && s.type === 'double' && /^[-+]?\d+$/.test(raw.trim());
+        const value = intForDouble ? Number(raw) : (given[s.name] ?? s.default);
         try {
-          const p = node.declareParameter(
-            new Parameter(s.name, t, s.type === 'integer' ? BigInt(value as number) : value),
-            new ParameterDescriptor(s.name, t, s.description),
-          );
-          const v = p?.value ?? node.getParameter(s.name)?.value;
-          out[s.name] = typeof v === 'bigint' ? Number(v) : v;
+          const p = node.declareParameter(new Parameter(s.name, t, rclValue(s, value)), new ParameterDescriptor(s.name, t, s.description), intForDouble);
+          out[s.name] = plainValue(p.value);
         } catch (err) {
-          log.warn(`parameter ${s.name}: ${(err as Error).message}; using ${JSON.stringify(value)}`);
-          out[s.name] = value;
+          // rcl refused the override for its type: that is a bad parameter, not a warning.
+          throw new Real2SimError('BAD_INPUT', `parameter ${s.name}: ${(err as Error).message}`, { parameter: s.name }, err);
         }
       }
       return out;
@@ -147,6 +200,14 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
           // already gone with the context
         }
       }
+      for (const c of clients.values()) {
+        try {
+          node.destroyClient(c);
+        } catch {
+          // already gone
+        }
+      }
+      clients.clear();
       try {
         node.destroy();
         rcl.shutdown();
@@ -155,4 +216,32 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
       }
     },
   };
+}
+
+/**
+ * Parameter overrides among rcl arguments (after `--ros-args`) as text: `--params-file` values
+ * for `nodeName` first, then `-p name:=value` (rcl's order: later wins).
+ */
+export function rosParamOverrides(rosArgs: readonly string[], nodeName = 'real2sim'): Record<string, string> {
+  const out: Record<string, string> = {};
+  let inRos = false;
+  for (let i = 0; i < rosArgs.length; i++) {
+    const a = rosArgs[i]!;
+    if (a === '--ros-args') inRos = true;
+    else if (a === '--') inRos = false;
+    else if (inRos && (a === '-p' || a === '--param') && rosArgs[i + 1] !== undefined) {
+      const kv = rosArgs[++i]!;
+      const k = kv.indexOf(':=');
+      if (k > 0) out[kv.slice(0, k)] = kv.slice(k + 2);
+    } else if (inRos && a === '--params-file' && rosArgs[i + 1] !== undefined) {
+      let text = '';
+      try {
+        text = readFileSync(rosArgs[++i]!, 'utf8');
+      } catch {
+        continue; // rcl reports an unreadable file itself
+      }
+      for (const [k, v] of Object.entries(paramsFromYaml(text, nodeName))) out[k] = typeof v === 'number' && Number.isInteger(v) ? String(v) : `${JSON.stringify(v)}`;
+    }
+  }
+  return out;
 }

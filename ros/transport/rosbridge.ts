@@ -9,6 +9,15 @@
  *   transient-local publisher, which is how the scene topics keep their last message;
  * - services we serve → `advertise_service` / `service_response`; calls → `call_service`.
  * QoS reliability and depth cannot be chosen through the protocol; the bridge picks them.
+ *
+ * Real servers of both ROS generations (see `rosbridgeWire.ts`): the generation is asked of
+ * rosapi at connect (ROS 2 bridges answer `get_ros_version`) and confirmed by the first stamped
+ * message; type names, stamps and uint64 fields are written for it. Binary (CBOR) image
+ * subscriptions lift the bridge's fragmentation threshold for this client (`fragment_size`):
+ * a CBOR message above it makes the bridge raise `'bytes' object has no attribute 'get'` and
+ * send nothing (upstream bug), while JSON fragments are reassembled here.
+ * Closing waits for the bridge to answer a round trip after the unadvertise ops, so the socket
+ * never closes while the bridge still holds this client's service (callers would hang on it).
  * Parameters live in this process (flags / YAML): rosbridge has no per-client parameter server.
  * On a dropped connection roslib re-subscribes and re-advertises topics; services are
  * re-advertised here.
@@ -16,6 +25,7 @@
 import { Ros, Service, Topic } from 'roslib';
 import { Real2SimError } from '../../src/model/errors.ts';
 import type { ParamSpec, ParamValue } from '../params.ts';
+import { generationOfMessage, toWire, typeFor, wireTransportFactory, type RosGeneration } from './rosbridgeWire.ts';
 import { consoleLogger, wallClock, type Closeable, type Logger, type Publisher, type SubscribeOptions, type Transport } from './types.ts';
 
 export interface RosbridgeOptions {
@@ -26,10 +36,33 @@ export interface RosbridgeOptions {
   connectTimeoutMs?: number;
   /** Wait between reconnection attempts; 0 = do not reconnect. */
   reconnectMs?: number;
+  /** The ROS generation behind the bridge; default: ask rosapi, then the first stamped message. */
+  rosVersion?: RosGeneration;
   log?: Logger;
 }
 
 export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 5000, reconnectMs: 2000 } as const;
+
+/** Fragmentation threshold asked for on binary subscriptions: no fragments (see the top). */
+export const NO_FRAGMENTS = 2 ** 31 - 1;
+/** How long `close` waits for the bridge to confirm it processed the unadvertise ops. */
+const CLOSE_BARRIER_MS = 2000;
+/** A service that exists nowhere: the bridge's "does not exist" answer is the round trip. */
+const BARRIER_SERVICE = '/real2sim_bridge_barrier';
+
+/** Asks the bridge a question it always answers, for generation detection and the close barrier. */
+function callRaw(ros: Ros, service: string, type: string, timeoutMs: number): Promise<{ ok: boolean; values: unknown } | null> {
+  return new Promise((resolve) => {
+    const s = new Service<Record<string, never>, unknown>({ ros, name: service, serviceType: type });
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    s.callService(
+      {},
+      (values) => (clearTimeout(timer), resolve({ ok: true, values })),
+      (err) => (clearTimeout(timer), resolve({ ok: false, values: err })),
+      timeoutMs / 1000,
+    );
+  });
+}
 
 function waitForConnection(ros: Ros, url: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -62,7 +95,28 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
   const o = { ...ROSBRIDGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<RosbridgeOptions>;
   const log = o.log ?? consoleLogger('real2sim');
   if (!/^wss?:\/\//.test(o.url)) throw new Real2SimError('BAD_INPUT', `rosbridge URL must start with ws:// or wss://, got '${o.url}'`, { url: o.url });
-  const ros = new Ros({});
+  // The generation the wire speaks: set by rosapi, a stamped message, or the option.
+  let generation: RosGeneration = o.rosVersion ?? 2;
+  let generationKnown = o.rosVersion !== undefined;
+  // Topics advertised latched: their publish ops carry `latch: true` too. roslib leaves it out,
+  // and a bridge then registers a second, non-latched publisher and logs two warnings per message.
+  const latchedTopics = new Set<string>();
+  const rewrite = (op: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...op };
+    const topic = typeof op['topic'] === 'string' ? op['topic'] : '';
+    if (op['op'] === 'advertise') {
+      if (op['latch'] === true) latchedTopics.add(topic);
+      else latchedTopics.delete(topic);
+    } else if (op['op'] === 'unadvertise') latchedTopics.delete(topic);
+    else if (op['op'] === 'publish' && latchedTopics.has(topic)) out['latch'] = true;
+    if (typeof out['type'] === 'string') out['type'] = typeFor(out['type'], generation);
+    if (op['op'] === 'publish') out['msg'] = toWire(op['msg'], generation);
+    else if (op['op'] === 'service_response') out['values'] = toWire(op['values'], generation);
+    else if (op['op'] === 'call_service') out['args'] = toWire(op['args'], generation);
+    else if (op['op'] === 'subscribe' && op['compression'] === 'cbor') out['fragment_size'] = NO_FRAGMENTS;
+    return out;
+  };
+  const ros = new Ros({ transportFactory: wireTransportFactory(rewrite) });
   const connected = waitForConnection(ros, o.url, o.connectTimeoutMs);
   try {
     await ros.connect(o.url);
@@ -75,6 +129,28 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
     ros.close();
     throw err;
   }
+
+  if (!generationKnown) {
+    // ROS 2 bridges run rosapi, which answers get_ros_version; the ROS 1 bridge (0.11) has no
+    // such service. The first stamped message confirms or corrects this guess.
+    const v = await callRaw(ros, '/rosapi/get_ros_version', 'rosapi/GetROSVersion', 2000);
+    const version = v?.ok ? (v.values as { version?: unknown } | null)?.version : undefined;
+    if (version === 1 || version === 2) {
+      generation = version;
+      generationKnown = true;
+    } else {
+      generation = 1;
+    }
+  }
+  log.info(`rosbridge at ${o.url}: ROS ${generation}${generationKnown ? '' : ' (guessed: no rosapi answer; the first stamped message decides)'}`);
+  const learn = (msg: unknown) => {
+    if (generationKnown) return;
+    const g = generationOfMessage(msg);
+    if (g === null) return;
+    generationKnown = true;
+    if (g !== generation) log.info(`rosbridge at ${o.url}: messages carry ROS ${g} stamps; writing ROS ${g} from now on`);
+    generation = g;
+  };
 
   const owned = new Set<Closeable>();
   const services = new Map<string, { service: Service<unknown, unknown>; handler: (req: unknown) => Promise<unknown> }>();
@@ -116,7 +192,10 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
         compression: so.binary && o.compression === 'cbor' ? 'cbor' : 'none',
         queue_length: 1,
       });
-      const cb = (m: unknown) => onMessage(m);
+      const cb = (m: unknown) => {
+        learn(m);
+        onMessage(m);
+      };
       t.subscribe(cb);
       return track({ close: () => t.unsubscribe(cb) });
     },
@@ -169,8 +248,9 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
         }
       }
       owned.clear();
-      // Let the unadvertise/unsubscribe frames leave before the socket closes.
-      await new Promise((r) => setTimeout(r, 20));
+      // The bridge handles one client's ops in order: its answer to this call means every
+      // unadvertise before it was processed (closing right after them can leave a zombie service).
+      if (ros.isConnected) await callRaw(ros, BARRIER_SERVICE, 'std_srvs/Trigger', CLOSE_BARRIER_MS);
       ros.close();
     },
   };

@@ -23,6 +23,7 @@ const FIXED_OPTIONS = {
   namespace: { type: 'string', default: '' },
   name: { type: 'string', default: 'real2sim' },
   remap: { type: 'string', multiple: true, default: [] as string[] },
+  stats: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -32,7 +33,24 @@ export const flagOf = (param: string) => param.replace(/_/g, '-');
 export interface RosCommandHandle {
   node: SceneNode;
   transport: Transport;
+  /** `--stats` was given. */
+  printStats: boolean;
   close(): Promise<void>;
+}
+
+/** The node's counters as lines for a terminal (`--stats`). */
+export function formatStats(st: SceneNode['stats']): string {
+  const list = (r: Record<string, number>) => Object.entries(r).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+  const ok = st.runs - st.failures;
+  const lines = [
+    'real2sim ros counters:',
+    `  received: ${list(st.received)}`,
+    `  dropped: ${list(st.dropped)}`,
+    ...Object.entries(st.dropReasons).map(([t, r]) => `    last drop on ${t}: ${r}`),
+    `  synced ${st.synced}, used ${st.used}, skipped inconsistent ${st.skippedInconsistent}`,
+    `  reconstructions ${st.runs}, failures ${st.failures}, busy ${st.busy}, mean time ${ok > 0 ? (st.totalRunMs / ok).toFixed(0) : '-'} ms`,
+  ];
+  return lines.join('\n');
 }
 
 /** Parses `--ros-args` the way rcl does for the parts this node uses (remaps, -p, --params-file). */
@@ -72,6 +90,7 @@ async function usage(): Promise<string> {
     '  --params-file    ROS 2 parameters YAML (<node>: {ros__parameters: {...}}), e.g. launch/params.yaml',
     '  --namespace      node namespace; relative topic names (image, depth, ...) resolve under it',
     '  --remap          from:=to, e.g. image:=/camera/color/image_raw (repeatable)',
+    '  --stats          print the counters (frames received, dropped, synced, used; runs, failures, mean time) at shutdown',
     '',
     'parameters:',
     ...lines,
@@ -147,6 +166,7 @@ export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn
   return {
     node: n,
     transport,
+    printStats: v['stats'] === true,
     async close() {
       await n.close();
       await transport.close();
@@ -159,13 +179,23 @@ export async function run(argv: string[]): Promise<number> {
     console.log(await usage());
     return 0;
   }
-  const handle = await startRosCommand(argv);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  // Handlers are installed before the node starts and stay while it closes: a Ctrl-C during the
+  // start (right after "ready") must still unadvertise, and under `ros2 launch` a terminal's
+  // Ctrl-C reaches the node twice (its process group, then launch forwarding it); a second
+  // signal must not kill it halfway through unadvertising.
+  let signals = 0;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      if (signals++ === 0) resolve();
+      else if (signals >= 3) process.exit(130); // a third Ctrl-C: the user wants out now
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  const handle = await startRosCommand(argv);
+  await stopped;
   handle.transport.log.info('shutting down');
   await handle.close();
+  if (handle.printStats) console.log(formatStats(handle.node.stats));
   return 0;
 }

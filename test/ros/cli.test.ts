@@ -21,7 +21,7 @@ describe('real2sim ros (process)', () => {
     const server = await RosbridgeTestServer.start();
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'ros', '--transport', 'rosbridge', '--url', server.url, '--params-file', 'launch/params.yaml', '--output-dir', out, '--remap', 'image:=/cam/image'],
+      ['--import', 'tsx', 'src/cli.ts', 'ros', '--transport', 'rosbridge', '--url', server.url, '--params-file', 'launch/params.yaml', '--output-dir', out, '--remap', 'image:=/cam/image', '--stats'],
       { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let log = '';
@@ -44,6 +44,8 @@ describe('real2sim ros (process)', () => {
       expect(await exited, log).toBe(0);
       expect(server.received.some((op) => op.op === 'unadvertise_service' && op['service'] === '/reconstruct')).toBe(true);
       expect(server.received.some((op) => op.op === 'unsubscribe' && op['topic'] === '/cam/image')).toBe(true);
+      // --stats: the counters at shutdown.
+      expect(log).toMatch(/real2sim ros counters:\n  received: [^\n]*\/cam\/image 1[^\n]*\n  dropped: none\n  synced 1, used 1, skipped inconsistent 0\n  reconstructions 1, failures 0, busy 0, mean time \d+ ms/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await server.close();

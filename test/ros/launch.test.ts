@@ -3,7 +3,8 @@
  * what the node declares. The launch command line is run through the real command parser
  * (over rosbridge to a protocol server, since no ROS 2 exists here).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DOMParser } from '@xmldom/xmldom';
@@ -13,7 +14,7 @@ import { flagOf, parseRosArgs, startRosCommand, type RosCommandHandle } from '..
 import { Real2SimError } from '../../src/model/errors.ts';
 import { NAMES } from '../../ros/node.ts';
 import { PARAMS, paramsFromYaml, resolveParams } from '../../ros/params.ts';
-import { RCLNODEJS_MISSING } from '../../ros/transport/rclnodejs.ts';
+import { RCLNODEJS_MISSING, rosEnvironmentProblem } from '../../ros/transport/rclnodejs.ts';
 import { RosbridgeTestServer } from './rosbridgeServer.ts';
 import { synth, truthPipeline } from './scenes.ts';
 
@@ -21,7 +22,7 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const launchDir = resolve(repo, 'launch');
 const launchXml = readFileSync(resolve(launchDir, 'real2sim.launch.xml'), 'utf8');
 const declared = new Set<string>(PARAMS.map((p) => p.name));
-const COMMAND_FLAGS = new Set(['transport', 'url', 'compression', 'params-file', 'namespace', 'name', 'remap', 'help']);
+const COMMAND_FLAGS = new Set(['transport', 'url', 'compression', 'params-file', 'namespace', 'name', 'remap', 'stats', 'help']);
 
 function parseXml(text: string) {
   const errors: string[] = [];
@@ -151,11 +152,26 @@ describe('package.xml and the README section "Use with ROS 2"', () => {
 });
 
 describe('real2sim ros command line', () => {
-  it('without ROS 2, the rclnodejs transport says what to install and source', async () => {
-    const err = await startRosCommand(['--transport', 'rclnodejs']).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Real2SimError);
-    expect((err as Real2SimError).code).toBe('UNSUPPORTED');
-    expect((err as Error).message).toContain(RCLNODEJS_MISSING);
+  it('without ROS 2 sourced, the rclnodejs transport says what to source, and never touches an installed rclnodejs', async () => {
+    // A separate process with the ROS variables removed, so the check holds wherever the suite
+    // runs (also in a shell that sourced ROS 2). Importing rclnodejs unsourced would make it
+    // delete its compiled addon: the addon must still be there afterwards.
+    const addon = resolve(repo, 'node_modules/rclnodejs/build/Release/rclnodejs.node');
+    const before = existsSync(addon) ? statSync(addon).mtimeMs : null;
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AMENT_|ROS_|COLCON_|RMW_)/.test(k)));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ros', '--transport', 'rclnodejs'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(RCLNODEJS_MISSING);
+    expect(r.stderr).toContain('no ROS 2 environment is sourced in this shell (AMENT_PREFIX_PATH is empty)');
+    expect(r.stderr).toContain('[UNSUPPORTED]');
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(existsSync(addon) ? statSync(addon).mtimeMs : null).toBe(before);
+  });
+  it('the environment check names what is wrong before anything is imported', () => {
+    expect(rosEnvironmentProblem({})).toMatch(/AMENT_PREFIX_PATH is empty/);
+    expect(rosEnvironmentProblem({ AMENT_PREFIX_PATH: '/opt/ros/noetic', ROS_VERSION: '1', ROS_DISTRO: 'noetic' })).toMatch(/ROS 1, not ROS 2/);
+    expect(rosEnvironmentProblem({ AMENT_PREFIX_PATH: '/opt/x' })).toMatch(/ROS_DISTRO is not set/);
+    expect(rosEnvironmentProblem({ AMENT_PREFIX_PATH: '/opt/ros/humble', ROS_VERSION: '2', ROS_DISTRO: 'humble' })).toBeNull();
   });
   it('bad flags are errors that name the flag', async () => {
     await expect(startRosCommand(['--transport', 'ros1'])).rejects.toThrow(/--transport must be rclnodejs or rosbridge/);

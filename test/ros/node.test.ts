@@ -167,10 +167,56 @@ describe('reconstruct service (on_demand)', () => {
 
   it('says what is missing before any frame arrived', async () => {
     const r = await rig();
-    expect(await r.call()).toEqual({ success: false, message: 'no colour image received yet on `image`' });
+    expect(await r.call()).toEqual({ success: false, message: 'no colour image received yet on `/image`' });
     r.publishFrame(1, { skip: ['depth'] });
-    expect((await r.call()).message).toBe('no depth image received yet on `depth`');
+    expect((await r.call()).message).toBe('no depth image received yet on `/depth`');
     expect(r.pipeline.calls).toHaveLength(0);
+  });
+
+  it('a newer inconsistent pair does not hide the newest consistent one; the answer, the log and the counters say so', async () => {
+    const r = await rig();
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(10);
+    // Stamp 11: each image valid on its own, but the depth is 80×60 under a 160×120 colour image.
+    const small = frameMessages(synth(7, 80, 60).frame, 11);
+    r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(small.depth);
+    r.publishFrame(11, { skip: ['depth'] });
+    const res = await r.call();
+    expect(res.success).toBe(true);
+    expect(res.message).toMatch(/ \(skipped 1 newer inconsistent frame\(s\), the newest at stamp 11\.000: depth: is 80×60 but the colour image is 160×120; depth must be aligned/);
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([10]);
+    expect(r.graph.logs.some((l) => l.level === 'warn' && /reconstructing the frame at stamp 10\.000 \(skipped 1/.test(l.msg))).toBe(true);
+    const counters = diagStatus(diags, 'real2sim: counters').at(-1)!;
+    const v = Object.fromEntries(counters.values.map((kv) => [kv.key, kv.value]));
+    expect(v).toMatchObject({ 'received /image': '2', 'received /depth': '2', synced: '1', used: '1', skipped_inconsistent: '1', reconstructions: '1', failures: '0' });
+    expect(Number(v['mean_time_ms'])).toBeGreaterThanOrEqual(0);
+    // Only inconsistent pairs held: the call fails and says why, nothing is reconstructed.
+    const only = await rig();
+    only.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(small.depth);
+    only.publishFrame(11, { skip: ['depth'] });
+    const bad = await only.call();
+    expect(bad).toEqual({ success: false, message: expect.stringMatching(/^the synced frame is inconsistent: depth: is 80×60 but the colour image is 160×120/) });
+    expect(only.pipeline.calls).toHaveLength(0);
+  });
+
+  it('with 30 % inconsistent pairs injected, every call reconstructs a consistent frame', async () => {
+    const r = await rig();
+    const small = synth(7, 80, 60).frame;
+    const depthPub = r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR });
+    let ok = 0;
+    for (let k = 0; k < 20; k++) {
+      const stamp = 100 + k;
+      if (k % 10 === 3 || k % 10 === 6 || k % 10 === 9) {
+        depthPub.publish(frameMessages(small, stamp).depth);
+        r.publishFrame(stamp, { skip: ['depth'] });
+      } else r.publishFrame(stamp);
+      if (k < 1) continue;
+      const res = await r.call();
+      if (res.success) ok++;
+    }
+    expect(ok).toBe(19);
+    for (const f of r.pipeline.calls) expect(f.depth!.width).toBe(160);
+    expect(r.node.stats.skippedInconsistent).toBe(6);
   });
 
   it('pairs colour and depth only within sync_tolerance_s', async () => {
@@ -344,7 +390,7 @@ describe('Gazebo spawn', () => {
       const r = await rig({ spawn: target, world: 'shop' });
       const calls: string[] = [];
       const gz = r.graph.participant('gz');
-      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
+      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
       if (target === 'gz') {
         gz.advertiseService('/world/shop/create', TYPES.gzSpawn, ok('create'));
         gz.advertiseService('/world/shop/remove', TYPES.gzDelete, ok('remove'));

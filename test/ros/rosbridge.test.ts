@@ -100,6 +100,19 @@ describe('rosbridge transport', () => {
     });
   }
 
+  it('publishes latched topics with latch: true on every publish op (a bridge warns twice per message otherwise)', async () => {
+    const { server, node } = await setup();
+    await sendFrame(server, node, 4);
+    expect((await server.callClientService('/reconstruct', {}))['values']).toMatchObject({ success: true });
+    const pubs = (topic: string) => server.received.filter((o) => o.op === 'publish' && o['topic'] === topic);
+    for (const t of ['/scene/markers', '/scene/urdf', '/scene/sdf', '/tf_static']) {
+      expect(pubs(t).length, t).toBeGreaterThan(0);
+      for (const op of pubs(t)) expect(op['latch'], t).toBe(true);
+    }
+    expect(pubs('/diagnostics').length).toBeGreaterThan(0);
+    for (const op of pubs('/diagnostics')) expect(op['latch']).toBeUndefined();
+  });
+
   it('reads CBOR image bytes sent with RFC 8746 typed-array tags (tag 64) too', async () => {
     const pipeline = truthPipeline(truth);
     const { server, node } = await setup({ pipeline });

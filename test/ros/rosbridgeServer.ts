@@ -89,7 +89,10 @@ export class RosbridgeTestServer {
     await new Promise<void>((res, rej) => (wss.once('listening', res), wss.once('error', rej)));
     const addr = wss.address();
     if (typeof addr === 'string' || addr === null) throw new Error('no port');
-    return new RosbridgeTestServer(wss, `ws://127.0.0.1:${addr.port}`);
+    const server = new RosbridgeTestServer(wss, `ws://127.0.0.1:${addr.port}`);
+    // rosapi as a ROS 2 bridge runs it: clients ask it which ROS is behind the bridge.
+    server.rosServices.set('/rosapi/get_ros_version', () => ({ version: 2, distro: 'humble' }));
+    return server;
   }
 
   private status(ws: WebSocket, level: string, msg: string, id?: string) {
