@@ -39,6 +39,8 @@ export interface ReconstructionDetails {
   masks: LabelImage;
   cloud: OrganizedCloud;
   lifted: LiftedObject[];
+  /** Scene object id → the id of the mask in `masks` it was built from (geometric objects carry no instanceId). */
+  maskIdOf: Map<string, number>;
 }
 
 export async function reconstruct(frame: RgbdFrame, config: PipelineConfig = {}): Promise<Scene> {
@@ -128,7 +130,8 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     reports,
     meta: { source: 'rgbd', segmentation: typeof backend === 'string' ? backend : backend.name, ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}) },
   };
-  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects };
+  const maskIdOf = new Map(composeRes.output.objects.filter((o) => o.instanceId !== undefined).map((o) => [o.id, o.instanceId!] as [string, number]));
+  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects, maskIdOf };
 }
 
 function countNonFinite(d: Float32Array): number {

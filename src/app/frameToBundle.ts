@@ -9,7 +9,7 @@
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
-import { encodePng } from '../io/image.ts';
+import { encodeLabelPng, encodePng } from '../io/image.ts';
 import type { CameraIntrinsics } from '../model/camera.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
@@ -39,6 +39,8 @@ export interface FrameReconstruction {
   lifted: LiftedObject[];
   /** Depth the scene was built from when the frame carries none (a model's estimate): debug/depth.png. */
   depth?: DepthImage;
+  /** Scene object id → its mask id in `masks`, where that is not the object's `instanceId`. */
+  maskIdOf?: Map<string, number>;
 }
 
 /** Frame → scene; calls `onProgress(stage, 0|1)` around stages it runs (may call it never). */
@@ -85,7 +87,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
     return reconstructDetailed({ ...f, camera: f.camera }, { ...options.pipeline, onProgress });
   };
-  const { scene: reconstructed, masks, lifted, depth } = await (options.reconstruct ?? rgbd)(frame, progress);
+  const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? rgbd)(frame, progress);
 
   let scene = reconstructed;
   const warnings: string[] = [];
@@ -123,6 +125,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   progress('export', 0);
   const extraFiles: Record<string, string | Uint8Array> = {
     'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
+    'debug/labels.png': encodeLabelPng(sceneLabels(scene, masks, maskIdOf)),
   };
   const shownDepth = frame.depth ?? depth;
   if (shownDepth) extraFiles['debug/depth.png'] = encodePng(depthPreview(shownDepth));
@@ -144,6 +147,22 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const manifest = await writeBundle(options.out, scene, { extraFiles });
   progress('export', 1);
   return { scene, manifest, timeMs: performance.now() - t0, warnings };
+}
+
+/**
+ * The final instance label image of a bundle (`debug/labels.png`): 0 = background, value k =
+ * the k-th object of scene.json (1-based), drawn from the mask it was built from. Masks that
+ * became no object (too small, excluded) are background, so the image scores what the scene holds.
+ */
+export function sceneLabels(scene: Scene, masks: LabelImage, maskIdOf?: Map<string, number>): LabelImage {
+  const toK = new Map<number, number>();
+  scene.objects.forEach((o, k) => {
+    const id = maskIdOf?.get(o.id) ?? o.instanceId;
+    if (id !== undefined && !toK.has(id)) toK.set(id, k + 1);
+  });
+  const data = new Uint16Array(masks.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = toK.get(masks.data[i]!) ?? 0;
+  return { width: masks.width, height: masks.height, data, labels: new Map(scene.objects.map((o, k) => [k + 1, o.label] as [number, string])) };
 }
 
 /** One line per object, for the CLI. */

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/reconstruct.ts';
-import { encodeDepthPng, encodeLabelPng, encodePng, decodeColorImage } from '../../src/io/image.ts';
+import { encodeDepthPng, encodeLabelPng, encodePng, decodeColorImage, decodeLabelPng } from '../../src/io/image.ts';
+import { scoreSegmentation } from '../../src/eval/segmentation.ts';
 import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { renderFixture } from '../stages/fixtures.ts';
 
@@ -37,6 +38,24 @@ describe('real2sim reconstruct', () => {
     expect([overlay.width, overlay.height]).toEqual([320, 240]);
     const can = scene.objects.find((o) => o.instanceId === 2)!;
     expect(can.size[2]).toBeCloseTo(0.12, 2);
+    // debug/labels.png: 16-bit, value k = the k-th object of scene.json, drawn from its given mask
+    const labels = decodeLabelPng(new Uint8Array(readFileSync(join(out, 'debug/labels.png'))));
+    expect([labels.width, labels.height]).toEqual([320, 240]);
+    scene.objects.forEach((o, k) => {
+      for (let i = 0; i < labels.data.length; i++) if (frame.masks!.data[i] === o.instanceId) expect(labels.data[i]).toBe(k + 1);
+    });
+  });
+
+  it('geometric segmentation: debug/labels.png scores against the rendered truth (overlap F ≥ 0.9, both objects)', async () => {
+    const out = join(dir, 'geometric');
+    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--out', out, '--no-validate', '--quiet']);
+    expect(code).toBe(0);
+    const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+    const labels = decodeLabelPng(new Uint8Array(readFileSync(join(out, 'debug/labels.png'))));
+    expect(Math.max(...labels.data)).toBe(scene.objects.length);
+    const s = scoreSegmentation(labels.data, frame.masks!.data, 320, 240);
+    expect(s.overlapF).toBeGreaterThanOrEqual(0.9);
+    expect(s.detected).toBe(2);
   });
 
   it('validates and repairs by default: physics verdict, physics.json, report.html, snapshots, world-frame clouds', async () => {
