@@ -17,6 +17,7 @@ import type { PointCloud } from '../model/geometry.ts';
 import type { DepthImage, LabelImage } from '../model/image.ts';
 import { transformPositions } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
+import type { PhysicsReport } from '../model/physics.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
@@ -98,7 +99,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     // written, without a verdict, and the failure is reported.
     try {
       const { scene: repaired, report } = await validateAndRepair(scene, options.physics);
-      scene = { ...repaired, physics: report };
+      scene = { ...repaired, physics: lowConfidenceVerdict(report, scene.confidence) };
       scene.reports = [
         ...scene.reports,
         {
@@ -147,6 +148,17 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const manifest = await writeBundle(options.out, scene, { extraFiles });
   progress('export', 1);
   return { scene, manifest, timeMs: performance.now() - t0, warnings };
+}
+
+/**
+ * Physics can only vouch for the geometry it was given: a scene whose geometry is low
+ * confidence (not a tabletop, most points dropped, implausible objects) is never `valid`,
+ * at best `needs_review`.
+ */
+export function lowConfidenceVerdict(report: PhysicsReport, confidence: Scene['confidence']): PhysicsReport {
+  if (confidence?.level !== 'low' || report.verdict !== 'valid') return report;
+  // the reasons are the scene's (scene.confidence), not a physics finding
+  return { ...report, verdict: 'needs_review' };
 }
 
 /**

@@ -46,7 +46,7 @@ export interface SupportEdge {
 export interface PhysicsReport {
   engine: string;
   /** valid: passed as given; repaired: passed after repair; invalid: problems remain. */
-  verdict: 'valid' | 'repaired' | 'invalid';
+  verdict: 'valid' | 'repaired' | 'needs_review' | 'invalid' | 'failed';
   findings: PhysicsFinding[];
   repairs: PhysicsRepair[];
   support: SupportEdge[];
