@@ -11,11 +11,12 @@ export function creasePixels(cloud: OrganizedCloud, use: Uint8Array, deg: number
   const cosMax = Math.cos((deg * Math.PI) / 180);
   const out = new Uint8Array(w * h);
   const has = (i: number) => normals[i * 3] !== 0 || normals[i * 3 + 1] !== 0 || normals[i * 3 + 2] !== 0;
+  const steps = [r, r * w, r * (w + 1), r * (w - 1)];
   for (let v = r; v < h - r; v++) {
     for (let u = r; u < w - r; u++) {
       const i = v * w + u;
       if (!use[i]) continue;
-      for (const step of [r, r * w, r * (w + 1), r * (w - 1)]) {
+      for (const step of steps) {
         const a = i - step, b = i + step;
         if (!use[a] || !use[b] || !has(a) || !has(b)) continue;
         const ax = normals[a * 3]!, ay = normals[a * 3 + 1]!, az = normals[a * 3 + 2]!;

@@ -70,7 +70,9 @@ export function segmentGeometric(
         if (!crease[i]) continue;
         const u = i % w;
         let best = -1, bestDz = Infinity;
-        for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i - w, i + w]) {
+        // the four neighbours, without allocating (this runs for every crease pixel, every pass)
+        for (let k = 0; k < 4; k++) {
+          const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? i - w : i + w;
           if (j < 0 || j >= n || !fg[j] || crease[j]) continue;
           const dz = Math.abs(P[i * 3 + 2]! - P[j * 3 + 2]!);
           if (dz < bestDz && dz <= o.jumpAbs + o.jumpRel * P[i * 3 + 2]!) {
