@@ -31,7 +31,7 @@ export function restingHeights(objects: readonly { id: number; world?: Float32Ar
       const under: number[] = [];
       for (let k = 0; k < b.w.length; k += 3) if (b.w[k + 2]! <= a.low + tol && insideHull(a.hull, b.w[k]!, b.w[k + 1]!, 3 * margin)) under.push(b.w[k + 2]!);
       under.sort((x, y) => x - y);
-      const h = under.length >= 20 ? under[Math.floor(0.9 * (under.length - 1))]! : b.top;
+      const h = under.length >= 20 ? under[Math.floor(0.98 * (under.length - 1))]! : b.top;
       best = Math.max(best, Math.min(h, a.low));
     }
     if (best > tol) out.set(a.id, best);
