@@ -9,13 +9,13 @@ import type { ObjectConfidence } from '../model/scene.ts';
  * - fitResidual: median distance from the measured points to the nearest surface sample;
  * - score: half from visibility (a third of the surface seen counts fully: one view of a convex
  *   object never sees more than about half), half from the residual (0 at 1 cm).
- * Brute-force nearest neighbours over at most `samples` × `points` pairs (2000 × 1500 per
+ * Brute-force nearest neighbours over at most `samples` × `points` pairs (2000 × 800 per
  * object): small enough not to need a spatial index.
  */
 export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32Array | undefined, method: string, opts: { samples?: number; points?: number; near?: number } = {}): ObjectConfidence {
   const near = opts.near ?? 0.01;
   const surf = transformPositions(pose, sampleSurface(mesh, opts.samples ?? 2000));
-  const obs = subsample(observedWorld ?? new Float32Array(0), opts.points ?? 1500);
+  const obs = subsample(observedWorld ?? new Float32Array(0), opts.points ?? 800);
   const ns = surf.length / 3, no = obs.length / 3;
   if (ns === 0 || no === 0) return { score: 0, visibleFraction: 0, fitResidual: Infinity, method };
   const nearest = (a: Float32Array, i: number, b: Float32Array, nb: number) => {
