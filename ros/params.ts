@@ -39,6 +39,9 @@ export const PARAMS = [
   { name: 'world', type: 'string', default: 'default', description: 'Gazebo (gz) world name for /world/<world>/create' },
   { name: 'spawn_invalid', type: 'bool', default: false, description: 'also spawn scenes whose physics verdict is invalid' },
   { name: 'spawn_timeout_s', type: 'double', default: 5, min: 0, description: 'how long to wait for each spawn service answer' },
+  { name: 'workspace', type: 'string', default: '', description: 'box where objects may be, in the support frame, metres: "xmin,ymin,zmin,xmax,ymax,zmax"; empty = anywhere' },
+  { name: 'roi_path', type: 'string', default: '', description: 'region-of-interest PNG the size of the colour image (non-zero = objects may be there); empty = the whole image' },
+  { name: 'max_object_size', type: 'double', default: 0.5, min: 0, description: 'largest plausible object, metres; larger segments (robot arm, bin wall, furniture) are excluded, not emitted' },
 ] as const satisfies readonly ParamSpec[];
 
 export type ParamName = (typeof PARAMS)[number]['name'];
@@ -63,6 +66,9 @@ export interface NodeParams {
   world: string;
   spawn_invalid: boolean;
   spawn_timeout_s: number;
+  workspace: string;
+  roi_path: string;
+  max_object_size: number;
 }
 
 export const PARAM_DEFAULTS: Readonly<NodeParams> = Object.fromEntries(PARAMS.map((p) => [p.name, p.default])) as unknown as NodeParams;

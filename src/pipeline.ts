@@ -11,6 +11,16 @@ import { perceive, type PerceiveOptions } from './stages/perceive.ts';
 import { place, type PlaceOptions } from './stages/place.ts';
 import { shape, type ShapeOptions } from './stages/shape.ts';
 import type { LabelImage } from './model/image.ts';
+import type { ExcludedSegment } from './model/report.ts';
+import { sceneConfidence } from './stages/confidence.ts';
+import { objectConfidence } from './stages/objectConfidence.ts';
+import { SCOPE_DEFAULTS, scopeInstances, type ScopeOptions } from './stages/segment/scope.ts';
+
+const EXCLUDED_WHY: Record<ExcludedSegment['reason'], string> = {
+  outside_workspace: 'outside the workspace box',
+  outside_roi: 'outside the region of interest',
+  too_large: 'larger than the largest plausible object (--max-object-size)',
+};
 
 /**
  * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
@@ -22,6 +32,8 @@ export interface PipelineConfig {
   /** 'auto' (default): the frame's masks when it has them, else geometric segmentation. */
   segmentation?: 'auto' | 'given' | 'geometric' | SegmentationBackend;
   perceive?: Omit<PerceiveOptions, 'backend'>;
+  /** Where objects may be (workspace box, region of interest, largest plausible size). */
+  scope?: ScopeOptions;
   lift?: LiftOptions;
   ground?: GroundOptions;
   shape?: ShapeOptions;
@@ -39,6 +51,8 @@ export interface ReconstructionDetails {
   masks: LabelImage;
   cloud: OrganizedCloud;
   lifted: LiftedObject[];
+  /** Scene object id → the id of the mask in `masks` it was built from (geometric objects carry no instanceId). */
+  maskIdOf: Map<string, number>;
 }
 
 export async function reconstruct(frame: RgbdFrame, config: PipelineConfig = {}): Promise<Scene> {
@@ -87,12 +101,16 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   }
   if (nonFinite > 0) groundRes.report.warnings.push(`${nonFinite} depth pixels were NaN or ±Inf: treated as no data`);
   const { cameraPose, heightOf } = groundRes.output;
+  // segments outside the workspace / ROI or too large to be an object: reported, never objects
+  const scoped = scopeInstances({ instances: perceiveRes.output.instances, cloud, cameraPose }, config.scope);
+  const excluded = scoped.excluded;
+  const instances = scoped.kept;
 
   progress('lift', 0);
   const liftRes = await lift(config.lift)({
     cloud,
     masks: perceiveRes.output.masks,
-    instances: perceiveRes.output.instances,
+    instances,
     color: frame.color,
     cameraPose,
     heightOf,
@@ -115,10 +133,48 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   const composeRes = await compose(config.compose)({ objects: placeRes.output.objects });
   progress('compose', 1);
 
+  // a completed shape can outgrow its segment (a wall's patch mirrored into a room-sized box):
+  // the size limit holds for the objects emitted, too
+  const maxSize = config.scope?.maxObjectSize ?? SCOPE_DEFAULTS.maxObjectSize;
+  if (maxSize > 0) {
+    composeRes.output.objects = composeRes.output.objects.filter((o) => {
+      const big = Math.max(...o.size);
+      if (big <= maxSize || o.instanceId === undefined) return true;
+      const inst = instances.find((i) => i.id === o.instanceId);
+      excluded.push({ id: o.instanceId, reason: 'too_large', sizeM: big, pixels: inst?.pixels.length ?? 0 });
+      return false;
+    });
+  }
+  if (excluded.length) {
+    perceiveRes.report.excluded = excluded;
+    perceiveRes.report.counts['objects'] = instances.length - excluded.filter((e) => instances.some((i) => i.id === e.id)).length;
+    perceiveRes.report.counts['excluded'] = excluded.length;
+    for (const e of excluded) perceiveRes.report.warnings.push(`segment ${e.id} (${e.pixels} pixels, ${e.sizeM.toFixed(2)} m) excluded: ${EXCLUDED_WHY[e.reason]}`);
+  }
   reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, placeRes.report, composeRes.report);
   if (composeRes.output.objects.length === 0) composeRes.report.warnings.push('no object could be reconstructed from this frame');
+  // per object: how much of it was seen, how well it fits, how it was completed
+  const liftedById = new Map(liftRes.output.objects.map((o) => [o.id, o]));
+  const methodById = new Map(shapeRes.output.shapes.map((sh) => [sh.id, sh.method ?? 'unknown']));
+  const composed = composeRes.output.objects.map((o) => o.instanceId === undefined ? o : {
+    ...o,
+    confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
+  });
   // an instance id names a label in the input; segments the pipeline found itself have none
-  const objects = backend === 'geometric' ? composeRes.output.objects.map(({ instanceId: _id, ...o }) => o) : composeRes.output.objects;
+  const objects = backend === 'geometric' ? composed.map(({ instanceId: _id, ...o }) => o) : composed;
+  const objectPixels = new Uint8Array(cloud.valid.length);
+  const keptIds = new Set(composeRes.output.objects.map((o) => o.instanceId));
+  for (const inst of instances) if (keptIds.has(inst.id)) for (const i of inst.pixels) objectPixels[i] = 1;
+  const confidence = sceneConfidence({
+    cloud,
+    heightOf,
+    objectPixels,
+    inlierRatio: groundRes.output.inlierRatio,
+    excluded,
+    objects: composeRes.output.objects.length,
+    ...(config.ground?.threshold !== undefined ? { band: config.ground.threshold } : {}),
+  });
+  for (const r of confidence.reasons) composeRes.report.warnings.push(`low scene confidence: ${r}`);
   const scene: Scene = {
     version: SCENE_VERSION,
     frameId: config.frameId ?? 'world',
@@ -126,9 +182,11 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     support: groundRes.output.support,
     camera: { intrinsics: frame.camera, pose: cameraPose },
     reports,
+    confidence,
     meta: { source: 'rgbd', segmentation: typeof backend === 'string' ? backend : backend.name, ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}) },
   };
-  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects };
+  const maskIdOf = new Map(composeRes.output.objects.filter((o) => o.instanceId !== undefined).map((o) => [o.id, o.instanceId!] as [string, number]));
+  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects, maskIdOf };
 }
 
 function countNonFinite(d: Float32Array): number {

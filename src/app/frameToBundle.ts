@@ -9,7 +9,7 @@
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
-import { encodePng } from '../io/image.ts';
+import { encodeLabelPng, encodePng } from '../io/image.ts';
 import type { CameraIntrinsics } from '../model/camera.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
@@ -40,6 +40,8 @@ export interface FrameReconstruction {
   lifted: LiftedObject[];
   /** Depth the scene was built from when the frame carries none (a model's estimate): debug/depth.png. */
   depth?: DepthImage;
+  /** Scene object id → its mask id in `masks`, where that is not the object's `instanceId`. */
+  maskIdOf?: Map<string, number>;
 }
 
 /** Frame → scene; calls `onProgress(stage, 0|1)` around stages it runs (may call it never). */
@@ -88,7 +90,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
     return reconstructDetailed({ ...f, camera: f.camera }, { ...options.pipeline, onProgress });
   };
-  const { scene: reconstructed, masks, lifted, depth } = await (options.reconstruct ?? rgbd)(frame, progress);
+  const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? rgbd)(frame, progress);
 
   const cloudFiles: Record<string, PointCloud> = {};
   // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
@@ -98,7 +100,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     cloudFiles[objectId(o.label, o.id)] = cloud;
   }
   const shownDepth = frame.depth ?? depth;
-  const done = await sceneToBundle(reconstructed, { ...options, color: frame.color, masks, clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
+  const done = await sceneToBundle(reconstructed, { ...options, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
   return { ...done, timeMs: performance.now() - t0 };
 }
 
@@ -111,6 +113,8 @@ export interface BundleDebugInputs {
   depth?: DepthImage;
   /** Per-object clouds in the world frame, by file stem: debug/clouds/<stem>.ply. */
   clouds?: Record<string, PointCloud>;
+  /** Object id → the mask id it was built from, for debug/labels.png (default: its instanceId). */
+  maskIdOf?: Map<string, number>;
 }
 
 /**
@@ -134,7 +138,7 @@ export async function sceneToBundle(
     try {
       // the MuJoCo cross-check is on by default: a disagreement keeps the scene from passing
       const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', ...options.physics });
-      scene = { ...repaired, physics: report };
+      scene = { ...repaired, physics: lowConfidenceVerdict(report, scene.confidence) };
       scene.reports = [
         ...scene.reports,
         {
@@ -164,6 +168,7 @@ export async function sceneToBundle(
   const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
   if (overlay) extraFiles['debug/masks.png'] = overlay;
   if (options.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(options.depth));
+  if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
   const clouds: PointCloud[] = [];
   for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
     clouds.push(cloud);
@@ -198,6 +203,33 @@ function failedReport(message: string, timeMs: number): PhysicsReport {
     stability: [],
     timeMs,
   };
+}
+
+/**
+ * Physics can only vouch for the geometry it was given: a scene whose geometry is low
+ * confidence (not a tabletop, most points dropped, implausible objects) is never `valid`,
+ * at best `needs_review`.
+ */
+export function lowConfidenceVerdict(report: PhysicsReport, confidence: Scene['confidence']): PhysicsReport {
+  if (confidence?.level !== 'low' || report.verdict !== 'valid') return report;
+  // the reasons are the scene's (scene.confidence), not a physics finding
+  return { ...report, verdict: 'needs_review' };
+}
+
+/**
+ * The final instance label image of a bundle (`debug/labels.png`): 0 = background, value k =
+ * the k-th object of scene.json (1-based), drawn from the mask it was built from. Masks that
+ * became no object (too small, excluded) are background, so the image scores what the scene holds.
+ */
+export function sceneLabels(scene: Scene, masks: LabelImage, maskIdOf?: Map<string, number>): LabelImage {
+  const toK = new Map<number, number>();
+  scene.objects.forEach((o, k) => {
+    const id = maskIdOf?.get(o.id) ?? o.instanceId;
+    if (id !== undefined && !toK.has(id)) toK.set(id, k + 1);
+  });
+  const data = new Uint16Array(masks.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = toK.get(masks.data[i]!) ?? 0;
+  return { width: masks.width, height: masks.height, data, labels: new Map(scene.objects.map((o, k) => [k + 1, o.label] as [number, string])) };
 }
 
 /** One line per object, for the CLI. */

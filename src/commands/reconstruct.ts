@@ -18,7 +18,8 @@ import { checkOutDir } from '../export/outDir.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
 import { transformPositions } from '../model/pose.ts';
-import { decodeColorImage } from '../io/image.ts';
+import { decodeColorImage, decodeLabelPng } from '../io/image.ts';
+import { EXIT } from './exitCodes.ts';
 import { loadFrame } from '../io/frame.ts';
 import { frameToBundle, objectTable, type BundleFrame, type FrameReconstructor } from '../app/frameToBundle.ts';
 import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
@@ -34,6 +35,7 @@ import { reconstructSingleImage } from '../gpu/singleImage.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
+       [--workspace XMIN,YMIN,ZMIN,XMAX,YMAX,ZMAX] [--roi ROI.png] [--max-object-size M] [--strict]
        [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
    or: real2sim reconstruct --rgb COLOR.png --gpu-host URL [--camera CAMERA.json] [--gpu-token T] [--gpu-timeout-ms N] … --out DIR
 
@@ -49,6 +51,14 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --density        default density for labels not in the table, kg/m³ (default 600)
   --seed           RANSAC seed (default 1)
   --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
+  --workspace      box where objects may be, in the support frame (z up from the table, x forward
+                   from the camera's foot), metres: xmin,ymin,zmin,xmax,ymax,zmax
+  --roi            region-of-interest PNG the size of the image: non-zero where objects may be
+  --max-object-size  largest plausible object, metres (default 0.5); larger segments (a robot arm,
+                   a bin wall, furniture) are excluded. Excluded segments are listed in the perceive
+                   report of scene.json, never emitted as objects
+  --strict         exit 4 when the scene's confidence is low (not a tabletop, most points dropped,
+                   implausible objects; reasons in scene.json 'confidence'); the bundle is still written
   --quiet          no progress display
   --out            bundle folder (replaced atomically; only a folder real2sim wrote is replaced)
   --force          replace an --out folder that is not only an earlier bundle (it is kept
@@ -154,6 +164,31 @@ export function singleImageReconstructor(backends: LearnedBackends, opts: { grou
   };
 }
 
+/** `--workspace xmin,ymin,zmin,xmax,ymax,zmax` → the box, min below max on every axis. */
+export function parseWorkspace(text: string): [number, number, number, number, number, number] {
+  const v = text.split(',').map((x) => Number(x.trim()));
+  if (v.length !== 6 || !v.every(Number.isFinite) || !(v[0]! < v[3]! && v[1]! < v[4]! && v[2]! < v[5]!)) {
+    throw new Real2SimError('BAD_INPUT', `--workspace must be six numbers xmin,ymin,zmin,xmax,ymax,zmax in metres (support frame), each min below its max; got '${text}'`);
+  }
+  return v as [number, number, number, number, number, number];
+}
+
+/** `--roi` PNG → one byte per pixel, 1 where objects may be (any non-zero sample or non-black colour). */
+async function loadRoi(path: string, width: number, height: number): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Real2SimError('BAD_FILE', `Cannot read the region-of-interest image '${path}': ${code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, { path, what: 'roi' }, e);
+  }
+  const img = decodeLabelPng(bytes, path);
+  if (img.width !== width || img.height !== height) {
+    throw new Real2SimError('SIZE_MISMATCH', `--roi is ${img.width}×${img.height} but the colour image is ${width}×${height}: draw the region on an image of the same size.`, { roi: [img.width, img.height], color: [width, height] });
+  }
+  return Uint8Array.from(img.data, (v) => (v ? 1 : 0));
+}
+
 async function loadColourOnly(rgb: string): Promise<BundleFrame> {
   let bytes: Uint8Array;
   try {
@@ -183,6 +218,10 @@ export async function run(argv: string[]): Promise<number> {
       density: { type: 'string' },
       seed: { type: 'string' },
       'no-validate': { type: 'boolean' },
+      workspace: { type: 'string' },
+      roi: { type: 'string' },
+      'max-object-size': { type: 'string' },
+      strict: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
@@ -218,6 +257,8 @@ export async function run(argv: string[]): Promise<number> {
   const density = num('density', values.density);
   const seed = num('seed', values.seed, false);
   const timeoutMs = num('gpu-timeout-ms', values['gpu-timeout-ms']);
+  const maxObjectSize = num('max-object-size', values['max-object-size']);
+  const workspace = values.workspace === undefined ? undefined : parseWorkspace(values.workspace);
   const seg = values.segmentation ?? 'auto';
   if (!['auto', 'given', 'geometric'].includes(seg)) throw new Real2SimError('BAD_INPUT', `--segmentation must be auto, given or geometric, got '${seg}'`);
   if (!gpuHost && (values['gpu-token'] !== undefined || timeoutMs !== undefined)) {
@@ -256,7 +297,10 @@ export async function run(argv: string[]): Promise<number> {
           ...(depthScale !== undefined ? { depthScale } : {}),
         })
       : await loadColourOnly(values.rgb!);
+    const roi = values.roi ? await loadRoi(values.roi, frame.color.width, frame.color.height) : undefined;
+    const scope = { ...(workspace ? { workspace } : {}), ...(roi ? { roi } : {}), ...(maxObjectSize !== undefined ? { maxObjectSize } : {}) };
     const stageOptions = {
+      ...(Object.keys(scope).length ? { scope } : {}),
       ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
       ...(seed !== undefined ? { ground: { seed } } : {}),
     };
@@ -290,6 +334,10 @@ export async function run(argv: string[]): Promise<number> {
         `; ${manifest.files.length} files written to ${manifest.dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     console.log(objectTable(scene));
+    if (scene.confidence?.level === 'low') {
+      console.log(`scene confidence LOW (${scene.confidence.score}): ${scene.confidence.reasons.join('; ')}`);
+      if (values.strict) return EXIT.LOW_CONFIDENCE;
+    }
     return physicsExitCode(scene.physics?.verdict, values['no-validate'] !== true && scene.objects.length > 0);
   } finally {
     client?.close();

@@ -10,6 +10,18 @@ export interface StageReport {
   /** Named counts and measures (objects found, inliers, points kept, …). */
   counts: Record<string, number>;
   warnings: string[];
+  /** Perceive: segments left out (outside the workspace or region of interest, implausibly large). */
+  excluded?: ExcludedSegment[];
+}
+
+/** A segment that is not an object, and why. */
+export interface ExcludedSegment {
+  /** Its id in the stage's label image. */
+  id: number;
+  reason: 'outside_workspace' | 'outside_roi' | 'too_large';
+  /** Its size in the support frame (longest footprint side or height, robust), metres. */
+  sizeM: number;
+  pixels: number;
 }
 
 export interface StageResult<T> {

@@ -53,6 +53,29 @@ export interface SceneObject {
   instanceId?: number;
   /** Detection / shape confidence in 0..1, when a backend gives one. */
   score?: number;
+  /** How far the completed shape can be trusted, and how it was completed. */
+  confidence?: ObjectConfidence;
+}
+
+/**
+ * - `visibleFraction`: share of the completed surface the camera saw (within 1 cm of a measured point);
+ * - `fitResidual`: median distance of the measured points to the completed surface, metres;
+ * - `method`: how the unseen part was completed (e.g. `revolved`, `mirrored`, `hull`, `+carved`,
+ *   `extruded to support` or `extruded onto object`).
+ */
+export interface ObjectConfidence {
+  score: number;
+  visibleFraction: number;
+  fitResidual: number;
+  method: string;
+}
+
+/** Whether the frame looked like something the pipeline explains (a tabletop), and why not. */
+export interface SceneConfidence {
+  level: 'high' | 'low';
+  /** 0..1; 0.5 at the limit of the weakest check. */
+  score: number;
+  reasons: string[];
 }
 
 /** Support plane in the world frame: points p with n·p + d = 0, n unit, pointing up. */
@@ -80,6 +103,8 @@ export interface Scene {
   camera?: SceneCamera;
   reports: StageReport[];
   physics?: PhysicsReport;
+  /** Scene-level confidence (RGB-D pipeline): low when the frame does not look like a tabletop. */
+  confidence?: SceneConfidence;
   /** Free-form provenance: source frame, generator seed, tool version. */
   meta?: Record<string, unknown>;
 }

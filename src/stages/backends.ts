@@ -52,6 +52,8 @@ export interface ShapeInput {
   support?: Plane;
   /** The depth view the points came from, for visibility reasoning (free-space carving, symmetry checks). */
   view?: ShapeView;
+  /** Height (world z) of the object this one stands on; completion extrudes down to it, not to the support. */
+  restsOn?: number;
 }
 
 /** One depth view of the scene: what the camera saw, so a backend can tell seen-empty space from hidden space. */

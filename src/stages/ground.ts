@@ -3,6 +3,7 @@ import { Real2SimError } from '../model/errors.ts';
 import type { Pose } from '../model/pose.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane } from '../model/scene.ts';
+import { convexHull2d } from './footprint.ts';
 import { fitPlaneRansac, planeInliers, refinePlane } from './local/plane.ts';
 import { defined } from './util.ts';
 import { worldFromPlane, type OrganizedCloud, type PlaneEq } from './organized.ts';
@@ -87,7 +88,7 @@ export function ground(options: GroundOptions = {}) {
       }
 
       // Largest plane, then further planes among what is left; keep the near-parallel ones.
-      const planes: { plane: PlaneEq; inliers: number }[] = [];
+      const planes: { plane: PlaneEq; inliers: number; points: Float32Array }[] = [];
       let curved = 0;
       let rest = sample;
       for (let k = 0; k < o.maxPlanes + curved && k < o.maxPlanes + 2 && rest.length / 3 >= o.minInliers; k++) {
@@ -104,11 +105,11 @@ export function ground(options: GroundOptions = {}) {
         if (!first && isCurved(rest, inl, plane, o.threshold)) {
           curved++;
           report.warnings.push(`the largest plane-like region (${inl.length} points) is curved, not a plane: skipped`);
-        } else if (!first) planes.push({ plane: oriented, inliers: inl.length });
+        } else if (!first) planes.push({ plane: oriented, inliers: inl.length, points: pick(rest, inl) });
         else {
           const cos = Math.abs(dot(first.plane.normal, oriented.normal));
           if (cos > Math.cos((o.parallelDeg * Math.PI) / 180) && inl.length >= o.minRelativeInliers * first.inliers) {
-            planes.push({ plane: oriented, inliers: inl.length });
+            planes.push({ plane: oriented, inliers: inl.length, points: pick(rest, inl) });
           }
         }
         // drop a slab around this plane and look again
@@ -130,7 +131,13 @@ export function ground(options: GroundOptions = {}) {
 
       let chosen = best;
       if (planes.length > 1) {
-        chosen = objectPixels ? supportOfObjects(planes, cloud, objectPixels, o.threshold) : planes.reduce((a, b) => (b.plane.d < a.plane.d ? b : a));
+        if (objectPixels) chosen = supportOfObjects(planes, cloud, objectPixels, o.threshold);
+        else {
+          // the highest plane (a tabletop over the floor), unless it floats: tops of boxes and
+          // books at one height make a plane too, with the table measured under it
+          const standing = planes.filter((p) => floatingShare(p, sample, o.threshold) < MAX_FLOATING_SHARE);
+          chosen = (standing.length ? standing : planes).reduce((a, b) => (b.plane.d < a.plane.d ? b : a));
+        }
         if (chosen !== best) report.warnings.push(`support plane is not the largest plane (${planes.length} parallel planes; chose the one ${(best.plane.d - chosen.plane.d).toFixed(3)} m above it)`);
       }
       const planeOptical = chosen.plane;
@@ -150,8 +157,52 @@ export function ground(options: GroundOptions = {}) {
     });
 }
 
+/** A plane with more than this share of its own inliers' count measured under it, within its outline, floats. */
+const MAX_FLOATING_SHARE = 0.3;
+
+function pick(p: Float32Array, idx: Uint32Array): Float32Array {
+  const out = new Float32Array(idx.length * 3);
+  for (let k = 0; k < idx.length; k++) out.set(p.subarray(idx[k]! * 3, idx[k]! * 3 + 3), k * 3);
+  return out;
+}
+
+/**
+ * Points measured more than 3 inlier distances below a plane that land, dropped onto it, inside
+ * the convex outline of its inliers, per inlier. A support has nothing under it within its
+ * outline (the floor under a table is hidden by the table; the floor beyond its edge is outside);
+ * a plane through the tops of several objects has the table under it.
+ */
+function floatingShare(p: { plane: PlaneEq; inliers: number; points: Float32Array }, sample: Float32Array, threshold: number): number {
+  const [nx, ny, nz] = p.plane.normal;
+  let ax = 1, ay = 0;
+  if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
+  const dp = ax * nx + ay * ny;
+  let e1x = ax - dp * nx, e1y = ay - dp * ny, e1z = -dp * nz;
+  const l1 = Math.hypot(e1x, e1y, e1z);
+  e1x /= l1; e1y /= l1; e1z /= l1;
+  const e2x = ny * e1z - nz * e1y, e2y = nz * e1x - nx * e1z, e2z = nx * e1y - ny * e1x;
+  const flat = (q: Float32Array, i: number): [number, number] => [q[i]! * e1x + q[i + 1]! * e1y + q[i + 2]! * e1z, q[i]! * e2x + q[i + 1]! * e2y + q[i + 2]! * e2z];
+  const xy = new Float64Array((p.points.length / 3) * 2);
+  for (let i = 0, k = 0; i < p.points.length; i += 3, k += 2) xy.set(flat(p.points, i), k);
+  const hull = convexHull2d(xy, 2);
+  const m = hull.length / 2;
+  if (m < 3) return 0;
+  let under = 0;
+  for (let i = 0; i < sample.length; i += 3) {
+    if (nx * sample[i]! + ny * sample[i + 1]! + nz * sample[i + 2]! + p.plane.d > -3 * threshold) continue;
+    const [u, v] = flat(sample, i);
+    let inside = true;
+    for (let k = 0; k < m && inside; k++) {
+      const x0 = hull[k * 2]!, y0 = hull[k * 2 + 1]!, x1 = hull[((k + 1) % m) * 2]!, y1 = hull[((k + 1) % m) * 2 + 1]!;
+      if ((x1 - x0) * (v - y0) - (y1 - y0) * (u - x0) < 0) inside = false;
+    }
+    if (inside) under++;
+  }
+  return under / p.inliers;
+}
+
 /** The plane most object points stand on: most points above it, and among those the closest below them. */
-function supportOfObjects(planes: { plane: PlaneEq; inliers: number }[], cloud: OrganizedCloud, objectPixels: Uint8Array, threshold: number) {
+function supportOfObjects<T extends { plane: PlaneEq; inliers: number }>(planes: T[], cloud: OrganizedCloud, objectPixels: Uint8Array, threshold: number) {
   let objN = 0;
   for (let i = 0; i < objectPixels.length; i++) if (objectPixels[i] && cloud.valid[i]) objN++;
   if (objN === 0) return planes.reduce((a, b) => (b.plane.d < a.plane.d ? b : a));

@@ -3,7 +3,8 @@ import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane } from '../model/scene.ts';
 import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
-import { geometricShapeBackend, type GeometricShapeOptions } from './shapeGeometric.ts';
+import { geometricShapeBackend, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
+import { restingHeights } from './stacking.ts';
 import { meshVolume } from '../geometry/massProperties.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface ShapedObject {
   mesh: Mesh;
   frame: 'world' | 'canonical';
   concave?: boolean;
+  /** How the unseen part was completed (geometric backend), e.g. `revolved, extruded onto object`. */
+  method?: string;
 }
 
 export function shape(options: ShapeOptions = {}) {
@@ -38,6 +41,7 @@ export function shape(options: ShapeOptions = {}) {
     timeStage(SHAPE, backend.name, async (report) => {
       const shapes: ShapedObject[] = [];
       let mirrored = 0, concave = 0;
+      const restsOn = restingHeights(input.objects);
       for (const obj of input.objects) {
         const shapeInput = {
           id: String(obj.id),
@@ -45,6 +49,7 @@ export function shape(options: ShapeOptions = {}) {
           ...(obj.world ? { points: { positions: obj.world } } : {}),
           ...(input.support ? { support: input.support } : {}),
           ...(input.view ? { view: input.view } : {}),
+          ...(restsOn.has(obj.id) ? { restsOn: restsOn.get(obj.id)! } : {}),
         };
         const detailed = 'generateDetailed' in backend ? await (backend as ReturnType<typeof geometricShapeBackend>).generateDetailed(shapeInput) : null;
         const res = detailed ?? (await backend.generate(shapeInput));
@@ -57,9 +62,15 @@ export function shape(options: ShapeOptions = {}) {
           report.warnings.push(`object ${obj.id} (${obj.label}): the ${backend.name} backend returned a mesh with volume ${vol}; skipped`);
           continue;
         }
-        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.details.concave } : {}) });
+        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.details.concave, method: completionMethod(detailed.details) } : { method: backend.name }) });
       }
-      Object.assign(report.counts, { objects: shapes.length, mirrored, concave });
+      Object.assign(report.counts, { objects: shapes.length, mirrored, concave, onObject: restsOn.size });
       return { shapes };
     });
+}
+
+function completionMethod(d: GeometricShapeDetails): string {
+  const how = d.ball ? 'ball' : d.revolved ? 'revolved' : d.mirrors > 0 ? `mirrored ×${d.mirrors}` : 'hull';
+  const base = d.ball ? '' : d.onObject ? ', extruded onto object' : ', extruded to support';
+  return `${how}${base}${d.concave ? ', carved' : ''}`;
 }

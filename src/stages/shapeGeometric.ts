@@ -92,6 +92,8 @@ export interface GeometricShapeDetails {
   ball?: boolean;
   carvedFraction: number;
   concave: boolean;
+  /** Extruded down to the object under it (`restsOn`), not to the support. */
+  onObject?: boolean;
 }
 
 export function geometricShapeBackend(options: GeometricShapeOptions = {}): ShapeBackend & {
@@ -145,7 +147,12 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     // it (a sphere's underside is not a column), else all the way
     let minZ = Infinity;
     for (let i = 2; i < pts.length; i += 3) minZ = Math.min(minZ, pts[i]!);
-    const base = minZ <= o.maxBaseGap ? 0 : minZ;
+    let base = minZ <= o.maxBaseGap ? 0 : minZ;
+    // standing on another object: down to its top, never through it
+    if (input.restsOn !== undefined && input.restsOn > base) {
+      base = Math.min(input.restsOn, minZ);
+      details.onObject = true;
+    }
     // a ball touches its support at one point: nothing to extrude
     const withBase = details.ball ? pts : concat(pts, extrudeDown(pts, base, check, o.extrudeCell));
     let hull: Mesh;

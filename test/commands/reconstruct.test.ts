@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/reconstruct.ts';
-import { encodeDepthPng, encodeLabelPng, encodePng, decodeColorImage } from '../../src/io/image.ts';
+import { encodeDepthPng, encodeLabelPng, encodePng, decodeColorImage, decodeLabelPng } from '../../src/io/image.ts';
+import { scoreSegmentation } from '../../src/eval/segmentation.ts';
+import { EXIT } from '../../src/commands/exitCodes.ts';
+import { lowConfidenceVerdict } from '../../src/app/frameToBundle.ts';
+import type { PhysicsReport } from '../../src/model/physics.ts';
 import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { renderFixture } from '../stages/fixtures.ts';
 
@@ -37,6 +41,73 @@ describe('real2sim reconstruct', () => {
     expect([overlay.width, overlay.height]).toEqual([320, 240]);
     const can = scene.objects.find((o) => o.instanceId === 2)!;
     expect(can.size[2]).toBeCloseTo(0.12, 2);
+    // debug/labels.png: 16-bit, value k = the k-th object of scene.json, drawn from its given mask
+    const labels = decodeLabelPng(new Uint8Array(readFileSync(join(out, 'debug/labels.png'))));
+    expect([labels.width, labels.height]).toEqual([320, 240]);
+    scene.objects.forEach((o, k) => {
+      for (let i = 0; i < labels.data.length; i++) if (frame.masks!.data[i] === o.instanceId) expect(labels.data[i]).toBe(k + 1);
+    });
+  });
+
+  it('geometric segmentation: debug/labels.png scores against the rendered truth (overlap F ≥ 0.9, both objects)', async () => {
+    const out = join(dir, 'geometric');
+    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--out', out, '--no-validate', '--quiet']);
+    expect(code).toBe(0);
+    const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+    const labels = decodeLabelPng(new Uint8Array(readFileSync(join(out, 'debug/labels.png'))));
+    expect(Math.max(...labels.data)).toBe(scene.objects.length);
+    const s = scoreSegmentation(labels.data, frame.masks!.data, 320, 240);
+    expect(s.overlapF).toBeGreaterThanOrEqual(0.9);
+    expect(s.detected).toBe(2);
+  });
+
+  it('--max-object-size excludes larger segments (listed in the perceive report, absent from labels.png)', async () => {
+    const out = join(dir, 'scoped');
+    const args = ['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--out', out, '--quiet', '--max-object-size', '0.15'];
+    expect(await run(args)).toBe(0);
+    const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+    expect(scene.objects).toHaveLength(1); // the 12 cm can; the 20 cm box is excluded
+    expect(Math.max(...scene.objects[0]!.size)).toBeLessThan(0.15);
+    const perceive = scene.reports.find((r) => r.stage === 'perceive')!;
+    expect(perceive.excluded).toHaveLength(1);
+    expect(perceive.excluded![0]!.reason).toBe('too_large');
+    expect(perceive.excluded![0]!.sizeM).toBeGreaterThan(0.18);
+    expect(perceive.excluded![0]!.sizeM).toBeLessThan(0.23);
+    const labels = decodeLabelPng(new Uint8Array(readFileSync(join(out, 'debug/labels.png'))));
+    expect(Math.max(...labels.data)).toBe(1);
+  });
+
+  it('--strict exits 4 on a low-confidence scene (bundle still written), 0 on a confident one', async () => {
+    const base = ['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--quiet', '--no-validate'];
+    // nothing is small enough to be an object: no object on the support → low confidence
+    expect(await run([...base, '--out', join(dir, 'strict-low'), '--max-object-size', '0.05', '--strict'])).toBe(EXIT.LOW_CONFIDENCE);
+    const low = sceneFromJson(readFileSync(join(dir, 'strict-low', 'scene.json'), 'utf8'));
+    expect(low.confidence?.level).toBe('low');
+    expect(low.confidence?.reasons).toContain('no object was found on the support');
+    expect(await run([...base, '--out', join(dir, 'strict-ok'), '--strict'])).toBe(EXIT.OK);
+    expect(sceneFromJson(readFileSync(join(dir, 'strict-ok', 'scene.json'), 'utf8')).confidence).toEqual({ level: 'high', score: 1, reasons: [] });
+  });
+
+  it('physics never vouches for low-confidence geometry: valid becomes needs_review, other verdicts stay', () => {
+    const report = { engine: 'x', verdict: 'valid', findings: [], repairs: [], support: [] } as unknown as PhysicsReport;
+    const low = { level: 'low' as const, score: 0.2, reasons: ['r'] };
+    expect(lowConfidenceVerdict(report, low).verdict).toBe('needs_review');
+    expect(lowConfidenceVerdict(report, { level: 'high', score: 1, reasons: [] }).verdict).toBe('valid');
+    expect(lowConfidenceVerdict({ ...report, verdict: 'invalid' }, low).verdict).toBe('invalid');
+  });
+
+  it('--workspace keeps what stands inside the box; a malformed box is a BAD_INPUT naming the format', async () => {
+    const out = join(dir, 'workspace');
+    // the support frame's origin is under the camera, x forward: the objects stand ~0.5-0.9 m ahead
+    const base = ['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--quiet', '--no-validate'];
+    expect(await run([...base, '--out', out, '--workspace=-5,-5,-1,5,5,2'])).toBe(0);
+    expect(sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8')).objects).toHaveLength(2);
+    expect(await run([...base, '--out', join(dir, 'workspace-empty'), '--workspace=-5,-5,1,5,5,2'])).toBe(0);
+    const empty = sceneFromJson(readFileSync(join(dir, 'workspace-empty', 'scene.json'), 'utf8'));
+    expect(empty.objects).toHaveLength(0);
+    expect(empty.reports.find((r) => r.stage === 'perceive')!.excluded!.map((e) => e.reason)).toEqual(['outside_workspace', 'outside_workspace']);
+    await expect(run([...base, '--out', join(dir, 'ws-bad'), '--workspace', '1,2,3'])).rejects.toThrow(/--workspace must be six numbers/);
+    await expect(run([...base, '--out', join(dir, 'ws-bad'), '--workspace', '1,0,0,0,1,1'])).rejects.toThrow(/each min below its max/);
   });
 
   it('validates and repairs by default: physics verdict, physics.json, report.html, snapshots, world-frame clouds', async () => {

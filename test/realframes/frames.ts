@@ -22,7 +22,7 @@ export interface RealFrame {
 
 const UOC: CameraIntrinsics = { width: 640, height: 480, fx: 612.937, fy: 613.173, cx: 322.549, cy: 248.158 };
 const POSECNN: CameraIntrinsics = { width: 640, height: 480, fx: 1066.778, fy: 1067.487, cx: 312.9869, cy: 241.3109 };
-const PRIMESENSE: CameraIntrinsics = { width: 640, height: 480, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
+export const PRIMESENSE: CameraIntrinsics = { width: 640, height: 480, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
 
 export const FRAMES: RealFrame[] = [
   ...['000000', '000003', '000006'].map((id) => ({ name: `uoc_demo/${id}`, rgb: `uoc_demo/${id}-color.png`, depth: `uoc_demo/${id}-depth.png`, camera: UOC, depthScale: 0.001 })),
@@ -41,8 +41,6 @@ export interface Reprojection {
   inlierRatio: number;
   /** Median |rendered − observed| depth over all object pixels, metres. */
   depthErrorM: number;
-  /** Median over objects of the IoU between the rendered and the segmented mask. */
-  maskIoU: number;
   sizes: [number, number, number][];
 }
 
@@ -52,31 +50,23 @@ export interface Reprojection {
  */
 export function reprojection(frame: RgbdFrame, det: ReconstructionDetails): Reprojection {
   const { scene, masks } = det;
-  // the renderer labels objects by instance id; geometric segments carry their id in the name
-  const objects = scene.objects.map((o) => ({ ...o, instanceId: Number(/_(\d+)$/.exec(o.id)![1]) }));
+  // the renderer labels objects by instance id: the id of the mask each object was built from
+  const objects = scene.objects.map((o) => ({ ...o, instanceId: det.maskIdOf.get(o.id)! }));
   const r = renderScene({ ...scene, objects }, scene.camera!, { ground: false });
   const errs: number[] = [];
-  const ious: number[] = [];
   for (const o of objects) {
-    const id = o.instanceId;
-    let inter = 0, uni = 0;
+    const id = det.maskIdOf.get(o.id);
     for (let i = 0; i < masks.data.length; i++) {
-      const a = masks.data[i] === id, b = r.labels.data[i] === id;
-      if (a && b) inter++;
-      if (a || b) uni++;
-      if (a) {
-        const obs = frame.depth!.data[i]!, ren = r.depth.data[i]!;
-        if (obs > 0 && Number.isFinite(obs) && ren > 0 && Number.isFinite(ren)) errs.push(Math.abs(ren - obs));
-      }
+      if (masks.data[i] !== id) continue;
+      const obs = frame.depth!.data[i]!, ren = r.depth.data[i]!;
+      if (obs > 0 && Number.isFinite(obs) && ren > 0 && Number.isFinite(ren)) errs.push(Math.abs(ren - obs));
     }
-    ious.push(uni ? inter / uni : 0);
   }
   const med = (x: number[]) => (x.length ? [...x].sort((a, b) => a - b)[x.length >> 1]! : NaN);
   return {
     objects: scene.objects.length,
     inlierRatio: scene.reports.find((x) => x.stage === 'ground')!.counts['inlierRatio']!,
     depthErrorM: med(errs),
-    maskIoU: med(ious),
     sizes: scene.objects.map((o) => o.size),
   };
 }

@@ -3,7 +3,7 @@ import { ground } from '../../src/stages/ground.ts';
 import { organizedCloud } from '../../src/stages/organized.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { invertPose, rotateVec, transformPoint } from '../../src/model/pose.ts';
-import { renderFixture } from './fixtures.ts';
+import { renderFixture, type Solid } from './fixtures.ts';
 
 describe('ground stage', () => {
   it('recovers the floor, camera height and a REP 103 world frame (z up, x forward)', async () => {
@@ -45,6 +45,18 @@ describe('ground stage', () => {
     // without masks the highest large parallel plane wins too
     const geometric = await ground({ seed: 1 })({ cloud });
     expect(geometric.output.planeOptical.d).toBeCloseTo(0.7, 2);
+  });
+
+  it('without masks, a plane through the tops of equal boxes (the table measured under it) is not the support', async () => {
+    // 16 boxes 20 cm wide, 8 cm apart, 10 cm tall: their tops make a second plane, 10 cm up
+    const solids: Solid[] = [];
+    let id = 1;
+    for (const x of [-1.5, -0.5, 0.5, 1.5]) for (const y of [-1.5, -0.5, 0.5, 1.5]) solids.push({ kind: 'box', id: id++, centre: [x * 0.28, y * 0.28, 0.05], size: [0.2, 0.2, 0.1], yaw: 0 });
+    const { frame } = renderFixture(solids, { camHeight: 0.9, pitch: 1.0, camXY: [-0.4, 0] });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const g = await ground({ seed: 1 })({ cloud });
+    expect(g.report.counts['planes']).toBeGreaterThanOrEqual(2); // the tops form a parallel plane 10 cm up
+    expect(g.output.planeOptical.d).toBeCloseTo(0.9, 2); // the floor, not the tops at 0.8
   });
 
   it('reports NO_PLANE for a frame that shows no plane', async () => {

@@ -23,6 +23,28 @@ async function observe(solid: Solid, opts = {}) {
 describe('geometric shape backend', () => {
   const backend = geometricShapeBackend();
 
+  it('an object standing on another extrudes down to it (restsOn), never through it to the support', async () => {
+    const solids: Solid[] = [
+      { kind: 'box', id: 1, centre: [0, 0, 0.03], size: [0.3, 0.2, 0.06], yaw: 0 },
+      { kind: 'box', id: 2, centre: [0.02, 0, 0.1], size: [0.1, 0.1, 0.08], yaw: 0.3 },
+    ];
+    const { frame } = renderFixture(solids, { width: 320, height: 240, camHeight: 0.6, pitch: 0.75, camXY: [-0.55, 0.05] });
+    const cloud = organizedCloud(frame.depth!, frame.camera);
+    const objectPixels = Uint8Array.from(frame.masks!.data, (v) => (v ? 1 : 0));
+    const g = await ground()({ cloud, objectPixels });
+    const l = await lift()({ cloud, masks: frame.masks!, instances: collectInstances(frame.masks!, 1), cameraPose: g.output.cameraPose, heightOf: g.output.heightOf });
+    const view: ShapeView = { depth: frame.depth!, camera: frame.camera, cameraPose: g.output.cameraPose };
+    const top = l.output.objects.find((o) => o.id === 2)!.world!;
+    const through = await backend.generateDetailed({ id: '2', label: 'box', points: { positions: top }, view });
+    expect(boundsOf(through.mesh.positions).min[2]).toBeLessThan(0.01); // what the stage did before: a pillar to the table
+    const onIt = await backend.generateDetailed({ id: '2', label: 'box', points: { positions: top }, view, restsOn: 0.06 });
+    const b = boundsOf(onIt.mesh.positions);
+    expect(b.min[2]).toBeCloseTo(0.06, 2);
+    expect(b.max[2]).toBeCloseTo(0.14, 2);
+    expect(onIt.details.onObject).toBe(true);
+    expect(closedOrientedProblems(onIt.mesh)).toEqual([]);
+  });
+
   it('completes a box seen from one side into a closed, outward box of the right size and volume', async () => {
     const { points, view } = await observe({ kind: 'box', id: 1, centre: [0, 0, 0.06], size: [0.16, 0.1, 0.12], yaw: 0.5 });
     const r = await backend.generateDetailed({ id: '1', label: 'box', points: { positions: points }, view });

@@ -1,0 +1,122 @@
+import type { ColorImage, LabelImage } from '../../model/image.ts';
+import type { OrganizedCloud } from '../organized.ts';
+import type { PerceiveOptions } from '../perceive.ts';
+import { creasePixels } from './creases.ts';
+import { mergeFragments } from './fragments.ts';
+import { fillDepthHoles, growInto, growSkirts } from './grow.ts';
+import { MIN_PATCH_PIXELS, chromaModel, supportExtent, supportPatch } from './support.ts';
+
+type GeometricOptions = Required<Omit<PerceiveOptions, 'backend'>>;
+
+/** Height-above-plane foreground, then union-find over 4-neighbours that are not cut apart. */
+export function segmentGeometric(
+  cloud: OrganizedCloud,
+  heightOf: (x: number, y: number, z: number) => number,
+  o: GeometricOptions,
+  color?: ColorImage,
+): LabelImage {
+  const { width: w, height: h, positions: P, valid } = cloud;
+  const n = w * h;
+  const height = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (valid[i]) height[i] = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
+  const patch = supportPatch(cloud, height, o);
+  const tableColor = o.tableColorHeight > 0 && patch.count >= MIN_PATCH_PIXELS && color && color.width === w && color.height === h ? chromaModel(color, patch.mask, o.tableColorSpread) : null;
+  const fg = new Uint8Array(n);
+  // 1 = support-coloured low pixel left out of the components, grown back into afterwards
+  const clipped = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (!valid[i]) continue;
+    const ht = height[i]!;
+    if (!(ht > o.minHeight && ht < o.maxHeight)) continue;
+    if (tableColor && ht < o.tableColorHeight && tableColor(i) < o.tableColorSigma) {
+      clipped[i] = 1;
+      continue;
+    }
+    fg[i] = 1;
+  }
+  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, o.creaseRadius) : null;
+  const parent = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) if (fg[i]) parent[i] = i;
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]!]!;
+      i = parent[i]!;
+    }
+    return i;
+  };
+  const joined = (a: number, b: number): boolean => {
+    if (crease && (crease[a] || crease[b])) return false;
+    const za = P[a * 3 + 2]!, zb = P[b * 3 + 2]!;
+    return Math.abs(za - zb) <= o.jumpAbs + o.jumpRel * Math.min(za, zb);
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a), rb = find(b);
+    if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
+  };
+  for (let v = 0; v < h; v++) {
+    for (let u = 0; u < w; u++) {
+      const i = v * w + u;
+      if (!fg[i]) continue;
+      if (u + 1 < w && fg[i + 1] && joined(i, i + 1)) union(i, i + 1);
+      if (v + 1 < h && fg[i + w] && joined(i, i + w)) union(i, i + w);
+    }
+  }
+  if (crease) {
+    // crease pixels join the neighbouring segment they are continuous with, growing inwards
+    let pending = true;
+    for (let pass = 0; pass < 6 && pending; pass++) {
+      pending = false;
+      for (let i = 0; i < n; i++) {
+        if (!crease[i]) continue;
+        const u = i % w;
+        let best = -1, bestDz = Infinity;
+        // the four neighbours, without allocating (this runs for every crease pixel, every pass)
+        for (let k = 0; k < 4; k++) {
+          const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? i - w : i + w;
+          if (j < 0 || j >= n || !fg[j] || crease[j]) continue;
+          const dz = Math.abs(P[i * 3 + 2]! - P[j * 3 + 2]!);
+          if (dz < bestDz && dz <= o.jumpAbs + o.jumpRel * P[i * 3 + 2]!) {
+            bestDz = dz;
+            best = j;
+          }
+        }
+        if (best >= 0) {
+          parent[i] = find(best);
+          crease[i] = 0;
+        } else pending = true;
+      }
+    }
+  }
+  const size = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (fg[i]) size.set(find(i), (size.get(find(i)) ?? 0) + 1);
+  let roots = [...size.entries()].filter(([, s]) => s >= o.minSegmentPixels).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  if (o.minSupported > 0 && patch.count >= MIN_PATCH_PIXELS) {
+    const onSupport = supportExtent(cloud, heightOf, patch.mask, o.extentMargin);
+    const inside = new Map<number, [number, number]>();
+    for (let i = 0; i < n; i += 3) {
+      if (!fg[i]) continue;
+      const r = find(i);
+      const c = inside.get(r) ?? [0, 0];
+      c[0] += onSupport(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!) ? 1 : 0;
+      c[1]++;
+      inside.set(r, c);
+    }
+    roots = roots.filter(([r]) => {
+      const c = inside.get(r);
+      return !c || c[0] >= o.minSupported * c[1];
+    });
+  }
+  const idOf = new Map<number, number>(roots.map(([r], k) => [r, k + 1]));
+  const data = new Uint16Array(n);
+  for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
+  growInto(cloud, data, clipped, o.tableColorRegrow, o);
+  growSkirts(cloud, heightOf, data, o);
+  fillDepthHoles(valid, data, w, h, o.holeSpan);
+  if (o.edgeBandPixels > 0) {
+    const noDepth = new Uint8Array(n);
+    for (let i = 0; i < n; i++) noDepth[i] = valid[i] ? 0 : 1;
+    growInto(cloud, data, noDepth, o.edgeBandPixels, o, false);
+  }
+  const merged = o.fragmentPixels > 0 ? mergeFragments(cloud, heightOf, data, roots.length, o) : new Set<number>();
+  return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'] as [number, string]).filter(([id]) => !merged.has(id))) };
+}

@@ -1,0 +1,100 @@
+import type { OrganizedCloud } from '../organized.ts';
+import type { PerceiveOptions } from '../perceive.ts';
+
+/** Growing finished segments into pixels the first pass left out (support-coloured rims, skirts, no-depth holes). */
+type GeometricOptions = Required<Omit<PerceiveOptions, 'backend'>>;
+
+/**
+ * Grows segments up to `passes` pixels into depth-continuous pixels flagged in `allow`,
+ * breadth-first from all segments at once (each pixel goes to the nearest segment).
+ */
+export function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8Array, passes: number, o: GeometricOptions, depthContinuous = true): void {
+  const { width: w, positions: P } = cloud;
+  const n = data.length;
+  let frontier: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!allow[i] || data[i]) continue;
+    const u = i % w;
+    if ((u > 0 && data[i - 1]) || (u + 1 < w && data[i + 1]) || (i >= w && data[i - w]) || (i + w < n && data[i + w])) frontier.push(i);
+  }
+  for (let pass = 0; pass < passes && frontier.length; pass++) {
+    const add: number[] = [];
+    for (const i of frontier) {
+      if (data[i]) continue;
+      const u = i % w, z = P[i * 3 + 2]!, lim = depthContinuous ? o.jumpAbs + o.jumpRel * z : Infinity;
+      let id = 0;
+      if (u > 0 && data[i - 1] && Math.abs(P[(i - 1) * 3 + 2]! - z) <= lim) id = data[i - 1]!;
+      else if (u + 1 < w && data[i + 1] && Math.abs(P[(i + 1) * 3 + 2]! - z) <= lim) id = data[i + 1]!;
+      else if (i >= w && data[i - w] && Math.abs(P[(i - w) * 3 + 2]! - z) <= lim) id = data[i - w]!;
+      else if (i + w < n && data[i + w] && Math.abs(P[(i + w) * 3 + 2]! - z) <= lim) id = data[i + w]!;
+      if (id) add.push(i, id);
+    }
+    const next: number[] = [];
+    for (let k = 0; k < add.length; k += 2) {
+      const i = add[k]!;
+      if (data[i]) continue;
+      data[i] = add[k + 1]!;
+      const u = i % w;
+      if (u > 0 && allow[i - 1] && !data[i - 1]) next.push(i - 1);
+      if (u + 1 < w && allow[i + 1] && !data[i + 1]) next.push(i + 1);
+      if (i >= w && allow[i - w] && !data[i - w]) next.push(i - w);
+      if (i + w < n && allow[i + w] && !data[i + w]) next.push(i + w);
+    }
+    frontier = next;
+  }
+}
+
+/**
+ * The lowest few millimetres of an object stand below the foreground height cut: grow each
+ * segment into depth-continuous neighbours that are above the plane by more than the noise
+ * (`skirtHeight`), a few pixels at most.
+ */
+export function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, data: Uint16Array, o: GeometricOptions): void {
+  const { width: w, height: h, positions: P, valid } = cloud;
+  for (let pass = 0; pass < o.skirtPixels; pass++) {
+    const add: [number, number][] = [];
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] || !valid[i]) continue;
+      const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
+      if (!(ht > o.skirtHeight && ht <= o.minHeight)) continue;
+      const u = i % w, z = P[i * 3 + 2]!;
+      for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < w * h ? i + w : -1]) {
+        if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= o.jumpAbs + o.jumpRel * z) {
+          add.push([i, data[j]!]);
+          break;
+        }
+      }
+    }
+    if (add.length === 0) break;
+    for (const [i, id] of add) data[i] = id;
+  }
+}
+
+/**
+ * Pixels with no depth (dark, shiny or transparent spots) inside a segment: labelled when the
+ * nearest labelled pixels left, right, above and below (within `span`) all carry the same id.
+ */
+export function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, h: number, span: number): void {
+  if (span <= 0) return;
+  const fill: [number, number][] = [];
+  const look = (i: number, du: number, dv: number): number => {
+    let u = i % w, v = (i - u) / w;
+    for (let k = 0; k < span; k++) {
+      u += du;
+      v += dv;
+      if (u < 0 || v < 0 || u >= w || v >= h) return 0;
+      const j = v * w + u;
+      if (data[j]) return data[j]!;
+      if (valid[j]) return 0; // a measured background pixel: not a hole
+    }
+    return 0;
+  };
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] || valid[i]) continue;
+    const a = look(i, 1, 0);
+    if (!a || look(i, -1, 0) !== a || look(i, 0, 1) !== a || look(i, 0, -1) !== a) continue;
+    fill.push([i, a]);
+  }
+  for (const [i, id] of fill) data[i] = id;
+}
+

@@ -1,0 +1,62 @@
+import { convexHull2d } from './footprint.ts';
+
+/**
+ * What each object stands on, from the measured points alone (world frame, z up, support at
+ * z = 0): an object rests on another when most of its footprint lies over the other's (or the other's under it: a pillar) and
+ * its lowest points are no lower than the other's top. Its completion then extrudes down to
+ * that top, not through the object below to the table.
+ *
+ * Returns object id → the height of the surface under it, for objects resting on another
+ * (objects on the support are absent).
+ */
+export function restingHeights(objects: readonly { id: number; world?: Float32Array }[], opts: { minOverlap?: number; tolerance?: number; margin?: number } = {}): Map<number, number> {
+  const minOverlap = opts.minOverlap ?? 0.5;
+  const tol = opts.tolerance ?? 0.015;
+  const margin = opts.margin ?? 0.01;
+  const info = objects.filter((o) => o.world && o.world.length >= 30).map((o) => {
+    const w = o.world!;
+    const zs = Array.from({ length: w.length / 3 }, (_, k) => w[k * 3 + 2]!).sort((a, b) => a - b);
+    return { id: o.id, w, hull: convexHull2d(w, 3), low: zs[Math.floor(0.02 * zs.length)]!, top: zs[Math.floor(0.98 * (zs.length - 1))]! };
+  });
+  const out = new Map<number, number>();
+  for (const a of info) {
+    if (a.low < 2 * tol) continue; // on the support already
+    let best = -Infinity;
+    for (const b of info) {
+      if (b === a || b.top > a.low + tol || b.hull.length < 6) continue;
+      // a over b's footprint, or b (narrower, a pillar) under a's; the camera sees only the near
+      // side of each, so a pillar's visible face lies a few cm off a's visible footprint
+      if (overShare(a.w, b.hull, margin) < minOverlap && overShare(b.w, a.hull, 3 * margin) < minOverlap) continue;
+      // b's surface right under a where b was seen there, else b's top
+      const under: number[] = [];
+      for (let k = 0; k < b.w.length; k += 3) if (b.w[k + 2]! <= a.low + tol && insideHull(a.hull, b.w[k]!, b.w[k + 1]!, 3 * margin)) under.push(b.w[k + 2]!);
+      under.sort((x, y) => x - y);
+      const h = under.length >= 20 ? under[Math.floor(0.98 * (under.length - 1))]! : b.top;
+      best = Math.max(best, Math.min(h, a.low));
+    }
+    if (best > tol) out.set(a.id, best);
+  }
+  return out;
+}
+
+/** Share of the points (xy) within a footprint hull grown by `margin`. */
+function overShare(w: Float32Array, hull: Float64Array, margin: number): number {
+  const n = w.length / 3, step = Math.max(1, Math.floor(n / 500));
+  let over = 0, total = 0;
+  for (let k = 0; k < n; k += step, total++) if (insideHull(hull, w[k * 3]!, w[k * 3 + 1]!, margin)) over++;
+  return total ? over / total : 0;
+}
+
+/** Inside a counter-clockwise convex polygon (flat xy pairs) grown by `margin`. */
+function insideHull(hull: Float64Array, u: number, v: number, margin: number): boolean {
+  const m = hull.length / 2;
+  if (m < 3) return false;
+  for (let k = 0; k < m; k++) {
+    const x0 = hull[k * 2]!, y0 = hull[k * 2 + 1]!, x1 = hull[((k + 1) % m) * 2]!, y1 = hull[((k + 1) % m) * 2 + 1]!;
+    const ex = x1 - x0, ey = y1 - y0;
+    const l = Math.hypot(ex, ey);
+    if (l < 1e-9) continue;
+    if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
+  }
+  return true;
+}
