@@ -56,6 +56,8 @@ export interface FrameToBundleOptions {
   title?: string;
   /** Progress lines (stderr in the CLI); silent when absent. */
   log?: (text: string) => void;
+  /** Called as each stage of `STAGE_ORDER` starts (fraction 0) and ends (1): benches time stages with it. */
+  onProgress?: (stage: string, fraction: number) => void;
   meta?: Record<string, unknown>;
 }
 
@@ -73,6 +75,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const t0 = performance.now();
   const started = new Map<string, number>();
   const progress = (stage: string, fraction: number) => {
+    options.onProgress?.(stage, fraction);
     const k = STAGE_ORDER.indexOf(stage) + 1;
     if (fraction === 0) {
       started.set(stage, performance.now());
