@@ -11,6 +11,7 @@ import { perceive, type PerceiveOptions } from './stages/perceive.ts';
 import { place, type PlaceOptions } from './stages/place.ts';
 import { shape, type ShapeOptions } from './stages/shape.ts';
 import type { LabelImage } from './model/image.ts';
+import type { TaskRunner } from './stages/tasks.ts';
 
 /**
  * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
@@ -29,6 +30,11 @@ export interface PipelineConfig {
   compose?: ComposeOptions;
   /** World frame name (default `world`). */
   frameId?: string;
+  /**
+   * Runs per-object work (shape completion, compose); default: in this thread. The app passes
+   * a worker pool (`src/app/pool.ts`); the scene is the same either way.
+   */
+  runner?: TaskRunner;
   /** Called as each stage starts (fraction 0) and ends (1), and per object inside long stages. */
   onProgress?: (stage: string, fraction: number) => void;
 }
@@ -100,7 +106,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   progress('lift', 1);
 
   progress('shape', 0);
-  const shapeRes = await shape(config.shape)({
+  const shapeRes = await shape({ ...config.shape, ...(config.runner && !config.shape?.runner ? { runner: config.runner } : {}) })({
     objects: liftRes.output.objects,
     view: { depth, camera: frame.camera, cameraPose },
     support: groundRes.output.support,

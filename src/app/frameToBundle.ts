@@ -23,6 +23,9 @@ import type { LiftedObject } from '../stages/lift.ts';
 import { depthPreview, maskOverlay } from '../stages/debug.ts';
 import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
+import { viewerScript } from '../viewer/appBundle.ts';
+import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
+import { sharedPool, type TaskPool } from './pool.ts';
 import { sceneSnapshots } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
@@ -56,6 +59,11 @@ export interface FrameToBundleOptions {
   title?: string;
   /** Progress lines (stderr in the CLI); silent when absent. */
   log?: (text: string) => void;
+  /**
+   * Worker threads for per-object work in stages 1–6 (default: one pool per process, started
+   * here and kept for the next frame; `null`: everything in this thread). Same scene either way.
+   */
+  pool?: TaskPool | null;
   /** Called as each stage of `STAGE_ORDER` starts (fraction 0) and ends (1): benches time stages with it. */
   onProgress?: (stage: string, fraction: number) => void;
   meta?: Record<string, unknown>;
@@ -84,9 +92,15 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
       log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
     }
   };
+  const pool = options.pool === undefined ? sharedPool() : options.pool;
+  // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
+  // here: the workers load the shape modules; esbuild (its own process) bundles the report's
+  // viewer script. A failure surfaces where the result is used.
+  if (pool && !options.reconstruct) void pool.warm([SHAPE_OBJECT_TASK.module]);
+  viewerScript().catch(() => {});
   const rgbd: FrameReconstructor = (f, onProgress) => {
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
-    return reconstructDetailed({ ...f, camera: f.camera }, { ...options.pipeline, onProgress });
+    return reconstructDetailed({ ...f, camera: f.camera }, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
   };
   const { scene: reconstructed, masks, lifted, depth } = await (options.reconstruct ?? rgbd)(frame, progress);
 

@@ -1,0 +1,73 @@
+/**
+ * Worker-thread pool for per-object work (shape completion, compose), on piscina. A generic
+ * runner of `TaskRef`s (src/stages/tasks.ts): any module exporting a pure function can use it,
+ * the pipeline's stages or `sim/`. Kept outside the core, which only knows the `TaskRunner`
+ * type and passes one down.
+ *
+ * Results are the same as in one thread: a task is a pure function of its cloned input and the
+ * runner returns outputs in input order. If a worker cannot run a task (a module that fails to
+ * load in a worker, a worker that dies) the batch runs again in this thread, so a broken pool
+ * costs time, never the result; an error the task itself throws is thrown again in this thread
+ * with its own class and message.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { inThread, type TaskRef, type TaskRunner } from '../stages/tasks.ts';
+
+export interface TaskPool {
+  readonly threads: number;
+  run: TaskRunner;
+  /** Starts the workers and loads these task modules in each (calling their `warmUp` export). */
+  warm(modules: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PoolOptions {
+  /** Worker threads (default: the machine's available parallelism, at most 8). */
+  threads?: number;
+}
+
+export function createPool(options: PoolOptions = {}): TaskPool {
+  const threads = Math.max(1, options.threads ?? Math.min(8, availableParallelism()));
+  const piscina = new Piscina({
+    filename: new URL('./poolWorker.mjs', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    // idle workers are unref'd by piscina: a pool never keeps a finished CLI run alive
+    idleTimeout: 60_000,
+  });
+  let broken = false;
+  const run: TaskRunner = async <I, O>(task: TaskRef<I, O>, inputs: readonly I[]): Promise<O[]> => {
+    if (broken || inputs.length < 2) return inThread(task, inputs);
+    try {
+      return (await Promise.all(inputs.map((input) => piscina.run({ module: task.module, name: task.name, input })))) as O[];
+    } catch {
+      // the task's own error, or a pool failure: this thread answers either way (same result or
+      // the same error with its class); a pool that fails to load a module is not used again
+      const out = await inThread(task, inputs);
+      broken = true;
+      return out;
+    }
+  };
+  return {
+    threads,
+    run,
+    async warm(modules) {
+      try {
+        await Promise.all(modules.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
+      } catch {
+        broken = true;
+      }
+    },
+    close: () => piscina.destroy(),
+  };
+}
+
+let shared: TaskPool | null = null;
+
+/** One pool per process, made on first use; null on a one-core machine (nothing to share). */
+export function sharedPool(): TaskPool | null {
+  if (availableParallelism() < 2) return null;
+  shared ??= createPool();
+  return shared;
+}
