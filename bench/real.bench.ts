@@ -33,6 +33,7 @@ import { decodeColorImage, decodeDepthPng, encodeDepthPng } from '../src/io/imag
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import { CHANNELS } from '../src/model/image.ts';
+import { sharedPool } from '../src/app/pool.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(repoRoot, '../shared/data');
@@ -207,6 +208,8 @@ export default async function realBench(): Promise<void> {
         [f.name.padEnd(52), ...STAGE_ORDER.map((s) => (run.stages.has(s) ? cell(run.stages.get(s)!.wall, run.stages.get(s)!.cpu) : '—'.padStart(13))), cell(w16, c16), cell(run.wallMs, run.cpuMs), String(run.objects).padStart(4), f0(rssMb).padStart(7)].join(''),
       );
     }
+    const pool = sharedPool();
+    console.log(`per-object work: ${pool ? `${pool.threads} worker threads${pool.failure ? ` — NOT USED: ${pool.failure}` : ''}` : 'this thread (one core)'}`);
     console.log(`peak RSS of the process: ${f0(process.resourceUsage().maxRSS / 1024)} MB (target ≤ 400)`);
 
     if (typeof peer !== 'string') {

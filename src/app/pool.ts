@@ -17,6 +17,8 @@ import { inThread, type TaskRef, type TaskRunner } from '../stages/tasks.ts';
 export interface TaskPool {
   readonly threads: number;
   run: TaskRunner;
+  /** Why the pool stopped using its workers (every batch then runs in this thread), or null. */
+  readonly failure: string | null;
   /** Starts the workers and loads these task modules in each (calling their `warmUp` export). */
   warm(modules: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -36,27 +38,30 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     // idle workers are unref'd by piscina: a pool never keeps a finished CLI run alive
     idleTimeout: 60_000,
   });
-  let broken = false;
+  let failure: string | null = null;
   const run: TaskRunner = async <I, O>(task: TaskRef<I, O>, inputs: readonly I[]): Promise<O[]> => {
-    if (broken || inputs.length < 2) return inThread(task, inputs);
+    if (failure !== null || inputs.length < 2) return inThread(task, inputs);
     try {
       return (await Promise.all(inputs.map((input) => piscina.run({ module: task.module, name: task.name, input })))) as O[];
-    } catch {
+    } catch (err) {
       // the task's own error, or a pool failure: this thread answers either way (same result or
-      // the same error with its class); a pool that fails to load a module is not used again
+      // the same error with its class); a pool that failed where this thread did not is not used again
       const out = await inThread(task, inputs);
-      broken = true;
+      failure = `${task.name} (${task.module}): ${(err as Error).message}`;
       return out;
     }
   };
   return {
     threads,
     run,
+    get failure() {
+      return failure;
+    },
     async warm(modules) {
       try {
         await Promise.all(modules.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
-      } catch {
-        broken = true;
+      } catch (err) {
+        failure = `warm-up: ${(err as Error).message}`;
       }
     },
     close: () => piscina.destroy(),

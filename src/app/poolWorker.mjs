@@ -1,10 +1,8 @@
 // Worker-thread entry of the task pool (pool.ts): imports a task's module and calls the named
 // export. The modules are TypeScript, run through tsx as the CLI is (bin/real2sim.js): the
-// loader is registered here unless the thread already inherited it (`node --import tsx`).
-if (!process.execArgv.some((a) => a.includes('tsx'))) {
-  const { register } = await import('tsx/esm/api');
-  register();
-}
+// loader is registered in this thread (Node 20 does not carry `--import tsx` hooks into workers).
+const { register } = await import('tsx/esm/api');
+register();
 
 const modules = new Map();
 function load(url) {

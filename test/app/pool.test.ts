@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/app/pool.ts';
 import { reconstructDetailed } from '../../src/pipeline.ts';
@@ -49,6 +51,15 @@ describe('worker pool', () => {
     expect(out.map((o) => o.x)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(out.every((o) => o.thread !== 0)).toBe(true);
     expect((await inThread(task, [1]))[0]!.thread).toBe(0);
+    expect(pool.failure).toBeNull();
+  });
+
+  it('workers load TypeScript in a process started as the CLI is (node --import tsx)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./threadTask.ts', import.meta.url))], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { threads: number[]; failure: string | null };
+    expect(out.failure).toBeNull();
+    expect(out.threads.every((t) => t !== 0)).toBe(true);
   });
 
   it("a task's own error reaches the caller with its class and code; a module a worker cannot load runs in this thread", async () => {
@@ -64,5 +75,6 @@ describe('worker pool', () => {
     await expect(pool.run(failing, [1, 2, 3])).rejects.toMatchObject({ code: 'BAD_INPUT' });
     const broken: TaskRef<number, number> = { module: 'file:///nonexistent/module.ts', name: 'f', fn: (x) => x + 1 };
     expect(await pool.run(broken, [1, 2, 3])).toEqual(await inThread(broken, [1, 2, 3]));
+    expect(pool.failure).toMatch(/nonexistent/);
   });
 });
