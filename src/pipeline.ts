@@ -12,6 +12,9 @@ import { place, type PlaceOptions } from './stages/place.ts';
 import { shape, type ShapeOptions } from './stages/shape.ts';
 import type { LabelImage } from './model/image.ts';
 import type { TaskRunner } from './stages/tasks.ts';
+import { decimateFrame, upsampleLabels } from './stages/decimate.ts';
+import type { StageResult } from './model/report.ts';
+import type { PerceiveOutput } from './stages/perceive.ts';
 
 /**
  * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
@@ -37,7 +40,16 @@ export interface PipelineConfig {
   runner?: TaskRunner;
   /** Called as each stage starts (fraction 0) and ends (1), and per object inside long stages. */
   onProgress?: (stage: string, fraction: number) => void;
+  /**
+   * Geometric segmentation on every k-th pixel of every k-th row, labels brought back to full
+   * resolution along depth edges (`stages/decimate.ts`). 'auto' (default): 2 above 2× the
+   * pixels of 640×480 (a 1280×720 frame segments at 640×360), else 1.
+   */
+  segmentationDecimation?: 'auto' | number;
 }
+
+/** Frames above this many pixels segment at half resolution by default. */
+export const DECIMATE_ABOVE_PIXELS = 2 * 640 * 480;
 
 /** The scene plus the intermediate products the CLI writes as debug files. */
 export interface ReconstructionDetails {
@@ -79,7 +91,9 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     groundRes = await runGround({ cloud });
     progress('ground', 1);
     progress('perceive', 0);
-    perceiveRes = await runPerceive({ frame, cloud, heightOf: groundRes.output.heightOf });
+    const dec = config.segmentationDecimation ?? 'auto';
+    const k = dec === 'auto' ? (depth.width * depth.height > DECIMATE_ABOVE_PIXELS ? 2 : 1) : Math.max(1, Math.floor(dec));
+    perceiveRes = k > 1 ? await perceiveDecimated(runPerceive, frame, cloud, groundRes.output.heightOf, k) : await runPerceive({ frame, cloud, heightOf: groundRes.output.heightOf });
     progress('perceive', 1);
   } else {
     progress('perceive', 0);
@@ -135,6 +149,23 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     meta: { source: 'rgbd', segmentation: typeof backend === 'string' ? backend : backend.name, ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}) },
   };
   return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects };
+}
+
+/** The perceive stage on the frame decimated by `k`, its labels brought back to full resolution; timed as one stage. */
+async function perceiveDecimated(
+  run: ReturnType<typeof perceive>,
+  frame: RgbdFrame,
+  cloud: OrganizedCloud,
+  heightOf: (x: number, y: number, z: number) => number,
+  k: number,
+): Promise<StageResult<PerceiveOutput>> {
+  const t0 = performance.now();
+  const small = decimateFrame(frame, cloud, k);
+  const res = await run({ frame: small.frame, cloud: small.cloud, heightOf });
+  const full = upsampleLabels(res.output.masks, res.output.instances, cloud, k);
+  res.report.counts['decimation'] = k;
+  res.report.timeMs = performance.now() - t0;
+  return { output: full, report: res.report };
 }
 
 function countNonFinite(d: Float32Array): number {
