@@ -20,7 +20,18 @@
  * none of the real frames is 1280×720 — a 1280×720 frame made here from uoc_demo/000000: its
  * central 640×360 crop upsampled ×2 (nearest neighbour, so depth edges stay sharp; intrinsics
  * scaled to match). The crop itself runs too, at 640×360: the same objects at a quarter of the
- * pixels, for the 1280×720 / 640×360 ratio. Without ../shared/data the bench prints why and
+ * pixels, for the 1280×720 / 640×360 ratio.
+ *
+ * ROS node: the node in continuous mode over the in-process transport with its default
+ * pipeline (the same job), a camera publishing uoc_demo/000000 at 10 Hz with fresh stamps;
+ * reconstructions per second = finished runs 2…5 over their span (run 1 pays the cold start).
+ * `BENCH_REAL_ROS=0` skips it.
+ *
+ * Segmentation at half resolution (frames above 2× 640×480 segment on every 2nd pixel of every
+ * 2nd row, `stages/decimate.ts`): its accuracy cost, as mask IoU against the full-resolution
+ * segmentation on the 1280×720 frame, and against the ground-truth labels of the osd_mosd
+ * frames upsampled ×2 (1280×960), with and without decimation. `BENCH_REAL_SEG=0` skips it.
+ * Without ../shared/data the bench prints why and
  * returns; without Open3D it prints ours only.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,11 +40,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameToBundle, STAGE_ORDER, type BundleFrame } from '../src/app/frameToBundle.ts';
-import { decodeColorImage, decodeDepthPng, encodeDepthPng } from '../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, decodeLabelPng, encodeDepthPng } from '../src/io/image.ts';
+import { reconstructDetailed } from '../src/pipeline.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import { CHANNELS } from '../src/model/image.ts';
 import { sharedPool } from '../src/app/pool.ts';
+import { frameMessages } from '../ros/encode.ts';
+import { TYPES } from '../ros/messages.ts';
+import { startSceneNode } from '../ros/node.ts';
+import { MemoryGraph } from '../ros/transport/memory.ts';
+import { QOS_LATCHED, QOS_SENSOR } from '../ros/transport/types.ts';
+import { defaultPipeline } from '../ros/wiring.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(repoRoot, '../shared/data');
@@ -251,7 +269,114 @@ export default async function realBench(): Promise<void> {
           ' (target ≤ 1.5×)',
       );
     }
+    if (process.env['BENCH_REAL_SEG'] !== '0') await segmentationCost(list);
+    if (process.env['BENCH_REAL_ROS'] !== '0') await rosContinuous(list.find((f) => f.name === 'uoc_demo/000000') ?? list[0]!, tmp);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
+async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
+  const graph = new MemoryGraph();
+  const node = await startSceneNode({
+    transport: graph.participant('real2sim', { quiet: true }),
+    makePipeline: defaultPipeline,
+    params: { mode: 'continuous', rate_hz: 20, output_dir: join(tmp, 'ros') },
+  });
+  const cam = graph.participant('camera');
+  const done: number[] = [];
+  const want = 5;
+  const finished = new Promise<void>((resolve) => {
+    cam.subscribe('/scene/urdf', TYPES.string, () => {
+      done.push(performance.now());
+      if (done.length === want) resolve();
+    }, { qos: QOS_LATCHED });
+  });
+  const pubs = {
+    image: cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }),
+    depth: cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }),
+    info: cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }),
+  };
+  let k = 0;
+  const send = () => {
+    k++;
+    const stamp = { sec: 100 + Math.floor(k / 10), nanosec: (k % 10) * 100_000_000 };
+    const m = frameMessages(f.frame, 100 + k / 10);
+    pubs.info.publish({ ...m.info, header: { stamp, frame_id: 'cam' } });
+    pubs.depth.publish({ ...m.depth, header: { stamp, frame_id: 'cam' } });
+    pubs.image.publish({ ...m.image, header: { stamp, frame_id: 'cam' } });
+  };
+  const camera = setInterval(send, 100);
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 180_000));
+  await Promise.race([finished, timeout]);
+  clearInterval(camera);
+  await node.close();
+  if (done.length < 3) {
+    console.log(`\nROS node, continuous: only ${done.length} runs finished in 180 s`);
+    return;
+  }
+  const span = (done[done.length - 1]! - done[0]!) / 1000;
+  const rate = (done.length - 1) / span;
+  console.log(`\nROS node, continuous mode, in-process transport, ${f.name} at 10 Hz: ${rate.toFixed(2)} reconstructions/s (runs 2–${done.length}, ${(span / (done.length - 1)).toFixed(2)} s each; target ≥ 1)`);
+}
+
+/** For each label of `a`: its best IoU with any label of `b`. */
+function bestIous(a: Uint16Array, b: Uint16Array): number[] {
+  const inter = new Map<number, number>(), ca = new Map<number, number>(), cb = new Map<number, number>();
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!, y = b[i]!;
+    if (x) ca.set(x, (ca.get(x) ?? 0) + 1);
+    if (y) cb.set(y, (cb.get(y) ?? 0) + 1);
+    if (x && y) inter.set(x * 65536 + y, (inter.get(x * 65536 + y) ?? 0) + 1);
+  }
+  return [...ca].map(([x, nx]) => Math.max(0, ...[...cb].map(([y, ny]) => {
+    const n = inter.get(x * 65536 + y) ?? 0;
+    return n / (nx + ny - n);
+  })));
+}
+
+async function segmentationCost(list: BenchFrame[]): Promise<void> {
+  const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / Math.max(1, x.length);
+  // completion does not change the masks: keep it cheap here
+  const masks = async (frame: RgbdFrame, k: number) => {
+    const c0 = process.cpuUsage();
+    let cpu = 0;
+    const d = await reconstructDetailed(frame, {
+      segmentation: 'geometric',
+      segmentationDecimation: k,
+      shape: { geometric: { carve: false, mirror: false } },
+      onProgress: (s, fr) => {
+        if (s === 'perceive' && fr >= 1) {
+          const c = process.cpuUsage(c0);
+          cpu = (c.user + c.system) / 1000;
+        }
+      },
+    });
+    return { masks: d.masks.data, objects: d.scene.objects.length, cpu };
+  };
+  console.log('\nsegmentation on every 2nd pixel of every 2nd row (default above 2× 640×480), accuracy cost:');
+  const big = list.find((f) => f.name.includes('1280×720'));
+  if (big) {
+    const full = await masks(big.frame, 1), dec = await masks(big.frame, 2);
+    const iou = bestIous(full.masks, dec.masks);
+    console.log(`  ${big.name}: ${full.objects} → ${dec.objects} objects; per full-resolution segment, IoU with the decimated one: mean ${mean(iou).toFixed(3)}, min ${Math.min(...iou).toFixed(3)}; ground + perceive CPU ${full.cpu.toFixed(0)} → ${dec.cpu.toFixed(0)} ms`);
+  }
+  const osd = list.filter((f) => f.name.startsWith('osd_mosd/'));
+  const all: [number[], number[], number[]] = [[], [], []];
+  for (const f of osd) {
+    const gt = decodeLabelPng(new Uint8Array(readFileSync(join(DATA, 'real_gt', f.name, 'labels.png'))));
+    const up = cropUpsample(f.frame, 0, 0, f.frame.camera.width, f.frame.camera.height, 2);
+    const W = up.camera.width, w = f.frame.camera.width;
+    const gtUp = new Uint16Array(W * up.camera.height);
+    for (let i = 0; i < gtUp.length; i++) gtUp[i] = gt.data[((Math.floor(i / W) >> 1) * w) + ((i % W) >> 1)]!;
+    const r = [bestIous(gt.data, (await masks(f.frame, 1)).masks), bestIous(gtUp, (await masks(up, 1)).masks), bestIous(gtUp, (await masks(up, 2)).masks)];
+    r.forEach((x, k) => all[k]!.push(...x));
+  }
+  if (osd.length) {
+    console.log(
+      `  osd_mosd, ${all[0].length} ground-truth objects in ${osd.length} frames, mean best mask IoU: 640×480 ${mean(all[0]).toFixed(3)}; ×2 (nearest) full resolution ${mean(all[1]).toFixed(3)}, decimated ${mean(all[2]).toFixed(3)}` +
+        ' (decimating a ×2 nearest-neighbour frame gives back the 640×480 pixels (principal point ¼ pixel off): the difference is what the label upsampling costs against segmenting every pixel)',
+    );
   }
 }

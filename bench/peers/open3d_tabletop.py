@@ -3,6 +3,7 @@
 
 Run with Debian's interpreter (python3-open3d is installed for /usr/bin/python3), one thread:
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/peers/open3d_tabletop.py FRAMES.json [--reps 3]
+    /usr/bin/python3 bench/peers/open3d_tabletop.py --hull POINTS.ply OUT.json   (Open3D's hull, for the speed bench)
 
 FRAMES.json: [{"name", "depth" (16-bit PNG path), "scale" (metres per unit), "width", "height",
 "fx", "fy", "cx", "cy"}, ...]. Per frame, the steps a minimal tabletop segmentation takes:
@@ -52,7 +53,16 @@ def pipeline(img, K, scale):
     return t, counts
 
 
+def hull(ply, out):
+    """Open3D's convex hull of a point cloud file, written as JSON {vertices, triangles}."""
+    mesh, _ = o3d.io.read_point_cloud(ply).compute_convex_hull()
+    json.dump({"vertices": np.asarray(mesh.vertices).ravel().tolist(), "triangles": np.asarray(mesh.triangles).ravel().tolist()}, open(out, "w"))
+
+
 def main():
+    if sys.argv[1] == "--hull":  # --hull POINTS.ply OUT.json
+        hull(sys.argv[2], sys.argv[3])
+        return
     frames = json.load(open(sys.argv[1]))
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 3
     o3d.utility.random.seed(0)

@@ -25,12 +25,14 @@ export interface TaskPool {
 }
 
 export interface PoolOptions {
-  /** Worker threads (default: the machine's available parallelism, at most 8). */
+  /** Worker threads besides this one (default: the machine's available parallelism − 1, at least 1, at most 7). */
   threads?: number;
 }
 
 export function createPool(options: PoolOptions = {}): TaskPool {
-  const threads = Math.max(1, options.threads ?? Math.min(8, availableParallelism()));
+  // This thread takes tasks too (it would only wait otherwise): on two cores one worker keeps
+  // both busy, and each worker costs its own heap and module copies (tens of MB of RSS).
+  const threads = Math.max(1, options.threads ?? Math.min(7, availableParallelism() - 1));
   const piscina = new Piscina({
     filename: new URL('./poolWorker.mjs', import.meta.url).href,
     minThreads: threads,
@@ -41,15 +43,29 @@ export function createPool(options: PoolOptions = {}): TaskPool {
   let failure: string | null = null;
   const run: TaskRunner = async <I, O>(task: TaskRef<I, O>, inputs: readonly I[]): Promise<O[]> => {
     if (failure !== null || inputs.length < 2) return inThread(task, inputs);
-    try {
-      return (await Promise.all(inputs.map((input) => piscina.run({ module: task.module, name: task.name, input })))) as O[];
-    } catch (err) {
-      // the task's own error, or a pool failure: this thread answers either way (same result or
-      // the same error with its class); a pool that failed where this thread did not is not used again
-      const out = await inThread(task, inputs);
-      failure = `${task.name} (${task.module}): ${(err as Error).message}`;
-      return out;
-    }
+    // one shared queue: each worker and this thread take the next input when free
+    const out = new Array<O>(inputs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        out[i] = (await piscina.run({ module: task.module, name: task.name, input: inputs[i] })) as O;
+      }
+    };
+    const here = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        out[i] = await task.fn(inputs[i]!);
+      }
+    };
+    const settled = await Promise.allSettled([...Array.from({ length: threads }, worker), here()]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (!failed) return out;
+    // the task's own error, or a pool failure: this thread answers either way (same result or
+    // the same error with its class); a pool that failed where this thread did not is not used again
+    const again = await inThread(task, inputs);
+    failure = `${task.name} (${task.module}): ${(failed.reason as Error).message}`;
+    return again;
   };
   return {
     threads,

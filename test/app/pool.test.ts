@@ -44,12 +44,12 @@ describe('worker pool', () => {
     }
   });
 
-  it('tasks run on worker threads (TypeScript modules loaded there), results in input order', async () => {
+  it('tasks run on worker threads (TypeScript modules loaded there) and on this one, results in input order', async () => {
     const { threadOf } = await import('./threadTask.ts');
     const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'threadOf', fn: threadOf };
     const out = await pool.run(task, [1, 2, 3, 4, 5, 6]);
     expect(out.map((o) => o.x)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(out.every((o) => o.thread !== 0)).toBe(true);
+    expect(out.some((o) => o.thread !== 0)).toBe(true);
     expect((await inThread(task, [1]))[0]!.thread).toBe(0);
     expect(pool.failure).toBeNull();
   });
@@ -59,7 +59,7 @@ describe('worker pool', () => {
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { threads: number[]; failure: string | null };
     expect(out.failure).toBeNull();
-    expect(out.threads.every((t) => t !== 0)).toBe(true);
+    expect(out.threads.some((t) => t !== 0)).toBe(true);
   });
 
   it("a task's own error reaches the caller with its class and code; a module a worker cannot load runs in this thread", async () => {
