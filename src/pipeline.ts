@@ -109,7 +109,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   const { cameraPose, heightOf } = groundRes.output;
 
   progress('lift', 0);
-  const liftRes = await lift(config.lift)({
+  const liftRes = await lift({ ...config.lift, ...(config.runner && !config.lift?.runner ? { runner: config.runner } : {}) })({
     cloud,
     masks: perceiveRes.output.masks,
     instances: perceiveRes.output.instances,
@@ -132,7 +132,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   progress('place', 1);
 
   progress('compose', 0);
-  const composeRes = await compose(config.compose)({ objects: placeRes.output.objects });
+  const composeRes = await compose({ ...config.compose, ...(config.runner && !config.compose?.runner ? { runner: config.runner } : {}) })({ objects: placeRes.output.objects });
   progress('compose', 1);
 
   reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, placeRes.report, composeRes.report);

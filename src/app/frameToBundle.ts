@@ -25,6 +25,8 @@ import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
 import { viewerScript } from '../viewer/appBundle.ts';
 import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
+import { COMPOSE_OBJECT_TASK } from '../stages/compose.ts';
+import { OUTLIER_TASK } from '../stages/lift.ts';
 import { sharedPool, type TaskPool } from './pool.ts';
 import { sceneSnapshots } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
@@ -96,7 +98,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
-  if (pool && !options.reconstruct) void pool.warm([SHAPE_OBJECT_TASK.module]);
+  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module]);
   viewerScript().catch(() => {});
   const rgbd: FrameReconstructor = (f, onProgress) => {
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
