@@ -28,7 +28,7 @@ import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
 import { COMPOSE_OBJECT_TASK } from '../stages/compose.ts';
 import { OUTLIER_TASK } from '../stages/lift.ts';
 import { sharedPool, type TaskPool } from './pool.ts';
-import { sceneSnapshots } from '../viewer/snapshots.ts';
+import { sceneSnapshots, SNAPSHOTS_TASK } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
 export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
@@ -98,7 +98,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
-  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module]);
+  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
   viewerScript().catch(() => {});
   const rgbd: FrameReconstructor = (f, onProgress) => {
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
@@ -140,6 +140,8 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
+  // the CPU-rendered views, on a worker while this thread encodes the rest
+  const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
   const extraFiles: Record<string, string | Uint8Array> = {
     'debug/masks.png': encodePng(maskOverlay(frame.color, masks)),
   };
@@ -153,7 +155,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     clouds.push(cloud);
     extraFiles[`debug/clouds/${objectId(o.label, o.id)}.ply`] = encodePly(cloud);
   }
-  Object.assign(extraFiles, sceneSnapshots(scene));
+  Object.assign(extraFiles, await snapshots);
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined };

@@ -19,6 +19,8 @@ export interface TaskPool {
   run: TaskRunner;
   /** Why the pool stopped using its workers (every batch then runs in this thread), or null. */
   readonly failure: string | null;
+  /** One task on a worker, leaving this thread free for other work (in this thread if the pool has failed). */
+  spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O>;
   /** Starts the workers and loads these task modules in each (calling their `warmUp` export). */
   warm(modules: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,16 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     run,
     get failure() {
       return failure;
+    },
+    async spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O> {
+      if (failure !== null) return task.fn(input);
+      try {
+        return (await piscina.run({ module: task.module, name: task.name, input })) as O;
+      } catch (err) {
+        const out = await task.fn(input);
+        failure = `${task.name} (${task.module}): ${(err as Error).message}`;
+        return out;
+      }
     },
     async warm(modules) {
       try {
