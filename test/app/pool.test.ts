@@ -22,16 +22,17 @@ const pool = createPool({ threads: 2 });
 afterAll(() => pool.close());
 
 describe('worker pool', () => {
-  it('stages 1–6 on two worker threads give the single-thread scene exactly', async () => {
+  it('stages 1–6 with two worker threads give the single-thread scene exactly', async () => {
     const { frame } = renderFixture(SOLIDS, { width: 400, height: 300 });
     const one = await reconstructDetailed(frame);
-    let pooled = 0;
+    const pooled: Record<string, number> = {};
     const counting: typeof pool.run = (task, inputs) => {
-      pooled += inputs.length;
+      pooled[task.name] = (pooled[task.name] ?? 0) + inputs.length;
       return pool.run(task, inputs);
     };
     const two = await reconstructDetailed(frame, { runner: counting });
-    expect(pooled).toBe(SOLIDS.length);
+    // lift's outlier search, shape completion and compose: one task per object each
+    expect(pooled).toEqual({ outlierTask: SOLIDS.length, shapeObjectTask: SOLIDS.length, composeObjectTask: SOLIDS.length });
     expect(two.scene.objects.length).toBe(SOLIDS.length);
     expect(one.scene.reports.find((r) => r.stage === 'shape')!.counts['concave']).toBeGreaterThanOrEqual(1);
     // timings differ; everything else is the same
