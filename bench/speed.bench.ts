@@ -8,6 +8,14 @@
  * ours / Open3D / ratio. The two run one after the other on a shared machine: compare ratios,
  * not absolute times. Without Open3D (or without ../shared), the same kind of inputs are
  * generated here and only our times are printed.
+ *
+ * The kernels timed are the ones the stages run: depth → cloud is the organised cloud every
+ * RGB-D frame goes through (stages/organized.ts), the plane fit the ground stage's RANSAC
+ * (stages/local/plane.ts), the hull the one shape and compose call. Voxel down-sampling and
+ * normals run in no stage: their rows time the reference kernels in bench/kernels/, marked so.
+ * Hulls are compared on equal output: the vertices left after merging coplanar faces (a vertex
+ * counts when its faces span three or more planes), of ours and of Open3D's hull of the same
+ * points (bench/peers/open3d_tabletop.py --hull).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,13 +27,15 @@ import { fileURLToPath } from 'node:url';
 import { convexHull } from '../src/geometry/convexHull.ts';
 import { depthToCloud } from '../src/geometry/depthCloud.ts';
 import { icp } from '../src/geometry/icp.ts';
-import { estimateNormals } from '../src/geometry/normals.ts';
+import { estimateNormals } from './kernels/normals.ts';
 import { createRng } from '../src/geometry/random.ts';
-import { fitPlaneRansac } from '../src/geometry/ransac.ts';
-import { voxelDownsample } from '../src/geometry/voxel.ts';
+import { fitPlaneRansac } from '../src/stages/local/plane.ts';
+import { organizedCloud } from '../src/stages/organized.ts';
+import { voxelDownsample } from './kernels/voxel.ts';
 import { meshVolume } from '../src/geometry/massProperties.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import type { DepthImage } from '../src/model/image.ts';
+import type { Mesh } from '../src/model/geometry.ts';
 import { quatFromAxisAngle, quatAngle, transformPositions, type Pose } from '../src/model/pose.ts';
 
 const W = 640, H = 480;
@@ -38,13 +48,13 @@ const TRUE_POSE: Pose = { position: [0.02, -0.01, 0.015], orientation: quatFromA
 
 /** Peer step label prefix → our row. */
 const ROWS = [
-  { key: '(a)', name: 'depth → cloud (307k)', target: 1.5 },
-  { key: '(b)', name: 'voxel down-sample 1 cm', target: 1.0 },
+  { key: '(a)', name: 'depth → organised cloud (307k)', target: 1.5 },
+  { key: '(b)', name: 'voxel 1 cm (no stage; reference)', target: 1.0 },
   { key: '(c3)', name: 'RANSAC plane, 1000 its forced', target: 1.0 },
   { key: '(c1)', name: 'RANSAC plane, early stop, full', target: null },
   { key: '(d1)', name: 'ICP p2p 20k→20k, 50 its', target: 1.0 },
   { key: '(e)', name: 'convex hull 20k', target: 2.0 },
-  { key: '(f1)', name: 'normals 20k, KNN 30', target: null },
+  { key: '(f1)', name: 'normals 20k (no stage; reference)', target: null },
 ] as const;
 
 function median(xs: number[]): number {
@@ -238,7 +248,6 @@ export default async function speed(): Promise<void> {
     depthData = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     object = readPlyPoints(readFileSync(join(peer.dir, 'object.ply')));
     moved = readPlyPoints(readFileSync(join(peer.dir, 'object_moved.ply')));
-    if (!peer.keep) rmSync(peer.dir, { recursive: true, force: true });
   } else {
     console.log(`Open3D peer missing: ${peer.missing}. Printing our times only, on inputs generated here.`);
     depthData = makeDepth();
@@ -256,10 +265,11 @@ export default async function speed(): Promise<void> {
     oursCpu.set(key, t.cpu);
   };
   const notes = new Map<string, string>();
-  const a = time(() => depthToCloud(depth, CAMERA));
+  const a = time(() => organizedCloud(depth, CAMERA));
   put('(a)', a);
-  const cloud = a.out.cloud;
-  notes.set('(a)', `${cloud.positions.length / 3} points`);
+  notes.set('(a)', `${a.out.validCount} valid points`);
+  // the dense cloud (valid points only) the next steps take, as Open3D's
+  const cloud = depthToCloud(depth, CAMERA).cloud;
   const b = time(() => voxelDownsample(cloud, 0.01));
   put('(b)', b);
   const down = b.out.positions;
@@ -276,7 +286,14 @@ export default async function speed(): Promise<void> {
   notes.set('(d1)', `fitness ${d1.out.fitness.toFixed(4)}, rmse ${d1.out.rmse.toExponential(2)}, |Δt| ${pe.toExponential(1)} m, ΔR ${((quatAngle(d1.out.pose.orientation, TRUE_POSE.orientation) * 180) / Math.PI).toExponential(1)}°`);
   const e = time(() => convexHull(object));
   put('(e)', e);
-  notes.set('(e)', `${e.out.positions.length / 3} vertices, ${e.out.indices.length / 3} triangles, volume ${(meshVolume(e.out) * 1e6).toFixed(2)} cm³`);
+  const theirs = 'dir' in peer ? open3dHull(peer.dir) : null;
+  notes.set(
+    '(e)',
+    `${e.out.positions.length / 3} vertices, ${cornerCount(e.out)} after merging coplanar faces` +
+      (theirs ? ` (Open3D: ${theirs.positions.length / 3}, ${cornerCount(theirs)} after merging)` : '') +
+      `, volume ${(meshVolume(e.out) * 1e6).toFixed(2)} cm³` +
+      (theirs ? ` (Open3D ${(meshVolume(theirs) * 1e6).toFixed(2)})` : ''),
+  );
   const f1 = time(() => estimateNormals(object, 30));
   put('(f1)', f1);
 
@@ -301,4 +318,45 @@ export default async function speed(): Promise<void> {
     );
   }
   if (!('dir' in peer)) console.log(`(peer missing: ${peer.missing})`);
+  else if (!peer.keep) rmSync(peer.dir, { recursive: true, force: true });
+}
+
+/** Open3D's hull of the peer's object.ply (bench/peers/open3d_tabletop.py --hull), or null when it cannot run. */
+function open3dHull(dir: string): Mesh | null {
+  const out = join(dir, 'hull.json');
+  const r = spawnSync('/usr/bin/python3', [resolve(repoRoot, 'bench/peers/open3d_tabletop.py'), '--hull', join(dir, 'object.ply'), out], { env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0 || !existsSync(out)) return null;
+  const j = JSON.parse(readFileSync(out, 'utf8')) as { vertices: number[]; triangles: number[] };
+  return { positions: Float32Array.from(j.vertices), indices: Uint32Array.from(j.triangles) };
+}
+
+/**
+ * Vertices of a triangulated convex hull that stay after merging coplanar faces: those whose
+ * incident faces span at least three planes (a vertex inside a flat face, or along a straight
+ * edge between two, is not a vertex of the merged polytope). Planes within 1e-6 of each other
+ * (normal difference) count as one: the sampled faces are flat to float32 rounding.
+ */
+function cornerCount(m: Mesh): number {
+  const p = m.positions, idx = m.indices;
+  const normals: [number, number, number][] = [];
+  const faces: number[][] = Array.from({ length: p.length / 3 }, () => []);
+  for (let t = 0; t < idx.length; t += 3) {
+    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const l = Math.hypot(nx, ny, nz) || 1;
+    normals.push([nx / l, ny / l, nz / l]);
+    for (const v of [idx[t]!, idx[t + 1]!, idx[t + 2]!]) faces[v]!.push(t / 3);
+  }
+  let corners = 0;
+  for (const fs of faces) {
+    const planes: [number, number, number][] = [];
+    for (const f of fs) {
+      const n = normals[f]!;
+      if (!planes.some((q) => Math.hypot(q[0] - n[0], q[1] - n[1], q[2] - n[2]) < 1e-6)) planes.push(n);
+    }
+    if (planes.length >= 3) corners++;
+  }
+  return corners;
 }

@@ -21,6 +21,10 @@ const EXCLUDED_WHY: Record<ExcludedSegment['reason'], string> = {
   outside_roi: 'outside the region of interest',
   too_large: 'larger than the largest plausible object (--max-object-size)',
 };
+import type { TaskRunner } from './stages/tasks.ts';
+import { decimateFrame, upsampleLabels } from './stages/decimate.ts';
+import type { StageResult } from './model/report.ts';
+import type { PerceiveOutput } from './stages/perceive.ts';
 
 /**
  * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
@@ -41,9 +45,23 @@ export interface PipelineConfig {
   compose?: ComposeOptions;
   /** World frame name (default `world`). */
   frameId?: string;
+  /**
+   * Runs per-object work (shape completion, compose); default: in this thread. The app passes
+   * a worker pool (`src/app/pool.ts`); the scene is the same either way.
+   */
+  runner?: TaskRunner;
   /** Called as each stage starts (fraction 0) and ends (1), and per object inside long stages. */
   onProgress?: (stage: string, fraction: number) => void;
+  /**
+   * Geometric segmentation on every k-th pixel of every k-th row, labels brought back to full
+   * resolution along depth edges (`stages/decimate.ts`). 'auto' (default): 2 above 2× the
+   * pixels of 640×480 (a 1280×720 frame segments at 640×360), else 1.
+   */
+  segmentationDecimation?: 'auto' | number;
 }
+
+/** Frames above this many pixels segment at half resolution by default. */
+export const DECIMATE_ABOVE_PIXELS = 2 * 640 * 480;
 
 /** The scene plus the intermediate products the CLI writes as debug files. */
 export interface ReconstructionDetails {
@@ -87,7 +105,9 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     groundRes = await runGround({ cloud });
     progress('ground', 1);
     progress('perceive', 0);
-    perceiveRes = await runPerceive({ frame, cloud, heightOf: groundRes.output.heightOf });
+    const dec = config.segmentationDecimation ?? 'auto';
+    const k = dec === 'auto' ? (depth.width * depth.height > DECIMATE_ABOVE_PIXELS ? 2 : 1) : Math.max(1, Math.floor(dec));
+    perceiveRes = k > 1 ? await perceiveDecimated(runPerceive, frame, cloud, groundRes.output.heightOf, k) : await runPerceive({ frame, cloud, heightOf: groundRes.output.heightOf });
     progress('perceive', 1);
   } else {
     progress('perceive', 0);
@@ -107,7 +127,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   const instances = scoped.kept;
 
   progress('lift', 0);
-  const liftRes = await lift(config.lift)({
+  const liftRes = await lift({ ...config.lift, ...(config.runner && !config.lift?.runner ? { runner: config.runner } : {}) })({
     cloud,
     masks: perceiveRes.output.masks,
     instances,
@@ -118,7 +138,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   progress('lift', 1);
 
   progress('shape', 0);
-  const shapeRes = await shape(config.shape)({
+  const shapeRes = await shape({ ...config.shape, ...(config.runner && !config.shape?.runner ? { runner: config.runner } : {}) })({
     objects: liftRes.output.objects,
     view: { depth, camera: frame.camera, cameraPose },
     support: groundRes.output.support,
@@ -130,7 +150,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   progress('place', 1);
 
   progress('compose', 0);
-  const composeRes = await compose(config.compose)({ objects: placeRes.output.objects });
+  const composeRes = await compose({ ...config.compose, ...(config.runner && !config.compose?.runner ? { runner: config.runner } : {}) })({ objects: placeRes.output.objects });
   progress('compose', 1);
 
   // a completed shape can outgrow its segment (a wall's patch mirrored into a room-sized box):
@@ -187,6 +207,23 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   };
   const maskIdOf = new Map(composeRes.output.objects.filter((o) => o.instanceId !== undefined).map((o) => [o.id, o.instanceId!] as [string, number]));
   return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects, maskIdOf };
+}
+
+/** The perceive stage on the frame decimated by `k`, its labels brought back to full resolution; timed as one stage. */
+async function perceiveDecimated(
+  run: ReturnType<typeof perceive>,
+  frame: RgbdFrame,
+  cloud: OrganizedCloud,
+  heightOf: (x: number, y: number, z: number) => number,
+  k: number,
+): Promise<StageResult<PerceiveOutput>> {
+  const t0 = performance.now();
+  const small = decimateFrame(frame, cloud, k);
+  const res = await run({ frame: small.frame, cloud: small.cloud, heightOf });
+  const full = upsampleLabels(res.output.masks, res.output.instances, cloud, k);
+  res.report.counts['decimation'] = k;
+  res.report.timeMs = performance.now() - t0;
+  return { output: full, report: res.report };
 }
 
 function countNonFinite(d: Float32Array): number {

@@ -24,7 +24,12 @@ import type { LiftedObject } from '../stages/lift.ts';
 import { depthPreview, maskOverlay } from '../stages/debug.ts';
 import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
-import { sceneSnapshots } from '../viewer/snapshots.ts';
+import { viewerScript } from '../viewer/appBundle.ts';
+import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
+import { COMPOSE_OBJECT_TASK } from '../stages/compose.ts';
+import { OUTLIER_TASK } from '../stages/lift.ts';
+import { sharedPool, type TaskPool } from './pool.ts';
+import { sceneSnapshots, SNAPSHOTS_TASK } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
 export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
@@ -59,6 +64,13 @@ export interface FrameToBundleOptions {
   title?: string;
   /** Progress lines (stderr in the CLI); silent when absent. */
   log?: (text: string) => void;
+  /**
+   * Worker threads for per-object work in stages 1–6 (default: one pool per process, started
+   * here and kept for the next frame; `null`: everything in this thread). Same scene either way.
+   */
+  pool?: TaskPool | null;
+  /** Called as each stage of `STAGE_ORDER` starts (fraction 0) and ends (1): benches time stages with it. */
+  onProgress?: (stage: string, fraction: number) => void;
   meta?: Record<string, unknown>;
   /** Replace an `out` folder that is not only an earlier bundle (kept beside it, never deleted). */
   force?: boolean;
@@ -78,6 +90,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
   const t0 = performance.now();
   const started = new Map<string, number>();
   const progress = (stage: string, fraction: number) => {
+    options.onProgress?.(stage, fraction);
     const k = STAGE_ORDER.indexOf(stage) + 1;
     if (fraction === 0) {
       started.set(stage, performance.now());
@@ -86,9 +99,15 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
       log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
     }
   };
+  const pool = options.pool === undefined ? sharedPool() : options.pool;
+  // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
+  // here: the workers load the shape modules; esbuild (its own process) bundles the report's
+  // viewer script. A failure surfaces where the result is used.
+  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
+  viewerScript().catch(() => {});
   const rgbd: FrameReconstructor = (f, onProgress) => {
     if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
-    return reconstructDetailed({ ...f, camera: f.camera }, { ...options.pipeline, onProgress });
+    return reconstructDetailed({ ...f, camera: f.camera }, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
   };
   const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? rgbd)(frame, progress);
 
@@ -100,7 +119,7 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     cloudFiles[objectId(o.label, o.id)] = cloud;
   }
   const shownDepth = frame.depth ?? depth;
-  const done = await sceneToBundle(reconstructed, { ...options, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
+  const done = await sceneToBundle(reconstructed, { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
   return { ...done, timeMs: performance.now() - t0 };
 }
 
@@ -164,6 +183,9 @@ export async function sceneToBundle(
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
+  // the CPU-rendered views, on a worker while this thread encodes the rest
+  const pool = options.pool ?? null;
+  const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
   const extraFiles: Record<string, string | Uint8Array> = {};
   const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
   if (overlay) extraFiles['debug/masks.png'] = overlay;
@@ -174,7 +196,7 @@ export async function sceneToBundle(
     clouds.push(cloud);
     extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
   }
-  Object.assign(extraFiles, sceneSnapshots(scene));
+  Object.assign(extraFiles, await snapshots);
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };

@@ -7,6 +7,7 @@ import { timeStage, type StageResult } from '../model/report.ts';
 import type { SceneObject } from '../model/scene.ts';
 import type { PlacedObject } from './place.ts';
 import { defined } from './util.ts';
+import { inThread, type TaskRef, type TaskRunner } from './tasks.ts';
 
 /**
  * Stage 6, compose: simulator-ready objects. Collision is one convex hull when the object is
@@ -52,9 +53,14 @@ export interface ComposeOptions {
    * `null` falls back to one hull with a warning.
    */
   decompose?: ((mesh: Mesh, opts: { maxPieces: number; maxVerticesPerPiece: number }) => Mesh[]) | null;
+  /**
+   * Runs the per-object work (mass properties, hull, decomposition) when `decompose` is the
+   * default (a given function cannot cross threads); default: in this thread. Same result either way.
+   */
+  runner?: TaskRunner;
 }
 
-export const COMPOSE_DEFAULTS: Required<ComposeOptions> = {
+export const COMPOSE_DEFAULTS: Required<Omit<ComposeOptions, 'runner'>> = {
   defaultDensity: 600,
   densities: {},
   convexTolerance: 0.08,
@@ -71,27 +77,65 @@ export function densityFor(label: string, table: Readonly<Record<string, number>
   return fallback;
 }
 
+/** One object's physical model: mass properties, and collision pieces when its mesh is physical. */
+export interface ComposeObjectTaskInput {
+  mesh: Mesh;
+  density: number;
+  convexTolerance: number;
+  maxPieces: number;
+  maxVerticesPerPiece: number;
+  /** Decompose concave objects with the default column decomposition (else: one hull, flagged). */
+  decompose: boolean;
+}
+export interface ComposeObjectTaskOutput {
+  mp: ReturnType<typeof massProperties>;
+  physical: boolean;
+  collision: Mesh[];
+  /** Hull volume / mesh volume when the object is concave, else null. */
+  concaveRatio: number | null;
+}
+
+export function composeObjectTask(t: ComposeObjectTaskInput): ComposeObjectTaskOutput {
+  const mp = massProperties(t.mesh, t.density);
+  if (!(mp.volume > 0) || !isPhysicalInertia(mp.inertia)) return { mp, physical: false, collision: [], concaveRatio: null };
+  const hull = convexHull(t.mesh.positions);
+  const hullVol = massProperties(hull, 1).volume;
+  if (!(hullVol > (1 + t.convexTolerance) * mp.volume)) return { mp, physical: true, collision: [hull], concaveRatio: null };
+  const collision = t.decompose ? COMPOSE_DEFAULTS.decompose!(t.mesh, { maxPieces: t.maxPieces, maxVerticesPerPiece: t.maxVerticesPerPiece }) : [hull];
+  return { mp, physical: true, collision, concaveRatio: hullVol / mp.volume };
+}
+
+export const COMPOSE_OBJECT_TASK: TaskRef<ComposeObjectTaskInput, ComposeObjectTaskOutput> = { module: import.meta.url, name: 'composeObjectTask', fn: composeObjectTask };
+
 export function compose(options: ComposeOptions = {}) {
   const o = { ...COMPOSE_DEFAULTS, ...defined(options) };
   const table = { ...DENSITY_TABLE, ...o.densities };
+  const custom = o.decompose !== null && o.decompose !== COMPOSE_DEFAULTS.decompose ? o.decompose : null;
   return (input: { objects: PlacedObject[] }): Promise<StageResult<{ objects: SceneObject[] }>> =>
-    timeStage(COMPOSE, 'mesh', (report) => {
+    timeStage(COMPOSE, 'mesh', async (report) => {
+      const tasks = input.objects.map((p) => ({
+        mesh: p.mesh,
+        density: densityFor(p.label, table, o.defaultDensity),
+        convexTolerance: o.convexTolerance,
+        maxPieces: o.maxPieces,
+        maxVerticesPerPiece: o.maxVerticesPerPiece,
+        decompose: o.decompose !== null && custom === null,
+      }));
+      // a caller's own decomposition function cannot cross threads: then everything runs here
+      const results = await (custom ? inThread : (options.runner ?? inThread))(COMPOSE_OBJECT_TASK, tasks);
       const out: SceneObject[] = [];
       let pieces = 0, concave = 0;
-      for (const p of input.objects) {
-        const density = densityFor(p.label, table, o.defaultDensity);
-        const mp = massProperties(p.mesh, density);
-        if (!(mp.volume > 0) || !isPhysicalInertia(mp.inertia)) {
+      input.objects.forEach((p, k) => {
+        const { mp, physical, concaveRatio } = results[k]!;
+        let collision = results[k]!.collision;
+        if (!physical) {
           report.warnings.push(`object ${p.id} (${p.label}): mesh volume ${mp.volume.toExponential(2)} m³ or its inertia is not physical; skipped`);
-          continue;
+          return;
         }
-        const hull = convexHull(p.mesh.positions);
-        const hullVol = massProperties(hull, 1).volume;
-        let collision: Mesh[] = [hull];
-        if (hullVol > (1 + o.convexTolerance) * mp.volume) {
+        if (concaveRatio !== null) {
           concave++;
-          if (o.decompose) collision = o.decompose(p.mesh, { maxPieces: o.maxPieces, maxVerticesPerPiece: o.maxVerticesPerPiece });
-          else report.warnings.push(`object ${p.id} (${p.label}) is concave (hull ${(hullVol / mp.volume).toFixed(2)}× its volume) but no convex decomposition is configured: one hull used`);
+          if (custom) collision = custom(p.mesh, { maxPieces: o.maxPieces, maxVerticesPerPiece: o.maxVerticesPerPiece });
+          else if (o.decompose === null) report.warnings.push(`object ${p.id} (${p.label}) is concave (hull ${concaveRatio.toFixed(2)}× its volume) but no convex decomposition is configured: one hull used`);
         }
         pieces += collision.length;
         out.push({
@@ -108,7 +152,7 @@ export function compose(options: ComposeOptions = {}) {
           color: meanColor(p.source.cloud.colors),
           instanceId: p.id,
         });
-      }
+      });
       Object.assign(report.counts, { objects: out.length, concave, collisionPieces: pieces });
       return { objects: out };
     });

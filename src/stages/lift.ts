@@ -6,6 +6,7 @@ import { statisticalOutliers } from '../geometry/outliers.ts';
 import type { OrganizedCloud } from './organized.ts';
 import type { Instance } from './perceive.ts';
 import { defined } from './util.ts';
+import { inThread, type TaskRef, type TaskRunner } from './tasks.ts';
 
 /**
  * Stage 2, lift: each instance's pixels → a partial point cloud in the camera optical frame
@@ -33,9 +34,17 @@ export interface LiftOptions {
   maxPoints?: number;
   /** An object keeps at least this many points after filtering, or is dropped with a warning. */
   minPoints?: number;
+  /** Runs the per-object outlier search (default: in this thread); same result either way. */
+  runner?: TaskRunner;
 }
 
-export const LIFT_DEFAULTS: Required<LiftOptions> = {
+/** Statistical outlier removal of one object's points as a task: 1 = keep. */
+export function outlierTask(t: { positions: Float32Array; k: number; std: number }): Uint8Array {
+  return statisticalOutliers(t.positions, t.k, t.std);
+}
+export const OUTLIER_TASK: TaskRef<{ positions: Float32Array; k: number; std: number }, Uint8Array> = { module: import.meta.url, name: 'outlierTask', fn: outlierTask };
+
+export const LIFT_DEFAULTS: Required<Omit<LiftOptions, 'runner'>> = {
   jumpAbs: 0.004,
   jumpRel: 0.015,
   minHeight: 0.003,
@@ -74,13 +83,15 @@ export interface LiftOutput {
 export function lift(options: LiftOptions = {}) {
   const o = { ...LIFT_DEFAULTS, ...defined(options) };
   return (input: LiftInput): Promise<StageResult<LiftOutput>> =>
-    timeStage(LIFT, 'depth', (report) => {
+    timeStage(LIFT, 'depth', async (report) => {
       const { cloud, masks, instances, color } = input;
       const { width: w, height: h, positions: P, valid } = cloud;
       const rgb = color && color.encoding === 'rgb8' && color.width === w && color.height === h ? color.data : undefined;
       const objects: LiftedObject[] = [];
       let flying = 0, edges = 0, plane = 0, outliers = 0, noDepth = 0;
       const near: number[] = [];
+      // pass 1, here: each instance's pixels that survive the image-space filters
+      const staged: { inst: Instance; pix: Uint32Array; pos: Float32Array }[] = [];
       for (const inst of instances) {
         const kept: number[] = [];
         for (let k = 0; k < inst.pixels.length; k++) {
@@ -140,11 +151,20 @@ export function lift(options: LiftOptions = {}) {
           kept.length = 0;
           kept.push(...thin);
         }
-        let pix = Uint32Array.from(kept);
-        let pos = new Float32Array(pix.length * 3);
+        const pix = Uint32Array.from(kept);
+        const pos = new Float32Array(pix.length * 3);
         for (let k = 0; k < pix.length; k++) pos.set(P.subarray(pix[k]! * 3, pix[k]! * 3 + 3), k * 3);
-        if (o.outlierK > 0 && pix.length > o.outlierK * 2) {
-          const keep = statisticalOutliers(pos, o.outlierK, o.outlierStd);
+        staged.push({ inst, pix, pos });
+      }
+      // pass 2, per object (worker threads when a runner is given): statistical outliers
+      const searched = staged.filter((x) => o.outlierK > 0 && x.pix.length > o.outlierK * 2);
+      const keeps = await (options.runner ?? inThread)(OUTLIER_TASK, searched.map((x) => ({ positions: x.pos, k: o.outlierK, std: o.outlierStd })));
+      const keepOf = new Map(searched.map((x, k) => [x, keeps[k]!]));
+      for (const x of staged) {
+        const inst = x.inst;
+        let pix = x.pix, pos = x.pos;
+        const keep = keepOf.get(x);
+        if (keep) {
           const sel: number[] = [];
           for (let k = 0; k < keep.length; k++) if (keep[k]) sel.push(k);
           outliers += pix.length - sel.length;

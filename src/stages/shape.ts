@@ -3,9 +3,11 @@ import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane } from '../model/scene.ts';
 import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
-import { geometricShapeBackend, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
+import { geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
 import { restingHeights } from './stacking.ts';
 import { meshVolume } from '../geometry/massProperties.ts';
+import type { ShapeInput, ShapeResult } from './backends.ts';
+import { inThread, type TaskRunner } from './tasks.ts';
 
 /**
  * Stage 4, shape: a closed mesh per object from a `ShapeBackend` — the `geometric` one by
@@ -18,6 +20,11 @@ export interface ShapeOptions {
   backend?: ShapeBackend;
   /** Options of the default geometric backend. */
   geometric?: GeometricShapeOptions;
+  /**
+   * Runs the default geometric backend's per-object completions (default: in this thread, one
+   * after the other). The app passes a worker pool; results are the same either way.
+   */
+  runner?: TaskRunner;
 }
 
 export interface ShapeStageInput {
@@ -37,33 +44,45 @@ export interface ShapedObject {
 
 export function shape(options: ShapeOptions = {}) {
   const backend = options.backend ?? geometricShapeBackend(options.geometric);
+  const geometricOptions = options.geometric ?? {};
+  const runner = options.runner ?? inThread;
   return (input: ShapeStageInput): Promise<StageResult<{ shapes: ShapedObject[] }>> =>
     timeStage(SHAPE, backend.name, async (report) => {
+      const restsOn = restingHeights(input.objects);
+      const shapeInputs: ShapeInput[] = input.objects.map((obj) => ({
+        id: String(obj.id),
+        label: obj.label,
+        ...(obj.world ? { points: { positions: obj.world } } : {}),
+        ...(input.support ? { support: input.support } : {}),
+        ...(input.view ? { view: input.view } : {}),
+        ...(restsOn.has(obj.id) ? { restsOn: restsOn.get(obj.id)! } : {}),
+      }));
+      // the default backend is a pure function per object: a task the runner may spread over
+      // threads; a given backend (e.g. a GPU host client) is called here, one object at a time
+      let results: (ShapeResult & { details?: GeometricShapeDetails })[];
+      if (options.backend) {
+        results = [];
+        const detailed = 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
+        for (const si of shapeInputs) results.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
+      } else {
+        results = await runner(SHAPE_OBJECT_TASK, shapeInputs.map((si) => ({ input: si, options: geometricOptions })));
+      }
       const shapes: ShapedObject[] = [];
       let mirrored = 0, concave = 0;
-      const restsOn = restingHeights(input.objects);
-      for (const obj of input.objects) {
-        const shapeInput = {
-          id: String(obj.id),
-          label: obj.label,
-          ...(obj.world ? { points: { positions: obj.world } } : {}),
-          ...(input.support ? { support: input.support } : {}),
-          ...(input.view ? { view: input.view } : {}),
-          ...(restsOn.has(obj.id) ? { restsOn: restsOn.get(obj.id)! } : {}),
-        };
-        const detailed = 'generateDetailed' in backend ? await (backend as ReturnType<typeof geometricShapeBackend>).generateDetailed(shapeInput) : null;
-        const res = detailed ?? (await backend.generate(shapeInput));
+      input.objects.forEach((obj, k) => {
+        const res = results[k]!;
+        const detailed = res.details;
         if (detailed) {
-          if (detailed.details.mirrors > 0) mirrored++;
-          if (detailed.details.concave) concave++;
+          if (detailed.mirrors > 0) mirrored++;
+          if (detailed.concave) concave++;
         }
         const vol = meshVolume(res.mesh);
         if (!(vol > 0)) {
           report.warnings.push(`object ${obj.id} (${obj.label}): the ${backend.name} backend returned a mesh with volume ${vol}; skipped`);
-          continue;
+          return;
         }
-        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.details.concave, method: completionMethod(detailed.details) } : { method: backend.name }) });
-      }
+        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.concave, method: completionMethod(detailed) } : { method: backend.name }) });
+      });
       Object.assign(report.counts, { objects: shapes.length, mirrored, concave, onObject: restsOn.size });
       return { shapes };
     });

@@ -5,7 +5,8 @@ import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import type { ShapeBackend, ShapeInput, ShapeResult, ShapeView } from './backends.ts';
 import { convexHull2d } from './footprint.ts';
-import { levelSetMesh } from './manifold.ts';
+import { levelSetMesh, manifoldModule } from './manifold.ts';
+import type { TaskRef } from './tasks.ts';
 import { defined } from './util.ts';
 import { Seen, ViewCheck } from './visibility.ts';
 
@@ -182,6 +183,24 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
     },
     generateDetailed,
   };
+}
+
+/** One object's geometric completion as a task: a pure function of its input, so it may run on any thread. */
+export interface ShapeObjectTaskInput {
+  input: ShapeInput;
+  options: GeometricShapeOptions;
+}
+export type ShapeObjectTaskOutput = ShapeResult & { details: GeometricShapeDetails };
+
+export function shapeObjectTask(task: ShapeObjectTaskInput): Promise<ShapeObjectTaskOutput> {
+  return geometricShapeBackend(task.options).generateDetailed(task.input);
+}
+
+export const SHAPE_OBJECT_TASK: TaskRef<ShapeObjectTaskInput, ShapeObjectTaskOutput> = { module: import.meta.url, name: 'shapeObjectTask', fn: shapeObjectTask };
+
+/** Loads what the first task would otherwise load on its clock (the manifold WASM module); worker pools call it at start. */
+export async function warmUp(): Promise<void> {
+  await manifoldModule();
 }
 
 function subsample(p: Float32Array, max: number): Float32Array {
@@ -460,10 +479,19 @@ function bestMirror(
     let free = 0, match = 0, known = 0, soft = 0;
     for (let i = 0; i < n; i++) {
       const seen = check.classifyOptical(q0[i * 3]! + c * q1x, q0[i * 3 + 1]! + c * q1y, q0[i * 3 + 2]! + c * q1z);
-      if (seen === Seen.Unknown) continue;
+      // Stop as soon as the verdict below is sure to be a rejection: at most `known + left`
+      // points can end up known. Only Free and Unknown answers move that bound, so the test
+      // runs on those; the score of every plane that is not rejected is computed in full.
+      const left = n - 1 - i;
+      if (seen === Seen.Unknown) {
+        if (known + left < n * 0.5 || free > o.mirrorMaxFree * (known + left)) return -Infinity;
+        continue;
+      }
       known++;
-      if (seen === Seen.Free) free++;
-      else if (seen === Seen.Surface) {
+      if (seen === Seen.Free) {
+        free++;
+        if (free > o.mirrorMaxFree * (known + left)) return -Infinity;
+      } else if (seen === Seen.Surface) {
         match++;
         soft += 1 - check.lastResidual;
       }
@@ -610,39 +638,44 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
  * one vertex position): fill a voxel between them so every contact is through a face.
  */
 function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: number): void {
-  const at = (i: number, j: number, k: number) => (i >= 0 && j >= 0 && k >= 0 && i < nx && j < ny && k < nz ? occ[(k * ny + j) * nx + i]! : 0);
-  const set = (i: number, j: number, k: number) => {
-    occ[(k * ny + j) * nx + i] = 1;
-  };
+  // Hot on concave objects (every occupied voxel looks at its 26 neighbours, up to 4 passes):
+  // written without closures or per-neighbour arrays; the visiting order and the in-place
+  // updates are those of the plain version, so the filled voxels are the same.
+  const sx = 1, sy = nx, sz = nx * ny;
   for (let pass = 0; pass < 4; pass++) {
     let changed = 0;
     for (let k = 0; k < nz; k++) {
       for (let j = 0; j < ny; j++) {
         for (let i = 0; i < nx; i++) {
-          if (!at(i, j, k)) continue;
+          const c = (k * ny + j) * nx + i;
+          if (!occ[c]) continue;
           for (let a = -1; a <= 1; a++) {
+            const ia = i + a;
+            if (ia < 0 || ia >= nx) continue;
             for (let b = -1; b <= 1; b++) {
-              for (let c = -1; c <= 1; c++) {
-                const moves = (a ? 1 : 0) + (b ? 1 : 0) + (c ? 1 : 0);
-                if (moves < 2 || !at(i + a, j + b, k + c)) continue;
-                // face-connected already through some intermediate voxel?
-                const mids: [number, number, number][] = [];
-                if (a) mids.push([i + a, j, k]);
-                if (b) mids.push([i, j + b, k]);
-                if (c) mids.push([i, j, k + c]);
-                if (moves === 3) mids.push([i + a, j + b, k], [i + a, j, k + c], [i, j + b, k + c]);
-                if (moves === 2 && mids.some(([x, y, z]) => at(x, y, z))) continue;
-                if (moves === 3) {
+              const jb = j + b;
+              if (jb < 0 || jb >= ny) continue;
+              for (let cc = -1; cc <= 1; cc++) {
+                const kc = k + cc;
+                if (kc < 0 || kc >= nz) continue;
+                const moves = (a ? 1 : 0) + (b ? 1 : 0) + (cc ? 1 : 0);
+                // the diagonal neighbour is inside the grid here, so every voxel between is too
+                if (moves < 2 || !occ[c + a * sx + b * sy + cc * sz]) continue;
+                if (moves === 2) {
+                  // face-connected already through the voxel at either step?
+                  const m1 = a ? c + a * sx : c + b * sy;
+                  const m2 = cc ? c + cc * sz : c + b * sy;
+                  if (occ[m1] || occ[m2]) continue;
+                  occ[m1] = 1;
+                } else {
                   // connected if some face path of two steps exists
-                  const p1 = at(i + a, j, k) && (at(i + a, j + b, k) || at(i + a, j, k + c));
-                  const p2 = at(i, j + b, k) && (at(i + a, j + b, k) || at(i, j + b, k + c));
-                  const p3 = at(i, j, k + c) && (at(i + a, j, k + c) || at(i, j + b, k + c));
-                  const q1 = at(i + a, j + b, k) || at(i + a, j, k + c) || at(i, j + b, k + c);
-                  if (p1 || p2 || p3) continue;
+                  const xa = occ[c + a * sx]!, yb = occ[c + b * sy]!, zc = occ[c + cc * sz]!;
+                  const xy = occ[c + a * sx + b * sy]!, xz = occ[c + a * sx + cc * sz]!, yz = occ[c + b * sy + cc * sz]!;
+                  if ((xa && (xy || xz)) || (yb && (xy || yz)) || (zc && (xz || yz))) continue;
                   // fill a face step and, if needed, the second one
-                  set(i + a, j, k);
-                  if (!q1) set(i + a, j + b, k);
-                } else set(...mids[0]!);
+                  occ[c + a * sx] = 1;
+                  if (!(xy || xz || yz)) occ[c + a * sx + b * sy] = 1;
+                }
                 changed++;
               }
             }

@@ -2,6 +2,7 @@ import { renderScene } from '../eval/render.ts';
 import { encodePng } from '../io/image.ts';
 import { quatFromMat3, type Vec3 } from '../model/pose.ts';
 import type { Scene, SceneCamera } from '../model/scene.ts';
+import type { TaskRef } from '../stages/tasks.ts';
 
 /**
  * PNG pictures of a scene rendered on the CPU (no browser): from the estimated camera and
@@ -36,3 +37,6 @@ export function sceneSnapshots(scene: Scene): { 'debug/view_camera.png'?: Uint8A
   if (scene.camera) out['debug/view_camera.png'] = encodePng(renderScene(scene, scene.camera, { ground: true }).color);
   return out;
 }
+
+/** The snapshots as a task: the bundle job renders them on a worker thread while it encodes the rest. */
+export const SNAPSHOTS_TASK: TaskRef<Scene, ReturnType<typeof sceneSnapshots>> = { module: import.meta.url, name: 'sceneSnapshots', fn: sceneSnapshots };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { jacobiEigen } from '../../src/geometry/linalg.ts';
-import { estimateNormals } from '../../src/geometry/normals.ts';
+import { estimateNormals } from '../../bench/kernels/normals.ts';
 import { createRng } from '../../src/geometry/random.ts';
 
 describe('estimateNormals', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { voxelDownsample } from '../../src/geometry/voxel.ts';
+import { voxelDownsample } from '../../bench/kernels/voxel.ts';
 import { createRng } from '../../src/geometry/random.ts';
 
 describe('voxelDownsample', () => {

@@ -1,7 +1,9 @@
-import { Real2SimError } from '../model/errors.ts';
-import type { Vec3 } from '../model/pose.ts';
-import { KdTree } from './kdtree.ts';
-import { smallestEigenvector3 } from './linalg.ts';
+// Reference kernel for the speed bench's comparison with Open3D (bench/speed.bench.ts): no stage
+// estimates normals, so it lives outside src/.
+import { Real2SimError } from '../../src/model/errors.ts';
+import type { Vec3 } from '../../src/model/pose.ts';
+import { KdTree } from '../../src/geometry/kdtree.ts';
+import { smallestEigenvector3 } from '../../src/geometry/linalg.ts';
 
 export interface NormalsOptions {
   /**

@@ -1,5 +1,7 @@
-import { Real2SimError } from '../model/errors.ts';
-import type { PointCloud } from '../model/geometry.ts';
+// Reference kernel for the speed bench's comparison with Open3D (bench/speed.bench.ts): no stage
+// down-samples on a voxel grid, so it lives outside src/.
+import { Real2SimError } from '../../src/model/errors.ts';
+import type { PointCloud } from '../../src/model/geometry.ts';
 
 /**
  * Voxel-grid down-sampling: one point per occupied cube of side `voxelSize`, at the centroid of

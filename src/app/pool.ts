@@ -1,0 +1,106 @@
+/**
+ * Worker-thread pool for per-object work (shape completion, compose), on piscina. A generic
+ * runner of `TaskRef`s (src/stages/tasks.ts): any module exporting a pure function can use it,
+ * the pipeline's stages or `sim/`. Kept outside the core, which only knows the `TaskRunner`
+ * type and passes one down.
+ *
+ * Results are the same as in one thread: a task is a pure function of its cloned input and the
+ * runner returns outputs in input order. If a worker cannot run a task (a module that fails to
+ * load in a worker, a worker that dies) the batch runs again in this thread, so a broken pool
+ * costs time, never the result; an error the task itself throws is thrown again in this thread
+ * with its own class and message.
+ */
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { inThread, type TaskRef, type TaskRunner } from '../stages/tasks.ts';
+
+export interface TaskPool {
+  readonly threads: number;
+  run: TaskRunner;
+  /** Why the pool stopped using its workers (every batch then runs in this thread), or null. */
+  readonly failure: string | null;
+  /** One task on a worker, leaving this thread free for other work (in this thread if the pool has failed). */
+  spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O>;
+  /** Starts the workers and loads these task modules in each (calling their `warmUp` export). */
+  warm(modules: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PoolOptions {
+  /** Worker threads besides this one (default: the machine's available parallelism − 1, at least 1, at most 7). */
+  threads?: number;
+}
+
+export function createPool(options: PoolOptions = {}): TaskPool {
+  // This thread takes tasks too (it would only wait otherwise): on two cores one worker keeps
+  // both busy, and each worker costs its own heap and module copies (tens of MB of RSS).
+  const threads = Math.max(1, options.threads ?? Math.min(7, availableParallelism() - 1));
+  const piscina = new Piscina({
+    filename: new URL('./poolWorker.mjs', import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    // idle workers are unref'd by piscina: a pool never keeps a finished CLI run alive
+    idleTimeout: 60_000,
+  });
+  let failure: string | null = null;
+  const run: TaskRunner = async <I, O>(task: TaskRef<I, O>, inputs: readonly I[]): Promise<O[]> => {
+    if (failure !== null || inputs.length < 2) return inThread(task, inputs);
+    // one shared queue: each worker and this thread take the next input when free
+    const out = new Array<O>(inputs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        out[i] = (await piscina.run({ module: task.module, name: task.name, input: inputs[i] })) as O;
+      }
+    };
+    const here = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        out[i] = await task.fn(inputs[i]!);
+      }
+    };
+    const settled = await Promise.allSettled([...Array.from({ length: threads }, worker), here()]);
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (!failed) return out;
+    // the task's own error, or a pool failure: this thread answers either way (same result or
+    // the same error with its class); a pool that failed where this thread did not is not used again
+    const again = await inThread(task, inputs);
+    failure = `${task.name} (${task.module}): ${(failed.reason as Error).message}`;
+    return again;
+  };
+  return {
+    threads,
+    run,
+    get failure() {
+      return failure;
+    },
+    async spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O> {
+      if (failure !== null) return task.fn(input);
+      try {
+        return (await piscina.run({ module: task.module, name: task.name, input })) as O;
+      } catch (err) {
+        const out = await task.fn(input);
+        failure = `${task.name} (${task.module}): ${(err as Error).message}`;
+        return out;
+      }
+    },
+    async warm(modules) {
+      try {
+        await Promise.all(modules.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
+      } catch (err) {
+        failure = `warm-up: ${(err as Error).message}`;
+      }
+    },
+    close: () => piscina.destroy(),
+  };
+}
+
+let shared: TaskPool | null = null;
+
+/** One pool per process, made on first use; null on a one-core machine (nothing to share). */
+export function sharedPool(): TaskPool | null {
+  if (availableParallelism() < 2) return null;
+  shared ??= createPool();
+  return shared;
+}
