@@ -29,6 +29,7 @@ import type { ComposeOptions } from '../stages/compose.ts';
 import { GpuHostClient } from '../gpu/client.ts';
 import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backends.ts';
 import { reconstructSingleImage } from '../gpu/singleImage.ts';
+import { BAG_USAGE, reconstructBag } from '../recordings/reconstructBag.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR
@@ -56,7 +57,10 @@ GPU host (real2sim serve, protocol v1):
                    in the report. Without --depth: depth, segmentation, de-occlusion, shape and pose
                    all run there (no fallback: there is no depth to fall back on).
   --gpu-token      the host's bearer token (default: $REAL2SIM_GPU_TOKEN)
-  --gpu-timeout-ms per request attempt (default 60000)`;
+  --gpu-timeout-ms per request attempt (default 60000)
+
+ROS 2 recording (one bundle per selected frame):
+   real2sim reconstruct ${BAG_USAGE}`;
 
 /** Segmentation that needs no model: the frame's own masks. */
 const givenSegmentation: SegmentationBackend = {
@@ -184,6 +188,11 @@ export async function run(argv: string[]): Promise<number> {
       'gpu-host': { type: 'string' },
       'gpu-token': { type: 'string' },
       'gpu-timeout-ms': { type: 'string' },
+      bag: { type: 'string' },
+      topics: { type: 'string' },
+      at: { type: 'string' },
+      every: { type: 'string' },
+      'sync-tolerance': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -192,6 +201,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: real2sim reconstruct ${USAGE}`);
     return 0;
   }
+  if (values.bag !== undefined) return reconstructBag({ ...values, bag: values.bag });
   const gpuHost = values['gpu-host'];
   if (!values.depth && !gpuHost) {
     throw new Real2SimError(
