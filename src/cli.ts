@@ -19,6 +19,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   serve: { summary: 'run the GPU-host HTTP server with ONNX models', load: () => import('./commands/serve.ts') },
   import: { summary: 'import SceneMaker / MIDI / SAM 3D outputs as a metric scene', load: () => import('./commands/import.ts') },
   ros: { summary: 'run the ROS 2 node (rclnodejs or rosbridge)', load: () => import('./commands/ros.ts') },
+  batch: { summary: 'many frames (folders, manifests, recordings) → bundles, here or on a BullMQ queue', load: () => import('./commands/batch.ts') },
+  worker: { summary: 'process batch frames from a Redis (BullMQ) queue', load: () => import('./commands/worker.ts') },
   synth: { summary: 'generate a synthetic RGB-D scene with ground truth', load: () => import('./commands/synth.ts') },
 };
 

@@ -1,0 +1,1 @@
+export const EXIT = { OK: 0, INTERNAL: 1, BAD_INPUT: 2, PHYSICS: 3, LOW_CONFIDENCE: 4, INTERRUPTED: 130 } as const;
