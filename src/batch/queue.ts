@@ -50,6 +50,13 @@ export async function connectRedis(url: string, timeoutMs = 5000): Promise<Redis
   return redis;
 }
 
+/** A second connection to the same Redis (BullMQ's event stream blocks one), errors handled like the first. */
+export function duplicateRedis(redis: Redis): Redis {
+  const d = redis.duplicate();
+  d.on('error', () => {});
+  return d;
+}
+
 function parseFailure(reason: string | undefined): { code: string; message: string } {
   const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(reason ?? '');
   if (m) return { code: m[1]!, message: m[2]! };
@@ -76,7 +83,8 @@ export async function runOnQueue(jobs: readonly JobSpec[], o: QueueBatchOptions)
   const name = o.queue ?? DEFAULT_QUEUE;
   const retry = o.retry ?? DEFAULT_RETRY;
   const queue = new Queue(name, { connection: o.redis });
-  const events = new QueueEvents(name, { connection: o.redis.duplicate() });
+  const eventsConnection = duplicateRedis(o.redis);
+  const events = new QueueEvents(name, { connection: eventsConnection });
   queue.on('error', () => {});
   events.on('error', () => {});
   const byId = new Map(jobs.map((j) => [jobIdOf(j.key), j]));
@@ -152,6 +160,7 @@ export async function runOnQueue(jobs: readonly JobSpec[], o: QueueBatchOptions)
   } finally {
     await events.close().catch(() => {});
     await queue.close().catch(() => {});
+    eventsConnection.disconnect();
   }
 }
 

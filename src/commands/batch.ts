@@ -11,7 +11,7 @@ import { expandInputs } from '../batch/inputs.ts';
 import type { JobOptions, JobResult } from '../batch/job.ts';
 import { DEFAULT_RETRY, runLocal } from '../batch/local.ts';
 import { createJobPool, defaultThreads, type JobPool } from '../batch/pool.ts';
-import { connectRedis, DEFAULT_QUEUE, runOnQueue, startQueueWorker } from '../batch/queue.ts';
+import { connectRedis, DEFAULT_QUEUE, duplicateRedis, runOnQueue, startQueueWorker } from '../batch/queue.ts';
 import { Progress, summaryTable, writeIndex } from '../batch/report.ts';
 import { bagSelection } from '../recordings/reconstructBag.ts';
 import { parseTopicsFlag } from '../recordings/frames.ts';
@@ -114,7 +114,8 @@ export async function run(argv: string[]): Promise<number> {
       const redis = await connectRedis(values.redis);
       const localWorkers = workers ?? 0;
       pool = localWorkers > 0 ? createJobPool(localWorkers) : undefined;
-      const worker = pool ? startQueueWorker({ redis: redis.duplicate(), pool, ...(values.queue ? { queue: values.queue } : {}) }) : undefined;
+      const workerConnection = pool ? duplicateRedis(redis) : undefined;
+      const worker = pool && workerConnection ? startQueueWorker({ redis: workerConnection, pool, ...(values.queue ? { queue: values.queue } : {}) }) : undefined;
       try {
         if (values['no-wait']) {
           const { Queue } = await import('bullmq');
@@ -129,6 +130,7 @@ export async function run(argv: string[]): Promise<number> {
         results = await runOnQueue(jobs, { redis, retry, onResult: (r) => progress.add(r), signal: abort.signal, ...(values.queue ? { queue: values.queue } : {}) });
       } finally {
         await worker?.close();
+        workerConnection?.disconnect();
         redis.disconnect();
       }
     } else {

@@ -12,7 +12,7 @@ import { run as batch } from '../../src/commands/batch.ts';
 import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import type { JobResult, JobSpec } from '../../src/batch/job.ts';
 import { createJobPool } from '../../src/batch/pool.ts';
-import { connectRedis, DEFAULT_QUEUE, jobIdOf, runOnQueue, startQueueWorker } from '../../src/batch/queue.ts';
+import { connectRedis, DEFAULT_QUEUE, duplicateRedis, jobIdOf, runOnQueue, startQueueWorker } from '../../src/batch/queue.ts';
 import { expandInputs } from '../../src/batch/inputs.ts';
 import { expectRejection } from '../helpers/errors.ts';
 import { hasRedis, startCli, startRedis, waitFor, writeFrames, type CliProcess, type RedisServer } from './helpers.ts';
@@ -196,7 +196,8 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
     const pool = createJobPool(1);
     const queue = 'q-fail';
     const conn = await connectRedis(redis.url);
-    const worker = startQueueWorker({ redis: conn.duplicate(), pool, queue, concurrency: 1 });
+    const workerConn = duplicateRedis(conn);
+    const worker = startQueueWorker({ redis: workerConn, pool, queue, concurrency: 1 });
     const spec: JobSpec = { key: 'fails', input: 'noop', frame: 'x', out: join(dir, 'noop-fail'), source: { kind: 'noop', ms: 0, fail: 'REMOTE' }, options: { validate: false, segmentation: 'auto' } };
     const t0 = Date.now();
     const [r] = await runOnQueue([spec], { redis: conn, queue, retry: { attempts: 3, backoffMs: 200 }, reconcileMs: 200 });
@@ -209,6 +210,7 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
     await q.close();
     await worker.close();
     await pool.close();
+    workerConn.disconnect();
     conn.disconnect();
   }, 60_000);
 
