@@ -9,7 +9,7 @@
  * (a recorder killed mid-write) is read front to back instead.
  */
 import { open, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { hasMcapPrefix, McapIndexedReader, McapStreamReader, type DecompressHandlers, type McapTypes } from '@mcap/core';
 import { FileHandleReadable } from '@mcap/nodejs';
 import { loadDecompressHandlers } from '@mcap/support';
@@ -245,10 +245,4 @@ export class Recording {
       throw new Real2SimError('BAD_FILE', `A '${schema.name}' message on '${msg.topic}' does not decode: ${(cause as Error).message}.`, { topic: msg.topic }, cause);
     }
   }
-}
-
-/** Where output for a recording goes: beside nothing, named after the recording. */
-export function recordingName(path: string): string {
-  const abs = resolve(path);
-  return basename(abs.endsWith('metadata.yaml') ? dirname(abs) : abs).replace(/\.mcap$/i, '');
 }
