@@ -3,10 +3,17 @@
  * forwarding proxy that counts the requests it passes (the ground truth of where requests went),
  * can delay them (a slow host) or drop the connection mid-request (a host dying).
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as reconstruct } from '../../src/commands/reconstruct.ts';
 import { GpuHostPool, splitHostList } from '../../src/gpu/hostPool.ts';
+import { TINY } from '../../src/gpu/tinyModels.ts';
+import { encodePng } from '../../src/io/image.ts';
+import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { toWireImage } from '../../src/gpu/protocol.ts';
 import { startTinyHost, testImage, type TinyHost } from './fixtures.ts';
 
@@ -137,4 +144,24 @@ describe('GPU host pool', () => {
       pool.close();
     }
   });
+
+  it('reconstruct --gpu-host DEAD,LIVE: the single-image path runs on the live host of the pool', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'r2s-pool-cli-'));
+    try {
+      reset();
+      const gone = await startProxy('http://127.0.0.1:1');
+      await gone.close();
+      writeFileSync(join(tmp, 'single.png'), encodePng(testImage()));
+      const out = join(tmp, 'bundle');
+      const code = await reconstruct(['--rgb', join(tmp, 'single.png'), '--gpu-host', `${gone.url},${proxies[2]!.url}`, '--out', out, '--quiet', '--no-validate']);
+      expect(code).toBe(0);
+      const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
+      expect(scene.meta?.['gpuHost']).toBe(`${gone.url},${proxies[2]!.url}`);
+      expect(scene.objects.map((o) => o.label).sort()).toEqual(['blue box', 'green box', 'red box']);
+      for (const o of scene.objects) for (let k = 0; k < 3; k++) expect(o.size[k]).toBeCloseTo(TINY.pose.size[k]!, 4);
+      expect(proxies[2]!.tasks).toBeGreaterThanOrEqual(5); // segment, depth, deocclude, shape, pose
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
