@@ -93,12 +93,12 @@ export function summaryTable(rows: readonly JobResult[], wallS: number): string 
   const reconstructed = rows.filter((r) => r.status === 'done');
   const meanS = reconstructed.length ? reconstructed.reduce((s, r) => s + r.timeMs, 0) / reconstructed.length / 1000 : 0;
   const lines = [
-    `  ${'frames'.padEnd(18)} ${rows.length}`,
-    `  ${'reconstructed'.padEnd(18)} ${reconstructed.length}${reconstructed.length ? ` (mean ${meanS.toFixed(2)} s per frame)` : ''}`,
-    `  ${'already done'.padEnd(18)} ${count((r) => r.status === 'cached')}`,
-    `  ${'failed'.padEnd(18)} ${count((r) => r.status === 'failed')}`,
-    ...[...verdicts].sort().map(([v, n]) => `  ${`physics ${v}`.padEnd(18)} ${n}`),
-    `  ${'wall time'.padEnd(18)} ${wallS.toFixed(1)} s`,
+    `  ${'frames'.padEnd(22)} ${rows.length}`,
+    `  ${'reconstructed'.padEnd(22)} ${reconstructed.length}${reconstructed.length ? ` (mean ${meanS.toFixed(2)} s per frame)` : ''}`,
+    `  ${'already done'.padEnd(22)} ${count((r) => r.status === 'cached')}`,
+    `  ${'failed'.padEnd(22)} ${count((r) => r.status === 'failed')}`,
+    ...[...verdicts].sort().map(([v, n]) => `  ${`physics ${v}`.padEnd(22)} ${n}`),
+    `  ${'wall time'.padEnd(22)} ${wallS.toFixed(1)} s`,
   ];
   const failed = rows.filter((r) => r.status === 'failed');
   if (failed.length) {
