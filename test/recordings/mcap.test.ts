@@ -6,9 +6,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open } from 'node:fs/promises';
+import { McapIndexedReader } from '@mcap/core';
+import { FileHandleReadable } from '@mcap/nodejs';
 import { Recording } from '../../src/recordings/mcap.ts';
 import { detectTopics, frameFolderName, recordedFrames, type BagTopics } from '../../src/recordings/frames.ts';
 import { run as reconstruct } from '../../src/commands/reconstruct.ts';
+import { encodePng } from '../../src/io/image.ts';
 import { sceneFromJson } from '../../src/io/sceneJson.ts';
 import { renderFixture } from '../stages/fixtures.ts';
 import { expectRejection } from '../helpers/errors.ts';
@@ -55,6 +59,7 @@ function recordingMessages(o: Parameters<typeof frameMessages>[2] = {}): Fixture
 const files = {
   plain: join(dir, 'plain.mcap'),
   zstd: join(dir, 'zstd.mcap'),
+  lz4: join(dir, 'lz4.mcap'),
   unindexed: join(dir, 'unindexed.mcap'),
   bgr32f: join(dir, 'bgr32f.mcap'),
   bagDir: join(dir, 'rosbag2_demo'),
@@ -63,6 +68,7 @@ const files = {
 beforeAll(async () => {
   await writeMcap(files.plain, recordingMessages());
   await writeMcap(files.zstd, recordingMessages(), { compression: 'zstd', chunkSize: 200_000 });
+  await writeMcap(files.lz4, recordingMessages(), { compression: 'lz4', chunkSize: 200_000 });
   await writeMcap(files.unindexed, recordingMessages(), { index: false });
   await writeMcap(files.bgr32f, recordingMessages({ colorEncoding: 'bgr8', depthEncoding: '32FC1' }));
   mkdirSync(files.bagDir);
@@ -101,7 +107,7 @@ describe('MCAP recordings', () => {
     }
   });
 
-  for (const kind of ['plain', 'zstd', 'unindexed', 'bagDir'] as const) {
+  for (const kind of ['plain', 'zstd', 'lz4', 'unindexed', 'bagDir'] as const) {
     it(`syncs colour with depth like the node (${kind}): 4 of 5 frames, pixels and intrinsics as recorded`, async () => {
       const { out } = await frames(files[kind]);
       expect(out.map((o) => o.f.stamp)).toEqual([0, 1, 2, 3].map((k) => expect.closeTo(T0 + 0.1 * k, 9)));
@@ -114,6 +120,19 @@ describe('MCAP recordings', () => {
     });
   }
 
+  it('the compressed fixtures hold several chunks in their compression (what the readers above decompressed)', async () => {
+    for (const [path, compression] of [[files.zstd, 'zstd'], [files.lz4, 'lz4']] as const) {
+      const fh = await open(path, 'r');
+      try {
+        const r = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(fh) });
+        expect(r.chunkIndexes.length).toBeGreaterThan(1);
+        expect(new Set(r.chunkIndexes.map((c) => c.compression))).toEqual(new Set([compression]));
+      } finally {
+        await fh.close();
+      }
+    }
+  });
+
   it('reads bgr8 colour and 32FC1 depth', async () => {
     const { out } = await frames(files.bgr32f);
     expect(out).toHaveLength(4);
@@ -122,6 +141,22 @@ describe('MCAP recordings', () => {
     expect(f.color.encoding).toBe('bgr8');
     expect([f.color.data[0], f.color.data[2]]).toEqual([frame.color.data[2], frame.color.data[0]]);
     expect(Array.from(f.depth!.data.subarray(0, 1000))).toEqual(Array.from(frame.depth!.data.subarray(0, 1000)));
+  });
+
+  it('reads colour from a CompressedImage (PNG) topic', async () => {
+    const path = join(dir, 'compressed.mcap');
+    const png = encodePng(frame.color);
+    const msgs = recordingMessages().map((m) => {
+      if (m.topic !== IMAGE) return m;
+      const t = Number(m.logTimeNs) / 1e9 - 0.03;
+      const header = { stamp: { sec: Math.floor(t), nanosec: Math.round((t - Math.floor(t)) * 1e9) }, frame_id: 'camera_color_optical_frame' };
+      return { ...m, topic: '/camera/color/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage', cdr: serialize('sensor_msgs/msg/CompressedImage', { header, format: 'rgb8; png compressed bgr8', data: png }) };
+    });
+    await writeMcap(path, msgs);
+    const { topics, out } = await frames(path);
+    expect(topics.image).toBe('/camera/color/image_raw/compressed');
+    expect(out).toHaveLength(4);
+    expect(Buffer.from(out[0]!.frame.color.data).equals(Buffer.from(frame.color.data))).toBe(true);
   });
 
   it('selects --every S seconds and --at T (nearest synced frame), and one exact stamp', async () => {

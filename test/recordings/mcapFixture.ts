@@ -83,10 +83,42 @@ export function serialize(type: string, msg: unknown): Uint8Array {
   return w.writeMessage(msg);
 }
 
+/** xxHash32 (seed 0) of a few bytes: the LZ4 frame header checksum. */
+function xxh32Short(b: Uint8Array): number {
+  const P1 = 2654435761, P2 = 2246822519, P3 = 3266489917, P4 = 668265263, P5 = 374761393;
+  const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
+  let h = (P5 + b.length) >>> 0;
+  let i = 0;
+  for (; i + 4 <= b.length; i += 4) h = Math.imul(rotl((h + Math.imul(b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24), P3)) >>> 0, 17), P4) >>> 0;
+  for (; i < b.length; i++) h = Math.imul(rotl((h + Math.imul(b[i]!, P5)) >>> 0, 11), P1) >>> 0;
+  h = Math.imul(h ^ (h >>> 15), P2) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), P3) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * An LZ4 frame whose blocks are stored uncompressed (the format allows it; no LZ4 compressor is
+ * on npm without native code here), so the reader's lz4 path is exercised by a real frame.
+ */
+export function lz4StoredFrame(data: Uint8Array): Uint8Array {
+  const FLG = 0x60; // version 01, independent blocks, no checksums, no content size
+  const BD = 0x70; // 4 MB blocks
+  const hc = (xxh32Short(new Uint8Array([FLG, BD])) >>> 8) & 0xff;
+  const parts: Uint8Array[] = [new Uint8Array([0x04, 0x22, 0x4d, 0x18, FLG, BD, hc])];
+  for (let o = 0; o < data.length; o += 4 << 20) {
+    const block = data.subarray(o, Math.min(data.length, o + (4 << 20)));
+    const size = new Uint8Array(4);
+    new DataView(size.buffer).setUint32(0, (block.length | 0x80000000) >>> 0, true); // high bit: stored
+    parts.push(size, block);
+  }
+  parts.push(new Uint8Array(4)); // end mark
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 export async function writeMcap(
   path: string,
   messages: FixtureMessage[],
-  opts: { compression?: 'zstd' | 'none'; chunkSize?: number; lookup?: (name: string) => string; index?: boolean } = {},
+  opts: { compression?: 'zstd' | 'lz4' | 'none'; chunkSize?: number; lookup?: (name: string) => string; index?: boolean } = {},
 ): Promise<void> {
   await zstd.isLoaded;
   const fh = await open(path, 'w');
@@ -96,6 +128,7 @@ export async function writeMcap(
     ...(opts.index === false ? { useStatistics: false, useSummaryOffsets: false, useChunkIndex: false, useMessageIndex: false } : {}),
     chunkSize: opts.chunkSize ?? 256 * 1024,
     ...(opts.compression === 'zstd' ? { compressChunk: (data: Uint8Array) => ({ compression: 'zstd', compressedData: zstd.compress(data, 3) }) } : {}),
+    ...(opts.compression === 'lz4' ? { compressChunk: (data: Uint8Array) => ({ compression: 'lz4', compressedData: lz4StoredFrame(data) }) } : {}),
   });
   await writer.start({ profile: 'ros2', library: 'real2sim tests' });
   const channels = new Map<string, number>();
