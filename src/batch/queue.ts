@@ -68,6 +68,14 @@ function failedRow(spec: JobSpec, job: Job | undefined): JobResult {
   return { key: spec.key, input: spec.input, frame: spec.frame, bundle: spec.out, status: 'failed', timeMs: 0, attempts: job?.attemptsMade ?? 0, error: parseFailure(job?.failedReason) };
 }
 
+/** Adds the jobs (ids = keys: a job already there is not added twice), 500 per round trip. */
+export async function enqueueJobs(queue: Queue, specs: readonly JobSpec[], retry: RetryPolicy = DEFAULT_RETRY): Promise<void> {
+  const opts = { attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } };
+  for (let i = 0; i < specs.length; i += 500) {
+    await queue.addBulk(specs.slice(i, i + 500).map((s) => ({ name: 'frame', data: s, opts: { ...opts, jobId: jobIdOf(s.key) } })));
+  }
+}
+
 export interface QueueBatchOptions {
   redis: Redis;
   queue?: string;
@@ -97,12 +105,7 @@ export async function runOnQueue(jobs: readonly JobSpec[], o: QueueBatchOptions)
     o.onResult?.(r);
     if (pending.size === 0) wake();
   };
-  const jobOpts = { attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs }, removeOnComplete: { age: 7 * 86400 }, removeOnFail: { age: 30 * 86400 } };
-  const add = async (specs: readonly JobSpec[]) => {
-    for (let i = 0; i < specs.length; i += 500) {
-      await queue.addBulk(specs.slice(i, i + 500).map((s) => ({ name: 'frame', data: s, opts: { ...jobOpts, jobId: jobIdOf(s.key) } })));
-    }
-  };
+  const add = (specs: readonly JobSpec[]) => enqueueJobs(queue, specs, retry);
   const settle = async (id: string, state: string) => {
     const spec = byId.get(id)!;
     if (state === 'completed') {

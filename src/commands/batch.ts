@@ -11,7 +11,8 @@ import { expandInputs } from '../batch/inputs.ts';
 import type { JobOptions, JobResult } from '../batch/job.ts';
 import { DEFAULT_RETRY, runLocal } from '../batch/local.ts';
 import { createJobPool, defaultThreads, type JobPool } from '../batch/pool.ts';
-import { connectRedis, DEFAULT_QUEUE, duplicateRedis, runOnQueue, startQueueWorker } from '../batch/queue.ts';
+import { Queue } from 'bullmq';
+import { connectRedis, DEFAULT_QUEUE, duplicateRedis, enqueueJobs, runOnQueue, startQueueWorker } from '../batch/queue.ts';
 import { Progress, summaryTable, writeIndex } from '../batch/report.ts';
 import { bagSelection } from '../recordings/reconstructBag.ts';
 import { parseTopicsFlag } from '../recordings/frames.ts';
@@ -118,10 +119,8 @@ export async function run(argv: string[]): Promise<number> {
       const worker = pool && workerConnection ? startQueueWorker({ redis: workerConnection, pool, ...(values.queue ? { queue: values.queue } : {}) }) : undefined;
       try {
         if (values['no-wait']) {
-          const { Queue } = await import('bullmq');
           const q = new Queue(values.queue ?? DEFAULT_QUEUE, { connection: redis });
-          const { jobIdOf } = await import('../batch/queue.ts');
-          await q.addBulk(jobs.map((s) => ({ name: 'frame', data: s, opts: { jobId: jobIdOf(s.key), attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } } })));
+          await enqueueJobs(q, jobs, retry);
           await q.close();
           log(`${jobs.length} frames enqueued on ${values.queue ?? DEFAULT_QUEUE}; start \`real2sim worker --redis ${values.redis}\` to process them.\n`);
           return EXIT.OK;

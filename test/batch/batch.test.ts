@@ -69,7 +69,7 @@ describe('batch on this machine (no Redis)', () => {
     // other options → other keys → redone
     expect(await batch([join(dir, 'frames'), '--out', out, '--workers', '2', '--quiet', '--density', '900', '--no-validate'])).toBe(0);
     expect(readIndex(out).frames.map((r) => r.status)).toEqual(frames.map(() => 'done'));
-  });
+  }, 300_000);
 
   it('reads manifests (list and patterns) and list files; a bad frame fails with its code, the others finish', async () => {
     const m = join(dir, 'manifest');
@@ -101,7 +101,7 @@ describe('batch on this machine (no Redis)', () => {
     expect(bad.attempts).toBe(1); // bad input is not retried
     expect(rows.filter((r) => r.status === 'done').map((r) => r.objects)).toEqual([2, 2, 2]);
     await expectRejection(() => expandInputs([join(dir, 'nothing-here')], { out, options: { validate: false, segmentation: 'auto' } }), 'BAD_FILE', /does not exist/);
-  });
+  }, 240_000);
 });
 
 const redisMissing = hasRedis() ? null : 'redis-server is not installed (apt-get install -y redis-server)';
@@ -134,7 +134,7 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
       w.proc.kill('SIGTERM');
       expect(await w.exited).toBe(130);
     }
-  }, 240_000);
+  }, 300_000);
 
   it('kill -9 of a worker mid-job: the job goes to another worker and finishes; no duplicate or partial bundle', async () => {
     const queue = 'q-kill';
@@ -161,6 +161,22 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
     conn.disconnect();
     b.proc.kill('SIGTERM');
     await b.exited;
+  }, 240_000);
+
+  it('batch --no-wait only enqueues; batch --workers 1 then works the queue from the batch process itself', async () => {
+    const queue = 'q-self';
+    const out = join(dir, 'redis-self');
+    expect(await batch([frames[0]!, frames[1]!, '--out', out, '--redis', redis.url, '--queue', queue, '--no-validate', '--quiet', '--no-wait'])).toBe(0);
+    const conn = await connectRedis(redis.url);
+    const q = new Queue(queue, { connection: conn });
+    expect(await q.getWaitingCount()).toBe(2);
+    expect(existsSync(join(out, 'index.json'))).toBe(false);
+    expect(await batch([frames[0]!, frames[1]!, '--out', out, '--redis', redis.url, '--queue', queue, '--no-validate', '--quiet', '--workers', '1'])).toBe(0);
+    const rows = readIndex(out).frames;
+    expect(rows.map((r) => [r.frame, r.status, r.objects])).toEqual([['f0', 'done', 2], ['f1', 'done', 2]]);
+    expect(await q.getWaitingCount()).toBe(0);
+    await q.close();
+    conn.disconnect();
   }, 240_000);
 
   it('Redis restarted (without persistence) mid-run: no job is lost', async () => {

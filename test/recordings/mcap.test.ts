@@ -225,5 +225,5 @@ describe('MCAP recordings', () => {
     expect(existsSync(join(out, 'zstd', 'frame_100.100000000'))).toBe(false);
     await expectRejection(() => reconstruct(['--bag', files.zstd, '--rgb', 'x.png', '--out', out]), 'BAD_INPUT', /drop --rgb/);
     await expectRejection(() => reconstruct(['--bag', files.zstd, '--at', '1', '--every', '1', '--out', out]), 'BAD_INPUT', /exclude each other/);
-  });
+  }, 180_000);
 });
