@@ -138,9 +138,14 @@ export async function runOnQueue(jobs: readonly JobSpec[], o: QueueBatchOptions)
         await Promise.all(
           chunk.map(async (id, k) => {
             const s = states[k]!;
-            if (s === 'unknown') lost.push(byId.get(id)!);
+            const spec = byId.get(id)!;
+            if (s === 'unknown') lost.push(spec);
             else if (s === 'failed' && initial) await (await Job.fromId(queue, id))?.retry('failed');
-            else await settle(id, s);
+            else if (s === 'completed' && initial && spec.source.kind !== 'noop' && !(await finishedBundle(spec))) {
+              // completed in an earlier run, but its bundle is gone (deleted or moved): run it again
+              await (await Job.fromId(queue, id))?.remove();
+              lost.push(spec);
+            } else await settle(id, s);
           }),
         );
         if (lost.length > 0) await add(lost);

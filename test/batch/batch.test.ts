@@ -175,6 +175,12 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
     const rows = readIndex(out).frames;
     expect(rows.map((r) => [r.frame, r.status, r.objects])).toEqual([['f0', 'done', 2], ['f1', 'done', 2]]);
     expect(await q.getWaitingCount()).toBe(0);
+    // the same batch again: done; with one bundle deleted, that frame (only) runs again
+    rmSync(rows[1]!.bundle, { recursive: true });
+    const before = statSync(join(rows[0]!.bundle, 'scene.json')).mtimeMs;
+    expect(await batch([frames[0]!, frames[1]!, '--out', out, '--redis', redis.url, '--queue', queue, '--no-validate', '--quiet', '--workers', '1'])).toBe(0);
+    expect(existsSync(join(rows[1]!.bundle, 'scene.json'))).toBe(true);
+    expect(statSync(join(rows[0]!.bundle, 'scene.json')).mtimeMs).toBe(before);
     await q.close();
     conn.disconnect();
   }, 240_000);
