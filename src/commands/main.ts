@@ -31,6 +31,8 @@ export const COMMANDS: Record<string, CommandEntry> = {
   serve: { summary: 'run the GPU-host HTTP server with ONNX models', load: () => import('./serve.ts'), server: true },
   import: { summary: 'import SceneMaker / MIDI / SAM 3D outputs as a metric scene', load: () => import('./import.ts') },
   ros: { summary: 'run the ROS 2 node (rclnodejs or rosbridge)', load: () => import('./ros.ts'), server: true },
+  batch: { summary: 'many frames (folders, manifests, recordings) → bundles, here or on a BullMQ queue', load: () => import('./batch.ts') },
+  worker: { summary: 'process batch frames from a Redis (BullMQ) queue', load: () => import('./worker.ts'), server: true },
   synth: { summary: 'generate a synthetic RGB-D scene with ground truth', load: () => import('./synth.ts') },
 };
 

@@ -32,6 +32,8 @@ import type { ComposeOptions } from '../stages/compose.ts';
 import { GpuHostClient } from '../gpu/client.ts';
 import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backends.ts';
 import { reconstructSingleImage } from '../gpu/singleImage.ts';
+import { BAG_USAGE, reconstructBag } from '../recordings/reconstructBag.ts';
+import { GpuHostPool, splitHostList, type GpuCaller } from '../gpu/hostPool.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
@@ -65,12 +67,17 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
                    beside the new one as <name>.replaced-<time>; nothing is deleted)
 
 GPU host (real2sim serve, protocol v1):
-  --gpu-host       e.g. http://gpu-box:8765. With --depth: segmentation runs there; if the host is
+  --gpu-host       e.g. http://gpu-box:8765; several (comma-separated or repeated) form a pool: each
+                   request goes to the healthy host with the fewest in flight, a failed host is taken
+                   out and health-checked back in, a request whose host died is retried on another. With --depth: segmentation runs there; if the host is
                    unreachable it falls back to --masks, else geometric segmentation, with a warning
                    in the report. Without --depth: depth, segmentation, de-occlusion, shape and pose
                    all run there (no fallback: there is no depth to fall back on).
   --gpu-token      the host's bearer token (default: $REAL2SIM_GPU_TOKEN)
-  --gpu-timeout-ms per request attempt (default 60000)`;
+  --gpu-timeout-ms per request attempt (default 60000)
+
+ROS 2 recording (one bundle per selected frame):
+   real2sim reconstruct ${BAG_USAGE}`;
 
 /** Segmentation that needs no model: the frame's own masks. */
 const givenSegmentation: SegmentationBackend = {
@@ -100,7 +107,7 @@ function geometricSegmentation(groundOptions?: GroundOptions): SegmentationBacke
 }
 
 /** RGB-D stages 1–6 with segmentation on the GPU host and the fallback's warnings in the stage reports. */
-export function remoteSegmentationReconstructor(client: GpuHostClient, pipeline: Omit<PipelineConfig, 'onProgress' | 'segmentation'> = {}): FrameReconstructor {
+export function remoteSegmentationReconstructor(client: Pick<GpuHostClient, 'call'>, pipeline: Omit<PipelineConfig, 'onProgress' | 'segmentation'> = {}): FrameReconstructor {
   return async (frame, onProgress) => {
     if (!frame.depth || !frame.camera) throw new Real2SimError('BAD_INPUT', 'RGB-D reconstruction needs --depth and --camera.');
     const fallback = frame.masks ? givenSegmentation : geometricSegmentation(pipeline.ground);
@@ -225,9 +232,14 @@ export async function run(argv: string[]): Promise<number> {
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
       force: { type: 'boolean' },
-      'gpu-host': { type: 'string' },
+      'gpu-host': { type: 'string', multiple: true },
       'gpu-token': { type: 'string' },
       'gpu-timeout-ms': { type: 'string' },
+      bag: { type: 'string' },
+      topics: { type: 'string' },
+      at: { type: 'string' },
+      every: { type: 'string' },
+      'sync-tolerance': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -236,7 +248,9 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: real2sim reconstruct ${USAGE}`);
     return 0;
   }
-  const gpuHost = values['gpu-host'];
+  if (values.bag !== undefined) return reconstructBag({ ...values, bag: values.bag });
+  const gpuHosts = splitHostList(values['gpu-host']);
+  const gpuHost = gpuHosts[0];
   if (!values.depth && !gpuHost) {
     throw new Real2SimError(
       'BAD_INPUT',
@@ -279,7 +293,14 @@ export async function run(argv: string[]): Promise<number> {
     if (!quiet) process.stderr.write(s);
   };
   const t0 = performance.now();
-  const client = gpuHost
+  const gpuOptions = {
+    ...((values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN']) ? { token: values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN'] } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  };
+  // several hosts (comma-separated or repeated --gpu-host): a pool with health checks and failover
+  const client: GpuCaller | undefined = gpuHosts.length > 1
+    ? new GpuHostPool({ urls: gpuHosts, ...gpuOptions })
+    : gpuHost
     ? new GpuHostClient({
         url: gpuHost,
         ...((values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN']) ? { token: values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN'] } : {}),

@@ -132,8 +132,8 @@ export function protocolBackends(name: string, call: TaskCaller, opts: ProtocolB
   };
 }
 
-/** The learned backends on a GPU host. */
-export function remoteBackends(client: GpuHostClient, opts: ProtocolBackendOptions = {}): LearnedBackends {
+/** The learned backends on a GPU host or a pool of them (anything with the client's `call`). */
+export function remoteBackends(client: Pick<GpuHostClient, 'call'>, opts: ProtocolBackendOptions = {}): LearnedBackends {
   return protocolBackends('remote', (task, req, stage) => client.call(task, req, { stage }), opts);
 }
 
