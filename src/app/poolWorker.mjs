@@ -1,14 +1,20 @@
 // Worker-thread entry of the task pool (pool.ts): imports a task's module and calls the named
-// export. The modules are TypeScript, run through tsx as the CLI is (bin/real2sim.js): the
-// loader is registered in this thread (Node 20 does not carry `--import tsx` hooks into workers).
-const { register } = await import('tsx/esm/api');
-register();
+// export. From the TypeScript sources (development, tests) the modules are `.ts`, run through tsx
+// as the CLI runs them: the loader is registered in this thread the first time such a module comes
+// (Node 20 does not carry `--import tsx` hooks into workers). The compiled program's modules are
+// `.js` and need no loader (tsx is a development dependency).
+let tsx = null;
+async function loaderFor(url) {
+  if (!url.endsWith('.ts')) return;
+  tsx ??= import('tsx/esm/api').then(({ register }) => register());
+  await tsx;
+}
 
 const modules = new Map();
 function load(url) {
   let m = modules.get(url);
   if (!m) {
-    m = import(url);
+    m = loaderFor(url).then(() => import(url));
     modules.set(url, m);
   }
   return m;

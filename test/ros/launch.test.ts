@@ -160,7 +160,7 @@ describe('real2sim ros command line', () => {
     const before = existsSync(addon) ? statSync(addon).mtimeMs : null;
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AMENT_|ROS_|COLCON_|RMW_)/.test(k)));
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ros', '--transport', 'rclnodejs'], { cwd: repo, env, encoding: 'utf8', timeout: 60_000 });
-    expect(r.status, r.stderr).toBe(1);
+    expect(r.status, r.stderr).toBe(2); // EXIT.BAD_INPUT: the environment, not a bug
     expect(r.stderr).toContain(RCLNODEJS_MISSING);
     expect(r.stderr).toContain('no ROS 2 environment is sourced in this shell (AMENT_PREFIX_PATH is empty)');
     expect(r.stderr).toContain('[UNSUPPORTED]');

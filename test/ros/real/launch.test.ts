@@ -57,5 +57,5 @@ describe.skipIf(!ros2 || !ros2.hasCli)('ros2 launch launch/real2sim.launch.xml',
       await probe.close();
       await launch.stop('SIGKILL', 0);
     }
-  });
+  }, 240_000); // ros2 launch, a DDS graph and a reconstruction: real processes on a 2-core machine
 });
