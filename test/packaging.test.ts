@@ -4,7 +4,9 @@
  * (tsx, esbuild, onnxruntime-node as an optional peer) are reached only through a guarded
  * dynamic import.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -62,4 +64,23 @@ describe('packaging', () => {
     const unused = Object.keys(pkg.dependencies).filter((d) => !used.has(d) && !text.includes(`'${d}/`));
     expect(unused).toEqual([]);
   });
+});
+
+describe('the compiled program (dist/, made by npm run build / npm ci)', () => {
+  const stamp = join(root, 'dist/.build-stamp');
+  const built = existsSync(stamp);
+  it.skipIf(!built)('runs the demo end to end without the TypeScript sources or tsx (worker pool, viewer script, bundle)', () => {
+    if (!built) return;
+    const out = mkdtempSync(join(tmpdir(), 'r2s-dist-'));
+    try {
+      // tsx is not registered in this process tree: a module that needs it fails to load
+      const r = spawnSync(process.execPath, [join(root, 'dist/src/cli.js'), 'demo', '--out', join(out, 'demo')], { cwd: out, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      for (const f of ['scene.json', 'scene.urdf', 'scene.xml', 'debug/report.html', 'debug/view_top.png']) expect(existsSync(join(out, 'demo', f)), f).toBe(true);
+      expect(readFileSync(join(out, 'demo', 'debug/report.html'), 'utf8').length).toBeGreaterThan(500_000); // the three.js viewer is inlined
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+  if (!built) it('is skipped: dist/ is not built here (npm run build; npm ci builds it)', () => {});
 });
