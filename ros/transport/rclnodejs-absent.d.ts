@@ -67,6 +67,13 @@ export declare class Node {
   createClient<T>(typeClass: T, serviceName: string): Client<T>;
   destroyClient<T>(client: Client<T>): void;
   declareParameter(parameter: Parameter, descriptor?: ParameterDescriptor, ignoreOverride?: boolean): Parameter;
+  // graph queries (the real-graph tests' probe)
+  getTopicNamesAndTypes(): { name: string; types: string[] }[];
+  getServiceNamesAndTypes(): { name: string; types: string[] }[];
+  getNodeNames(): string[];
+  getServiceNamesAndTypesByNode(nodeName: string, namespace?: string): { name: string; types: string[] }[];
+  countPublishers(topic: string): number;
+  countSubscribers(topic: string): number;
 }
 export declare function init(context?: Context, argv?: string[]): Promise<void>;
 export declare function removeSignalHandlers(): void;
