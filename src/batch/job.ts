@@ -203,6 +203,9 @@ export async function runJob(spec: JobSpec): Promise<JobOutcome> {
       out: spec.out,
       title: `real2sim · ${spec.input} · ${spec.frame}`,
       validate: spec.options.validate,
+      // frames are the batch's unit of parallelism (worker threads here, worker processes on a
+      // queue): a per-object pool inside each job would only compete with the other jobs for the cores
+      pool: null,
       pipeline: {
         segmentation: spec.options.segmentation,
         ...(spec.options.density !== undefined ? { compose: { defaultDensity: spec.options.density } } : {}),
