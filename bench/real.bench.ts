@@ -43,6 +43,7 @@ import { frameToBundle, STAGE_ORDER, type BundleFrame } from '../src/app/frameTo
 import { decodeColorImage, decodeDepthPng, decodeLabelPng, encodeDepthPng } from '../src/io/image.ts';
 import { reconstructDetailed } from '../src/pipeline.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
+import { POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import { CHANNELS } from '../src/model/image.ts';
 import { sharedPool } from '../src/app/pool.ts';
@@ -67,9 +68,6 @@ interface BenchFrame {
   depthScale: number;
 }
 
-const UOC: CameraIntrinsics = { width: 640, height: 480, fx: 612.937, fy: 613.173, cx: 322.549, cy: 248.158 };
-const POSECNN: CameraIntrinsics = { width: 640, height: 480, fx: 1066.778, fy: 1067.487, cx: 312.9869, cy: 241.3109 };
-const OSD: CameraIntrinsics = { width: 640, height: 480, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
 
 function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics, depthScale: number): BenchFrame {
   const color = decodeColorImage(new Uint8Array(readFileSync(join(DATA, rgb))), rgb);
@@ -104,7 +102,7 @@ function frames(tmp: string): BenchFrame[] {
   for (const id of ['000001', '000003']) out.push(load(`posecnn_lov_demo/${id}`, `posecnn_lov_demo/${id}-color.png`, `posecnn_lov_demo/${id}-depth.png`, POSECNN, 0.0001));
   for (const t of ['test0', 'test13', 'test16', 'test26', 'test31', 'test45', 'test55']) {
     const dir = `real_gt/osd_mosd/${t}`;
-    if (existsSync(join(DATA, dir))) out.push(load(`osd_mosd/${t}`, `${dir}/color.png`, `${dir}/depth.png`, OSD, 0.001));
+    if (existsSync(join(DATA, dir))) out.push(load(`osd_mosd/${t}`, `${dir}/color.png`, `${dir}/depth.png`, PRIMESENSE, 0.001));
   }
   const base = out[0]!;
   for (const [name, k] of [['uoc_demo/000000 crop 640×360', 1], ['uoc_demo/000000 crop ×2 = 1280×720 (upsampled here)', 2]] as const) {

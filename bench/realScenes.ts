@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
+import { POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 import type { Scene } from '../src/model/scene.ts';
 import { decodeColorImage, decodeDepthPng } from '../src/io/image.ts';
 import { sceneFromJson, sceneToJson } from '../src/io/sceneJson.ts';
@@ -27,9 +28,6 @@ interface RealSource {
   depthScale: number;
 }
 
-const UOC: CameraIntrinsics = { width: 640, height: 480, fx: 612.937, fy: 613.173, cx: 322.549, cy: 248.158 };
-const POSECNN: CameraIntrinsics = { width: 640, height: 480, fx: 1066.778, fy: 1067.487, cx: 312.9869, cy: 241.3109 };
-const KINECT: CameraIntrinsics = { width: 640, height: 480, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
 
 /** The real tabletop frames (../shared/data/README.md gives units and intrinsics). */
 export const REAL_SOURCES: RealSource[] = [
@@ -39,7 +37,7 @@ export const REAL_SOURCES: RealSource[] = [
     name: `osd_${t}`,
     rgb: `real_gt/osd_mosd/${t}/color.png`,
     depth: `real_gt/osd_mosd/${t}/depth.png`,
-    camera: KINECT,
+    camera: PRIMESENSE,
     depthScale: 0.001,
   })),
 ];

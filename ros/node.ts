@@ -19,6 +19,8 @@ import { DIAG, TYPES, type DiagnosticArrayMsg, type DiagnosticStatusMsg, type Ma
 import { resolveName } from './names.ts';
 import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, formatProblems, LABEL_ENCODINGS, type RawImage } from './normalise.ts';
 import { countersStatus, diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
+import type { NodeStats } from './outputs.ts';
+export type { NodeStats } from './outputs.ts';
 import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
 import { deleteModels, spawnModels, type SpawnModel } from './spawn.ts';
 import { assembleFrame, FrameSync } from './sync.ts';
@@ -73,23 +75,6 @@ export interface SceneNodeOptions {
   reportIntervalMs?: number;
 }
 
-export interface NodeStats {
-  /** Messages received per (resolved) topic. */
-  received: Record<string, number>;
-  /** Messages dropped on arrival per topic, and the last reason for each. */
-  dropped: Record<string, number>;
-  dropReasons: Record<string, string>;
-  /** Runs that found a synced, consistent frame; frames that went into a reconstruction. */
-  synced: number;
-  used: number;
-  /** Newer synced pairs passed over because they were inconsistent (sizes). */
-  skippedInconsistent: number;
-  runs: number;
-  failures: number;
-  busy: number;
-  /** Pipeline time of the successful runs, for the mean. */
-  totalRunMs: number;
-}
 
 export interface SceneNode {
   readonly params: NodeParams;

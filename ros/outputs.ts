@@ -206,19 +206,27 @@ export function diagnosticArray(stamp: RosTime, statuses: DiagnosticStatusMsg[])
   return { header: { stamp, frame_id: '' }, status: statuses };
 }
 
-/** What the node has kept up with since it started (one status, with every run's diagnostics). */
-export function countersStatus(st: {
+/** What the node has received, synced, dropped and used since it started. */
+export interface NodeStats {
+  /** Messages received per (resolved) topic. */
   received: Record<string, number>;
+  /** Messages dropped on arrival per topic, and the last reason for each. */
   dropped: Record<string, number>;
   dropReasons: Record<string, string>;
+  /** Runs that found a synced, consistent frame; frames that went into a reconstruction. */
   synced: number;
   used: number;
+  /** Newer synced pairs passed over because they were inconsistent (sizes). */
   skippedInconsistent: number;
   runs: number;
   failures: number;
   busy: number;
+  /** Pipeline time of the successful runs, for the mean. */
   totalRunMs: number;
-}): DiagnosticStatusMsg {
+}
+
+/** What the node has kept up with since it started (one status, with every run's diagnostics). */
+export function countersStatus(st: NodeStats): DiagnosticStatusMsg {
   const succeeded = st.runs - st.failures;
   const values: Record<string, unknown> = {};
   for (const [t, n] of Object.entries(st.received)) values[`received ${t}`] = n;

@@ -20,8 +20,9 @@ export interface RealFrame {
   depthScale: number;
 }
 
-const UOC: CameraIntrinsics = { width: 640, height: 480, fx: 612.937, fy: 613.173, cx: 322.549, cy: 248.158 };
-const POSECNN: CameraIntrinsics = { width: 640, height: 480, fx: 1066.778, fy: 1067.487, cx: 312.9869, cy: 241.3109 };
+/** Intrinsics of the real frames' cameras (../shared/data/README.md); the benches use the same. */
+export const UOC: CameraIntrinsics = { width: 640, height: 480, fx: 612.937, fy: 613.173, cx: 322.549, cy: 248.158 };
+export const POSECNN: CameraIntrinsics = { width: 640, height: 480, fx: 1066.778, fy: 1067.487, cx: 312.9869, cy: 241.3109 };
 export const PRIMESENSE: CameraIntrinsics = { width: 640, height: 480, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
 
 export const FRAMES: RealFrame[] = [
