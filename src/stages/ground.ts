@@ -7,6 +7,7 @@ import { convexHull2d } from './footprint.ts';
 import { fitPlaneRansac, planeInliers, refinePlane } from './local/plane.ts';
 import { defined } from './util.ts';
 import { worldFromPlane, type OrganizedCloud, type PlaneEq } from './organized.ts';
+import { basisOfNormal } from './segment/support.ts';
 
 /**
  * Stage 3, ground: the support plane by seeded RANSAC, refined by least squares, and the
@@ -174,13 +175,7 @@ function pick(p: Float32Array, idx: Uint32Array): Float32Array {
  */
 function floatingShare(p: { plane: PlaneEq; inliers: number; points: Float32Array }, sample: Float32Array, threshold: number): number {
   const [nx, ny, nz] = p.plane.normal;
-  let ax = 1, ay = 0;
-  if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
-  const dp = ax * nx + ay * ny;
-  let e1x = ax - dp * nx, e1y = ay - dp * ny, e1z = -dp * nz;
-  const l1 = Math.hypot(e1x, e1y, e1z);
-  e1x /= l1; e1y /= l1; e1z /= l1;
-  const e2x = ny * e1z - nz * e1y, e2y = nz * e1x - nx * e1z, e2z = nx * e1y - ny * e1x;
+  const [e1x, e1y, e1z, e2x, e2y, e2z] = basisOfNormal(nx, ny, nz);
   const flat = (q: Float32Array, i: number): [number, number] => [q[i]! * e1x + q[i + 1]! * e1y + q[i + 2]! * e1z, q[i]! * e2x + q[i + 1]! * e2y + q[i + 2]! * e2z];
   const xy = new Float64Array((p.points.length / 3) * 2);
   for (let i = 0, k = 0; i < p.points.length; i += 3, k += 2) xy.set(flat(p.points, i), k);

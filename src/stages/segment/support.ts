@@ -148,7 +148,11 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
 /** Two unit vectors spanning the support plane (optical frame), from its affine height function. */
 export function planeBasis(heightOf: (x: number, y: number, z: number) => number): [number, number, number, number, number, number] {
   const d0 = heightOf(0, 0, 0);
-  const nx = heightOf(1, 0, 0) - d0, ny = heightOf(0, 1, 0) - d0, nz = heightOf(0, 0, 1) - d0;
+  return basisOfNormal(heightOf(1, 0, 0) - d0, heightOf(0, 1, 0) - d0, heightOf(0, 0, 1) - d0);
+}
+
+/** Two unit vectors e1, e2 spanning the plane with unit normal n (e1 from x, or y when n is near x). */
+export function basisOfNormal(nx: number, ny: number, nz: number): [number, number, number, number, number, number] {
   let ax = 1, ay = 0;
   if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
   const dp = ax * nx + ay * ny;
