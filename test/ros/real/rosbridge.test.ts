@@ -168,6 +168,11 @@ describe.skipIf(kitProblem !== null)('real rosbridge 0.11.17 on ROS 1 (rospy cam
   const remaps = ['--remap', 'image:=/camera/color/image_raw', '--remap', 'depth:=/camera/aligned_depth_to_color/image_raw', '--remap', 'camera_info:=/camera/color/camera_info'];
 
   async function callReconstruct(): Promise<string> {
+    // The node's "ready" means it sent advertise_service; the ROS 1 bridge registers the
+    // service with the master afterwards, without telling the client. Wait for the master.
+    for (let k = 0; k < 100 && !/^\/reconstruct$/m.test(ros1Cli(kit.env, ['rosservice', 'list'])); k++) {
+      await new Promise((r) => setTimeout(r, 300));
+    }
     let text = '';
     for (let k = 0; k < 40; k++) {
       text = ros1Cli(kit.env, ['rosservice', 'call', '/reconstruct'], 120_000);
