@@ -53,7 +53,7 @@ async function parallelCeiling(): Promise<{ one: number; two: number }> {
     });
   const one = await loop();
   const [a, b] = await Promise.all([loop(), loop()]);
-  return { one, two: a! + b! };
+  return { one, two: a + b };
 }
 
 async function startWorkers(redis: RedisServer, queue: string, n: number, extra: string[] = []): Promise<CliProcess[]> {

@@ -30,7 +30,7 @@ export default async function run(): Promise<void> {
   // a prediction: every object moved 1 cm and turned 3°
   const pred: Scene = {
     ...truth,
-    objects: truth.objects.map((o) => ({ ...o, pose: composePoses({ position: [0.01, 0, 0], orientation: quatFromRpy(0, 0, (3 * Math.PI) / 180) } as Pose, o.pose) })),
+    objects: truth.objects.map((o) => ({ ...o, pose: composePoses({ position: [0.01, 0, 0], orientation: quatFromRpy(0, 0, (3 * Math.PI) / 180) }, o.pose) })),
   };
   const n = truth.objects.length;
   const paper = time(3, () => paperMetrics(pred, truth));

@@ -141,7 +141,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     if (now - (lastReport.get(topic) ?? -Infinity) < reportInterval) return;
     lastReport.set(topic, now);
     log.warn(`dropped a message on ${topic} (${stats.dropped[topic]} so far): ${text}`);
-    publishDiagnostics([inputStatus(topic, text, stats.dropped[topic]!)]);
+    publishDiagnostics([inputStatus(topic, text, stats.dropped[topic])]);
   };
   const guard = (topic: string, handle: (msg: unknown) => ValidationProblem[] | null) => (msg: unknown) => {
     stats.received[topic] = (stats.received[topic] ?? 0) + 1;

@@ -67,7 +67,7 @@ export function cleanHull(positions: Float32Array, maxVertices = ENGINE_HULL_VER
   const n = positions.length / 3;
   if (n < 4 || !positions.every(Number.isFinite)) return null;
   const pts: Vector3[] = [];
-  for (let i = 0; i < n; i++) pts.push(new Vector3(positions[i * 3]!, positions[i * 3 + 1]!, positions[i * 3 + 2]!));
+  for (let i = 0; i < n; i++) pts.push(new Vector3(positions[i * 3], positions[i * 3 + 1], positions[i * 3 + 2]));
   let hull = hullOf(pts);
   if (!hull) return null;
   const unique = hullPoints(hull);

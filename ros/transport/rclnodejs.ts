@@ -83,7 +83,7 @@ const PARAM_TYPE = {
  * for a double is a double (`-p rate_hz:=1` means 1.0, as YAML's `1` does for a person).
  */
 function rclValue(spec: ParamSpec, value: ParamValue): ParamValue | bigint {
-  if (spec.type === 'integer') return BigInt(value as number);
+  if (spec.type === 'integer') return BigInt(value);
   if (spec.type === 'double') return Number(value);
   return value;
 }
@@ -142,7 +142,7 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
           (res) => response.send(res as Rclnodejs.ServiceResponseMessage<ServiceName>),
           (err: unknown) => {
             log.error(`service ${name}: ${(err as Error).message}`);
-            response.send({ success: false, message: (err as Error).message } as unknown as Rclnodejs.ServiceResponseMessage<ServiceName>);
+            response.send({ success: false, message: (err as Error).message });
           },
         );
       });

@@ -105,7 +105,7 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
     const moving = bodies.map(() => false);
     dynamic.forEach((h, k) => (moving[h] = decided[k] === 1));
     if (!atRest) {
-      const last = prev as { d: number; r: number }[] | null;
+      const last = prev;
       dynamic.forEach((h, k) => (moving[h] ||= !last || !(last[k]!.d < opts.restMove && last[k]!.r < opts.restTurn)));
     }
     return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded, moving };

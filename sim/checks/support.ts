@@ -88,7 +88,7 @@ export function checkSupport(world: CollisionWorld, ids: readonly string[], isSt
           kind: 'unsupported',
           severity: 'error',
           objects: [id, ...s.on.map((o) => name(o.j)!)],
-          values: { gap_m: gaps[i]! },
+          values: { gap_m: gaps[i] },
           message: `'${id}' rests on ${s.on.map((o) => `'${name(o.j)}'`).join(', ')}, but nothing under them reaches the ground`,
         });
       }

@@ -213,7 +213,7 @@ export async function runJob(spec: JobSpec): Promise<JobOutcome> {
       },
       meta: { input: spec.input, frame: spec.frame, jobKey: spec.key },
     });
-    return { ok: true, result: { ...base, status: 'done', ...summarise(scene as Parameters<typeof summarise>[0]), timeMs: performance.now() - t0 } };
+    return { ok: true, result: { ...base, status: 'done', ...summarise(scene), timeMs: performance.now() - t0 } };
   } catch (err) {
     if (err instanceof Real2SimError) return { ok: false, code: err.code, message: err.message };
     return { ok: false, code: 'INTERNAL', message: `${(err as Error)?.message ?? String(err)} (a bug: please report it with this frame)` };

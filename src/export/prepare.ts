@@ -90,7 +90,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
   const meshDir = options.meshDir ?? PREPARE_DEFAULTS.meshDir;
   const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
   const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
-  const surface: Surface = { ...SURFACE_DEFAULTS, ...Object.fromEntries(Object.entries(options.surface ?? {}).filter(([, v]) => Number.isFinite(v) && (v as number) >= 0)) };
+  const surface: Surface = { ...SURFACE_DEFAULTS, ...Object.fromEntries(Object.entries(options.surface ?? {}).filter(([, v]) => Number.isFinite(v) && (v) >= 0)) };
   const warnings: string[] = [];
   const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0, simplifiedPieces: 0 };
   const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };

@@ -43,7 +43,7 @@ export const URDF_DEFAULTS: Required<Omit<UrdfOptions, 'packageName'>> & { packa
 export const WRITTEN_BY_COMMENT = '<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->';
 
 export function isPrepared(x: Scene | PreparedScene): x is PreparedScene {
-  return 'report' in x && 'scene' in x && Array.isArray((x as PreparedScene).objects) && 'support' in x;
+  return 'report' in x && 'scene' in x && Array.isArray((x).objects) && 'support' in x;
 }
 
 export function meshUri(path: string, packageName?: string): string {

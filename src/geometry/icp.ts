@@ -116,7 +116,7 @@ export function icp(source: Float32Array, target: Float32Array | KdTree, opts: I
       const x = a0 * px + a1 * py + a2 * pz + bx;
       const y = a3 * px + a4 * py + a5 * pz + by;
       const z = a6 * px + a7 * py + a8 * pz + bz;
-      const j = tree.nearestIndex(x, y, z, maxD2, hint[k]!);
+      const j = tree.nearestIndex(x, y, z, maxD2, hint[k]);
       if (j < 0) {
         hint[k] = -1;
         continue;

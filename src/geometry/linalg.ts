@@ -98,7 +98,7 @@ export function smallestEigenvector3(
   out: Float32Array | Float64Array, o: number,
 ): number {
   // Scale to keep the cubic well conditioned.
-  let scale = Math.max(Math.abs(a00), Math.abs(a01), Math.abs(a02), Math.abs(a11), Math.abs(a12), Math.abs(a22));
+  const scale = Math.max(Math.abs(a00), Math.abs(a01), Math.abs(a02), Math.abs(a11), Math.abs(a12), Math.abs(a22));
   if (!(scale > 0) || !Number.isFinite(scale)) {
     out[o] = 0; out[o + 1] = 0; out[o + 2] = 1;
     return 0;

@@ -60,7 +60,7 @@ export interface ProtocolBackendOptions {
 
 /** The five learned backends over any `TaskCaller`. */
 export function protocolBackends(name: string, call: TaskCaller, opts: ProtocolBackendOptions = {}): LearnedBackends {
-  const model = (t: Task) => (opts.models?.[t] !== undefined ? { model: opts.models[t]! } : {});
+  const model = (t: Task) => (opts.models?.[t] !== undefined ? { model: opts.models[t] } : {});
   return {
     segmentation: {
       name,

@@ -116,7 +116,7 @@ export function validateManifest(json: unknown): ValidationProblem[] {
   const o = json as Record<string, unknown>;
   if (o['manifestVersion'] !== MANIFEST_VERSION) add('manifestVersion', `must be ${MANIFEST_VERSION}, got ${JSON.stringify(o['manifestVersion'])}`);
   for (const k of ['id', 'file', 'licence', 'source', 'weights']) {
-    if (typeof o[k] !== 'string' || (o[k] as string).length === 0) add(k, 'must be a non-empty string');
+    if (typeof o[k] !== 'string' || (o[k]).length === 0) add(k, 'must be a non-empty string');
   }
   if (typeof o['id'] === 'string' && !/^[A-Za-z0-9._-]+$/.test(o['id'])) add('id', 'may hold only letters, digits, ".", "_" and "-"');
   const task = o['task'];

@@ -360,7 +360,7 @@ function optionalModel(c: Checker, o: Obj, path: string): { model?: string } {
 
 function stringList(c: Checker, v: unknown, path: string): string[] | undefined {
   if (v === undefined) return undefined;
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v;
   c.add(path, `must be an array of strings, got ${describe(v)}`);
   return undefined;
 }

@@ -158,7 +158,7 @@ export class ModelRuntime implements TaskRuntime {
 
   async handle<T extends Task>(task: T, req: TaskRequests[T]): Promise<TaskResponses[T]> {
     const model = this.modelFor(task, req.model);
-    return model.queue.run(() => HANDLERS[task](model, req as never) as Promise<TaskResponses[T]>);
+    return model.queue.run(() => HANDLERS[task](model, req as never));
   }
 
   /** Waits until every admitted request has finished, then frees the sessions. */
@@ -187,7 +187,7 @@ async function run(model: LoadedModel, feeds: Record<string, Tensor32>): Promise
   const t0 = performance.now();
   let res: Record<string, import('onnxruntime-node').Tensor>;
   try {
-    res = (await model.session.run(f)) as never;
+    res = (await model.session.run(f));
   } catch (cause) {
     throw new Real2SimError('INTERNAL', `Model "${model.loaded.manifest.id}" failed to run: ${(cause as Error).message}`, { modelFailed: true }, cause);
   }

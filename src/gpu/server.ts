@@ -193,7 +193,7 @@ export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOpt
       throw new HttpError('BAD_REQUEST', e instanceof Real2SimError ? e.message : 'Body is not valid CBOR.');
     }
     const request = REQUEST_PARSERS[task](parsed);
-    const response = await runtime.handle(task, request as never);
+    const response = await runtime.handle(task, request);
     send(res, 200, CBOR_TYPE, encodeCborParts({ ...response, requestId }));
   };
 

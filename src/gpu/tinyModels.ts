@@ -132,7 +132,7 @@ export function tinyManifests(): Record<Task, ModelManifest> {
         { name: 'scale', meaning: 'scale', units: 'ratio' },
       ],
     },
-  } as Record<Task, ModelManifest>;
+  };
   void g;
 }
 

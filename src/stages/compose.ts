@@ -71,8 +71,8 @@ export const COMPOSE_DEFAULTS: Required<Omit<ComposeOptions, 'runner'>> = {
 
 export function densityFor(label: string, table: Readonly<Record<string, number>>, fallback: number): number {
   const l = label.toLowerCase();
-  if (table[l] !== undefined) return table[l]!;
-  for (const word of l.split(/[^a-z0-9]+/).filter(Boolean)) if (table[word] !== undefined) return table[word]!;
+  if (table[l] !== undefined) return table[l];
+  for (const word of l.split(/[^a-z0-9]+/).filter(Boolean)) if (table[word] !== undefined) return table[word];
   for (const [k, v] of Object.entries(table)) if (l.includes(k)) return v;
   return fallback;
 }

@@ -31,7 +31,7 @@ export function decimateFrame(frame: RgbdFrame, cloud: OrganizedCloud, k: number
       positions[i * 3 + 1] = cloud.positions[s * 3 + 1]!;
       positions[i * 3 + 2] = cloud.positions[s * 3 + 2]!;
       valid[i] = cloud.valid[s]!;
-      validCount += valid[i]!;
+      validCount += valid[i];
     }
   }
   // old coordinate u = k·u', so u' = u / k: the principal point scales with the focal lengths

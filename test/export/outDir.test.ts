@@ -23,7 +23,7 @@ const writer = (files: Record<string, string>) => async (temp: string) => {
 
 /** A pid that is certainly not running: a child that has exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid!;
+  return spawnSync(process.execPath, ['-e', '0']).pid;
 }
 
 describe('output folders', () => {

@@ -155,7 +155,7 @@ describe.skipIf(skipWithout('ign'))('scene.urdf in Gazebo (sdformat)', () => {
 describe('writers', () => {
   it('URDF carries the MuJoCo block, floating joints for movable objects, fixed for static', () => {
     const urdf = toUrdf(fixedScene());
-    expect(urdf).toMatch(/<mujoco>\n    <compiler meshdir="meshes" discardvisual="true" strippath="true"\/>\n    <size nconmax="\d+" njmax="\d+"\/>\n    <option timestep="0.001"\/>\n  <\/mujoco>/);
+    expect(urdf).toMatch(/<mujoco>\n {4}<compiler meshdir="meshes" discardvisual="true" strippath="true"\/>\n {4}<size nconmax="\d+" njmax="\d+"\/>\n {4}<option timestep="0.001"\/>\n {2}<\/mujoco>/);
     expect(urdf).toMatch(/<joint name="slab_joint" type="fixed">/);
     expect(urdf).toMatch(/<joint name="box_1_joint" type="floating">/);
     expect(urdf).toContain('Tasse &lt;grün&gt; &amp; &quot;co&quot;');

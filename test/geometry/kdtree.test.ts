@@ -70,7 +70,7 @@ describe('KdTree', () => {
         // bounded search and hints
         const capped = tree.nearestIndex(x, y, z, 1e-6);
         expect(capped === -1 ? bd[sorted[0]!]! >= 1e-6 : bd[capped]! < 1e-6).toBe(true);
-        const hinted = tree.nearestIndex(x, y, z, Infinity, sorted[5]!);
+        const hinted = tree.nearestIndex(x, y, z, Infinity, sorted[5]);
         expect(tree.lastDist2).toBeCloseTo(bd[sorted[0]!]!, 12);
         expect(bd[hinted]).toBeCloseTo(bd[sorted[0]!]!, 12);
       }

@@ -123,7 +123,7 @@ describe('GPU host pool', () => {
       while (!pool.status()[1]!.healthy && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 50));
       expect(pool.status()[1]!.healthy).toBe(true);
       for (let i = 0; i < 3; i++) await pool.call('segment', req());
-      expect(proxies[1]!.tasks).toBeGreaterThanOrEqual(1);
+      expect(proxies[1].tasks).toBeGreaterThanOrEqual(1);
     } finally {
       pool.close();
     }

@@ -37,8 +37,8 @@ function rosProcess(args: string[]): { proc: ChildProcess; out: () => string; ex
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { proc, out: () => out, exited: new Promise((r) => proc.once('exit', (c) => r(c))) };
 }
 

@@ -30,7 +30,7 @@ describe('signals', () => {
     const before = (await readMarker(ws.out))?.written;
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...ws.args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // the moment the writer creates its temporary folder
     const w = watch(parent, (_e, name) => {
       if (name && /\.tmp-\d+/.test(String(name))) {
@@ -57,7 +57,7 @@ describe('signals', () => {
     // a shell function keeps sh alive as the parent (as npm's `sh -c` does)
     const sh = spawn('sh', ['-c', cmd], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_command: 'exec' } });
     let out = '';
-    sh.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    sh.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const deadline = Date.now() + 60_000;
     while (!/http:\/\/127\.0\.0\.1:(\d+)\//.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0];

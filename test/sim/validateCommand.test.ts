@@ -53,7 +53,7 @@ describe('real2sim validate BUNDLE', () => {
     expect(fixed.code).toBe(0);
     expect(fixed.out).toMatch(/REPAIRED \(rapier/);
     expect(fixed.out).toMatch(/float_1: drop 30\.0 mm onto 'ground'/);
-    expect(fixed.out).toMatch(/found before repair:\n  error   floating/);
+    expect(fixed.out).toMatch(/found before repair:\n {2}error {3}floating/);
     const json = await capture([dir, '--json', '--no-reference']);
     expect((JSON.parse(json.out) as PhysicsReport).findings[0]!.kind).toBe('floating');
   });

@@ -10,7 +10,7 @@ function cloudOfHeights(heights: number[]): { cloud: OrganizedCloud; heightOf: (
   const positions = new Float32Array(n * 3);
   const valid = new Uint8Array(n).fill(1);
   heights.forEach((h, i) => { positions[i * 3 + 2] = h; });
-  return { cloud: { width: n, height: 1, positions, valid, validCount: n } as OrganizedCloud, heightOf: (_x, _y, z) => z };
+  return { cloud: { width: n, height: 1, positions, valid, validCount: n }, heightOf: (_x, _y, z) => z };
 }
 
 describe('scene confidence', () => {

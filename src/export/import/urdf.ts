@@ -67,7 +67,7 @@ async function geometryPart(session: ImportSession, el: Element, where: string, 
     case 'mesh': {
       const filename = attr(shape, 'filename');
       if (!filename) throw new Real2SimError('BAD_FILE', `${where}: <mesh> has no filename`, { where });
-      const scale = (numAttr(shape, 'scale', `${where}/mesh`) ?? [1, 1, 1]) as number[];
+      const scale = (numAttr(shape, 'scale', `${where}/mesh`) ?? [1, 1, 1]);
       const s: Vec3 = scale.length === 1 ? [scale[0]!, scale[0]!, scale[0]!] : [scale[0]!, scale[1]!, scale[2]!];
       let parsed;
       try {

@@ -60,7 +60,7 @@ export function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: numbe
       const u = i % w, z = P[i * 3 + 2]!;
       for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < w * h ? i + w : -1]) {
         if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= o.jumpAbs + o.jumpRel * z) {
-          add.push([i, data[j]!]);
+          add.push([i, data[j]]);
           break;
         }
       }
@@ -84,7 +84,7 @@ export function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, 
       v += dv;
       if (u < 0 || v < 0 || u >= w || v >= h) return 0;
       const j = v * w + u;
-      if (data[j]) return data[j]!;
+      if (data[j]) return data[j];
       if (valid[j]) return 0; // a measured background pixel: not a hole
     }
     return 0;

@@ -96,7 +96,7 @@ async function handle(c: Json): Promise<void> {
       if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${c['service']} not available` });
       const t1 = Date.now();
       try {
-        const res = await client.sendRequestAsync((c['request'] ?? {}) as never, { timeout: timeoutMs });
+        const res = await client.sendRequestAsync((c['request'] ?? {}), { timeout: timeoutMs });
         emit({ id, ev: 'reply', res, waitMs: t1 - t0, callMs: Date.now() - t1, sentAt: t1 });
       } catch (err) {
         emit({ id, ev: 'error', error: (err as Error).message });

@@ -11,7 +11,7 @@ function flat(w: number, h: number, invalid: (u: number, v: number) => boolean =
     positions.set([u * 0.001, v * 0.001, 1], i * 3);
     valid[i] = invalid(u, v) ? 0 : 1;
   }
-  return { width: w, height: h, positions, valid, validCount: valid.reduce((a, b) => a + b, 0) } as OrganizedCloud;
+  return { width: w, height: h, positions, valid, validCount: valid.reduce((a, b) => a + b, 0) };
 }
 
 describe('segment/grow', () => {
