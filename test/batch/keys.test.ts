@@ -27,7 +27,7 @@ describe('batch job keys', () => {
     // one byte of frame 1's depth changed: only frame 1's key changes
     const d1 = join(frames[1]!, 'depth.png');
     const bytes = readFileSync(d1);
-    bytes[bytes.length - 20] ^= 1;
+    bytes[bytes.length - 20] = bytes[bytes.length - 20]! ^ 1;
     writeFileSync(d1, bytes);
     const k1 = await keys();
     expect([k1[0] === k0[0], k1[1] === k0[1], k1[2] === k0[2]]).toEqual([true, false, true]);
