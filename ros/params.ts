@@ -34,7 +34,7 @@ export const PARAMS = [
   { name: 'object_frame_prefix', type: 'string', default: 'real2sim/', description: 'prefix of the per-object static TF frames' },
   { name: 'marker_mesh', type: 'string', default: 'triangle_list', choices: ['triangle_list', 'mesh_resource'], description: 'how objects are drawn in scene/markers: inline triangles, or file:// meshes of the bundle (same machine only)' },
   { name: 'output_dir', type: 'string', default: 'real2sim_out', description: 'bundles are written under this folder, one per run' },
-  { name: 'gpu_url', type: 'string', default: '', description: 'GPU host URL for the learned stages; empty = geometric CPU backends only' },
+  { name: 'gpu_url', type: 'string', default: '', description: 'GPU host URL for the learned stages, or several comma-separated (a pool: least outstanding requests, health checks, failover); empty = geometric CPU backends only' },
   { name: 'spawn', type: 'string', default: 'none', choices: ['none', 'gz', 'classic'], description: 'spawn objects in Gazebo: gz (ros_gz /world/<world>/create) or classic (/spawn_entity)' },
   { name: 'world', type: 'string', default: 'default', description: 'Gazebo (gz) world name for /world/<world>/create' },
   { name: 'spawn_invalid', type: 'bool', default: false, description: 'also spawn scenes whose physics verdict is invalid' },

@@ -15,6 +15,9 @@ import { Real2SimError, type ErrorCode } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
 import { Recording } from '../recordings/mcap.ts';
 import { recordedFrames, type BagTopics } from '../recordings/frames.ts';
+import { remoteSegmentationReconstructor } from '../commands/reconstruct.ts';
+import { GpuHostClient } from '../gpu/client.ts';
+import { GpuHostPool, type GpuCaller } from '../gpu/hostPool.ts';
 
 export type FrameSource =
   | { kind: 'files'; rgb: string; depth: string; camera: string; masks?: string; depthScale?: number }
@@ -37,6 +40,14 @@ export interface JobOptions {
   segmentation: 'auto' | 'given' | 'geometric';
   density?: number;
   seed?: number;
+  /**
+   * GPU hosts that segment the frames (several: a pool with least-outstanding routing, health
+   * checks and failover; unreachable: the CPU segmentation, as in `reconstruct`). The addresses
+   * are not part of the job key (the same models behind other addresses give the same bundle),
+   * only that a GPU host segments. The bearer token comes from each worker's $REAL2SIM_GPU_TOKEN,
+   * never through the queue.
+   */
+  gpuHosts?: string[];
 }
 
 export interface JobSpec {
@@ -83,7 +94,8 @@ export function hashKey(parts: readonly (string | Uint8Array)[]): string {
 
 /** The job key of a frame source: its content, the options and the output folder. */
 export async function sourceKey(source: FrameSource, options: JobOptions, out: string, contentHash?: string): Promise<string> {
-  const parts: (string | Uint8Array)[] = [JSON.stringify(options), out];
+  const { gpuHosts, ...rest } = options;
+  const parts: (string | Uint8Array)[] = [JSON.stringify(gpuHosts?.length ? { ...rest, gpu: true } : rest), out];
   if (source.kind === 'files') {
     for (const p of [source.rgb, source.depth, source.camera, source.masks]) {
       if (!p) continue;
@@ -181,6 +193,19 @@ async function loadSourceFrame(source: FrameSource): Promise<RgbdFrame> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const gpuCallers = new Map<string, GpuCaller>();
+/** One client (or pool) per host list and thread: its health state and connections carry over between jobs. */
+function gpuCallerFor(urls: readonly string[]): GpuCaller {
+  const id = urls.join(',');
+  let c = gpuCallers.get(id);
+  if (!c) {
+    const token = process.env['REAL2SIM_GPU_TOKEN'];
+    c = urls.length > 1 ? new GpuHostPool({ urls, ...(token ? { token } : {}) }) : new GpuHostClient({ url: urls[0]!, ...(token ? { token } : {}) });
+    gpuCallers.set(id, c);
+  }
+  return c;
+}
+
 /** Runs one job: returns the finished bundle when there is one, else reconstructs and writes it. */
 export async function runJob(spec: JobSpec): Promise<JobOutcome> {
   const t0 = performance.now();
@@ -199,6 +224,11 @@ export async function runJob(spec: JobSpec): Promise<JobOutcome> {
     if (done) return { ok: true, result: { ...base, status: 'cached', ...done, timeMs: 0 } };
     await removeStaleTemporaries(spec.out);
     const frame = await loadSourceFrame(src);
+    const stageOptions = {
+      ...(spec.options.density !== undefined ? { compose: { defaultDensity: spec.options.density } } : {}),
+      ...(spec.options.seed !== undefined ? { ground: { seed: spec.options.seed } } : {}),
+    };
+    const gpu = spec.options.gpuHosts?.length ? gpuCallerFor(spec.options.gpuHosts) : undefined;
     const { scene } = await frameToBundle(frame, {
       out: spec.out,
       title: `real2sim · ${spec.input} · ${spec.frame}`,
@@ -206,12 +236,9 @@ export async function runJob(spec: JobSpec): Promise<JobOutcome> {
       // frames are the batch's unit of parallelism (worker threads here, worker processes on a
       // queue): a per-object pool inside each job would only compete with the other jobs for the cores
       pool: null,
-      pipeline: {
-        segmentation: spec.options.segmentation,
-        ...(spec.options.density !== undefined ? { compose: { defaultDensity: spec.options.density } } : {}),
-        ...(spec.options.seed !== undefined ? { ground: { seed: spec.options.seed } } : {}),
-      },
-      meta: { input: spec.input, frame: spec.frame, jobKey: spec.key },
+      ...(gpu ? { reconstruct: remoteSegmentationReconstructor(gpu, stageOptions) } : {}),
+      pipeline: { segmentation: spec.options.segmentation, ...stageOptions },
+      meta: { input: spec.input, frame: spec.frame, jobKey: spec.key, ...(gpu ? { gpuHost: gpu.url } : {}) },
     });
     return { ok: true, result: { ...base, status: 'done', ...summarise(scene), timeMs: performance.now() - t0 } };
   } catch (err) {

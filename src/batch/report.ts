@@ -10,7 +10,7 @@ export class Progress {
   private done = 0;
   private failed = 0;
   private cached = 0;
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private lastDraw = 0;
   private readonly tty: boolean;
 
@@ -18,8 +18,11 @@ export class Progress {
     private readonly total: number,
     private readonly write: (s: string) => void = (s) => process.stderr.write(s),
     tty = process.stderr.isTTY === true,
+    /** Milliseconds clock (tests give their own). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.tty = tty;
+    this.t0 = now();
   }
 
   add(r: JobResult): void {
@@ -31,7 +34,7 @@ export class Progress {
 
   /** Frames per second over the frames actually reconstructed (finished bundles found are free). */
   get rate(): number {
-    const s = (performance.now() - this.t0) / 1000;
+    const s = (this.now() - this.t0) / 1000;
     return s > 0 ? this.done / s : 0;
   }
 
@@ -46,7 +49,7 @@ export class Progress {
   }
 
   draw(final: boolean): void {
-    const now = performance.now();
+    const now = this.now();
     // a terminal gets one line redrawn in place; a log gets a line every 5 s
     if (!final && now - this.lastDraw < (this.tty ? 100 : 5000)) return;
     this.lastDraw = now;
@@ -57,7 +60,7 @@ export class Progress {
 const CSV_COLUMNS = ['input', 'frame', 'bundle', 'status', 'objects', 'verdict', 'confidence', 'confidenceScore', 'timeMs', 'attempts', 'errorCode', 'error'] as const;
 
 function csvCell(v: unknown): string {
-  const s = v === undefined || v === null ? '' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v);
+  const s = v === undefined || v === null ? '' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : typeof v === 'string' ? v : JSON.stringify(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

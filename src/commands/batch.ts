@@ -16,10 +16,11 @@ import { connectRedis, DEFAULT_QUEUE, duplicateRedis, enqueueJobs, runOnQueue, s
 import { Progress, summaryTable, writeIndex } from '../batch/report.ts';
 import { bagSelection } from '../recordings/reconstructBag.ts';
 import { parseTopicsFlag } from '../recordings/frames.ts';
+import { splitHostList } from '../gpu/hostPool.ts';
 
 const USAGE = `<input…> --out DIR [--redis redis://HOST:PORT [--queue NAME] [--workers N | --no-wait]] [--workers N]
        [--topics IMAGE,DEPTH,CAMERA_INFO] [--at T | --every S] [--sync-tolerance 0.02] [--depth-scale 0.001]
-       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate]
+       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--gpu-host URL[,URL…]]
        [--attempts 3] [--backoff-ms 1000] [--quiet]
 
   input            a frame folder (rgb.png + depth.png + camera.json [+ masks.png], or folders of them),
@@ -32,6 +33,9 @@ const USAGE = `<input…> --out DIR [--redis redis://HOST:PORT [--queue NAME] [-
   --queue          queue name (default ${DEFAULT_QUEUE})
   --workers        threads here (default: one per CPU core); with --redis, also work the queue from here
   --no-wait        with --redis: enqueue and exit
+  --gpu-host       segment on these GPU hosts (\`real2sim serve\`; several: a pool with least-outstanding routing,
+                   health checks and failover; none reachable: CPU segmentation); workers read the token
+                   from their own $REAL2SIM_GPU_TOKEN
   --attempts       tries per frame (default ${DEFAULT_RETRY.attempts}); --backoff-ms first wait, doubled each retry
   Recordings: --topics, --at, --every, --sync-tolerance as for \`reconstruct --bag\`.
 Finished frames (same inputs, options and output folder) are not redone: run the command again to resume.`;
@@ -55,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       density: { type: 'string' },
       seed: { type: 'string' },
       'no-validate': { type: 'boolean' },
+      'gpu-host': { type: 'string', multiple: true },
       attempts: { type: 'string' },
       'backoff-ms': { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
@@ -76,11 +81,19 @@ export async function run(argv: string[]): Promise<number> {
   };
   const seg = values.segmentation ?? 'auto';
   if (!['auto', 'given', 'geometric'].includes(seg)) throw new Real2SimError('BAD_INPUT', `--segmentation must be auto, given or geometric, got '${seg}'`);
+  const gpuHosts = splitHostList(values['gpu-host']);
+  for (const u of gpuHosts) {
+    if (!/^https?:\/\/[^/\s]+/.test(u)) throw new Real2SimError('BAD_INPUT', `--gpu-host '${u}' is not an http(s) URL; give e.g. http://gpu-box:8765.`);
+  }
+  if (gpuHosts.length > 0 && values.segmentation !== undefined) {
+    throw new Real2SimError('BAD_INPUT', `With --gpu-host, segmentation runs on the GPU host: drop --segmentation ${seg}, or drop --gpu-host to segment on the CPU.`);
+  }
   const options: JobOptions = {
     validate: values['no-validate'] !== true,
     segmentation: seg as JobOptions['segmentation'],
     ...(values.density !== undefined ? { density: num('density', values.density, false, 1e-9)! } : {}),
     ...(values.seed !== undefined ? { seed: num('seed', values.seed, true)! } : {}),
+    ...(gpuHosts.length > 0 ? { gpuHosts } : {}),
   };
   const workers = num('workers', values.workers, true, values.redis ? 0 : 1);
   const retry = { attempts: num('attempts', values.attempts, true, 1) ?? DEFAULT_RETRY.attempts, backoffMs: num('backoff-ms', values['backoff-ms']) ?? DEFAULT_RETRY.backoffMs };

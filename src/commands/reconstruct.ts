@@ -82,9 +82,9 @@ ROS 2 recording (one bundle per selected frame):
 /** Segmentation that needs no model: the frame's own masks. */
 const givenSegmentation: SegmentationBackend = {
   name: 'given',
-  async segment(frame) {
-    if (!frame.masks) throw new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks.");
-    return { masks: frame.masks };
+  segment(frame) {
+    if (!frame.masks) return Promise.reject(new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks."));
+    return Promise.resolve({ masks: frame.masks });
   },
 };
 
@@ -118,7 +118,11 @@ export function remoteSegmentationReconstructor(client: Pick<GpuHostClient, 'cal
     if (b.warnings.length > 0) {
       rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
       // as in the pipeline's own geometric path: segments found here name no label in the input
-      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(({ instanceId: _id, ...o }) => o);
+      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map((o) => {
+        const copy = { ...o };
+        delete copy.instanceId;
+        return copy;
+      });
     }
     return rec;
   };
@@ -248,7 +252,30 @@ export async function run(argv: string[]): Promise<number> {
     console.log(`usage: real2sim reconstruct ${USAGE}`);
     return 0;
   }
-  if (values.bag !== undefined) return reconstructBag({ ...values, bag: values.bag });
+  if (values.bag !== undefined) {
+    const hosts = splitHostList(values['gpu-host']);
+    const rest: Omit<typeof values, 'gpu-host' | 'gpu-token' | 'gpu-timeout-ms'> & Partial<Pick<typeof values, 'gpu-host' | 'gpu-token' | 'gpu-timeout-ms'>> = { ...values };
+    const token = rest['gpu-token'];
+    const timeout = rest['gpu-timeout-ms'];
+    delete rest['gpu-host'];
+    delete rest['gpu-token'];
+    delete rest['gpu-timeout-ms'];
+    if (hosts.length === 0) return reconstructBag({ ...rest, bag: values.bag, ...(token !== undefined ? { 'gpu-token': token } : {}), ...(timeout !== undefined ? { 'gpu-timeout-ms': timeout } : {}) });
+    if (values.segmentation !== undefined) {
+      throw new Real2SimError('BAD_INPUT', `With --gpu-host, segmentation runs on the GPU host: drop --segmentation ${values.segmentation}, or drop --gpu-host to segment on the CPU.`);
+    }
+    const t = timeout === undefined ? undefined : Number(timeout);
+    if (t !== undefined && !(t > 0)) throw new Real2SimError('BAD_INPUT', `--gpu-timeout-ms must be a positive number, got '${timeout}'`);
+    const tok = token ?? process.env['REAL2SIM_GPU_TOKEN'];
+    const opts = { ...(tok ? { token: tok } : {}), ...(t !== undefined ? { timeoutMs: t } : {}) };
+    // several hosts: a pool, as for one frame; the recording's frames are segmented on it in turn
+    const client: GpuCaller = hosts.length > 1 ? new GpuHostPool({ urls: hosts, ...opts }) : new GpuHostClient({ url: hosts[0]!, ...opts });
+    try {
+      return await reconstructBag({ ...rest, bag: values.bag }, { gpu: client, reconstructor: remoteSegmentationReconstructor });
+    } finally {
+      client.close();
+    }
+  }
   const gpuHosts = splitHostList(values['gpu-host']);
   const gpuHost = gpuHosts[0];
   if (!values.depth && !gpuHost) {

@@ -3,7 +3,9 @@
  * the same frame → bundle job as a single frame, into `<out>/<recording>/frame_<stamp>/`.
  */
 import { join } from 'node:path';
-import { frameToBundle, type FrameToBundleOptions } from '../app/frameToBundle.ts';
+import { frameToBundle, type FrameReconstructor, type FrameToBundleOptions } from '../app/frameToBundle.ts';
+import type { GpuCaller } from '../gpu/hostPool.ts';
+import type { PipelineConfig } from '../pipeline.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { Recording } from './mcap.ts';
 import { detectTopics, frameFolderName, parseTopicsFlag, recordedFrames, type FrameSelection } from './frames.ts';
@@ -23,7 +25,13 @@ export interface BagFlags {
   quiet?: boolean;
 }
 
-export const BAG_USAGE = `--bag RECORDING [--topics IMAGE[,DEPTH[,CAMERA_INFO]]] [--at T | --every S] [--sync-tolerance 0.02] … --out DIR
+/** Segmentation on a GPU host (or pool): the caller and how to build the RGB-D reconstructor on it. */
+export interface BagGpu {
+  gpu: GpuCaller;
+  reconstructor: (client: GpuCaller, pipeline: Omit<PipelineConfig, 'onProgress' | 'segmentation'>) => FrameReconstructor;
+}
+
+export const BAG_USAGE = `--bag RECORDING [--topics IMAGE[,DEPTH[,CAMERA_INFO]]] [--at T | --every S] [--sync-tolerance 0.02] [--gpu-host URL[,URL…]] … --out DIR
 
   --bag            a ROS 2 recording: an .mcap file or a rosbag2 folder (metadata.yaml + .mcap files)
   --topics         colour, depth and CameraInfo topics (default: found from the message types)
@@ -31,6 +39,7 @@ export const BAG_USAGE = `--bag RECORDING [--topics IMAGE[,DEPTH[,CAMERA_INFO]]]
                    colour image (T ≥ 1e9: an absolute stamp)
   --every          a frame every S seconds of recording (default: every synced colour image)
   --sync-tolerance colour and depth pair when their stamps differ by at most this (s, default 0.02)
+  --gpu-host       segment each frame on a GPU host; several (comma-separated or repeated) form a pool
   --out            parent folder: bundles go to DIR/<recording>/frame_<sec>.<nanosec>/`;
 
 function num(name: string, v: string | undefined, min = 0): number | undefined {
@@ -49,8 +58,9 @@ export function bagSelection(f: Pick<BagFlags, 'at' | 'every'>): FrameSelection 
   return { ...(at !== undefined ? { at } : {}), ...(every !== undefined ? { every } : {}) };
 }
 
-export async function reconstructBag(f: BagFlags & Record<string, unknown>): Promise<number> {
-  const clash = ['rgb', 'depth', 'camera', 'masks', 'gpu-host', 'gpu-token', 'gpu-timeout-ms'].filter((k) => f[k] !== undefined);
+export async function reconstructBag(f: BagFlags & Record<string, unknown>, remote?: BagGpu): Promise<number> {
+  if (!remote && (f['gpu-token'] !== undefined || f['gpu-timeout-ms'] !== undefined)) throw new Real2SimError('BAD_INPUT', '--gpu-token and --gpu-timeout-ms only apply with --gpu-host URL.');
+  const clash = ['rgb', 'depth', 'camera', 'masks'].filter((k) => f[k] !== undefined);
   if (clash.length > 0) {
     throw new Real2SimError('BAD_INPUT', `--bag reads colour, depth and intrinsics from the recording: drop ${clash.map((k) => `--${k}`).join(', ')}\n\nusage: real2sim reconstruct ${BAG_USAGE}`);
   }
@@ -70,11 +80,13 @@ export async function reconstructBag(f: BagFlags & Record<string, unknown>): Pro
     const topics = await detectTopics(rec, f.topics ? parseTopicsFlag(f.topics) : {});
     log(`recording ${rec.name}: colour ${topics.image}, depth ${topics.depth ?? '(none)'}, intrinsics ${topics.cameraInfo}\n`);
     if (!topics.depth) throw new Real2SimError('BAD_INPUT', `The recording '${f.bag}' has no depth image topic; the RGB-D reconstruction needs one (name it with --topics IMAGE,DEPTH,CAMERA_INFO).`);
-    const pipeline: FrameToBundleOptions['pipeline'] = {
-      segmentation: seg as 'auto' | 'given' | 'geometric',
+    const stageOptions = {
       ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
       ...(seed !== undefined ? { ground: { seed } } : {}),
     };
+    const pipeline: FrameToBundleOptions['pipeline'] = { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions };
+    const reconstruct = remote ? remote.reconstructor(remote.gpu, stageOptions) : undefined;
+    if (remote) log(`GPU host ${remote.gpu.url}: segmentation\n`);
     let n = 0;
     const t0 = performance.now();
     for await (const rf of recordedFrames(rec, { topics, select, ...(depthScale !== undefined ? { depthScale } : {}), ...(tolerance !== undefined ? { tolerance } : {}) })) {
@@ -86,7 +98,8 @@ export async function reconstructBag(f: BagFlags & Record<string, unknown>): Pro
         validate: f['no-validate'] !== true,
         log,
         pipeline,
-        meta: { recording: f.bag, topics, stamp: rf.stamp, contentHash: rf.contentHash },
+        ...(reconstruct ? { reconstruct } : {}),
+        meta: { recording: f.bag, topics, stamp: rf.stamp, contentHash: rf.contentHash, ...(remote ? { gpuHost: remote.gpu.url } : {}) },
       });
       n++;
       console.log(`${frameFolderName(rf.stampNs)}: ${scene.objects.length} object${scene.objects.length === 1 ? '' : 's'}; physics: ${scene.physics?.verdict ?? 'not validated'}`);
