@@ -57,7 +57,7 @@ export class Progress {
 const CSV_COLUMNS = ['input', 'frame', 'bundle', 'status', 'objects', 'verdict', 'confidence', 'confidenceScore', 'timeMs', 'attempts', 'errorCode', 'error'] as const;
 
 function csvCell(v: unknown): string {
-  const s = v === undefined || v === null ? '' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : String(v);
+  const s = v === undefined || v === null ? '' : typeof v === 'number' ? String(Math.round(v * 1000) / 1000) : typeof v === 'string' ? v : JSON.stringify(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -82,9 +82,9 @@ ROS 2 recording (one bundle per selected frame):
 /** Segmentation that needs no model: the frame's own masks. */
 const givenSegmentation: SegmentationBackend = {
   name: 'given',
-  async segment(frame) {
-    if (!frame.masks) throw new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks.");
-    return { masks: frame.masks };
+  segment(frame) {
+    if (!frame.masks) return Promise.reject(new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks."));
+    return Promise.resolve({ masks: frame.masks });
   },
 };
 

@@ -209,7 +209,7 @@ export class GpuHostClient {
 
   private httpError(res: Attempt, stage: string, requestId: string): Real2SimError {
     let code = '';
-    let message = '';
+    let message: string;
     let problems: unknown;
     try {
       const j = JSON.parse(res.body.toString('utf8')) as { error?: { code?: string; message?: string; problems?: unknown } };

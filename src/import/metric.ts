@@ -17,7 +17,7 @@
  */
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
-import { boundsOf, type Mesh } from '../model/geometry.ts';
+import { boundsOf } from '../model/geometry.ts';
 import { quatFromMat3, quatToMat3, type Pose } from '../model/pose.ts';
 import { timeStage } from '../model/report.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';

@@ -73,7 +73,7 @@ export async function recordingFiles(path: string): Promise<{ name: string; file
   if (storage !== undefined && storage !== 'mcap') {
     throw new Real2SimError(
       'UNSUPPORTED',
-      `The rosbag2 recording '${path}' is stored as '${String(storage)}'; only MCAP is read. Convert it with \`ros2 bag convert\` (output storage_id: mcap).`,
+      `The rosbag2 recording '${path}' is stored as '${typeof storage === 'string' ? storage : JSON.stringify(storage)}'; only MCAP is read. Convert it with \`ros2 bag convert\` (output storage_id: mcap).`,
       { path, storage },
     );
   }

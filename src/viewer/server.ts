@@ -85,9 +85,9 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     // The bundle writer renames a finished folder into place, so watch the parent for the
     // bundle's name and debounce: one push per write, never half a bundle.
     let timer: NodeJS.Timeout | null = null;
-    const { dirname, basename } = await import('node:path');
-    const parent = dirname(opts.bundleDir);
-    const name = basename(opts.bundleDir);
+    const nodePath = await import('node:path');
+    const parent = nodePath.dirname(opts.bundleDir);
+    const name = nodePath.basename(opts.bundleDir);
     watcher = watch(parent, { recursive: false }, (_event, file) => {
       if (file && !String(file).startsWith(name)) return;
       if (timer) clearTimeout(timer);
