@@ -55,7 +55,7 @@ const seeds = Array.from({ length: sceneCount }, (_, k) => 1000 + k);
 
 const estimators: Record<string, { estimate: SceneEstimator; needsMasks?: boolean }> = {};
 if (!values.only || values.only === 'baseline') {
-  estimators['baseline'] = { estimate: async (frame) => boxBaseline(frame), needsMasks: true };
+  estimators['baseline'] = { estimate: (frame) => Promise.resolve(boxBaseline(frame)), needsMasks: true };
 }
 if (!values.only || values.only === 'pipeline') {
   try {
