@@ -72,7 +72,7 @@ describe('reconstruct pipeline', () => {
     it('all-invalid depth', async () => {
       const f = base();
       f.depth!.data.fill(0);
-      await expect(reconstruct(f)).rejects.toMatchObject({ code: 'BAD_DEPTH', message: expect.stringMatching(/no valid pixel/) });
+      await expect(reconstruct(f)).rejects.toMatchObject({ code: 'BAD_DEPTH', message: expect.stringMatching(/no valid pixel/) as unknown });
     });
 
     it('NaN and ±Inf depth count as no data, with a warning', async () => {

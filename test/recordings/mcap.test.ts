@@ -110,7 +110,7 @@ describe('MCAP recordings', () => {
   for (const kind of ['plain', 'zstd', 'lz4', 'unindexed', 'bagDir'] as const) {
     it(`syncs colour with depth like the node (${kind}): 4 of 5 frames, pixels and intrinsics as recorded`, async () => {
       const { out } = await frames(files[kind]);
-      expect(out.map((o) => o.f.stamp)).toEqual([0, 1, 2, 3].map((k) => expect.closeTo(T0 + 0.1 * k, 9)));
+      expect(out.map((o) => o.f.stamp)).toEqual([0, 1, 2, 3].map((k) => expect.closeTo(T0 + 0.1 * k, 9) as unknown));
       const { frame: f } = out[0]!;
       expect(f.camera).toMatchObject({ width: 320, height: 240, fx: frame.camera.fx, cy: frame.camera.cy });
       expect(Buffer.from(f.color.data).equals(Buffer.from(frame.color.data))).toBe(true);

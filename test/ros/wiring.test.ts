@@ -26,7 +26,10 @@ describe('default wiring', () => {
     try {
       const cam = graph.participant('camera');
       const spawned: unknown[] = [];
-      cam.advertiseService('/world/default/create', TYPES.gzSpawn, async (req) => (spawned.push(req), { success: true }));
+      cam.advertiseService('/world/default/create', TYPES.gzSpawn, (req) => {
+        spawned.push(req);
+        return Promise.resolve({ success: true });
+      });
       const diags: DiagnosticArrayMsg[] = [];
       cam.subscribe('/diagnostics', TYPES.diagnostics, (m) => diags.push(m as DiagnosticArrayMsg), { qos: QOS_DEFAULT });
       const m = frameMessages(truth.frame, 42.25);
