@@ -3,7 +3,7 @@
  * scene. `npm run bench -- metrics`. Medians of a few runs on a shared 2-core machine: noisy,
  * compare figures taken in the same run.
  */
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { metricMetrics, paperMetrics } from '../src/eval/metrics.ts';
 import { decodeColorImage, decodeDepthPng, encodeDepthPng, encodePng } from '../src/io/image.ts';
 import { composePoses, quatFromRpy } from '../src/model/pose.ts';

@@ -18,7 +18,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { perturbScene } from '../src/eval/perturb.ts';
 import { createRng } from '../src/geometry/random.ts';
 import { writeBundle } from '../src/export/bundle.ts';

@@ -3,7 +3,7 @@ import { reconstruct, reconstructDetailed } from '../src/pipeline.ts';
 import { checkFrame, type RgbdFrame } from '../src/model/frame.ts';
 import { composePoses, invertPose, transformPoint } from '../src/model/pose.ts';
 import { isPhysicalInertia } from '../src/geometry/massProperties.ts';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { renderFixture, type Solid } from './stages/fixtures.ts';
 import { closedOrientedProblems } from './stages/meshChecks.ts';
 

@@ -3,7 +3,7 @@ import { NodeIO } from '@gltf-transform/core';
 import { toGlb } from '../../src/export/glb.ts';
 import { transformPositions } from '../../src/model/pose.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { fixedScene, makeObject } from './fixtures.ts';
 import { boxMesh, cylinderMesh, sphereMesh } from '../../src/geometry/primitives.ts';
 import type { Mesh } from '../../src/model/geometry.ts';

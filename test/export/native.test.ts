@@ -17,7 +17,7 @@ import { massProperties } from '../../src/geometry/massProperties.ts';
 import { quatFromYaw } from '../../src/model/pose.ts';
 import type { Mesh } from '../../src/model/geometry.ts';
 import type { Scene } from '../../src/model/scene.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { fixedScene, makeObject } from './fixtures.ts';
 import { bulletHarness, mujocoHarness, runBulletBundle, runMujocoFile, runMujocoUrdf, throughFloor, type NativeRun } from './native/nativeSim.ts';
 import { settleInMujoco } from './mujocoSim.ts';

@@ -15,7 +15,7 @@ import { prepareScene, type ExportObject } from '../../src/export/prepare.ts';
 import { fromUrdf } from '../../src/io/readers/urdf.ts';
 import { fromSdf } from '../../src/io/readers/sdf.ts';
 import { fromMjcf } from '../../src/io/readers/mjcf.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { poseToMat4, quatAngle } from '../../src/model/pose.ts';
 import type { Scene, SceneObject } from '../../src/model/scene.ts';
 import { fixedScene } from './fixtures.ts';

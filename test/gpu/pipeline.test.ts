@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, test } from 'vitest';
 import { GpuHostClient } from '../../src/gpu/client.ts';
 import { remoteBackends, withFallback } from '../../src/gpu/backends.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { reconstruct } from '../../src/pipeline.ts';
 import type { SegmentationBackend } from '../../src/stages/backends.ts';
 

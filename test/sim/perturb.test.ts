@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { perturbScene, type Perturbation } from '../../src/eval/perturb.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { quatAngle } from '../../src/model/pose.ts';
 import { validateAndRepair, validateScene } from '../../sim/index.ts';

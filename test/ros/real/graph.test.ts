@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readBundleScene } from '../../../src/export/bundle.ts';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { DIAG, MARKER, type DiagnosticArrayMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from '../../../ros/messages.ts';
 import { absoluteMeshUris } from '../../../ros/wiring.ts';
 import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';

@@ -12,7 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import type * as Rcl from 'rclnodejs';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { frameMessages } from '../../../ros/encode.ts';
 
 type Json = Record<string, unknown>;

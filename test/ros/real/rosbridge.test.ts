@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { depthToMillimetres } from '../../../src/model/image.ts';
 import { MARKER, TYPES, type MarkerArrayMsg, type StringMsg, type TriggerResponse } from '../../../ros/messages.ts';
 import { markersFromScene } from '../../../ros/outputs.ts';

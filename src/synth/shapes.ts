@@ -9,7 +9,7 @@ import { convexHull } from '../geometry/convexHull.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
-import { sampleSurface } from './metrics/sample.ts';
+import { sampleSurface } from '../eval/metrics/sample.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
