@@ -11,10 +11,7 @@ export default tseslint.config(
     rules: {
       // A leading underscore marks a binding kept on purpose (a positional parameter an interface
       // requires, a property dropped from a rest copy): the usual convention, stated once here.
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', ignoreRestSiblings: true }],
     },
   },
   {
