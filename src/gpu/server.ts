@@ -31,6 +31,7 @@ import {
 } from './protocol.ts';
 import type { TaskRuntime } from './runtime.ts';
 import { decodeCbor, encodeCborParts } from './wire.ts';
+import { defined } from '../model/options.ts';
 
 export interface GpuServerOptions {
   /** Bearer token every request but `health` must carry; no auth when absent. */
@@ -229,8 +230,8 @@ async function route(c: RouteContext, req: IncomingMessage, res: ServerResponse,
 }
 
 export async function startGpuServer(runtime: TaskRuntime, options: GpuServerOptions = {}): Promise<GpuServer> {
-  const opts = { ...GPU_SERVER_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as GpuServerOptions & typeof GPU_SERVER_DEFAULTS;
-  const limits: HttpLimits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(options.limits ?? {}).filter(([, v]) => v !== undefined)) };
+  const opts = { ...GPU_SERVER_DEFAULTS, ...defined(options) } as GpuServerOptions & typeof GPU_SERVER_DEFAULTS;
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...defined(options.limits ?? {}) };
   const admissions = new Admissions();
   const ctx: RouteContext = { runtime, started: Date.now(), admissions, authorised: bearerCheck(opts.token), maxBodyBytes: opts.maxBodyBytes, limits };
 

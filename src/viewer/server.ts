@@ -7,6 +7,7 @@ import { guardedServerOptions, guardServer, HTTP_LIMITS, type HttpLimits } from 
 import { viewerScript } from './appBundle.ts';
 import { viewerHtml } from './page.ts';
 import type { ViewModel } from './viewModel.ts';
+import { defined } from '../model/options.ts';
 
 export interface ViewerServerOptions {
   /** Bundle folder to show; or give `model` directly (the ROS node and `reconstruct --view`). */
@@ -50,7 +51,7 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const limits: HttpLimits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(opts.limits ?? {}).filter(([, v]) => v !== undefined)) };
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...defined(opts.limits ?? {}) };
   const server = createServer(guardedServerOptions(limits), (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
