@@ -35,9 +35,9 @@ function standIn(): TaskRuntime {
     availableProviders: [],
     tasks: ['segment'],
     manifests: [],
-    async handle<T extends Task>(_task: T, req: TaskRequests[T]): Promise<TaskResponses[T]> {
+    handle<T extends Task>(_task: T, req: TaskRequests[T]): Promise<TaskResponses[T]> {
       const r = req as TaskRequests['segment'];
-      return { masks: { width: r.image.width, height: r.image.height, encoding: 'mono16', data: labels }, instances: [], model: 'none', timeMs: 0 } as never;
+      return Promise.resolve({ masks: { width: r.image.width, height: r.image.height, encoding: 'mono16', data: labels }, instances: [], model: 'none', timeMs: 0 } as never);
     },
     async close() {},
   };

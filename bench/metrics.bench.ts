@@ -3,10 +3,10 @@
  * scene. `npm run bench -- metrics`. Medians of a few runs on a shared 2-core machine: noisy,
  * compare figures taken in the same run.
  */
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { metricMetrics, paperMetrics } from '../src/eval/metrics.ts';
 import { decodeColorImage, decodeDepthPng, encodeDepthPng, encodePng } from '../src/io/image.ts';
-import { composePoses, quatFromRpy, type Pose } from '../src/model/pose.ts';
+import { composePoses, quatFromRpy } from '../src/model/pose.ts';
 import type { Scene } from '../src/model/scene.ts';
 
 function median(xs: number[]): number {
@@ -25,7 +25,7 @@ function time<T>(runs: number, fn: () => T): { ms: number; last: T } {
   return { ms: median(ts), last };
 }
 
-export default async function run(): Promise<void> {
+export default function run(): void {
   const { scene: truth, frame } = generateSynthScene({ seed: 1, minObjects: 5, maxObjects: 5, sharedMeshesDir: null });
   // a prediction: every object moved 1 cm and turned 3°
   const pred: Scene = {

@@ -5,7 +5,7 @@
  * Median of the runs after one warm-up. Timings on a shared machine are noisy. Then real
  * reconstructed scenes (`realPhysics.ts`), with and without the MuJoCo cross-check.
  */
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { perturbScene } from '../src/eval/perturb.ts';
 import { createRng } from '../src/geometry/random.ts';
 import { validateAndRepair, validateScene, DEFAULT_ENGINE } from '../sim/index.ts';

@@ -22,7 +22,7 @@
  * per scene the verdict, time with and without the MuJoCo cross-check, the largest repair move;
  * and, over both, how many objects a repair moved more than 5 cm / 15° without a flag.
  */
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { perturbScene, type Perturbation } from '../src/eval/perturb.ts';
 import { createRng } from '../src/geometry/random.ts';
 import type { Scene } from '../src/model/scene.ts';

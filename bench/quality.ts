@@ -26,8 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { boxBaseline } from '../src/eval/baseline.ts';
 import { formatQuality, runQuality, type SceneEstimator } from '../src/eval/quality.ts';
-import { DEFAULT_SHARED_DATA } from '../src/eval/synth.ts';
-import { listMeshFiles } from '../src/eval/shapes.ts';
+import { DEFAULT_SHARED_DATA } from '../src/synth/synth.ts';
+import { listMeshFiles } from '../src/synth/shapes.ts';
 import { existsSync } from 'node:fs';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import type { Scene } from '../src/model/scene.ts';
@@ -55,7 +55,7 @@ const seeds = Array.from({ length: sceneCount }, (_, k) => 1000 + k);
 
 const estimators: Record<string, { estimate: SceneEstimator; needsMasks?: boolean }> = {};
 if (!values.only || values.only === 'baseline') {
-  estimators['baseline'] = { estimate: async (frame) => boxBaseline(frame), needsMasks: true };
+  estimators['baseline'] = { estimate: (frame) => Promise.resolve(boxBaseline(frame)), needsMasks: true };
 }
 if (!values.only || values.only === 'pipeline') {
   try {

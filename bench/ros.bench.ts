@@ -10,7 +10,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { TYPES, type TriggerResponse } from '../ros/messages.ts';
 import { startSceneNode, type PipelineResult } from '../ros/node.ts';
 import { checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS } from '../ros/normalise.ts';

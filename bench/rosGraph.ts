@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { frameMessages } from '../ros/encode.ts';
 import { TYPES, type DiagnosticArrayMsg, type TriggerResponse } from '../ros/messages.ts';
 import { startSceneNode } from '../ros/node.ts';

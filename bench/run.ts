@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME…]` runs every `bench/*.bench.ts` (or only those named) in turn.
- * Each bench module's default export is an async function that prints its own figures and,
+ * Each bench module's default export is a function (async where it awaits) that prints its own figures and,
  * where a peer exists, the ratio to it measured in the same run.
  */
 import { readdirSync } from 'node:fs';
@@ -19,6 +19,6 @@ if (files.length === 0) {
 }
 for (const f of files) {
   console.log(`\n=== ${f.replace('.bench.ts', '')} ===`);
-  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: () => Promise<void> };
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: () => void | Promise<void> };
   await mod.default();
 }

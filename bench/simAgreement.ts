@@ -18,7 +18,7 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { perturbScene } from '../src/eval/perturb.ts';
 import { createRng } from '../src/geometry/random.ts';
 import { writeBundle } from '../src/export/bundle.ts';
@@ -131,7 +131,7 @@ export async function simulatorAgreement(scenes: number): Promise<void> {
     let k = 0;
     for (const b of built) {
       const product = new Map((b.scene.physics?.stability ?? []).map((r) => [r.object, r.displacement]));
-      const support = JSON.parse(readFileSync(join(b.dir, 'models', 'index.json'), 'utf8')).support as { normal: Vec3; d: number };
+      const support = (JSON.parse(readFileSync(join(b.dir, 'models', 'index.json'), 'utf8')) as { support: { normal: Vec3; d: number } }).support;
       tallyRun(tallies['MuJoCo 2.2 scene.xml']!, b, runMujocoFile(join(b.dir, 'scene.xml')), product, support);
       tallyRun(tallies['MuJoCo 2.2 scene.urdf']!, b, runMujocoUrdf(join(b.dir, 'scene.urdf'), support), product, support);
       let wasm: Parameters<typeof tallyRun>[2];

@@ -238,7 +238,7 @@ function runPeer(): { dir: string; times: Map<string, number>; mins: Map<string,
   return { dir, times, mins, cpus, log };
 }
 
-export default async function speed(): Promise<void> {
+export default function speed(): void {
   const peer = runPeer();
   let depthData: Float32Array, object: Float32Array, moved: Float32Array;
   if ('dir' in peer) {
@@ -276,7 +276,7 @@ export default async function speed(): Promise<void> {
   notes.set('(b)', `${down.length / 3} points`);
   const c3 = time(() => fitPlaneRansac(down, { threshold: 0.01, iterations: 1000, rng: createRng(0) }));
   put('(c3)', c3);
-  notes.set('(c3)', `n=[${c3.out.normal.map((v) => v.toFixed(4))}] d=${c3.out.d.toFixed(4)}, ${c3.out.inliers.length}/${down.length / 3} inliers`);
+  notes.set('(c3)', `n=[${c3.out.normal.map((v) => v.toFixed(4)).join(',')}] d=${c3.out.d.toFixed(4)}, ${c3.out.inliers.length}/${down.length / 3} inliers`);
   const c1 = time(() => fitPlaneRansac(cloud.positions, { threshold: 0.01, iterations: 1000, rng: createRng(0), earlyStop: true }));
   put('(c1)', c1);
   notes.set('(c1)', `${c1.out.inliers.length}/${cloud.positions.length / 3} inliers`);

@@ -5,7 +5,7 @@
  * Wall times on a shared machine move with its load; the CPU time (user + system of this
  * process) is the steadier figure.
  */
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { reconstruct } from '../src/pipeline.ts';
 
 const STAGES = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose'];

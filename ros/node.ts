@@ -173,7 +173,11 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     guard(names.cameraInfo, (msg) => {
       const r = checkCameraInfo(msg, names.cameraInfo);
       if (!r.ok) return r.problems;
-      for (const w of r.warnings) if (!infoWarned.has(w)) (infoWarned.add(w), log.warn(w));
+      for (const w of r.warnings) {
+        if (infoWarned.has(w)) continue;
+        infoWarned.add(w);
+        log.warn(w);
+      }
       sync.setCameraInfo(r.value);
       return null;
     }),
@@ -338,7 +342,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       return running !== null;
     },
     trigger,
-    async close() {
+    close() {
       closed = true;
       clearInterval(timer);
       for (const e of entities.splice(0)) {
@@ -348,6 +352,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
           // closing is best effort: the connection may already be gone
         }
       }
+      return Promise.resolve();
     },
   };
 }

@@ -77,7 +77,7 @@ export function bytesOf(v: unknown, path: string, problems: ValidationProblem[])
     }
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
   }
-  const arr = Array.isArray(v) ? v : isObject(v) && v['type'] === 'Buffer' && Array.isArray(v['data']) ? v['data'] : null;
+  const arr: readonly unknown[] | null = Array.isArray(v) ? v : isObject(v) && v['type'] === 'Buffer' && Array.isArray(v['data']) ? v['data'] : null;
   if (arr) {
     const out = new Uint8Array(arr.length);
     for (let i = 0; i < arr.length; i++) {
@@ -157,7 +157,7 @@ export function checkImage(msg: unknown, path: string, allowed: readonly string[
   }
   const step = positiveInt(msg, 'step', path, problems);
   if (bpp > 0 && width > 0 && step > 0 && step < width * bpp) {
-    problems.push({ path: `${path}.step`, message: `is ${step} but a row of ${width} ${encoding} pixels needs at least ${width * bpp} bytes` });
+    problems.push({ path: `${path}.step`, message: `is ${step} but a row of ${width} ${String(encoding)} pixels needs at least ${width * bpp} bytes` });
   }
   const data = bytesOf(msg['data'], `${path}.data`, problems);
   if (data && step > 0 && height > 0 && data.length !== step * height) {

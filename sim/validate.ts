@@ -122,7 +122,7 @@ export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Requi
   const w = world ?? new CollisionWorld(input.objects, scene.support);
   const plan = planSimulation(w, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
   const before = input.objects.map((ob) => ob.pose);
-  const finalPoses = before.map((p) => ({ position: [...p.position], orientation: [...p.orientation] }) as Pose);
+  const finalPoses = before.map((p): Pose => ({ position: [...p.position], orientation: [...p.orientation] }));
   let engine: string = o.engine;
   let contacts: StabilityResult['contacts'] = [];
   const findings: PhysicsFinding[] = [];

@@ -3,7 +3,7 @@ import { reconstruct, reconstructDetailed } from '../src/pipeline.ts';
 import { checkFrame, type RgbdFrame } from '../src/model/frame.ts';
 import { composePoses, invertPose, transformPoint } from '../src/model/pose.ts';
 import { isPhysicalInertia } from '../src/geometry/massProperties.ts';
-import { generateSynthScene } from '../src/eval/synth.ts';
+import { generateSynthScene } from '../src/synth/synth.ts';
 import { renderFixture, type Solid } from './stages/fixtures.ts';
 import { closedOrientedProblems } from './stages/meshChecks.ts';
 
@@ -72,7 +72,7 @@ describe('reconstruct pipeline', () => {
     it('all-invalid depth', async () => {
       const f = base();
       f.depth!.data.fill(0);
-      await expect(reconstruct(f)).rejects.toMatchObject({ code: 'BAD_DEPTH', message: expect.stringMatching(/no valid pixel/) });
+      await expect(reconstruct(f)).rejects.toMatchObject({ code: 'BAD_DEPTH', message: expect.stringMatching(/no valid pixel/) as unknown });
     });
 
     it('NaN and ±Inf depth count as no data, with a warning', async () => {

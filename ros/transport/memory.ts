@@ -46,6 +46,9 @@ export class MemoryGraph {
   }
 
   participant(name: string, opts: { quiet?: boolean } = {}): Transport {
+    // The transport below is an object literal whose methods have their own `this`: `graph` names
+    // the graph they all act on.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const graph = this;
     const owned: Closeable[] = [];
     const log: Logger = {
@@ -113,12 +116,13 @@ export class MemoryGraph {
           clearTimeout(timer);
         }
       },
-      async declareParameters(_specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
-        return { ...given };
+      declareParameters(_specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
+        return Promise.resolve({ ...given });
       },
       now: () => graph.clock(),
-      async close() {
+      close() {
         for (const c of owned.splice(0)) c.close();
+        return Promise.resolve();
       },
     };
   }

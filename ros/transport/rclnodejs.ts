@@ -171,6 +171,9 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
         throw new Real2SimError('REMOTE', `service ${name} failed: ${e.message}`, { service: name }, err);
       }
     },
+    // async although nothing is awaited: rcl refuses a parameter by throwing synchronously, and
+    // the Transport contract hands that to the caller as a rejected promise.
+    // eslint-disable-next-line @typescript-eslint/require-await
     async declareParameters(specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
       const { Parameter, ParameterDescriptor } = rcl;
       const overrides = rosParamOverrides(rosArgs, o.nodeName);
@@ -192,7 +195,7 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
       return out;
     },
     now,
-    async close() {
+    close() {
       for (const c of owned.splice(0)) {
         try {
           c.close();
@@ -214,6 +217,7 @@ export async function connectRclnodejs(o: RclnodejsOptions): Promise<Transport> 
       } catch {
         // shutting down twice is harmless
       }
+      return Promise.resolve();
     },
   };
 }
@@ -234,7 +238,7 @@ export function rosParamOverrides(rosArgs: readonly string[], nodeName = 'real2s
       const k = kv.indexOf(':=');
       if (k > 0) out[kv.slice(0, k)] = kv.slice(k + 2);
     } else if (inRos && a === '--params-file' && rosArgs[i + 1] !== undefined) {
-      let text = '';
+      let text: string;
       try {
         text = readFileSync(rosArgs[++i]!, 'utf8');
       } catch {

@@ -233,8 +233,8 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
         );
       });
     },
-    async declareParameters(_specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
-      return { ...given };
+    declareParameters(_specs: readonly ParamSpec[], given: Record<string, ParamValue>) {
+      return Promise.resolve({ ...given });
     },
     now: wallClock,
     async close() {

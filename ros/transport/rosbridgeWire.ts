@@ -179,5 +179,5 @@ class WireTransport extends AbstractTransport {
 
 /** A roslib transport factory whose outgoing ops pass through `rewrite` first. */
 export function wireTransportFactory(rewrite: (op: Record<string, unknown>) => Record<string, unknown>): ITransportFactory {
-  return async (url: string) => new WireTransport(new WebSocket(url), rewrite);
+  return (url: string) => Promise.resolve(new WireTransport(new WebSocket(url), rewrite));
 }

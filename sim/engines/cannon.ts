@@ -32,10 +32,10 @@ export const CANNON_DEFAULTS: Required<CannonOptions> = {
   sleepSpeed: 0.005,
 };
 
-export async function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
+export function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
   const o = { ...CANNON_DEFAULTS } as Required<CannonOptions>;
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  return new CannonEngine(o);
+  return Promise.resolve(new CannonEngine(o));
 }
 
 interface Entry {

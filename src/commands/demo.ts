@@ -6,7 +6,7 @@
  * truth it was rendered from is used only to print how close the result came.
  */
 import { resolve } from 'node:path';
-import { generateSynthScene } from '../eval/synth.ts';
+import { generateSynthScene } from '../synth/synth.ts';
 import { metricMetrics } from '../eval/metrics.ts';
 import { alignToTruthCamera } from '../eval/quality.ts';
 import { Real2SimError } from '../model/errors.ts';

@@ -111,6 +111,8 @@ function stackOf(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
   for (let depth = 0; e && depth < 5; depth++) {
+    // a thrown non-Error is printed as JavaScript prints it, whatever it is
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     parts.push(e instanceof Error ? (e.stack ?? e.message) : String(e));
     e = e instanceof Error ? e.cause : undefined;
     if (e) parts.push('caused by:');
@@ -139,7 +141,8 @@ export async function main(rawArgv: string[], io: MainIo = consoleIo): Promise<n
   const { argv, debug } = takeDebugFlag(rawArgv);
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    (name ? io.out : io.err)(name ? usage() : `real2sim: no command given [BAD_INPUT]\n\n${usage()}`);
+    if (name) io.out(usage());
+    else io.err(`real2sim: no command given [BAD_INPUT]\n\n${usage()}`);
     return name ? EXIT.OK : EXIT.BAD_INPUT;
   }
   if (name === '--version' || name === '-V') {

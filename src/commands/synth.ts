@@ -4,7 +4,7 @@ import { checkOutDir, replaceDir } from '../export/outDir.ts';
 import { parseCommandArgs } from './args.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { Scene } from '../model/scene.ts';
-import { generateSynthScene, type SynthOptions } from '../eval/synth.ts';
+import { generateSynthScene, type SynthOptions } from '../synth/synth.ts';
 import { encodeDepthPng, encodeLabelPng, encodePng } from '../io/image.ts';
 
 const USAGE = '--seed N --out DIR [--force] [--noise] [--objects MIN..MAX] [--no-shared-meshes] [--meshes DIR]';

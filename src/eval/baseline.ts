@@ -9,6 +9,7 @@ import { depthToCloud } from '../geometry/depthCloud.ts';
 import { fitPlaneRansac, refinePlane } from '../geometry/ransac.ts';
 import { createRng } from '../geometry/random.ts';
 import { convexHull2d as footprintHull } from '../stages/footprint.ts';
+import { defined } from '../model/options.ts';
 
 /**
  * The honest box baseline of `bench:quality`: what anyone gets from an RGB-D frame and masks
@@ -124,8 +125,7 @@ export function cameraPoseOnPlane(normal: Vec3, d: number): Pose {
  * with a truth expressed in another world frame.
  */
 export function boxBaseline(frame: RgbdFrame, options: BoxBaselineOptions = {}): Scene {
-  const o = { ...BOX_BASELINE_DEFAULTS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  const o = { ...BOX_BASELINE_DEFAULTS, ...defined(options) };
   const { depth, masks, camera } = frame;
   if (!depth) throw new Real2SimError('BAD_DEPTH', 'The box baseline needs a depth image');
   if (!masks) throw new Real2SimError('BAD_INPUT', 'The box baseline needs instance masks (it does no segmentation)');

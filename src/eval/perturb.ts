@@ -11,6 +11,7 @@
 import type { Scene, SceneObject } from '../model/scene.ts';
 import { quatFromAxisAngle, quatMultiply, quatNormalize, transformPositions, type Vec3 } from '../model/pose.ts';
 import type { Rng } from '../geometry/random.ts';
+import { defined } from '../model/options.ts';
 
 export interface PerturbOptions {
   maxPenetration?: number;
@@ -44,8 +45,7 @@ export interface Perturbation {
 }
 
 export function perturbScene(scene: Scene, rng: Rng, options: PerturbOptions = {}): Scene {
-  const o = { ...PERTURB_DEFAULTS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, number>)[k] = v as number;
+  const o = { ...PERTURB_DEFAULTS, ...defined(options) };
   const record: Perturbation[] = [];
   const centres = scene.objects.map((ob) => ob.pose.position);
   const objects = scene.objects.map((ob, i): SceneObject => {

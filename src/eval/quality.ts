@@ -2,7 +2,7 @@ import type { RgbdFrame } from '../model/frame.ts';
 import { composePoses, invertPose, type Pose } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
 import { Real2SimError } from '../model/errors.ts';
-import { generateSynthScene, type SynthObjectInfo } from './synth.ts';
+import { generateSynthScene, type SynthObjectInfo } from '../synth/synth.ts';
 import { matchObjects, metricMetrics, paperMetrics, type MetricRow, type PaperMetrics } from './metrics.ts';
 
 /**

@@ -11,4 +11,4 @@ export { writeBundle, readBundleScene, type BundleOptions, type BundleManifest }
 export { prepareScene, type PreparedScene, type ExportObject, type PrepareOptions } from './prepare.ts';
 export { sanitizeName, uniqueNames, xmlEscape } from './names.ts';
 export { safeMassProperties, INERTIA_RULES_DEFAULTS, type InertiaRules } from './inertia.ts';
-export { fromUrdf, fromSdf, fromMjcf, importFile, type ImportContext } from './import/index.ts';
+export { fromUrdf, fromSdf, fromMjcf, importFile, type ImportContext } from '../io/readers/index.ts';

@@ -15,7 +15,8 @@ import type { Scene } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { mjQuat } from './frames.ts';
 import { prepareScene, type PreparedScene } from './prepare.ts';
-import { definedOnly, isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { isPrepared, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { defined } from '../model/options.ts';
 import { planeOrigin, planeQuat } from './sdf.ts';
 import { SURFACE_DEFAULTS } from './surface.ts';
 import { mjcfSize, MJCF_DEFAULTS_TIMESTEP } from './mujocoSize.ts';
@@ -49,7 +50,7 @@ function fileName(path: string): string {
 export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}): string {
   const prep = isPrepared(input) ? input : prepareScene(input);
   const f = prep.objects[0]?.surface ?? SURFACE_DEFAULTS;
-  const o = { ...MJCF_DEFAULTS, friction: [f.friction, f.spinning, f.rolling] as [number, number, number], ...definedOnly(options) };
+  const o = { ...MJCF_DEFAULTS, friction: [f.friction, f.spinning, f.rolling] as [number, number, number], ...defined(options) };
   const size = mjcfSize(prep);
   const n = prep.support.normal;
   const origin = planeOrigin(prep.support);

@@ -121,7 +121,10 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
   // the nearest existing ancestor must be a writable folder (every ancestor on the way must be a folder)
   let probe = parent;
   for (;;) {
-    const st = await stat(probe).catch((e: unknown) => (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR' ? null : Promise.reject(e)));
+    const st = await stat(probe).catch((e: unknown) => {
+      if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null;
+      throw e;
+    });
     if (st) {
       if (!st.isDirectory()) throw refused(target, `${flag} '${dir}' cannot be created: '${probe}' is a file, not a folder. Choose an output path under a folder.`, { blocker: probe });
       break;
@@ -318,7 +321,7 @@ export async function replaceDir(
       if (entries.length === 0) {
         await rmdir(target);
       } else {
-        const recheck = await checkOutDir(target, options).catch((e: unknown) => Promise.reject(e));
+        const recheck = await checkOutDir(target, options);
         if (recheck.state === 'foreign') {
           keptAs = join(parent, `${basename(target)}.replaced-${stamp()}`);
           await rename(target, keptAs);

@@ -13,7 +13,8 @@ import type { Scene, SceneObject } from '../model/scene.ts';
 import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { rpyOf } from './frames.ts';
 import { prepareScene, type ExportObject, type PreparedScene } from './prepare.ts';
-import { definedOnly, isPrepared, modelMeshPath, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { isPrepared, modelMeshPath, WRITTEN_BY_COMMENT } from './urdf.ts';
+import { defined } from '../model/options.ts';
 import { SURFACE_DEFAULTS, type Surface } from './surface.ts';
 import { quatFromMat3, type Quat, type Vec3 } from '../model/pose.ts';
 
@@ -117,7 +118,7 @@ function modelLines(ob: ExportObject, uri: (path: string) => string, indent: str
 }
 
 export function toSdfWorld(input: Scene | PreparedScene, options: SdfOptions = {}): string {
-  const o = { ...SDF_DEFAULTS, ...definedOnly(options) };
+  const o = { ...SDF_DEFAULTS, ...defined(options) };
   const prep = isPrepared(input) ? input : prepareScene(input);
   const n = prep.support.normal;
   const origin = planeOrigin(prep.support);
@@ -165,7 +166,7 @@ export { modelMeshPath };
  * then the sanitised id).
  */
 export function toSdfModel(object: ExportObject | SceneObject, options: SdfOptions = {}): { sdf: string; config: string } {
-  const o = { ...SDF_DEFAULTS, ...definedOnly(options) };
+  const o = { ...SDF_DEFAULTS, ...defined(options) };
   const ob: ExportObject = 'source' in object ? object : prepareScene({ version: 1, frameId: 'world', objects: [object], reports: [] }).objects[0]!;
   const uri = (file: string) => (o.modelUriStyle === 'model' ? `model://${ob.name}/${modelMeshPath(file)}` : modelMeshPath(file));
   const sdf = [

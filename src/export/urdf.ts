@@ -20,6 +20,7 @@ import { fmt, fmtList, xmlComment, xmlEscape } from './names.ts';
 import { rpyOf } from './frames.ts';
 import { prepareScene, type ExportObject, type PreparedScene } from './prepare.ts';
 import { mjcfSize, MJCF_DEFAULTS_TIMESTEP } from './mujocoSize.ts';
+import { defined } from '../model/options.ts';
 
 export interface UrdfOptions {
   /** Robot name (sanitised by the caller if it comes from outside). */
@@ -104,7 +105,7 @@ function linkLines(ob: ExportObject, linkName: string, uri: (path: string) => st
 }
 
 export function toUrdf(input: Scene | PreparedScene, options: UrdfOptions = {}): string {
-  const o = { ...URDF_DEFAULTS, ...definedOnly(options) };
+  const o = { ...URDF_DEFAULTS, ...defined(options) };
   const prep = isPrepared(input) ? input : prepareScene(input);
   const lines: string[] = [];
   const L = (s: string) => lines.push(s);
@@ -167,7 +168,3 @@ export function modelMeshPath(file: string): string {
   return `meshes/${file.slice(file.lastIndexOf('/') + 1)}`;
 }
 
-/** Options merged without letting `undefined` overwrite a default. */
-export function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

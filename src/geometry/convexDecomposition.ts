@@ -2,6 +2,7 @@ import { Real2SimError } from '../model/errors.ts';
 import type { Mesh } from '../model/geometry.ts';
 import { convexHull } from './convexHull.ts';
 import { meshVolume } from './massProperties.ts';
+import { defined } from '../model/options.ts';
 
 /**
  * Approximate convex decomposition of a closed (possibly concave) mesh into at most
@@ -53,8 +54,7 @@ export const CONVEX_DECOMPOSITION_DEFAULTS: Required<ConvexDecompositionOptions>
 };
 
 export function convexDecomposition(mesh: Mesh, opts: ConvexDecompositionOptions = {}): Mesh[] {
-  const o = { ...CONVEX_DECOMPOSITION_DEFAULTS };
-  for (const [k, v] of Object.entries(opts)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  const o = { ...CONVEX_DECOMPOSITION_DEFAULTS, ...defined(opts) };
   if (!Number.isInteger(o.maxPieces) || o.maxPieces < 1) throw new Real2SimError('BAD_INPUT', `convexDecomposition: maxPieces must be a positive integer, got ${o.maxPieces}`);
   if (!Number.isInteger(o.maxVerticesPerPiece) || o.maxVerticesPerPiece < 4) throw new Real2SimError('BAD_INPUT', `convexDecomposition: maxVerticesPerPiece must be an integer ≥ 4, got ${o.maxVerticesPerPiece}`);
   checkMesh(mesh);

@@ -99,7 +99,7 @@ export function icp(source: Float32Array, target: Float32Array | KdTree, opts: I
   const vecs = new Float64Array(16);
   let prevFit = -1, prevRmse = -1;
   let it = 0;
-  let fitness = 0, rmse = Infinity, count = 0;
+  let fitness: number, rmse: number, count: number;
   for (;;) {
     const a0 = scale * R[0]!, a1 = scale * R[1]!, a2 = scale * R[2]!;
     const a3 = scale * R[3]!, a4 = scale * R[4]!, a5 = scale * R[5]!;

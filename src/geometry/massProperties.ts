@@ -37,8 +37,8 @@ export function massProperties(mesh: Mesh, density: number): MassProperties {
     const d0 = b1 * c2 - b2 * c1, d1 = a2 * c1 - a1 * c2, d2 = a1 * b2 - a2 * b1;
     // per-axis subexpressions
     const [f1x, f2x, f3x, g0x, g1x, g2x] = sub(x0, x1, x2);
-    const [f1y, f2y, f3y, g0y, g1y, g2y] = sub(y0, y1, y2);
-    const [f1z, f2z, f3z, g0z, g1z, g2z] = sub(z0, z1, z2);
+    const [, f2y, f3y, g0y, g1y, g2y] = sub(y0, y1, y2);
+    const [, f2z, f3z, g0z, g1z, g2z] = sub(z0, z1, z2);
     i0 += d0 * f1x;
     ix += d0 * f2x;
     iy += d1 * f2y;

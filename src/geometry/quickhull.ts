@@ -179,7 +179,8 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   };
 
   // v3 must be behind the base face
-  let a0 = v0, a1 = v1, a2 = v2;
+  const a0 = v0;
+  let a1 = v1, a2 = v2;
   if (pnx * p[v3 * 3]! + pny * p[v3 * 3 + 1]! + pnz * p[v3 * 3 + 2]! - poff > 0) { a1 = v2; a2 = v1; }
   // base (a0 a1 a2) faces away from v3; sides (a1 a0 v3), (a2 a1 v3), (a0 a2 v3)
   const F0 = addFace(a0, a1, a2);

@@ -213,9 +213,9 @@ export function withFallback(primary: LearnedBackends, opts: FallbackOptions): F
 export function givenDepthBackend(frame: RgbdFrame): DepthBackend {
   return {
     name: 'given',
-    async estimate(color, camera) {
-      if (!frame.depth) throw new Real2SimError('BAD_DEPTH', 'This frame carries no depth to give.');
-      return { depth: frame.depth, camera: camera ?? frame.camera };
+    estimate(color, camera) {
+      if (!frame.depth) return Promise.reject(new Real2SimError('BAD_DEPTH', 'This frame carries no depth to give.'));
+      return Promise.resolve({ depth: frame.depth, camera: camera ?? frame.camera });
     },
   };
 }
@@ -223,7 +223,7 @@ export function givenDepthBackend(frame: RgbdFrame): DepthBackend {
 /** De-occlusion without a model: the crop with the visible mask as alpha (what is seen is what is kept). */
 export const identityDeocclusion: DeocclusionBackend = {
   name: 'identity',
-  async complete(crop, visibleMask) {
+  complete(crop, visibleMask) {
     const n = crop.width * crop.height;
     const out = new Uint8Array(n * 4);
     const c = crop.encoding === 'mono8' ? 1 : crop.encoding.endsWith('a8') ? 4 : 3;
@@ -232,6 +232,6 @@ export const identityDeocclusion: DeocclusionBackend = {
       for (let k = 0; k < 3; k++) out[i * 4 + k] = c === 1 ? crop.data[i]! : crop.data[i * c + (bgr ? 2 - k : k)]!;
       out[i * 4 + 3] = visibleMask[i] ? 255 : 0;
     }
-    return { width: crop.width, height: crop.height, encoding: 'rgba8', data: out };
+    return Promise.resolve({ width: crop.width, height: crop.height, encoding: 'rgba8', data: out });
   },
 };

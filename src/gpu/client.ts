@@ -21,6 +21,7 @@ import {
   type TaskResponses,
 } from './protocol.ts';
 import { decodeCbor, encodeCborParts } from './wire.ts';
+import { defined } from '../model/options.ts';
 
 export interface GpuClientOptions {
   /** e.g. `http://gpu-box:8765` */
@@ -67,8 +68,7 @@ export class GpuHostClient {
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Real2SimError('BAD_INPUT', `GPU host URL must be http:// or https://, got ${options.url}`);
     this.url = u.origin;
-    const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.opts = { ...GPU_CLIENT_DEFAULTS, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)), ...defined } as never;
+    this.opts = { ...GPU_CLIENT_DEFAULTS, sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)), ...defined(options) } as never;
     this.agent = u.protocol === 'https:' ? new HttpsAgent({ keepAlive: true }) : new Agent({ keepAlive: true, maxSockets: 16 });
   }
 
@@ -209,7 +209,7 @@ export class GpuHostClient {
 
   private httpError(res: Attempt, stage: string, requestId: string): Real2SimError {
     let code = '';
-    let message = '';
+    let message: string;
     let problems: unknown;
     try {
       const j = JSON.parse(res.body.toString('utf8')) as { error?: { code?: string; message?: string; problems?: unknown } };

@@ -74,10 +74,22 @@ export function classesToInstances(
       const i = stack[--top]!;
       members.push(i);
       const x = i % W, y = (i - x) / W;
-      if (x > 0 && !visited[i - 1] && classes[i - 1] === cls) (visited[i - 1] = 1), (stack[top++] = i - 1);
-      if (x < W - 1 && !visited[i + 1] && classes[i + 1] === cls) (visited[i + 1] = 1), (stack[top++] = i + 1);
-      if (y > 0 && !visited[i - W] && classes[i - W] === cls) (visited[i - W] = 1), (stack[top++] = i - W);
-      if (y < H - 1 && !visited[i + W] && classes[i + W] === cls) (visited[i + W] = 1), (stack[top++] = i + W);
+      if (x > 0 && !visited[i - 1] && classes[i - 1] === cls) {
+        visited[i - 1] = 1;
+        stack[top++] = i - 1;
+      }
+      if (x < W - 1 && !visited[i + 1] && classes[i + 1] === cls) {
+        visited[i + 1] = 1;
+        stack[top++] = i + 1;
+      }
+      if (y > 0 && !visited[i - W] && classes[i - W] === cls) {
+        visited[i - W] = 1;
+        stack[top++] = i - W;
+      }
+      if (y < H - 1 && !visited[i + W] && classes[i + W] === cls) {
+        visited[i + W] = 1;
+        stack[top++] = i + W;
+      }
     }
     const name = names[cls] ?? `class_${cls}`;
     if (members.length < minPixels || !wanted(name)) continue;

@@ -95,7 +95,10 @@ export async function glbToMesh(bytes: Uint8Array): Promise<Mesh> {
   const parts = await glbNodeMeshes(bytes);
   if (parts.length === 0) throw new Real2SimError('BAD_MESH', 'The GLB file holds no triangle mesh.');
   let nv = 0, ni = 0;
-  for (const p of parts) (nv += p.mesh.positions.length), (ni += p.mesh.indices.length);
+  for (const p of parts) {
+    nv += p.mesh.positions.length;
+    ni += p.mesh.indices.length;
+  }
   const positions = new Float32Array(nv);
   const indices = new Uint32Array(ni);
   let ov = 0, oi = 0;

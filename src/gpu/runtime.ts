@@ -50,9 +50,9 @@ export async function executionProviders(): Promise<{ use: string; available: st
     try {
       const { createRequire } = await import('node:module');
       const { existsSync } = await import('node:fs');
-      const { dirname, join } = await import('node:path');
-      const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
-      const lib = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
+      const path = await import('node:path');
+      const pkg = path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+      const lib = path.join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
       if (existsSync(lib)) available.unshift('cuda');
     } catch {
       // no package.json export: keep the bundled list

@@ -27,6 +27,7 @@ import type { LiftedObject } from '../stages/lift.ts';
 import { organizedCloud } from '../stages/organized.ts';
 import type { PlacedObject } from '../stages/place.ts';
 import type { LearnedBackends } from './backends.ts';
+import { defined } from '../model/options.ts';
 
 export interface SingleImageOptions {
   /** Intrinsics when known; else the depth backend estimates them. */
@@ -96,7 +97,7 @@ function scaleMesh(m: Mesh, s: readonly [number, number, number]): Mesh {
 }
 
 export async function reconstructSingleImage(color: ColorImage, backends: LearnedBackends, options: SingleImageOptions = {}): Promise<SingleImageResult> {
-  const o = { ...SINGLE_IMAGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as SingleImageOptions & typeof SINGLE_IMAGE_DEFAULTS;
+  const o = { ...SINGLE_IMAGE_DEFAULTS, ...defined(options) } as SingleImageOptions & typeof SINGLE_IMAGE_DEFAULTS;
   if (o.camera) checkIntrinsicsMatch(o.camera, color.width, color.height, 'colour image');
   const warnings = o.warnings ?? [];
   const seen = warnings.length;

@@ -77,8 +77,15 @@ export function imageToTensor(img: ColorImage, spec: ImageInputSpec, mask?: Uint
     const a = spec.scale / spec.std[c]!;
     const b = -spec.mean[c]! / spec.std[c]!;
     let src: Uint8Array, st: number, off: number;
-    if (ch === 3 && maskPlane) (src = maskPlane), (st = 1), (off = 0);
-    else (src = img.data), (st = stride), (off = offsets[ch]!);
+    if (ch === 3 && maskPlane) {
+      src = maskPlane;
+      st = 1;
+      off = 0;
+    } else {
+      src = img.data;
+      st = stride;
+      off = offsets[ch]!;
+    }
     if (off < 0) {
       const v = 255 * a + b;
       for (let k = 0; k < W * H; k++) out[nchw ? c * W * H + k : k * C + c] = v;

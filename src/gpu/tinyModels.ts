@@ -98,7 +98,6 @@ export function tinyManifests(): Record<Task, ModelManifest> {
   const [sw, sh] = TINY.segment.size;
   const [dw, dh] = TINY.depth.size;
   const [ow, oh] = TINY.deocclude.size;
-  const g = TINY.shape.grid;
   return {
     segment: {
       ...COMMON, id: 'tiny-segment', task: 'segment', file: 'tiny-segment.onnx',
@@ -133,7 +132,6 @@ export function tinyManifests(): Record<Task, ModelManifest> {
       ],
     },
   };
-  void g;
 }
 
 function segmentModel(): Uint8Array {

@@ -68,8 +68,10 @@ export function encodeCborParts(value: unknown): Buffer[] {
     else if (v === true) small.push(0xf5);
     else if (v === false) small.push(0xf4);
     else if (typeof v === 'number') {
-      if (Number.isInteger(v) && Math.abs(v) < 0x100000000) v >= 0 ? head(0, v) : head(1, -1 - v);
-      else {
+      if (Number.isInteger(v) && Math.abs(v) < 0x100000000) {
+        if (v >= 0) head(0, v);
+        else head(1, -1 - v);
+      } else {
         f64.writeDoubleBE(v, 0);
         small.push(0xfb, ...f64);
       }

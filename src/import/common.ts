@@ -86,7 +86,10 @@ export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
     }
     const a = idx[lo * 3]! * 3, b = idx[lo * 3 + 1]! * 3, c = idx[lo * 3 + 2]! * 3;
     let u = rng.next(), v = rng.next();
-    if (u + v > 1) (u = 1 - u), (v = 1 - v);
+    if (u + v > 1) {
+      u = 1 - u;
+      v = 1 - v;
+    }
     for (let j = 0; j < 3; j++) out[k * 3 + j] = p[a + j]! + u * (p[b + j]! - p[a + j]!) + v * (p[c + j]! - p[a + j]!);
   }
   return out;

@@ -17,7 +17,7 @@
  */
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
-import { boundsOf, type Mesh } from '../model/geometry.ts';
+import { boundsOf } from '../model/geometry.ts';
 import { quatFromMat3, quatToMat3, type Pose } from '../model/pose.ts';
 import { timeStage } from '../model/report.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';
@@ -31,6 +31,7 @@ import type { LiftedObject } from '../stages/lift.ts';
 import { organizedCloud } from '../stages/organized.ts';
 import { boxOf, toObjectFrame, type PlacedObject } from '../stages/place.ts';
 import { sampleSurface, transformMesh, type GeneratedScene } from './common.ts';
+import { defined } from '../model/options.ts';
 
 export type MetricReference =
   | { kind: 'depth'; frame: RgbdFrame }
@@ -184,7 +185,7 @@ function placeByReference(gen: GeneratedScene, ref: Exclude<MetricReference, { k
 
 /** Converts a generated scene to a metric `Scene` (objects composed; not yet physics-checked). */
 export async function toMetricScene(gen: GeneratedScene, options: MetricOptions): Promise<Scene> {
-  const o = { ...METRIC_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as MetricOptions & typeof METRIC_DEFAULTS;
+  const o = { ...METRIC_DEFAULTS, ...defined(options) } as MetricOptions & typeof METRIC_DEFAULTS;
   const placedRes = await timeStage('import', `${gen.format}:${o.reference.kind}`, async (report) => {
     const placement = o.reference.kind === 'depth' ? await placeByDepth(gen, o.reference.frame, o) : placeByReference(gen, o.reference);
     Object.assign(report.counts, placement.counts, { objects: gen.objects.length });

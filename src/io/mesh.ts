@@ -19,6 +19,7 @@ import { NodeIO, type Node as GltfNode } from '@gltf-transform/core';
 import { decoderReason, Real2SimError } from '../model/errors.ts';
 import type { Mesh, PointCloud } from '../model/geometry.ts';
 import { mergeMeshes } from '../geometry/primitives.ts';
+import { defined } from '../model/options.ts';
 
 export type MeshFormat = 'obj' | 'ply' | 'stl' | 'glb';
 
@@ -46,7 +47,7 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
  * a file without triangles, non-finite coordinates or out-of-range indices.
  */
 export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: string, options: DecodeMeshOptions = {}): Promise<Mesh> {
-  const opts = { ...DECODE_MESH_DEFAULTS, ...stripUndefined(options) };
+  const opts = { ...DECODE_MESH_DEFAULTS, ...defined(options) };
   if (bytes.length === 0) {
     throw new Real2SimError('BAD_MESH', `${who(name)} is empty (0 bytes): it holds no mesh. Re-export it from the modelling tool.`, { name, format });
   }
@@ -88,9 +89,6 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
   return opts.weld ? weldMesh(mesh) : mesh;
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** Throws `BAD_MESH` for non-finite coordinates or indices outside the vertex array. */
 export function checkMesh(mesh: Mesh, name?: string): Mesh {

@@ -61,7 +61,7 @@ export function sceneToJson(scene: Scene, options: SceneJsonOptions = {}): strin
         if (!dtype) throw new Real2SimError('BAD_SCENE', `Cannot store a ${a.constructor.name} in scene.json (key '${_key}').`);
         return { dtype, length: a.length, base64: toLittleEndianBytes(a).toString('base64') };
       }
-      if (value instanceof Map) return Object.fromEntries(value);
+      if (value instanceof Map) return Object.fromEntries(value as Map<string, unknown>);
       return value;
     },
     indent || undefined,

@@ -173,6 +173,7 @@ interface Pending {
 
 /** A CompressedImage as a RawImage placeholder: sizes come from the decoded image later. */
 function compressedRaw(msg: Record<string, unknown>, topic: string): { raw: RawImage; data: Uint8Array } {
+  // a format that is not text names no known codec: it is refused just below
   const format = typeof msg['format'] === 'string' ? msg['format'] : '';
   const data = msg['data'];
   if (!(data instanceof Uint8Array)) throw new Real2SimError('BAD_IMAGE', `A CompressedImage on '${topic}' has no data.`, { topic });

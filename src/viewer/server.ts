@@ -7,6 +7,7 @@ import { guardedServerOptions, guardServer, HTTP_LIMITS, type HttpLimits } from 
 import { viewerScript } from './appBundle.ts';
 import { viewerHtml } from './page.ts';
 import type { ViewModel } from './viewModel.ts';
+import { defined } from '../model/options.ts';
 
 export interface ViewerServerOptions {
   /** Bundle folder to show; or give `model` directly (the ROS node and `reconstruct --view`). */
@@ -50,7 +51,7 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
-  const limits: HttpLimits = { ...HTTP_LIMITS, ...Object.fromEntries(Object.entries(opts.limits ?? {}).filter(([, v]) => v !== undefined)) };
+  const limits: HttpLimits = { ...HTTP_LIMITS, ...defined(opts.limits ?? {}) };
   const server = createServer(guardedServerOptions(limits), (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
@@ -85,9 +86,9 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
     // The bundle writer renames a finished folder into place, so watch the parent for the
     // bundle's name and debounce: one push per write, never half a bundle.
     let timer: NodeJS.Timeout | null = null;
-    const { dirname, basename } = await import('node:path');
-    const parent = dirname(opts.bundleDir);
-    const name = basename(opts.bundleDir);
+    const nodePath = await import('node:path');
+    const parent = nodePath.dirname(opts.bundleDir);
+    const name = nodePath.basename(opts.bundleDir);
     watcher = watch(parent, { recursive: false }, (_event, file) => {
       if (file && !String(file).startsWith(name)) return;
       if (timer) clearTimeout(timer);

@@ -1,4 +1,4 @@
-import { renderScene } from '../eval/render.ts';
+import { renderScene } from '../synth/render.ts';
 import { encodePng } from '../io/image.ts';
 import { quatFromMat3, type Vec3 } from '../model/pose.ts';
 import type { Scene, SceneCamera } from '../model/scene.ts';

@@ -117,7 +117,7 @@ describe('real2sim reconstruct', () => {
     const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
     expect(['valid', 'repaired']).toContain(scene.physics?.verdict);
     expect(scene.reports.map((r) => r.stage)).toContain('validate');
-    expect(JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')).verdict).toBe(scene.physics!.verdict);
+    expect((JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')) as { verdict: string }).verdict).toBe(scene.physics!.verdict);
     for (const f of ['debug/report.html', 'debug/view_top.png', 'debug/view_camera.png']) expect(existsSync(join(out, f)), f).toBe(true);
     // clouds are written in the world frame (z up, on or above the support), beside their object
     const { decodePlyCloud } = await import('../../src/io/mesh.ts');
@@ -136,14 +136,14 @@ describe('real2sim reconstruct', () => {
   });
 
   it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
-    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/pass --depth DEPTH\.png \(with --camera\).*or --gpu-host URL/) });
-    await expect(run(['--rgb', 'x.png', '--depth', 'd.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/needs --camera/) });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-token', 't'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/only apply with --gpu-host/) });
-    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--gpu-timeout-ms', '-5'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--gpu-timeout-ms/) });
-    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--masks', 'm.png'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--masks needs --depth/) });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'given'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/drop --segmentation given/) });
-    await expect(run(['--rgb', 'a', '--gpu-host', 'not a url', '--out', 'd'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/not a URL/) });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) });
+    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/pass --depth DEPTH\.png \(with --camera\).*or --gpu-host URL/) as unknown });
+    await expect(run(['--rgb', 'x.png', '--depth', 'd.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/needs --camera/) as unknown });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-token', 't'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/only apply with --gpu-host/) as unknown });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--gpu-timeout-ms', '-5'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--gpu-timeout-ms/) as unknown });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--masks', 'm.png'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--masks needs --depth/) as unknown });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'given'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/drop --segmentation given/) as unknown });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'not a url', '--out', 'd'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/not a URL/) as unknown });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) as unknown });
     await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--segmentation', 'magic'])).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 

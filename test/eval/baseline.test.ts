@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boxBaseline, convexHull2d, minAreaRect } from '../../src/eval/baseline.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { alignToTruthCamera } from '../../src/eval/quality.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { rpyFromQuat } from '../../src/model/pose.ts';

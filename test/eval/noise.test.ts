@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addColorNoise, addDepthNoise, depthSigma } from '../../src/eval/noise.ts';
+import { addColorNoise, addDepthNoise, depthSigma } from '../../src/synth/noise.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import type { DepthImage } from '../../src/model/image.ts';
 

@@ -22,8 +22,8 @@ describe('quality harness', () => {
       sharedMeshesDir: null,
       conditions: [{ name: 'given', noise: false, masksGiven: true }, { name: 'geometric', noise: false, masksGiven: false }],
       estimators: {
-        perfect: { estimate: async (_frame, ctx) => perfectInOtherFrame(ctx.truth) },
-        baseline: { estimate: async (frame) => boxBaseline(frame), needsMasks: true },
+        perfect: { estimate: (_frame, ctx) => Promise.resolve(perfectInOtherFrame(ctx.truth)) },
+        baseline: { estimate: (frame) => Promise.resolve(boxBaseline(frame)), needsMasks: true },
       },
     });
     const given = r.conditions[0]!.estimators;
@@ -52,7 +52,7 @@ describe('quality harness', () => {
       samples: 256,
       sharedMeshesDir: null,
       conditions: [{ name: 'given', noise: false, masksGiven: true }],
-      estimators: { broken: { estimate: async () => { throw new Error('no plane'); } } },
+      estimators: { broken: { estimate: () => Promise.reject(new Error('no plane')) } },
     });
     const b = r.conditions[0]!.estimators['broken']!;
     expect(b.failures).toEqual([{ seed: 1002, error: 'no plane' }]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderScene } from '../../src/eval/render.ts';
+import { renderScene } from '../../src/synth/render.ts';
 import { boxMesh } from '../../src/geometry/primitives.ts';
 import { invertPose, quatFromMat3, quatFromYaw, transformPoint, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { SCENE_VERSION, type Scene, type SceneCamera, type SceneObject } from '../../src/model/scene.ts';

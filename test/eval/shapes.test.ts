@@ -2,12 +2,12 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listMeshFiles, loadFileMesh, meshName, parseObjPositions, parseStlPositions, restOnHullFace, simplifiedHull, weldClosed } from '../../src/eval/shapes.ts';
+import { listMeshFiles, loadFileMesh, meshName, parseObjPositions, parseStlPositions, restOnHullFace, simplifiedHull, weldClosed } from '../../src/synth/shapes.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { quatFromRpy, transformPositions } from '../../src/model/pose.ts';
 import { sphereMesh } from '../../src/geometry/primitives.ts';
 import { validateScene } from '../../sim/index.ts';
-import { generateSynthScene, type SynthObjectInfo } from '../../src/eval/synth.ts';
+import { generateSynthScene, type SynthObjectInfo } from '../../src/synth/synth.ts';
 import { boxMesh } from '../../src/geometry/primitives.ts';
 import { meshVolume } from '../../src/geometry/massProperties.ts';
 

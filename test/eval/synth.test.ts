@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateSynthScene, DEFAULT_SHARED_DATA, type SynthObjectInfo } from '../../src/eval/synth.ts';
-import { makeMug, makeLShape, detectSymmetry, listMeshFiles, MIN_EXTENT, MAX_EXTENT } from '../../src/eval/shapes.ts';
+import { generateSynthScene, DEFAULT_SHARED_DATA, type SynthObjectInfo } from '../../src/synth/synth.ts';
+import { makeMug, makeLShape, detectSymmetry, listMeshFiles, MIN_EXTENT, MAX_EXTENT } from '../../src/synth/shapes.ts';
 import { boxMesh, cylinderMesh } from '../../src/geometry/primitives.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { isPhysicalInertia, meshVolume } from '../../src/geometry/massProperties.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/commands/synth.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { decodeColorImage, decodeDepthPng, decodeLabelPng } from '../../src/io/image.ts';
 import { intrinsicsFromJson } from '../../src/model/camera.ts';
 

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { importFile } from '../../src/export/import/index.ts';
+import { importFile } from '../../src/io/readers/index.ts';
 import { writeBundle } from '../../src/export/bundle.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { checkSdfMany, checkSdfStrict, checkUrdf, mujocoCompile, sdfStrictChecker, skipWithout } from './validators.ts';

@@ -3,7 +3,7 @@ import { NodeIO } from '@gltf-transform/core';
 import { toGlb } from '../../src/export/glb.ts';
 import { transformPositions } from '../../src/model/pose.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { fixedScene, makeObject } from './fixtures.ts';
 import { boxMesh, cylinderMesh, sphereMesh } from '../../src/geometry/primitives.ts';
 import type { Mesh } from '../../src/model/geometry.ts';
@@ -90,7 +90,7 @@ describe('GLB normals: smooth where the surface is smooth, split at creases', ()
     const r = 0.05;
     const { p, n } = await primitiveOf(one(strip(sphereMesh(r, 32, 16)), [2 * r, 2 * r, 2 * r]));
     for (let i = 0; i < p.length; i += 3) {
-      const l = Math.hypot(p[i], p[i + 1], p[i + 2]);
+      const l = Math.hypot(p[i]!, p[i + 1]!, p[i + 2]!);
       const cos = (p[i]! * n[i]! + p[i + 1]! * n[i + 1]! + p[i + 2]! * n[i + 2]!) / l;
       expect(cos).toBeGreaterThan(Math.cos((2 * Math.PI) / 180));
     }
@@ -113,11 +113,11 @@ describe('GLB normals: smooth where the surface is smooth, split at creases', ()
     const { p, n } = await primitiveOf(one(strip(cylinderMesh(0.04, 0.1, 48)), [0.08, 0.08, 0.1]));
     let side = 0, cap = 0;
     for (let i = 0; i < p.length; i += 3) {
-      if (Math.abs(n[i + 2]) > 0.999) cap++;
+      if (Math.abs(n[i + 2]!) > 0.999) cap++;
       else {
-        const l = Math.hypot(p[i], p[i + 1]);
+        const l = Math.hypot(p[i]!, p[i + 1]!);
         expect((p[i]! * n[i]! + p[i + 1]! * n[i + 1]!) / l, 'side normal radial').toBeGreaterThan(0.999);
-        expect(Math.abs(n[i + 2])).toBeLessThan(1e-6);
+        expect(Math.abs(n[i + 2]!)).toBeLessThan(1e-6);
         side++;
       }
     }

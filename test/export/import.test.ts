@@ -10,8 +10,8 @@ import { mujoco } from './mujocoSim.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromUrdf, fromSdf, fromMjcf, importFile } from '../../src/export/import/index.ts';
-import { parseMsh, parseObj } from '../../src/export/import/meshes.ts';
+import { fromUrdf, fromSdf, fromMjcf, importFile } from '../../src/io/readers/index.ts';
+import { parseMsh, parseObj } from '../../src/io/readers/meshes.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { quatAngle, quatFromRpy, quatFromAxisAngle } from '../../src/model/pose.ts';
 

@@ -76,7 +76,7 @@ function removeTree(mj: MujocoModule, path: string): void {
   for (const entry of mj.FS.readdir(path) as string[]) {
     if (entry === '.' || entry === '..') continue;
     const p = `${path}/${entry}`;
-    if (mj.FS.isDir(mj.FS.stat(p, false).mode)) removeTree(mj, p);
+    if (mj.FS.isDir((mj.FS.stat(p, false) as { mode: number }).mode)) removeTree(mj, p);
     else mj.FS.unlink(p);
   }
   mj.FS.rmdir(path);

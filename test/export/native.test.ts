@@ -17,7 +17,7 @@ import { massProperties } from '../../src/geometry/massProperties.ts';
 import { quatFromYaw } from '../../src/model/pose.ts';
 import type { Mesh } from '../../src/model/geometry.ts';
 import type { Scene } from '../../src/model/scene.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { fixedScene, makeObject } from './fixtures.ts';
 import { bulletHarness, mujocoHarness, runBulletBundle, runMujocoFile, runMujocoUrdf, throughFloor, type NativeRun } from './native/nativeSim.ts';
 import { settleInMujoco } from './mujocoSim.ts';
@@ -40,7 +40,7 @@ async function runAll(dir: string): Promise<Record<string, NativeRun>> {
     expect(haveMj, 'libmujoco-dev + cc are required under CI=true (.ci/run)').toBe(true);
     expect(haveBt, 'libbullet-dev + g++ are required under CI=true (.ci/run)').toBe(true);
   }
-  const support = JSON.parse(readFileSync(join(dir, 'models', 'index.json'), 'utf8')).support;
+  const { support } = JSON.parse(readFileSync(join(dir, 'models', 'index.json'), 'utf8')) as { support: Parameters<typeof runMujocoUrdf>[1] };
   return {
     'mujoco 2.2 scene.xml': runMujocoFile(join(dir, 'scene.xml')),
     'mujoco 2.2 scene.urdf': runMujocoUrdf(join(dir, 'scene.urdf'), support),

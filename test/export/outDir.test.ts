@@ -13,12 +13,12 @@ import { Real2SimError } from '../../src/model/errors.ts';
 import { expectRejection } from '../helpers/errors.ts';
 
 /** Writes `files` (name → text) into a fresh temporary folder: the write callback of replaceDir. */
-const writer = (files: Record<string, string>) => async (temp: string) => {
+const writer = (files: Record<string, string>) => (temp: string) => {
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(temp, name, '..'), { recursive: true });
     writeFileSync(join(temp, name), text);
   }
-  return Object.keys(files);
+  return Promise.resolve(Object.keys(files));
 };
 
 /** A pid that is certainly not running: a child that has exited. */
@@ -113,9 +113,7 @@ describe('output folders', () => {
   it('a failed write leaves the previous folder and no temporary folder', async () => {
     const dir = join(parent, 'b');
     await replaceDir(dir, 'bundle', writer({ 'a.txt': 'a' }));
-    const err = await replaceDir(dir, 'bundle', async () => {
-      throw new Error('disk full');
-    }).catch((e: unknown) => e);
+    const err = await replaceDir(dir, 'bundle', () => Promise.reject(new Error('disk full'))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Real2SimError);
     expect((err as Real2SimError).code).toBe('EXPORT');
     expect(readFileSync(join(dir, 'a.txt'), 'utf8')).toBe('a');
@@ -124,11 +122,11 @@ describe('output folders', () => {
 
   it('an interrupt during the write removes the temporary folder (the SIGINT handler path)', async () => {
     const dir = join(parent, 'b');
-    await replaceDir(dir, 'bundle', async (temp) => {
+    await replaceDir(dir, 'bundle', (temp) => {
       writeFileSync(join(temp, 'x'), 'x');
       runInterruptCleanups();
       expect(existsSync(temp)).toBe(false);
-      throw new Error('interrupted');
+      return Promise.reject(new Error('interrupted'));
     }).catch(() => undefined);
     expect(readdirSync(parent)).toEqual([]);
   });

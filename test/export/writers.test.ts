@@ -13,7 +13,7 @@ import { toUrdf } from '../../src/export/urdf.ts';
 import { toMjcf } from '../../src/export/mjcf.ts';
 import { toSdfWorld } from '../../src/export/sdf.ts';
 import { quatFromRpy, rotateVec } from '../../src/model/pose.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import type { Scene } from '../../src/model/scene.ts';
 import { fixedScene } from './fixtures.ts';
 import { checkSdf, checkSdfMany, checkSdfStrict, checkUrdf, mujocoCompile, sdfStrictChecker, skipWithout } from './validators.ts';

@@ -17,7 +17,7 @@ import { intrinsicsFromCameraInfo, intrinsicsFromJson } from '../../src/model/ca
 import { decodeColorImage, decodeDepthPng, decodeLabelPng, encodeDepthPng, encodeLabelPng, encodePng } from '../../src/io/image.ts';
 import { sceneFromJson, sceneToJson } from '../../src/io/sceneJson.ts';
 import { decodeMesh, decodePlyCloud, encodeObj, encodePly, type MeshFormat } from '../../src/io/mesh.ts';
-import { parseObj, parseStl } from '../../src/export/import/meshes.ts';
+import { parseObj, parseStl } from '../../src/io/readers/meshes.ts';
 import { meshToGlb } from '../../src/gpu/glb.ts';
 import { decodeCbor } from '../../src/gpu/wire.ts';
 import { REQUEST_PARSERS, TASKS } from '../../src/gpu/protocol.ts';

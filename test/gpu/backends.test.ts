@@ -37,12 +37,12 @@ const frameWithDepth = (): RgbdFrame => {
 };
 const givenMasks: SegmentationBackend = {
   name: 'given',
-  async segment(frame) {
-    if (!frame.masks) throw new Error('no masks');
-    return { masks: frame.masks };
+  segment(frame) {
+    if (!frame.masks) return Promise.reject(new Error('no masks'));
+    return Promise.resolve({ masks: frame.masks });
   },
 };
-const hullShape: ShapeBackend = { name: 'geometric', async generate(input) { return { mesh: convexHull(input.points!.positions), frame: 'world' }; } };
+const hullShape: ShapeBackend = { name: 'geometric', generate: (input) => Promise.resolve({ mesh: convexHull(input.points!.positions), frame: 'world' }) };
 
 test('remote and onnx backends give identical results (same manifests, same handlers)', async () => {
   const remote = remoteBackends(client);

@@ -85,7 +85,7 @@ describe('real2sim reconstruct --gpu-host', () => {
       expect(existsSync(join(out, 'debug/clouds', `${obj.id}.ply`)), `${obj.id} cloud`).toBe(true);
     }
     expect(['valid', 'repaired']).toContain(scene.physics?.verdict);
-    expect(JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')).verdict).toBe(scene.physics!.verdict);
+    expect((JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')) as { verdict: string }).verdict).toBe(scene.physics!.verdict);
     for (const f of ['scene.urdf', 'scene.sdf', 'scene.xml', 'debug/report.html', 'debug/masks.png', 'debug/depth.png']) expect(existsSync(join(out, f)), f).toBe(true);
   }, 60_000);
 
@@ -150,7 +150,7 @@ describe('real2sim reconstruct --gpu-host', () => {
     const out = join(dir, 'down-single');
     await expect(run(['--rgb', join(dir, 'single.png'), '--gpu-host', deadUrl, '--out', out, '--quiet'])).rejects.toMatchObject({
       code: 'REMOTE',
-      message: expect.stringContaining(`GPU host ${deadUrl} is unreachable for stage "perceive"`),
+      message: expect.stringContaining(`GPU host ${deadUrl} is unreachable for stage "perceive"`) as unknown,
       context: { host: deadUrl, stage: 'perceive', kind: 'unreachable' },
     });
     expect(existsSync(out)).toBe(false);
@@ -160,7 +160,7 @@ describe('real2sim reconstruct --gpu-host', () => {
     const single = join(dir, 'bad-token-single');
     await expect(run(['--rgb', join(dir, 'single.png'), '--gpu-host', host.server.url, '--gpu-token', 'wrong', '--out', single, '--quiet'])).rejects.toMatchObject({
       code: 'REMOTE',
-      message: expect.stringMatching(/refused stage "perceive" with HTTP 401.*--gpu-token/),
+      message: expect.stringMatching(/refused stage "perceive" with HTTP 401.*--gpu-token/) as unknown,
       context: { host: host.server.url, status: 401 },
     });
     expect(existsSync(single)).toBe(false);
@@ -175,7 +175,7 @@ describe('real2sim reconstruct --gpu-host', () => {
   it('neither --depth nor --gpu-host: BAD_INPUT that says to pass one of them', async () => {
     await expect(run(['--rgb', join(dir, 'single.png'), '--out', join(dir, 'none')])).rejects.toMatchObject({
       code: 'BAD_INPUT',
-      message: expect.stringMatching(/--depth.*or --gpu-host URL/),
+      message: expect.stringMatching(/--depth.*or --gpu-host URL/) as unknown,
     });
   });
 });

@@ -30,7 +30,7 @@ async function fakeHost(handler: (req: IncomingMessage, res: ServerResponse, hit
 
 function client(url: string, extra: Partial<ConstructorParameters<typeof GpuHostClient>[0]> = {}) {
   const sleeps: number[] = [];
-  const c = new GpuHostClient({ url, retries: 2, backoffMs: 10, timeoutMs: 2000, sleep: async (ms) => void sleeps.push(ms), ...extra });
+  const c = new GpuHostClient({ url, retries: 2, backoffMs: 10, timeoutMs: 2000, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); }, ...extra });
   clients.push(c);
   return { c, sleeps };
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, test } from 'vitest';
 import { GpuHostClient } from '../../src/gpu/client.ts';
 import { remoteBackends, withFallback } from '../../src/gpu/backends.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { reconstruct } from '../../src/pipeline.ts';
 import type { SegmentationBackend } from '../../src/stages/backends.ts';
 
@@ -22,8 +22,8 @@ async function deadUrl(): Promise<string> {
 
 const given: SegmentationBackend = {
   name: 'given',
-  async segment(frame) {
-    return { masks: frame.masks! };
+  segment(frame) {
+    return Promise.resolve({ masks: frame.masks! });
   },
 };
 

@@ -21,7 +21,10 @@ test('serve --tiny: health, a segment call with the token, 401 without it, grace
       const t = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
       child.stdout.on('data', () => {
         const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) (clearTimeout(t), resolve(m[1]!));
+        if (m) {
+          clearTimeout(t);
+          resolve(m[1]!);
+        }
       });
     });
     expect(out).toMatch(/execution provider cpu, token required/);

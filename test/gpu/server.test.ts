@@ -237,8 +237,9 @@ function gatedRuntime() {
         const n = r.image.width * r.image.height;
         return { depth: { width: r.image.width, height: r.image.height, encoding: '32FC1', data: Buffer.alloc(n * 4) }, intrinsics: { width: r.image.width, height: r.image.height, fx: 1, fy: 1, cx: 0, cy: 0 }, intrinsicsEstimated: true, model: 'gated', timeMs: 0 };
       })) as TaskRuntime['handle'],
-    async close() {
+    close() {
       closed = true;
+      return Promise.resolve();
     },
   };
   return {
@@ -282,7 +283,7 @@ test('a full model queue answers 503 BUSY with Retry-After, and the client retri
   expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BUSY');
   // a retrying client gets through once the queue frees
   const sleeps: number[] = [];
-  const c = new GpuHostClient({ url: server.url, retries: 3, sleep: async (ms) => { sleeps.push(ms); g.release(); } });
+  const c = new GpuHostClient({ url: server.url, retries: 3, sleep: (ms) => { sleeps.push(ms); g.release(); return Promise.resolve(); } });
   expect((await c.call('depth', { image: toWireImage(testImage()) })).depth.width).toBe(W);
   expect(sleeps[0]).toBe(1000);
   await pending;

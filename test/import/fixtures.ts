@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { meshesToGlb, meshToGlb } from '../../src/gpu/glb.ts';
-import { generateSynthScene, type SynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene, type SynthScene } from '../../src/synth/synth.ts';
 import type { Mesh } from '../../src/model/geometry.ts';
 import { quatFromMat3, quatToMat3 } from '../../src/model/pose.ts';
 import type { SceneObject } from '../../src/model/scene.ts';

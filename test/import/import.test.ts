@@ -163,7 +163,7 @@ test('a SAM 3D pose file that is not JSON, or lacks fields, is a BAD_FILE error 
   const dir = join(tmp, 'badsam');
   await writeSam3d(synth(24), dir);
   await writeFile(join(dir, 'zz.json'), '{not json');
-  await expect(readSam3d(dir)).rejects.toMatchObject({ code: 'BAD_FILE', message: expect.stringMatching(/zz\.json is not readable JSON/) });
+  await expect(readSam3d(dir)).rejects.toMatchObject({ code: 'BAD_FILE', message: expect.stringMatching(/zz\.json is not readable JSON/) as unknown });
   await writeFile(join(dir, 'zz.json'), JSON.stringify({ rotation: [1, 0, 0], scale: 0 }));
   await expect(readSam3d(dir)).rejects.toThrow(/zz\.json is invalid:\n {2}rotation: must be a quaternion[\s\S]*translation: must hold 3 numbers[\s\S]*scale: must be one positive number/);
 });

@@ -139,8 +139,8 @@ describe('GLB', () => {
       const b = boxMesh(sz, sz, sz);
       const prim = doc
         .createPrimitive()
-        .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(b.positions).setBuffer(buffer))
-        .setIndices(doc.createAccessor().setType('SCALAR').setArray(b.indices).setBuffer(buffer));
+        .setAttribute('POSITION', doc.createAccessor().setType('VEC3').setArray(new Float32Array(b.positions)).setBuffer(buffer))
+        .setIndices(doc.createAccessor().setType('SCALAR').setArray(new Uint32Array(b.indices)).setBuffer(buffer));
       return doc.createMesh().addPrimitive(prim);
     };
     const child = doc.createNode('child').setMesh(makeBoxMesh(1)).setTranslation([1, 0, 0]);

@@ -5,7 +5,7 @@ import type { CameraIntrinsics } from '../../src/model/camera.ts';
 import type { RgbdFrame } from '../../src/model/frame.ts';
 import { decodeColorImage, decodeDepthPng } from '../../src/io/image.ts';
 import { reconstructDetailed, type ReconstructionDetails } from '../../src/pipeline.ts';
-import { renderScene } from '../../src/eval/render.ts';
+import { renderScene } from '../../src/synth/render.ts';
 
 /** `../shared/data` beside the repository root (absent in a fresh clone). */
 export const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data');

@@ -381,12 +381,14 @@ function rawRequest(port: number, chunks: (string | Uint8Array)[], opts: { gapMs
       if (e.code === 'ECONNRESET') reset = true;
     });
     sock.on('close', finish);
-    sock.on('connect', async () => {
-      for (const c of chunks) {
-        if (sock.destroyed) break;
-        sock.write(c);
-        if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
-      }
+    sock.on('connect', () => {
+      void (async () => {
+        for (const c of chunks) {
+          if (sock.destroyed) break;
+          sock.write(c);
+          if (opts.gapMs) await new Promise((r) => setTimeout(r, opts.gapMs));
+        }
+      })();
     });
   });
 }

@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { checkOutDir, readMarker, verifyOutDir } from '../../src/export/outDir.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { synthFiles } from '../../src/commands/synth.ts';
 import { createRng } from '../../src/geometry/random.ts';
 

@@ -11,7 +11,6 @@ import { DOMParser } from '@xmldom/xmldom';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flagOf, parseRosArgs, startRosCommand, type RosCommandHandle } from '../../src/commands/ros.ts';
-import { Real2SimError } from '../../src/model/errors.ts';
 import { NAMES } from '../../ros/node.ts';
 import { PARAMS, paramsFromYaml, resolveParams } from '../../ros/params.ts';
 import { RCLNODEJS_MISSING, rosEnvironmentProblem } from '../../ros/transport/rclnodejs.ts';
@@ -152,7 +151,7 @@ describe('package.xml and the README section "Use with ROS 2"', () => {
 });
 
 describe('real2sim ros command line', () => {
-  it('without ROS 2 sourced, the rclnodejs transport says what to source, and never touches an installed rclnodejs', async () => {
+  it('without ROS 2 sourced, the rclnodejs transport says what to source, and never touches an installed rclnodejs', () => {
     // A separate process with the ROS variables removed, so the check holds wherever the suite
     // runs (also in a shell that sourced ROS 2). Importing rclnodejs unsourced would make it
     // delete its compiled addon: the addon must still be there afterwards.

@@ -66,7 +66,7 @@ describe('depth encodings (seed 12)', () => {
     }
   }
   it('32FC1 NaN, negative and infinite depth become 0 (no data)', () => {
-    const samples = [NaN, -1, Infinity, 1.5, ...new Array(W * H - 4).fill(2)];
+    const samples = [NaN, -1, Infinity, 1.5, ...new Array<number>(W * H - 4).fill(2)];
     const depth = toDepthImage(raw(imageMsg({ width: W, height: H, encoding: '32FC1', samples }), DEPTH_ENCODINGS));
     expect(Array.from(depth.data.slice(0, 4))).toEqual([0, 0, 0, 1.5]);
   });
@@ -106,10 +106,10 @@ describe('malformed images are described, never thrown', () => {
   };
   it('wrong data length', () => {
     const msg = { ...good(), data: new Uint8Array(W * H * 3 - 1) };
-    expect(problemsOf(msg)).toEqual([{ path: 'image.data', message: expect.stringMatching(/holds 104 bytes but step × height = 21 × 5 = 105/) }]);
+    expect(problemsOf(msg)).toEqual([{ path: 'image.data', message: expect.stringMatching(/holds 104 bytes but step × height = 21 × 5 = 105/) as unknown }]);
   });
   it('unknown encoding', () => {
-    expect(problemsOf({ ...good(), encoding: 'yuv422' })[0]).toMatchObject({ path: 'image.encoding', message: expect.stringMatching(/unknown encoding 'yuv422'/) });
+    expect(problemsOf({ ...good(), encoding: 'yuv422' })[0]).toMatchObject({ path: 'image.encoding', message: expect.stringMatching(/unknown encoding 'yuv422'/) as unknown });
   });
   it('a depth encoding on the colour input', () => {
     expect(problemsOf({ ...good(), encoding: '16UC1' })[0]!.message).toMatch(/not accepted on this input/);
@@ -142,7 +142,7 @@ describe('malformed images are described, never thrown', () => {
     if (!info.ok) throw new Error('info');
     const r = assembleFrame({ color, depth, info: info.value, stamp: 100 }, 0.001);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems[0]).toMatchObject({ path: 'depth', message: expect.stringMatching(/3×2 but the colour image is 7×5/) });
+    if (!r.ok) expect(r.problems[0]).toMatchObject({ path: 'depth', message: expect.stringMatching(/3×2 but the colour image is 7×5/) as unknown });
   });
 });
 

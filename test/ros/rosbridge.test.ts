@@ -138,7 +138,7 @@ describe('rosbridge transport', () => {
     await until(() => node.stats.dropped['/image'] === 1, 'the drop');
     const op = await server.waitFor((o) => o.op === 'publish' && o['topic'] === '/diagnostics');
     const st = (op['msg'] as DiagnosticArrayMsg).status[0]!;
-    expect(st).toMatchObject({ level: DIAG.ERROR, name: 'real2sim: input /image', message: expect.stringMatching(/holds 5 bytes but step × height = 12 × 2 = 24/) });
+    expect(st).toMatchObject({ level: DIAG.ERROR, name: 'real2sim: input /image', message: expect.stringMatching(/holds 5 bytes but step × height = 12 × 2 = 24/) as unknown });
     await sendFrame(server, node, 2);
     const res = await server.callClientService('/reconstruct', {});
     expect(res['values']).toMatchObject({ success: true });
@@ -152,7 +152,7 @@ describe('rosbridge transport', () => {
     await server.callClientService('/reconstruct', {});
     expect(calls).toHaveLength(truth.scene.objects.length);
     const call = server.received.find((o) => o.op === 'call_service' && o['service'] === '/world/lab/create') as Op;
-    expect(call['args']).toMatchObject({ entity_factory: { name: `real2sim_${truth.scene.objects[0]!.id}`, relative_to: 'world', sdf: expect.stringMatching(/<model/) } });
+    expect(call['args']).toMatchObject({ entity_factory: { name: `real2sim_${truth.scene.objects[0]!.id}`, relative_to: 'world', sdf: expect.stringMatching(/<model/) as unknown } });
   });
 
   it('a missing service answers a failed call_service, reported as a spawn error', async () => {
@@ -161,7 +161,7 @@ describe('rosbridge transport', () => {
     const res = await server.callClientService('/reconstruct', {});
     expect(res['values']).toMatchObject({ success: true });
     const diag = published<DiagnosticArrayMsg>(server, '/diagnostics').flatMap((d) => d.status);
-    expect(diag.find((s) => s.name === 'real2sim: spawn')).toMatchObject({ level: DIAG.ERROR, values: expect.arrayContaining([expect.objectContaining({ value: expect.stringMatching(/Service \/spawn_entity does not exist/) })]) });
+    expect(diag.find((s) => s.name === 'real2sim: spawn')).toMatchObject({ level: DIAG.ERROR, values: expect.arrayContaining([expect.objectContaining({ value: expect.stringMatching(/Service \/spawn_entity does not exist/) as unknown })]) as unknown });
   });
 
   it('reconnects after the bridge drops the connection and serves again', async () => {

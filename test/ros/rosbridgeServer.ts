@@ -72,7 +72,8 @@ export class RosbridgeTestServer {
         if (isBinary) return this.status(ws, 'error', 'this test server takes JSON requests');
         let op: Op;
         try {
-          op = JSON.parse(String(data)) as Op;
+          // ws hands a text frame over as one Buffer (its default binaryType, nodebuffer)
+          op = JSON.parse((data as Buffer).toString('utf8')) as Op;
         } catch {
           return this.status(ws, 'error', 'invalid JSON');
         }
@@ -172,7 +173,7 @@ export class RosbridgeTestServer {
     const seen = this.received.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for an op; received: ${this.received.map((o) => `${o.op} ${o['topic'] ?? o['service'] ?? ''}`).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for an op; received: ${this.received.map((o) => `${o.op} ${[o['topic'], o['service']].find((v): v is string => typeof v === 'string') ?? ''}`).join(', ')}`)), timeoutMs);
       this.waiters.push({ pred, resolve: (op) => (clearTimeout(timer), resolve(op)) });
     });
   }

@@ -17,13 +17,13 @@ describe('rosbridge wire rules', () => {
     const points = [{ x: 1, y: 2, z: 3 }];
     const k = [1, 0, 2];
     const msg = { header: { stamp: { sec: 5, nanosec: 7 }, frame_id: 'w' }, lifetime: { sec: 0, nanosec: 0 }, entity: { id: 3n }, k, data: new Uint8Array([1, 2]), points };
-    const r1 = toWire(msg, 1) as Record<string, any>;
+    const r1 = toWire(msg, 1) as Record<string, unknown>;
     expect(r1['header']).toEqual({ stamp: { secs: 5, nsecs: 7 }, frame_id: 'w' });
     expect(r1['lifetime']).toEqual({ secs: 0, nsecs: 0 });
     expect(r1['entity']).toEqual({ id: 3 });
     expect(r1['k']).toBe(k);
     expect(r1['data']).toBe(msg.data);
-    const r2 = toWire(msg, 2) as Record<string, any>;
+    const r2 = toWire(msg, 2) as Record<string, unknown>;
     expect(r2['header']).toEqual(msg.header);
     expect(jsonWire({ id: 2n ** 53n - 1n })).toBe('{"id":9007199254740991}');
     expect(generationOfMessage({ header: { stamp: { secs: 1, nsecs: 0 } } })).toBe(1);

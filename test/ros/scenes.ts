@@ -6,7 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateSynthScene, type SynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene, type SynthScene } from '../../src/synth/synth.ts';
 import { toSdfModel, toSdfWorld } from '../../src/export/sdf.ts';
 import { toUrdf } from '../../src/export/urdf.ts';
 import type { RgbdFrame } from '../../src/model/frame.ts';

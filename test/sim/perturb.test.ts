@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { perturbScene, type Perturbation } from '../../src/eval/perturb.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { quatAngle } from '../../src/model/pose.ts';
 import { validateAndRepair, validateScene } from '../../sim/index.ts';
@@ -38,7 +38,7 @@ describe('static objects and a raised support plane', () => {
     const s = { ...scene([table, cup]), support: { normal: [0, 0, 1] as [number, number, number], d: -0.7 } };
     const before = await validateScene(s, { stability: false });
     expect(before.findings.map((f) => f.kind)).toEqual(['floating']);
-    expect(before.support).toEqual([{ object: 'cup_2', restsOn: 'table_1', gap: expect.closeTo(0.004, 6) }]);
+    expect(before.support).toEqual([{ object: 'cup_2', restsOn: 'table_1', gap: expect.closeTo(0.004, 6) as unknown }]);
     const { scene: out, report } = await validateAndRepair(s);
     expect(report.verdict).toBe('repaired');
     expect(out.objects[0]!.pose).toEqual(table.pose);

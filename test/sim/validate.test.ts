@@ -4,7 +4,7 @@ import { physicsInput, referenceCheck, stabilityCheck } from '../../sim/validate
 import { VALIDATE_DEFAULTS } from '../../sim/options.ts';
 import { CollisionWorld } from '../../sim/collision.ts';
 import { findPenetrations } from '../../sim/checks/penetration.ts';
-import { generateSynthScene } from '../../src/eval/synth.ts';
+import { generateSynthScene } from '../../src/synth/synth.ts';
 import { perturbScene } from '../../src/eval/perturb.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { box, scene, tower } from './fixtures.ts';

@@ -84,7 +84,7 @@ describe('a validation that throws', () => {
     dirs.push(out);
     const color = { width: 4, height: 3, encoding: 'rgb8' as const, data: new Uint8Array(4 * 3 * 3) };
     const masks = { width: 4, height: 3, data: new Uint16Array(12), labels: new Map<number, string>() };
-    const res = await frameToBundle({ color }, { out: join(out, 'bundle'), reconstruct: async () => ({ scene: scene([bad]), masks, lifted: [] }) });
+    const res = await frameToBundle({ color }, { out: join(out, 'bundle'), reconstruct: () => Promise.resolve({ scene: scene([bad]), masks, lifted: [] }) });
     expect(res.warnings.join(' ')).toMatch(/physics validation failed/);
     const physics = JSON.parse(await readFile(join(out, 'bundle', 'physics.json'), 'utf8')) as PhysicsReport;
     expect(physics.verdict).toBe('failed');

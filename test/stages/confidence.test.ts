@@ -15,7 +15,7 @@ function cloudOfHeights(heights: number[]): { cloud: OrganizedCloud; heightOf: (
 
 describe('scene confidence', () => {
   it('a tabletop: plane holds most of the view, what stands on it is in objects → high, no reasons', () => {
-    const heights = [...Array(80).fill(0), ...Array(20).fill(0.05)];
+    const heights = [...Array<number>(80).fill(0), ...Array<number>(20).fill(0.05)];
     const { cloud, heightOf } = cloudOfHeights(heights);
     const objectPixels = Uint8Array.from(heights, (h) => (h > 0.01 ? 1 : 0));
     const c = sceneConfidence({ cloud, heightOf, objectPixels, inlierRatio: 0.8, excluded: [], objects: 2 });
@@ -23,7 +23,7 @@ describe('scene confidence', () => {
   });
 
   it('a room: small support share, most above-plane points in no object → low, with both reasons', () => {
-    const heights = [...Array(15).fill(0), ...Array(45).fill(1.2), ...Array(40).fill(0.05)];
+    const heights = [...Array<number>(15).fill(0), ...Array<number>(45).fill(1.2), ...Array<number>(40).fill(0.05)];
     const { cloud, heightOf } = cloudOfHeights(heights);
     const objectPixels = Uint8Array.from(heights, (h) => (h > 0.01 && h < 1 ? 1 : 0));
     const c = sceneConfidence({ cloud, heightOf, objectPixels, inlierRatio: 0.12, excluded: [], objects: 3 });
@@ -36,7 +36,7 @@ describe('scene confidence', () => {
   });
 
   it('a segment excluded as too large (a desk, 2.4 m) makes the objects implausible → low', () => {
-    const heights = [...Array(60).fill(0), ...Array(40).fill(0.3)];
+    const heights = [...Array<number>(60).fill(0), ...Array<number>(40).fill(0.3)];
     const { cloud, heightOf } = cloudOfHeights(heights);
     const objectPixels = new Uint8Array(100);
     for (let i = 60; i < 70; i++) objectPixels[i] = 1;
@@ -47,7 +47,7 @@ describe('scene confidence', () => {
   });
 
   it('no object at all is a reason', () => {
-    const { cloud, heightOf } = cloudOfHeights(Array(100).fill(0));
+    const { cloud, heightOf } = cloudOfHeights(Array<number>(100).fill(0));
     const c = sceneConfidence({ cloud, heightOf, objectPixels: new Uint8Array(100), inlierRatio: 0.9, excluded: [], objects: 0 });
     expect(c.level).toBe('low');
     expect(c.reasons).toEqual(['no object was found on the support']);

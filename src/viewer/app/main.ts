@@ -181,7 +181,7 @@ class Viewer {
       for (const child of [...layer.children]) {
         layer.remove(child);
         child.traverse((o) => {
-          if (o instanceof THREE.Mesh || o instanceof THREE.LineSegments || o instanceof THREE.Points) o.geometry.dispose();
+          if (o instanceof THREE.Mesh || o instanceof THREE.LineSegments || o instanceof THREE.Points) (o.geometry as THREE.BufferGeometry).dispose();
         });
       }
     }

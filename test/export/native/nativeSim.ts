@@ -18,7 +18,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync, mkdtempSync, rmSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { attr, child, children, numAttr, parseXml } from '../../../src/export/import/xml.ts';
+import { attr, child, children, numAttr, parseXml } from '../../../src/io/readers/xml.ts';
 import { decodeMesh } from '../../../src/io/mesh.ts';
 import { quatFromRpy, type Quat, type Vec3 } from '../../../src/model/pose.ts';
 import type { ModelIndex } from '../../../src/export/modelIndex.ts';

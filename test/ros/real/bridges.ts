@@ -75,9 +75,10 @@ export function startRos1Kit(o: { synth?: string; rate?: number; maxMessageSize?
         return '';
       }
     },
-    async stop() {
+    stop() {
       execFileSync(ROS1_KIT, ['stop'], { env, stdio: 'ignore', timeout: 60_000 });
       rmSync(runDir, { recursive: true, force: true });
+      return Promise.resolve();
     },
   };
 }

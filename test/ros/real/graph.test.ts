@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { readBundleScene } from '../../../src/export/bundle.ts';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { DIAG, MARKER, type DiagnosticArrayMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from '../../../ros/messages.ts';
 import { absoluteMeshUris } from '../../../ros/wiring.ts';
 import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
@@ -213,7 +213,7 @@ describe.skipIf(!ros2)('real ROS 2 graph (rclnodejs, Cyclone DDS on loopback)', 
     expect(first.success, first.message).toBe(true);
     const creates = [...gz.messages<{ entity_factory: { name: string; sdf: string; allow_renaming: boolean } }>('service:/world/default/create')];
     expect(creates.length).toBeGreaterThan(0);
-    for (const c of creates) expect(c.msg.entity_factory).toMatchObject({ name: expect.stringMatching(/^real2sim_/), allow_renaming: false, sdf: expect.stringContaining('<model') });
+    for (const c of creates) expect(c.msg.entity_factory).toMatchObject({ name: expect.stringMatching(/^real2sim_/) as unknown, allow_renaming: false, sdf: expect.stringContaining('<model') as unknown });
     await new Promise((r) => setTimeout(r, 600)); // a newer frame for the second scene
     const second = await reconstruct(gz, '/reconstruct');
     expect(second.success, second.message).toBe(true);

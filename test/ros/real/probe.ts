@@ -12,7 +12,7 @@
  */
 import { createInterface } from 'node:readline';
 import type * as Rcl from 'rclnodejs';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { frameMessages } from '../../../ros/encode.ts';
 
 type Json = Record<string, unknown>;
@@ -49,7 +49,7 @@ async function handle(c: Json): Promise<void> {
   switch (c['op']) {
     case 'sub': {
       const topic = c['topic'] as string;
-      node.createSubscription(c['type'] as Rcl.MessageTypeClassName, topic, { qos: qos(String(c['durability'] ?? 'volatile')) }, (msg: unknown) =>
+      node.createSubscription(c['type'] as Rcl.MessageTypeClassName, topic, { qos: qos(typeof c['durability'] === 'string' ? c['durability'] : 'volatile') }, (msg: unknown) =>
         emit({ ev: 'msg', topic, t: Date.now(), msg }),
       );
       return emit({ id, ev: 'ok' });
@@ -57,7 +57,7 @@ async function handle(c: Json): Promise<void> {
     case 'camera': {
       const topics = c['topics'] as { image: string; depth: string; info: string };
       const { frame } = generateSynthScene({ seed: Number(c['seed'] ?? 7), width: Number(c['width'] ?? 320), height: Number(c['height'] ?? 240), sharedMeshesDir: null });
-      const q = qos('volatile', String(c['reliability'] ?? 'reliable'));
+      const q = qos('volatile', typeof c['reliability'] === 'string' ? c['reliability'] : 'reliable');
       const pubs = {
         image: node.createPublisher('sensor_msgs/msg/Image', topics.image, { qos: q }),
         depth: node.createPublisher('sensor_msgs/msg/Image', topics.depth, { qos: q }),
@@ -93,7 +93,7 @@ async function handle(c: Json): Promise<void> {
       const client = node.createClient(c['type'] as Rcl.ServiceTypeClassName, c['service'] as string);
       const timeoutMs = Number(c['timeoutMs'] ?? 30_000);
       const t0 = Date.now();
-      if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${c['service']} not available` });
+      if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${c['service'] as string} not available` });
       const t1 = Date.now();
       try {
         const res = await client.sendRequestAsync((c['request'] ?? {}), { timeout: timeoutMs });

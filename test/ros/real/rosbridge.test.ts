@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateSynthScene } from '../../../src/eval/synth.ts';
+import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { depthToMillimetres } from '../../../src/model/image.ts';
 import { MARKER, TYPES, type MarkerArrayMsg, type StringMsg, type TriggerResponse } from '../../../ros/messages.ts';
 import { markersFromScene } from '../../../ros/outputs.ts';
@@ -73,7 +73,7 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
       for (const compression of ['cbor', 'none']) {
         const img = got[`${compression}/big/image`]!;
         const dep = got[`${compression}/big/depth`]!;
-        expect(img).toMatchObject({ width: 1280, height: 720, encoding: 'rgb8', step: 3840, header: { stamp: { sec: expect.any(Number), nanosec: 0 } } });
+        expect(img).toMatchObject({ width: 1280, height: 720, encoding: 'rgb8', step: 3840, header: { stamp: { sec: expect.any(Number) as unknown, nanosec: 0 } } });
         expect(dep).toMatchObject({ width: 1280, height: 720, encoding: '16UC1', step: 2560 });
         const problems: never[] = [];
         expect(Buffer.compare(Buffer.from(bytesOf(img['data'], 'data', problems)!), Buffer.from(frame.color.data)), `${compression} rgb bytes`).toBe(0);

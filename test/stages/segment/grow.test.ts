@@ -39,6 +39,6 @@ describe('segment/grow', () => {
     const allow = new Uint8Array(w * h).fill(1);
     for (let v = 0; v < h; v++) { data[v * w] = 1; data[v * w + 29] = 2; }
     growInto(cloud, data, allow, 5, PERCEIVE_DEFAULTS);
-    expect(Array.from(data.subarray(0, w))).toEqual([1, 1, 1, 1, 1, 1, ...Array(18).fill(0), 2, 2, 2, 2, 2, 2]);
+    expect(Array.from(data.subarray(0, w))).toEqual([1, 1, 1, 1, 1, 1, ...Array<number>(18).fill(0), 2, 2, 2, 2, 2, 2]);
   });
 });

@@ -20,7 +20,7 @@ import { Real2SimError } from '../../model/errors.ts';
 import { convexHull } from '../../geometry/convexHull.ts';
 import { massProperties } from '../../geometry/massProperties.ts';
 import { mergeMeshes } from '../../geometry/primitives.ts';
-import { boxInertia } from '../inertia.ts';
+import { boxInertia } from '../../export/inertia.ts';
 import { parseAssetMesh, type ParsedMesh } from './meshes.ts';
 
 export interface ImportContext {

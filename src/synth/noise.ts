@@ -1,5 +1,6 @@
 import type { ColorImage, DepthImage } from '../model/image.ts';
 import type { Rng } from '../geometry/random.ts';
+import { defined } from '../model/options.ts';
 
 /**
  * Seeded sensor noise for synthetic frames, shaped like a structured-light / ToF sensor
@@ -36,8 +37,7 @@ export function depthSigma(z: number, o: Required<DepthNoiseOptions> = DEPTH_NOI
 
 /** Returns a new depth image; the input is not changed. Same rng state ⇒ same output. */
 export function addDepthNoise(depth: DepthImage, rng: Rng, options: DepthNoiseOptions = {}): DepthImage {
-  const o = { ...DEPTH_NOISE_DEFAULTS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, number>)[k] = v as number;
+  const o = { ...DEPTH_NOISE_DEFAULTS, ...defined(options) };
   const { width, height, data } = depth;
   const out = new Float32Array(data.length);
   for (let v = 0; v < height; v++) {

@@ -4,6 +4,7 @@ import type { Scene, SceneCamera } from '../model/scene.ts';
 import type { Vec3 } from '../model/pose.ts';
 import { quatToMat3 } from '../model/pose.ts';
 import { Real2SimError } from '../model/errors.ts';
+import { defined } from '../model/options.ts';
 
 /**
  * CPU z-buffer renderer: colour (flat Lambert shading, per-object colours), metric depth along
@@ -72,8 +73,7 @@ function scaledIntrinsics(c: CameraIntrinsics, width: number, height: number): C
 }
 
 export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOptions = {}): RenderResult {
-  const o = { ...RENDER_DEFAULTS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+  const o = { ...RENDER_DEFAULTS, ...defined(options) };
   const width = options.width ?? camera.intrinsics.width;
   const height = options.height ?? camera.intrinsics.height;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width * height > 16_000_000) {

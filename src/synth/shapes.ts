@@ -9,7 +9,7 @@ import { convexHull } from '../geometry/convexHull.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
-import { sampleSurface } from './metrics/sample.ts';
+import { sampleSurface } from '../eval/metrics/sample.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
@@ -463,7 +463,12 @@ export function simplifiedHull(points: Float32Array, maxVertices = MAX_HULL_VERT
   };
   const farthest = (allowed: (j: number) => boolean) => {
     let best = -1, bd = -1;
-    for (let j = 0; j < n; j++) if (allowed(j) && dist[j]! > bd) ((bd = dist[j]!), (best = j));
+    for (let j = 0; j < n; j++) {
+      if (allowed(j) && dist[j]! > bd) {
+        bd = dist[j]!;
+        best = j;
+      }
+    }
     return bd > 0 ? best : -1;
   };
   const bottom = (j: number) => V[j * 3 + 2]! <= min[2] + eps;
