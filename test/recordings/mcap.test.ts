@@ -197,7 +197,7 @@ describe('MCAP recordings', () => {
     const r2 = await Recording.open(yuv);
     await expectRejection(
       async () => {
-        for await (const _ of recordedFrames(r2, { topics: { image: IMAGE, depth: DEPTH, cameraInfo: INFO } }));
+        for await (const f of recordedFrames(r2, { topics: { image: IMAGE, depth: DEPTH, cameraInfo: INFO } })) f.assemble();
       },
       'UNSUPPORTED',
       /image\.encoding unknown encoding 'yuv422'/,
@@ -208,6 +208,37 @@ describe('MCAP recordings', () => {
     mkdirSync(sq);
     writeFileSync(join(sq, 'metadata.yaml'), 'rosbag2_bagfile_information:\n  storage_identifier: sqlite3\n  relative_file_paths: [a.db3]\n');
     await expectRejection(() => Recording.open(sq), 'UNSUPPORTED', /sqlite3.*ros2 bag convert/);
+  });
+
+  it('reads a real rosbag2 recording written by `ros2 bag record` (public rosbag2 test data, fixtures/rosbag2_talker)', async () => {
+    const bag = join(import.meta.dirname, 'fixtures', 'rosbag2_talker');
+    const rec = await Recording.open(bag);
+    try {
+      // what the recorder's own metadata.yaml says the file holds
+      expect(rec.topics()).toEqual([
+        { topic: '/parameter_events', schemaName: 'rcl_interfaces/msg/ParameterEvent' },
+        { topic: '/rosout', schemaName: 'rcl_interfaces/msg/Log', messageCount: 10 },
+        { topic: '/topic', schemaName: 'std_msgs/msg/String', messageCount: 10 },
+      ]);
+      const said: string[] = [];
+      const times: bigint[] = [];
+      for await (const m of rec.messages(['/topic'])) {
+        said.push(String(rec.decode(m)['data']));
+        times.push(m.logTime);
+      }
+      expect(said).toEqual(Array.from({ length: 10 }, (_, k) => `Hello, world! ${k}`));
+      // metadata.yaml: starting_time 1585866235112411371 ns, duration 4531096768 ns
+      expect(times[0]! >= 1585866235112411371n).toBe(true);
+      expect(times[9]! <= 1585866235112411371n + 4531096768n).toBe(true);
+      const log = [];
+      for await (const m of rec.messages(['/rosout'])) log.push(rec.decode(m));
+      expect(log.map((l) => l['msg'])).toEqual(said.map((s) => `Publishing: '${s}'`));
+      await expectRejection(() => detectTopics(rec), 'BAD_INPUT', /no image topic.*\/topic \[std_msgs\/msg\/String\]/);
+    } finally {
+      await rec.close();
+    }
+    await expectRejection(() => reconstruct(['--bag', bag, '--out', join(dir, 'talker_out'), '--quiet']), 'BAD_INPUT', /no image topic/);
+    expect(existsSync(join(dir, 'talker_out'))).toBe(false);
   });
 
   it('real2sim reconstruct --bag writes one bundle per selected frame, with the scene of the rendered ground truth', async () => {

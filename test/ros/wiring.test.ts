@@ -99,4 +99,35 @@ describe('default wiring with a GPU host', () => {
       await host.close();
     }
   });
+
+  it('gpu_url with two comma-separated URLs is a pool: the first host is down, segmentation goes to the second', async () => {
+    const { startTinyHost } = await import('../gpu/fixtures.ts');
+    const { createServer } = await import('node:net');
+    // a port nothing listens on: bind it, note it, close it
+    const dead = await new Promise<string>((res) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as { port: number }).port;
+        s.close(() => res(`http://127.0.0.1:${port}`));
+      });
+    });
+    const requests: string[] = [];
+    const host = await startTinyHost({ onRequest: (e) => requests.push(`${e.method} ${e.path} ${e.status}`) });
+    const graph = new MemoryGraph();
+    const params = { output_dir: out, gpu_url: `${dead}, ${host.server.url}`, scene_frame: 'world' } as const;
+    const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), makePipeline: defaultPipeline, params });
+    try {
+      const truth = synth(5, 320, 240);
+      const cam = graph.participant('camera');
+      const m = frameMessages(truth.frame, 44);
+      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
+      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
+      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
+      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      // one segmentation request, answered by the live host (a single client on the first URL would have reached none)
+      expect(requests.filter((r) => /segment/.test(r) && / 200$/.test(r)), `${JSON.stringify(requests)} → ${res.message}`).toHaveLength(1);
+    } finally {
+      await node.close();
+      await host.close();
+    }
+  });
 });
