@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import type { Mesh } from '../model/geometry.ts';
+import type { SceneLibraryRef } from '../model/scene.ts';
 import { boundsOf } from '../model/geometry.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { decodeMesh, meshFormatFromPath } from '../io/mesh.ts';
@@ -29,7 +30,7 @@ import { computeDescriptors, type LibraryDescriptors } from './descriptors.ts';
  * `cylinder`: round about the principal axis whose extent differs from the other two (cans, balls);
  * `box`: unchanged by half turns about each principal axis (boxes, bricks); `none`.
  */
-export type LibrarySymmetry = 'none' | 'cylinder' | 'box';
+export type LibrarySymmetry = SceneLibraryRef['symmetry'];
 export const LIBRARY_SYMMETRIES: readonly LibrarySymmetry[] = ['none', 'cylinder', 'box'];
 
 export interface LibraryItemConfig {
