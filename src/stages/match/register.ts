@@ -24,8 +24,9 @@ import { basisOfNormal } from '../segment/support.ts';
  *    × (1 − see-through), see-through being the share of the placed surface in front of the
  *    measured depth by more than `seeThroughTol` among the surface the camera could have seen:
  *    where the camera saw past the surface, the surface is not there.
- * 4. The best item must score ≥ `minScore` and beat the runner-up by ≥ `minMargin`; items with the
- *    same size and volume as the winner (the same object from another source) are not runners-up.
+ * 4. The best item must score ≥ `minScore` and beat the runner-up by ≥ `minMargin`; an item whose
+ *    fit puts the same surface in the same place as the winner's (the same object from another
+ *    source) is not a runner-up.
  */
 export interface RegisterOptions {
   yawSteps?: number;
@@ -313,12 +314,37 @@ function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: Dept
   return seen ? through / seen : 1;
 }
 
-/** Items of the same size and volume (one object from two sources): not each other's runner-up. */
-export function alike(a: LibraryItem, b: LibraryItem): boolean {
-  if (a === b) return true;
-  const ea = a.desc.extents, eb = b.desc.extents;
-  for (let k = 0; k < 3; k++) if (Math.abs(ea[k]! - eb[k]!) > Math.max(0.004, 0.05 * ea[k]!)) return false;
-  return Math.abs(a.desc.volume - b.desc.volume) <= 0.15 * Math.max(a.desc.volume, b.desc.volume);
+/**
+ * Two fits that put the same surface in the same place (one object from two sources, e.g. a scan
+ * and its reoriented copy): mean distance, both ways, between their placed surface samples.
+ */
+export function sameSurface(a: ItemFit, b: ItemFit): boolean {
+  if (a.item === b.item) return true;
+  // scans, reoriented copies and collision approximations of one object differ by a few mm
+  const tol = Math.max(0.006, 0.05 * a.item.desc.extents[0]);
+  const pa = worldSamples(a, 400), pb = worldSamples(b, 400);
+  const ta = new KdTree(pa, 8), tb = new KdTree(pb, 8);
+  let s = 0;
+  for (let i = 0; i < pb.length; i += 3) {
+    ta.nearestIndex(pb[i]!, pb[i + 1]!, pb[i + 2]!);
+    s += Math.sqrt(ta.lastDist2);
+  }
+  for (let i = 0; i < pa.length; i += 3) {
+    tb.nearestIndex(pa[i]!, pa[i + 1]!, pa[i + 2]!);
+    s += Math.sqrt(tb.lastDist2);
+  }
+  return s / ((pa.length + pb.length) / 3) <= tol;
+}
+
+function worldSamples(f: ItemFit, n: number): Float32Array {
+  const sub = subsample(f.item.desc.samples, n);
+  const M = quatToMat3(f.pose.orientation), t = f.pose.position;
+  const out = new Float32Array(sub.length);
+  for (let i = 0; i < sub.length; i += 3) {
+    const x = sub[i]!, y = sub[i + 1]!, z = sub[i + 2]!;
+    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + t[r]!;
+  }
+  return out;
 }
 
 interface Hyp {
@@ -411,7 +437,7 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
       fits[0] = best;
     }
   }
-  const runnerUp = fits.find((f) => !alike(f.item, best.item)) ?? null;
+  const runnerUp = fits.find((f) => !sameSurface(f, best)) ?? null;
   const margin = best.score - (runnerUp?.score ?? 0);
   let reason: string | undefined;
   if (best.score < o.minScore) reason = `best ${best.item.name} scores ${best.score.toFixed(2)} < ${o.minScore}`;
