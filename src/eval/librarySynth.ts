@@ -1,8 +1,9 @@
 import type { RgbdFrame } from '../model/frame.ts';
 import type { Mesh } from '../model/geometry.ts';
-import { composePoses, quatAngle, quatFromYaw, quatMultiply, quatFromAxisAngle, transformPoint, type Pose, type Quat, type Vec3 } from '../model/pose.ts';
+import { composePoses, quatAngle, quatFromYaw, quatMultiply, quatFromAxisAngle, rotateVec, transformPoint, type Pose, type Quat, type Vec3 } from '../model/pose.ts';
 import { SCENE_VERSION, type Scene, type SceneCamera, type SceneObject } from '../model/scene.ts';
 import { createRng } from '../geometry/random.ts';
+import { KdTree } from '../geometry/kdtree.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import type { LibraryItem } from '../library/index.ts';
 import { oddAxis, worldAxis } from '../stages/match/index.ts';
@@ -113,8 +114,10 @@ export function generateLibraryScene(o: LibrarySceneOptions): LibraryScene {
 /**
  * Pose error of an item placed at `est` against `truth` (both item frame → world), modulo the
  * item's symmetry: translation of the item's box centre (on every symmetry axis), rotation as the
- * smallest angle over the symmetry: `cylinder` the angle between the round axes, `box` the least
- * over the half turns about the principal axes.
+ * smallest angle over the symmetry: `cylinder` the angle between the round axes; otherwise the
+ * least over the half turns about the principal axes that leave the surface in place — all three
+ * for `box`, and for any item those its own surface shows (turned samples within 2 mm mean of the
+ * originals: a scanned can or tin that is not declared symmetric still is).
  */
 export function libraryPoseError(item: LibraryItem, est: Pose, truth: Pose): { mm: number; deg: number } {
   const c = item.desc.centre;
@@ -125,12 +128,37 @@ export function libraryPoseError(item: LibraryItem, est: Pose, truth: Pose): { m
     const k = oddAxis(item);
     const u = worldAxis(item, est, k), v = worldAxis(item, truth, k);
     rad = Math.acos(Math.min(1, Math.abs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2])));
-  } else if (item.symmetry === 'box') {
-    const A = item.desc.axes;
-    const turns: Quat[] = [[0, 0, 0, 1], ...[0, 1, 2].map((k) => quatFromAxisAngle([A[k * 3]!, A[k * 3 + 1]!, A[k * 3 + 2]!], Math.PI))];
-    rad = Math.min(...turns.map((q) => quatAngle(quatMultiply(est.orientation, q), truth.orientation)));
   } else {
-    rad = quatAngle(est.orientation, truth.orientation);
+    const turns: Quat[] = [[0, 0, 0, 1], ...halfTurns(item)];
+    rad = Math.min(...turns.map((q) => quatAngle(quatMultiply(est.orientation, q), truth.orientation)));
   }
   return { mm, deg: (rad * 180) / Math.PI };
+}
+
+const turnCache = new WeakMap<object, Quat[]>();
+
+/** Half turns about the item's principal axes (through its box centre) that its surface allows. */
+function halfTurns(item: LibraryItem): Quat[] {
+  let out = turnCache.get(item.desc);
+  if (out) return out;
+  out = [];
+  const A = item.desc.axes, c = item.desc.centre, p = item.desc.samples;
+  const tree = new KdTree(p, 8);
+  for (let k = 0; k < 3; k++) {
+    const q = quatFromAxisAngle([A[k * 3]!, A[k * 3 + 1]!, A[k * 3 + 2]!], Math.PI);
+    if (item.symmetry === 'box') {
+      out.push(q);
+      continue;
+    }
+    let sum = 0, n = 0;
+    for (let i = 0; i < p.length; i += 9) {
+      const r = rotateVec(q, [p[i]! - c[0], p[i + 1]! - c[1], p[i + 2]! - c[2]]);
+      tree.nearestIndex(r[0] + c[0], r[1] + c[1], r[2] + c[2]);
+      sum += Math.sqrt(tree.lastDist2);
+      n++;
+    }
+    if (sum / n < 0.002) out.push(q);
+  }
+  turnCache.set(item.desc, out);
+  return out;
 }

@@ -43,6 +43,8 @@ export interface RegisterOptions {
   fineIterations?: number;
   /** Hypotheses per item refined and scored. */
   keepPerItem?: number;
+  /** At most this many hypotheses (all items) refined and scored. */
+  maxFine?: number;
   /** The winner's last refinement: seen points and iterations. */
   polishPoints?: number;
   polishIterations?: number;
@@ -63,6 +65,7 @@ export const REGISTER_DEFAULTS: Required<RegisterOptions> = {
   coarseIterations: 6,
   fineIterations: 15,
   keepPerItem: 2,
+  maxFine: 8,
   polishPoints: 2000,
   polishIterations: 12,
   coverageTol: 0.005,
@@ -371,6 +374,7 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   const rectYaw = rect.sx >= rect.sy ? rect.angle : rect.angle + Math.PI / 2;
 
   const coarse = subsample(all, o.coarsePoints);
+  const screen = subsample(all, Math.max(20, o.coarsePoints >> 1));
   const fine = subsample(all, o.finePoints);
   const hyps: Hyp[] = [];
   let candidates = 0;
@@ -387,13 +391,18 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
       if (Lobs < 0.5 * L - tolL) continue;
       candidates++;
       const model = restModel(item, r);
+      // a round item standing on its round axis needs one yaw; a box's yaws repeat every half turn
+      const period = yawPeriod(item, rest);
       const yaws: number[] = [];
-      for (let k = 0; k < o.yawSteps; k++) yaws.push((2 * Math.PI * k) / o.yawSteps);
+      const steps = Math.max(1, Math.round((o.yawSteps * period) / (2 * Math.PI)));
+      for (let k = 0; k < steps; k++) yaws.push((period * k) / steps);
       // the rest's long side along the seen rectangle's long side, both ways round (its 4 turns)
       const restLongIsX = restLongAxisIsX(model);
-      for (let k = 0; k < 4; k++) yaws.push(rectYaw + (restLongIsX ? 0 : Math.PI / 2) + (k * Math.PI) / 2);
-      for (const yaw of yaws) {
-        const res = icpYaw(coarse, model, { yaw, t: [rect.cx, rect.cy, 0] }, o.coarseIterations, 0.03, 0.012);
+      if (period > 0.5) for (let k = 0; k < 4 && (k * Math.PI) / 2 < period - 1e-6; k++) yaws.push(rectYaw + (restLongIsX ? 0 : Math.PI / 2) + (k * Math.PI) / 2);
+      // two rounds: a few iterations from every yaw on fewer points, then the best two carried on
+      const first = yaws.map((yaw) => icpYaw(screen, model, { yaw, t: [rect.cx, rect.cy, 0] }, o.coarseIterations >> 1, 0.03, 0.015)).sort((a, b) => a.cost - b.cost);
+      for (const f of first.slice(0, 2)) {
+        const res = icpYaw(coarse, model, f.pl, o.coarseIterations - (o.coarseIterations >> 1), 0.015, 0.012);
         itemHyps.push({ item, r, pl: res.pl, cost: res.cost });
       }
     }
@@ -407,6 +416,10 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
     }
     hyps.push(...kept);
   }
+  // only hypotheses near the best coarse fit go on to the fine fit and the depth check
+  hyps.sort((a, b) => a.cost - b.cost);
+  const cut = hyps.length ? Math.max(2 * hyps[0]!.cost, hyps[0]!.cost + 0.08) : 0;
+  hyps.splice(0, hyps.length, ...hyps.filter((h, k) => k < o.maxFine && h.cost <= cut));
   if (hyps.length === 0) return { match: null, best: null, runnerUp: null, candidates, reason: `no item of this size (seen ${(hObs * 100).toFixed(1)} cm high, footprint ${(Lobs * 100).toFixed(1)} × ${(Wobs * 100).toFixed(1)} cm)` };
 
   const bestOf = new Map<LibraryItem, ItemFit>();
@@ -443,6 +456,43 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   if (best.score < o.minScore) reason = `best ${best.item.name} scores ${best.score.toFixed(2)} < ${o.minScore}`;
   else if (margin < o.minMargin) reason = `best ${best.item.name} (${best.score.toFixed(2)}) beats ${runnerUp!.item.name} (${runnerUp!.score.toFixed(2)}) by less than ${o.minMargin}`;
   return { match: reason ? null : best, best, runnerUp, candidates, ...(reason ? { reason } : {}) };
+}
+
+/** Yaw period of an item standing on a rest: its declared symmetry about the vertical axis. */
+function yawPeriod(item: LibraryItem, rest: LibraryRest): number {
+  if (item.symmetry === 'none') return 2 * Math.PI;
+  const A = item.desc.axes;
+  const M = quatToMat3(rest.rotation);
+  // how vertical principal axis k stands in this rest: the z row of R applied to it
+  const up = (k: number) => Math.abs(M[6]! * A[k * 3]! + M[7]! * A[k * 3 + 1]! + M[8]! * A[k * 3 + 2]!) > Math.cos((5 * Math.PI) / 180);
+  if (item.symmetry === 'cylinder') {
+    const e = principalSpread(item);
+    const odd = e[0] - e[1] > e[1] - e[2] ? 0 : 2;
+    if (up(odd)) return 0;
+    return Math.PI;
+  }
+  return [0, 1, 2].some(up) ? Math.PI : 2 * Math.PI;
+}
+
+const spreadCache = new WeakMap<object, [number, number, number]>();
+
+/** Extents of the surface samples along the principal axes. */
+function principalSpread(item: LibraryItem): [number, number, number] {
+  let e = spreadCache.get(item.desc);
+  if (e) return e;
+  const A = item.desc.axes, p = item.desc.samples;
+  e = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < p.length; i += 3) {
+      const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    e[k] = hi - lo;
+  }
+  spreadCache.set(item.desc, e);
+  return e;
 }
 
 function restLongAxisIsX(model: RestModel): boolean {
