@@ -24,7 +24,7 @@ import { basisOfNormal } from '../segment/support.ts';
  *    × (1 − see-through), see-through being the share of the placed surface in front of the
  *    measured depth by more than `seeThroughTol` among the surface the camera could have seen:
  *    where the camera saw past the surface, the surface is not there.
- * 4. The best item must score ≥ `minScore` and beat the runner-up by ≥ `minMargin`; an item whose
+ * 4. The best item must score ≥ `minScore`, explain ≥ `minCoverage` of the seen points, and beat the runner-up by ≥ `minMargin`; an item whose
  *    fit puts the same surface in the same place as the winner's (the same object from another
  *    source) is not a runner-up.
  */
@@ -51,11 +51,13 @@ export interface RegisterOptions {
   coverageTol?: number;
   seeThroughTol?: number;
   minScore?: number;
+  /** Share of the seen points the winner must explain, whatever its score. */
+  minCoverage?: number;
   minMargin?: number;
 }
 
 export const REGISTER_DEFAULTS: Required<RegisterOptions> = {
-  yawSteps: 8,
+  yawSteps: 12,
   heightTolAbs: 0.012,
   heightTolRel: 0.1,
   footprintTolAbs: 0.015,
@@ -71,6 +73,7 @@ export const REGISTER_DEFAULTS: Required<RegisterOptions> = {
   coverageTol: 0.005,
   seeThroughTol: 0.01,
   minScore: 0.8,
+  minCoverage: 0.9,
   minMargin: 0.08,
 };
 
@@ -287,7 +290,7 @@ function coverage(obs: Float32Array, model: RestModel, pl: Placement, tol: numbe
  * camera could have seen (not behind the measured surface by more than `tol`), the share in
  * front of the measured depth by more than `tol`.
  */
-function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: DepthView, tol: number): number {
+function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: DepthView, tol: number, stride = 1): number {
   const inv = invertPose(view.cameraPose);
   const Rc = quatToMat3(inv.orientation);
   const tc = inv.position;
@@ -299,7 +302,7 @@ function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: Dept
   const W = view.depth.width, H = view.depth.height, D = view.depth.data;
   const q = model.points;
   let seen = 0, through = 0;
-  for (let i = 0; i < q.length; i += 3) {
+  for (let i = 0; i < q.length; i += 3 * stride) {
     const x = q[i]!, y = q[i + 1]!;
     const sx = c * x - s * y + pl.t[0], sy = s * x + c * y + pl.t[1], sz = q[i + 2]! + pl.t[2] - S.d;
     const X = A[0]! * sx + A[1]! * sy + A[2]! * sz + tc[0];
@@ -399,11 +402,13 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
       // the rest's long side along the seen rectangle's long side, both ways round (its 4 turns)
       const restLongIsX = restLongAxisIsX(model);
       if (period > 0.5) for (let k = 0; k < 4 && (k * Math.PI) / 2 < period - 1e-6; k++) yaws.push(rectYaw + (restLongIsX ? 0 : Math.PI / 2) + (k * Math.PI) / 2);
-      // two rounds: a few iterations from every yaw on fewer points, then the best two carried on
+      // two rounds: a few iterations from every yaw on fewer points, then the best three carried on
       const first = yaws.map((yaw) => icpYaw(screen, model, { yaw, t: [rect.cx, rect.cy, 0] }, o.coarseIterations >> 1, 0.03, 0.015)).sort((a, b) => a.cost - b.cost);
-      for (const f of first.slice(0, 2)) {
+      for (const f of first.slice(0, 3)) {
         const res = icpYaw(coarse, model, f.pl, o.coarseIterations - (o.coarseIterations >> 1), 0.015, 0.012);
-        itemHyps.push({ item, r, pl: res.pl, cost: res.cost });
+        // ranked with a quick see-through check (a tenth of the samples): a fit that hugs the
+        // points but pokes out where the camera saw past it is not the one to refine
+        itemHyps.push({ item, r, pl: res.pl, cost: res.cost + seeThrough(model, res.pl, S, view, o.seeThroughTol, 10) });
       }
     }
     itemHyps.sort((a, b) => a.cost - b.cost);
@@ -454,6 +459,7 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   const margin = best.score - (runnerUp?.score ?? 0);
   let reason: string | undefined;
   if (best.score < o.minScore) reason = `best ${best.item.name} scores ${best.score.toFixed(2)} < ${o.minScore}`;
+  else if (best.coverage < o.minCoverage) reason = `best ${best.item.name} explains ${(100 * best.coverage).toFixed(0)}% of the seen points < ${(100 * o.minCoverage).toFixed(0)}%`;
   else if (margin < o.minMargin) reason = `best ${best.item.name} (${best.score.toFixed(2)}) beats ${runnerUp!.item.name} (${runnerUp!.score.toFixed(2)}) by less than ${o.minMargin}`;
   return { match: reason ? null : best, best, runnerUp, candidates, ...(reason ? { reason } : {}) };
 }
