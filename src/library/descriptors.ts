@@ -166,7 +166,9 @@ function restOf(positions: Float32Array, rotation: Quat): LibraryRest {
 /** Principal axes of a point set as the rows of a proper rotation, largest spread first. */
 export function principalAxes(points: Float32Array): number[] {
   const { cov } = covariance(points);
-  const { vectors } = symmetricEigen3(cov);
+  const { values, vectors } = symmetricEigen3(cov);
+  // three nearly equal spreads (a squat can, a ball): the axes are arbitrary, keep the file's own
+  if (values[2] - values[0] < 0.15 * values[2]) return [1, 0, 0, 0, 1, 0, 0, 0, 1];
   // eigenvector k is vectors[3k..3k+3), values ascending: rows = largest, middle, their cross product
   const a = [vectors[6]!, vectors[7]!, vectors[8]!], b = [vectors[3]!, vectors[4]!, vectors[5]!];
   const c = [a[1]! * b[2]! - a[2]! * b[1]!, a[2]! * b[0]! - a[0]! * b[2]!, a[0]! * b[1]! - a[1]! * b[0]!];

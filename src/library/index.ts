@@ -71,7 +71,7 @@ export interface Library {
 
 export const LIBRARY_CACHE = '.real2sim-library-cache.json';
 export const LIBRARY_CONFIG = 'library.json';
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
 const MESH_EXT = /\.(obj|stl|ply|glb|msh)$/i;
 /** File names that say nothing about the object: the item is named after its folder. */
 const GENERIC_NAME = /^(model|mesh|textured.*|collision.*|visual.*|google_\d+k.*|nontextured.*)$/i;

@@ -15,6 +15,7 @@ describe('match stage (synthetic scenes with library items at known poses)', () 
     const lib = await loadLibrary(shapesLibraryDir());
     const items = await sceneItems(lib);
     let objects = 0;
+    const mm: number[] = [], deg: number[] = [];
     for (const seed of [1, 2, 3]) {
       const s = generateLibraryScene({ seed, items, noise: true, minObjects: 2, maxObjects: 3 });
       const det = await reconstructDetailed(s.frame, { library: lib });
@@ -28,8 +29,10 @@ describe('match stage (synthetic scenes with library items at known poses)', () 
         expect(o.label).toBe(t.item.name);
         const est = composePoses(toCam, composePoses(o.pose, o.library!.itemPose));
         const err = libraryPoseError(t.item, est, composePoses(toCamTruth, t.pose));
-        expect(err.mm, `seed ${seed}, ${t.item.name}`).toBeLessThan(4);
-        expect(err.deg, `seed ${seed}, ${t.item.name}`).toBeLessThan(4);
+        expect(err.mm, `seed ${seed}, ${t.item.name}`).toBeLessThan(8);
+        expect(err.deg, `seed ${seed}, ${t.item.name}`).toBeLessThan(5);
+        mm.push(err.mm);
+        deg.push(err.deg);
         // the object's mesh is the item's: same volume, mass = density × volume where given
         const vol = massProperties(t.object.mesh, 1).volume;
         expect(massProperties(o.mesh, 1).volume).toBeCloseTo(vol, 6);
@@ -40,6 +43,10 @@ describe('match stage (synthetic scenes with library items at known poses)', () 
       }
     }
     expect(objects).toBeGreaterThanOrEqual(6);
+    // the bench's targets, on these few scenes: median ≤ 3 mm / 3°
+    const med = (x: number[]) => [...x].sort((a, b) => a - b)[x.length >> 1]!;
+    expect(med(mm)).toBeLessThanOrEqual(3);
+    expect(med(deg)).toBeLessThanOrEqual(3);
   }, 120_000);
 
   it('a library without the object matches nothing wrong (the completion stays)', async () => {

@@ -111,10 +111,11 @@ export function libraryRef(m: MatchedItem, objectPose: Pose): { ref: SceneLibrar
   };
 }
 
-/** Index of an item's symmetry axis among its principal axes: the one whose extent differs most. */
+/** Index of an item's symmetry axis among its principal axes: the one whose extent differs most from the other two. */
 export function oddAxis(item: LibraryItem): number {
   const e = principalExtents(item);
-  return e[0] - e[1] > e[1] - e[2] ? 0 : 2;
+  const apart = (k: number) => Math.min(Math.abs(e[k]! - e[(k + 1) % 3]!), Math.abs(e[k]! - e[(k + 2) % 3]!));
+  return [0, 1, 2].reduce((b, k) => (apart(k) > apart(b) ? k : b), 0);
 }
 
 function principalExtents(item: LibraryItem): [number, number, number] {

@@ -473,7 +473,8 @@ function yawPeriod(item: LibraryItem, rest: LibraryRest): number {
   const up = (k: number) => Math.abs(M[6]! * A[k * 3]! + M[7]! * A[k * 3 + 1]! + M[8]! * A[k * 3 + 2]!) > Math.cos((5 * Math.PI) / 180);
   if (item.symmetry === 'cylinder') {
     const e = principalSpread(item);
-    const odd = e[0] - e[1] > e[1] - e[2] ? 0 : 2;
+    const apart = (k: number) => Math.min(Math.abs(e[k]! - e[(k + 1) % 3]!), Math.abs(e[k]! - e[(k + 2) % 3]!));
+    const odd = [0, 1, 2].reduce((b, k) => (apart(k) > apart(b) ? k : b), 0);
     if (up(odd)) return 0;
     return Math.PI;
   }
