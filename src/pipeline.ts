@@ -216,7 +216,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
   });
   // an instance id names a label in the input; segments the pipeline found itself have none
-  const objects = backend === 'geometric' ? composed.map(({ instanceId: _id, ...o }) => o) : composed;
+  const objects = backend === 'geometric' ? composed.map(withoutInstanceId) : composed;
   const objectPixels = new Uint8Array(cloud.valid.length);
   const keptIds = new Set(composeRes.output.objects.map((o) => o.instanceId));
   for (const inst of instances) if (keptIds.has(inst.id)) for (const i of inst.pixels) objectPixels[i] = 1;
@@ -259,6 +259,13 @@ async function perceiveDecimated(
   res.report.counts['decimation'] = k;
   res.report.timeMs = performance.now() - t0;
   return { output: full, report: res.report };
+}
+
+/** The object without its `instanceId` key (a segment the pipeline found itself names no input label). */
+export function withoutInstanceId<T extends { instanceId?: number }>(o: T): Omit<T, 'instanceId'> {
+  const out = { ...o };
+  delete out.instanceId;
+  return out;
 }
 
 function countNonFinite(d: Float32Array): number {

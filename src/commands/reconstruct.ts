@@ -22,7 +22,7 @@ import { decodeColorImage, decodeLabelPng } from '../io/image.ts';
 import { EXIT } from './exitCodes.ts';
 import { loadFrame } from '../io/frame.ts';
 import { frameToBundle, objectTable, type BundleFrame, type FrameReconstructor } from '../app/frameToBundle.ts';
-import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
+import { reconstructDetailed, withoutInstanceId, type PipelineConfig } from '../pipeline.ts';
 import { loadLibrary, type Library } from '../library/index.ts';
 import type { SegmentationBackend } from '../stages/backends.ts';
 import { ground, type GroundOptions } from '../stages/ground.ts';
@@ -88,9 +88,9 @@ ROS 2 recording (one bundle per selected frame):
 /** Segmentation that needs no model: the frame's own masks. */
 const givenSegmentation: SegmentationBackend = {
   name: 'given',
-  async segment(frame) {
-    if (!frame.masks) throw new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks.");
-    return { masks: frame.masks };
+  segment(frame) {
+    if (!frame.masks) return Promise.reject(new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks."));
+    return Promise.resolve({ masks: frame.masks });
   },
 };
 
@@ -124,7 +124,7 @@ export function remoteSegmentationReconstructor(client: Pick<GpuHostClient, 'cal
     if (b.warnings.length > 0) {
       rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
       // as in the pipeline's own geometric path: segments found here name no label in the input
-      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(({ instanceId: _id, ...o }) => o);
+      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(withoutInstanceId);
     }
     return rec;
   };
