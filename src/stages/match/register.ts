@@ -23,7 +23,8 @@ import { basisOfNormal } from '../segment/support.ts';
  *    coverage (share of seen points within `coverageTol` of the placed surface, point-to-plane)
  *    × (1 − see-through), see-through being the share of the placed surface in front of the
  *    measured depth by more than `seeThroughTol` among the surface the camera could have seen:
- *    where the camera saw past the surface, the surface is not there.
+ *    where the camera saw past the surface (at the pixel and the 8 around it, so a silhouette
+ *    sample rounded onto the table beside it does not count), the surface is not there.
  * 4. The best item must score ≥ `minScore`, explain ≥ `minCoverage` of the seen points, and beat the runner-up by ≥ `minMargin`; an item whose
  *    fit puts the same surface in the same place as the winner's (the same object from another
  *    source) is not a runner-up.
@@ -315,9 +316,27 @@ function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: Dept
     if (!(d > 0) || !Number.isFinite(d)) continue;
     if (Z > d + tol) continue;
     seen++;
-    if (Z < d - tol) through++;
+    if (Z < d - tol && seenPastAround(D, W, H, u, v, Z + tol)) through++;
   }
   return seen ? through / seen : 1;
+}
+
+/**
+ * Whether the camera saw past depth `z` at every valid pixel of the 3×3 block around (u, v): a
+ * sample on the silhouette may round to the pixel beside it, where the camera saw the table.
+ */
+function seenPastAround(D: Float32Array, W: number, H: number, u: number, v: number, z: number): boolean {
+  for (let dv = -1; dv <= 1; dv++) {
+    const y = v + dv;
+    if (y < 0 || y >= H) continue;
+    for (let du = -1; du <= 1; du++) {
+      const x = u + du;
+      if (x < 0 || x >= W) continue;
+      const d = D[y * W + x]!;
+      if (d > 0 && Number.isFinite(d) && d <= z) return false;
+    }
+  }
+  return true;
 }
 
 /**
