@@ -42,6 +42,7 @@ export const PARAMS = [
   { name: 'workspace', type: 'string', default: '', description: 'box where objects may be, in the support frame, metres: "xmin,ymin,zmin,xmax,ymax,zmax"; empty = anywhere' },
   { name: 'roi_path', type: 'string', default: '', description: 'region-of-interest PNG the size of the colour image (non-zero = objects may be there); empty = the whole image' },
   { name: 'max_object_size', type: 'double', default: 0.5, min: 0, description: 'largest plausible object, metres; larger segments (robot arm, bin wall, furniture) are excluded, not emitted' },
+  { name: 'library', type: 'string', default: '', description: 'folder of known objects\' meshes (OBJ/STL/PLY/GLB/MSH, optional library.json): clear matches become the item\'s mesh at the registered pose; empty = no library' },
 ] as const satisfies readonly ParamSpec[];
 
 export type ParamName = (typeof PARAMS)[number]['name'];
@@ -69,6 +70,7 @@ export interface NodeParams {
   workspace: string;
   roi_path: string;
   max_object_size: number;
+  library: string;
 }
 
 export const PARAM_DEFAULTS: Readonly<NodeParams> = Object.fromEntries(PARAMS.map((p) => [p.name, p.default])) as unknown as NodeParams;

@@ -29,7 +29,7 @@ export function runFolderName(frame: RgbdFrame, now = new Date()): string {
   return `scene_${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
 }
 
-export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'>): Promise<PipelineFn> {
+export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'> & Partial<Pick<NodeParams, 'library'>>): Promise<PipelineFn> {
   const [{ frameToBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
     import('../src/app/frameToBundle.ts'),
     import('../src/export/prepare.ts'),
@@ -44,6 +44,9 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
     segmentation = remoteBackends(urls.length > 1 ? new GpuHostPool({ urls }) : new GpuHostClient({ url: urls[0]! })).segmentation;
   }
 
+  // the library is indexed once, when the pipeline is built (descriptors cached beside it)
+  const library = params.library ? await (await import('../src/library/index.ts')).loadLibrary(params.library) : undefined;
+
   return async (frame: RgbdFrame): Promise<PipelineResult> => {
     const name = runFolderName(frame);
     // A physics failure (an engine error, not a verdict) still writes the bundle, without a
@@ -54,6 +57,7 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
       title: `real2sim · ${name}`,
       pipeline: {
         frameId: params.scene_frame,
+        ...(library ? { library } : {}),
         // Masks from an upstream node win; otherwise the GPU host segments when one is configured.
         ...(segmentation && !frame.masks ? { segmentation } : {}),
       },

@@ -15,6 +15,8 @@ import type { ExcludedSegment } from './model/report.ts';
 import { sceneConfidence } from './stages/confidence.ts';
 import { objectConfidence } from './stages/objectConfidence.ts';
 import { SCOPE_DEFAULTS, scopeInstances, type ScopeOptions } from './stages/segment/scope.ts';
+import type { Library } from './library/index.ts';
+import { libraryRef, match, type MatchedItem, type RegisterOptions } from './stages/match/index.ts';
 
 const EXCLUDED_WHY: Record<ExcludedSegment['reason'], string> = {
   outside_workspace: 'outside the workspace box',
@@ -43,6 +45,13 @@ export interface PipelineConfig {
   shape?: ShapeOptions;
   place?: PlaceOptions;
   compose?: ComposeOptions;
+  /**
+   * Known objects (`--library DIR`, indexed by `loadLibrary`): objects that match an item clearly
+   * get the item's mesh at the registered pose instead of a completion (stage "match").
+   */
+  library?: Library;
+  /** Match-stage thresholds (score, margin, tolerances); defaults in `stages/match/register.ts`. */
+  match?: RegisterOptions;
   /** World frame name (default `world`). */
   frameId?: string;
   /**
@@ -145,8 +154,34 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   });
   progress('shape', 1);
 
+  let shapes = shapeRes.output.shapes;
+  let matchRes: StageResult<{ matched: Map<number, MatchedItem> }> | null = null;
+  if (config.library) {
+    progress('match', 0);
+    const res = await match({ ...config.match, library: config.library })({
+      objects: liftRes.output.objects,
+      shapes,
+      view: { depth, camera: frame.camera, cameraPose },
+      support: groundRes.output.support,
+    });
+    shapes = res.output.shapes;
+    matchRes = res;
+    progress('match', 1);
+  }
+
   progress('place', 0);
-  const placeRes = await place(config.place)({ objects: liftRes.output.objects, shapes: shapeRes.output.shapes });
+  const placeRes = await place(config.place)({ objects: liftRes.output.objects, shapes });
+  if (matchRes) {
+    // a matched object is the library item: its name, symmetry and density go with it
+    for (const p of placeRes.output.objects) {
+      const m = matchRes.output.matched.get(p.id);
+      if (!m) continue;
+      const { ref, symmetry } = libraryRef(m, p.pose);
+      p.label = m.item.name;
+      p.symmetry = symmetry;
+      p.library = ref;
+    }
+  }
   progress('place', 1);
 
   progress('compose', 0);
@@ -171,17 +206,17 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     perceiveRes.report.counts['excluded'] = excluded.length;
     for (const e of excluded) perceiveRes.report.warnings.push(`segment ${e.id} (${e.pixels} pixels, ${e.sizeM.toFixed(2)} m) excluded: ${EXCLUDED_WHY[e.reason]}`);
   }
-  reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, placeRes.report, composeRes.report);
+  reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, ...(matchRes ? [matchRes.report] : []), placeRes.report, composeRes.report);
   if (composeRes.output.objects.length === 0) composeRes.report.warnings.push('no object could be reconstructed from this frame');
   // per object: how much of it was seen, how well it fits, how it was completed
   const liftedById = new Map(liftRes.output.objects.map((o) => [o.id, o]));
-  const methodById = new Map(shapeRes.output.shapes.map((sh) => [sh.id, sh.method ?? 'unknown']));
+  const methodById = new Map(shapes.map((sh) => [sh.id, sh.method ?? 'unknown']));
   const composed = composeRes.output.objects.map((o) => o.instanceId === undefined ? o : {
     ...o,
     confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
   });
   // an instance id names a label in the input; segments the pipeline found itself have none
-  const objects = backend === 'geometric' ? composed.map(({ instanceId: _id, ...o }) => o) : composed;
+  const objects = backend === 'geometric' ? composed.map(withoutInstanceId) : composed;
   const objectPixels = new Uint8Array(cloud.valid.length);
   const keptIds = new Set(composeRes.output.objects.map((o) => o.instanceId));
   for (const inst of instances) if (keptIds.has(inst.id)) for (const i of inst.pixels) objectPixels[i] = 1;
@@ -224,6 +259,13 @@ async function perceiveDecimated(
   res.report.counts['decimation'] = k;
   res.report.timeMs = performance.now() - t0;
   return { output: full, report: res.report };
+}
+
+/** The object without its `instanceId` key (a segment the pipeline found itself names no input label). */
+export function withoutInstanceId<T extends { instanceId?: number }>(o: T): Omit<T, 'instanceId'> {
+  const out = { ...o };
+  delete out.instanceId;
+  return out;
 }
 
 function countNonFinite(d: Float32Array): number {

@@ -10,6 +10,7 @@
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
 import { encodeLabelPng, encodePng } from '../io/image.ts';
+import { libraryPicture } from './libraryPicture.ts';
 import type { CameraIntrinsics } from '../model/camera.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { RgbdFrame } from '../model/frame.ts';
@@ -191,6 +192,8 @@ export async function sceneToBundle(
   if (overlay) extraFiles['debug/masks.png'] = overlay;
   if (options.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(options.depth));
   if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
+  // with a library: the matched items' outlines and names over the image
+  if (options.color && scene.camera && scene.reports.some((r) => r.stage === 'match')) extraFiles['debug/library.png'] = encodePng(libraryPicture(options.color, scene));
   const clouds: PointCloud[] = [];
   for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
     clouds.push(cloud);

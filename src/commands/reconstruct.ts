@@ -22,7 +22,8 @@ import { decodeColorImage, decodeLabelPng } from '../io/image.ts';
 import { EXIT } from './exitCodes.ts';
 import { loadFrame } from '../io/frame.ts';
 import { frameToBundle, objectTable, type BundleFrame, type FrameReconstructor } from '../app/frameToBundle.ts';
-import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
+import { reconstructDetailed, withoutInstanceId, type PipelineConfig } from '../pipeline.ts';
+import { loadLibrary, type Library } from '../library/index.ts';
 import type { SegmentationBackend } from '../stages/backends.ts';
 import { ground, type GroundOptions } from '../stages/ground.ts';
 import type { LiftedObject } from '../stages/lift.ts';
@@ -38,6 +39,7 @@ import { GpuHostPool, splitHostList, type GpuCaller } from '../gpu/hostPool.ts';
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
        [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
        [--workspace XMIN,YMIN,ZMIN,XMAX,YMAX,ZMAX] [--roi ROI.png] [--max-object-size M] [--strict]
+       [--library DIR]
        [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
    or: real2sim reconstruct --rgb COLOR.png --gpu-host URL [--camera CAMERA.json] [--gpu-token T] [--gpu-timeout-ms N] … --out DIR
 
@@ -59,6 +61,10 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --max-object-size  largest plausible object, metres (default 0.5); larger segments (a robot arm,
                    a bin wall, furniture) are excluded. Excluded segments are listed in the perceive
                    report of scene.json, never emitted as objects
+  --library        folder of known objects' meshes (OBJ, STL, PLY, GLB, MSH; optional library.json
+                   with names, densities, units, symmetry): an object that clearly matches an item
+                   becomes that item's mesh at the registered pose (with its name and density);
+                   the others keep their completion. Needs --depth. Writes debug/library.png
   --strict         exit 4 when the scene's confidence is low (not a tabletop, most points dropped,
                    implausible objects; reasons in scene.json 'confidence'); the bundle is still written
   --quiet          no progress display
@@ -118,11 +124,7 @@ export function remoteSegmentationReconstructor(client: Pick<GpuHostClient, 'cal
     if (b.warnings.length > 0) {
       rec.scene.meta = { ...rec.scene.meta, segmentation: `${fallback.name} (GPU host unreachable)` };
       // as in the pipeline's own geometric path: segments found here name no label in the input
-      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map((o) => {
-        const copy = { ...o };
-        delete copy.instanceId;
-        return copy;
-      });
+      if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(withoutInstanceId);
     }
     return rec;
   };
@@ -232,6 +234,7 @@ export async function run(argv: string[]): Promise<number> {
       workspace: { type: 'string' },
       roi: { type: 'string' },
       'max-object-size': { type: 'string' },
+      library: { type: 'string' },
       strict: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       out: { type: 'string', short: 'o' },
@@ -308,6 +311,9 @@ export async function run(argv: string[]): Promise<number> {
   if (gpuHost && seg !== 'auto') {
     throw new Real2SimError('BAD_INPUT', `With --gpu-host, segmentation runs on the GPU host: drop --segmentation ${seg}, or drop --gpu-host to segment on the CPU.`);
   }
+  if (!values.depth && values.library !== undefined) {
+    throw new Real2SimError('BAD_INPUT', '--library needs --depth: matching registers the items to the measured depth.');
+  }
   if (!values.depth && values.masks) {
     throw new Real2SimError('BAD_INPUT', '--masks needs --depth: the single-image path segments on the GPU host.');
   }
@@ -347,7 +353,15 @@ export async function run(argv: string[]): Promise<number> {
       : await loadColourOnly(values.rgb!);
     const roi = values.roi ? await loadRoi(values.roi, frame.color.width, frame.color.height) : undefined;
     const scope = { ...(workspace ? { workspace } : {}), ...(roi ? { roi } : {}), ...(maxObjectSize !== undefined ? { maxObjectSize } : {}) };
+    let library: Library | undefined;
+    if (values.library !== undefined) {
+      log(`indexing library ${values.library} …\n`);
+      library = await loadLibrary(values.library);
+      log(`library: ${library.items.length} items (${library.described} described now, ${library.items.length - library.described} from the cache)\n`);
+      for (const w of library.warnings) log(`warning (library): ${w}\n`);
+    }
     const stageOptions = {
+      ...(library ? { library } : {}),
       ...(Object.keys(scope).length ? { scope } : {}),
       ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
       ...(seed !== undefined ? { ground: { seed } } : {}),

@@ -12,6 +12,29 @@ export interface StageReport {
   warnings: string[];
   /** Perceive: segments left out (outside the workspace or region of interest, implausibly large). */
   excluded?: ExcludedSegment[];
+  /** Match (library): per object, the best library item, its score and the runner-up's. */
+  matches?: LibraryMatch[];
+}
+
+/** One object's library match: the best item and the runner-up (another object), with scores in 0..1. */
+export interface LibraryMatch {
+  /** The object's instance id in the stage's label image. */
+  object: number;
+  best?: string;
+  /** coverage × (1 − seeThrough) */
+  score?: number;
+  /** Share of the seen points on the placed item's surface. */
+  coverage?: number;
+  /** Share of the placed item's visible surface in front of the measured depth. */
+  seeThrough?: number;
+  runnerUp?: string;
+  runnerUpScore?: number;
+  /** Whether the best item replaced the completion (a clear win). */
+  matched: boolean;
+  /** (item, rest) pairs of the right size that were registered. */
+  candidates: number;
+  timeMs: number;
+  reason?: string;
 }
 
 /** A segment that is not an object, and why. */

@@ -55,6 +55,25 @@ export interface SceneObject {
   score?: number;
   /** How far the completed shape can be trusted, and how it was completed. */
   confidence?: ObjectConfidence;
+  /** Set when the object is a known library item: `mesh` is then the item's mesh at the registered pose. */
+  library?: SceneLibraryRef;
+}
+
+/** The library item an object was matched to (`--library`). */
+export interface SceneLibraryRef {
+  name: string;
+  /** The item's file, relative to the library folder. */
+  path: string;
+  /** Match score in 0..1 (coverage × (1 − see-through)). */
+  score: number;
+  runnerUp?: string;
+  runnerUpScore?: number;
+  /** kg/m³ from library.json; the object's mass is density × the mesh's volume. */
+  density?: number;
+  /** Symmetry about the item's principal axes (library.json). */
+  symmetry: 'none' | 'cylinder' | 'box';
+  /** Item's file frame (metres) → object frame. */
+  itemPose: Pose;
 }
 
 /**

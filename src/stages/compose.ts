@@ -115,7 +115,7 @@ export function compose(options: ComposeOptions = {}) {
     timeStage(COMPOSE, 'mesh', async (report) => {
       const tasks = input.objects.map((p) => ({
         mesh: p.mesh,
-        density: densityFor(p.label, table, o.defaultDensity),
+        density: p.library?.density ?? densityFor(p.label, table, o.defaultDensity),
         convexTolerance: o.convexTolerance,
         maxPieces: o.maxPieces,
         maxVerticesPerPiece: o.maxVerticesPerPiece,
@@ -151,6 +151,7 @@ export function compose(options: ComposeOptions = {}) {
           symmetry: p.symmetry,
           color: meanColor(p.source.cloud.colors),
           instanceId: p.id,
+          ...(p.library ? { library: p.library } : {}),
         });
       });
       Object.assign(report.counts, { objects: out.length, concave, collisionPieces: pieces });

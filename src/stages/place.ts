@@ -3,7 +3,7 @@ import { boundsOf } from '../model/geometry.ts';
 import { invertPose, quatFromYaw, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
 import { icp } from '../geometry/icp.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
-import type { Symmetry } from '../model/scene.ts';
+import type { SceneLibraryRef, Symmetry } from '../model/scene.ts';
 import { convexHull2d, minAreaRect, polygonArea } from './footprint.ts';
 import type { LiftedObject } from './lift.ts';
 import type { ShapedObject } from './shape.ts';
@@ -41,6 +41,8 @@ export interface PlacedObject {
   concave: boolean;
   /** Observed points (world frame) for debug products and colour. */
   source: LiftedObject;
+  /** A library item (match stage): compose uses its density and carries the reference. */
+  library?: SceneLibraryRef;
 }
 
 export interface PlaceInput {

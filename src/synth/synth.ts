@@ -140,7 +140,7 @@ function placeFootprints(shapes: readonly ShapeSpec[], yaws: readonly number[], 
 }
 
 /** Optical frame (x right, y down, z forward) at `eye` looking at `target`, world z up. */
-function lookAt(eye: Vec3, target: Vec3): Quat {
+export function lookAt(eye: Vec3, target: Vec3): Quat {
   const f = [target[0] - eye[0], target[1] - eye[1], target[2] - eye[2]];
   const fl = Math.hypot(f[0]!, f[1]!, f[2]!);
   const z = f.map((v) => v / fl) as Vec3;
