@@ -12,6 +12,7 @@ import { composePoses, invertPose, rotateVec, type Pose, type Vec3 } from '../..
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
 import { engineHull } from '../hull.ts';
+import { indexEdges, installPrunedSat } from './cannonSat.ts';
 import { ballCentre } from '../../src/geometry/ball.ts';
 import { rotationZTo } from './rapier.ts';
 
@@ -32,10 +33,11 @@ export const CANNON_DEFAULTS: Required<CannonOptions> = {
   sleepSpeed: 0.005,
 };
 
-export async function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
+export function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
+  installPrunedSat();
   const o = { ...CANNON_DEFAULTS } as Required<CannonOptions>;
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
-  return new CannonEngine(o);
+  return Promise.resolve(new CannonEngine(o));
 }
 
 interface Entry {
@@ -236,7 +238,10 @@ function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): 
     const r = rotateVec(toBody.orientation, n);
     return new CANNON.Vec3(r[0], r[1], r[2]);
   });
-  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)), normals }), centre };
+  const shape = new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)), normals });
+  // only the edge pairs that can separate or carry a contact are tested (`cannonSat.ts`)
+  indexEdges(shape);
+  return { shape, centre };
 }
 
 /**
