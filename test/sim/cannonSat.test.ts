@@ -42,9 +42,9 @@ describe('pruned separating-axis test (cannonSat.ts)', () => {
     installPrunedSat();
     const rng = createRng(12);
     let overlapping = 0, separated = 0, edgeWins = 0;
-    for (let t = 0; t < 400; t++) {
-      const a = piece(rng, 60 + Math.floor(rng.range(0, 80)), t % 2 === 0);
-      const b = piece(rng, 40 + Math.floor(rng.range(0, 80)), t % 3 === 0);
+    for (let t = 0; t < 160; t++) {
+      const a = piece(rng, 50 + Math.floor(rng.range(0, 50)), t % 2 === 0);
+      const b = piece(rng, 40 + Math.floor(rng.range(0, 50)), t % 3 === 0);
       const qa = randomQuat(rng), qb = randomQuat(rng);
       const pa = new CANNON.Vec3(0, 0, 0);
       // centres from overlapping deeply to just apart
@@ -67,8 +67,8 @@ describe('pruned separating-axis test (cannonSat.ts)', () => {
       const faceOnly = Math.min(...a.faceNormals.map((n) => a.testSepAxis(qa.vmult(n), b, pa, qa, pb, qb) as number), ...b.faceNormals.map((n) => a.testSepAxis(qb.vmult(n), b, pa, qa, pb, qb) as number));
       if (d2 < faceOnly - 1e-9) edgeWins++;
     }
-    expect(overlapping).toBeGreaterThan(50);
-    expect(separated).toBeGreaterThan(50);
-    expect(edgeWins).toBeGreaterThan(5);
+    expect(overlapping).toBeGreaterThan(40);
+    expect(separated).toBeGreaterThan(30);
+    expect(edgeWins).toBeGreaterThan(10);
   });
 });
