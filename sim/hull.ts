@@ -49,11 +49,13 @@ const cache = new WeakMap<Float32Array, Map<number, CleanHull | null>>();
 /**
  * The same, keyed on the geometry (the vertex bytes and the cap): repair passes, the merged
  * pieces of `enginePieces.ts` and the frames of a ROS loop hand over new arrays with the same
- * vertices, and a clean hull costs ~2 ms (a three.js hull per simplification step). Bounded:
- * the oldest entries go first.
+ * vertices, and a clean hull costs ~2 ms (a three.js hull per simplification step). Bounded
+ * to about one real frame's simulated pieces (the oldest go first): each entry also keeps its
+ * cannon-es shape alive (~25 kB together), and a process that runs frame after frame must not
+ * grow with them.
  */
 const byGeometry = new Map<string, CleanHull | null>();
-const GEOMETRY_CACHE_SIZE = 2048;
+const GEOMETRY_CACHE_SIZE = 256;
 
 /** FNV-1a over the float bits, with the length and the cap: a collision would need equal length, cap and 64 hash bits. */
 function geometryKey(positions: Float32Array, maxVertices: number): string {
