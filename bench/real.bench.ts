@@ -62,7 +62,12 @@ const STAGES_1_6 = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose'];
 
 interface BenchFrame {
   name: string;
-  frame: RgbdFrame;
+  camera: CameraIntrinsics;
+  /**
+   * Decodes the frame (each call): the bench holds no frame between jobs, so the peak RSS it
+   * reports is the job's, as in a CLI run or the ROS node, not the bench's frame list (~30 MB).
+   */
+  load(): RgbdFrame;
   /** Depth PNG the peer reads (the original file, or one written here), and its metres per unit. */
   depthPng: string;
   depthScale: number;
@@ -70,9 +75,12 @@ interface BenchFrame {
 
 
 function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics, depthScale: number): BenchFrame {
-  const color = decodeColorImage(new Uint8Array(readFileSync(join(DATA, rgb))), rgb);
-  const d = decodeDepthPng(new Uint8Array(readFileSync(join(DATA, depth))), depthScale, depth);
-  return { name, frame: { color, depth: d, camera }, depthPng: join(DATA, depth), depthScale };
+  const frame = (): RgbdFrame => ({
+    color: decodeColorImage(new Uint8Array(readFileSync(join(DATA, rgb))), rgb),
+    depth: decodeDepthPng(new Uint8Array(readFileSync(join(DATA, depth))), depthScale, depth),
+    camera,
+  });
+  return { name, camera, load: frame, depthPng: join(DATA, depth), depthScale };
 }
 
 /** Pixels [x0, x0 + w) × [y0, y0 + h) of a frame, upsampled `k`× by nearest neighbour, with matching intrinsics. */
@@ -106,10 +114,11 @@ function frames(tmp: string): BenchFrame[] {
   }
   const base = out[0]!;
   for (const [name, k] of [['uoc_demo/000000 crop 640×360', 1], ['uoc_demo/000000 crop ×2 = 1280×720 (upsampled here)', 2]] as const) {
-    const frame = cropUpsample(base.frame, 0, 60, 640, 360, k);
+    const crop = () => cropUpsample(base.load(), 0, 60, 640, 360, k);
+    const frame = crop();
     const png = join(tmp, `crop${k}.png`);
     writeFileSync(png, encodeDepthPng(frame.depth!, 0.001));
-    out.push({ name, frame, depthPng: png, depthScale: 0.001 });
+    out.push({ name, camera: frame.camera, load: crop, depthPng: png, depthScale: 0.001 });
   }
   return out;
 }
@@ -136,7 +145,7 @@ async function runJob(f: BenchFrame, out: string): Promise<Run> {
   };
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const frame: BundleFrame = f.frame;
+  const frame: BundleFrame = f.load();
   const { scene } = await frameToBundle(frame, {
     out,
     title: `real2sim · ${f.name}`,
@@ -159,7 +168,7 @@ function runPeer(list: BenchFrame[], tmp: string, reps: number): Map<string, Pee
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
   const probe = spawnSync(PYTHON, ['-c', 'import open3d'], { encoding: 'utf8' });
   if (probe.status !== 0) return `Open3D is not importable by ${PYTHON} (apt-get install -y python3-open3d)`;
-  const spec = list.map((f) => ({ name: f.name, depth: f.depthPng, scale: f.depthScale, width: f.frame.camera.width, height: f.frame.camera.height, fx: f.frame.camera.fx, fy: f.frame.camera.fy, cx: f.frame.camera.cx, cy: f.frame.camera.cy }));
+  const spec = list.map((f) => ({ name: f.name, depth: f.depthPng, scale: f.depthScale, width: f.camera.width, height: f.camera.height, fx: f.camera.fx, fy: f.camera.fy, cx: f.camera.cx, cy: f.camera.cy }));
   const specFile = join(tmp, 'frames.json');
   writeFileSync(specFile, JSON.stringify(spec));
   const r = spawnSync(PYTHON, [PEER, specFile, '--reps', String(reps)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 });
@@ -276,6 +285,7 @@ export default async function realBench(): Promise<void> {
 
 /** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
 async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
+  const frame = f.load();
   const graph = new MemoryGraph();
   const node = await startSceneNode({
     transport: graph.participant('real2sim', { quiet: true }),
@@ -300,7 +310,7 @@ async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   const send = () => {
     k++;
     const stamp = { sec: 100 + Math.floor(k / 10), nanosec: (k % 10) * 100_000_000 };
-    const m = frameMessages(f.frame, 100 + k / 10);
+    const m = frameMessages(frame, 100 + k / 10);
     pubs.info.publish({ ...m.info, header: { stamp, frame_id: 'cam' } });
     pubs.depth.publish({ ...m.depth, header: { stamp, frame_id: 'cam' } });
     pubs.image.publish({ ...m.image, header: { stamp, frame_id: 'cam' } });
@@ -356,7 +366,8 @@ async function segmentationCost(list: BenchFrame[]): Promise<void> {
   console.log('\nsegmentation on every 2nd pixel of every 2nd row (default above 2× 640×480), accuracy cost:');
   const big = list.find((f) => f.name.includes('1280×720'));
   if (big) {
-    const full = await masks(big.frame, 1), dec = await masks(big.frame, 2);
+    const bigFrame = big.load();
+    const full = await masks(bigFrame, 1), dec = await masks(bigFrame, 2);
     const iou = bestIous(full.masks, dec.masks);
     console.log(`  ${big.name}: ${full.objects} → ${dec.objects} objects; per full-resolution segment, IoU with the decimated one: mean ${mean(iou).toFixed(3)}, min ${Math.min(...iou).toFixed(3)}; ground + perceive CPU ${full.cpu.toFixed(0)} → ${dec.cpu.toFixed(0)} ms`);
   }
@@ -364,11 +375,12 @@ async function segmentationCost(list: BenchFrame[]): Promise<void> {
   const all: [number[], number[], number[]] = [[], [], []];
   for (const f of osd) {
     const gt = decodeLabelPng(new Uint8Array(readFileSync(join(DATA, 'real_gt', f.name, 'labels.png'))));
-    const up = cropUpsample(f.frame, 0, 0, f.frame.camera.width, f.frame.camera.height, 2);
-    const W = up.camera.width, w = f.frame.camera.width;
+    const frame = f.load();
+    const up = cropUpsample(frame, 0, 0, frame.camera.width, frame.camera.height, 2);
+    const W = up.camera.width, w = frame.camera.width;
     const gtUp = new Uint16Array(W * up.camera.height);
     for (let i = 0; i < gtUp.length; i++) gtUp[i] = gt.data[((Math.floor(i / W) >> 1) * w) + ((i % W) >> 1)]!;
-    const r = [bestIous(gt.data, (await masks(f.frame, 1)).masks), bestIous(gtUp, (await masks(up, 1)).masks), bestIous(gtUp, (await masks(up, 2)).masks)];
+    const r = [bestIous(gt.data, (await masks(frame, 1)).masks), bestIous(gtUp, (await masks(up, 1)).masks), bestIous(gtUp, (await masks(up, 2)).masks)];
     r.forEach((x, k) => all[k]!.push(...x));
   }
   if (osd.length) {

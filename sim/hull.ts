@@ -46,8 +46,29 @@ export interface CleanHull {
 }
 
 const cache = new WeakMap<Float32Array, Map<number, CleanHull | null>>();
+/**
+ * The same, keyed on the geometry (the vertex bytes and the cap): repair passes, the merged
+ * pieces of `enginePieces.ts` and the frames of a ROS loop hand over new arrays with the same
+ * vertices, and a clean hull costs ~2 ms (a three.js hull per simplification step). Bounded
+ * to about one real frame's simulated pieces (the oldest go first): each entry also keeps its
+ * cannon-es shape alive (~25 kB together), and a process that runs frame after frame must not
+ * grow with them.
+ */
+const byGeometry = new Map<string, CleanHull | null>();
+const GEOMETRY_CACHE_SIZE = 256;
 
-/** `cleanHull` with a vertex cap (default `ENGINE_HULL_VERTICES`), computed once per piece array and cap. */
+/** FNV-1a over the float bits, with the length and the cap: a collision would need equal length, cap and 64 hash bits. */
+function geometryKey(positions: Float32Array, maxVertices: number): string {
+  const words = new Uint32Array(positions.buffer, positions.byteOffset, positions.length);
+  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ positions.length;
+  for (let i = 0; i < words.length; i++) {
+    h1 = Math.imul(h1 ^ words[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ (words[i]! >>> 7) ^ i, 0x5bd1e995);
+  }
+  return `${positions.length}:${maxVertices}:${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}`;
+}
+
+/** `cleanHull` with a vertex cap (default `ENGINE_HULL_VERTICES`), computed once per geometry and cap. */
 export function engineHull(positions: Float32Array, maxVertices = ENGINE_HULL_VERTICES): CleanHull | null {
   let byCap = cache.get(positions);
   if (!byCap) {
@@ -56,7 +77,13 @@ export function engineHull(positions: Float32Array, maxVertices = ENGINE_HULL_VE
   }
   let h = byCap.get(maxVertices);
   if (h === undefined) {
-    h = cleanHull(positions, maxVertices);
+    const key = geometryKey(positions, maxVertices);
+    h = byGeometry.get(key);
+    if (h === undefined) {
+      h = cleanHull(positions, maxVertices);
+      if (byGeometry.size >= GEOMETRY_CACHE_SIZE) byGeometry.delete(byGeometry.keys().next().value!);
+      byGeometry.set(key, h);
+    }
     byCap.set(maxVertices, h);
   }
   return h;

@@ -212,7 +212,17 @@ export async function referenceCheck(input: PhysicsInput, scene: Scene, o: Requi
     ...plan.simulate.map((i) => input.objects[i]!),
     ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
   ];
-  const run = await simulateMujoco(objects, scene.support, { seconds: o.seconds, maxBodySteps: 50 * o.maxBodySteps, restMove: 5e-4, restTurn: 5e-3, restSeconds: 0.25 });
+  const run = await simulateMujoco(objects, scene.support, {
+    seconds: o.seconds,
+    maxBodySteps: 50 * o.maxBodySteps,
+    restMove: 5e-4,
+    restTurn: 5e-3,
+    restSeconds: 0.25,
+    // as in our engine's run: a body clearly gone or toppled is unstable in MuJoCo whatever
+    // happens next, so it does not keep MuJoCo stepping
+    decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
+    decidedTurn: Math.max(0.6, 6 * o.stableRotation),
+  });
   const idx = plan.simulate;
   const judged = judgeStability(
     idx.map((i) => input.ids[i]!),

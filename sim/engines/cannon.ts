@@ -11,7 +11,8 @@ import type { Plane } from '../../src/model/scene.ts';
 import { composePoses, invertPose, rotateVec, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
-import { engineHull } from '../hull.ts';
+import { engineHull, type CleanHull } from '../hull.ts';
+import { indexEdges, installPrunedSat } from './cannonSat.ts';
 import { ballCentre } from '../../src/geometry/ball.ts';
 import { rotationZTo } from './rapier.ts';
 
@@ -33,6 +34,7 @@ export const CANNON_DEFAULTS: Required<CannonOptions> = {
 };
 
 export function createCannonEngine(options: CannonOptions = {}): Promise<PhysicsEngine> {
+  installPrunedSat();
   const o = { ...CANNON_DEFAULTS } as Required<CannonOptions>;
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   return Promise.resolve(new CannonEngine(o));
@@ -199,22 +201,24 @@ class CannonEngine implements PhysicsEngine {
  * body frame. A cannon-es shape is only a description (its body link is reset by `addShape`),
  * and worlds here run one after another, so reusing it is safe.
  */
-const shapeCache = new WeakMap<Float32Array, { key: string; value: { shape: CANNON.Shape; centre: Vec3 } }>();
+const shapeCache = new WeakMap<CleanHull, { key: string; value: { shape: CANNON.Shape; centre: Vec3 } }>();
 function cachedShape(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.Shape; centre: Vec3 } {
-  const key = [...toBody.position, ...toBody.orientation].join(',');
-  const hit = shapeCache.get(piece);
-  if (hit && hit.key === key) return hit.value;
-  const value = cannonShape(piece, toBody, id, k);
-  shapeCache.set(piece, { key, value });
-  return value;
-}
-
-/** A cannon-es shape of a piece's clean hull, in the body frame: a sphere when the hull is one, else a convex polyhedron (polygon faces, outward). */
-function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): { shape: CANNON.Shape; centre: Vec3 } {
+  // keyed on the clean hull, which `engineHull` keeps per geometry: new arrays with the same
+  // vertices (a merged piece rebuilt for each run) find their shape too
   const hull = engineHull(piece);
   if (!hull) {
     throw new Real2SimError('BAD_MESH', `Object '${id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, { object: id, piece: k });
   }
+  const key = [...toBody.position, ...toBody.orientation].join(',');
+  const hit = shapeCache.get(hull);
+  if (hit && hit.key === key) return hit.value;
+  const value = cannonShape(hull, toBody);
+  shapeCache.set(hull, { key, value });
+  return value;
+}
+
+/** A cannon-es shape of a piece's clean hull, in the body frame: a sphere when the hull is one, else a convex polyhedron (polygon faces, outward). */
+function cannonShape(hull: CleanHull, toBody: Pose): { shape: CANNON.Shape; centre: Vec3 } {
   if (hull.sphere) {
     const p = rotateVec(toBody.orientation, hull.sphere.centre);
     return { shape: new CANNON.Sphere(hull.sphere.radius), centre: [p[0] + toBody.position[0], p[1] + toBody.position[1], p[2] + toBody.position[2]] };
@@ -236,7 +240,10 @@ function cannonShape(piece: Float32Array, toBody: Pose, id: string, k: number): 
     const r = rotateVec(toBody.orientation, n);
     return new CANNON.Vec3(r[0], r[1], r[2]);
   });
-  return { shape: new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)), normals }), centre };
+  const shape = new CANNON.ConvexPolyhedron({ vertices, faces: hull.faces.map((f) => startWhereNormalIsSound(f, vertices)), normals });
+  // only the edge pairs that can separate or carry a contact are tested (`cannonSat.ts`)
+  indexEdges(shape);
+  return { shape, centre };
 }
 
 /**

@@ -57,6 +57,13 @@ export interface MujocoRunOptions extends MjcfOptions {
   restMove?: number;
   restTurn?: number;
   restSeconds?: number;
+  /**
+   * A free body that has moved more than this from its start (m, rad) is decided (unstable) and
+   * does not hold the run open, as in `checks/stability.ts`: a scene whose only moving bodies
+   * are already falling or sliding away stops instead of simulating the fall to its end.
+   */
+  decidedMove?: number;
+  decidedTurn?: number;
 }
 
 export interface MujocoRun {
@@ -73,7 +80,11 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
   const mj = await loadMujoco();
   const scene: Scene = { version: SCENE_VERSION, frameId: 'world', objects: [...objects], reports: [], ...(support ? { support } : {}) };
   const prep = prepareScene(scene);
-  const { seconds: _s, maxBodySteps: _m, restMove: _rm, restTurn: _rt, restSeconds: _rs, ...mjcfOptions } = options;
+  // the exporter's options only (unset ones keep the exporter's defaults)
+  const mjcfOptions: MjcfOptions = {};
+  for (const key of ['model', 'timestep', 'solref', 'solimp', 'friction', 'meshDir'] as const) {
+    if (options[key] !== undefined) Object.assign(mjcfOptions, { [key]: options[key] });
+  }
   // Visual meshes do not collide and the inertia is explicit: leave them out of the reference
   // run (loading them was most of MuJoCo's compile time on real scenes). The exporter writes one
   // element per line; only visual-class geoms and their assets are dropped.
@@ -133,16 +144,25 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
     const restMove = options.restMove ?? 5e-4, restTurn = options.restTurn ?? 5e-3;
     let mark: Pose[] | null = null;
     let prev: { d: number; r: number }[] | null = null;
+    mj.mj_forward(model, data);
+    const start = poses();
+    const decided = new Uint8Array(free.length);
+    const { decidedMove, decidedTurn } = options;
     let s = 0;
     for (; s < steps; s++) {
       mj.mj_step(model, data);
       if ((s + 1) % window !== 0) continue;
       mj.mj_forward(model, data);
       const now = poses();
+      if (decidedMove !== undefined && decidedTurn !== undefined) {
+        free.forEach((k, j) => {
+          if (dist(now[k]!, start[k]!) > decidedMove || quatAngle(now[k]!.orientation, start[k]!.orientation) > decidedTurn) decided[j] = 1;
+        });
+      }
       if (mark) {
         const moves = free.map((k) => ({ d: dist(now[k]!, mark![k]!), r: quatAngle(now[k]!.orientation, mark![k]!.orientation) }));
-        const quiet = (ms: { d: number; r: number }[]) => ms.every((m) => m.d < restMove && m.r < restTurn);
-        const settling = quiet(moves) && prev !== null && quiet(prev) && moves.every((m, j) => m.d <= prev![j]!.d + 1e-4 && m.r <= prev![j]!.r + 1e-3);
+        const quiet = (ms: { d: number; r: number }[]) => ms.every((m, j) => decided[j] === 1 || (m.d < restMove && m.r < restTurn));
+        const settling = quiet(moves) && prev !== null && quiet(prev) && moves.every((m, j) => decided[j] === 1 || (m.d <= prev![j]!.d + 1e-4 && m.r <= prev![j]!.r + 1e-3));
         prev = moves;
         if (settling && s + 1 >= minSteps) {
           s++;
