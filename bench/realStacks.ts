@@ -74,6 +74,12 @@ for (const [name, truth] of Object.entries(TRUTH)) {
   const largest = Math.max(0, ...(report.moves ?? []).map((m) => m.translation));
   console.log(`largest repair move ${(largest * 1000).toFixed(1)} mm (matched objects ${(maxMove * 1000).toFixed(1)} mm)${largest > 0.01 ? '  > 1 cm' : ''}`);
   if (largest > 0.01) allOk = false;
+  for (const m of report.moves ?? []) {
+    if (m.translation <= 0.01) continue;
+    const why = report.repairs.filter((r) => r.object === m.object).map((r) => r.why);
+    console.log(`  ${m.object} moved ${(m.translation * 1000).toFixed(1)} mm: ${why.join('; ')}`);
+  }
+  for (const f of report.initialFindings ?? []) console.log(`  first check: ${f.kind} ${f.severity} ${f.objects.join(',')} ${f.message}`);
   for (const f of report.findings) console.log(`  finding: ${f.kind} ${f.severity} ${f.objects.join(',')} ${f.message}`);
 }
 console.log(`\nall stacked-frame targets met: ${allOk ? 'yes' : 'no'}`);

@@ -65,7 +65,7 @@ export function place(options: PlaceOptions = {}) {
           }
           worldMesh = fitCanonical(s.mesh, src.world).mesh;
         }
-        const { pose, size, symmetry } = boxOf(worldMesh, o);
+        const { pose, size, symmetry } = boxOf(worldMesh, o, src.world);
         out.push({ id: s.id, label: src.label, pose, size, mesh: toObjectFrame(worldMesh, pose), symmetry, concave: s.concave ?? false, source: src });
       }
       report.counts['objects'] = out.length;
@@ -74,7 +74,7 @@ export function place(options: PlaceOptions = {}) {
 }
 
 /** Gravity-aligned box of a world-frame mesh: yaw from the footprint's minimum-area rectangle. */
-export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS): { pose: Pose; size: Vec3; symmetry: Symmetry } {
+export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, observed?: Float32Array): { pose: Pose; size: Vec3; symmetry: Symmetry } {
   const hull = convexHull2d(mesh.positions, 3);
   const rect = minAreaRect(hull);
   let { angle, sx, sy } = rect;
@@ -96,7 +96,9 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS): {
     // A round body with one appendage (a mug and its handle): the footprint's smallest
     // rectangle of a disc with a short stub is a square turned ~45° from the stub, so its yaw
     // says nothing. The object's mirror axis runs through the appendage: x points at it.
-    const yaw = appendageYaw(hull);
+    // the completion's far side may be flattened (an extrusion of what was seen); the seen
+    // points alone show the front half of the disc (their hull's chord closes the rest)
+    const yaw = appendageYaw(hull) ?? (observed && observed.length >= 30 ? appendageYaw(convexHull2d(observed, 3), 0.4) : null);
     if (yaw !== null) {
       const { cx, cy, sx: ax, sy: ay } = extentsAlong(hull, yaw);
       return { pose: { position: [cx, cy, z], orientation: quatFromYaw(yaw) }, size: [ax, ay, h], symmetry };
@@ -165,7 +167,7 @@ function volumeCentroid(m: Mesh): Vec3 | null {
  * 60 % of the turn and the vertices beyond it reach more than 15 % of the radius outside. The
  * appendage's direction is the excess-weighted mean direction of the vertices outside.
  */
-export function appendageYaw(hull: Float64Array): number | null {
+export function appendageYaw(hull: Float64Array, minCover = 0.6): number | null {
   const n = hull.length / 2;
   if (n < 8) return null;
   let keep = Array.from({ length: n }, (_, k) => k);
@@ -201,7 +203,7 @@ export function appendageYaw(hull: Float64Array): number | null {
     const step = next - onCircle[k]!;
     if (step <= Math.PI / 3) covered += step;
   }
-  if (covered < 0.6 * 2 * Math.PI || reach < 0.15 * circle.r || Math.hypot(ex, ey) < 1e-12) return null;
+  if (covered < minCover * 2 * Math.PI || reach < 0.15 * circle.r || Math.hypot(ex, ey) < 1e-12) return null;
   return Math.atan2(ey, ex);
 }
 
