@@ -12,6 +12,11 @@
  * when `src/pipeline.ts` exports `reconstruct` (imported dynamically, so this bench runs before
  * the pipeline exists).
  *
+ * Yaw error is folded by the truth's symmetry (a round object's is 0); `yaw error, not round`
+ * pools the objects whose truth is not continuously symmetric (the pose target of issue 11:
+ * median ≤ 5°), and the tables say how many objects the pipeline reports with the truth's kind of
+ * symmetry (round as `continuous`, the others as anything else).
+ *
  * Chamfer (mm) is the point-to-surface Chamfer (`src/eval/metrics.ts`: each sample's exact
  * distance to the other mesh, no sampling floor); `Chamfer, sampled (mm)` is the former
  * sample-to-sample value, floor and all.

@@ -18,7 +18,7 @@ import type { Scene } from '../src/model/scene.ts';
 import { DIAG, TYPES, type DiagnosticArrayMsg, type DiagnosticStatusMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from './messages.ts';
 import { resolveName } from './names.ts';
 import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, formatProblems, LABEL_ENCODINGS, type RawImage } from './normalise.ts';
-import { countersStatus, diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
+import { confidenceStatus, countersStatus, diagnosticArray, HARDWARE_ID, inputStatus, markersFromScene, physicsStatus, runStatus, stageStatus, tfFromScene } from './outputs.ts';
 import type { NodeStats } from './outputs.ts';
 export type { NodeStats } from './outputs.ts';
 import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
@@ -235,7 +235,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     } catch (err) {
       return fail(`could not publish the scene: ${(err as Error).message}`);
     }
-    statuses.push(...result.scene.reports.map(stageStatus), physicsStatus(physics));
+    statuses.push(...result.scene.reports.map(stageStatus), confidenceStatus(result.scene.confidence), physicsStatus(physics));
     if (params.spawn !== 'none') statuses.push(await spawn(result, physics));
     const warnings = result.warnings ?? [];
     for (const w of warnings) log.warn(w);

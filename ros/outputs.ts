@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { PhysicsReport } from '../src/model/physics.ts';
 import { invertPose, rotateVec, type Pose, type Quat, type Vec3 } from '../src/model/pose.ts';
 import type { StageReport } from '../src/model/report.ts';
-import type { Scene } from '../src/model/scene.ts';
+import type { Scene, SceneConfidence } from '../src/model/scene.ts';
 import {
   DIAG,
   MARKER,
@@ -192,6 +192,18 @@ export function physicsStatus(p: PhysicsReport | undefined): DiagnosticStatusMsg
   const message =
     p.verdict === 'valid' ? 'valid as reconstructed' : p.verdict === 'repaired' ? `valid after ${p.repairs.length} repair(s)` : `invalid: ${p.findings.filter((f) => f.severity === 'error').map((f) => f.kind).join(', ') || 'problems remain'}`;
   return status(level, 'real2sim: physics', message, values);
+}
+
+/**
+ * The scene's confidence (scene.json `confidence`) as its own status: WARN with the reasons when
+ * low (the frame does not look like objects on a table: a room, most points dropped,
+ * implausible objects), OK when high. Scenes from paths that give none (imports) say so.
+ */
+export function confidenceStatus(c: SceneConfidence | undefined): DiagnosticStatusMsg {
+  if (!c) return status(DIAG.OK, 'real2sim: scene confidence', 'not assessed for this scene');
+  const values: Record<string, unknown> = { level: c.level, score: c.score };
+  c.reasons.forEach((r, i) => (values[`reason_${i}`] = r));
+  return status(c.level === 'low' ? DIAG.WARN : DIAG.OK, 'real2sim: scene confidence', c.level === 'low' ? `low: ${c.reasons.join('; ')}` : 'high', values);
 }
 
 export function runStatus(ok: boolean, message: string, values: Record<string, unknown> = {}): DiagnosticStatusMsg {

@@ -335,6 +335,10 @@ export interface MetricRow {
   label: string;
   /** Shape kind of the truth object: its label (the synthetic generator labels by shape). */
   shape: string;
+  /** The truth's yaw symmetry (its yaw error is folded by it; 'continuous' = any yaw is right). */
+  symmetry: Symmetry;
+  /** The symmetry the prediction reports (absent = not reported). */
+  predictedSymmetry?: Symmetry;
   centreErrorM: number;
   sizeErrorPct: number;
   yawErrorDeg: number;
@@ -425,6 +429,8 @@ export function metricMetrics(pred: Scene, truth: Scene, options: MetricMetricsO
       predId: p.id,
       label: t.label,
       shape: t.label,
+      symmetry: t.symmetry ?? 'none',
+      ...(p.symmetry ? { predictedSymmetry: p.symmetry } : {}),
       centreErrorM: Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]),
       sizeErrorPct,
       yawErrorDeg,

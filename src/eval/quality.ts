@@ -60,6 +60,14 @@ export interface ShapeRow {
   centreErrorMm: Stat;
   sizeErrorPct: Stat;
   yawErrorDeg: Stat;
+  /** Yaw error over the matched objects that are not rotationally symmetric (truth symmetry other than 'continuous'). */
+  yawErrorAsymDeg: Stat;
+  /** Matched truth objects with continuous symmetry / those the prediction reports as 'continuous'. */
+  roundObjects: number;
+  roundReportedRound: number;
+  /** Matched objects that are not continuous / those the prediction also reports as not continuous. */
+  otherObjects: number;
+  otherReportedOther: number;
   chamferMm: Stat;
   chamferSampledMm: Stat;
 }
@@ -68,7 +76,9 @@ export interface EstimatorResult {
   /** Per scene, then summarised over scenes. */
   paper: Record<'cdS' | 'fScoreS' | 'iouB' | 'cdO' | 'fScoreO' | 'volumeIoU', Stat>;
   /** Over all matched objects of all scenes. */
-  metric: Record<'centreErrorMm' | 'sizeErrorPct' | 'yawErrorDeg' | 'chamferMm' | 'chamferSampledMm', Stat>;
+  metric: Record<'centreErrorMm' | 'sizeErrorPct' | 'yawErrorDeg' | 'yawErrorAsymDeg' | 'chamferMm' | 'chamferSampledMm', Stat>;
+  /** How the reported symmetry agrees with the truth's: continuous (round) objects reported continuous, others reported as not. */
+  symmetry: { round: number; roundReportedRound: number; other: number; otherReportedOther: number };
   perShape: ShapeRow[];
   /** Truth objects with > minVisiblePixels: how many were matched; predictions matched to nothing. */
   segmentation: { visibleObjects: number; found: number; foundFraction: number; predicted: number; spurious: number; spuriousFraction: number };
@@ -178,7 +188,14 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
         pred = alignToTruthCamera(pred, truth);
         if (!condition.masksGiven) {
           // ids from a segmentation are not the truth's: match by position only
-          pred = { ...pred, objects: pred.objects.map(({ instanceId: _drop, ...o }) => o) };
+          pred = {
+            ...pred,
+            objects: pred.objects.map((o) => {
+              const copy = { ...o };
+              delete copy.instanceId;
+              return copy;
+            }),
+          };
         }
         const matches = matchObjects(pred, truth, condition.masksGiven ? {} : { maxCentreDistance: gate });
         const pm: PaperMetrics = paperMetrics(pred, truth, { samples, matches });
@@ -231,9 +248,11 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
           centreErrorMm: stat(a.rows.map((r) => r.centreErrorM * 1000)),
           sizeErrorPct: stat(a.rows.map((r) => r.sizeErrorPct)),
           yawErrorDeg: stat(a.rows.map((r) => r.yawErrorDeg)),
+          yawErrorAsymDeg: stat(a.rows.filter((r) => r.symmetry !== 'continuous').map((r) => r.yawErrorDeg)),
           chamferMm: stat(a.rows.map((r) => r.chamferMm)),
           chamferSampledMm: stat(a.rows.map((r) => r.chamferSampledMm)),
         },
+        symmetry: symmetryAgreement(a.rows),
         perShape: [...byKind.entries()]
           .sort((x, y) => x[0].localeCompare(y[0]))
           .map(([shape, g]) => ({
@@ -245,6 +264,8 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
             centreErrorMm: stat(g.rows.map((r) => r.centreErrorM * 1000)),
             sizeErrorPct: stat(g.rows.map((r) => r.sizeErrorPct)),
             yawErrorDeg: stat(g.rows.map((r) => r.yawErrorDeg)),
+            yawErrorAsymDeg: stat(g.rows.filter((r) => r.symmetry !== 'continuous').map((r) => r.yawErrorDeg)),
+            ...(({ round, roundReportedRound, other, otherReportedOther }) => ({ roundObjects: round, roundReportedRound, otherObjects: other, otherReportedOther }))(symmetryAgreement(g.rows)),
             chamferMm: stat(g.rows.map((r) => r.chamferMm)),
             chamferSampledMm: stat(g.rows.map((r) => r.chamferSampledMm)),
           })),
@@ -263,6 +284,18 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
     result.conditions.push({ condition, estimators });
   }
   return result;
+}
+
+/** Round truth objects (continuous symmetry) reported continuous; the others reported as not continuous. */
+function symmetryAgreement(rows: readonly MetricRow[]): EstimatorResult['symmetry'] {
+  const round = rows.filter((r) => r.symmetry === 'continuous');
+  const other = rows.filter((r) => r.symmetry !== 'continuous');
+  return {
+    round: round.length,
+    roundReportedRound: round.filter((r) => r.predictedSymmetry === 'continuous').length,
+    other: other.length,
+    otherReportedOther: other.filter((r) => r.predictedSymmetry !== undefined && r.predictedSymmetry !== 'continuous').length,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,6 +333,8 @@ export function formatQuality(r: QualityResult): string {
       ['centre error (mm)', 'centreErrorMm', 1],
       ['size error (%)', 'sizeErrorPct', 1],
       ['yaw error (deg)', 'yawErrorDeg', 1],
+      // round objects' yaw error is 0 by definition: the pose target is on the others
+      ['yaw error, not round (deg)', 'yawErrorAsymDeg', 1],
       ['Chamfer (mm)', 'chamferMm', 2],
       // the papers' sample-to-sample Chamfer, floor and all, beside the point-to-surface one
       ['Chamfer, sampled (mm)', 'chamferSampledMm', 2],
@@ -320,6 +355,8 @@ export function formatQuality(r: QualityResult): string {
           ['spurious predictions', ...names.map((n) => { const s = estimators[n]!.segmentation; return `${s.spurious}/${s.predicted} (${f(100 * s.spuriousFraction, 1)} %)`; })],
           ['time per frame (ms, median)', ...names.map((n) => f(estimators[n]!.timeMs.median, 0))],
           ['failures', ...names.map((n) => String(estimators[n]!.failures.length))],
+          ['round objects reported round', ...names.map((n) => { const s = estimators[n]!.symmetry; return `${s.roundReportedRound}/${s.round}`; })],
+          ['other objects reported not round', ...names.map((n) => { const s = estimators[n]!.symmetry; return `${s.otherReportedOther}/${s.other}`; })],
         ],
       ),
     );
@@ -327,10 +364,11 @@ export function formatQuality(r: QualityResult): string {
       out.push(`\nper shape — ${n} (IoU-B/CD-O/F-O: mean over truth objects, missed = IoU 0; metric: median over matched)`);
       out.push(
         table(
-          ['shape', 'n', 'IoU-B', 'CD-O', 'F-O', 'centre mm', 'size %', 'yaw °', 'Chamfer mm', 'Chamfer smp mm'],
+          ['shape', 'n', 'IoU-B', 'CD-O', 'F-O', 'centre mm', 'size %', 'yaw °', 'yaw ° not round', 'sym. reported', 'Chamfer mm', 'Chamfer smp mm'],
           estimators[n]!.perShape.map((s) => [
             s.shape, String(s.n), f(s.iouB.mean, 3), f(s.cdO.mean, 4), f(s.fScoreO.mean, 3),
-            f(s.centreErrorMm.median, 1), f(s.sizeErrorPct.median, 1), f(s.yawErrorDeg.median, 1), f(s.chamferMm.median, 2), f(s.chamferSampledMm.median, 2),
+            f(s.centreErrorMm.median, 1), f(s.sizeErrorPct.median, 1), f(s.yawErrorDeg.median, 1), f(s.yawErrorAsymDeg.median, 1),
+            `${s.roundReportedRound + s.otherReportedOther}/${s.roundObjects + s.otherObjects}`, f(s.chamferMm.median, 2), f(s.chamferSampledMm.median, 2),
           ]),
         ),
       );

@@ -67,7 +67,7 @@ export function place(options: PlaceOptions = {}) {
           }
           worldMesh = fitCanonical(s.mesh, src.world).mesh;
         }
-        const { pose, size, symmetry } = boxOf(worldMesh, o);
+        const { pose, size, symmetry } = boxOf(worldMesh, o, src.world);
         out.push({ id: s.id, label: src.label, pose, size, mesh: toObjectFrame(worldMesh, pose), symmetry, concave: s.concave ?? false, source: src });
       }
       report.counts['objects'] = out.length;
@@ -76,7 +76,7 @@ export function place(options: PlaceOptions = {}) {
 }
 
 /** Gravity-aligned box of a world-frame mesh: yaw from the footprint's minimum-area rectangle. */
-export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS): { pose: Pose; size: Vec3; symmetry: Symmetry } {
+export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, observed?: Float32Array): { pose: Pose; size: Vec3; symmetry: Symmetry } {
   const hull = convexHull2d(mesh.positions, 3);
   const rect = minAreaRect(hull);
   let { angle, sx, sy } = rect;
@@ -93,11 +93,166 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS): {
   let symmetry: Symmetry = 'none';
   if (squareish && Math.abs(fill - Math.PI / 4) < o.roundTolerance * 2 && roundness(hull, rect.cx, rect.cy) < 0.06) symmetry = 'continuous';
   else if (fill > o.boxFill) symmetry = squareish ? 'rot4' : 'rot2';
+  const z = (min[2] + max[2]) / 2, h = max[2] - min[2];
+  if (symmetry === 'none') {
+    // A round body with one appendage (a mug and its handle): the footprint's smallest
+    // rectangle of a disc with a short stub is a square turned ~45° from the stub, so its yaw
+    // says nothing. The object's mirror axis runs through the appendage: x points at it.
+    // the completion's far side may be flattened (an extrusion of what was seen); the seen
+    // points alone show the front half of the disc (their hull's chord closes the rest)
+    const yaw = appendageYaw(hull) ?? (observed && observed.length >= 30 ? appendageYaw(convexHull2d(observed, 3), 0.4) : null);
+    if (yaw !== null) {
+      const { cx, cy, sx: ax, sy: ay } = extentsAlong(hull, yaw);
+      return { pose: { position: [cx, cy, z], orientation: quatFromYaw(yaw) }, size: [ax, ay, h], symmetry };
+    }
+  }
+  if (symmetry !== 'continuous' && mesh.indices.length >= 12) {
+    // A solid whose centroid is off its box centre has no half-turn symmetry, whatever its
+    // footprint (a step standing on its long side has a rectangular one): nothing folds the
+    // yaw, and which of the rectangle's four turns is the object's frame is a convention. Ours: the solid's centroid lies towards −x (and, second, −y) of the box
+    // centre, so x points away from the mass (an L's open corner at +x+y; a step's low side at
+    // +x). When the centroid is within 2.5 % of the long side of the centre the turn stays as it
+    // was (a nearly symmetric solid's centroid is mostly completion noise).
+    const g = volumeCentroid(mesh);
+    if (g) {
+      const ox = g[0] - rect.cx, oy = g[1] - rect.cy;
+      if (Math.hypot(ox, oy) >= 0.025 * sx) {
+        let best = 0, bestScore = -Infinity;
+        for (let k = 0; k < 4; k++) {
+          const a = angle + (k * Math.PI) / 2, c = Math.cos(a), sn = Math.sin(a);
+          const u = c * ox + sn * oy, v = -sn * ox + c * oy;
+          const score = -u - 0.5 * v;
+          if (score > bestScore) {
+            bestScore = score;
+            best = k;
+          }
+        }
+        const yaw = angle + (best * Math.PI) / 2;
+        const odd = best % 2 === 1;
+        return { pose: { position: [rect.cx, rect.cy, z], orientation: quatFromYaw(yaw) }, size: odd ? [sy, sx, h] : [sx, sy, h], symmetry: 'none' };
+      }
+    }
+  }
   return {
-    pose: { position: [rect.cx, rect.cy, (min[2] + max[2]) / 2], orientation: quatFromYaw(angle) },
-    size: [sx, sy, max[2] - min[2]],
+    pose: { position: [rect.cx, rect.cy, z], orientation: quatFromYaw(angle) },
+    size: [sx, sy, h],
     symmetry,
   };
+}
+
+/** Centroid of the solid a closed mesh bounds (signed tetrahedra from the origin), or null when its volume is ~0. */
+function volumeCentroid(m: Mesh): Vec3 | null {
+  const p = m.positions, idx = m.indices;
+  // about the first vertex, for precision far from the origin
+  const ox = p[0]!, oy = p[1]!, oz = p[2]!;
+  let vol = 0, gx = 0, gy = 0, gz = 0;
+  for (let t = 0; t + 2 < idx.length; t += 3) {
+    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
+    const ax = p[a]! - ox, ay = p[a + 1]! - oy, az = p[a + 2]! - oz;
+    const bx = p[b]! - ox, by = p[b + 1]! - oy, bz = p[b + 2]! - oz;
+    const cx = p[c]! - ox, cy = p[c + 1]! - oy, cz = p[c + 2]! - oz;
+    const v = (ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx)) / 6;
+    vol += v;
+    gx += (v * (ax + bx + cx)) / 4;
+    gy += (v * (ay + by + cy)) / 4;
+    gz += (v * (az + bz + cz)) / 4;
+  }
+  if (!(Math.abs(vol) > 1e-12)) return null;
+  return [gx / vol + ox, gy / vol + oy, gz / vol + oz];
+}
+
+/**
+ * Yaw of the appendage of a footprint that is a disc plus one protrusion, or null when it is
+ * not one. The circle is fitted to the hull's vertices (algebraic fit, refitted on the
+ * best-fitting 70 % three times, so the protrusion's vertices drop out); the footprint is a
+ * disc with an appendage when vertices on the circle (within 8 % of its radius) cover at least
+ * 60 % of the turn and the vertices beyond it reach more than 15 % of the radius outside. The
+ * appendage's direction is the excess-weighted mean direction of the vertices outside.
+ */
+export function appendageYaw(hull: Float64Array, minCover = 0.6): number | null {
+  const n = hull.length / 2;
+  if (n < 8) return null;
+  let keep = Array.from({ length: n }, (_, k) => k);
+  let circle = fitCircle(hull, keep);
+  for (let it = 0; it < 3 && circle; it++) {
+    const c = circle;
+    const res = keep.map((k) => ({ k, r: Math.abs(Math.hypot(hull[2 * k]! - c.x, hull[2 * k + 1]! - c.y) - c.r) }));
+    res.sort((a, b) => a.r - b.r);
+    keep = res.slice(0, Math.max(3, Math.ceil(res.length * 0.7))).map((x) => x.k);
+    circle = fitCircle(hull, keep);
+  }
+  if (!circle || !(circle.r > 0)) return null;
+  const tol = 0.08 * circle.r;
+  const onCircle: number[] = [];
+  let ex = 0, ey = 0, reach = 0;
+  for (let k = 0; k < n; k++) {
+    const dx = hull[2 * k]! - circle.x, dy = hull[2 * k + 1]! - circle.y;
+    const d = Math.hypot(dx, dy), excess = d - circle.r;
+    if (Math.abs(excess) <= tol) onCircle.push(Math.atan2(dy, dx));
+    else if (excess > tol && d > 0) {
+      ex += (excess * dx) / d;
+      ey += (excess * dy) / d;
+      reach = Math.max(reach, excess);
+    }
+  }
+  // the turn the circle's vertices cover: steps of up to 60° between neighbours count (a
+  // coarse completed mesh has few vertices on its hull), the tangent edges out to the
+  // appendage's tip do not
+  onCircle.sort((a, b) => a - b);
+  let covered = 0;
+  for (let k = 0; k < onCircle.length; k++) {
+    const next = k + 1 < onCircle.length ? onCircle[k + 1]! : onCircle[0]! + 2 * Math.PI;
+    const step = next - onCircle[k]!;
+    if (step <= Math.PI / 3) covered += step;
+  }
+  if (covered < minCover * 2 * Math.PI || reach < 0.15 * circle.r || Math.hypot(ex, ey) < 1e-12) return null;
+  return Math.atan2(ey, ex);
+}
+
+/** Algebraic (Kåsa) circle through the listed 2-D points, or null when they are degenerate. */
+function fitCircle(p: Float64Array, idx: readonly number[]): { x: number; y: number; r: number } | null {
+  // x² + y² + D x + E y + F = 0, least squares in (D, E, F), centred for conditioning
+  let mx = 0, my = 0;
+  for (const k of idx) {
+    mx += p[2 * k]!;
+    my += p[2 * k + 1]!;
+  }
+  mx /= idx.length;
+  my /= idx.length;
+  let suu = 0, svv = 0, suv = 0, suuu = 0, svvv = 0, suvv = 0, svuu = 0;
+  for (const k of idx) {
+    const u = p[2 * k]! - mx, v = p[2 * k + 1]! - my;
+    suu += u * u;
+    svv += v * v;
+    suv += u * v;
+    suuu += u * u * u;
+    svvv += v * v * v;
+    suvv += u * v * v;
+    svuu += v * u * u;
+  }
+  // normal equations of the centred fit (Bullock's circle fit)
+  const a = suu, b = suv, c = svv;
+  const r1 = 0.5 * (suuu + suvv), r2 = 0.5 * (svvv + svuu);
+  const det = a * c - b * b;
+  if (Math.abs(det) < 1e-18) return null;
+  const uc = (r1 * c - r2 * b) / det, vc = (a * r2 - b * r1) / det;
+  const r = Math.sqrt(uc * uc + vc * vc + (suu + svv) / idx.length);
+  return Number.isFinite(r) ? { x: uc + mx, y: vc + my, r } : null;
+}
+
+/** Centre and extents of a footprint polygon in the frame turned by `yaw`. */
+function extentsAlong(poly: Float64Array, yaw: number): { cx: number; cy: number; sx: number; sy: number } {
+  const c = Math.cos(yaw), s = Math.sin(yaw);
+  let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
+  for (let k = 0; k < poly.length; k += 2) {
+    const u = c * poly[k]! + s * poly[k + 1]!, v = -s * poly[k]! + c * poly[k + 1]!;
+    u0 = Math.min(u0, u);
+    u1 = Math.max(u1, u);
+    v0 = Math.min(v0, v);
+    v1 = Math.max(v1, v);
+  }
+  const um = (u0 + u1) / 2, vm = (v0 + v1) / 2;
+  return { cx: c * um - s * vm, cy: s * um + c * vm, sx: u1 - u0, sy: v1 - v0 };
 }
 
 /** Relative spread of the footprint's radii about a centre: ~0 for a circle. */

@@ -4,7 +4,7 @@ import type { Plane } from '../model/scene.ts';
 import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
 import { geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
-import { restingHeights } from './stacking.ts';
+import { restingSupports, settleContacts } from './stacking.ts';
 import { meshVolume } from '../geometry/massProperties.ts';
 import type { ShapeInput, ShapeResult } from './backends.ts';
 import { inThread, type TaskRunner } from './tasks.ts';
@@ -48,11 +48,14 @@ export function shape(options: ShapeOptions = {}) {
   const runner = options.runner ?? inThread;
   return (input: ShapeStageInput): Promise<StageResult<{ shapes: ShapedObject[] }>> =>
     timeStage(SHAPE, backend.name, async (report) => {
-      const restsOn = restingHeights(input.objects);
+      const supports = restingSupports(input.objects);
+      const restsOn = new Map([...supports].map(([id, r]) => [id, r.height]));
+      // stacked pairs meet at one surface instead of overlapping by the depth noise at the seam
+      const settled = settleContacts(input.objects, supports);
       const shapeInputs: ShapeInput[] = input.objects.map((obj) => ({
         id: String(obj.id),
         label: obj.label,
-        ...(obj.world ? { points: { positions: obj.world } } : {}),
+        ...(obj.world ? { points: { positions: settled.get(obj.id) ?? obj.world } } : {}),
         ...(input.support ? { support: input.support } : {}),
         ...(input.view ? { view: input.view } : {}),
         ...(restsOn.has(obj.id) ? { restsOn: restsOn.get(obj.id)! } : {}),

@@ -9,7 +9,24 @@ import { convexHull2d } from './footprint.ts';
  * Returns object id → the height of the surface under it, for objects resting on another
  * (objects on the support are absent).
  */
-export function restingHeights(objects: readonly { id: number; world?: Float32Array }[], opts: { minOverlap?: number; tolerance?: number; margin?: number } = {}): Map<number, number> {
+export function restingHeights(objects: readonly { id: number; world?: Float32Array }[], opts: StackOptions = {}): Map<number, number> {
+  return new Map([...restingSupports(objects, opts)].map(([id, r]) => [id, r.height]));
+}
+
+export interface StackOptions {
+  minOverlap?: number;
+  tolerance?: number;
+  margin?: number;
+}
+
+/** What an object rests on: the surface height under it and the object that surface belongs to. */
+export interface RestingSupport {
+  height: number;
+  on: number;
+}
+
+/** `restingHeights` with the supporting object's id (the highest surface under each object wins). */
+export function restingSupports(objects: readonly { id: number; world?: Float32Array }[], opts: StackOptions = {}): Map<number, RestingSupport> {
   const minOverlap = opts.minOverlap ?? 0.5;
   const tol = opts.tolerance ?? 0.015;
   const margin = opts.margin ?? 0.01;
@@ -18,10 +35,10 @@ export function restingHeights(objects: readonly { id: number; world?: Float32Ar
     const zs = Array.from({ length: w.length / 3 }, (_, k) => w[k * 3 + 2]!).sort((a, b) => a - b);
     return { id: o.id, w, hull: convexHull2d(w, 3), low: zs[Math.floor(0.02 * zs.length)]!, top: zs[Math.floor(0.98 * (zs.length - 1))]! };
   });
-  const out = new Map<number, number>();
+  const out = new Map<number, RestingSupport>();
   for (const a of info) {
     if (a.low < 2 * tol) continue; // on the support already
-    let best = -Infinity;
+    let best = -Infinity, on = -1;
     for (const b of info) {
       if (b === a || b.top > a.low + tol || b.hull.length < 6) continue;
       // a over b's footprint, or b (narrower, a pillar) under a's; the camera sees only the near
@@ -31,10 +48,16 @@ export function restingHeights(objects: readonly { id: number; world?: Float32Ar
       const under: number[] = [];
       for (let k = 0; k < b.w.length; k += 3) if (b.w[k + 2]! <= a.low + tol && insideHull(a.hull, b.w[k]!, b.w[k + 1]!, 3 * margin)) under.push(b.w[k + 2]!);
       under.sort((x, y) => x - y);
-      const h = under.length >= 20 ? under[Math.floor(0.98 * (under.length - 1))]! : b.top;
-      best = Math.max(best, Math.min(h, a.low));
+      const h = under.length >= 20 ? under[under.length - 1]! : b.top;
+      // the completion of b is convex: its top under a is b's highest point there, and a must
+      // rest on that (a lower surface leaves the two overlapping by the seam's depth noise)
+      const surface = h;
+      if (surface > best) {
+        best = surface;
+        on = b.id;
+      }
     }
-    if (best > tol) out.set(a.id, best);
+    if (best > tol) out.set(a.id, { height: best, on });
   }
   return out;
 }
@@ -59,4 +82,29 @@ function insideHull(hull: Float64Array, u: number, v: number, margin: number): b
     if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
   }
   return true;
+}
+
+/**
+ * Makes each stacked pair's measured points meet at one surface: the contact band of a real
+ * frame holds the upper object's lowest points a few millimetres below the lower one's highest
+ * (depth noise, pixels at the seam labelled either way), and the two convex completions then
+ * overlap by that much, which physics repair can only resolve by pushing one of them (test16's
+ * T-tower: 4 and 8 mm, a 10 mm repair move). The upper object's points within `band` below its
+ * resting surface are raised to it. Returns new world arrays for the objects it changed.
+ */
+export function settleContacts(
+  objects: readonly { id: number; world?: Float32Array }[],
+  supports: ReadonlyMap<number, RestingSupport>,
+  opts: { band?: number } = {},
+): Map<number, Float32Array> {
+  const band = opts.band ?? 0.015;
+  const out = new Map<number, Float32Array>();
+  for (const o of objects) {
+    const s = supports.get(o.id);
+    if (!s || !o.world) continue;
+    const up = Float32Array.from(o.world);
+    for (let k = 2; k < up.length; k += 3) if (up[k]! < s.height && up[k]! >= s.height - band) up[k] = s.height;
+    out.set(o.id, up);
+  }
+  return out;
 }

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DATA, FRAMES, HAVE_DATA, PRIMESENSE, runRealFrame, type RealFrame, type Reprojection } from './frames.ts';
+import { validateAndRepair } from '../../sim/index.ts';
+import { lowConfidenceVerdict } from '../../src/app/frameToBundle.ts';
+import { PASSING_VERDICTS } from '../../src/model/physics.ts';
 
 const ROOM: RealFrame = { name: 'open3d_testdata/livingroom', rgb: 'open3d_testdata/RGBD/color/00000.jpg', depth: 'open3d_testdata/RGBD/depth/00000.png', camera: PRIMESENSE, depthScale: 0.001 };
 
@@ -53,6 +56,11 @@ describe.skipIf(!!SKIP)('real frames (../shared/data)', () => {
     }
     const excluded = det.scene.reports.find((r) => r.stage === 'perceive')!.excluded ?? [];
     expect(excluded.some((e) => e.reason === 'too_large' && e.sizeM > 1)).toBe(true);
+    // the bundle's verdict (what reconstruct writes to physics.json): never a passing one on a low-confidence scene
+    const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
+    const verdict = lowConfidenceVerdict(report, c).verdict;
+    console.log(`open3d_testdata/TUM: physics ${report.verdict}, bundle verdict ${verdict}`);
+    expect(PASSING_VERDICTS).not.toContain(verdict);
   });
 
   it('open3d_testdata living room (synthetic room render): low confidence', async () => {

@@ -4,6 +4,8 @@ import { boxMesh, cylinderMesh, translateMesh } from '../../src/geometry/primiti
 import { quatFromYaw, rpyFromQuat, transformPositions } from '../../src/model/pose.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { createRng } from '../../src/geometry/random.ts';
+import { makeLShape, makeMug } from '../../src/eval/shapes.ts';
+import { yawDifferenceDeg } from '../../src/eval/metrics.ts';
 
 describe('place stage', () => {
   it('recovers yaw, centre and extents of a turned box, x along its longer side (seeded yaws 1..20)', () => {
@@ -36,6 +38,42 @@ describe('place stage', () => {
     const back = transformPositions(o.pose, o.mesh.positions);
     for (let i = 0; i < 30; i++) expect(back[i]).toBeCloseTo(cyl.positions[i]!, 5);
     expect(toObjectFrame(cyl, o.pose).positions.length).toBe(cyl.positions.length);
+  });
+});
+
+describe('place stage: yaw of objects with no half-turn symmetry', () => {
+  // the generator's truth frames (src/eval/shapes.ts): a mug's handle on +x, an L's open corner at +x+y
+  const turned = (m: { positions: Float32Array; indices: Uint32Array }, yaw: number) => ({ positions: transformPositions({ position: [0.4, 0.1, 0.1], orientation: quatFromYaw(yaw) }, m.positions), indices: m.indices });
+  const yawDeg = (q: [number, number, number, number]) => (rpyFromQuat(q)[2] * 180) / Math.PI;
+
+  it('a mug: x points at the handle, whatever the turn (12 mugs, seeded yaws over the whole turn)', () => {
+    const rng = createRng(7);
+    for (let k = 0; k < 12; k++) {
+      const mug = makeMug(rng);
+      const yaw = rng.range(-Math.PI, Math.PI);
+      const { pose, symmetry } = boxOf(turned(mug.mesh, yaw));
+      expect(symmetry).toBe('none');
+      expect(yawDifferenceDeg(yawDeg(pose.orientation), (yaw * 180) / Math.PI, 360)).toBeLessThan(3);
+    }
+  });
+
+  it('an L, lying or standing: the frame whose x and y point away from the solid centroid (12 Ls)', () => {
+    const rng = createRng(11);
+    for (let k = 0; k < 12; k++) {
+      const l = makeLShape(rng);
+      const yaw = rng.range(-Math.PI, Math.PI);
+      const { pose, size, symmetry } = boxOf(turned(l.mesh, yaw));
+      expect(symmetry).toBe('none');
+      expect(yawDifferenceDeg(yawDeg(pose.orientation), (yaw * 180) / Math.PI, 360)).toBeLessThan(1);
+      for (let a = 0; a < 3; a++) expect(size[a]).toBeCloseTo(l.size[a]!, 4);
+    }
+  });
+
+  it('a box stays a box: half-turn symmetric, x along its longer side', () => {
+    const b = boxMesh(0.3, 0.12, 0.05);
+    const { symmetry, size } = boxOf(turned(b, 2.5));
+    expect(symmetry).toBe('rot2');
+    expect(size[0]).toBeCloseTo(0.3, 5);
   });
 });
 

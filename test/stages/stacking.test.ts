@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restingHeights } from '../../src/stages/stacking.ts';
+import { restingHeights, restingSupports, settleContacts } from '../../src/stages/stacking.ts';
 
 /** Points on the camera-facing (−x) side and top of an axis-aligned box, world frame. */
 function visibleBox(cx: number, cy: number, z0: number, sx: number, sy: number, sz: number): Float32Array {
@@ -36,5 +36,24 @@ describe('restingHeights: what each object stands on', () => {
       { id: 1, world: visibleBox(0, 0, 0, 0.1, 0.1, 0.1) },
       { id: 2, world: visibleBox(0, 0.15, 0, 0.1, 0.1, 0.2) },
     ]).size).toBe(0);
+  });
+});
+
+describe('settleContacts: a stacked pair meets at one surface', () => {
+  it('the upper box\'s seam points 6 mm below the lower box\'s top are raised onto it; the lower box and far points are untouched', () => {
+    const lower = visibleBox(0, 0, 0, 0.3, 0.2, 0.06);
+    const upper = visibleBox(0.02, 0, 0.06, 0.1, 0.1, 0.08);
+    // depth noise at the seam: the upper box's lowest row measured 6 mm low
+    for (let k = 2; k < upper.length; k += 3) if (Math.abs(upper[k]! - 0.06) < 1e-6) upper[k] = 0.054;
+    const objects = [{ id: 1, world: lower }, { id: 2, world: upper }];
+    const supports = restingSupports(objects);
+    expect(supports.get(2)?.on).toBe(1);
+    // the lower box's highest point under the upper one: its top, 0.06
+    expect(supports.get(2)!.height).toBeCloseTo(0.06, 4);
+    const settled = settleContacts(objects, supports);
+    expect(settled.has(1)).toBe(false);
+    const z = Array.from({ length: settled.get(2)!.length / 3 }, (_, k) => settled.get(2)![k * 3 + 2]!);
+    expect(Math.min(...z)).toBeCloseTo(0.06, 5);
+    expect(Math.max(...z)).toBeCloseTo(0.14, 5);
   });
 });
