@@ -4,7 +4,7 @@ import { boxMesh, cylinderMesh, translateMesh } from '../../src/geometry/primiti
 import { quatFromYaw, rpyFromQuat, transformPositions } from '../../src/model/pose.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { createRng } from '../../src/geometry/random.ts';
-import { makeLShape, makeMug } from '../../src/eval/shapes.ts';
+import { makeLShape, makeMug } from '../../src/synth/shapes.ts';
 import { yawDifferenceDeg } from '../../src/eval/metrics.ts';
 
 describe('place stage', () => {
@@ -42,7 +42,7 @@ describe('place stage', () => {
 });
 
 describe('place stage: yaw of objects with no half-turn symmetry', () => {
-  // the generator's truth frames (src/eval/shapes.ts): a mug's handle on +x, an L's open corner at +x+y
+  // the generator's truth frames (src/synth/shapes.ts): a mug's handle on +x, an L's open corner at +x+y
   const turned = (m: { positions: Float32Array; indices: Uint32Array }, yaw: number) => ({ positions: transformPositions({ position: [0.4, 0.1, 0.1], orientation: quatFromYaw(yaw) }, m.positions), indices: m.indices });
   const yawDeg = (q: [number, number, number, number]) => (rpyFromQuat(q)[2] * 180) / Math.PI;
 
