@@ -39,7 +39,8 @@ export const TOOL_VERSION: string = (() => {
 export interface OutMarker {
   tool: 'real2sim';
   version: string;
-  /** What wrote it: 'bundle' (reconstruct, demo, export, import), 'synth'. */
+  /** What wrote it: 'bundle' (reconstruct, demo, export, import), 'ros' (the ROS node, whose
+   * retention may delete it: `retention.ts`), 'synth'. */
   kind: string;
   written: string;
   /** Every file the tool wrote, relative, '/'-separated, the marker itself excluded. */
@@ -121,7 +122,10 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
   // the nearest existing ancestor must be a writable folder (every ancestor on the way must be a folder)
   let probe = parent;
   for (;;) {
-    const st = await stat(probe).catch((e: unknown) => (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR' ? null : Promise.reject(e)));
+    const st = await stat(probe).catch((e: unknown) => {
+      if (errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENOTDIR') return null;
+      throw e;
+    });
     if (st) {
       if (!st.isDirectory()) throw refused(target, `${flag} '${dir}' cannot be created: '${probe}' is a file, not a folder. Choose an output path under a folder.`, { blocker: probe });
       break;
@@ -257,6 +261,21 @@ async function removeOwnFolder(dir: string, keepAs: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * Deletes a folder the tool wrote, only when every file in it is listed in its marker (nothing
+ * anyone else put there); otherwise leaves it exactly as it is. Returns whether it is gone.
+ * A file added between the check and the deletion is kept (the folder is then renamed to
+ * `<name>.replaced-<time>` with that file in it, as when a bundle is replaced).
+ */
+export async function deleteOwnFolder(dir: string): Promise<boolean> {
+  const marker = await readMarker(dir);
+  if (!marker) return false;
+  const listed = new Set(marker.files);
+  const files = await listFiles(dir).catch(() => null);
+  if (!files || files.some((f) => f !== MARKER_FILE && !listed.has(f))) return false;
+  return removeOwnFolder(dir, join(dirname(dir), `${basename(dir)}.replaced-${stamp()}`));
+}
+
 export interface ReplaceResult {
   target: string;
   /** Where the previous folder was kept, when it held files the tool did not write. */
@@ -318,7 +337,7 @@ export async function replaceDir(
       if (entries.length === 0) {
         await rmdir(target);
       } else {
-        const recheck = await checkOutDir(target, options).catch((e: unknown) => Promise.reject(e));
+        const recheck = await checkOutDir(target, options);
         if (recheck.state === 'foreign') {
           keptAs = join(parent, `${basename(target)}.replaced-${stamp()}`);
           await rename(target, keptAs);

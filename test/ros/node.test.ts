@@ -195,7 +195,7 @@ describe('reconstruct service (on_demand)', () => {
     only.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(small.depth);
     only.publishFrame(11, { skip: ['depth'] });
     const bad = await only.call();
-    expect(bad).toEqual({ success: false, message: expect.stringMatching(/^the synced frame is inconsistent: depth: is 80×60 but the colour image is 160×120/) });
+    expect(bad).toEqual({ success: false, message: expect.stringMatching(/^the synced frame is inconsistent: depth: is 80×60 but the colour image is 160×120/) as unknown });
     expect(only.pipeline.calls).toHaveLength(0);
   });
 
@@ -217,6 +217,24 @@ describe('reconstruct service (on_demand)', () => {
     expect(ok).toBe(19);
     for (const f of r.pipeline.calls) expect(f.depth!.width).toBe(160);
     expect(r.node.stats.skippedInconsistent).toBe(6);
+  });
+
+  it('a run of inconsistent pairs longer than the rings still leaves the newest consistent frame (checked as pairs form)', async () => {
+    const r = await rig();
+    const small = synth(7, 80, 60).frame;
+    const depthPub = r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR });
+    r.publishFrame(200);
+    r.publishFrame(201);
+    // 8 inconsistent pairs: twice the rings' 4 slots, so no consistent pair is left in them
+    for (let stamp = 202; stamp < 210; stamp++) {
+      depthPub.publish(frameMessages(small, stamp).depth);
+      r.publishFrame(stamp, { skip: ['depth'] });
+    }
+    const res = await r.call();
+    expect(res.success, res.message).toBe(true);
+    expect(res.message).toMatch(/skipped 4 newer inconsistent frame\(s\), the newest at stamp 209\.000: depth: is 80×60 but the colour image is 160×120/);
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([201]);
+    expect(r.pipeline.calls[0]!.depth!.width).toBe(160);
   });
 
   it('pairs colour and depth only within sync_tolerance_s', async () => {
@@ -293,7 +311,7 @@ describe('malformed input is reported and dropped', () => {
     expect(() => pub.publish({ ...bad, encoding: 'yuv422', data: new Uint8Array(48) })).not.toThrow();
     expect(r.node.stats.dropped['/image']).toBe(3);
     const st = diagStatus(diags, 'real2sim: input /image');
-    expect(st[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/\/image\.data: holds 47 bytes/) });
+    expect(st[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/\/image\.data: holds 47 bytes/) as unknown });
     expect(st[2]!.message).toMatch(/unknown encoding 'yuv422'/);
     expect(r.graph.logs.some((l) => l.level === 'warn' && /dropped a message on \/image/.test(l.msg))).toBe(true);
     // The node still works afterwards.
@@ -366,8 +384,14 @@ describe('Gazebo spawn', () => {
     const r = await rig(params, truthPipeline(truth, { verdict }));
     const requests: unknown[] = [];
     const gz = r.graph.participant('gz');
-    gz.advertiseService('/world/shop/create', TYPES.gzSpawn, async (req) => (requests.push(req), { success: true }));
-    gz.advertiseService('/spawn_entity', TYPES.classicSpawn, async (req) => (requests.push(req), { success: true, status_message: 'ok' }));
+    gz.advertiseService('/world/shop/create', TYPES.gzSpawn, (req) => {
+      requests.push(req);
+      return Promise.resolve({ success: true });
+    });
+    gz.advertiseService('/spawn_entity', TYPES.classicSpawn, (req) => {
+      requests.push(req);
+      return Promise.resolve({ success: true, status_message: 'ok' });
+    });
     const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
     r.publishFrame(1);
     const res = await r.call();
@@ -382,7 +406,7 @@ describe('Gazebo spawn', () => {
     const ob = truth.scene.objects[0]!;
     expect(first.entity_factory).toMatchObject({ name: `real2sim_${ob.id}`, relative_to: 'world', pose: { position: { x: ob.pose.position[0] } } });
     expect(first.entity_factory.sdf).toMatch(/<model/);
-    expect(diagStatus(diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.OK, message: expect.stringMatching(/through \/world\/shop\/create/) });
+    expect(diagStatus(diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.OK, message: expect.stringMatching(/through \/world\/shop\/create/) as unknown });
   });
 
   it('a new scene deletes the models of the previous one first (gz /remove, classic /delete_entity)', async () => {
@@ -390,7 +414,10 @@ describe('Gazebo spawn', () => {
       const r = await rig({ spawn: target, world: 'shop' });
       const calls: string[] = [];
       const gz = r.graph.participant('gz');
-      const ok = (what: string) => async (req: unknown) => (calls.push(`${what} ${JSON.stringify(req, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)).match(/"name":"([^"]+)"/)![1]}`), { success: true, status_message: '' });
+      const ok = (what: string) => (req: unknown) => {
+        calls.push(`${what} ${JSON.stringify(req, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)).match(/"name":"([^"]+)"/)![1]}`);
+        return Promise.resolve({ success: true, status_message: '' });
+      };
       if (target === 'gz') {
         gz.advertiseService('/world/shop/create', TYPES.gzSpawn, ok('create'));
         gz.advertiseService('/world/shop/remove', TYPES.gzDelete, ok('remove'));
@@ -417,7 +444,7 @@ describe('Gazebo spawn', () => {
   it('does not spawn a scene whose physics failed, unless spawn_invalid', async () => {
     const refused = await spawnRig({ spawn: 'gz', world: 'shop' }, 'invalid');
     expect(refused.requests).toHaveLength(0);
-    expect(diagStatus(refused.diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.WARN, message: expect.stringMatching(/physics verdict is invalid/) });
+    expect(diagStatus(refused.diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.WARN, message: expect.stringMatching(/physics verdict is invalid/) as unknown });
     expect(diagStatus(refused.diags, 'real2sim: physics')[0]!.level).toBe(DIAG.ERROR);
     const allowed = await spawnRig({ spawn: 'gz', world: 'shop', spawn_invalid: true }, 'invalid');
     expect(allowed.requests).toHaveLength(truth.scene.objects.length);
@@ -436,7 +463,7 @@ describe('Gazebo spawn', () => {
   it('a missing spawn service is a diagnostic, not a failed reconstruction', async () => {
     const { res, diags } = await spawnRig({ spawn: 'gz', world: 'nowhere', spawn_timeout_s: 0.1 }, 'valid');
     expect(res.success).toBe(true);
-    expect(diagStatus(diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/failed through \/world\/nowhere\/create/) });
+    expect(diagStatus(diags, 'real2sim: spawn')[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/failed through \/world\/nowhere\/create/) as unknown });
   });
 });
 
