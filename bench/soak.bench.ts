@@ -60,7 +60,7 @@ function report(r: SoakResult, keepLast: number): void {
   console.log(`  transport ${r.transport}, ${r.seconds.toFixed(0)} s, ${runs} runs (${(runs / r.seconds).toFixed(2)} /s), failures ${r.stats.failures}, error lines ${r.errorLines.length}`);
   for (const l of r.errorLines.slice(0, 3)) console.log(`    ${l}`);
   console.log(`  bundles written ${r.stats.bundlesWritten}, removed ${r.stats.bundlesRemoved}, kept at the end ${r.stats.bundlesKept}`);
-  console.log(`  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: (keep_last + 1 being written) × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb((keepLast + 1) * r.largestBundleBytes)} MB)`);
+  console.log(`  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: keep_last × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb(keepLast * r.largestBundleBytes)} MB; room is made before each write)`);
   const step = Math.max(1, Math.floor(r.samples.length / 8));
   console.log(`  over time (s: bundles, MB, RSS MB): ${r.samples.filter((_, i) => i % step === 0 || i === r.samples.length - 1).map((s) => `${s.t.toFixed(0)}: ${s.bundles}, ${mb(s.bytes)}, ${s.rssMb.toFixed(0)}`).join(' | ')}`);
   console.log(`  RSS after warm-up ${r.rssWarmMb.toFixed(1)} MB, at the end ${r.rssEndMb.toFixed(1)} MB: growth ${(r.rssEndMb - r.rssWarmMb).toFixed(1)} MB (target ≤ 10 MB); max ${r.rssMaxMb.toFixed(1)} MB`);

@@ -55,6 +55,8 @@ export interface PipelineCallOptions {
    * answer `UnchangedResult`. Absent: always write.
    */
   write?: (scene: Scene) => boolean;
+  /** Called once a write is decided, before it starts (the node makes room in output_dir). */
+  beforeWrite?: () => Promise<void>;
 }
 
 /** The reconstruction the node runs; injected so tests and other wirings can choose it. */
@@ -254,9 +256,21 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       change = c.reason;
       return c.changed;
     };
+    // Room for the bundle about to be written (the size of the last one), so that output_dir
+    // holds at most keep_last bundles even while one is being written.
+    const makeRoom = async () => {
+      try {
+        const last = retention.list().at(-1);
+        const pruned = await retention.prune(current?.result.bundleDir ?? '', { room: last?.bytes ?? 0 });
+        stats.bundlesRemoved += pruned.removed.length;
+        for (const d of pruned.released) log.warn(`retention: ${d} now holds files the node did not write; it is left alone and no longer counted`);
+      } catch (err) {
+        log.warn(`retention: could not remove old bundles: ${(err as Error).message}`);
+      }
+    };
     let written: boolean;
     try {
-      const out = await pipeline(f.value, { write });
+      const out = await pipeline(f.value, { write, beforeWrite: makeRoom });
       if ('unchanged' in out) {
         if (!current) throw new Error('the pipeline reported an unchanged scene before any bundle was written');
         result = current.result;

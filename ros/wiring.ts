@@ -60,6 +60,7 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
     });
     // write_bundle: on_change asks here, before validation and the write are paid for.
     if (o.write && !o.write(staged.scene)) return { unchanged: true, scene: staged.scene };
+    await o.beforeWrite?.();
     const { scene, manifest, warnings } = await staged.write();
     const report = scene.physics;
     const prep = prepareScene(scene);

@@ -104,12 +104,18 @@ export class BundleRetention {
     return b !== null;
   }
 
-  /** Removes the oldest bundles until both limits hold; never `current`. */
-  async prune(current: string): Promise<PruneResult> {
+  /**
+   * Removes the oldest bundles until both limits hold; never `current`. With `room`, makes room
+   * for one more bundle of `room` bytes first (called before a write, so that the limits hold
+   * while it is written, not only once it is done).
+   */
+  async prune(current: string, o: { room?: number } = {}): Promise<PruneResult> {
     const keep = resolve(current);
     const { keepLast, maxBytes } = this.options;
     const out: PruneResult = { removed: [], released: [] };
-    const over = () => (keepLast > 0 && this.bundles.length > keepLast) || (maxBytes > 0 && this.bytes > maxBytes);
+    const slots = o.room !== undefined ? keepLast - 1 : keepLast;
+    const budget = maxBytes - (o.room ?? 0);
+    const over = () => (keepLast > 0 && this.bundles.length > slots) || (maxBytes > 0 && this.bytes > budget);
     while (over()) {
       const i = this.bundles.findIndex((b) => b.dir !== keep);
       if (i < 0) break;

@@ -65,6 +65,18 @@ describe('bundle retention', () => {
     expect(existsSync(join(written[1]!, 'notes.txt'))).toBe(true);
   });
 
+  it('before a write, makes room for it: keep_last − 1 bundles, and max bytes less the coming bundle', async () => {
+    const dir = join(root, 'room');
+    mkdirSync(dir);
+    const written = await nodeBundles(dir, ['scene_1_000', 'scene_2_000', 'scene_3_000']);
+    const one = await folderBytes(written[0]!);
+    const byCount = await BundleRetention.open(dir, { keepLast: 3, maxBytes: 0, kind: 'ros' });
+    expect((await byCount.prune(written[2]!, { room: one })).removed).toEqual([written[0]]);
+    const bySize = await BundleRetention.open(dir, { keepLast: 0, maxBytes: one * 2.5, kind: 'ros' });
+    expect((await bySize.prune(written[2]!, { room: one })).removed).toEqual([written[1]]);
+    expect(readdirSync(dir)).toEqual(['scene_3_000']);
+  });
+
   it('a bundle re-written under the same name counts once, as the newest', async () => {
     const dir = join(root, 'same');
     mkdirSync(dir);

@@ -24,8 +24,8 @@ describe.skipIf(!ros2)('soak (real ROS 2 graph, continuous mode)', () => {
       expect(r.stats.bundlesRemoved).toBe(r.stats.bundlesWritten - 3);
       expect(r.maxBundles).toBeLessThanOrEqual(3);
       expect(readdirSync(r.outDir)).toHaveLength(3);
-      // 3 kept + the one being written, at most
-      expect(r.maxBytes).toBeLessThanOrEqual(4 * r.largestBundleBytes * 1.05);
+      // Room is made before each write: 2 kept + the one being written, at most (same-size bundles).
+      expect(r.maxBytes).toBeLessThanOrEqual(3 * r.largestBundleBytes * 1.02);
     } finally {
       rmSync(r.outDir, { recursive: true, force: true });
     }
