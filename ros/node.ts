@@ -410,9 +410,18 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     // One attempt per new colour image: a frame that cannot be used (no depth partner yet, a
     // failed run) is not retried on every tick.
     let lastAttempt = -Infinity;
+    let waitingFor = '';
     timer = setInterval(() => {
       const latest = sync.latestColorStamp;
       if (running || closed || latest <= lastAttempt || latest <= lastRunStamp) return;
+      // Until every stream has sent something (topics match one by one at start-up), a tick is
+      // not a failed reconstruction: said once, then the ticks wait.
+      const m = sync.match();
+      if (!m.ok && m.waiting) {
+        if (m.reason !== waitingFor) log.info(`continuous mode: waiting: ${m.reason}`);
+        waitingFor = m.reason;
+        return;
+      }
       lastAttempt = latest;
       void start();
     }, 1000 / params.rate_hz);

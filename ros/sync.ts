@@ -146,13 +146,15 @@ export class FrameSync {
   }
 
   /** The newest complete frame, or a sentence saying what is missing. */
-  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string; problems?: ValidationProblem[] } {
+  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string; problems?: ValidationProblem[]; waiting?: true } {
     const { tolerance, useDepth, useMasks } = this.options;
     const t = this.options.topics ?? { image: 'image', depth: 'depth', cameraInfo: 'camera_info', masks: 'masks' };
-    if (this.colors.items.length === 0) return { ok: false, reason: `no colour image received yet on \`${t.image}\`` };
-    if (!this.info) return { ok: false, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
-    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: `no depth image received yet on \`${t.depth}\`` };
-    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: `no mask image received yet on \`${t.masks}\`` };
+    // `waiting`: a stream has not started yet (a camera driver coming up, DDS discovery matching
+    // one topic before another), as opposed to streams that do not fit together.
+    if (this.colors.items.length === 0) return { ok: false, waiting: true, reason: `no colour image received yet on \`${t.image}\`` };
+    if (!this.info) return { ok: false, waiting: true, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
+    if (useDepth && this.depths.items.length === 0) return { ok: false, waiting: true, reason: `no depth image received yet on \`${t.depth}\`` };
+    if (useMasks && this.masks.items.length === 0) return { ok: false, waiting: true, reason: `no mask image received yet on \`${t.masks}\`` };
     const { found, skipped, skippedProblems, closest } = this.scan();
     if (found) return { ok: true, value: { ...found, ...(skipped ? { skipped } : {}) } };
     if (skipped) {

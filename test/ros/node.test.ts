@@ -360,12 +360,26 @@ describe('continuous mode, unusable frames', () => {
   it('tries a frame without a depth partner once, not on every tick', async () => {
     const r = await rig({ mode: 'continuous', rate_hz: 100 });
     const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
-    r.publishFrame(1, { skip: ['depth'] });
+    r.publishFrame(1, { depthStamp: 1.5 }); // a depth image, but none within sync_tolerance_s
     await new Promise((res) => setTimeout(res, 120));
     expect(diagStatus(diags, 'real2sim: reconstruction')).toHaveLength(1);
     r.publishFrame(2);
     await new Promise((res) => setTimeout(res, 120));
     expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([2]);
+  });
+
+  it('a stream that has not started yet (CameraInfo at start-up) is waited for, not a failed run', async () => {
+    const r = await rig({ mode: 'continuous', rate_hz: 100 });
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(1, { skip: ['info'] });
+    r.publishFrame(2, { skip: ['info'] });
+    await new Promise((res) => setTimeout(res, 120));
+    expect(diagStatus(diags, 'real2sim: reconstruction')).toHaveLength(0);
+    expect(r.node.stats).toMatchObject({ runs: 0, failures: 0 });
+    r.publishFrame(3);
+    await new Promise((res) => setTimeout(res, 120));
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([3]);
+    expect(r.node.stats).toMatchObject({ runs: 1, failures: 0 });
   });
 });
 

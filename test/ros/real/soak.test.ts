@@ -20,10 +20,13 @@ describe.skipIf(!ros2)('soak (real ROS 2 graph, continuous mode)', () => {
       expect(r.stats.failures, r.errorLines.join('\n')).toBe(0);
       expect(r.errorLines).toEqual([]);
       // Enough runs that retention had work to do.
-      expect(r.stats.bundlesWritten).toBeGreaterThanOrEqual(5);
-      expect(r.stats.bundlesRemoved).toBe(r.stats.bundlesWritten - 3);
+      expect(r.stats.bundlesWritten).toBeGreaterThanOrEqual(4);
+      // Every bundle written is kept or was removed; 3 are left (2 when the node stopped during a
+      // write, after making room for it).
+      expect(r.stats.bundlesKept + r.stats.bundlesRemoved).toBe(r.stats.bundlesWritten);
+      expect(r.stats.bundlesKept).toBeGreaterThanOrEqual(2);
+      expect(readdirSync(r.outDir)).toHaveLength(r.stats.bundlesKept);
       expect(r.maxBundles).toBeLessThanOrEqual(3);
-      expect(readdirSync(r.outDir)).toHaveLength(3);
       // Room is made before each write: 2 kept + the one being written, at most (same-size bundles).
       expect(r.maxBytes).toBeLessThanOrEqual(3 * r.largestBundleBytes * 1.02);
     } finally {
