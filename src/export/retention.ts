@@ -36,18 +36,31 @@ export interface PruneResult {
   released: string[];
 }
 
-/** Bytes of the files under `dir`, each hard-linked file once (bundles link model meshes). */
+/**
+ * Bytes of the files under `dir`, each hard-linked file once (bundles link model meshes).
+ * Folders may come and go while it counts (a bundle renamed into place, an old one removed):
+ * what has vanished counts as nothing.
+ */
 export async function folderBytes(dir: string): Promise<number> {
   const seen = new Set<string>();
   let bytes = 0;
-  for (const f of await listFiles(dir)) {
-    const st = await stat(join(dir, ...f.split('/'))).catch(() => null);
-    if (!st) continue;
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    bytes += st.size;
-  }
+  const walk = async (d: string): Promise<void> => {
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        await walk(p);
+        continue;
+      }
+      const st = await stat(p).catch(() => null);
+      if (!st) continue;
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      bytes += st.size;
+    }
+  };
+  await walk(dir);
   return bytes;
 }
 

@@ -214,6 +214,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
   })();
   let lastLog = 0;
+  try {
   while (Date.now() - t0 < o.seconds * 1000) {
     await new Promise((res) => setTimeout(res, o.sampleMs ?? 2000));
     await sample();
@@ -226,6 +227,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   stopping = true;
   await caller;
   await sample();
+  } catch (err) {
+    // never leave the node (a process of its own on a real graph) running behind a failure
+    stopping = true;
+    await r.stop().catch(() => undefined);
+    throw err;
+  }
   const { stats, errorLines } = await r.stop();
   const bundleDirs = readdirSync(out).filter((n) => !n.startsWith('.'));
   const largest = Math.max(0, ...(await Promise.all(bundleDirs.map((d) => folderBytes(join(out, d))))));
