@@ -215,18 +215,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   })();
   let lastLog = 0;
   try {
-  while (Date.now() - t0 < o.seconds * 1000) {
-    await new Promise((res) => setTimeout(res, o.sampleMs ?? 2000));
-    await sample();
-    const s = samples[samples.length - 1]!;
-    if (s.t - lastLog >= 30) {
-      lastLog = s.t;
-      log(`  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`);
+    while (Date.now() - t0 < o.seconds * 1000) {
+      await new Promise((res) => setTimeout(res, o.sampleMs ?? 2000));
+      await sample();
+      const s = samples[samples.length - 1]!;
+      if (s.t - lastLog >= 30) {
+        lastLog = s.t;
+        log(`  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`);
+      }
     }
-  }
-  stopping = true;
-  await caller;
-  await sample();
+    stopping = true;
+    await caller;
+    await sample();
   } catch (err) {
     // never leave the node (a process of its own on a real graph) running behind a failure
     stopping = true;
