@@ -123,7 +123,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     received: {}, dropped: {}, dropReasons: {}, synced: 0, used: 0, skippedInconsistent: 0, runs: 0, failures: 0, busy: 0, totalRunMs: 0,
     bundlesWritten: 0, unchanged: 0, bundlesRemoved: 0, bundlesKept: 0, bundleBytes: 0, currentBundle: '',
   };
-  // Bundles accumulate in continuous mode (one per run, ~1–2 MB each): by default only the last
+  // Bundles accumulate in continuous mode (one per run, 1–10 MB each): by default only the last
   // 20 are kept there; on demand every bundle is kept unless keep_last / max_disk_mb say otherwise.
   const keepLast = params.keep_last >= 0 ? params.keep_last : params.mode === 'continuous' ? 20 : 0;
   const retention = await BundleRetention.open(params.output_dir, { keepLast, maxBytes: params.max_disk_mb * 1e6, kind: 'ros' });
