@@ -267,6 +267,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       } catch (err) {
         log.warn(`retention: could not remove old bundles: ${(err as Error).message}`);
       }
+      stats.bundlesKept = retention.count;
+      stats.bundleBytes = retention.bytes;
     };
     let written: boolean;
     try {
