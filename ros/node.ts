@@ -23,6 +23,8 @@ import type { NodeStats } from './outputs.ts';
 export type { NodeStats } from './outputs.ts';
 import { PARAMS, resolveParams, type NodeParams, type ParamValue } from './params.ts';
 import { deleteModels, spawnModels, type SpawnModel } from './spawn.ts';
+import { BundleRetention } from '../src/export/retention.ts';
+import { sceneChange } from '../src/model/sceneChange.ts';
 import { assembleFrame, FrameSync } from './sync.ts';
 import { QOS_DEFAULT, QOS_LATCHED, type Closeable, type Publisher, type QosProfile, type Transport } from './transport/types.ts';
 
@@ -40,8 +42,25 @@ export interface PipelineResult {
   warnings?: string[];
 }
 
+/** A run whose scene did not change enough for a new bundle (`write_bundle: on_change`). */
+export interface UnchangedResult {
+  unchanged: true;
+  /** The scene as reconstructed this time (not written). */
+  scene: Scene;
+}
+
+export interface PipelineCallOptions {
+  /**
+   * Asked with the reconstructed scene (before validation and the write): false = no bundle,
+   * answer `UnchangedResult`. Absent: always write.
+   */
+  write?: (scene: Scene) => boolean;
+  /** Called once a write is decided, before it starts (the node makes room in output_dir). */
+  beforeWrite?: () => Promise<void>;
+}
+
 /** The reconstruction the node runs; injected so tests and other wirings can choose it. */
-export type PipelineFn = (frame: RgbdFrame) => Promise<PipelineResult>;
+export type PipelineFn = (frame: RgbdFrame, o?: PipelineCallOptions) => Promise<PipelineResult | UnchangedResult>;
 
 /** Topic and service names as the node declares them: relative, so namespaces and remaps apply. */
 export const NAMES = {
@@ -100,7 +119,16 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)]),
   ) as Record<keyof typeof NAMES, string>;
 
-  const stats: NodeStats = { received: {}, dropped: {}, dropReasons: {}, synced: 0, used: 0, skippedInconsistent: 0, runs: 0, failures: 0, busy: 0, totalRunMs: 0 };
+  const stats: NodeStats = {
+    received: {}, dropped: {}, dropReasons: {}, synced: 0, used: 0, skippedInconsistent: 0, runs: 0, failures: 0, busy: 0, totalRunMs: 0,
+    bundlesWritten: 0, unchanged: 0, bundlesRemoved: 0, bundlesKept: 0, bundleBytes: 0, currentBundle: '',
+  };
+  // Bundles accumulate in continuous mode (one per run, 1–10 MB each): by default only the last
+  // 20 are kept there; on demand every bundle is kept unless keep_last / max_disk_mb say otherwise.
+  const keepLast = params.keep_last >= 0 ? params.keep_last : params.mode === 'continuous' ? 20 : 0;
+  const retention = await BundleRetention.open(params.output_dir, { keepLast, maxBytes: params.max_disk_mb * 1e6, kind: 'ros' });
+  stats.bundlesKept = retention.count;
+  stats.bundleBytes = retention.bytes;
   const sync = new FrameSync({
     tolerance: params.sync_tolerance_s,
     useDepth: params.use_depth,
@@ -186,6 +214,10 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
 
   // --- runs ---------------------------------------------------------------------------------
   let lastRunStamp = -Infinity;
+  /** The published scene's result, and the scene as reconstructed before validation (what the
+   * next run's reconstruction is compared with under on_change). */
+  let current: { result: PipelineResult; reference: Scene } | null = null;
+  const tolerance = { translation: params.change_translation_m, rotation: (params.change_rotation_deg * Math.PI) / 180 };
   const fail = (message: string, extra: DiagnosticStatusMsg[] = []): TriggerResponse => {
     stats.failures++;
     log.error(`reconstruction failed: ${message}`);
@@ -214,13 +246,64 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     stats.used++;
     const t0 = performance.now();
     let result: PipelineResult;
+    let reconstructed: Scene | undefined;
+    let change = '';
+    const onChange = params.write_bundle === 'on_change';
+    const write = (scene: Scene): boolean => {
+      reconstructed = scene;
+      if (!onChange || !current) return true;
+      const c = sceneChange(current.reference, scene, tolerance);
+      change = c.reason;
+      return c.changed;
+    };
+    // Room for the bundle about to be written (the size of the last one), so that output_dir
+    // holds at most keep_last bundles even while one is being written.
+    const makeRoom = async () => {
+      try {
+        const last = retention.list().at(-1);
+        const pruned = await retention.prune(current?.result.bundleDir ?? '', { room: last?.bytes ?? 0 });
+        stats.bundlesRemoved += pruned.removed.length;
+        for (const d of pruned.released) log.warn(`retention: ${d} now holds files the node did not write; it is left alone and no longer counted`);
+      } catch (err) {
+        log.warn(`retention: could not remove old bundles: ${(err as Error).message}`);
+      }
+      stats.bundlesKept = retention.count;
+      stats.bundleBytes = retention.bytes;
+    };
+    let written: boolean;
     try {
-      result = await pipeline(f.value);
+      const out = await pipeline(f.value, { write, beforeWrite: makeRoom });
+      if ('unchanged' in out) {
+        if (!current) throw new Error('the pipeline reported an unchanged scene before any bundle was written');
+        result = current.result;
+        written = false;
+      } else {
+        result = out;
+        written = true;
+      }
     } catch (err) {
       const e = err as Error & { code?: string };
       return fail(`${e.code ? `[${e.code}] ` : ''}${e.message}`);
     }
     if (closed) return { success: false, message: 'node closed during the run' };
+    if (written) {
+      current = { result, reference: reconstructed ?? result.scene };
+      stats.bundlesWritten++;
+      stats.currentBundle = result.bundleDir;
+      try {
+        await retention.add(result.bundleDir);
+        const pruned = await retention.prune(result.bundleDir);
+        stats.bundlesRemoved += pruned.removed.length;
+        for (const d of pruned.released) log.warn(`retention: ${d} now holds files the node did not write; it is left alone and no longer counted`);
+      } catch (err) {
+        log.warn(`retention: could not remove old bundles: ${(err as Error).message}`);
+      }
+      stats.bundlesKept = retention.count;
+      stats.bundleBytes = retention.bytes;
+    } else {
+      stats.unchanged++;
+    }
+    const bundleNote = written ? '' : ` (scene unchanged: ${change}; no new bundle, the current one re-published)`;
     const stamp = transport.now();
     const physics = result.physics ?? result.scene.physics;
     const cameraFrame = params.camera_frame || m.value.color.frameId || m.value.info.frameId || '';
@@ -236,7 +319,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       return fail(`could not publish the scene: ${(err as Error).message}`);
     }
     statuses.push(...result.scene.reports.map(stageStatus), confidenceStatus(result.scene.confidence), physicsStatus(physics));
-    if (params.spawn !== 'none') statuses.push(await spawn(result, physics));
+    // An unchanged scene is already spawned: spawning it again would only delete and re-create it.
+    if (params.spawn !== 'none' && written) statuses.push(await spawn(result, physics));
     const warnings = result.warnings ?? [];
     for (const w of warnings) log.warn(w);
     const timeMs = performance.now() - t0;
@@ -247,14 +331,17 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
         stamp: m.value.stamp,
         time_ms: timeMs,
         bundle: result.bundleDir,
+        bundle_written: written ? 'new' : `unchanged (${change})`,
+        bundles_kept: retention.count,
+        bundles_mb: retention.bytes / 1e6,
         ...(skipped ? { skipped_inconsistent: skipped.count, skipped_reason: skipped.reason } : {}),
         ...Object.fromEntries(warnings.map((w, i) => [`warning_${i}`, w])),
       }),
       countersStatus(stats),
     );
     publishDiagnostics(statuses);
-    log.info(`scene with ${result.scene.objects.length} objects → ${result.bundleDir}`);
-    return { success: true, message: `${result.bundleDir}${skipNote}` };
+    log.info(`scene with ${result.scene.objects.length} objects → ${result.bundleDir}${bundleNote}`);
+    return { success: true, message: `${result.bundleDir}${bundleNote}${skipNote}` };
   }
 
   /** Models this node spawned for the previous scene (deleted before the next spawn). */
@@ -325,9 +412,18 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     // One attempt per new colour image: a frame that cannot be used (no depth partner yet, a
     // failed run) is not retried on every tick.
     let lastAttempt = -Infinity;
+    let waitingFor = '';
     timer = setInterval(() => {
       const latest = sync.latestColorStamp;
       if (running || closed || latest <= lastAttempt || latest <= lastRunStamp) return;
+      // Until every stream has sent something (topics match one by one at start-up), a tick is
+      // not a failed reconstruction: said once, then the ticks wait.
+      const m = sync.match();
+      if (!m.ok && m.waiting) {
+        if (m.reason !== waitingFor) log.info(`continuous mode: waiting: ${m.reason}`);
+        waitingFor = m.reason;
+        return;
+      }
       lastAttempt = latest;
       void start();
     }, 1000 / params.rate_hz);

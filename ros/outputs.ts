@@ -235,6 +235,15 @@ export interface NodeStats {
   busy: number;
   /** Pipeline time of the successful runs, for the mean. */
   totalRunMs: number;
+  /** Bundles written; runs whose scene was unchanged (`write_bundle: on_change`: no new bundle). */
+  bundlesWritten: number;
+  unchanged: number;
+  /** Old bundles removed by retention; the node's bundles in output_dir now and their size. */
+  bundlesRemoved: number;
+  bundlesKept: number;
+  bundleBytes: number;
+  /** The bundle whose scene is published now ('' before the first). */
+  currentBundle: string;
 }
 
 /** What the node has kept up with since it started (one status, with every run's diagnostics). */
@@ -252,6 +261,12 @@ export function countersStatus(st: NodeStats): DiagnosticStatusMsg {
     failures: st.failures,
     busy: st.busy,
     mean_time_ms: succeeded > 0 ? st.totalRunMs / succeeded : 0,
+    bundles_written: st.bundlesWritten,
+    unchanged: st.unchanged,
+    bundles_removed: st.bundlesRemoved,
+    bundles_kept: st.bundlesKept,
+    bundles_mb: st.bundleBytes / 1e6,
+    current_bundle: st.currentBundle,
   });
   return status(DIAG.OK, 'real2sim: counters', `${st.runs} reconstruction(s), ${st.failures} failed, ${st.used} frame(s) used`, values);
 }

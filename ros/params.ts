@@ -34,6 +34,11 @@ export const PARAMS = [
   { name: 'object_frame_prefix', type: 'string', default: 'real2sim/', description: 'prefix of the per-object static TF frames' },
   { name: 'marker_mesh', type: 'string', default: 'triangle_list', choices: ['triangle_list', 'mesh_resource'], description: 'how objects are drawn in scene/markers: inline triangles, or file:// meshes of the bundle (same machine only)' },
   { name: 'output_dir', type: 'string', default: 'real2sim_out', description: 'bundles are written under this folder, one per run' },
+  { name: 'write_bundle', type: 'string', default: 'always', choices: ['always', 'on_change'], description: 'always: a new bundle per run; on_change: only when objects were added/removed or one moved beyond change_translation_m / change_rotation_deg, else the current scene is re-published with a new stamp' },
+  { name: 'change_translation_m', type: 'double', default: 0.01, min: 0, description: 'on_change: an object that moved more than this (metres) is a change' },
+  { name: 'change_rotation_deg', type: 'double', default: 5, min: 0, description: 'on_change: an object that turned more than this (degrees) is a change' },
+  { name: 'keep_last', type: 'integer', default: -1, min: -1, description: 'bundles of this node kept in output_dir, oldest removed first; 0 = all; -1 = 20 in continuous mode, all on demand' },
+  { name: 'max_disk_mb', type: 'double', default: 0, min: 0, description: "the node's bundles in output_dir are kept under this many MB, oldest removed first (never the current one); 0 = no limit" },
   { name: 'gpu_url', type: 'string', default: '', description: 'GPU host URL for the learned stages, or several comma-separated (a pool: least outstanding requests, health checks, failover); empty = geometric CPU backends only' },
   { name: 'spawn', type: 'string', default: 'none', choices: ['none', 'gz', 'classic'], description: 'spawn objects in Gazebo: gz (ros_gz /world/<world>/create) or classic (/spawn_entity)' },
   { name: 'world', type: 'string', default: 'default', description: 'Gazebo (gz) world name for /world/<world>/create' },
@@ -62,6 +67,11 @@ export interface NodeParams {
   object_frame_prefix: string;
   marker_mesh: 'triangle_list' | 'mesh_resource';
   output_dir: string;
+  write_bundle: 'always' | 'on_change';
+  change_translation_m: number;
+  change_rotation_deg: number;
+  keep_last: number;
+  max_disk_mb: number;
   gpu_url: string;
   spawn: 'none' | 'gz' | 'classic';
   world: string;

@@ -6,7 +6,10 @@
  * newest colour image that has a depth (and masks, when used) within `tolerance` seconds and
  * forms a consistent frame with them and the CameraInfo (same sizes): each image may be valid on
  * its own while the pair is not, and such a pair must not hide an older good one. The match
- * says which newer pair it skipped and why. Pixels are converted only for the matched frame
+ * says which newer pair it skipped and why. Pairs are also checked as they form (each push):
+ * the newest consistent one is held beyond the rings, so a run of inconsistent frames longer
+ * than the rings (a misconfigured publisher sending every other depth at another size) still
+ * leaves the call a consistent frame. Pixels are converted only for the matched frame
  * (`assembleFrame`).
  */
 import type { CameraIntrinsics } from '../src/model/camera.ts';
@@ -75,6 +78,8 @@ export class FrameSync {
   private readonly depths: Ring;
   private readonly masks: Ring;
   private info: (CameraIntrinsics & { stamp: number }) | null = null;
+  /** The newest consistent pair seen as pairs formed (may have left the rings since). */
+  private good: SyncMatch | null = null;
 
   constructor(readonly options: SyncOptions) {
     const cap = options.capacity ?? 4;
@@ -84,34 +89,36 @@ export class FrameSync {
   }
 
   pushColor(img: RawImage): void {
+    // The source restarted (see Ring.push): the held pair belongs to the old run.
+    if (this.good && img.stamp < this.good.stamp - 1) this.good = null;
     this.colors.push(img);
+    this.formPair();
   }
   pushDepth(img: RawImage): void {
     this.depths.push(img);
+    this.formPair();
   }
   pushMasks(img: RawImage): void {
     this.masks.push(img);
+    this.formPair();
   }
   setCameraInfo(info: CameraIntrinsics & { stamp: number }): void {
     this.info = info;
   }
 
-  /** Stamp of the newest colour image, or -Infinity. */
-  get latestColorStamp(): number {
-    return this.colors.items[this.colors.items.length - 1]?.stamp ?? -Infinity;
+  /** Checks the pairs the rings now form (sizes only: cheap) and holds the newest consistent one. */
+  private formPair(): void {
+    const m = this.scan();
+    if (m.found && (!this.good || m.found.stamp > this.good.stamp)) this.good = m.found;
   }
 
-  /** The newest complete frame, or a sentence saying what is missing. */
-  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string; problems?: ValidationProblem[] } {
+  /** Newest colour with partners within tolerance that is consistent; the inconsistent newer ones. */
+  private scan(): { found?: SyncMatch; skipped?: { stamp: number; reason: string; count: number }; skippedProblems: ValidationProblem[]; closest: number } {
     const { tolerance, useDepth, useMasks } = this.options;
-    const t = this.options.topics ?? { image: 'image', depth: 'depth', cameraInfo: 'camera_info', masks: 'masks' };
-    if (this.colors.items.length === 0) return { ok: false, reason: `no colour image received yet on \`${t.image}\`` };
-    if (!this.info) return { ok: false, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
-    if (useDepth && this.depths.items.length === 0) return { ok: false, reason: `no depth image received yet on \`${t.depth}\`` };
-    if (useMasks && this.masks.items.length === 0) return { ok: false, reason: `no mask image received yet on \`${t.masks}\`` };
     let closest = Infinity;
     let skipped: { stamp: number; reason: string; count: number } | undefined;
     let skippedProblems: ValidationProblem[] = [];
+    if (!this.info || (useDepth && this.depths.items.length === 0) || (useMasks && this.masks.items.length === 0)) return { skippedProblems, closest };
     for (let i = this.colors.items.length - 1; i >= 0; i--) {
       const color = this.colors.items[i]!;
       const d = useDepth ? this.depths.nearest(color.stamp) : null;
@@ -120,7 +127,7 @@ export class FrameSync {
       if (worst <= tolerance) {
         const candidate = { color, info: this.info, stamp: color.stamp, ...(d ? { depth: d.img } : {}), ...(m ? { masks: m.img } : {}) };
         const problems = pairProblems(candidate);
-        if (problems.length === 0) return { ok: true, value: { ...candidate, ...(skipped ? { skipped } : {}) } };
+        if (problems.length === 0) return { found: candidate, ...(skipped ? { skipped } : {}), skippedProblems, closest };
         if (skipped) skipped.count++;
         else {
           skipped = { stamp: color.stamp, reason: problems.map((p) => `${p.path}: ${p.message}`).join('; '), count: 1 };
@@ -130,7 +137,31 @@ export class FrameSync {
       }
       closest = Math.min(closest, worst);
     }
+    return { ...(skipped ? { skipped } : {}), skippedProblems, closest };
+  }
+
+  /** Stamp of the newest colour image, or -Infinity. */
+  get latestColorStamp(): number {
+    return this.colors.items[this.colors.items.length - 1]?.stamp ?? -Infinity;
+  }
+
+  /** The newest complete frame, or a sentence saying what is missing. */
+  match(): { ok: true; value: SyncMatch } | { ok: false; reason: string; problems?: ValidationProblem[]; waiting?: true } {
+    const { tolerance, useDepth, useMasks } = this.options;
+    const t = this.options.topics ?? { image: 'image', depth: 'depth', cameraInfo: 'camera_info', masks: 'masks' };
+    // `waiting`: a stream has not started yet (a camera driver coming up, DDS discovery matching
+    // one topic before another), as opposed to streams that do not fit together.
+    if (this.colors.items.length === 0) return { ok: false, waiting: true, reason: `no colour image received yet on \`${t.image}\`` };
+    if (!this.info) return { ok: false, waiting: true, reason: `no CameraInfo received yet on \`${t.cameraInfo}\`` };
+    if (useDepth && this.depths.items.length === 0) return { ok: false, waiting: true, reason: `no depth image received yet on \`${t.depth}\`` };
+    if (useMasks && this.masks.items.length === 0) return { ok: false, waiting: true, reason: `no mask image received yet on \`${t.masks}\`` };
+    const { found, skipped, skippedProblems, closest } = this.scan();
+    if (found) return { ok: true, value: { ...found, ...(skipped ? { skipped } : {}) } };
     if (skipped) {
+      // Every synced pair in the rings is inconsistent: the newest consistent pair seen as pairs
+      // formed, when one is held (and still agrees with the current CameraInfo).
+      const good = this.good && pairProblems({ ...this.good, info: this.info }).length === 0 ? { ...this.good, info: this.info } : null;
+      if (good) return { ok: true, value: { ...good, skipped } };
       return { ok: false, reason: `the synced frame is inconsistent: ${skipped.reason} (${skipped.count} synced pair(s) held, none consistent)`, problems: skippedProblems };
     }
     return {

@@ -10,7 +10,7 @@
  */
 import { join, resolve } from 'node:path';
 import type { RgbdFrame } from '../src/model/frame.ts';
-import type { PipelineFn, PipelineResult } from './node.ts';
+import type { PipelineCallOptions, PipelineFn, PipelineResult, UnchangedResult } from './node.ts';
 import type { NodeParams } from './params.ts';
 import type { SpawnModel } from './spawn.ts';
 
@@ -30,7 +30,7 @@ export function runFolderName(frame: RgbdFrame, now = new Date()): string {
 }
 
 export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'> & Partial<Pick<NodeParams, 'library'>>): Promise<PipelineFn> {
-  const [{ frameToBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
+  const [{ reconstructForBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
     import('../src/app/frameToBundle.ts'),
     import('../src/export/prepare.ts'),
     import('../src/export/urdf.ts'),
@@ -47,12 +47,13 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
   // the library is indexed once, when the pipeline is built (descriptors cached beside it)
   const library = params.library ? await (await import('../src/library/index.ts')).loadLibrary(params.library) : undefined;
 
-  return async (frame: RgbdFrame): Promise<PipelineResult> => {
+  return async (frame: RgbdFrame, o: PipelineCallOptions = {}): Promise<PipelineResult | UnchangedResult> => {
     const name = runFolderName(frame);
     // A physics failure (an engine error, not a verdict) still writes the bundle, without a
     // verdict (frameToBundle reports it in `warnings`); such a scene is then never spawned
     // unless spawn_invalid says so.
-    const { scene, manifest, warnings } = await frameToBundle(frame, {
+    const staged = await reconstructForBundle(frame, {
+      kind: 'ros',
       out: resolve(join(params.output_dir, name)),
       title: `real2sim · ${name}`,
       pipeline: {
@@ -63,6 +64,10 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
       },
       meta: { source: 'ros', stamp: frame.stamp ?? null },
     });
+    // write_bundle: on_change asks here, before validation and the write are paid for.
+    if (o.write && !o.write(staged.scene)) return { unchanged: true, scene: staged.scene };
+    await o.beforeWrite?.();
+    const { scene, manifest, warnings } = await staged.write();
     const report = scene.physics;
     const prep = prepareScene(scene);
     const models: SpawnModel[] = prep.objects.map((ob) => ({

@@ -75,6 +75,8 @@ export interface FrameToBundleOptions {
   meta?: Record<string, unknown>;
   /** Replace an `out` folder that is not only an earlier bundle (kept beside it, never deleted). */
   force?: boolean;
+  /** The bundle marker's `kind` (default 'bundle'; the ROS node's is 'ros'). */
+  kind?: string;
 }
 
 export interface FrameToBundleResult {
@@ -87,6 +89,23 @@ export interface FrameToBundleResult {
 
 /** Runs one frame through stages 1–6, validation + repair, and writes the bundle. */
 export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOptions): Promise<FrameToBundleResult> {
+  return (await reconstructForBundle(frame, options)).write();
+}
+
+/** Stages 1–6 done, the tail (validation, debug products, the write) still to run. */
+export interface StagedBundle {
+  /** The scene as reconstructed, before physics validation and repair. */
+  scene: Scene;
+  /** Validation, repair, debug products and the bundle write (what `frameToBundle` ends with). */
+  write(): Promise<FrameToBundleResult>;
+}
+
+/**
+ * `frameToBundle` in two steps, so that a caller can look at the reconstructed scene and
+ * decide whether it is worth a bundle (the ROS node's `write_bundle: on_change`) before the
+ * validation and the write are paid for.
+ */
+export async function reconstructForBundle(frame: BundleFrame, options: FrameToBundleOptions): Promise<StagedBundle> {
   const log = options.log ?? (() => {});
   const t0 = performance.now();
   const started = new Map<string, number>();
@@ -120,8 +139,13 @@ export async function frameToBundle(frame: BundleFrame, options: FrameToBundleOp
     cloudFiles[objectId(o.label, o.id)] = cloud;
   }
   const shownDepth = frame.depth ?? depth;
-  const done = await sceneToBundle(reconstructed, { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
-  return { ...done, timeMs: performance.now() - t0 };
+  return {
+    scene: reconstructed,
+    async write() {
+      const done = await sceneToBundle(reconstructed, { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
+      return { ...done, timeMs: performance.now() - t0 };
+    },
+  };
 }
 
 /** What the shared tail writes as debug products besides the scene itself (all optional). */
@@ -205,7 +229,7 @@ export async function sceneToBundle(
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   const title = options.title ?? 'real2sim scene';
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
-  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}) });
+  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}), ...(options.kind ? { kind: options.kind } : {}) });
   progress('export', 1);
   return { scene, manifest, warnings };
 }

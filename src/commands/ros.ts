@@ -49,6 +49,8 @@ export function formatStats(st: SceneNode['stats']): string {
     ...Object.entries(st.dropReasons).map(([t, r]) => `    last drop on ${t}: ${r}`),
     `  synced ${st.synced}, used ${st.used}, skipped inconsistent ${st.skippedInconsistent}`,
     `  reconstructions ${st.runs}, failures ${st.failures}, busy ${st.busy}, mean time ${ok > 0 ? (st.totalRunMs / ok).toFixed(0) : '-'} ms`,
+    `  bundles written ${st.bundlesWritten}, unchanged scenes ${st.unchanged}, removed ${st.bundlesRemoved}, kept ${st.bundlesKept} (${(st.bundleBytes / 1e6).toFixed(1)} MB)`,
+    `  current bundle: ${st.currentBundle || 'none'}`,
   ];
   return lines.join('\n');
 }

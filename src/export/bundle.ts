@@ -40,6 +40,9 @@ export interface BundleOptions {
   prepare?: PrepareOptions;
   /** Replace a folder that is not only an earlier bundle (it is kept beside, never deleted). */
   force?: boolean;
+  /** The marker's `kind` (default 'bundle'); the ROS node writes 'ros' so that its retention
+   * can tell its own bundles from everyone else's. */
+  kind?: string;
 }
 
 export interface BundleManifest {
@@ -110,7 +113,7 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   let bytes = 0;
   const written = await replaceDir(
     target,
-    'bundle',
+    options.kind ?? 'bundle',
     async (temp) => {
       const dirs = new Set<string>();
       for (const p of files.keys()) {

@@ -39,7 +39,8 @@ export const TOOL_VERSION: string = (() => {
 export interface OutMarker {
   tool: 'real2sim';
   version: string;
-  /** What wrote it: 'bundle' (reconstruct, demo, export, import), 'synth'. */
+  /** What wrote it: 'bundle' (reconstruct, demo, export, import), 'ros' (the ROS node, whose
+   * retention may delete it: `retention.ts`), 'synth'. */
   kind: string;
   written: string;
   /** Every file the tool wrote, relative, '/'-separated, the marker itself excluded. */
@@ -258,6 +259,21 @@ async function removeOwnFolder(dir: string, keepAs: string): Promise<boolean> {
   if (await pruneEmpty(dir)) return true;
   await rename(dir, keepAs);
   return false;
+}
+
+/**
+ * Deletes a folder the tool wrote, only when every file in it is listed in its marker (nothing
+ * anyone else put there); otherwise leaves it exactly as it is. Returns whether it is gone.
+ * A file added between the check and the deletion is kept (the folder is then renamed to
+ * `<name>.replaced-<time>` with that file in it, as when a bundle is replaced).
+ */
+export async function deleteOwnFolder(dir: string): Promise<boolean> {
+  const marker = await readMarker(dir);
+  if (!marker) return false;
+  const listed = new Set(marker.files);
+  const files = await listFiles(dir).catch(() => null);
+  if (!files || files.some((f) => f !== MARKER_FILE && !listed.has(f))) return false;
+  return removeOwnFolder(dir, join(dirname(dir), `${basename(dir)}.replaced-${stamp()}`));
 }
 
 export interface ReplaceResult {

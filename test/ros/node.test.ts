@@ -219,6 +219,24 @@ describe('reconstruct service (on_demand)', () => {
     expect(r.node.stats.skippedInconsistent).toBe(6);
   });
 
+  it('a run of inconsistent pairs longer than the rings still leaves the newest consistent frame (checked as pairs form)', async () => {
+    const r = await rig();
+    const small = synth(7, 80, 60).frame;
+    const depthPub = r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR });
+    r.publishFrame(200);
+    r.publishFrame(201);
+    // 8 inconsistent pairs: twice the rings' 4 slots, so no consistent pair is left in them
+    for (let stamp = 202; stamp < 210; stamp++) {
+      depthPub.publish(frameMessages(small, stamp).depth);
+      r.publishFrame(stamp, { skip: ['depth'] });
+    }
+    const res = await r.call();
+    expect(res.success, res.message).toBe(true);
+    expect(res.message).toMatch(/skipped 4 newer inconsistent frame\(s\), the newest at stamp 209\.000: depth: is 80×60 but the colour image is 160×120/);
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([201]);
+    expect(r.pipeline.calls[0]!.depth!.width).toBe(160);
+  });
+
   it('pairs colour and depth only within sync_tolerance_s', async () => {
     const strict = await rig({ sync_tolerance_s: 0.02 });
     strict.publishFrame(10, { depthStamp: 10.05 });
@@ -342,12 +360,26 @@ describe('continuous mode, unusable frames', () => {
   it('tries a frame without a depth partner once, not on every tick', async () => {
     const r = await rig({ mode: 'continuous', rate_hz: 100 });
     const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
-    r.publishFrame(1, { skip: ['depth'] });
+    r.publishFrame(1, { depthStamp: 1.5 }); // a depth image, but none within sync_tolerance_s
     await new Promise((res) => setTimeout(res, 120));
     expect(diagStatus(diags, 'real2sim: reconstruction')).toHaveLength(1);
     r.publishFrame(2);
     await new Promise((res) => setTimeout(res, 120));
     expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([2]);
+  });
+
+  it('a stream that has not started yet (CameraInfo at start-up) is waited for, not a failed run', async () => {
+    const r = await rig({ mode: 'continuous', rate_hz: 100 });
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(1, { skip: ['info'] });
+    r.publishFrame(2, { skip: ['info'] });
+    await new Promise((res) => setTimeout(res, 120));
+    expect(diagStatus(diags, 'real2sim: reconstruction')).toHaveLength(0);
+    expect(r.node.stats).toMatchObject({ runs: 0, failures: 0 });
+    r.publishFrame(3);
+    await new Promise((res) => setTimeout(res, 120));
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([3]);
+    expect(r.node.stats).toMatchObject({ runs: 1, failures: 0 });
   });
 });
 

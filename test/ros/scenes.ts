@@ -29,7 +29,9 @@ export function physicsReport(verdict: PhysicsReport['verdict']): PhysicsReport 
   };
 }
 
+/** A PipelineFn that always writes (answers a full result). */
 export interface TruthPipeline extends PipelineFn {
+  (frame: RgbdFrame): Promise<PipelineResult>;
   calls: RgbdFrame[];
 }
 

@@ -7,13 +7,17 @@
  *
  *   {"id":1,"op":"sub","topic":"/scene/markers","type":"visualization_msgs/msg/MarkerArray","durability":"transient_local"}
  *   {"id":2,"op":"camera","seed":7,"width":320,"height":240,"rate":4,"stamp0":500,"topics":{"image":"/image","depth":"/depth","info":"/camera_info"}}
+ *     camera options: "real":{"rgb":PATH,"depth":PATH,"camera":{intrinsics},"depthScale":0.001} publishes a
+ *     real frame instead of the synthetic one (looped); "bad":0.3 makes that share of the frames
+ *     inconsistent (depth at half the colour size), spread evenly.
  *   {"id":3,"op":"call","service":"/reconstruct","type":"std_srvs/srv/Trigger","request":{},"timeoutMs":60000}
  *   {"id":4,"op":"graph"}   {"id":5,"op":"stop_camera"}
  */
 import { createInterface } from 'node:readline';
 import type * as Rcl from 'rclnodejs';
-import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { frameMessages } from '../../../ros/encode.ts';
+import { timeFromSeconds } from '../../../ros/messages.ts';
+import { cameraFrame, halfDepth, isBadFrame, type CameraSpec } from './cameraFrames.ts';
 
 type Json = Record<string, unknown>;
 
@@ -49,28 +53,39 @@ async function handle(c: Json): Promise<void> {
   switch (c['op']) {
     case 'sub': {
       const topic = c['topic'] as string;
-      node.createSubscription(c['type'] as Rcl.MessageTypeClassName, topic, { qos: qos(typeof c['durability'] === 'string' ? c['durability'] : 'volatile') }, (msg: unknown) =>
+      node.createSubscription(c['type'] as Rcl.MessageTypeClassName, topic, { qos: qos((c['durability'] as string | undefined) ?? 'volatile') }, (msg: unknown) =>
         emit({ ev: 'msg', topic, t: Date.now(), msg }),
       );
       return emit({ id, ev: 'ok' });
     }
     case 'camera': {
       const topics = c['topics'] as { image: string; depth: string; info: string };
-      const { frame } = generateSynthScene({ seed: Number(c['seed'] ?? 7), width: Number(c['width'] ?? 320), height: Number(c['height'] ?? 240), sharedMeshesDir: null });
-      const q = qos('volatile', typeof c['reliability'] === 'string' ? c['reliability'] : 'reliable');
+      const frame = cameraFrame({ ...(c['real'] ? { real: c['real'] as CameraSpec['real'] } : {}), seed: Number(c['seed'] ?? 7), width: Number(c['width'] ?? 320), height: Number(c['height'] ?? 240) });
+      const bad = Number(c['bad'] ?? 0);
+      // Encoded once; each frame only gets its stamp (a 640×480 frame at 10 Hz and more).
+      const good = frameMessages(frame, 0);
+      const badDepth = bad > 0 ? frameMessages({ ...frame, depth: halfDepth(frame.depth!) }, 0).depth : undefined;
+      const q = qos('volatile', (c['reliability'] as string | undefined) ?? 'reliable');
       const pubs = {
         image: node.createPublisher('sensor_msgs/msg/Image', topics.image, { qos: q }),
         depth: node.createPublisher('sensor_msgs/msg/Image', topics.depth, { qos: q }),
         info: node.createPublisher('sensor_msgs/msg/CameraInfo', topics.info, { qos: q }),
       };
       const stamp0 = Number(c['stamp0'] ?? 100);
+      const period = Number(c['rate'] ?? 4) >= 10 ? 0.1 : 1;
       const send = () => {
-        const stamp = stamp0 + frames++;
-        const m = frameMessages(frame, stamp);
-        pubs.info.publish(m.info as never);
-        pubs.depth.publish(m.depth as never);
-        pubs.image.publish(m.image as never);
-        emit({ ev: 'frame', stamp });
+        const k = frames++;
+        // Stamps advance by the real period (≥ 10 Hz: 0.1 s) so that a frame is never synced with
+        // its neighbours' depth; the first frames are never the bad ones.
+        const stamp = stamp0 + k * period;
+        const isBad = badDepth !== undefined && isBadFrame(k, bad);
+        const t = timeFromSeconds(stamp);
+        const depth = isBad ? badDepth : good.depth!;
+        for (const m of [good.info, depth, good.image] as { header: { stamp: unknown } }[]) m.header.stamp = t;
+        pubs.info.publish(good.info as never);
+        pubs.depth.publish(depth as never);
+        pubs.image.publish(good.image as never);
+        if (!c['quiet']) emit({ ev: 'frame', stamp, bad: isBad });
       };
       clearInterval(camera);
       camera = setInterval(send, 1000 / Number(c['rate'] ?? 4));
@@ -93,7 +108,7 @@ async function handle(c: Json): Promise<void> {
       const client = node.createClient(c['type'] as Rcl.ServiceTypeClassName, c['service'] as string);
       const timeoutMs = Number(c['timeoutMs'] ?? 30_000);
       const t0 = Date.now();
-      if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${c['service'] as string} not available` });
+      if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${String(c['service'])} not available` });
       const t1 = Date.now();
       try {
         const res = await client.sendRequestAsync((c['request'] ?? {}), { timeout: timeoutMs });

@@ -1,0 +1,67 @@
+/**
+ * Soak of the node in continuous mode (issue 19): `npm run bench -- soak`.
+ *
+ *   SOAK_SECONDS         phase 1 length (default 120): write_bundle: always, keep_last
+ *   SOAK_CHANGE_SECONDS  phase 2 length (default SOAK_SECONDS / 2, at least 30): on_change on a
+ *                        static scene, 30 % inconsistent pairs, a client calling back to back
+ *   SOAK_RATE_HZ         rate_hz (default 1; a tick during a run is skipped, so the node runs
+ *                        back to back when the pipeline is slower: its sustainable rate)
+ *   SOAK_KEEP_LAST       keep_last (default 5)
+ *   SOAK_CAMERA_HZ       camera rate (default 10)
+ *
+ * On a real ROS 2 graph (node, camera and client as separate processes, Cyclone DDS on
+ * loopback) when one is installed; otherwise in-process, said in the output. The camera loops a
+ * real 640×480 frame (../shared/data/uoc_demo/000000) when the data is there, else the
+ * synthetic scene at 640×480. Reports disk use over time against the keep_last bound, resident
+ * memory after warm-up and its growth, errors, bundles written under on_change, and the share
+ * of calls that succeed with inconsistent pairs injected.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATA, UOC } from '../test/realframes/frames.ts';
+import { findRos2 } from '../test/ros/real/ros2.ts';
+import { runSoak, type SoakResult } from '../test/ros/real/soak.ts';
+
+const env = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
+const mb = (b: number) => (b / 1e6).toFixed(1);
+
+export default async function bench(): Promise<void> {
+  const seconds = env('SOAK_SECONDS', 120);
+  const changeSeconds = env('SOAK_CHANGE_SECONDS', Math.max(30, seconds / 2));
+  const rateHz = env('SOAK_RATE_HZ', 1);
+  const keepLast = env('SOAK_KEEP_LAST', 5);
+  const cameraHz = env('SOAK_CAMERA_HZ', 10);
+  const { ros2, why } = findRos2();
+  if (!ros2) console.log(`no ROS 2 graph (${why}): running the node in-process on the memory transport instead`);
+  const rgb = join(DATA, 'uoc_demo/000000-color.png');
+  const real = existsSync(rgb) ? { rgb, depth: join(DATA, 'uoc_demo/000000-depth.png'), camera: UOC, depthScale: 0.001 } : undefined;
+  if (!real) console.log(`no ${rgb}: the camera publishes the synthetic scene at 640×480`);
+  const camera = { ...(real ? { real } : { seed: 7, width: 640, height: 480 }), rateHz: cameraHz };
+  const what = real ? 'uoc_demo/000000 (real, 640×480)' : 'synthetic seed 7 (640×480)';
+  const log = (l: string) => console.log(l);
+
+  console.log(`\nphase 1: continuous, write_bundle: always, keep_last: ${keepLast}, rate_hz: ${rateHz}, camera ${cameraHz} Hz ${what}, ${seconds} s`);
+  const a = await runSoak({ seconds, params: { rate_hz: rateHz, keep_last: keepLast }, camera, domainId: '70', log });
+  report(a, keepLast);
+  rmSync(a.outDir, { recursive: true, force: true });
+
+  console.log(`\nphase 2: continuous, write_bundle: on_change, static scene, 30 % inconsistent pairs, a client calling reconstruct back to back, ${changeSeconds} s`);
+  const b = await runSoak({ seconds: changeSeconds, params: { rate_hz: rateHz, keep_last: keepLast, write_bundle: 'on_change' }, camera: { ...camera, bad: 0.3 }, calls: true, domainId: '71', log });
+  console.log(`  transport ${b.transport}; runs ${b.stats.runs} (${b.stats.unchanged} unchanged), failures ${b.stats.failures}, error lines ${b.errorLines.length}`);
+  console.log(`  bundles written: ${b.stats.bundlesWritten} (target 1)`);
+  console.log(`  calls: ${b.calls.ok}/${b.calls.made} succeeded = ${((100 * b.calls.ok) / Math.max(1, b.calls.made)).toFixed(1)} % (target ≥ 99 %; ${b.calls.startup} call(s) before the node had heard the camera not counted); newer inconsistent pairs skipped: ${b.stats.skippedInconsistent}`);
+  for (const f of b.calls.failures.slice(0, 3)) console.log(`    failed: ${f}`);
+  console.log(`  RSS after warm-up ${b.rssWarmMb.toFixed(1)} MB, end ${b.rssEndMb.toFixed(1)} MB`);
+  rmSync(b.outDir, { recursive: true, force: true });
+}
+
+function report(r: SoakResult, keepLast: number): void {
+  const runs = r.samples[r.samples.length - 1]?.runs ?? 0;
+  console.log(`  transport ${r.transport}, ${r.seconds.toFixed(0)} s, ${runs} runs (${(runs / r.seconds).toFixed(2)} /s), failures ${r.stats.failures}, error lines ${r.errorLines.length}`);
+  for (const l of r.errorLines.slice(0, 3)) console.log(`    ${l}`);
+  console.log(`  bundles written ${r.stats.bundlesWritten}, removed ${r.stats.bundlesRemoved}, kept at the end ${r.stats.bundlesKept}`);
+  console.log(`  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: keep_last × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb(keepLast * r.largestBundleBytes)} MB; room is made before each write)`);
+  const step = Math.max(1, Math.floor(r.samples.length / 8));
+  console.log(`  over time (s: bundles, MB, RSS MB): ${r.samples.filter((_, i) => i % step === 0 || i === r.samples.length - 1).map((s) => `${s.t.toFixed(0)}: ${s.bundles}, ${mb(s.bytes)}, ${s.rssMb.toFixed(0)}`).join(' | ')}`);
+  console.log(`  RSS after warm-up ${r.rssWarmMb.toFixed(1)} MB, at the end ${r.rssEndMb.toFixed(1)} MB: growth ${(r.rssEndMb - r.rssWarmMb).toFixed(1)} MB (target ≤ 10 MB); max ${r.rssMaxMb.toFixed(1)} MB`);
+}

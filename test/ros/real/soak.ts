@@ -1,0 +1,258 @@
+/**
+ * A soak of the node in continuous mode: a camera publishing one frame in a loop (≥ 10 Hz),
+ * the node reconstructing at `rate_hz`, optionally a client calling `reconstruct` back to back,
+ * and every few seconds a sample of the node's bundles on disk and its resident memory.
+ *
+ * On a real ROS 2 graph (`real2sim ros --transport rclnodejs` as its own process, the camera and
+ * the client as probe participants, Cyclone DDS on loopback) where one is installed; otherwise
+ * in this process on the in-process transport (the caller says so). Used by `npm run bench --
+ * soak` (minutes to hours) and `test/ros/real/soak.test.ts` (about a minute).
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { folderBytes } from '../../../src/export/retention.ts';
+import { frameMessages } from '../../../ros/encode.ts';
+import { TYPES, timeFromSeconds, type TriggerResponse } from '../../../ros/messages.ts';
+import { startSceneNode, type NodeStats } from '../../../ros/node.ts';
+import { MemoryGraph } from '../../../ros/transport/memory.ts';
+import { QOS_SENSOR } from '../../../ros/transport/types.ts';
+import { defaultPipeline } from '../../../ros/wiring.ts';
+import { flagOf } from '../../../src/commands/ros.ts';
+import { cameraFrame, halfDepth, isBadFrame, type CameraSpec } from './cameraFrames.ts';
+import { findRos2, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
+
+export interface SoakOptions {
+  seconds: number;
+  /** Node parameters (mode: continuous is set here). */
+  params: Record<string, string | number | boolean>;
+  camera: CameraSpec & { rateHz: number; bad?: number };
+  /** A client calls `reconstruct` back to back during the soak (with queue_when_busy). */
+  calls?: boolean;
+  sampleMs?: number;
+  /** Successful runs before memory counts as warmed up. */
+  warmupRuns?: number;
+  /** 'auto': a real ROS 2 graph when one is installed, else in-process. */
+  transport?: 'auto' | 'memory';
+  domainId?: string;
+  log?: (line: string) => void;
+}
+
+export interface SoakSample {
+  t: number;
+  /** The node's finished bundle folders in output_dir (not the hidden one being written). */
+  bundles: number;
+  /** Everything in output_dir, the folder being written included. */
+  bytes: number;
+  rssMb: number;
+  runs: number;
+}
+
+export interface SoakResult {
+  transport: 'rclnodejs' | 'memory';
+  seconds: number;
+  samples: SoakSample[];
+  maxBundles: number;
+  maxBytes: number;
+  /** Largest single bundle seen at the end (for the bound keep_last × bundle). */
+  largestBundleBytes: number;
+  rssWarmMb: number;
+  rssEndMb: number;
+  rssMaxMb: number;
+  stats: Pick<NodeStats, 'runs' | 'failures' | 'bundlesWritten' | 'unchanged' | 'bundlesRemoved' | 'bundlesKept' | 'skippedInconsistent'>;
+  /** Error lines the node logged (failed reconstructions and anything else at error level). */
+  errorLines: string[];
+  /** Calls answered, and those made before the node had heard the camera (not counted in made). */
+  calls: { made: number; ok: number; startup: number; failures: string[] };
+  outDir: string;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+};
+
+/** `--stats` text → counters (see formatStats in src/commands/ros.ts). */
+export function parseStats(text: string): SoakResult['stats'] {
+  const num = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+  return {
+    runs: num(/reconstructions (\d+)/),
+    failures: num(/failures (\d+)/),
+    bundlesWritten: num(/bundles written (\d+)/),
+    unchanged: num(/unchanged scenes (\d+)/),
+    bundlesRemoved: num(/removed (\d+), kept/),
+    bundlesKept: num(/kept (\d+) \(/),
+    skippedInconsistent: num(/skipped inconsistent (\d+)/),
+  };
+}
+
+interface Running {
+  rssMb(): number;
+  runs(): number;
+  call(): Promise<TriggerResponse>;
+  stop(): Promise<{ stats: SoakResult['stats']; errorLines: string[] }>;
+}
+
+async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<Running> {
+  const ros2 = findRos2().ros2!;
+  const env = { ...ros2.env, ROS_DOMAIN_ID: o.domainId ?? '67' };
+  const camera = await startProbe(env);
+  const caller = o.calls ? await startProbe(env) : null;
+  let node: Proc | undefined;
+  try {
+    node = startReal2simRos(env, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags]);
+    await node.waitFor(/ready \(rclnodejs\)/, 120_000);
+    const { rateHz, bad, ...spec } = o.camera;
+    await camera.ask({ op: 'camera', ...spec, rate: rateHz, bad: bad ?? 0, stamp0: 1000, quiet: true, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
+  } catch (err) {
+    await node?.stop('SIGKILL', 0);
+    await camera.close();
+    await caller?.close();
+    throw err;
+  }
+  const n = node;
+  const pid = n.child.pid!;
+  return {
+    rssMb() {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : NaN;
+    },
+    runs: () => n.output().split('\n').filter((l) => l.includes('scene with')).length,
+    async call() {
+      const ev = await (caller as Probe).ask<{ res: TriggerResponse }>({ op: 'call', service: '/reconstruct', type: 'std_srvs/srv/Trigger', request: {}, timeoutMs: 300_000 }, 310_000);
+      return ev.res;
+    },
+    async stop() {
+      await camera.ask({ op: 'stop_camera' }).catch(() => undefined);
+      await n.stop('SIGINT', 30_000);
+      await camera.close();
+      await caller?.close();
+      const text = n.output();
+      return { stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))), errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)) };
+    },
+  };
+}
+
+async function startMemory(o: SoakOptions, out: string): Promise<Running> {
+  const graph = new MemoryGraph();
+  const errorLines: string[] = [];
+  const transport = graph.participant('real2sim', { quiet: true });
+  const log = transport.log;
+  const error = log.error.bind(log);
+  log.error = (m: string) => {
+    errorLines.push(m);
+    error(m);
+  };
+  const node = await startSceneNode({ transport, makePipeline: (p) => defaultPipeline(p), params: { ...o.params, output_dir: out } });
+  const cam = graph.participant('camera');
+  const pubs = {
+    image: cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }),
+    depth: cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }),
+    info: cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }),
+  };
+  const frame = cameraFrame(o.camera);
+  const good = frameMessages(frame, 0);
+  const bad = o.camera.bad ? frameMessages({ ...frame, depth: halfDepth(frame.depth!) }, 0).depth : undefined;
+  let k = 0;
+  const timer = setInterval(() => {
+    const stamp = 1000 + k * 0.1;
+    const depth = bad && isBadFrame(k, o.camera.bad!) ? bad : good.depth!;
+    k++;
+    const t = timeFromSeconds(stamp);
+    for (const m of [good.info, depth, good.image] as { header: { stamp: unknown } }[]) m.header.stamp = t;
+    pubs.info.publish(good.info);
+    pubs.depth.publish(depth);
+    pubs.image.publish(good.image);
+  }, 1000 / o.camera.rateHz);
+  return {
+    rssMb: () => process.memoryUsage().rss / 2 ** 20,
+    runs: () => node.stats.runs - node.stats.failures,
+    call: async () => (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 300_000 })) as TriggerResponse,
+    async stop() {
+      clearInterval(timer);
+      await node.close();
+      return { stats: { ...node.stats }, errorLines };
+    },
+  };
+}
+
+export async function runSoak(o: SoakOptions): Promise<SoakResult> {
+  const out = mkdtempSync(join(tmpdir(), 'real2sim-soak-'));
+  const params = { ...o.params, mode: 'continuous', ...(o.calls ? { queue_when_busy: true } : {}) };
+  const flags = Object.entries(params).flatMap(([k, v]) => [`--${flagOf(k)}`, String(v)]);
+  const useRos = (o.transport ?? 'auto') === 'auto' && findRos2().ros2 !== null;
+  const log = o.log ?? (() => {});
+  const r = useRos ? await startRos(o, out, flags) : await startMemory({ ...o, params }, out);
+  const t0 = Date.now();
+  const samples: SoakSample[] = [];
+  let warmAt = -1;
+  const sample = async () => {
+    const bundles = readdirSync(out).filter((n) => !n.startsWith('.')).length;
+    const s: SoakSample = { t: (Date.now() - t0) / 1000, bundles, bytes: await folderBytes(out), rssMb: r.rssMb(), runs: r.runs() };
+    samples.push(s);
+    if (warmAt < 0 && s.runs >= (o.warmupRuns ?? 3)) warmAt = samples.length - 1;
+  };
+  const calls = { made: 0, ok: 0, startup: 0, failures: [] as string[] };
+  let stopping = false;
+  const caller = (async () => {
+    if (!o.calls) return;
+    while (!stopping) {
+      const res = await r.call();
+      // Before the node has heard the camera (discovery at start-up), a call answers what it is
+      // waiting for: counted apart, as the real-graph tests wait for the camera the same way.
+      if (!res.success && calls.ok === 0 && /received yet/.test(res.message)) {
+        calls.startup++;
+        await new Promise((res) => setTimeout(res, 200));
+        continue;
+      }
+      calls.made++;
+      if (res.success) calls.ok++;
+      else calls.failures.push(res.message);
+      // In-process, a call can settle without ever leaving the microtask queue: give the
+      // camera's and the sampler's timers their turn.
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  })();
+  let lastLog = 0;
+  try {
+    while (Date.now() - t0 < o.seconds * 1000) {
+      await new Promise((res) => setTimeout(res, o.sampleMs ?? 2000));
+      await sample();
+      const s = samples[samples.length - 1]!;
+      if (s.t - lastLog >= 30) {
+        lastLog = s.t;
+        log(`  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`);
+      }
+    }
+    stopping = true;
+    await caller;
+    await sample();
+  } catch (err) {
+    // never leave the node (a process of its own on a real graph) running behind a failure
+    stopping = true;
+    await r.stop().catch(() => undefined);
+    throw err;
+  }
+  const { stats, errorLines } = await r.stop();
+  const bundleDirs = readdirSync(out).filter((n) => !n.startsWith('.'));
+  const largest = Math.max(0, ...(await Promise.all(bundleDirs.map((d) => folderBytes(join(out, d))))));
+  const warm = warmAt >= 0 ? samples.slice(warmAt) : [];
+  // RSS saws up and down by ~100 MB (garbage collection, the worker pool): medians of the first
+  // and last quarter after warm-up.
+  const k = Math.max(1, Math.floor(warm.length / 4));
+  return {
+    transport: useRos ? 'rclnodejs' : 'memory',
+    seconds: (Date.now() - t0) / 1000,
+    samples,
+    maxBundles: Math.max(...samples.map((s) => s.bundles)),
+    maxBytes: Math.max(...samples.map((s) => s.bytes)),
+    largestBundleBytes: largest,
+    rssWarmMb: median(warm.slice(0, k).map((s) => s.rssMb)),
+    rssEndMb: median(warm.slice(-k).map((s) => s.rssMb)),
+    rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
+    stats,
+    errorLines,
+    calls,
+    outDir: out,
+  };
+}
