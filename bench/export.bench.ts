@@ -56,7 +56,8 @@ export default async function bench(): Promise<void> {
     const replace: number[] = [];
     const cpu: number[] = [];
     const writers: Record<string, number[]> = { prepare: [], urdf: [], sdf: [], mjcf: [], glb: [] };
-    let files = 0, bytes = 0;
+    let files = 0,
+      bytes = 0;
     for (let run = 0; run < 5; run++) {
       rmSync(join(parent, 'bundle'), { recursive: true, force: true });
       const c0 = process.cpuUsage();
@@ -91,7 +92,11 @@ export default async function bench(): Promise<void> {
     console.log(`writeBundle, 100 objects: ${ms.toFixed(0)} ms median of 5 (${files} files, ${(bytes / 1e6).toFixed(1)} MB) — target < 1000 ms: ${ms < 1000 ? 'PASS' : 'FAIL'}`);
     console.log(`  CPU time of this process for it (less sensitive to other load): ${median(cpu).toFixed(0)} ms`);
     console.log(`  replacing an existing bundle (write + remove the old one): ${median(replace).toFixed(0)} ms`);
-    console.log(`  writers alone (median ms): ${Object.entries(writers).map(([k, v]) => `${k} ${median(v).toFixed(1)}`).join(', ')}`);
+    console.log(
+      `  writers alone (median ms): ${Object.entries(writers)
+        .map(([k, v]) => `${k} ${median(v).toFixed(1)}`)
+        .join(', ')}`,
+    );
   } finally {
     rmSync(parent, { recursive: true, force: true });
   }

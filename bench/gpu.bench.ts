@@ -58,7 +58,9 @@ async function overhead(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 / times.length;
   const med = quantile(times, 0.5);
-  console.log(`server overhead, 640×480 rgb8 (921,600 B) round trip on loopback, no model (answer: a 614,400 B label image): median ${med.toFixed(2)} ms, p95 ${quantile(times, 0.95).toFixed(2)} ms over ${times.length} requests — ${med < 5 ? 'PASS' : 'FAIL'} (< 5 ms)`);
+  console.log(
+    `server overhead, 640×480 rgb8 (921,600 B) round trip on loopback, no model (answer: a 614,400 B label image): median ${med.toFixed(2)} ms, p95 ${quantile(times, 0.95).toFixed(2)} ms over ${times.length} requests — ${med < 5 ? 'PASS' : 'FAIL'} (< 5 ms)`,
+  );
   console.log(`  CPU per request, client and server together in this process: ${cpuMs.toFixed(2)} ms (load-independent; wall time above depends on the machine's load)`);
   client.close();
   await server.close();
@@ -99,7 +101,9 @@ async function serverCpuPerRequest(): Promise<void> {
   }
   while (!/CPU (\S+)/.test(out)) await new Promise((r) => setTimeout(r, 20));
   const cpu = Number(/CPU (\S+)/.exec(out)![1]);
-  console.log(`server in its own process: CPU per request ${cpu.toFixed(2)} ms (receive 921,600 B, decode, validate, answer 614,400 B) — ${cpu < 5 ? 'PASS' : 'FAIL'} (< 5 ms); round trip median ${quantile(times, 0.5).toFixed(2)} ms`);
+  console.log(
+    `server in its own process: CPU per request ${cpu.toFixed(2)} ms (receive 921,600 B, decode, validate, answer 614,400 B) — ${cpu < 5 ? 'PASS' : 'FAIL'} (< 5 ms); round trip median ${quantile(times, 0.5).toFixed(2)} ms`,
+  );
   client.close();
   child.kill('SIGTERM');
 }

@@ -17,10 +17,14 @@ export default async function kill(): Promise<void> {
     console.log(`uninterrupted reconstruct (320×240, 3 objects, with physics): ${(ws.fullRunMs / 1000).toFixed(1)} s, bundle write from ${(ws.writeAtMs / 1000).toFixed(1)} s`);
     const trials = await killTrials(ws, n, 1, {
       onTrial: (t, i) =>
-        console.log(`  trial ${String(i + 1).padStart(2)}: kill ${t.phase === 'run' ? 'at' : 'write +'} ${String(t.killAtMs).padStart(5)} ms → ${t.after.padEnd(14)} temps after kill ${t.tempsAfterKill}, after next run ${t.tempsAfterNext}${t.exited ? ' (had finished)' : ''}`),
+        console.log(
+          `  trial ${String(i + 1).padStart(2)}: kill ${t.phase === 'run' ? 'at' : 'write +'} ${String(t.killAtMs).padStart(5)} ms → ${t.after.padEnd(14)} temps after kill ${t.tempsAfterKill}, after next run ${t.tempsAfterNext}${t.exited ? ' (had finished)' : ''}`,
+        ),
     });
     const s = summarise(trials);
-    console.log(`kill -9: ${n} trials → previous ${s.previous}, complete new ${s.new}, previous put back by the next run ${s.restored}, partial ${s.partial}, missing ${s.missing}; temporary folders after the kill ${s.tempsLeftAfterKill}, after the next run ${s.tempsLeftAfterNext} — ${s.partial + s.missing + s.tempsLeftAfterNext + s.incompleteAfterNext === 0 ? 'PASS' : 'FAIL'}`);
+    console.log(
+      `kill -9: ${n} trials → previous ${s.previous}, complete new ${s.new}, previous put back by the next run ${s.restored}, partial ${s.partial}, missing ${s.missing}; temporary folders after the kill ${s.tempsLeftAfterKill}, after the next run ${s.tempsLeftAfterNext} — ${s.partial + s.missing + s.tempsLeftAfterNext + s.incompleteAfterNext === 0 ? 'PASS' : 'FAIL'}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

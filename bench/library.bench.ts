@@ -40,7 +40,18 @@ import { ycbLibraryDir, YCB_CONFIG } from '../test/library/ycb.ts';
 import { shapesLibraryDir } from '../test/library/shapes.ts';
 
 const REAL16 = [
-  ...['002_master_chef_can', '003_cracker_box', '004_sugar_box', '005_tomato_soup_can', '006_mustard_bottle', '007_tuna_fish_can', '008_pudding_box', '009_gelatin_box', '010_potted_meat_can', '035_power_drill'].map((n) => `YCB_sim/meshes/${n}.msh`),
+  ...[
+    '002_master_chef_can',
+    '003_cracker_box',
+    '004_sugar_box',
+    '005_tomato_soup_can',
+    '006_mustard_bottle',
+    '007_tuna_fish_can',
+    '008_pudding_box',
+    '009_gelatin_box',
+    '010_potted_meat_can',
+    '035_power_drill',
+  ].map((n) => `YCB_sim/meshes/${n}.msh`),
   'ycb_graspa/ycb_objects/YcbBanana/textured_simple_reoriented.obj',
   'ycb_graspa/ycb_objects/YcbFoamBrick/textured_simple_reoriented.obj',
   'ycb_graspa/ycb_objects/YcbChipsCan/collision_vhacd.obj',
@@ -59,10 +70,20 @@ function symmetryOf(name: string): 'none' | 'cylinder' | 'box' {
 function benchLibraries(): { dir16: string; dir50: string } {
   const dir16 = mkdtempSync(join(tmpdir(), 'r2s-lib16-'));
   const dir50 = mkdtempSync(join(tmpdir(), 'r2s-lib50-'));
-  const items16: Record<string, object> = {}, items50: Record<string, object> = {};
-  const copies: [string, number][] = [['x0.6', 0.6], ['x1.6', 1.6]];
+  const items16: Record<string, object> = {},
+    items50: Record<string, object> = {};
+  const copies: [string, number][] = [
+    ['x0.6', 0.6],
+    ['x1.6', 1.6],
+  ];
   REAL16.forEach((p, k) => {
-    const name = p.split('/').at(-1)!.startsWith('textured') || p.split('/').at(-1)!.startsWith('collision') ? p.split('/').at(-2)! : p.split('/').at(-1)!.replace(/\.[a-z]+$/, '');
+    const name =
+      p.split('/').at(-1)!.startsWith('textured') || p.split('/').at(-1)!.startsWith('collision')
+        ? p.split('/').at(-2)!
+        : p
+            .split('/')
+            .at(-1)!
+            .replace(/\.[a-z]+$/, '');
     const ext = p.slice(p.lastIndexOf('.'));
     const file = `${name}${ext}`;
     const sym = symmetryOf(name);
@@ -108,24 +129,30 @@ function asObject(id: string, mesh: SceneObject['mesh'], pose: Pose): SceneObjec
 
 export default async function run(): Promise<void> {
   const nScenes = Number(process.env['LIBRARY_BENCH_SCENES'] ?? 12);
-  let lib16: Library, lib50: Library | null = null;
+  let lib16: Library,
+    lib50: Library | null = null;
   if (HAVE_DATA) {
     const { dir16, dir50 } = benchLibraries();
     lib16 = await loadLibrary(dir16);
     lib50 = await loadLibrary(dir50);
-    console.log(`library: ${lib16.items.length} real YCB meshes; ${lib50.items.length}-item library = the ${lib16.items.length} + ${lib50.items.length - lib16.items.length} scaled copies (×0.6, ×1.6, ×0.45)`);
+    console.log(
+      `library: ${lib16.items.length} real YCB meshes; ${lib50.items.length}-item library = the ${lib16.items.length} + ${lib50.items.length - lib16.items.length} scaled copies (×0.6, ×1.6, ×0.45)`,
+    );
   } else {
     lib16 = await loadLibrary(shapesLibraryDir());
     console.log(`../shared/data absent: the ${lib16.items.length} generated shapes of the tests, no 50-item run, no real frames`);
   }
   const meshes = await Promise.all(lib16.items.map(async (item) => ({ item, mesh: await itemMesh(lib16, item) })));
-  const t16 = tally(), t50 = tally(), tAbsent = tally();
+  const t16 = tally(),
+    t50 = tally(),
+    tAbsent = tally();
   let warm = false;
   for (let seed = 1; seed <= nScenes; seed++) {
     const s = generateLibraryScene({ seed: 1000 + seed, items: meshes, noise: true, minObjects: 1, maxObjects: 4 });
     const det = await reconstructDetailed(s.frame);
     const view = { depth: s.frame.depth!, camera: s.frame.camera, cameraPose: det.scene.camera!.pose };
-    const toCam = invertPose(det.scene.camera!.pose), toCamTruth = invertPose(s.scene.camera!.pose);
+    const toCam = invertPose(det.scene.camera!.pose),
+      toCamTruth = invertPose(s.scene.camera!.pose);
     const present = new Set(s.truth.map((t) => t.item.path));
     const runs: [Tally, Library][] = [[t16, lib16], ...(lib50 ? [[t50, lib50] as [Tally, Library]] : []), [tAbsent, { ...lib16, items: lib16.items.filter((i) => !present.has(i.path)) }]];
     if (!warm) {
@@ -138,7 +165,8 @@ export default async function run(): Promise<void> {
       if (!obj?.world) continue;
       for (const [tt, lib] of runs) {
         tt.objects++;
-        const t0 = performance.now(), c0 = process.cpuUsage();
+        const t0 = performance.now(),
+          c0 = process.cpuUsage();
         const res = registerObject(obj.world, lib.items, view, det.scene.support);
         const c = process.cpuUsage(c0);
         tt.ms.push(performance.now() - t0);
@@ -151,11 +179,14 @@ export default async function run(): Promise<void> {
         }
         if (m.item.path !== t.item.path) {
           tt.wrong++;
-          console.log(`  scene ${seed}${tt === tAbsent ? ' (item absent)' : ''}: ${t.item.name} matched to ${m.item.name} (${m.score.toFixed(2)}, runner-up ${res.runnerUp?.item.name ?? '—'} ${res.runnerUp?.score.toFixed(2) ?? ''})`);
+          console.log(
+            `  scene ${seed}${tt === tAbsent ? ' (item absent)' : ''}: ${t.item.name} matched to ${m.item.name} (${m.score.toFixed(2)}, runner-up ${res.runnerUp?.item.name ?? '—'} ${res.runnerUp?.score.toFixed(2) ?? ''})`,
+          );
           continue;
         }
         tt.correct++;
-        const est = composePoses(toCam, m.pose), truth = composePoses(toCamTruth, t.pose);
+        const est = composePoses(toCam, m.pose),
+          truth = composePoses(toCamTruth, t.pose);
         const e = libraryPoseError(t.item, est, truth);
         tt.mm.push(e.mm);
         tt.deg.push(e.deg);
@@ -173,7 +204,10 @@ export default async function run(): Promise<void> {
   line(`${lib16.items.length}-item library`, t16);
   if (lib50) line(`${lib50.items.length}-item library`, t50);
   line('library lacking them', tAbsent);
-  if (lib50) console.log(`time ratio 50/16 items (same run, same objects): wall ${(mean(t50.ms) / mean(t16.ms)).toFixed(2)}, CPU ${(mean(t50.cpuMs) / mean(t16.cpuMs)).toFixed(2)} (the machine may be shared: CPU time is the steadier figure)`);
+  if (lib50)
+    console.log(
+      `time ratio 50/16 items (same run, same objects): wall ${(mean(t50.ms) / mean(t16.ms)).toFixed(2)}, CPU ${(mean(t50.cpuMs) / mean(t16.cpuMs)).toFixed(2)} (the machine may be shared: CPU time is the steadier figure)`,
+    );
 
   if (!HAVE_DATA) return;
   const outDir = resolve(process.env['LIBRARY_BENCH_PICTURES'] ?? 'test-output/library');
@@ -191,10 +225,12 @@ export default async function run(): Promise<void> {
     writeFileSync(file, encodePng(libraryPicture(frame.color, det.scene)));
     console.log(`${f.name}: ${det.scene.objects.length} objects, ${matched.length} matched, reprojection median over matched ${f1(reproj)} mm, match ${rep.timeMs.toFixed(0)} ms → ${file}`);
     for (const n of names) console.log(`   ${n}`);
-    if (process.env['LIBRARY_BENCH_VERBOSE']) for (const m of rep.matches ?? []) {
-      if (!m.best) continue;
-      console.log(`   object ${m.object}: ${m.matched ? 'MATCH' : 'kept '} ${m.best} ${m.score?.toFixed(2)} (runner-up ${m.runnerUp ?? '—'} ${m.runnerUpScore?.toFixed(2) ?? ''})${m.reason ? `  [${m.reason}]` : ''}`);
-    }
+    if (process.env['LIBRARY_BENCH_VERBOSE'])
+      for (const m of rep.matches ?? []) {
+        if (!m.best) continue;
+        console.log(
+          `   object ${m.object}: ${m.matched ? 'MATCH' : 'kept '} ${m.best} ${m.score?.toFixed(2)} (runner-up ${m.runnerUp ?? '—'} ${m.runnerUpScore?.toFixed(2) ?? ''})${m.reason ? `  [${m.reason}]` : ''}`,
+        );
+      }
   }
 }
-

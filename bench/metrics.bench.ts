@@ -34,7 +34,9 @@ export default function run(): void {
   };
   const n = truth.objects.length;
   const paper = time(3, () => paperMetrics(pred, truth));
-  console.log(`paperMetrics, ${n} objects × 20 480 samples, ICP 20 it: ${paper.ms.toFixed(0)} ms  (CD-S ${paper.last.cdS.toExponential(2)}, F-S ${paper.last.fScoreS.toFixed(3)}, IoU-B ${paper.last.iouB.toFixed(3)})`);
+  console.log(
+    `paperMetrics, ${n} objects × 20 480 samples, ICP 20 it: ${paper.ms.toFixed(0)} ms  (CD-S ${paper.last.cdS.toExponential(2)}, F-S ${paper.last.fScoreS.toFixed(3)}, IoU-B ${paper.last.iouB.toFixed(3)})`,
+  );
   const metric = time(3, () => metricMetrics(pred, truth));
   console.log(`metricMetrics, ${n} objects × 20 480 samples: ${metric.ms.toFixed(0)} ms  (median Chamfer ${metric.last.chamferMm.median.toFixed(1)} mm)`);
   const png = encodePng(frame.color);

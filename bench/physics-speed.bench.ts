@@ -24,7 +24,9 @@ export default async function bench(): Promise<void> {
     return { truth, bad: perturbScene(truth, createRng(1000 + seed)) };
   });
   await validateAndRepair(scenes[0]!.bad); // warm-up (WASM, JIT)
-  const repair: number[] = [], repairCpu: number[] = [], validate: number[] = [];
+  const repair: number[] = [],
+    repairCpu: number[] = [],
+    validate: number[] = [];
   const byEngine: Record<string, number[]> = { cannon: [], rapier: [] };
   for (const { truth, bad } of scenes) {
     let t = performance.now();
@@ -43,7 +45,9 @@ export default async function bench(): Promise<void> {
     }
   }
   console.log(`10-object scenes (${scenes.length}, seeds 1–6), default engine ${DEFAULT_ENGINE}, median of runs:`);
-  console.log(`  validate + repair (perturbed)   ${median(repair).toFixed(0)} ms wall, ${median(repairCpu).toFixed(0)} ms CPU   (budget 300 ms; max ${Math.max(...repair).toFixed(0)} ms wall, ${Math.max(...repairCpu).toFixed(0)} ms CPU)`);
+  console.log(
+    `  validate + repair (perturbed)   ${median(repair).toFixed(0)} ms wall, ${median(repairCpu).toFixed(0)} ms CPU   (budget 300 ms; max ${Math.max(...repair).toFixed(0)} ms wall, ${Math.max(...repairCpu).toFixed(0)} ms CPU)`,
+  );
   console.log(`  validate only (perturbed)       ${median(validate).toFixed(0)} ms`);
   console.log(`  validate ground truth, cannon   ${median(byEngine['cannon']!).toFixed(0)} ms`);
   console.log(`  validate ground truth, rapier   ${median(byEngine['rapier']!).toFixed(0)} ms`);

@@ -74,8 +74,27 @@ interface Tally {
 }
 
 const newTally = (): Tally => ({
-  objects: 0, pairsOver2mm: 0, maxPenetration: 0, supported: 0, movedEngine: 0, movedMujoco: 0, displacements: [], agreePerturbed: 0, totalPerturbed: 0,
-  agreeTruth: 0, totalTruth: 0, times: [], cpu: [], verdicts: {}, flagged: 0, truthUnstableObjects: 0, okObjects: 0, okMovedEngine: 0, okSupported: 0, okDisplacements: [], audit: newAudit(),
+  objects: 0,
+  pairsOver2mm: 0,
+  maxPenetration: 0,
+  supported: 0,
+  movedEngine: 0,
+  movedMujoco: 0,
+  displacements: [],
+  agreePerturbed: 0,
+  totalPerturbed: 0,
+  agreeTruth: 0,
+  totalTruth: 0,
+  times: [],
+  cpu: [],
+  verdicts: {},
+  flagged: 0,
+  truthUnstableObjects: 0,
+  okObjects: 0,
+  okMovedEngine: 0,
+  okSupported: 0,
+  okDisplacements: [],
+  audit: newAudit(),
 });
 
 const median = (xs: number[]) => {
@@ -91,7 +110,15 @@ async function mujocoVerdicts(scene: Scene): Promise<Map<string, boolean>> {
   const o = VALIDATE_DEFAULTS;
   const input = physicsInput(scene, o);
   const run = await simulateMujoco(input.objects, scene.support, { seconds: o.seconds });
-  const j = judgeStability(input.ids, input.objects.map((ob) => ob.pose), run.finalPoses, input.isStatic, { displacement: o.stableDisplacement, rotation: o.stableRotation }, 'mujoco', input.symmetric);
+  const j = judgeStability(
+    input.ids,
+    input.objects.map((ob) => ob.pose),
+    run.finalPoses,
+    input.isStatic,
+    { displacement: o.stableDisplacement, rotation: o.stableRotation },
+    'mujoco',
+    input.symmetric,
+  );
   return new Map(j.rows.map((r) => [r.object, r.stable]));
 }
 
@@ -136,8 +163,12 @@ async function main(): Promise<void> {
   print(tallies, kinds);
   const real = withReal ? await realPhysicsTable() : null;
   const all = [...Object.values(tallies).map((t) => t.audit), ...(real ? [real] : [])];
-  const over = all.reduce((s, a) => s + a.overLimit, 0), unflagged = all.reduce((s, a) => s + a.unflagged, 0), objects = all.reduce((s, a) => s + a.objects, 0);
-  console.log(`\nrepair limit over bench:physics${real ? ' and the real frames' : ''}: ${objects} repaired objects, ${over} moved more than 5 cm / 15° in total, ${unflagged} without a flag (target 0)`);
+  const over = all.reduce((s, a) => s + a.overLimit, 0),
+    unflagged = all.reduce((s, a) => s + a.unflagged, 0),
+    objects = all.reduce((s, a) => s + a.objects, 0);
+  console.log(
+    `\nrepair limit over bench:physics${real ? ' and the real frames' : ''}: ${objects} repaired objects, ${over} moved more than 5 cm / 15° in total, ${unflagged} without a flag (target 0)`,
+  );
 }
 
 function measure(t: Tally, truth: Scene, repaired: Scene, report: PhysicsReport, truthUnstable: Set<string>): void {
@@ -149,7 +180,12 @@ function measure(t: Tally, truth: Scene, repaired: Scene, report: PhysicsReport,
     t.maxPenetration = Math.max(t.maxPenetration, p.depth);
     if (p.depth > 0.002) t.pairsOver2mm++;
   }
-  const sup = checkSupport(world, objects.map((o) => o.id), isStatic, 0.002);
+  const sup = checkSupport(
+    world,
+    objects.map((o) => o.id),
+    isStatic,
+    0.002,
+  );
   objects.forEach((o, i) => {
     if (o.isStatic) return;
     t.objects++;
@@ -160,7 +196,8 @@ function measure(t: Tally, truth: Scene, repaired: Scene, report: PhysicsReport,
     const row = report.stability.find((s) => s.object === o.id);
     const moved = !row || row.displacement > 0.01 || row.displacement < 0;
     if (moved) t.movedEngine++;
-    const tp = truth.objects[i]!.pose.position, p = o.pose.position;
+    const tp = truth.objects[i]!.pose.position,
+      p = o.pose.position;
     const d = Math.hypot(p[0] - tp[0], p[1] - tp[1], p[2] - tp[2]);
     t.displacements.push(d);
     if (ok) {
@@ -200,7 +237,11 @@ function print(tallies: Record<string, Tally>, kinds: Record<string, number>): v
   const all = [header, ...rows];
   const w = header.map((_, k) => Math.max(...all.map((r) => r[k]!.length)));
   const line = (r: string[]) => `| ${r.map((c, k) => c.padEnd(w[k]!)).join(' | ')} |`;
-  console.log(`\nphysics validation + repair on ${N} perturbed synthetic scenes (${sharedMeshes ? 'with' : 'without'} shared meshes); perturbations: ${Object.entries(kinds).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  console.log(
+    `\nphysics validation + repair on ${N} perturbed synthetic scenes (${sharedMeshes ? 'with' : 'without'} shared meshes); perturbations: ${Object.entries(kinds)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}\n`,
+  );
   console.log(line(header));
   console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));

@@ -73,7 +73,6 @@ interface BenchFrame {
   depthScale: number;
 }
 
-
 function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics, depthScale: number): BenchFrame {
   const frame = (): RgbdFrame => ({
     color: decodeColorImage(new Uint8Array(readFileSync(join(DATA, rgb))), rgb),
@@ -86,7 +85,8 @@ function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics
 /** Pixels [x0, x0 + w) × [y0, y0 + h) of a frame, upsampled `k`× by nearest neighbour, with matching intrinsics. */
 export function cropUpsample(f: RgbdFrame, x0: number, y0: number, w: number, h: number, k: number): RgbdFrame {
   const ch = CHANNELS[f.color.encoding];
-  const W = w * k, H = h * k;
+  const W = w * k,
+    H = h * k;
   const color = new Uint8Array(W * H * ch);
   const depth = new Float32Array(W * H);
   const srcW = f.camera.width;
@@ -113,7 +113,10 @@ function frames(tmp: string): BenchFrame[] {
     if (existsSync(join(DATA, dir))) out.push(load(`osd_mosd/${t}`, `${dir}/color.png`, `${dir}/depth.png`, PRIMESENSE, 0.001));
   }
   const base = out[0]!;
-  for (const [name, k] of [['uoc_demo/000000 crop 640×360', 1], ['uoc_demo/000000 crop ×2 = 1280×720 (upsampled here)', 2]] as const) {
+  for (const [name, k] of [
+    ['uoc_demo/000000 crop 640×360', 1],
+    ['uoc_demo/000000 crop ×2 = 1280×720 (upsampled here)', 2],
+  ] as const) {
     const crop = () => cropUpsample(base.load(), 0, 60, 640, 360, k);
     const frame = crop();
     const png = join(tmp, `crop${k}.png`);
@@ -168,7 +171,17 @@ function runPeer(list: BenchFrame[], tmp: string, reps: number): Map<string, Pee
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
   const probe = spawnSync(PYTHON, ['-c', 'import open3d'], { encoding: 'utf8' });
   if (probe.status !== 0) return `Open3D is not importable by ${PYTHON} (apt-get install -y python3-open3d)`;
-  const spec = list.map((f) => ({ name: f.name, depth: f.depthPng, scale: f.depthScale, width: f.camera.width, height: f.camera.height, fx: f.camera.fx, fy: f.camera.fy, cx: f.camera.cx, cy: f.camera.cy }));
+  const spec = list.map((f) => ({
+    name: f.name,
+    depth: f.depthPng,
+    scale: f.depthScale,
+    width: f.camera.width,
+    height: f.camera.height,
+    fx: f.camera.fx,
+    fy: f.camera.fy,
+    cx: f.camera.cx,
+    cy: f.camera.cy,
+  }));
   const specFile = join(tmp, 'frames.json');
   writeFileSync(specFile, JSON.stringify(spec));
   const r = spawnSync(PYTHON, [PEER, specFile, '--reps', String(reps)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, maxBuffer: 1 << 24 });
@@ -195,7 +208,10 @@ export default async function realBench(): Promise<void> {
   }
   const tmp = mkdtempSync(join(tmpdir(), 'real2sim-bench-real-'));
   try {
-    const words = (process.env['BENCH_REAL_FRAMES'] ?? '').split(',').map((w) => w.trim()).filter(Boolean);
+    const words = (process.env['BENCH_REAL_FRAMES'] ?? '')
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean);
     const reps = Math.max(1, Number(process.env['BENCH_REAL_REPS'] ?? 1) || 1);
     const list = frames(tmp).filter((f) => words.length === 0 || words.some((w) => f.name.includes(w)));
     console.log('1280×720: no real frame of that size in ../shared/data; made here from uoc_demo/000000 (central 640×360 crop upsampled ×2, nearest neighbour)');
@@ -228,9 +244,17 @@ export default async function realBench(): Promise<void> {
       const { run, rssMb } = ours.get(f.name)!;
       const cell = (w: number, c: number) => `${f0(w)}/${f0(c)}`.padStart(13);
       const s16 = STAGES_1_6.map((s) => run.stages.get(s) ?? { wall: 0, cpu: 0 });
-      const w16 = s16.reduce((a, x) => a + x.wall, 0), c16 = s16.reduce((a, x) => a + x.cpu, 0);
+      const w16 = s16.reduce((a, x) => a + x.wall, 0),
+        c16 = s16.reduce((a, x) => a + x.cpu, 0);
       console.log(
-        [f.name.padEnd(52), ...STAGE_ORDER.map((s) => (run.stages.has(s) ? cell(run.stages.get(s)!.wall, run.stages.get(s)!.cpu) : '—'.padStart(13))), cell(w16, c16), cell(run.wallMs, run.cpuMs), String(run.objects).padStart(4), f0(rssMb).padStart(7)].join(''),
+        [
+          f.name.padEnd(52),
+          ...STAGE_ORDER.map((s) => (run.stages.has(s) ? cell(run.stages.get(s)!.wall, run.stages.get(s)!.cpu) : '—'.padStart(13))),
+          cell(w16, c16),
+          cell(run.wallMs, run.cpuMs),
+          String(run.objects).padStart(4),
+          f0(rssMb).padStart(7),
+        ].join(''),
       );
     }
     const pool = sharedPool();
@@ -240,15 +264,27 @@ export default async function realBench(): Promise<void> {
     if (typeof peer !== 'string') {
       console.log('\nOpen3D 0.16 minimal tabletop pipeline, one thread (median ms) and the ratios, measured in this run:');
       console.log(
-        ['frame'.padEnd(52), 'O3D wall'.padStart(9), 'O3D cpu'.padStart(8), ' clust', ' hullV', 'job/O3D'.padStart(9), '1–6/O3D'.padStart(9), 'job cpu/O3D'.padStart(12), '1–6 cpu/O3D'.padStart(12)].join(''),
+        [
+          'frame'.padEnd(52),
+          'O3D wall'.padStart(9),
+          'O3D cpu'.padStart(8),
+          ' clust',
+          ' hullV',
+          'job/O3D'.padStart(9),
+          '1–6/O3D'.padStart(9),
+          'job cpu/O3D'.padStart(12),
+          '1–6 cpu/O3D'.padStart(12),
+        ].join(''),
       );
       for (const f of list) {
         const p = peer.get(f.name);
         if (!p) continue;
         const { run } = ours.get(f.name)!;
         const s16 = STAGES_1_6.map((s) => run.stages.get(s) ?? { wall: 0, cpu: 0 });
-        const w16 = s16.reduce((a, x) => a + x.wall, 0), c16 = s16.reduce((a, x) => a + x.cpu, 0);
-        const pw = p.ms['total']!, pc = p.ms['cpu']!;
+        const w16 = s16.reduce((a, x) => a + x.wall, 0),
+          c16 = s16.reduce((a, x) => a + x.cpu, 0);
+        const pw = p.ms['total']!,
+          pc = p.ms['cpu']!;
         console.log(
           [
             f.name.padEnd(52),
@@ -268,7 +304,8 @@ export default async function realBench(): Promise<void> {
     const crop = [...ours.keys()].find((k) => k.includes('640×360'));
     const big = [...ours.keys()].find((k) => k.includes('1280×720'));
     if (crop && big) {
-      const a = ours.get(crop)!.run, b = ours.get(big)!.run;
+      const a = ours.get(crop)!.run,
+        b = ours.get(big)!.run;
       const full = ours.get('uoc_demo/000000')?.run;
       console.log(
         `\n1280×720 vs the same objects at 640×360: whole job ${(b.wallMs / a.wallMs).toFixed(2)}× wall, ${(b.cpuMs / a.cpuMs).toFixed(2)}× CPU` +
@@ -296,10 +333,15 @@ async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   const done: number[] = [];
   const want = 5;
   const finished = new Promise<void>((resolve) => {
-    cam.subscribe('/scene/urdf', TYPES.string, () => {
-      done.push(performance.now());
-      if (done.length === want) resolve();
-    }, { qos: QOS_LATCHED });
+    cam.subscribe(
+      '/scene/urdf',
+      TYPES.string,
+      () => {
+        done.push(performance.now());
+        if (done.length === want) resolve();
+      },
+      { qos: QOS_LATCHED },
+    );
   });
   const pubs = {
     image: cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }),
@@ -326,22 +368,32 @@ async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   }
   const span = (done[done.length - 1]! - done[0]!) / 1000;
   const rate = (done.length - 1) / span;
-  console.log(`\nROS node, continuous mode, in-process transport, ${f.name} at 10 Hz: ${rate.toFixed(2)} reconstructions/s (runs 2–${done.length}, ${(span / (done.length - 1)).toFixed(2)} s each; target ≥ 1)`);
+  console.log(
+    `\nROS node, continuous mode, in-process transport, ${f.name} at 10 Hz: ${rate.toFixed(2)} reconstructions/s (runs 2–${done.length}, ${(span / (done.length - 1)).toFixed(2)} s each; target ≥ 1)`,
+  );
 }
 
 /** For each label of `a`: its best IoU with any label of `b`. */
 function bestIous(a: Uint16Array, b: Uint16Array): number[] {
-  const inter = new Map<number, number>(), ca = new Map<number, number>(), cb = new Map<number, number>();
+  const inter = new Map<number, number>(),
+    ca = new Map<number, number>(),
+    cb = new Map<number, number>();
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     if (x) ca.set(x, (ca.get(x) ?? 0) + 1);
     if (y) cb.set(y, (cb.get(y) ?? 0) + 1);
     if (x && y) inter.set(x * 65536 + y, (inter.get(x * 65536 + y) ?? 0) + 1);
   }
-  return [...ca].map(([x, nx]) => Math.max(0, ...[...cb].map(([y, ny]) => {
-    const n = inter.get(x * 65536 + y) ?? 0;
-    return n / (nx + ny - n);
-  })));
+  return [...ca].map(([x, nx]) =>
+    Math.max(
+      0,
+      ...[...cb].map(([y, ny]) => {
+        const n = inter.get(x * 65536 + y) ?? 0;
+        return n / (nx + ny - n);
+      }),
+    ),
+  );
 }
 
 async function segmentationCost(list: BenchFrame[]): Promise<void> {
@@ -367,9 +419,12 @@ async function segmentationCost(list: BenchFrame[]): Promise<void> {
   const big = list.find((f) => f.name.includes('1280×720'));
   if (big) {
     const bigFrame = big.load();
-    const full = await masks(bigFrame, 1), dec = await masks(bigFrame, 2);
+    const full = await masks(bigFrame, 1),
+      dec = await masks(bigFrame, 2);
     const iou = bestIous(full.masks, dec.masks);
-    console.log(`  ${big.name}: ${full.objects} → ${dec.objects} objects; per full-resolution segment, IoU with the decimated one: mean ${mean(iou).toFixed(3)}, min ${Math.min(...iou).toFixed(3)}; ground + perceive CPU ${full.cpu.toFixed(0)} → ${dec.cpu.toFixed(0)} ms`);
+    console.log(
+      `  ${big.name}: ${full.objects} → ${dec.objects} objects; per full-resolution segment, IoU with the decimated one: mean ${mean(iou).toFixed(3)}, min ${Math.min(...iou).toFixed(3)}; ground + perceive CPU ${full.cpu.toFixed(0)} → ${dec.cpu.toFixed(0)} ms`,
+    );
   }
   const osd = list.filter((f) => f.name.startsWith('osd_mosd/'));
   const all: [number[], number[], number[]] = [[], [], []];
@@ -377,9 +432,10 @@ async function segmentationCost(list: BenchFrame[]): Promise<void> {
     const gt = decodeLabelPng(new Uint8Array(readFileSync(join(DATA, 'real_gt', f.name, 'labels.png'))));
     const frame = f.load();
     const up = cropUpsample(frame, 0, 0, frame.camera.width, frame.camera.height, 2);
-    const W = up.camera.width, w = frame.camera.width;
+    const W = up.camera.width,
+      w = frame.camera.width;
     const gtUp = new Uint16Array(W * up.camera.height);
-    for (let i = 0; i < gtUp.length; i++) gtUp[i] = gt.data[((Math.floor(i / W) >> 1) * w) + ((i % W) >> 1)]!;
+    for (let i = 0; i < gtUp.length; i++) gtUp[i] = gt.data[(Math.floor(i / W) >> 1) * w + ((i % W) >> 1)]!;
     const r = [bestIous(gt.data, (await masks(frame, 1)).masks), bestIous(gtUp, (await masks(up, 1)).masks), bestIous(gtUp, (await masks(up, 2)).masks)];
     r.forEach((x, k) => all[k]!.push(...x));
   }

@@ -37,10 +37,12 @@ const { values } = parseArgs({
 function labelledDirs(dir: string): string[] {
   if (!existsSync(dir)) return [];
   if (existsSync(join(dir, 'labels.png')) && existsSync(join(dir, 'depth.png'))) return [dir];
-  return readdirSync(dir).sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).flatMap((e) => {
-    const p = join(dir, e);
-    return statSync(p).isDirectory() ? labelledDirs(p) : [];
-  });
+  return readdirSync(dir)
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+    .flatMap((e) => {
+      const p = join(dir, e);
+      return statSync(p).isDirectory() ? labelledDirs(p) : [];
+    });
 }
 
 const data = resolve(values.data);
@@ -67,11 +69,13 @@ for (const dir of dirs) {
 
 const test = rows.filter((r) => r.split === 'test');
 console.log(`bench:real — geometric segmentation vs hand-made labels (${data})\n`);
-console.log(formatScoreTable([
-  ...rows.map((r) => ({ name: `${r.name} (${r.split})`, score: r.score })),
-  { name: 'overall, all frames', score: summariseScores(rows.map((r) => r.score)) },
-  ...(test.length ? [{ name: 'overall, test-only frames', score: summariseScores(test.map((r) => r.score)) }] : []),
-]));
+console.log(
+  formatScoreTable([
+    ...rows.map((r) => ({ name: `${r.name} (${r.split})`, score: r.score })),
+    { name: 'overall, all frames', score: summariseScores(rows.map((r) => r.score)) },
+    ...(test.length ? [{ name: 'overall, test-only frames', score: summariseScores(test.map((r) => r.score)) }] : []),
+  ]),
+);
 console.log('\ntargets (no learned model): overlap F ≥ 0.85, boundary F ≥ 0.75, ≥ 80 % of objects at F ≥ 0.75');
 console.log(`segmentation time per frame (ground + perceive, this machine): ${rows.map((r) => `${Math.round(r.ms)}`).join(' / ')} ms`);
 if (values.json) {

@@ -35,7 +35,8 @@ export function auditRepair(a: LimitAudit, input: Scene, output: Scene): void {
   const maxTurn = (REPAIR_DEFAULTS.maxTurnDeg * Math.PI) / 180;
   input.objects.forEach((o, i) => {
     if (o.isStatic) return;
-    const p = output.objects[i]!.pose, q = o.pose;
+    const p = output.objects[i]!.pose,
+      q = o.pose;
     const d = Math.hypot(p.position[0] - q.position[0], p.position[1] - q.position[1], p.position[2] - q.position[2]);
     const t = quatAngle(p.orientation, q.orientation);
     a.objects++;
@@ -85,8 +86,12 @@ export async function realPhysicsTable(runs = 3, log: (s: string) => void = (s) 
   const audit = newAudit();
   const rows: Row[] = [];
   for (const { name, text } of texts) {
-    const ms: number[] = [], cpu: number[] = [], msMj: number[] = [], cpuMj: number[] = [];
-    let last: Awaited<ReturnType<typeof timed>> | null = null, lastMj: Awaited<ReturnType<typeof timed>> | null = null;
+    const ms: number[] = [],
+      cpu: number[] = [],
+      msMj: number[] = [],
+      cpuMj: number[] = [];
+    let last: Awaited<ReturnType<typeof timed>> | null = null,
+      lastMj: Awaited<ReturnType<typeof timed>> | null = null;
     for (let k = 0; k < runs; k++) {
       const a = await timed(sceneFromJson(text), {});
       ms.push(a.ms);
@@ -116,14 +121,31 @@ export async function realPhysicsTable(runs = 3, log: (s: string) => void = (s) 
   }
   console.log(`\nvalidate + repair on ${rows.length} real reconstructed scenes (geometric segmentation, stages 1–6 of reconstruct; median of ${runs} cold runs, one thread)\n`);
   const head = ['scene', 'objects', 'simulated', 'verdict', 'wall ms', 'CPU ms', '+MuJoCo verdict', 'wall ms', 'CPU ms', 'largest move', 'flagged'];
-  const body = rows.map((r) => [r.name, String(r.objects), String(r.simulated), r.verdict, r.ms.toFixed(0), r.cpu.toFixed(0), r.verdictMj, r.msMj.toFixed(0), r.cpuMj.toFixed(0), `${(r.maxMove * 1000).toFixed(1)} mm`, String(r.flagged)]);
+  const body = rows.map((r) => [
+    r.name,
+    String(r.objects),
+    String(r.simulated),
+    r.verdict,
+    r.ms.toFixed(0),
+    r.cpu.toFixed(0),
+    r.verdictMj,
+    r.msMj.toFixed(0),
+    r.cpuMj.toFixed(0),
+    `${(r.maxMove * 1000).toFixed(1)} mm`,
+    String(r.flagged),
+  ]);
   const w = head.map((_, k) => Math.max(head[k]!.length, ...body.map((b) => b[k]!.length)));
   const line = (c: string[]) => `| ${c.map((x, k) => x.padEnd(w[k]!)).join(' | ')} |`;
   console.log(line(head));
   console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
   const ten = rows.filter((r) => r.objects >= 10);
-  for (const r of ten) console.log(`\n${r.objects} real objects (${r.name}): validate + repair ${r.cpu.toFixed(0)} ms CPU (${r.ms.toFixed(0)} ms wall), with the MuJoCo cross-check ${r.cpuMj.toFixed(0)} ms CPU (${r.msMj.toFixed(0)} ms wall); budget 300 ms`);
-  console.log(`repair limit on real scenes: ${audit.overLimit} of ${audit.objects} objects moved more than 5 cm / 15° in total, ${audit.unflagged} of them without a flag (largest move ${(audit.maxMove * 1000).toFixed(1)} mm)`);
+  for (const r of ten)
+    console.log(
+      `\n${r.objects} real objects (${r.name}): validate + repair ${r.cpu.toFixed(0)} ms CPU (${r.ms.toFixed(0)} ms wall), with the MuJoCo cross-check ${r.cpuMj.toFixed(0)} ms CPU (${r.msMj.toFixed(0)} ms wall); budget 300 ms`,
+    );
+  console.log(
+    `repair limit on real scenes: ${audit.overLimit} of ${audit.objects} objects moved more than 5 cm / 15° in total, ${audit.unflagged} of them without a flag (largest move ${(audit.maxMove * 1000).toFixed(1)} mm)`,
+  );
   return audit;
 }

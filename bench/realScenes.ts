@@ -28,7 +28,6 @@ interface RealSource {
   depthScale: number;
 }
 
-
 /** The real tabletop frames (../shared/data/README.md gives units and intrinsics). */
 export const REAL_SOURCES: RealSource[] = [
   ...['000000', '000003', '000006'].map((id) => ({ name: `uoc_${id}`, rgb: `uoc_demo/${id}-color.png`, depth: `uoc_demo/${id}-depth.png`, camera: UOC, depthScale: 0.001 })),
@@ -56,7 +55,8 @@ export async function realScenes(log: (s: string) => void = () => {}, fresh = fa
   mkdirSync(CACHE, { recursive: true });
   const out: RealScene[] = [];
   for (const src of REAL_SOURCES) {
-    const rgb = join(SHARED_DATA, src.rgb), depth = join(SHARED_DATA, src.depth);
+    const rgb = join(SHARED_DATA, src.rgb),
+      depth = join(SHARED_DATA, src.depth);
     if (!existsSync(rgb) || !existsSync(depth)) continue;
     const file = join(CACHE, `${src.name}.json`);
     if (!fresh && existsSync(file) && statSync(file).mtimeMs > statSync(join(ROOT, 'src', 'pipeline.ts')).mtimeMs) {

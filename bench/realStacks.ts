@@ -68,9 +68,12 @@ for (const [name, truth] of Object.entries(TRUTH)) {
     const mv = obj ? (moves.get(obj)?.translation ?? 0) : NaN;
     if (mv > maxMove) maxMove = mv;
     const foundStr = found === undefined ? '—' : `${found ?? 'nothing'} (${typeof foundTruth === 'number' ? `true ${foundTruth}` : foundTruth})`;
-    console.log(`${String(t).padStart(7)} | ${(obj ?? 'missed').padEnd(9)} | ${(m?.f ?? 0).toFixed(2).padStart(6)} | ${foundStr.padEnd(21)} | ${String(below).padEnd(15)} | ${ok ? 'yes' : 'NO '} | ${Number.isFinite(mv) ? (mv * 1000).toFixed(1) : '—'}`);
+    console.log(
+      `${String(t).padStart(7)} | ${(obj ?? 'missed').padEnd(9)} | ${(m?.f ?? 0).toFixed(2).padStart(6)} | ${foundStr.padEnd(21)} | ${String(below).padEnd(15)} | ${ok ? 'yes' : 'NO '} | ${Number.isFinite(mv) ? (mv * 1000).toFixed(1) : '—'}`,
+    );
   }
-  for (const m of report.moves ?? []) if (!truthOfObj.has(m.object)) console.log(`  unmatched object ${m.object}: rests on ${restsOn.get(m.object) ?? 'nothing'}, moved ${(m.translation * 1000).toFixed(1)} mm`);
+  for (const m of report.moves ?? [])
+    if (!truthOfObj.has(m.object)) console.log(`  unmatched object ${m.object}: rests on ${restsOn.get(m.object) ?? 'nothing'}, moved ${(m.translation * 1000).toFixed(1)} mm`);
   const largest = Math.max(0, ...(report.moves ?? []).map((m) => m.translation));
   console.log(`largest repair move ${(largest * 1000).toFixed(1)} mm (matched objects ${(maxMove * 1000).toFixed(1)} mm)${largest > 0.01 ? '  > 1 cm' : ''}`);
   if (largest > 0.01) allOk = false;

@@ -123,7 +123,20 @@ async function ros1Row(out: string): Promise<Timed> {
   let node: Proc | undefined;
   const client = await connectRosbridge({ url: kit.url, log: quiet, reconnectMs: 0 });
   try {
-    node = startReal2simRos(kit.env, ['--transport', 'rosbridge', '--url', kit.url, '--output-dir', out, '--remap', 'image:=/camera/color/image_raw', '--remap', 'depth:=/camera/aligned_depth_to_color/image_raw', '--remap', 'camera_info:=/camera/color/camera_info']);
+    node = startReal2simRos(kit.env, [
+      '--transport',
+      'rosbridge',
+      '--url',
+      kit.url,
+      '--output-dir',
+      out,
+      '--remap',
+      'image:=/camera/color/image_raw',
+      '--remap',
+      'depth:=/camera/aligned_depth_to_color/image_raw',
+      '--remap',
+      'camera_info:=/camera/color/camera_info',
+    ]);
     await node.waitFor(/ready \(rosbridge\)/, 60_000);
     let markersAt = 0;
     client.subscribe('/scene/markers', TYPES.markerArray, () => (markersAt = performance.now()), { qos: QOS_DEFAULT });
@@ -166,15 +179,17 @@ async function ros1Row(out: string): Promise<Timed> {
 async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Promise<void> {
   const probe = await startProbe(env);
   // Services the bridge's node serves (the plain service list also names services that only
-    // have a client somewhere, such as the probe's own calls).
-    const services = async () => (await probe.ask<{ servedBy: Record<string, string[]> }>({ op: 'graph', servedBy: ['rosbridge_websocket'] })).servedBy['rosbridge_websocket'] ?? [];
+  // have a client somewhere, such as the probe's own calls).
+  const services = async () => (await probe.ask<{ servedBy: Record<string, string[]> }>({ op: 'graph', servedBy: ['rosbridge_websocket'] })).servedBy['rosbridge_websocket'] ?? [];
   try {
     await probe.ask({ op: 'camera', seed: SEED, width: 160, height: 120, rate: 2, stamp0: 5000, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
     let node = startReal2simRos(env, ['--transport', 'rosbridge', '--url', url, '--output-dir', out]);
     await node.waitFor(/ready \(rosbridge\)/, 60_000);
     await sleep(1500);
     const t0 = performance.now();
-    let answered = 0, succeeded = 0, lost = 0;
+    let answered = 0,
+      succeeded = 0,
+      lost = 0;
     for (let k = 0; k < 100; k++) {
       try {
         const ev = await probe.ask<{ res: TriggerResponse }>({ op: 'call', service: '/reconstruct', type: 'std_srvs/srv/Trigger', timeoutMs: 60_000 }, 70_000);
@@ -187,7 +202,9 @@ async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Pro
     const s = (performance.now() - t0) / 1000;
     console.log(`  100 Trigger calls in a row (160×120 frames at 2 Hz): ${answered} answered (${succeeded} success), ${lost} lost, ${s.toFixed(1)} s`);
     await node.stop('SIGINT', 15_000);
-    let zombies = 0, failedStarts = 0, hung = 0;
+    let zombies = 0,
+      failedStarts = 0,
+      hung = 0;
     const r0 = performance.now();
     for (let k = 0; k < 20; k++) {
       node = startReal2simRos(env, ['--transport', 'rosbridge', '--url', url, '--output-dir', out]);
@@ -207,7 +224,9 @@ async function robustness(env: NodeJS.ProcessEnv, url: string, out: string): Pro
       );
       if (answer !== 'not available') hung++;
     }
-    console.log(`  20 node restarts over the bridge: ${zombies} zombie /reconstruct services (still served by the bridge 10 s after the node exited), ${hung} calls afterwards not told "not available", ${failedStarts} failed starts, ${((performance.now() - r0) / 1000).toFixed(1)} s`);
+    console.log(
+      `  20 node restarts over the bridge: ${zombies} zombie /reconstruct services (still served by the bridge 10 s after the node exited), ${hung} calls afterwards not told "not available", ${failedStarts} failed starts, ${((performance.now() - r0) / 1000).toFixed(1)} s`,
+    );
   } finally {
     await probe.ask({ op: 'stop_camera' }).catch(() => undefined);
     await probe.close();

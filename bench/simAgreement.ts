@@ -79,7 +79,13 @@ async function buildBundles(count: number, root: string, log: (s: string) => voi
   return built;
 }
 
-function tallyRun(t: EngineTally, b: Built, run: NativeRun | { error: string | null; bodies: { name: string; displacement: number; end?: Vec3 }[] }, product: Map<string, number>, support: { normal: Vec3; d: number }): void {
+function tallyRun(
+  t: EngineTally,
+  b: Built,
+  run: NativeRun | { error: string | null; bodies: { name: string; displacement: number; end?: Vec3 }[] },
+  product: Map<string, number>,
+  support: { normal: Vec3; d: number },
+): void {
   t.files++;
   if (run.error) {
     t.disagreements.push(`${b.name}: did not load: ${run.error}`);
@@ -170,7 +176,8 @@ export async function simulatorAgreement(scenes: number): Promise<void> {
 function printAgreement(built: Built[], tallies: Record<string, EngineTally>, parsers: Record<string, { ok: number; files: number; failed: string[] }>, strict: boolean): void {
   const real = built.filter((b) => !b.name.startsWith('synth')).length;
   const pct = (a: number, b: number) => `${a}/${b} (${((100 * a) / Math.max(1, b)).toFixed(1)} %)`;
-  let moving = 0, movable = 0;
+  let moving = 0,
+    movable = 0;
   for (const b of built) {
     for (const r of b.scene.physics?.stability ?? []) {
       movable++;
@@ -179,7 +186,11 @@ function printAgreement(built: Built[], tallies: Record<string, EngineTally>, pa
   }
   const verdicts: Record<string, number> = {};
   for (const b of built) verdicts[b.scene.physics?.verdict ?? 'none'] = (verdicts[b.scene.physics?.verdict ?? 'none'] ?? 0) + 1;
-  console.log(`\nsimulator fidelity on ${built.length} bundles (${real} real frames, ${built.length - real} synthetic; product verdicts ${Object.entries(verdicts).map(([k, v]) => `${k} ${v}`).join(', ')}; moves = > 1 cm in 2 s; the product finds ${moving} of ${movable} objects moving)\n`);
+  console.log(
+    `\nsimulator fidelity on ${built.length} bundles (${real} real frames, ${built.length - real} synthetic; product verdicts ${Object.entries(verdicts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}; moves = > 1 cm in 2 s; the product finds ${moving} of ${movable} objects moving)\n`,
+  );
   const names = Object.keys(tallies);
   const rows: [string, string, ...string[]][] = [
     ['files that load', '100 %', ...names.map((n) => pct(tallies[n]!.loaded, tallies[n]!.files))],
@@ -197,14 +208,24 @@ function printAgreement(built: Built[], tallies: Record<string, EngineTally>, pa
   console.log(line(header));
   console.log(`|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`);
   for (const r of rows) console.log(line(r));
-  console.log(`\nparsers: sdformat 12 strict (Gazebo) ${strict ? pct(parsers['sdformat']!.ok, parsers['sdformat']!.files) : 'skipped (no g++/libsdformat-dev)'} of scene.sdf, scene.urdf, model.sdf, model.urdf; urdfdom check_urdf ${pct(parsers['urdfdom']!.ok, parsers['urdfdom']!.files)} of scene.urdf, model.urdf`);
+  console.log(
+    `\nparsers: sdformat 12 strict (Gazebo) ${strict ? pct(parsers['sdformat']!.ok, parsers['sdformat']!.files) : 'skipped (no g++/libsdformat-dev)'} of scene.sdf, scene.urdf, model.sdf, model.urdf; urdfdom check_urdf ${pct(parsers['urdfdom']!.ok, parsers['urdfdom']!.files)} of scene.urdf, model.urdf`,
+  );
   for (const [p, r] of Object.entries(parsers)) for (const f of r.failed) console.log(`  ${p} FAILED ${f}`);
   for (const n of names) {
     const t = tallies[n]!;
-    const lists: [string, string[]][] = [['disagreements / load failures', t.disagreements], ['through the floor', t.throughFloor], ['penetrating > 2 mm at t = 0 (scene passed)', t.deepPairs], ['penetrating > 2 mm at t = 0 (scene declared invalid by the product)', t.deepPairsFlagged], ['buffer overflows', t.overflow]];
+    const lists: [string, string[]][] = [
+      ['disagreements / load failures', t.disagreements],
+      ['through the floor', t.throughFloor],
+      ['penetrating > 2 mm at t = 0 (scene passed)', t.deepPairs],
+      ['penetrating > 2 mm at t = 0 (scene declared invalid by the product)', t.deepPairsFlagged],
+      ['buffer overflows', t.overflow],
+    ];
     for (const [what, xs] of lists) if (xs.length) console.log(`\n${n}: ${what} (${xs.length})\n${xs.map((x) => `  ${x}`).join('\n')}`);
   }
-  console.log('\nnotes: MuJoCo\'s box–box collider reports half the overlap as contact distance (boxes are exact-box primitives); Bullet distances are corrected for its 1 mm hull margin; MuJoCo on scene.urdf keeps MuJoCo\'s own contact softness and friction 1 (its URDF import ignores <default>); Bullet multiplies friction (0.8 × 0.8 object on object, 0.8 × 1 on the floor).');
+  console.log(
+    "\nnotes: MuJoCo's box–box collider reports half the overlap as contact distance (boxes are exact-box primitives); Bullet distances are corrected for its 1 mm hull margin; MuJoCo on scene.urdf keeps MuJoCo's own contact softness and friction 1 (its URDF import ignores <default>); Bullet multiplies friction (0.8 × 0.8 object on object, 0.8 × 1 on the floor).",
+  );
 }
 
 // run directly: node --import tsx bench/simAgreement.ts [--scenes N]

@@ -49,7 +49,9 @@ export default async function bench(): Promise<void> {
   const b = await runSoak({ seconds: changeSeconds, params: { rate_hz: rateHz, keep_last: keepLast, write_bundle: 'on_change' }, camera: { ...camera, bad: 0.3 }, calls: true, domainId: '71', log });
   console.log(`  transport ${b.transport}; runs ${b.stats.runs} (${b.stats.unchanged} unchanged), failures ${b.stats.failures}, error lines ${b.errorLines.length}`);
   console.log(`  bundles written: ${b.stats.bundlesWritten} (target 1)`);
-  console.log(`  calls: ${b.calls.ok}/${b.calls.made} succeeded = ${((100 * b.calls.ok) / Math.max(1, b.calls.made)).toFixed(1)} % (target ≥ 99 %; ${b.calls.startup} call(s) before the node had heard the camera not counted); newer inconsistent pairs skipped: ${b.stats.skippedInconsistent}`);
+  console.log(
+    `  calls: ${b.calls.ok}/${b.calls.made} succeeded = ${((100 * b.calls.ok) / Math.max(1, b.calls.made)).toFixed(1)} % (target ≥ 99 %; ${b.calls.startup} call(s) before the node had heard the camera not counted); newer inconsistent pairs skipped: ${b.stats.skippedInconsistent}`,
+  );
   for (const f of b.calls.failures.slice(0, 3)) console.log(`    failed: ${f}`);
   console.log(`  RSS after warm-up ${b.rssWarmMb.toFixed(1)} MB, end ${b.rssEndMb.toFixed(1)} MB`);
   rmSync(b.outDir, { recursive: true, force: true });
@@ -60,8 +62,17 @@ function report(r: SoakResult, keepLast: number): void {
   console.log(`  transport ${r.transport}, ${r.seconds.toFixed(0)} s, ${runs} runs (${(runs / r.seconds).toFixed(2)} /s), failures ${r.stats.failures}, error lines ${r.errorLines.length}`);
   for (const l of r.errorLines.slice(0, 3)) console.log(`    ${l}`);
   console.log(`  bundles written ${r.stats.bundlesWritten}, removed ${r.stats.bundlesRemoved}, kept at the end ${r.stats.bundlesKept}`);
-  console.log(`  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: keep_last × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb(keepLast * r.largestBundleBytes)} MB; room is made before each write)`);
+  console.log(
+    `  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: keep_last × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb(keepLast * r.largestBundleBytes)} MB; room is made before each write)`,
+  );
   const step = Math.max(1, Math.floor(r.samples.length / 8));
-  console.log(`  over time (s: bundles, MB, RSS MB): ${r.samples.filter((_, i) => i % step === 0 || i === r.samples.length - 1).map((s) => `${s.t.toFixed(0)}: ${s.bundles}, ${mb(s.bytes)}, ${s.rssMb.toFixed(0)}`).join(' | ')}`);
-  console.log(`  RSS after warm-up ${r.rssWarmMb.toFixed(1)} MB, at the end ${r.rssEndMb.toFixed(1)} MB: growth ${(r.rssEndMb - r.rssWarmMb).toFixed(1)} MB (target ≤ 10 MB); max ${r.rssMaxMb.toFixed(1)} MB`);
+  console.log(
+    `  over time (s: bundles, MB, RSS MB): ${r.samples
+      .filter((_, i) => i % step === 0 || i === r.samples.length - 1)
+      .map((s) => `${s.t.toFixed(0)}: ${s.bundles}, ${mb(s.bytes)}, ${s.rssMb.toFixed(0)}`)
+      .join(' | ')}`,
+  );
+  console.log(
+    `  RSS after warm-up ${r.rssWarmMb.toFixed(1)} MB, at the end ${r.rssEndMb.toFixed(1)} MB: growth ${(r.rssEndMb - r.rssWarmMb).toFixed(1)} MB (target ≤ 10 MB); max ${r.rssMaxMb.toFixed(1)} MB`,
+  );
 }

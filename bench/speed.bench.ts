@@ -38,7 +38,8 @@ import type { DepthImage } from '../src/model/image.ts';
 import type { Mesh } from '../src/model/geometry.ts';
 import { quatFromAxisAngle, quatAngle, transformPositions, type Pose } from '../src/model/pose.ts';
 
-const W = 640, H = 480;
+const W = 640,
+  H = 480;
 const CAMERA: CameraIntrinsics = { width: W, height: H, fx: 525, fy: 525, cx: 319.5, cy: 239.5 };
 const REPS = 10;
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -99,7 +100,10 @@ function readPlyPoints(bytes: Uint8Array): Float32Array {
   const text = new TextDecoder('latin1').decode(bytes.subarray(0, Math.min(bytes.length, 4096)));
   const end = text.indexOf('end_header\n');
   if (end < 0) throw new Error('PLY without end_header');
-  const header = text.slice(0, end).split('\n').map((l) => l.trim());
+  const header = text
+    .slice(0, end)
+    .split('\n')
+    .map((l) => l.trim());
   const format = header.find((l) => l.startsWith('format'))!.split(/\s+/)[1]!;
   let count = 0;
   const props: { name: string; type: string }[] = [];
@@ -111,7 +115,24 @@ function readPlyPoints(bytes: Uint8Array): Float32Array {
       if (inVertex) count = Number(f[2]);
     } else if (f[0] === 'property' && inVertex) props.push({ type: f[1]!, name: f[2]! });
   }
-  const size: Record<string, number> = { float: 4, float32: 4, double: 8, float64: 8, uchar: 1, uint8: 1, char: 1, int8: 1, short: 2, ushort: 2, int16: 2, uint16: 2, int: 4, uint: 4, int32: 4, uint32: 4 };
+  const size: Record<string, number> = {
+    float: 4,
+    float32: 4,
+    double: 8,
+    float64: 8,
+    uchar: 1,
+    uint8: 1,
+    char: 1,
+    int8: 1,
+    short: 2,
+    ushort: 2,
+    int16: 2,
+    uint16: 2,
+    int: 4,
+    uint: 4,
+    int32: 4,
+    uint32: 4,
+  };
   const out = new Float32Array(count * 3);
   const body = end + 'end_header\n'.length;
   if (format === 'ascii') {
@@ -147,9 +168,18 @@ function makeDepth(): Float32Array {
   const xc = [1, 0, 0];
   const yc = [up[1]! * xc[2]! - up[2]! * xc[1]!, up[2]! * xc[0]! - up[0]! * xc[2]!, up[0]! * xc[1]! - up[1]! * xc[0]!];
   const boxes = [
-    [[-0.45, 1.0, 0], [-0.25, 1.2, 0.2]],
-    [[-0.05, 1.3, 0], [0.15, 1.45, 0.1]],
-    [[0.25, 0.9, 0], [0.5, 1.1, 0.3]],
+    [
+      [-0.45, 1.0, 0],
+      [-0.25, 1.2, 0.2],
+    ],
+    [
+      [-0.05, 1.3, 0],
+      [0.15, 1.45, 0.1],
+    ],
+    [
+      [0.25, 0.9, 0],
+      [0.5, 1.1, 0.3],
+    ],
   ] as const;
   const o = [0, 0, 1];
   const depth = new Float32Array(W * H);
@@ -159,9 +189,11 @@ function makeDepth(): Float32Array {
       const d = [xc, yc, up].map((row) => row[0]! * r[0]! + row[1]! * r[1]! + row[2]! * r[2]!);
       let t = d[2]! < -1e-9 ? -o[2]! / d[2]! : Infinity;
       for (const [lo, hi] of boxes) {
-        let tmin = -Infinity, tmax = Infinity;
+        let tmin = -Infinity,
+          tmax = Infinity;
         for (let a = 0; a < 3; a++) {
-          const t1 = (lo[a]! - o[a]!) / d[a]!, t2 = (hi[a]! - o[a]!) / d[a]!;
+          const t1 = (lo[a]! - o[a]!) / d[a]!,
+            t2 = (hi[a]! - o[a]!) / d[a]!;
           if (!Number.isNaN(t1) && !Number.isNaN(t2)) {
             tmin = Math.max(tmin, Math.min(t1, t2));
             tmax = Math.min(tmax, Math.max(t1, t2));
@@ -184,7 +216,8 @@ function makeObject(): Float32Array {
   const cylArea = 2 * Math.PI * 0.02 * 0.08 + 2 * Math.PI * 0.02 * 0.02;
   for (let i = 0; i < n; i++) {
     if (rng.next() < boxArea / (boxArea + cylArea)) {
-      const f = rng.int(3), s = rng.int(2);
+      const f = rng.int(3),
+        s = rng.int(2);
       const q = [rng.next() * 0.1, rng.next() * 0.06, rng.next() * 0.04];
       q[f] = s * [0.1, 0.06, 0.04][f]!;
       p.set(q, i * 3);
@@ -216,7 +249,7 @@ function runPeer(): { dir: string; times: Map<string, number>; mins: Map<string,
   }
   if (!existsSync(PEER)) return { missing: `${PEER} not found (no ../shared checkout)` };
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import open3d'], { stdio: 'ignore' });
-  if (probe.status !== 0) return { missing: "/usr/bin/python3 cannot import open3d (apt-get install python3-open3d)" };
+  if (probe.status !== 0) return { missing: '/usr/bin/python3 cannot import open3d (apt-get install python3-open3d)' };
   const dir = mkdtempSync(join(tmpdir(), 'o3d-bench-'));
   const log = execFileSync('/usr/bin/python3', [PEER, '--out', dir, '--reps', String(REPS)], {
     env: { ...process.env, OMP_NUM_THREADS: '1' },
@@ -243,7 +276,13 @@ export default function speed(): void {
   let depthData: Float32Array, object: Float32Array, moved: Float32Array;
   if ('dir' in peer) {
     console.log('Open3D peer (OMP_NUM_THREADS=1):');
-    console.log(peer.log.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n'));
+    console.log(
+      peer.log
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  | ${l}`)
+        .join('\n'),
+    );
     const raw = readFileSync(join(peer.dir, 'depth.f32'));
     depthData = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
     object = readPlyPoints(readFileSync(join(peer.dir, 'object.ply')));
@@ -283,7 +322,10 @@ export default function speed(): void {
   const d1 = time(() => icp(object, moved, { iterations: 50, maxDistance: 0.05, tolerance: 0 }));
   put('(d1)', d1);
   const pe = Math.hypot(...d1.out.pose.position.map((v, k) => v - TRUE_POSE.position[k]!));
-  notes.set('(d1)', `fitness ${d1.out.fitness.toFixed(4)}, rmse ${d1.out.rmse.toExponential(2)}, |Δt| ${pe.toExponential(1)} m, ΔR ${((quatAngle(d1.out.pose.orientation, TRUE_POSE.orientation) * 180) / Math.PI).toExponential(1)}°`);
+  notes.set(
+    '(d1)',
+    `fitness ${d1.out.fitness.toFixed(4)}, rmse ${d1.out.rmse.toExponential(2)}, |Δt| ${pe.toExponential(1)} m, ΔR ${((quatAngle(d1.out.pose.orientation, TRUE_POSE.orientation) * 180) / Math.PI).toExponential(1)}°`,
+  );
   const e = time(() => convexHull(object));
   put('(e)', e);
   const theirs = 'dir' in peer ? open3dHull(peer.dir) : null;
@@ -308,9 +350,15 @@ export default function speed(): void {
     `${'step'.padEnd(32)}${'ours med'.padStart(9)}${'O3D med'.padStart(9)}${'ratio'.padStart(7)}${'ours min'.padStart(9)}${'O3D min'.padStart(9)}${'ratio'.padStart(7)}${'ours cpu'.padStart(9)}${'O3D cpu'.padStart(9)}${'ratio'.padStart(7)}${'target'.padStart(7)}  ok   notes`,
   );
   for (const row of ROWS) {
-    const o = ours.get(row.key)!, om = oursMin.get(row.key)!, oc = oursCpu.get(row.key)!;
-    const p = times.get(row.key), pm = mins.get(row.key), pc = cpus.get(row.key);
-    const ratio = p ? o / p : NaN, ratioMin = pm ? om / pm : NaN, ratioCpu = pc ? oc / pc : NaN;
+    const o = ours.get(row.key)!,
+      om = oursMin.get(row.key)!,
+      oc = oursCpu.get(row.key)!;
+    const p = times.get(row.key),
+      pm = mins.get(row.key),
+      pc = cpus.get(row.key);
+    const ratio = p ? o / p : NaN,
+      ratioMin = pm ? om / pm : NaN,
+      ratioCpu = pc ? oc / pc : NaN;
     const ok = row.target === null || !pm ? '  - ' : ratioMin <= row.target ? ' yes' : ' NO ';
     const f = (v: number | undefined, d = 2) => (v === undefined || Number.isNaN(v) ? 'n/a' : v.toFixed(d));
     console.log(
@@ -337,14 +385,23 @@ function open3dHull(dir: string): Mesh | null {
  * (normal difference) count as one: the sampled faces are flat to float32 rounding.
  */
 function cornerCount(m: Mesh): number {
-  const p = m.positions, idx = m.indices;
+  const p = m.positions,
+    idx = m.indices;
   const normals: [number, number, number][] = [];
   const faces: number[][] = Array.from({ length: p.length / 3 }, () => []);
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz) || 1;
     normals.push([nx / l, ny / l, nz / l]);
     for (const v of [idx[t]!, idx[t + 1]!, idx[t + 2]!]) faces[v]!.push(t / 3);

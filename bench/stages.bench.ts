@@ -19,7 +19,8 @@ export default async function stagesBench(): Promise<void> {
   const frames = seeds.map((seed) => generateSynthScene({ seed, minObjects: 5, maxObjects: 5 }).frame);
   await reconstruct(frames[0]!); // warm-up: JIT and the manifold WASM module
   const per: Record<string, number[]> = Object.fromEntries(STAGES.map((s) => [s, []]));
-  const wall: number[] = [], cpu: number[] = [];
+  const wall: number[] = [],
+    cpu: number[] = [];
   for (const frame of frames) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();

@@ -13,12 +13,7 @@ import { toViewModel } from '../src/viewer/viewModel.ts';
 import { chromiumAvailable, launchChromium, waitReady } from '../test/viewer/browserHarness.ts';
 
 function fiftyObjects(): Scene {
-  const makers = [
-    () => boxMesh(0.1, 0.07, 0.12),
-    () => cylinderMesh(0.04, 0.12, 48),
-    () => sphereMesh(0.05, 48, 24),
-    () => capsuleMesh(0.03, 0.14, 48, 12),
-  ];
+  const makers = [() => boxMesh(0.1, 0.07, 0.12), () => cylinderMesh(0.04, 0.12, 48), () => sphereMesh(0.05, 48, 24), () => capsuleMesh(0.03, 0.14, 48, 12)];
   const objects: SceneObject[] = [];
   for (let i = 0; i < 50; i++) {
     const mesh = makers[i % makers.length]!();
@@ -65,5 +60,7 @@ export default async function viewerBench(): Promise<void> {
   const median = warm[Math.floor(warm.length / 2)]!;
   const bytes = JSON.stringify(model).length;
   console.log(`viewer: 50 objects (${(bytes / 1e6).toFixed(2)} MB view model), load → first frame in headless Chromium`);
-  console.log(`  first load ${times[0]!.toFixed(0)} ms; then median ${median.toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')}); target < 2000 ms → ${median < 2000 ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `  first load ${times[0]!.toFixed(0)} ms; then median ${median.toFixed(0)} ms (runs: ${times.map((t) => t.toFixed(0)).join(', ')}); target < 2000 ms → ${median < 2000 ? 'PASS' : 'FAIL'}`,
+  );
 }

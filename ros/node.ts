@@ -94,7 +94,6 @@ export interface SceneNodeOptions {
   reportIntervalMs?: number;
 }
 
-
 export interface SceneNode {
   readonly params: NodeParams;
   /** Resolved names of every topic and service. */
@@ -115,13 +114,25 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
   if (!chosen) throw new Real2SimError('BAD_INPUT', 'startSceneNode needs a pipeline (or makePipeline)');
   const pipeline: PipelineFn = chosen;
   const nodeName = o.nodeName ?? 'real2sim';
-  const names = Object.fromEntries(
-    Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)]),
-  ) as Record<keyof typeof NAMES, string>;
+  const names = Object.fromEntries(Object.entries(NAMES).map(([k, n]) => [k, resolveName(n, o.namespace ?? '', o.remaps ?? [], nodeName)])) as Record<keyof typeof NAMES, string>;
 
   const stats: NodeStats = {
-    received: {}, dropped: {}, dropReasons: {}, synced: 0, used: 0, skippedInconsistent: 0, runs: 0, failures: 0, busy: 0, totalRunMs: 0,
-    bundlesWritten: 0, unchanged: 0, bundlesRemoved: 0, bundlesKept: 0, bundleBytes: 0, currentBundle: '',
+    received: {},
+    dropped: {},
+    dropReasons: {},
+    synced: 0,
+    used: 0,
+    skippedInconsistent: 0,
+    runs: 0,
+    failures: 0,
+    busy: 0,
+    totalRunMs: 0,
+    bundlesWritten: 0,
+    unchanged: 0,
+    bundlesRemoved: 0,
+    bundlesKept: 0,
+    bundleBytes: 0,
+    currentBundle: '',
   };
   // Bundles accumulate in continuous mode (one per run, 1–10 MB each): by default only the last
   // 20 are kept there; on demand every bundle is kept unless keep_last / max_disk_mb say otherwise.
@@ -188,12 +199,28 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       return null;
     });
   const inputQos: QosProfile = { reliability: params.input_reliability, durability: 'volatile', depth: 5 };
-  const sub = (topic: string, type: string, cb: (msg: unknown) => void, binary: boolean) =>
-    entities.push(transport.subscribe(topic, type, cb, { qos: inputQos, binary }));
+  const sub = (topic: string, type: string, cb: (msg: unknown) => void, binary: boolean) => entities.push(transport.subscribe(topic, type, cb, { qos: inputQos, binary }));
 
-  sub(names.image, TYPES.image, imageInput(names.image, COLOR_ENCODINGS, (i) => sync.pushColor(i)), true);
-  if (params.use_depth) sub(names.depth, TYPES.image, imageInput(names.depth, DEPTH_ENCODINGS, (i) => sync.pushDepth(i)), true);
-  if (params.use_masks) sub(names.masks, TYPES.image, imageInput(names.masks, LABEL_ENCODINGS, (i) => sync.pushMasks(i)), true);
+  sub(
+    names.image,
+    TYPES.image,
+    imageInput(names.image, COLOR_ENCODINGS, (i) => sync.pushColor(i)),
+    true,
+  );
+  if (params.use_depth)
+    sub(
+      names.depth,
+      TYPES.image,
+      imageInput(names.depth, DEPTH_ENCODINGS, (i) => sync.pushDepth(i)),
+      true,
+    );
+  if (params.use_masks)
+    sub(
+      names.masks,
+      TYPES.image,
+      imageInput(names.masks, LABEL_ENCODINGS, (i) => sync.pushMasks(i)),
+      true,
+    );
   const infoWarned = new Set<string>();
   sub(
     names.cameraInfo,
@@ -309,12 +336,12 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     const cameraFrame = params.camera_frame || m.value.color.frameId || m.value.info.frameId || '';
     const statuses: DiagnosticStatusMsg[] = [];
     try {
-      markersPub.publish(markersFromScene(result.scene, { frameId: params.scene_frame, stamp, meshMode: params.marker_mesh, bundleDir: result.bundleDir, ...(result.meshFiles ? { meshFiles: result.meshFiles } : {}) }));
+      markersPub.publish(
+        markersFromScene(result.scene, { frameId: params.scene_frame, stamp, meshMode: params.marker_mesh, bundleDir: result.bundleDir, ...(result.meshFiles ? { meshFiles: result.meshFiles } : {}) }),
+      );
       urdfPub.publish({ data: result.urdf });
       sdfPub.publish({ data: result.sdf });
-      tfPub.publish(
-        tfFromScene(result.scene, { sceneFrame: params.scene_frame, objectPrefix: params.object_frame_prefix, cameraFrame, cameraTf: params.camera_tf, stamp }),
-      );
+      tfPub.publish(tfFromScene(result.scene, { sceneFrame: params.scene_frame, objectPrefix: params.object_frame_prefix, cameraFrame, cameraTf: params.camera_tf, stamp }));
     } catch (err) {
       return fail(`could not publish the scene: ${(err as Error).message}`);
     }

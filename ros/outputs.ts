@@ -87,7 +87,12 @@ export function markersFromScene(scene: Scene, o: MarkerOptions): MarkerArrayMsg
     if (o.meshMode === 'mesh_resource' && meshFile) {
       markers.push(
         marker({
-          header, ns: 'objects', id: i, type: MARKER.MESH_RESOURCE, pose: poseMsg(obj.pose), color,
+          header,
+          ns: 'objects',
+          id: i,
+          type: MARKER.MESH_RESOURCE,
+          pose: poseMsg(obj.pose),
+          color,
           mesh_resource: `file://${resolve(meshFile)}`,
         }),
       );
@@ -105,9 +110,14 @@ export function markersFromScene(scene: Scene, o: MarkerOptions): MarkerArrayMsg
     const [x, y, z] = obj.pose.position;
     markers.push(
       marker({
-        header, ns: 'labels', id: i, type: MARKER.TEXT_VIEW_FACING,
+        header,
+        ns: 'labels',
+        id: i,
+        type: MARKER.TEXT_VIEW_FACING,
         pose: { position: { x, y, z: z + lift }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
-        scale: { x: 0, y: 0, z: 0.04 }, color: { r: 1, g: 1, b: 1, a: 1 }, text: obj.label,
+        scale: { x: 0, y: 0, z: 0.04 },
+        color: { r: 1, g: 1, b: 1, a: 1 },
+        text: obj.label,
       }),
     );
   });
@@ -119,7 +129,9 @@ export function markersFromScene(scene: Scene, o: MarkerOptions): MarkerArrayMsg
 function supportMarker(scene: Scene, header: MarkerMsg['header']): MarkerMsg {
   const n: Vec3 = scene.support?.normal ?? [0, 0, 1];
   const d = scene.support?.d ?? 0;
-  let cx = 0, cy = 0, half = 0.5;
+  let cx = 0,
+    cy = 0,
+    half = 0.5;
   if (scene.objects.length > 0) {
     const xs = scene.objects.map((ob) => ob.pose.position[0]);
     const ys = scene.objects.map((ob) => ob.pose.position[1]);
@@ -133,7 +145,10 @@ function supportMarker(scene: Scene, header: MarkerMsg['header']): MarkerMsg {
   const thickness = 0.002;
   const below = rotateVec(quatFromZTo(n), [0, 0, -thickness / 2]);
   return marker({
-    header, ns: 'support', id: 0, type: MARKER.CUBE,
+    header,
+    ns: 'support',
+    id: 0,
+    type: MARKER.CUBE,
     pose: poseMsg({ position: [centre[0] + below[0], centre[1] + below[1], centre[2] + below[2]], orientation: quatFromZTo(n) }),
     scale: { x: 2 * half, y: 2 * half, z: thickness },
     color: { r: 0.6, g: 0.6, b: 0.65, a: 0.4 },
@@ -163,9 +178,7 @@ export function tfFromScene(scene: Scene, o: TfOptions): TfMessageMsg {
   const transforms = scene.objects.map((obj) => transform(o.sceneFrame, objectFrameId(o.objectPrefix, obj.id), obj.pose, o.stamp));
   if (scene.camera && o.cameraFrame && o.cameraTf !== 'none') {
     transforms.push(
-      o.cameraTf === 'scene_parent'
-        ? transform(o.sceneFrame, o.cameraFrame, scene.camera.pose, o.stamp)
-        : transform(o.cameraFrame, o.sceneFrame, invertPose(scene.camera.pose), o.stamp),
+      o.cameraTf === 'scene_parent' ? transform(o.sceneFrame, o.cameraFrame, scene.camera.pose, o.stamp) : transform(o.cameraFrame, o.sceneFrame, invertPose(scene.camera.pose), o.stamp),
     );
   }
   return { transforms };
@@ -173,7 +186,10 @@ export function tfFromScene(scene: Scene, o: TfOptions): TfMessageMsg {
 
 function status(level: DiagLevel, name: string, message: string, values: Record<string, unknown> = {}): DiagnosticStatusMsg {
   return {
-    level, name, message, hardware_id: HARDWARE_ID,
+    level,
+    name,
+    message,
+    hardware_id: HARDWARE_ID,
     values: Object.entries(values).map(([key, v]) => ({ key, value: typeof v === 'number' ? String(Math.round(v * 1e4) / 1e4) : String(v) })),
   };
 }
@@ -190,7 +206,16 @@ export function physicsStatus(p: PhysicsReport | undefined): DiagnosticStatusMsg
   const values: Record<string, unknown> = { engine: p.engine, verdict: p.verdict, findings: p.findings.length, repairs: p.repairs.length, time_ms: p.timeMs };
   p.findings.forEach((f, i) => (values[`finding_${i}`] = `${f.severity} ${f.kind} [${f.objects.join(', ')}]: ${f.message}`));
   const message =
-    p.verdict === 'valid' ? 'valid as reconstructed' : p.verdict === 'repaired' ? `valid after ${p.repairs.length} repair(s)` : `invalid: ${p.findings.filter((f) => f.severity === 'error').map((f) => f.kind).join(', ') || 'problems remain'}`;
+    p.verdict === 'valid'
+      ? 'valid as reconstructed'
+      : p.verdict === 'repaired'
+        ? `valid after ${p.repairs.length} repair(s)`
+        : `invalid: ${
+            p.findings
+              .filter((f) => f.severity === 'error')
+              .map((f) => f.kind)
+              .join(', ') || 'problems remain'
+          }`;
   return status(level, 'real2sim: physics', message, values);
 }
 

@@ -20,26 +20,62 @@ export interface ParamSpec {
 }
 
 export const PARAMS = [
-  { name: 'mode', type: 'string', default: 'on_demand', choices: ['on_demand', 'continuous'], description: 'on_demand: reconstruct when the `reconstruct` service is called; continuous: at rate_hz on the latest synced frame' },
+  {
+    name: 'mode',
+    type: 'string',
+    default: 'on_demand',
+    choices: ['on_demand', 'continuous'],
+    description: 'on_demand: reconstruct when the `reconstruct` service is called; continuous: at rate_hz on the latest synced frame',
+  },
   { name: 'rate_hz', type: 'double', default: 0.2, min: 0.001, description: 'reconstructions per second in continuous mode (a run in progress is never interrupted)' },
   { name: 'sync_tolerance_s', type: 'double', default: 0.02, min: 0, description: 'colour, depth and masks pair when their stamps differ by at most this (approximate time sync)' },
   { name: 'queue_when_busy', type: 'bool', default: false, description: 'a request during a run waits for one more run (one slot) instead of answering busy' },
   { name: 'use_depth', type: 'bool', default: true, description: 'subscribe to `depth` and require it in every frame (false: colour only; depth from the GPU host)' },
   { name: 'use_masks', type: 'bool', default: false, description: 'subscribe to `masks` (instance label image) and require it in every frame' },
   { name: 'depth_scale', type: 'double', default: 0.001, min: 0, description: 'metres per unit of 16UC1 / mono16 depth' },
-  { name: 'input_reliability', type: 'string', default: 'best_effort', choices: ['best_effort', 'reliable'], description: 'QoS of the input subscriptions (best_effort also hears reliable publishers)' },
+  {
+    name: 'input_reliability',
+    type: 'string',
+    default: 'best_effort',
+    choices: ['best_effort', 'reliable'],
+    description: 'QoS of the input subscriptions (best_effort also hears reliable publishers)',
+  },
   { name: 'scene_frame', type: 'string', default: 'world', description: 'TF frame of the reconstructed world (z up, REP 103)' },
   { name: 'camera_frame', type: 'string', default: '', description: 'optical frame of the camera; empty = header.frame_id of the colour image' },
-  { name: 'camera_tf', type: 'string', default: 'scene_parent', choices: ['scene_parent', 'camera_parent', 'none'], description: 'scene_parent: publish scene_frame → camera; camera_parent: camera → scene_frame (when a driver already owns the camera frame); none' },
+  {
+    name: 'camera_tf',
+    type: 'string',
+    default: 'scene_parent',
+    choices: ['scene_parent', 'camera_parent', 'none'],
+    description: 'scene_parent: publish scene_frame → camera; camera_parent: camera → scene_frame (when a driver already owns the camera frame); none',
+  },
   { name: 'object_frame_prefix', type: 'string', default: 'real2sim/', description: 'prefix of the per-object static TF frames' },
-  { name: 'marker_mesh', type: 'string', default: 'triangle_list', choices: ['triangle_list', 'mesh_resource'], description: 'how objects are drawn in scene/markers: inline triangles, or file:// meshes of the bundle (same machine only)' },
+  {
+    name: 'marker_mesh',
+    type: 'string',
+    default: 'triangle_list',
+    choices: ['triangle_list', 'mesh_resource'],
+    description: 'how objects are drawn in scene/markers: inline triangles, or file:// meshes of the bundle (same machine only)',
+  },
   { name: 'output_dir', type: 'string', default: 'real2sim_out', description: 'bundles are written under this folder, one per run' },
-  { name: 'write_bundle', type: 'string', default: 'always', choices: ['always', 'on_change'], description: 'always: a new bundle per run; on_change: only when objects were added/removed or one moved beyond change_translation_m / change_rotation_deg, else the current scene is re-published with a new stamp' },
+  {
+    name: 'write_bundle',
+    type: 'string',
+    default: 'always',
+    choices: ['always', 'on_change'],
+    description:
+      'always: a new bundle per run; on_change: only when objects were added/removed or one moved beyond change_translation_m / change_rotation_deg, else the current scene is re-published with a new stamp',
+  },
   { name: 'change_translation_m', type: 'double', default: 0.01, min: 0, description: 'on_change: an object that moved more than this (metres) is a change' },
   { name: 'change_rotation_deg', type: 'double', default: 5, min: 0, description: 'on_change: an object that turned more than this (degrees) is a change' },
   { name: 'keep_last', type: 'integer', default: -1, min: -1, description: 'bundles of this node kept in output_dir, oldest removed first; 0 = all; -1 = 20 in continuous mode, all on demand' },
   { name: 'max_disk_mb', type: 'double', default: 0, min: 0, description: "the node's bundles in output_dir are kept under this many MB, oldest removed first (never the current one); 0 = no limit" },
-  { name: 'gpu_url', type: 'string', default: '', description: 'GPU host URL for the learned stages, or several comma-separated (a pool: least outstanding requests, health checks, failover); empty = geometric CPU backends only' },
+  {
+    name: 'gpu_url',
+    type: 'string',
+    default: '',
+    description: 'GPU host URL for the learned stages, or several comma-separated (a pool: least outstanding requests, health checks, failover); empty = geometric CPU backends only',
+  },
   { name: 'spawn', type: 'string', default: 'none', choices: ['none', 'gz', 'classic'], description: 'spawn objects in Gazebo: gz (ros_gz /world/<world>/create) or classic (/spawn_entity)' },
   { name: 'world', type: 'string', default: 'default', description: 'Gazebo (gz) world name for /world/<world>/create' },
   { name: 'spawn_invalid', type: 'bool', default: false, description: 'also spawn scenes whose physics verdict is invalid' },
@@ -47,7 +83,12 @@ export const PARAMS = [
   { name: 'workspace', type: 'string', default: '', description: 'box where objects may be, in the support frame, metres: "xmin,ymin,zmin,xmax,ymax,zmax"; empty = anywhere' },
   { name: 'roi_path', type: 'string', default: '', description: 'region-of-interest PNG the size of the colour image (non-zero = objects may be there); empty = the whole image' },
   { name: 'max_object_size', type: 'double', default: 0.5, min: 0, description: 'largest plausible object, metres; larger segments (robot arm, bin wall, furniture) are excluded, not emitted' },
-  { name: 'library', type: 'string', default: '', description: 'folder of known objects\' meshes (OBJ/STL/PLY/GLB/MSH, optional library.json): clear matches become the item\'s mesh at the registered pose; empty = no library' },
+  {
+    name: 'library',
+    type: 'string',
+    default: '',
+    description: "folder of known objects' meshes (OBJ/STL/PLY/GLB/MSH, optional library.json): clear matches become the item's mesh at the registered pose; empty = no library",
+  },
 ] as const satisfies readonly ParamSpec[];
 
 export type ParamName = (typeof PARAMS)[number]['name'];

@@ -65,7 +65,10 @@ export async function deleteModels(
     // Entity.id is a uint64: a BigInt, as rclnodejs requires (the rosbridge transport writes it as a JSON number).
     const request: GzDeleteRequest | ClassicDeleteRequest = target === 'gz' ? { entity: { id: 0n, name, type: GZ_ENTITY_MODEL } } : { name };
     try {
-      const res = (await transport.callService(service, target === 'gz' ? TYPES.gzDelete : TYPES.classicDelete, request, { timeoutMs: o.timeoutMs })) as { success?: unknown; status_message?: unknown } | null;
+      const res = (await transport.callService(service, target === 'gz' ? TYPES.gzDelete : TYPES.classicDelete, request, { timeoutMs: o.timeoutMs })) as {
+        success?: unknown;
+        status_message?: unknown;
+      } | null;
       if (res?.success === true) out.deleted.push(name);
       else out.failed.push({ name, error: typeof res?.status_message === 'string' && res.status_message ? res.status_message : `${service} answered success = false` });
     } catch (err) {
@@ -76,12 +79,7 @@ export async function deleteModels(
 }
 
 /** Spawns each model in turn; a failure is recorded and the rest still go. Never throws. */
-export async function spawnModels(
-  transport: Transport,
-  target: 'gz' | 'classic',
-  models: readonly SpawnModel[],
-  o: { world: string; timeoutMs: number },
-): Promise<SpawnOutcome> {
+export async function spawnModels(transport: Transport, target: 'gz' | 'classic', models: readonly SpawnModel[], o: { world: string; timeoutMs: number }): Promise<SpawnOutcome> {
   const service = spawnService(target, o.world);
   const out: SpawnOutcome = { service, spawned: [], failed: [] };
   for (const m of models) {

@@ -38,7 +38,11 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
   ]);
   let segmentation: import('../src/stages/backends.ts').SegmentationBackend | undefined;
   if (params.gpu_url.trim()) {
-    const [{ GpuHostClient }, { GpuHostPool, splitHostList }, { remoteBackends }] = await Promise.all([import('../src/gpu/client.ts'), import('../src/gpu/hostPool.ts'), import('../src/gpu/backends.ts')]);
+    const [{ GpuHostClient }, { GpuHostPool, splitHostList }, { remoteBackends }] = await Promise.all([
+      import('../src/gpu/client.ts'),
+      import('../src/gpu/hostPool.ts'),
+      import('../src/gpu/backends.ts'),
+    ]);
     // a list ("http://a:8765,http://b:8765") is a pool: least outstanding, health checks, failover
     const urls = splitHostList(params.gpu_url);
     segmentation = remoteBackends(urls.length > 1 ? new GpuHostPool({ urls }) : new GpuHostClient({ url: urls[0]! })).segmentation;

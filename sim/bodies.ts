@@ -10,7 +10,6 @@ import { isPhysicalInertia, meshVolume } from '../src/geometry/massProperties.ts
 import { isFinitePose, quatNormalize } from '../src/model/pose.ts';
 import type { BodySpec } from './engine.ts';
 
-
 export function inspectObject(o: SceneObject): PhysicsFinding | null {
   const problems: string[] = [];
   if (!isFinitePose(o.pose)) problems.push(`pose is not finite (${JSON.stringify(o.pose)})`);

@@ -56,7 +56,9 @@ export class CollisionWorld {
     for (const loc of this.local[i]!) {
       const w = new Float64Array(loc.length);
       for (let k = 0; k < loc.length; k += 3) {
-        const x = loc[k]!, y = loc[k + 1]!, z = loc[k + 2]!;
+        const x = loc[k]!,
+          y = loc[k + 1]!,
+          z = loc[k + 2]!;
         w[k] = r[0]! * x + r[1]! * y + r[2]! * z + tx;
         w[k + 1] = r[3]! * x + r[4]! * y + r[5]! * z + ty;
         w[k + 2] = r[6]! * x + r[7]! * y + r[8]! * z + tz;
@@ -97,7 +99,8 @@ export class CollisionWorld {
   /** Signed distance between objects i and j: the deepest (or nearest) piece pair. */
   distance(i: number, j: number, margin = Infinity, offset: Vec3 = [0, 0, 0]): PairDistance | null {
     let best: PairDistance | null = null;
-    const pi = this.world[i]!, pj = this.world[j]!;
+    const pi = this.world[i]!,
+      pj = this.world[j]!;
     for (let a = 0; a < pi.length; a++) {
       const ba = shifted(this.pieceBox[i]![a]!, offset);
       for (let b = 0; b < pj.length; b++) {
@@ -117,7 +120,8 @@ export class CollisionWorld {
    */
   supportContact(i: number, j: number, tolerance: number, minNormalZ: number): PairDistance | null {
     let best: PairDistance | null = null;
-    const pi = this.world[i]!, pj = this.world[j]!;
+    const pi = this.world[i]!,
+      pj = this.world[j]!;
     for (let a = 0; a < pi.length; a++) {
       for (let b = 0; b < pj.length; b++) {
         if (!overlaps(this.pieceBox[i]![a]!, this.pieceBox[j]![b]!, tolerance)) continue;
@@ -149,7 +153,8 @@ export class CollisionWorld {
    * below i within `maxDrop`. Used for floating objects: the gap is what a drop would close.
    */
   dropDistance(i: number, j: number, maxDrop: number, tolerance = 1e-5): number {
-    const bi = this.bounds[i]!, bj = this.bounds[j]!;
+    const bi = this.bounds[i]!,
+      bj = this.bounds[j]!;
     // j must overlap i in x/y and reach below i's top
     if (bi[0]! > bj[3]! || bj[0]! > bi[3]! || bi[1]! > bj[4]! || bj[1]! > bi[4]! || bj[2]! > bi[5]!) return Infinity;
     let t = 0;

@@ -20,7 +20,8 @@ export interface SignedDistance {
 type V = [number, number, number];
 
 function support(p: Float64Array, dx: number, dy: number, dz: number): number {
-  let best = -Infinity, k = 0;
+  let best = -Infinity,
+    k = 0;
   for (let i = 0; i < p.length; i += 3) {
     const s = p[i]! * dx + p[i + 1]! * dy + p[i + 2]! * dz;
     if (s > best) {
@@ -41,19 +42,19 @@ function supportMd(a: Float64Array, b: Float64Array, off: V, d: V): V {
 const dot = (a: V, b: V) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 const sub = (a: V, b: V): V => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
 const cross = (a: V, b: V): V => [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
-const lerp3 = (a: V, b: V, c: V, u: number, v: number, w: number): V => [
-  a[0] * u + b[0] * v + c[0] * w,
-  a[1] * u + b[1] * v + c[1] * w,
-  a[2] * u + b[2] * v + c[2] * w,
-];
+const lerp3 = (a: V, b: V, c: V, u: number, v: number, w: number): V => [a[0] * u + b[0] * v + c[0] * w, a[1] * u + b[1] * v + c[1] * w, a[2] * u + b[2] * v + c[2] * w];
 
 /** Closest point to the origin on triangle abc (Ericson, RTCD 5.1.5) and the vertices kept. */
 function closestTriangle(a: V, b: V, c: V): { p: V; keep: V[] } {
-  const ab = sub(b, a), ac = sub(c, a), ap: V = [-a[0], -a[1], -a[2]];
-  const d1 = dot(ab, ap), d2 = dot(ac, ap);
+  const ab = sub(b, a),
+    ac = sub(c, a),
+    ap: V = [-a[0], -a[1], -a[2]];
+  const d1 = dot(ab, ap),
+    d2 = dot(ac, ap);
   if (d1 <= 0 && d2 <= 0) return { p: a, keep: [a] };
   const bp: V = [-b[0], -b[1], -b[2]];
-  const d3 = dot(ab, bp), d4 = dot(ac, bp);
+  const d3 = dot(ab, bp),
+    d4 = dot(ac, bp);
   if (d3 >= 0 && d4 <= d3) return { p: b, keep: [b] };
   const vc = d1 * d4 - d3 * d2;
   if (vc <= 0 && d1 >= 0 && d3 <= 0) {
@@ -61,7 +62,8 @@ function closestTriangle(a: V, b: V, c: V): { p: V; keep: V[] } {
     return { p: [a[0] + v * ab[0], a[1] + v * ab[1], a[2] + v * ab[2]], keep: [a, b] };
   }
   const cp: V = [-c[0], -c[1], -c[2]];
-  const d5 = dot(ab, cp), d6 = dot(ac, cp);
+  const d5 = dot(ab, cp),
+    d6 = dot(ac, cp);
   if (d6 >= 0 && d5 <= d6) return { p: c, keep: [c] };
   const vb = d5 * d2 - d1 * d6;
   if (vb <= 0 && d2 >= 0 && d6 <= 0) {
@@ -74,7 +76,8 @@ function closestTriangle(a: V, b: V, c: V): { p: V; keep: V[] } {
     return { p: [b[0] + w * (c[0] - b[0]), b[1] + w * (c[1] - b[1]), b[2] + w * (c[2] - b[2])], keep: [b, c] };
   }
   const denom = 1 / (va + vb + vc);
-  const v = vb * denom, w = vc * denom;
+  const v = vb * denom,
+    w = vc * denom;
   return { p: lerp3(a, b, c, 1 - v - w, v, w), keep: [a, b, c] };
 }
 
@@ -102,7 +105,12 @@ function closestSimplex(s: V[]): { p: V; keep: V[]; inside: boolean } {
   const [a, b, c, d] = s as [V, V, V, V];
   let best: { p: V; keep: V[] } | null = null;
   let bestD = Infinity;
-  for (const [p, q, r, o] of [[a, b, c, d], [a, c, d, b], [a, d, b, c], [b, d, c, a]] as [V, V, V, V][]) {
+  for (const [p, q, r, o] of [
+    [a, b, c, d],
+    [a, c, d, b],
+    [a, d, b, c],
+    [b, d, c, a],
+  ] as [V, V, V, V][]) {
     if (!originOutside(p, q, r, o)) continue;
     const t = closestTriangle(p, q, r);
     const dd = dot(t.p, t.p);
@@ -156,7 +164,14 @@ export function signedDistance(a: Float64Array, b: Float64Array, offset: V = [0,
 
 /** Grows a GJK simplex that holds the origin into a tetrahedron (origin inside or on it). */
 function blowUp(a: Float64Array, b: Float64Array, off: V, s: V[]): V[] | null {
-  const dirs: V[] = [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]];
+  const dirs: V[] = [
+    [1, 0, 0],
+    [-1, 0, 0],
+    [0, 1, 0],
+    [0, -1, 0],
+    [0, 0, 1],
+    [0, 0, -1],
+  ];
   const same = (p: V, q: V) => Math.abs(p[0] - q[0]) + Math.abs(p[1] - q[1]) + Math.abs(p[2] - q[2]) < 1e-12;
   if (s.length === 0) s = [supportMd(a, b, off, [1, 0, 0])];
   if (s.length === 1) {
@@ -191,7 +206,8 @@ function blowUp(a: Float64Array, b: Float64Array, off: V, s: V[]): V[] | null {
     const n = cross(sub(s[1]!, s[0]!), sub(s[2]!, s[0]!));
     const p1 = supportMd(a, b, off, n);
     const p2 = supportMd(a, b, off, [-n[0], -n[1], -n[2]]);
-    const h1 = Math.abs(dot(n, sub(p1, s[0]!))), h2 = Math.abs(dot(n, sub(p2, s[0]!)));
+    const h1 = Math.abs(dot(n, sub(p1, s[0]!))),
+      h2 = Math.abs(dot(n, sub(p2, s[0]!)));
     const p = h1 >= h2 ? p1 : p2;
     if (Math.max(h1, h2) < 1e-18) return null;
     s = [s[0]!, s[1]!, s[2]!, p];
@@ -212,7 +228,9 @@ function epa(a: Float64Array, b: Float64Array, off: V, simplex: V[]): SignedDist
   if (!tet) return { distance: 0, normal: [0, 0, 1] };
   const verts: V[] = [...tet];
   const makeFace = (i: number, j: number, k: number): Face => {
-    const p = verts[i]!, q = verts[j]!, r = verts[k]!;
+    const p = verts[i]!,
+      q = verts[j]!,
+      r = verts[k]!;
     const n = cross(sub(q, p), sub(r, p));
     const l = Math.hypot(n[0], n[1], n[2]);
     if (!(l > 1e-30)) return { i, j, k, n: [0, 0, 1], d: Infinity };
@@ -221,7 +239,12 @@ function epa(a: Float64Array, b: Float64Array, off: V, simplex: V[]): SignedDist
   };
   // orient the four faces outward (away from the opposite vertex)
   let faces: Face[] = [];
-  for (const [i, j, k, o] of [[0, 1, 2, 3], [0, 3, 1, 2], [0, 2, 3, 1], [1, 3, 2, 0]] as const) {
+  for (const [i, j, k, o] of [
+    [0, 1, 2, 3],
+    [0, 3, 1, 2],
+    [0, 2, 3, 1],
+    [1, 3, 2, 0],
+  ] as const) {
     let f = makeFace(i, j, k);
     if (dot(f.n, sub(verts[o]!, verts[i]!)) > 0) f = makeFace(i, k, j);
     faces.push(f);
@@ -241,7 +264,11 @@ function epa(a: Float64Array, b: Float64Array, off: V, simplex: V[]): SignedDist
     const keep: Face[] = [];
     for (const f of faces) {
       if (dot(f.n, sub(w, verts[f.i]!)) > 1e-12) {
-        for (const [p, q] of [[f.i, f.j], [f.j, f.k], [f.k, f.i]] as const) {
+        for (const [p, q] of [
+          [f.i, f.j],
+          [f.j, f.k],
+          [f.k, f.i],
+        ] as const) {
           const rev = edges.findIndex((e) => e[0] === q && e[1] === p);
           if (rev >= 0) edges.splice(rev, 1);
           else edges.push([p, q]);

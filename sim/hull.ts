@@ -60,7 +60,8 @@ const GEOMETRY_CACHE_SIZE = 256;
 /** FNV-1a over the float bits, with the length and the cap: a collision would need equal length, cap and 64 hash bits. */
 function geometryKey(positions: Float32Array, maxVertices: number): string {
   const words = new Uint32Array(positions.buffer, positions.byteOffset, positions.length);
-  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ positions.length;
+  let h1 = 0x811c9dc5,
+    h2 = 0x01000193 ^ positions.length;
   for (let i = 0; i < words.length; i++) {
     h1 = Math.imul(h1 ^ words[i]!, 0x01000193);
     h2 = Math.imul(h2 ^ (words[i]! >>> 7) ^ i, 0x5bd1e995);
@@ -167,7 +168,9 @@ function sphereOf(hull: ConvexHull, pts: Vector3[]): CleanHull['sphere'] | undef
   const c = new Vector3(...ball.centre);
   const hi = ball.radius;
   let vol = 0;
-  const a = new Vector3(), b = new Vector3(), d = new Vector3();
+  const a = new Vector3(),
+    b = new Vector3(),
+    d = new Vector3();
   for (const f of hull.faces) {
     const loop: Vector3[] = [];
     let e = f.edge;
@@ -221,7 +224,8 @@ function simplify(unique: Vector3[], tolerance: number, cap: number): { hull: Co
     sel.push(unique[k]!);
   };
   for (const axis of ['x', 'y', 'z'] as const) {
-    let lo = 0, hi = 0;
+    let lo = 0,
+      hi = 0;
     for (let j = 1; j < m; j++) {
       if (unique[j]![axis] < unique[lo]![axis]) lo = j;
       if (unique[j]![axis] > unique[hi]![axis]) hi = j;
@@ -233,7 +237,8 @@ function simplify(unique: Vector3[], tolerance: number, cap: number): { hull: Co
   // degenerate extremes (a thin slab seen along an axis): fall back to the full hull
   if (!hull) return null;
   for (;;) {
-    let best = -1, bd = 0;
+    let best = -1,
+      bd = 0;
     for (let j = 0; j < m; j++) {
       if (taken[j]) continue;
       const p = unique[j]!;

@@ -21,10 +21,7 @@ export function principalAxes(I: Inertia): { moments: Vec3; rotation: Quat } {
     [flat[6]!, flat[7]!, flat[8]!],
   ];
   // make the axes right-handed
-  const det =
-    v[0]![0]! * (v[1]![1]! * v[2]![2]! - v[1]![2]! * v[2]![1]!) -
-    v[0]![1]! * (v[1]![0]! * v[2]![2]! - v[1]![2]! * v[2]![0]!) +
-    v[0]![2]! * (v[1]![0]! * v[2]![1]! - v[1]![1]! * v[2]![0]!);
+  const det = v[0]![0]! * (v[1]![1]! * v[2]![2]! - v[1]![2]! * v[2]![1]!) - v[0]![1]! * (v[1]![0]! * v[2]![2]! - v[1]![2]! * v[2]![0]!) + v[0]![2]! * (v[1]![0]! * v[2]![1]! - v[1]![1]! * v[2]![0]!);
   if (det < 0) for (let k = 0; k < 3; k++) v[k]![2] = -v[k]![2]!;
   const m = [v[0]![0]!, v[0]![1]!, v[0]![2]!, v[1]![0]!, v[1]![1]!, v[1]![2]!, v[2]![0]!, v[2]![1]!, v[2]![2]!];
   return { moments: [a[0]!, a[4]!, a[8]!], rotation: quatFromMat3(m) };

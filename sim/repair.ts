@@ -106,7 +106,11 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   final.repairs = repairs;
   final.moves = moves;
   final.initialFindings = initial;
-  final.verdict = repairVerdict(final.findings, repairs.length, moves.some((m) => m.flagged));
+  final.verdict = repairVerdict(
+    final.findings,
+    repairs.length,
+    moves.some((m) => m.flagged),
+  );
   final.timeMs = performance.now() - t0;
   return { scene: { ...repaired, physics: final }, report: final };
 }
@@ -193,19 +197,25 @@ function separate(world: CollisionWorld, input: PhysicsInput, o: Required<Repair
 
 /** The object that moves out of a pair: never a static one; the lighter, then the smaller. */
 function chooseMover(input: PhysicsInput, i: number, j: number): number {
-  const si = input.isStatic[i], sj = input.isStatic[j];
+  const si = input.isStatic[i],
+    sj = input.isStatic[j];
   if (si && sj) return -1;
   if (si) return j;
   if (sj) return i;
-  const mi = input.objects[i]!.mass, mj = input.objects[j]!.mass;
+  const mi = input.objects[i]!.mass,
+    mj = input.objects[j]!.mass;
   if (mi !== mj) return mi < mj ? i : j;
-  const vi = input.objects[i]!.size.reduce((a, b) => a * b, 1), vj = input.objects[j]!.size.reduce((a, b) => a * b, 1);
+  const vi = input.objects[i]!.size.reduce((a, b) => a * b, 1),
+    vj = input.objects[j]!.size.reduce((a, b) => a * b, 1);
   return vi <= vj ? i : j;
 }
 
 /** Floating objects, lowest first, drop straight down onto what is beneath them. */
 function drop(world: CollisionWorld, input: PhysicsInput, o: Required<RepairOptions>, repairs: PhysicsRepair[]): void {
-  const order = input.ids.map((_, i) => i).filter((i) => !input.isStatic[i]).sort((a, b) => world.bounds[a]![2]! - world.bounds[b]![2]!);
+  const order = input.ids
+    .map((_, i) => i)
+    .filter((i) => !input.isStatic[i])
+    .sort((a, b) => world.bounds[a]![2]! - world.bounds[b]![2]!);
   const contact = Math.min(o.supportTolerance, 5 * o.clearance + 2e-4);
   for (const i of order) {
     const s = supportOf(world, input.isStatic, i, contact, 2 * o.maxMove + 1);

@@ -33,7 +33,15 @@ export interface PhysicsInput {
 export function physicsInput(scene: Scene, o: Required<ValidateOptions>): PhysicsInput {
   const findings: PhysicsFinding[] = [];
   if (!Array.isArray(scene.objects)) {
-    return { usable: [], objects: [], ids: [], isStatic: [], symmetric: [], withinBudget: false, findings: [{ kind: 'bad_object', severity: 'error', objects: [], values: {}, message: 'The scene has no objects array' }] };
+    return {
+      usable: [],
+      objects: [],
+      ids: [],
+      isStatic: [],
+      symmetric: [],
+      withinBudget: false,
+      findings: [{ kind: 'bad_object', severity: 'error', objects: [], values: {}, message: 'The scene has no objects array' }],
+    };
   }
   const n = scene.objects.length;
   if (n > o.maxObjects) {
@@ -51,7 +59,8 @@ export function physicsInput(scene: Scene, o: Required<ValidateOptions>): Physic
   scene.objects.forEach((ob, i) => {
     const bad = inspectObject(ob);
     if (bad) findings.push(bad);
-    else if (seen.has(ob.id)) findings.push({ kind: 'bad_object', severity: 'error', objects: [ob.id], values: {}, message: `Two objects share the id '${ob.id}'; the second was left out of the physics checks` });
+    else if (seen.has(ob.id))
+      findings.push({ kind: 'bad_object', severity: 'error', objects: [ob.id], values: {}, message: `Two objects share the id '${ob.id}'; the second was left out of the physics checks` });
     else usable.push(i);
     seen.add(ob.id);
   });
@@ -205,7 +214,12 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
  * that keeps the scene from passing as valid (`engine_disagreement`, severity error: the
  * verdict becomes needs_review).
  */
-export async function referenceCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, ours: StabilityResult): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
+export async function referenceCheck(
+  input: PhysicsInput,
+  scene: Scene,
+  o: Required<ValidateOptions>,
+  ours: StabilityResult,
+): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
   const objects = [
@@ -237,9 +251,11 @@ export async function referenceCheck(input: PhysicsInput, scene: Scene, o: Requi
   let agree = 0;
   idx.forEach((i, k) => {
     const id = input.ids[i]!;
-    const a = ours.finalPoses[i]!, b = run.finalPoses[k]!;
+    const a = ours.finalPoses[i]!,
+      b = run.finalPoses[k]!;
     const dist = Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
-    const mine = ours.rows.find((r) => r.object === id), theirs = judged.rows[k];
+    const mine = ours.rows.find((r) => r.object === id),
+      theirs = judged.rows[k];
     if (mine && theirs && mine.stable === theirs.stable) agree++;
     // our engine says it stays, MuJoCo has it moving: the scene cannot pass as valid
     const contradicts = !!mine?.stable && !!theirs && !theirs.stable;
@@ -268,6 +284,13 @@ export function verdictOf(findings: readonly PhysicsFinding[]): PhysicsVerdict {
   return errors.every((f) => f.kind === 'engine_disagreement') ? 'needs_review' : 'invalid';
 }
 
-export function report(engine: string, findings: PhysicsFinding[], repairs: PhysicsReport['repairs'], support: PhysicsReport['support'], stability: PhysicsReport['stability'], t0: number): PhysicsReport {
+export function report(
+  engine: string,
+  findings: PhysicsFinding[],
+  repairs: PhysicsReport['repairs'],
+  support: PhysicsReport['support'],
+  stability: PhysicsReport['stability'],
+  t0: number,
+): PhysicsReport {
   return { engine, verdict: verdictOf(findings), findings, repairs, support, stability, timeMs: performance.now() - t0 };
 }

@@ -211,10 +211,14 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   // per object: how much of it was seen, how well it fits, how it was completed
   const liftedById = new Map(liftRes.output.objects.map((o) => [o.id, o]));
   const methodById = new Map(shapes.map((sh) => [sh.id, sh.method ?? 'unknown']));
-  const composed = composeRes.output.objects.map((o) => o.instanceId === undefined ? o : {
-    ...o,
-    confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
-  });
+  const composed = composeRes.output.objects.map((o) =>
+    o.instanceId === undefined
+      ? o
+      : {
+          ...o,
+          confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
+        },
+  );
   // an instance id names a label in the input; segments the pipeline found itself have none
   const objects = backend === 'geometric' ? composed.map(withoutInstanceId) : composed;
   const objectPixels = new Uint8Array(cloud.valid.length);

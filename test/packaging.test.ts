@@ -50,7 +50,13 @@ describe('packaging', () => {
   });
 
   it('packages loaded on demand are runtime, optional or optional-peer dependencies (never a plain dev dependency)', () => {
-    const allowed = new Set([...Object.keys(pkg.dependencies), ...Object.keys(pkg.optionalDependencies ?? {}), ...Object.entries(pkg.peerDependenciesMeta ?? {}).filter(([, m]) => m.optional).map(([k]) => k)]);
+    const allowed = new Set([
+      ...Object.keys(pkg.dependencies),
+      ...Object.keys(pkg.optionalDependencies ?? {}),
+      ...Object.entries(pkg.peerDependenciesMeta ?? {})
+        .filter(([, m]) => m.optional)
+        .map(([k]) => k),
+    ]);
     // esbuild only bundles the viewer app when running from the TypeScript sources (a clone); the compiled program ships it prebuilt.
     allowed.add('esbuild');
     const bad = dynamicImports.filter((i) => i.pkg && !allowed.has(i.pkg)).map((i) => `${i.file}: ${i.pkg}`);

@@ -39,22 +39,40 @@ export function estimateNormals(positions: Float32Array, k: number, opts: Normal
   const p = positions;
   for (let o = 0; o < order.length; o++) {
     const i = order[o]!;
-    const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
+    const x = p[i * 3]!,
+      y = p[i * 3 + 1]!,
+      z = p[i * 3 + 2]!;
     const got = tree.knnUnordered(x, y, z, kk, idx, d2); // order is irrelevant to a covariance
     // covariance of the neighbourhood, offsets taken from the query point for precision
-    let sx = 0, sy = 0, sz = 0, xx = 0, xy = 0, xz = 0, yy = 0, yz = 0, zz = 0;
+    let sx = 0,
+      sy = 0,
+      sz = 0,
+      xx = 0,
+      xy = 0,
+      xz = 0,
+      yy = 0,
+      yz = 0,
+      zz = 0;
     for (let j = 0; j < got; j++) {
       const q = idx[j]! * 3;
-      const dx = p[q]! - x, dy = p[q + 1]! - y, dz = p[q + 2]! - z;
-      sx += dx; sy += dy; sz += dz;
-      xx += dx * dx; xy += dx * dy; xz += dx * dz; yy += dy * dy; yz += dy * dz; zz += dz * dz;
+      const dx = p[q]! - x,
+        dy = p[q + 1]! - y,
+        dz = p[q + 2]! - z;
+      sx += dx;
+      sy += dy;
+      sz += dz;
+      xx += dx * dx;
+      xy += dx * dy;
+      xz += dx * dz;
+      yy += dy * dy;
+      yz += dy * dz;
+      zz += dz * dz;
     }
     const w = 1 / got;
-    const mx = sx * w, my = sy * w, mz = sz * w;
-    smallestEigenvector3(
-      xx * w - mx * mx, xy * w - mx * my, xz * w - mx * mz, yy * w - my * my, yz * w - my * mz, zz * w - mz * mz,
-      out, i * 3,
-    );
+    const mx = sx * w,
+      my = sy * w,
+      mz = sz * w;
+    smallestEigenvector3(xx * w - mx * mx, xy * w - mx * my, xz * w - mx * mz, yy * w - my * my, yz * w - my * mz, zz * w - mz * mz, out, i * 3);
     if (vp) {
       const dot = out[i * 3]! * (vp[0] - x) + out[i * 3 + 1]! * (vp[1] - y) + out[i * 3 + 2]! * (vp[2] - z);
       if (dot < 0) {

@@ -19,9 +19,16 @@ export function voxelDownsample(cloud: PointCloud, voxelSize: number): PointClou
   }
   const p = cloud.positions;
   const n = p.length / 3;
-  let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+  let minX = Infinity,
+    minY = Infinity,
+    minZ = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity,
+    maxZ = -Infinity;
   for (let i = 0; i < p.length; i += 3) {
-    const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+    const x = p[i]!,
+      y = p[i + 1]!,
+      z = p[i + 2]!;
     if (!(x - x === 0 && y - y === 0 && z - z === 0)) continue; // NaN or ±Inf
     if (x < minX) minX = x;
     if (x > maxX) maxX = x;
@@ -39,7 +46,11 @@ export function voxelDownsample(cloud: PointCloud, voxelSize: number): PointClou
   const ny = Math.floor((maxY - minY) * inv) + 1;
   const nz = Math.floor((maxZ - minZ) * inv) + 1;
   if (nx * ny * nz > 2 ** 52) {
-    throw new Real2SimError('BAD_INPUT', `voxelDownsample: voxel size ${voxelSize} m is too small for a cloud ${(maxX - minX).toFixed(2)}×${(maxY - minY).toFixed(2)}×${(maxZ - minZ).toFixed(2)} m; use a larger voxel`, { nx, ny, nz });
+    throw new Real2SimError(
+      'BAD_INPUT',
+      `voxelDownsample: voxel size ${voxelSize} m is too small for a cloud ${(maxX - minX).toFixed(2)}×${(maxY - minY).toFixed(2)}×${(maxZ - minZ).toFixed(2)} m; use a larger voxel`,
+      { nx, ny, nz },
+    );
   }
   let cap = 16;
   while (cap < n * 2) cap <<= 1;
@@ -50,12 +61,16 @@ export function voxelDownsample(cloud: PointCloud, voxelSize: number): PointClou
   let count = 0;
   const nxy = nx * ny;
   for (let i = 0, j = 0; j < n; i += 3, j++) {
-    const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+    const x = p[i]!,
+      y = p[i + 1]!,
+      z = p[i + 2]!;
     if (!(x - x === 0 && y - y === 0 && z - z === 0)) {
       voxelOf[j] = -1;
       continue;
     }
-    const ix = Math.floor((x - minX) * inv), iy = Math.floor((y - minY) * inv), iz = Math.floor((z - minZ) * inv);
+    const ix = Math.floor((x - minX) * inv),
+      iy = Math.floor((y - minY) * inv),
+      iz = Math.floor((z - minZ) * inv);
     const key = ix + nx * iy + nxy * iz;
     let h = (Math.imul(ix, 73856093) ^ Math.imul(iy, 19349663) ^ Math.imul(iz, 83492791)) & mask;
     for (;;) {
@@ -113,7 +128,9 @@ function averageAttribute(src: Uint8Array | Float32Array, voxelOf: Int32Array, c
   }
   const out = new Float32Array(count * 3);
   for (let v = 0; v < count; v++) {
-    const x = sum[v * 3]!, y = sum[v * 3 + 1]!, z = sum[v * 3 + 2]!;
+    const x = sum[v * 3]!,
+      y = sum[v * 3 + 1]!,
+      z = sum[v * 3 + 2]!;
     const l = Math.hypot(x, y, z);
     if (l > 0) {
       out[v * 3] = x / l;

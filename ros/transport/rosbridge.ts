@@ -76,14 +76,7 @@ function waitForConnection(ros: Ros, url: string, timeoutMs: number): Promise<vo
     };
     const onOpen = () => done();
     const onError = (e: unknown) =>
-      done(
-        new Real2SimError(
-          'REMOTE',
-          `cannot reach rosbridge at ${url}: start it on the robot (ros2 launch rosbridge_server rosbridge_websocket_launch.xml) and check the URL and port`,
-          { url },
-          e,
-        ),
-      );
+      done(new Real2SimError('REMOTE', `cannot reach rosbridge at ${url}: start it on the robot (ros2 launch rosbridge_server rosbridge_websocket_launch.xml) and check the URL and port`, { url }, e));
     const timer = setTimeout(() => done(new Real2SimError('TIMEOUT', `rosbridge at ${url} did not accept a connection within ${timeoutMs} ms`, { url })), timeoutMs);
     ros.on('connection', onOpen);
     ros.on('error', onError);

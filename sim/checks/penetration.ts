@@ -51,20 +51,15 @@ export function findPenetrations(world: CollisionWorld, isStatic: readonly boole
   return { penetrations: out.sort((a, b) => b.depth - a.depth), complete: true };
 }
 
-export function penetrationFindings(
-  pens: readonly Penetration[],
-  ids: readonly string[],
-  tolerance: number,
-  engineContacts: readonly EngineContact[] = [],
-  engineName = 'engine',
-): PhysicsFinding[] {
+export function penetrationFindings(pens: readonly Penetration[], ids: readonly string[], tolerance: number, engineContacts: readonly EngineContact[] = [], engineName = 'engine'): PhysicsFinding[] {
   const key = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
   const engine = new Map<string, number>();
   for (const c of engineContacts) engine.set(key(c.a, c.b), Math.max(engine.get(key(c.a, c.b)) ?? 0, c.depth));
   const seen = new Set<string>();
   const out: PhysicsFinding[] = [];
   for (const p of pens) {
-    const a = ids[p.i]!, b = p.j < 0 ? 'ground' : ids[p.j]!;
+    const a = ids[p.i]!,
+      b = p.j < 0 ? 'ground' : ids[p.j]!;
     const k = key(a, b);
     seen.add(k);
     const e = engine.get(k);

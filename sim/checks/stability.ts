@@ -141,7 +141,8 @@ export interface StabilityThresholds {
  */
 export function effectiveRotation(a: Pose['orientation'], b: Pose['orientation'], symmetric: boolean): number {
   if (!symmetric) return quatAngle(a, b);
-  const ua = rotateVec(a, [0, 0, 1]), ub = rotateVec(b, [0, 0, 1]);
+  const ua = rotateVec(a, [0, 0, 1]),
+    ub = rotateVec(b, [0, 0, 1]);
   return Math.acos(Math.min(1, Math.max(-1, ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])));
 }
 
@@ -158,15 +159,19 @@ export function judgeStability(
   const findings: PhysicsFinding[] = [];
   ids.forEach((id, i) => {
     if (isStatic[i]) return;
-    const a = before[i]!, b = after[i]!;
-    const dx = b.position[0] - a.position[0], dy = b.position[1] - a.position[1], dz = b.position[2] - a.position[2];
+    const a = before[i]!,
+      b = after[i]!;
+    const dx = b.position[0] - a.position[0],
+      dy = b.position[1] - a.position[1],
+      dz = b.position[2] - a.position[2];
     const displacement = Math.hypot(dx, dy, dz);
     const rotation = effectiveRotation(a.orientation, b.orientation, !!symmetric[i]);
     const finite = Number.isFinite(displacement) && Number.isFinite(rotation);
     const stable = finite && displacement <= t.displacement && rotation <= t.rotation;
     rows.push({ object: id, displacement: finite ? displacement : -1, rotation: finite ? rotation : -1, stable });
     if (stable) return;
-    const drop = -dz, side = Math.hypot(dx, dy);
+    const drop = -dz,
+      side = Math.hypot(dx, dy);
     const kind = !finite ? 'unstable' : rotation > 0.5 ? 'toppled' : drop > t.displacement && drop > side ? 'fell' : 'slid';
     findings.push({
       kind,

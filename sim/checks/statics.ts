@@ -148,7 +148,9 @@ export function restsOnGround(world: CollisionWorld, object: SceneObject, i: num
   const d = world.ground.d;
   for (const p of world.world[i]!) {
     for (let k = 0; k < p.length; k += 3) {
-      const x = p[k]!, y = p[k + 1]!, z = p[k + 2]!;
+      const x = p[k]!,
+        y = p[k + 1]!,
+        z = p[k + 2]!;
       const h = (nz[0] * x + nz[1] * y + nz[2] * z) * len + d;
       if (h > g + o.band) continue;
       pts.push(u[0] * x + u[1] * y + u[2] * z, v[0] * x + v[1] * y + v[2] * z);
@@ -173,7 +175,8 @@ export function hull2d(xy: readonly number[]): number[] {
   const n = xy.length / 2;
   const idx = Array.from({ length: n }, (_, k) => k).sort((a, b) => xy[2 * a]! - xy[2 * b]! || xy[2 * a + 1]! - xy[2 * b + 1]!);
   const turn = (o: number, a: number, b: number) => (xy[2 * a]! - xy[2 * o]!) * (xy[2 * b + 1]! - xy[2 * o + 1]!) - (xy[2 * a + 1]! - xy[2 * o + 1]!) * (xy[2 * b]! - xy[2 * o]!);
-  const lower: number[] = [], upper: number[] = [];
+  const lower: number[] = [],
+    upper: number[] = [];
   for (const k of idx) {
     while (lower.length >= 2 && turn(lower[lower.length - 2]!, lower[lower.length - 1]!, k) <= 1e-18) lower.pop();
     lower.push(k);
@@ -192,9 +195,12 @@ export function insideDistance(poly: readonly number[], x: number, y: number): n
   const m = poly.length / 2;
   let best = Infinity;
   for (let k = 0; k < m; k++) {
-    const ax = poly[2 * k]!, ay = poly[2 * k + 1]!;
-    const bx = poly[(2 * k + 2) % poly.length]!, by = poly[(2 * k + 3) % poly.length]!;
-    const ex = bx - ax, ey = by - ay;
+    const ax = poly[2 * k]!,
+      ay = poly[2 * k + 1]!;
+    const bx = poly[(2 * k + 2) % poly.length]!,
+      by = poly[(2 * k + 3) % poly.length]!;
+    const ex = bx - ax,
+      ey = by - ay;
     const l = Math.hypot(ex, ey);
     if (!(l > 0)) continue;
     // left of the edge = inside for a counter-clockwise polygon

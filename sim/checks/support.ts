@@ -64,7 +64,7 @@ export function checkSupport(world: CollisionWorld, ids: readonly string[], isSt
   const supports = ids.map((_, i) => (isStatic[i] ? null : supportOf(world, isStatic, i, tolerance)));
   // grounded: fixed point over the support graph
   const grounded = ids.map((_, i) => !!isStatic[i]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     supports.forEach((s, i) => {
       if (!s || grounded[i]) return;

@@ -133,7 +133,8 @@ class CannonEngine implements PhysicsEngine {
   linearVelocity(handle: number): Vec3 {
     const e = this.entry(handle);
     // velocity of the object-frame origin = v_com + ω × (origin − com)
-    const v = e.body.velocity, w = e.body.angularVelocity;
+    const v = e.body.velocity,
+      w = e.body.angularVelocity;
     const r = rotateVec([e.body.quaternion.x, e.body.quaternion.y, e.body.quaternion.z, e.body.quaternion.w], e.principalInv.position);
     return [v.x + w.y * r[2] - w.z * r[1], v.y + w.z * r[0] - w.x * r[2], v.z + w.x * r[1] - w.y * r[0]];
   }
@@ -152,10 +153,12 @@ class CannonEngine implements PhysicsEngine {
     this.world.gravity.copy(g);
     const out = new Map<string, EngineContact>();
     for (const c of this.world.contacts) {
-      const xi = c.bi.position.vadd(c.ri), xj = c.bj.position.vadd(c.rj);
+      const xi = c.bi.position.vadd(c.ri),
+        xj = c.bj.position.vadd(c.rj);
       const sep = xj.vsub(xi).dot(c.ni); // ni points from bi to bj
       if (sep >= 0) continue;
-      let ia = this.byBody.get(c.bi), ib = this.byBody.get(c.bj);
+      let ia = this.byBody.get(c.bi),
+        ib = this.byBody.get(c.bj);
       let sign = -1; // normal from b to a: a = bi ⇒ −ni
       if (ia === undefined) {
         [ia, ib] = [ib, ia];
@@ -257,7 +260,9 @@ function startWhereNormalIsSound(face: readonly number[], v: readonly CANNON.Vec
   let best = 0;
   let bestArea = -1;
   for (let k = 0; k < n; k++) {
-    const a = v[face[k]!]!, b = v[face[(k + 1) % n]!]!, c = v[face[(k + 2) % n]!]!;
+    const a = v[face[k]!]!,
+      b = v[face[(k + 1) % n]!]!,
+      c = v[face[(k + 2) % n]!]!;
     const area = b.vsub(a).cross(c.vsub(b)).lengthSquared();
     if (area > bestArea) {
       bestArea = area;

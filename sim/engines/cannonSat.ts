@@ -49,7 +49,8 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
   const sides = new Map<number, number[]>();
   shape.faces.forEach((face, f) => {
     for (let k = 0; k < face.length; k++) {
-      const a = face[k]!, b = face[(k + 1) % face.length]!;
+      const a = face[k]!,
+        b = face[(k + 1) % face.length]!;
       const key = a < b ? a * nv + b : b * nv + a;
       const list = sides.get(key);
       if (list) list.push(f);
@@ -57,18 +58,25 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
     }
   });
   const count = sides.size;
-  const dir = new Float64Array(3 * count), n1 = new Float64Array(3 * count), n2 = new Float64Array(3 * count), n2xn1 = new Float64Array(3 * count);
+  const dir = new Float64Array(3 * count),
+    n1 = new Float64Array(3 * count),
+    n2 = new Float64Array(3 * count),
+    n2xn1 = new Float64Array(3 * count);
   let e = 0;
   for (const [key, fs] of sides) {
     if (fs.length !== 2) return;
-    const va = shape.vertices[Math.floor(key / nv)]!, vb = shape.vertices[key % nv]!;
-    const dx = vb.x - va.x, dy = vb.y - va.y, dz = vb.z - va.z;
+    const va = shape.vertices[Math.floor(key / nv)]!,
+      vb = shape.vertices[key % nv]!;
+    const dx = vb.x - va.x,
+      dy = vb.y - va.y,
+      dz = vb.z - va.z;
     const l = Math.hypot(dx, dy, dz);
     if (!(l > 0)) return;
     dir[3 * e] = dx / l;
     dir[3 * e + 1] = dy / l;
     dir[3 * e + 2] = dz / l;
-    const p = shape.faceNormals[fs[0]!]!, q = shape.faceNormals[fs[1]!]!;
+    const p = shape.faceNormals[fs[0]!]!,
+      q = shape.faceNormals[fs[1]!]!;
     n1[3 * e] = p.x;
     n1[3 * e + 1] = p.y;
     n1[3 * e + 2] = p.z;
@@ -92,9 +100,13 @@ const cannonFindSeparatingAxis: FindSeparatingAxis = CANNON.ConvexPolyhedron.pro
 function rotateAll(q: CANNON.Quaternion, src: Float64Array, out: Float64Array, sign: number): void {
   const { x: qx, y: qy, z: qz, w: qw } = q;
   for (let k = 0; k < src.length; k += 3) {
-    const x = src[k]!, y = src[k + 1]!, z = src[k + 2]!;
+    const x = src[k]!,
+      y = src[k + 1]!,
+      z = src[k + 2]!;
     // t = 2 q × v; v' = v + w t + q × t
-    const tx = 2 * (qy * z - qz * y), ty = 2 * (qz * x - qx * z), tz = 2 * (qx * y - qy * x);
+    const tx = 2 * (qy * z - qz * y),
+      ty = 2 * (qz * x - qx * z),
+      tz = 2 * (qx * y - qy * x);
     out[k] = sign * (x + qw * tx + (qy * tz - qz * ty));
     out[k + 1] = sign * (y + qw * ty + (qz * tx - qx * tz));
     out[k + 2] = sign * (z + qw * tz + (qx * ty - qy * tx));
@@ -118,7 +130,8 @@ function prunedFindSeparatingAxis(
   faceListA?: number[] | null,
   faceListB?: number[] | null,
 ): boolean {
-  const ea = edges.get(this), eb = edges.get(hullB);
+  const ea = edges.get(this),
+    eb = edges.get(hullB);
   if (!ea || !eb || this.uniqueAxes || hullB.uniqueAxes) return cannonFindSeparatingAxis.call(this, hullB, posA, quatA, posB, quatB, target, faceListA, faceListB);
   let dmin = Number.MAX_VALUE;
   // face normals of A, then of B, exactly as cannon-es
@@ -145,12 +158,18 @@ function prunedFindSeparatingAxis(
     }
   }
   // edges, in world coordinates: A's as they are, B's normals negated (A − B)
-  const na = 3 * ea.count, nb = 3 * eb.count;
+  const na = 3 * ea.count,
+    nb = 3 * eb.count;
   const need = 3 * na + 4 * nb;
   if (scratch.length < need) scratch = new Float64Array(need);
-  const aDir = scratch.subarray(0, na), aN1 = scratch.subarray(na, 2 * na), aN2 = scratch.subarray(2 * na, 3 * na);
+  const aDir = scratch.subarray(0, na),
+    aN1 = scratch.subarray(na, 2 * na),
+    aN2 = scratch.subarray(2 * na, 3 * na);
   const o = 3 * na;
-  const bDir = scratch.subarray(o, o + nb), bC = scratch.subarray(o + nb, o + 2 * nb), bD = scratch.subarray(o + 2 * nb, o + 3 * nb), bDxC = scratch.subarray(o + 3 * nb, o + 4 * nb);
+  const bDir = scratch.subarray(o, o + nb),
+    bC = scratch.subarray(o + nb, o + 2 * nb),
+    bD = scratch.subarray(o + 2 * nb, o + 3 * nb),
+    bDxC = scratch.subarray(o + 3 * nb, o + 4 * nb);
   rotateAll(quatA, ea.dir, aDir, 1);
   rotateAll(quatA, ea.n1, aN1, 1);
   rotateAll(quatA, ea.n2, aN2, 1);
@@ -160,20 +179,32 @@ function prunedFindSeparatingAxis(
   // (−m2) × (−m1) = m2 × m1
   rotateAll(quatB, eb.n2xn1, bDxC, 1);
   for (let i = 0; i < na; i += 3) {
-    const ax = aN1[i]!, ay = aN1[i + 1]!, az = aN1[i + 2]!;
-    const bx = aN2[i]!, by = aN2[i + 1]!, bz = aN2[i + 2]!;
+    const ax = aN1[i]!,
+      ay = aN1[i + 1]!,
+      az = aN1[i + 2]!;
+    const bx = aN2[i]!,
+      by = aN2[i + 1]!,
+      bz = aN2[i + 2]!;
     // B × A
-    const sx = by * az - bz * ay, sy = bz * ax - bx * az, sz = bx * ay - by * ax;
-    const e0x = aDir[i]!, e0y = aDir[i + 1]!, e0z = aDir[i + 2]!;
+    const sx = by * az - bz * ay,
+      sy = bz * ax - bx * az,
+      sz = bx * ay - by * ax;
+    const e0x = aDir[i]!,
+      e0y = aDir[i + 1]!,
+      e0z = aDir[i + 2]!;
     for (let j = 0; j < nb; j += 3) {
       const cba = bC[j]! * sx + bC[j + 1]! * sy + bC[j + 2]! * sz;
       const dba = bD[j]! * sx + bD[j + 1]! * sy + bD[j + 2]! * sz;
       if (cba * dba >= SLACK) continue;
-      const tx = bDxC[j]!, ty = bDxC[j + 1]!, tz = bDxC[j + 2]!;
+      const tx = bDxC[j]!,
+        ty = bDxC[j + 1]!,
+        tz = bDxC[j + 2]!;
       const adc = ax * tx + ay * ty + az * tz;
       const bdc = bx * tx + by * ty + bz * tz;
       if (adc * bdc >= SLACK || cba * bdc <= -SLACK) continue;
-      const e1x = bDir[j]!, e1y = bDir[j + 1]!, e1z = bDir[j + 2]!;
+      const e1x = bDir[j]!,
+        e1y = bDir[j + 1]!,
+        e1z = bDir[j + 2]!;
       cross.set(e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x);
       if (cross.almostZero()) continue;
       cross.normalize();

@@ -80,9 +80,7 @@ class RapierEngine implements PhysicsEngine {
       const cd = !hull
         ? null
         : hull.sphere
-          ? RAPIER.ColliderDesc.ball(hull.sphere.radius).setTranslation(
-              ...(spec.isStatic ? hull.sphere.centre : ballCentre(hull.sphere, spec.pieces.length, spec.centerOfMass)),
-            )
+          ? RAPIER.ColliderDesc.ball(hull.sphere.radius).setTranslation(...(spec.isStatic ? hull.sphere.centre : ballCentre(hull.sphere, spec.pieces.length, spec.centerOfMass)))
           : RAPIER.ColliderDesc.convexMesh(hull.vertices, hull.triangles);
       if (!cd || !hull) {
         throw new Real2SimError('BAD_MESH', `Object '${spec.id}': collision piece ${k} is degenerate (flat or fewer than 4 points); recompute its convex pieces`, {
@@ -110,13 +108,8 @@ class RapierEngine implements PhysicsEngine {
     const rot = rotationZTo(n);
     // centre of the cuboid: on the plane (n·p + d = 0, nearest point to origin) minus n·thick
     const c: Vec3 = [-d * n[0] - GROUND_THICK * n[0], -d * n[1] - GROUND_THICK * n[1], -d * n[2] - GROUND_THICK * n[2]];
-    const body = this.world.createRigidBody(
-      RAPIER.RigidBodyDesc.fixed().setTranslation(c[0], c[1], c[2]).setRotation({ x: rot[0], y: rot[1], z: rot[2], w: rot[3] }),
-    );
-    this.ground = this.world.createCollider(
-      RAPIER.ColliderDesc.cuboid(GROUND_HALF, GROUND_HALF, GROUND_THICK).setFriction(this.opts.friction).setRestitution(this.opts.restitution),
-      body,
-    );
+    const body = this.world.createRigidBody(RAPIER.RigidBodyDesc.fixed().setTranslation(c[0], c[1], c[2]).setRotation({ x: rot[0], y: rot[1], z: rot[2], w: rot[3] }));
+    this.ground = this.world.createCollider(RAPIER.ColliderDesc.cuboid(GROUND_HALF, GROUND_HALF, GROUND_THICK).setFriction(this.opts.friction).setRestitution(this.opts.restitution), body);
     this.owner.set(this.ground.handle, -1);
   }
 
@@ -151,14 +144,17 @@ class RapierEngine implements PhysicsEngine {
     const boxes = colliders.map((c) => aabbOf(c, this.local.get(c.handle)));
     for (let i = 0; i < colliders.length; i++) {
       for (let j = i + 1; j < colliders.length; j++) {
-        const oi = this.owner.get(colliders[i]!.handle)!, oj = this.owner.get(colliders[j]!.handle)!;
+        const oi = this.owner.get(colliders[i]!.handle)!,
+          oj = this.owner.get(colliders[j]!.handle)!;
         if (oi === oj) continue;
         if (oi >= 0 && oj >= 0 && this.bodies[oi]!.isFixed() && this.bodies[oj]!.isFixed()) continue;
         if (oi >= 0 && oj >= 0 && !overlap(boxes[i]!, boxes[j]!)) continue;
         const hit = colliders[i]!.contactCollider(colliders[j]!, 0);
         if (!hit || hit.distance >= 0) continue;
         // a = the body (never the ground); normal from b to a
-        let a = oi, b = oj, sign = -1; // normal1 points out of collider i towards j: from a towards b
+        let a = oi,
+          b = oj,
+          sign = -1; // normal1 points out of collider i towards j: from a towards b
         if (oi < 0) [a, b, sign] = [oj, oi, 1];
         const n1 = hit.normal1;
         const contact: EngineContact = {
@@ -246,7 +242,9 @@ function aabbOf(c: RAPIER.Collider, verts: Float32Array | undefined): Box {
   const m = quatToRows([r.x, r.y, r.z, r.w]);
   const box: Box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   for (let i = 0; i < verts.length; i += 3) {
-    const x = verts[i]!, y = verts[i + 1]!, z = verts[i + 2]!;
+    const x = verts[i]!,
+      y = verts[i + 1]!,
+      z = verts[i + 2]!;
     const w = [m[0]! * x + m[1]! * y + m[2]! * z + t.x, m[3]! * x + m[4]! * y + m[5]! * z + t.y, m[6]! * x + m[7]! * y + m[8]! * z + t.z];
     for (let k = 0; k < 3; k++) {
       if (w[k]! < box[k]!) box[k] = w[k]!;
@@ -263,9 +261,15 @@ function overlap(a: Box, b: Box): boolean {
 function quatToRows(q: [number, number, number, number]): number[] {
   const [x, y, z, w] = q;
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-    2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-    2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
   ];
 }
 

@@ -132,7 +132,8 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
       steps = Math.floor(budget / Math.max(1, dynamic));
     }
     const poses = (): Pose[] => {
-      const xpos = data.xpos, xquat = data.xquat;
+      const xpos = data.xpos,
+        xquat = data.xquat;
       return bodies.map((b): Pose => ({
         position: [xpos[b * 3]!, xpos[b * 3 + 1]!, xpos[b * 3 + 2]!],
         orientation: [xquat[b * 4 + 1]!, xquat[b * 4 + 2]!, xquat[b * 4 + 3]!, xquat[b * 4]!],
@@ -141,7 +142,8 @@ export async function simulateMujoco(objects: readonly SceneObject[], support: P
     const free = objects.map((o, k) => (o.isStatic ? -1 : k)).filter((k) => k >= 0);
     const window = options.restSeconds ? Math.max(1, Math.round(options.restSeconds / timestep)) : Infinity;
     const minSteps = Math.round(MIN_SECONDS / timestep);
-    const restMove = options.restMove ?? 5e-4, restTurn = options.restTurn ?? 5e-3;
+    const restMove = options.restMove ?? 5e-4,
+      restTurn = options.restTurn ?? 5e-3;
     let mark: Pose[] | null = null;
     let prev: { d: number; r: number }[] | null = null;
     mj.mj_forward(model, data);

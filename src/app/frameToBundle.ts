@@ -142,7 +142,11 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   return {
     scene: reconstructed,
     async write() {
-      const done = await sceneToBundle(reconstructed, { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) }, progress);
+      const done = await sceneToBundle(
+        reconstructed,
+        { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) },
+        progress,
+      );
       return { ...done, timeMs: performance.now() - t0 };
     },
   };
@@ -237,7 +241,9 @@ export async function sceneToBundle(
 /** Why a scene did not pass, one line per reason, for the stage report. */
 function verdictWarnings(report: PhysicsReport): string[] {
   const errors = report.findings.filter((f) => f.severity === 'error').map((f) => f.message);
-  const flagged = (report.moves ?? []).filter((m) => m.flagged).map((m) => `repair moved '${m.object}' ${(m.translation * 1000).toFixed(1)} mm / ${((m.rotation * 180) / Math.PI).toFixed(1)}° in total: needs review`);
+  const flagged = (report.moves ?? [])
+    .filter((m) => m.flagged)
+    .map((m) => `repair moved '${m.object}' ${(m.translation * 1000).toFixed(1)} mm / ${((m.rotation * 180) / Math.PI).toFixed(1)}° in total: needs review`);
   return [...errors, ...flagged];
 }
 
@@ -294,7 +300,10 @@ export function objectTable(scene: Scene): string {
   const head = `  ${'object'.padEnd(22)} ${'size (cm)'.padEnd(20)} ${'mass (g)'.padStart(9)}  hulls  physics`;
   const rows = scene.objects.map(
     (o) =>
-      `  ${o.id.padEnd(22)} ${o.size.map((s) => (s * 100).toFixed(1)).join(' × ').padEnd(20)} ${(o.mass * 1000).toFixed(0).padStart(9)}  ${String(o.collision.length).padStart(5)}  ${status.get(o.id) ?? '—'}`,
+      `  ${o.id.padEnd(22)} ${o.size
+        .map((s) => (s * 100).toFixed(1))
+        .join(' × ')
+        .padEnd(20)} ${(o.mass * 1000).toFixed(0).padStart(9)}  ${String(o.collision.length).padStart(5)}  ${status.get(o.id) ?? '—'}`,
   );
   return [head, ...rows].join('\n');
 }

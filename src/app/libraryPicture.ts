@@ -8,7 +8,8 @@ import { renderScene } from '../synth/render.ts';
  * Objects that kept their completion are not drawn. Needs the scene's camera.
  */
 export function libraryPicture(color: ColorImage, scene: Scene): ColorImage {
-  const W = color.width, H = color.height;
+  const W = color.width,
+    H = color.height;
   const out = new Uint8Array(W * H * 3);
   const ch = CHANNELS[color.encoding];
   const bgr = color.encoding === 'bgr8' || color.encoding === 'bgra8';
@@ -29,11 +30,13 @@ export function libraryPicture(color: ColorImage, scene: Scene): ColorImage {
       const edge = u === 0 || v === 0 || u === W - 1 || v === H - 1 || L[v * W + u - 1] !== l || L[v * W + u + 1] !== l || L[(v - 1) * W + u] !== l || L[(v + 1) * W + u] !== l;
       if (!edge) continue;
       const c = PALETTE[(l - 1) % PALETTE.length]!;
-      for (let dv = -1; dv <= 1; dv++) for (let du = -1; du <= 1; du++) {
-        const x = u + du, y = v + dv;
-        if (x < 0 || y < 0 || x >= W || y >= H) continue;
-        out.set(c, (y * W + x) * 3);
-      }
+      for (let dv = -1; dv <= 1; dv++)
+        for (let du = -1; du <= 1; du++) {
+          const x = u + du,
+            y = v + dv;
+          if (x < 0 || y < 0 || x >= W || y >= H) continue;
+          out.set(c, (y * W + x) * 3);
+        }
     }
   }
   matched.forEach((o, k) => {
@@ -46,36 +49,76 @@ export function libraryPicture(color: ColorImage, scene: Scene): ColorImage {
 }
 
 const PALETTE: readonly [number, number, number][] = [
-  [255, 80, 60], [60, 200, 255], [255, 210, 40], [90, 230, 90], [220, 110, 255], [255, 150, 200], [40, 230, 210], [255, 140, 30],
+  [255, 80, 60],
+  [60, 200, 255],
+  [255, 210, 40],
+  [90, 230, 90],
+  [220, 110, 255],
+  [255, 150, 200],
+  [40, 230, 210],
+  [255, 140, 30],
 ];
 
 /** 5×7 glyphs (rows top → bottom, bit 4 = left column). */
 const FONT: Record<string, number[]> = {
-  A: [14, 17, 17, 31, 17, 17, 17], B: [30, 17, 17, 30, 17, 17, 30], C: [14, 17, 16, 16, 16, 17, 14], D: [30, 17, 17, 17, 17, 17, 30],
-  E: [31, 16, 16, 30, 16, 16, 31], F: [31, 16, 16, 30, 16, 16, 16], G: [14, 17, 16, 23, 17, 17, 15], H: [17, 17, 17, 31, 17, 17, 17],
-  I: [14, 4, 4, 4, 4, 4, 14], J: [7, 2, 2, 2, 2, 18, 12], K: [17, 18, 20, 24, 20, 18, 17], L: [16, 16, 16, 16, 16, 16, 31],
-  M: [17, 27, 21, 21, 17, 17, 17], N: [17, 17, 25, 21, 19, 17, 17], O: [14, 17, 17, 17, 17, 17, 14], P: [30, 17, 17, 30, 16, 16, 16],
-  Q: [14, 17, 17, 17, 21, 18, 13], R: [30, 17, 17, 30, 20, 18, 17], S: [15, 16, 16, 14, 1, 1, 30], T: [31, 4, 4, 4, 4, 4, 4],
-  U: [17, 17, 17, 17, 17, 17, 14], V: [17, 17, 17, 17, 17, 10, 4], W: [17, 17, 17, 21, 21, 21, 10], X: [17, 17, 10, 4, 10, 17, 17],
-  Y: [17, 17, 17, 10, 4, 4, 4], Z: [31, 1, 2, 4, 8, 16, 31],
-  '0': [14, 17, 19, 21, 25, 17, 14], '1': [4, 12, 4, 4, 4, 4, 14], '2': [14, 17, 1, 2, 4, 8, 31], '3': [31, 2, 4, 2, 1, 17, 14],
-  '4': [2, 6, 10, 18, 31, 2, 2], '5': [31, 16, 30, 1, 1, 17, 14], '6': [6, 8, 16, 30, 17, 17, 14], '7': [31, 1, 2, 4, 8, 8, 8],
-  '8': [14, 17, 17, 14, 17, 17, 14], '9': [14, 17, 17, 15, 1, 2, 12],
-  _: [0, 0, 0, 0, 0, 0, 31], '-': [0, 0, 0, 31, 0, 0, 0], '.': [0, 0, 0, 0, 0, 12, 12], ' ': [0, 0, 0, 0, 0, 0, 0],
+  A: [14, 17, 17, 31, 17, 17, 17],
+  B: [30, 17, 17, 30, 17, 17, 30],
+  C: [14, 17, 16, 16, 16, 17, 14],
+  D: [30, 17, 17, 17, 17, 17, 30],
+  E: [31, 16, 16, 30, 16, 16, 31],
+  F: [31, 16, 16, 30, 16, 16, 16],
+  G: [14, 17, 16, 23, 17, 17, 15],
+  H: [17, 17, 17, 31, 17, 17, 17],
+  I: [14, 4, 4, 4, 4, 4, 14],
+  J: [7, 2, 2, 2, 2, 18, 12],
+  K: [17, 18, 20, 24, 20, 18, 17],
+  L: [16, 16, 16, 16, 16, 16, 31],
+  M: [17, 27, 21, 21, 17, 17, 17],
+  N: [17, 17, 25, 21, 19, 17, 17],
+  O: [14, 17, 17, 17, 17, 17, 14],
+  P: [30, 17, 17, 30, 16, 16, 16],
+  Q: [14, 17, 17, 17, 21, 18, 13],
+  R: [30, 17, 17, 30, 20, 18, 17],
+  S: [15, 16, 16, 14, 1, 1, 30],
+  T: [31, 4, 4, 4, 4, 4, 4],
+  U: [17, 17, 17, 17, 17, 17, 14],
+  V: [17, 17, 17, 17, 17, 10, 4],
+  W: [17, 17, 17, 21, 21, 21, 10],
+  X: [17, 17, 10, 4, 10, 17, 17],
+  Y: [17, 17, 17, 10, 4, 4, 4],
+  Z: [31, 1, 2, 4, 8, 16, 31],
+  '0': [14, 17, 19, 21, 25, 17, 14],
+  '1': [4, 12, 4, 4, 4, 4, 14],
+  '2': [14, 17, 1, 2, 4, 8, 31],
+  '3': [31, 2, 4, 2, 1, 17, 14],
+  '4': [2, 6, 10, 18, 31, 2, 2],
+  '5': [31, 16, 30, 1, 1, 17, 14],
+  '6': [6, 8, 16, 30, 17, 17, 14],
+  '7': [31, 1, 2, 4, 8, 8, 8],
+  '8': [14, 17, 17, 14, 17, 17, 14],
+  '9': [14, 17, 17, 15, 1, 2, 12],
+  _: [0, 0, 0, 0, 0, 0, 31],
+  '-': [0, 0, 0, 31, 0, 0, 0],
+  '.': [0, 0, 0, 0, 0, 12, 12],
+  ' ': [0, 0, 0, 0, 0, 0, 0],
 };
 
 /** Text at 2× scale on a black box, (x, y) its top-left corner. */
 function drawText(img: Uint8Array, W: number, H: number, text: string, x: number, y: number, c: readonly number[]): void {
-  const s = 2, adv = 6 * s;
+  const s = 2,
+    adv = 6 * s;
   for (let v = y; v < Math.min(H, y + 9 * s); v++) for (let u = x; u < Math.min(W, x + text.length * adv + s); u++) img.fill(0, (v * W + u) * 3, (v * W + u) * 3 + 3);
   [...text.toUpperCase()].forEach((ch, i) => {
     const g = FONT[ch] ?? FONT[' ']!;
-    for (let row = 0; row < 7; row++) for (let col = 0; col < 5; col++) {
-      if (!((g[row]! >> (4 - col)) & 1)) continue;
-      for (let dy = 0; dy < s; dy++) for (let dx = 0; dx < s; dx++) {
-        const u = x + s + i * adv + col * s + dx, v = y + s + row * s + dy;
-        if (u < W && v < H) img.set(c, (v * W + u) * 3);
+    for (let row = 0; row < 7; row++)
+      for (let col = 0; col < 5; col++) {
+        if (!((g[row]! >> (4 - col)) & 1)) continue;
+        for (let dy = 0; dy < s; dy++)
+          for (let dx = 0; dx < s; dx++) {
+            const u = x + s + i * adv + col * s + dx,
+              v = y + s + row * s + dy;
+            if (u < W && v < H) img.set(c, (v * W + u) * 3);
+          }
       }
-    }
   });
 }

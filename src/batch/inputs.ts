@@ -127,7 +127,12 @@ async function recordingJobs(path: string, o: ExpandOptions): Promise<Pending[]>
     const topics = await detectTopics(rec, o.topics ?? {});
     if (!topics.depth) throw new Real2SimError('BAD_INPUT', `The recording '${path}' has no depth image topic; name it with --topics IMAGE,DEPTH,CAMERA_INFO.`, { path });
     const out: Pending[] = [];
-    for await (const f of recordedFrames(rec, { topics, ...(o.select ? { select: o.select } : {}), ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}), ...(o.depthScale !== undefined ? { depthScale: o.depthScale } : {}) })) {
+    for await (const f of recordedFrames(rec, {
+      topics,
+      ...(o.select ? { select: o.select } : {}),
+      ...(o.tolerance !== undefined ? { tolerance: o.tolerance } : {}),
+      ...(o.depthScale !== undefined ? { depthScale: o.depthScale } : {}),
+    })) {
       const frame = frameFolderName(f.stampNs);
       out.push({
         input: path,
@@ -161,7 +166,10 @@ async function expandOne(input: string, o: ExpandOptions, seen: Set<string>): Pr
   if (k === 'file') {
     if (/\.mcap$/i.test(abs)) return recordingJobs(abs, o);
     // a list file
-    const lines = (await readFile(abs, 'utf8')).split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean);
+    const lines = (await readFile(abs, 'utf8'))
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter(Boolean);
     const out: Pending[] = [];
     for (const l of lines) out.push(...(await expandOne(resolve(dirname(abs), l), o, seen)));
     return out;
@@ -173,7 +181,11 @@ async function expandOne(input: string, o: ExpandOptions, seen: Set<string>): Pr
   }
   const folders = await findFrameFolders(abs);
   if (folders.length === 0) {
-    throw new Real2SimError('BAD_INPUT', `Batch input '${input}' holds no frames: expected rgb.png + depth.png + camera.json in it or in folders below it, a frames.json manifest, an .mcap file or a rosbag2 folder.`, { path: input });
+    throw new Real2SimError(
+      'BAD_INPUT',
+      `Batch input '${input}' holds no frames: expected rgb.png + depth.png + camera.json in it or in folders below it, a frames.json manifest, an .mcap file or a rosbag2 folder.`,
+      { path: input },
+    );
   }
   return Promise.all(
     folders.map(async (f) => {

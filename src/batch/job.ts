@@ -83,7 +83,20 @@ export interface JobResult {
 export type JobOutcome = { ok: true; result: JobResult } | { ok: false; code: ErrorCode; message: string };
 
 /** Codes that come out the same on every attempt: retrying them only wastes time. */
-const DETERMINISTIC: ReadonlySet<string> = new Set(['BAD_INPUT', 'BAD_IMAGE', 'BAD_DEPTH', 'BAD_CAMERA', 'BAD_MESH', 'BAD_SCENE', 'BAD_FILE', 'SIZE_MISMATCH', 'UNSUPPORTED', 'TOO_LARGE', 'NO_PLANE', 'NO_OBJECTS']);
+const DETERMINISTIC: ReadonlySet<string> = new Set([
+  'BAD_INPUT',
+  'BAD_IMAGE',
+  'BAD_DEPTH',
+  'BAD_CAMERA',
+  'BAD_MESH',
+  'BAD_SCENE',
+  'BAD_FILE',
+  'SIZE_MISMATCH',
+  'UNSUPPORTED',
+  'TOO_LARGE',
+  'NO_PLANE',
+  'NO_OBJECTS',
+]);
 export const isRetryable = (code: string): boolean => !DETERMINISTIC.has(code);
 
 export function hashKey(parts: readonly (string | Uint8Array)[]): string {
@@ -161,7 +174,11 @@ async function recordingFor(path: string): Promise<Recording> {
   if (openRecording?.path !== path) {
     const previous = openRecording;
     openRecording = { path, rec: Recording.open(path) };
-    if (previous) void previous.rec.then((r) => r.close(), () => {});
+    if (previous)
+      void previous.rec.then(
+        (r) => r.close(),
+        () => {},
+      );
     openRecording.rec.catch(() => {
       if (openRecording?.path === path) openRecording = undefined;
     });
@@ -171,7 +188,13 @@ async function recordingFor(path: string): Promise<Recording> {
 
 async function loadSourceFrame(source: FrameSource): Promise<RgbdFrame> {
   if (source.kind === 'files') {
-    return loadFrame({ rgb: source.rgb, depth: source.depth, camera: source.camera, ...(source.masks ? { masks: source.masks } : {}), ...(source.depthScale !== undefined ? { depthScale: source.depthScale } : {}) });
+    return loadFrame({
+      rgb: source.rgb,
+      depth: source.depth,
+      camera: source.camera,
+      ...(source.masks ? { masks: source.masks } : {}),
+      ...(source.depthScale !== undefined ? { depthScale: source.depthScale } : {}),
+    });
   }
   if (source.kind !== 'bag') throw new Real2SimError('INTERNAL', 'not a frame source');
   const rec = await recordingFor(source.path);

@@ -32,7 +32,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<{ dir: string;
   const print = options.quiet ? () => {} : (s: string) => console.log(s);
   await checkOutDir(out, { force: options.force === true });
   const { scene: truth, frame } = generateSynthScene({ seed, sharedMeshesDir: null, minObjects: 4, maxObjects: 5 });
-  print(`real2sim demo: built-in sample (synthetic RGB-D, seed ${seed}): ${frame.color.width}×${frame.color.height}, ${truth.objects.length} objects (${truth.objects.map((o) => o.label).join(', ')})`);
+  print(
+    `real2sim demo: built-in sample (synthetic RGB-D, seed ${seed}): ${frame.color.width}×${frame.color.height}, ${truth.objects.length} objects (${truth.objects.map((o) => o.label).join(', ')})`,
+  );
   const { scene, manifest, timeMs } = await frameToBundle(frame, {
     out,
     title: `real2sim demo (seed ${seed})`,
@@ -62,7 +64,9 @@ export async function run(argv: string[]): Promise<number> {
     '[--out out/demo] [--seed N] [--force]',
   );
   if (values.help) {
-    console.log('usage: real2sim demo [--out out/demo] [--seed N] [--force]\n\nReconstructs the built-in synthetic sample and writes a validated bundle.\n--force replaces an --out folder that real2sim did not write (kept beside it as <name>.replaced-<time>).');
+    console.log(
+      'usage: real2sim demo [--out out/demo] [--seed N] [--force]\n\nReconstructs the built-in synthetic sample and writes a validated bundle.\n--force replaces an --out folder that real2sim did not write (kept beside it as <name>.replaced-<time>).',
+    );
     return 0;
   }
   const seed = values.seed === undefined ? DEMO_SEED : values.seed.trim() === '' ? NaN : Number(values.seed);

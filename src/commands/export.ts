@@ -32,7 +32,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const info = await stat(input);
     if (info.isDirectory()) throw new Real2SimError('BAD_FILE', `'${input}' is a folder: give the scene.json file (for a bundle: ${input}/scene.json)`, { path: input });
-    if (info.size > MAX_SCENE_JSON_BYTES) throw new Real2SimError('TOO_LARGE', `'${input}' is ${(info.size / 1024 / 1024).toFixed(0)} MiB; the limit for a scene.json is ${MAX_SCENE_JSON_BYTES / 1024 / 1024} MiB.`, { path: input, bytes: info.size });
+    if (info.size > MAX_SCENE_JSON_BYTES)
+      throw new Real2SimError('TOO_LARGE', `'${input}' is ${(info.size / 1024 / 1024).toFixed(0)} MiB; the limit for a scene.json is ${MAX_SCENE_JSON_BYTES / 1024 / 1024} MiB.`, {
+        path: input,
+        bytes: info.size,
+      });
     text = await readFile(input, 'utf8');
   } catch (cause) {
     if (cause instanceof Real2SimError) throw cause;

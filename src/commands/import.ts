@@ -73,7 +73,9 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     const conv = values['camera-convention'];
     if (conv !== undefined && conv !== 'pytorch3d' && conv !== 'opencv') throw bad('--camera-convention must be pytorch3d or opencv');
-    gen = await (await import('../import/sam3d.ts')).readSam3d(input, {
+    gen = await (
+      await import('../import/sam3d.ts')
+    ).readSam3d(input, {
       ...(conv ? { cameraConvention: conv } : {}),
       ...(values['pitch-deg'] !== undefined ? { pitchRad: (number('pitch-deg', values['pitch-deg']) * Math.PI) / 180 } : {}),
     });

@@ -197,7 +197,10 @@ async function loadRoi(path: string, width: number, height: number): Promise<Uin
   }
   const img = decodeLabelPng(bytes, path);
   if (img.width !== width || img.height !== height) {
-    throw new Real2SimError('SIZE_MISMATCH', `--roi is ${img.width}×${img.height} but the colour image is ${width}×${height}: draw the region on an image of the same size.`, { roi: [img.width, img.height], color: [width, height] });
+    throw new Real2SimError('SIZE_MISMATCH', `--roi is ${img.width}×${img.height} but the colour image is ${width}×${height}: draw the region on an image of the same size.`, {
+      roi: [img.width, img.height],
+      color: [width, height],
+    });
   }
   return Uint8Array.from(img.data, (v) => (v ? 1 : 0));
 }
@@ -263,7 +266,8 @@ export async function run(argv: string[]): Promise<number> {
     delete rest['gpu-host'];
     delete rest['gpu-token'];
     delete rest['gpu-timeout-ms'];
-    if (hosts.length === 0) return reconstructBag({ ...rest, bag: values.bag, ...(token !== undefined ? { 'gpu-token': token } : {}), ...(timeout !== undefined ? { 'gpu-timeout-ms': timeout } : {}) });
+    if (hosts.length === 0)
+      return reconstructBag({ ...rest, bag: values.bag, ...(token !== undefined ? { 'gpu-token': token } : {}), ...(timeout !== undefined ? { 'gpu-timeout-ms': timeout } : {}) });
     if (values.segmentation !== undefined) {
       throw new Real2SimError('BAD_INPUT', `With --gpu-host, segmentation runs on the GPU host: drop --segmentation ${values.segmentation}, or drop --gpu-host to segment on the CPU.`);
     }
@@ -331,15 +335,16 @@ export async function run(argv: string[]): Promise<number> {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
   };
   // several hosts (comma-separated or repeated --gpu-host): a pool with health checks and failover
-  const client: GpuCaller | undefined = gpuHosts.length > 1
-    ? new GpuHostPool({ urls: gpuHosts, ...gpuOptions })
-    : gpuHost
-    ? new GpuHostClient({
-        url: gpuHost,
-        ...((values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN']) ? { token: values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN'] } : {}),
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      })
-    : undefined;
+  const client: GpuCaller | undefined =
+    gpuHosts.length > 1
+      ? new GpuHostPool({ urls: gpuHosts, ...gpuOptions })
+      : gpuHost
+        ? new GpuHostClient({
+            url: gpuHost,
+            ...((values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN']) ? { token: values['gpu-token'] ?? process.env['REAL2SIM_GPU_TOKEN'] } : {}),
+            ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          })
+        : undefined;
   try {
     log(`loading ${values.rgb} …\n`);
     const frame: BundleFrame = values.camera

@@ -40,7 +40,10 @@ export interface RosCommandHandle {
 
 /** The node's counters as lines for a terminal (`--stats`). */
 export function formatStats(st: SceneNode['stats']): string {
-  const list = (r: Record<string, number>) => Object.entries(r).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+  const list = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ') || 'none';
   const ok = st.runs - st.failures;
   const lines = [
     'real2sim ros counters:',

@@ -71,7 +71,11 @@ export async function run(argv: string[]): Promise<number> {
     const { executionProviders } = await import('../gpu/runtime.ts');
     const { available } = await executionProviders();
     if (!available.includes(values.ep)) {
-      throw new Real2SimError('BAD_INPUT', `--ep ${values.ep}: this onnxruntime-node installation has no ${values.ep} provider (it has ${available.join(', ')}). ${values.ep === 'cuda' ? 'Install the CUDA provider (see the README, GPU host) or ' : ''}leave out --ep to use the best one available.`, { flag: 'ep', available });
+      throw new Real2SimError(
+        'BAD_INPUT',
+        `--ep ${values.ep}: this onnxruntime-node installation has no ${values.ep} provider (it has ${available.join(', ')}). ${values.ep === 'cuda' ? 'Install the CUDA provider (see the README, GPU host) or ' : ''}leave out --ep to use the best one available.`,
+        { flag: 'ep', available },
+      );
     }
   }
   const { buildTinyModels } = await import('../gpu/tinyModels.ts');

@@ -60,9 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const files = await synthFiles(scene, frame);
   const out = resolve(values.out);
   await writeAtomically(out, files, values.force);
-  console.log(
-    `synth seed ${opts.seed}: ${scene.objects.length} objects (${scene.objects.map((o) => o.label).join(', ')}) → ${out}`,
-  );
+  console.log(`synth seed ${opts.seed}: ${scene.objects.length} objects (${scene.objects.map((o) => o.label).join(', ')}) → ${out}`);
   return 0;
 }
 
@@ -101,8 +99,16 @@ async function truthJson(scene: Scene): Promise<string> {
         support: scene.support,
         meta: scene.meta,
         objects: scene.objects.map((o) => ({
-          id: o.id, label: o.label, instanceId: o.instanceId, pose: o.pose, size: o.size, mass: o.mass,
-          centerOfMass: o.centerOfMass, inertia: o.inertia, symmetry: o.symmetry, color: o.color,
+          id: o.id,
+          label: o.label,
+          instanceId: o.instanceId,
+          pose: o.pose,
+          size: o.size,
+          mass: o.mass,
+          centerOfMass: o.centerOfMass,
+          inertia: o.inertia,
+          symmetry: o.symmetry,
+          color: o.color,
         })),
       },
       null,

@@ -91,9 +91,15 @@ export function formatReport(r: PhysicsReport, where = ''): string {
     ]);
   }
   const w = rows[0]!.map((_, k) => Math.max(...rows.map((row) => row[k]!.length)));
-  const line = (row: string[]) => row.map((c, k) => c.padEnd(w[k]!)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, k) => c.padEnd(w[k]!))
+      .join('  ')
+      .trimEnd();
   const out: string[] = [];
-  out.push(`physics: ${r.verdict.toUpperCase()} (${r.engine}${r.reference ? `, MuJoCo verdict agreement ${(r.reference.agreement * 100).toFixed(0)} %` : ''}, ${r.timeMs.toFixed(0)} ms)${where ? ` — ${where}` : ''}`);
+  out.push(
+    `physics: ${r.verdict.toUpperCase()} (${r.engine}${r.reference ? `, MuJoCo verdict agreement ${(r.reference.agreement * 100).toFixed(0)} %` : ''}, ${r.timeMs.toFixed(0)} ms)${where ? ` — ${where}` : ''}`,
+  );
   out.push('');
   out.push(line(rows[0]!));
   out.push(w.map((x) => '-'.repeat(x)).join('  '));

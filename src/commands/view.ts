@@ -21,7 +21,9 @@ export async function run(argv: string[]): Promise<number> {
     true,
   );
   if (values.help) {
-    console.log(`usage: real2sim view ${USAGE}\n\nServes a bundle written by 'real2sim reconstruct' or 'real2sim demo' at http://HOST:PORT/.\n--watch pushes the scene to open pages whenever the bundle is rewritten.`);
+    console.log(
+      `usage: real2sim view ${USAGE}\n\nServes a bundle written by 'real2sim reconstruct' or 'real2sim demo' at http://HOST:PORT/.\n--watch pushes the scene to open pages whenever the bundle is rewritten.`,
+    );
     return 0;
   }
   const dir = positionals[0];

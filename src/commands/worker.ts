@@ -56,7 +56,11 @@ export async function run(argv: string[]): Promise<number> {
     ...(values.queue ? { queue: values.queue } : {}),
     ...(lockMs !== undefined ? { lockMs } : {}),
     onResult: (r) =>
-      log(r.status === 'failed' ? `failed ${r.input} ${r.frame}: [${r.error?.code}] ${r.error?.message.split('\n')[0]}\n` : `${r.status} ${r.input} ${r.frame} → ${r.bundle} (${(r.timeMs / 1000).toFixed(2)} s)\n`),
+      log(
+        r.status === 'failed'
+          ? `failed ${r.input} ${r.frame}: [${r.error?.code}] ${r.error?.message.split('\n')[0]}\n`
+          : `${r.status} ${r.input} ${r.frame} → ${r.bundle} (${(r.timeMs / 1000).toFixed(2)} s)\n`,
+      ),
     onError: (e) => {
       // one line per distinct problem (a Redis restart repeats the same one until it is back)
       if (e.message !== lastError) log(`worker: ${e.message}\n`);

@@ -52,22 +52,33 @@ export function minAreaRect(xy: Float64Array): { cx: number; cy: number; yaw: nu
   const hull = convexHull2d(xy);
   if (hull.length < 3) {
     // degenerate footprint: a segment or a point; give it a tiny width
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      x1 = -Infinity,
+      y0 = Infinity,
+      y1 = -Infinity;
     for (let i = 0; i < xy.length; i += 2) {
-      x0 = Math.min(x0, xy[i]!); x1 = Math.max(x1, xy[i]!);
-      y0 = Math.min(y0, xy[i + 1]!); y1 = Math.max(y1, xy[i + 1]!);
+      x0 = Math.min(x0, xy[i]!);
+      x1 = Math.max(x1, xy[i]!);
+      y0 = Math.min(y0, xy[i + 1]!);
+      y1 = Math.max(y1, xy[i + 1]!);
     }
     return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, yaw: 0, sx: Math.max(x1 - x0, 1e-3), sy: Math.max(y1 - y0, 1e-3) };
   }
   let best = { area: Infinity, cx: 0, cy: 0, yaw: 0, sx: 0, sy: 0 };
   for (let k = 0; k < hull.length; k++) {
-    const [ax, ay] = hull[k]!, [bx, by] = hull[(k + 1) % hull.length]!;
+    const [ax, ay] = hull[k]!,
+      [bx, by] = hull[(k + 1) % hull.length]!;
     const len = Math.hypot(bx - ax, by - ay);
     if (!(len > 0)) continue;
-    const ux = (bx - ax) / len, uy = (by - ay) / len;
-    let a0 = Infinity, a1 = -Infinity, b0 = Infinity, b1 = -Infinity;
+    const ux = (bx - ax) / len,
+      uy = (by - ay) / len;
+    let a0 = Infinity,
+      a1 = -Infinity,
+      b0 = Infinity,
+      b1 = -Infinity;
     for (const [x, y] of hull) {
-      const a = x * ux + y * uy, b = -x * uy + y * ux;
+      const a = x * ux + y * uy,
+        b = -x * uy + y * ux;
       if (a < a0) a0 = a;
       if (a > a1) a1 = a;
       if (b < b0) b0 = b;
@@ -75,7 +86,8 @@ export function minAreaRect(xy: Float64Array): { cx: number; cy: number; yaw: nu
     }
     const area = (a1 - a0) * (b1 - b0);
     if (area < best.area) {
-      const ca = (a0 + a1) / 2, cb = (b0 + b1) / 2;
+      const ca = (a0 + a1) / 2,
+        cb = (b0 + b1) / 2;
       best = { area, cx: ca * ux - cb * uy, cy: ca * uy + cb * ux, yaw: Math.atan2(uy, ux), sx: a1 - a0, sy: b1 - b0 };
     }
   }
@@ -152,7 +164,9 @@ export function boxBaseline(frame: RgbdFrame, options: BoxBaselineOptions = {}):
     const xy: number[] = [];
     const hs: number[] = [];
     for (const k of ks) {
-      const px = P[k * 3]!, py = P[k * 3 + 1]!, pz = P[k * 3 + 2]!;
+      const px = P[k * 3]!,
+        py = P[k * 3 + 1]!,
+        pz = P[k * 3 + 2]!;
       const h = n[0] * px + n[1] * py + n[2] * pz + plane.d;
       if (h < o.minHeight) continue;
       xy.push(x[0] * px + x[1] * py + x[2] * pz, y[0] * px + y[1] * py + y[2] * pz);

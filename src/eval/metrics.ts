@@ -63,9 +63,11 @@ export interface MatchOptions {
 export function matchObjects(pred: Scene, truth: Scene, options: MatchOptions = {}): [number, number][] {
   const gate = options.maxCentreDistance ?? Infinity;
   const pairs: [number, number][] = [];
-  const usedP = new Set<number>(), usedT = new Set<number>();
+  const usedP = new Set<number>(),
+    usedT = new Set<number>();
   const dist = (p: SceneObject, t: SceneObject) => {
-    const a = p.pose.position, b = t.pose.position;
+    const a = p.pose.position,
+      b = t.pose.position;
     return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
   };
   truth.objects.forEach((t, ti) => {
@@ -85,7 +87,8 @@ export function matchObjects(pred: Scene, truth: Scene, options: MatchOptions = 
     let big = 1;
     const cost = restP.map((pi) =>
       restT.map((ti) => {
-        const p = pred.objects[pi]!, t = truth.objects[ti]!;
+        const p = pred.objects[pi]!,
+          t = truth.objects[ti]!;
         const d = dist(p, t);
         if (Number.isFinite(d)) big = Math.max(big, d);
         return forbidden(p, t) || !Number.isFinite(d) ? NaN : d;
@@ -130,7 +133,9 @@ function transformPositions64(pose: SceneObject['pose'], p: Float32Array | Float
   const [tx, ty, tz] = pose.position;
   const out = new Float64Array(p.length);
   for (let i = 0; i < p.length; i += 3) {
-    const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+    const x = p[i]!,
+      y = p[i + 1]!,
+      z = p[i + 2]!;
     out[i] = r[0]! * x + r[1]! * y + r[2]! * z + tx;
     out[i + 1] = r[3]! * x + r[4]! * y + r[5]! * z + ty;
     out[i + 2] = r[6]! * x + r[7]! * y + r[8]! * z + tz;
@@ -167,10 +172,11 @@ function worldVertices(o: SceneObject): Float32Array {
 function unionBox(boxes: readonly Box3[]): Box3 {
   const min: [number, number, number] = [Infinity, Infinity, Infinity];
   const max: [number, number, number] = [-Infinity, -Infinity, -Infinity];
-  for (const b of boxes) for (let k = 0; k < 3; k++) {
-    min[k] = Math.min(min[k]!, b.min[k]!);
-    max[k] = Math.max(max[k]!, b.max[k]!);
-  }
+  for (const b of boxes)
+    for (let k = 0; k < 3; k++) {
+      min[k] = Math.min(min[k]!, b.min[k]!);
+      max[k] = Math.max(max[k]!, b.max[k]!);
+    }
   return { min, max };
 }
 
@@ -301,7 +307,8 @@ export function paperMetrics(pred: Scene, truth: Scene, options: PaperMetricsOpt
   const objects: PaperMetrics['objects'] = [];
   let iouSum = 0;
   for (const [pi, ti] of matches) {
-    const pp = predPts[pi]!, tp = truthPts[ti]!;
+    const pp = predPts[pi]!,
+      tp = truthPts[ti]!;
     const tt = normalisingTransform(truthBoxes[ti]!, 0.95, false);
     const pt = normalisingTransform(predBoxes[pi]!, 0.95, false);
     const tO = affine(tp, tt.centre, tt.scale);
@@ -396,7 +403,8 @@ const yawDeg = (o: SceneObject) => (rpyFromQuat(o.pose.orientation)[2] * 180) / 
  */
 export function sizeAndYawError(pred: SceneObject, truth: SceneObject): { sizeErrorPct: number; yawErrorDeg: number } {
   const period = symmetryPeriodDeg(truth.symmetry);
-  const t = truth.size, p = pred.size;
+  const t = truth.size,
+    p = pred.size;
   const sizeErr = (px: number, py: number) => ((Math.abs(px - t[0]) / t[0] + Math.abs(py - t[1]) / t[1] + Math.abs(p[2] - t[2]) / t[2]) / 3) * 100;
   const keep = { sizeErrorPct: sizeErr(p[0], p[1]), yawErrorDeg: yawDifferenceDeg(yawDeg(pred), yawDeg(truth), period) };
   const swap = { sizeErrorPct: sizeErr(p[1], p[0]), yawErrorDeg: yawDifferenceDeg(yawDeg(pred) + 90, yawDeg(truth), period) };
@@ -421,9 +429,11 @@ export function metricMetrics(pred: Scene, truth: Scene, options: MetricMetricsO
   const matches = options.matches ?? matchObjects(pred, truth, options);
   const rows: MetricRow[] = [];
   for (const [pi, ti] of matches) {
-    const p = pred.objects[pi]!, t = truth.objects[ti]!;
+    const p = pred.objects[pi]!,
+      t = truth.objects[ti]!;
     const { sizeErrorPct, yawErrorDeg } = sizeAndYawError(p, t);
-    const a = p.pose.position, b = t.pose.position;
+    const a = p.pose.position,
+      b = t.pose.position;
     rows.push({
       truthId: t.id,
       predId: p.id,

@@ -108,10 +108,18 @@ function worldPieces(ob: SceneObject): { verts: Float64Array; planes: Float64Arr
     const planes = new Float64Array((idx.length / 3) * 4);
     let np = 0;
     for (let t = 0; t < idx.length; t += 3) {
-      const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-      const ux = w[b]! - w[a]!, uy = w[b + 1]! - w[a + 1]!, uz = w[b + 2]! - w[a + 2]!;
-      const vx = w[c]! - w[a]!, vy = w[c + 1]! - w[a + 1]!, vz = w[c + 2]! - w[a + 2]!;
-      const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+      const a = idx[t]! * 3,
+        b = idx[t + 1]! * 3,
+        c = idx[t + 2]! * 3;
+      const ux = w[b]! - w[a]!,
+        uy = w[b + 1]! - w[a + 1]!,
+        uz = w[b + 2]! - w[a + 2]!;
+      const vx = w[c]! - w[a]!,
+        vy = w[c + 1]! - w[a + 1]!,
+        vz = w[c + 2]! - w[a + 2]!;
+      const nx = uy * vz - uz * vy,
+        ny = uz * vx - ux * vz,
+        nz = ux * vy - uy * vx;
       const l = Math.hypot(nx, ny, nz);
       if (!(l > 1e-14)) continue;
       planes.set([nx / l, ny / l, nz / l, -(nx * w[a]! + ny * w[a + 1]! + nz * w[a + 2]!) / l], np * 4);
@@ -127,16 +135,18 @@ function overlapping(a: ReturnType<typeof worldPieces>, b: ReturnType<typeof wor
     for (let k = 0; k < planes.length; k += 4) if (planes[k]! * x + planes[k + 1]! * y + planes[k + 2]! * z + planes[k + 3]! > 0) return false;
     return planes.length > 0;
   };
-  for (const pa of a) for (const pb of b) {
-    for (let k = 0; k < pa.verts.length; k += 3) if (inside(pa.verts[k]! + s[0], pa.verts[k + 1]! + s[1], pa.verts[k + 2]! + s[2], pb.planes)) return true;
-    for (let k = 0; k < pb.verts.length; k += 3) if (inside(pb.verts[k]! - s[0], pb.verts[k + 1]! - s[1], pb.verts[k + 2]! - s[2], pa.planes)) return true;
-  }
+  for (const pa of a)
+    for (const pb of b) {
+      for (let k = 0; k < pa.verts.length; k += 3) if (inside(pa.verts[k]! + s[0], pa.verts[k + 1]! + s[1], pa.verts[k + 2]! + s[2], pb.planes)) return true;
+      for (let k = 0; k < pb.verts.length; k += 3) if (inside(pb.verts[k]! - s[0], pb.verts[k + 1]! - s[1], pb.verts[k + 2]! - s[2], pa.planes)) return true;
+    }
   return false;
 }
 
 /** How far `a` moves along u before its collision pieces touch `b`'s (null: not within maxGap). */
 function contactDistance(a: SceneObject, b: SceneObject, u: Vec3, maxGap: number): number | null {
-  const pa = worldPieces(a), pb = worldPieces(b);
+  const pa = worldPieces(a),
+    pb = worldPieces(b);
   const at = (t: number) => overlapping(pa, pb, [u[0] * t, u[1] * t, u[2] * t]);
   if (at(0)) return 0;
   const step = 0.002;

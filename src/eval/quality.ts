@@ -161,9 +161,7 @@ export async function runQuality(options: QualityOptions): Promise<QualityResult
       const acc = accs[ci]!;
       let synth = scenes.get(condition.noise);
       if (!synth) {
-        synth = generateSynthScene(
-          options.sharedMeshesDir === undefined ? { seed, noise: condition.noise } : { seed, noise: condition.noise, sharedMeshesDir: options.sharedMeshesDir },
-        );
+        synth = generateSynthScene(options.sharedMeshesDir === undefined ? { seed, noise: condition.noise } : { seed, noise: condition.noise, sharedMeshesDir: options.sharedMeshesDir });
         scenes.set(condition.noise, synth);
       }
       const truth = synth.scene;
@@ -328,7 +326,12 @@ export function formatQuality(r: QualityResult): string {
       ['volume IoU', 'volumeIoU', 3],
     ];
     const header = ['paper protocol (per scene)', ...names.flatMap((n) => [`${n} median`, `${n} mean`])];
-    out.push(table(header, paperRows.map(([label, k, d]) => [label, ...names.flatMap((n) => [f(estimators[n]!.paper[k].median, d), f(estimators[n]!.paper[k].mean, d)])])));
+    out.push(
+      table(
+        header,
+        paperRows.map(([label, k, d]) => [label, ...names.flatMap((n) => [f(estimators[n]!.paper[k].median, d), f(estimators[n]!.paper[k].mean, d)])]),
+      ),
+    );
     const metricRows: [string, keyof EstimatorResult['metric'], number][] = [
       ['centre error (mm)', 'centreErrorMm', 1],
       ['size error (%)', 'sizeErrorPct', 1],
@@ -351,12 +354,36 @@ export function formatQuality(r: QualityResult): string {
       table(
         ['segmentation / timing', ...names],
         [
-          ['objects > 500 px found', ...names.map((n) => { const s = estimators[n]!.segmentation; return `${s.found}/${s.visibleObjects} (${f(100 * s.foundFraction, 1)} %)`; })],
-          ['spurious predictions', ...names.map((n) => { const s = estimators[n]!.segmentation; return `${s.spurious}/${s.predicted} (${f(100 * s.spuriousFraction, 1)} %)`; })],
+          [
+            'objects > 500 px found',
+            ...names.map((n) => {
+              const s = estimators[n]!.segmentation;
+              return `${s.found}/${s.visibleObjects} (${f(100 * s.foundFraction, 1)} %)`;
+            }),
+          ],
+          [
+            'spurious predictions',
+            ...names.map((n) => {
+              const s = estimators[n]!.segmentation;
+              return `${s.spurious}/${s.predicted} (${f(100 * s.spuriousFraction, 1)} %)`;
+            }),
+          ],
           ['time per frame (ms, median)', ...names.map((n) => f(estimators[n]!.timeMs.median, 0))],
           ['failures', ...names.map((n) => String(estimators[n]!.failures.length))],
-          ['round objects reported round', ...names.map((n) => { const s = estimators[n]!.symmetry; return `${s.roundReportedRound}/${s.round}`; })],
-          ['other objects reported not round', ...names.map((n) => { const s = estimators[n]!.symmetry; return `${s.otherReportedOther}/${s.other}`; })],
+          [
+            'round objects reported round',
+            ...names.map((n) => {
+              const s = estimators[n]!.symmetry;
+              return `${s.roundReportedRound}/${s.round}`;
+            }),
+          ],
+          [
+            'other objects reported not round',
+            ...names.map((n) => {
+              const s = estimators[n]!.symmetry;
+              return `${s.otherReportedOther}/${s.other}`;
+            }),
+          ],
         ],
       ),
     );
@@ -366,9 +393,18 @@ export function formatQuality(r: QualityResult): string {
         table(
           ['shape', 'n', 'IoU-B', 'CD-O', 'F-O', 'centre mm', 'size %', 'yaw °', 'yaw ° not round', 'sym. reported', 'Chamfer mm', 'Chamfer smp mm'],
           estimators[n]!.perShape.map((s) => [
-            s.shape, String(s.n), f(s.iouB.mean, 3), f(s.cdO.mean, 4), f(s.fScoreO.mean, 3),
-            f(s.centreErrorMm.median, 1), f(s.sizeErrorPct.median, 1), f(s.yawErrorDeg.median, 1), f(s.yawErrorAsymDeg.median, 1),
-            `${s.roundReportedRound + s.otherReportedOther}/${s.roundObjects + s.otherObjects}`, f(s.chamferMm.median, 2), f(s.chamferSampledMm.median, 2),
+            s.shape,
+            String(s.n),
+            f(s.iouB.mean, 3),
+            f(s.cdO.mean, 4),
+            f(s.fScoreO.mean, 3),
+            f(s.centreErrorMm.median, 1),
+            f(s.sizeErrorPct.median, 1),
+            f(s.yawErrorDeg.median, 1),
+            f(s.yawErrorAsymDeg.median, 1),
+            `${s.roundReportedRound + s.otherReportedOther}/${s.roundObjects + s.otherObjects}`,
+            f(s.chamferMm.median, 2),
+            f(s.chamferSampledMm.median, 2),
           ]),
         ),
       );

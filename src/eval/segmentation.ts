@@ -43,37 +43,55 @@ export function scoreSegmentation(pred: Uint16Array | Uint8Array, truth: Uint16A
   }
   const detectF = options.detectF ?? 0.75;
   const tol = options.boundaryPixels ?? Math.ceil(0.003 * Math.hypot(width, height));
-  const tIds = idsOf(truth), pIds = idsOf(pred);
-  const T = tIds.length, Pn = pIds.length;
+  const tIds = idsOf(truth),
+    pIds = idsOf(pred);
+  const T = tIds.length,
+    Pn = pIds.length;
   const base = { trueObjects: T, predictedObjects: Pn };
   // the protocol's edge cases: nothing predicted, nothing true, both empty
   if (T === 0 || Pn === 0) {
     const both = T === 0 && Pn === 0;
     return {
-      overlapP: both || Pn === 0 ? 1 : 0, overlapR: both || T === 0 ? 1 : 0, overlapF: both ? 1 : 0,
-      boundaryP: both || Pn === 0 ? 1 : 0, boundaryR: both || T === 0 ? 1 : 0, boundaryF: both ? 1 : 0,
-      ...base, detected: 0, detectedShare: both ? 1 : 0,
+      overlapP: both || Pn === 0 ? 1 : 0,
+      overlapR: both || T === 0 ? 1 : 0,
+      overlapF: both ? 1 : 0,
+      boundaryP: both || Pn === 0 ? 1 : 0,
+      boundaryR: both || T === 0 ? 1 : 0,
+      boundaryF: both ? 1 : 0,
+      ...base,
+      detected: 0,
+      detectedShare: both ? 1 : 0,
       perObject: tIds.map((id) => ({ trueId: id, predictedId: 0, f: 0 })),
     };
   }
-  const tIndex = new Map(tIds.map((id, k) => [id, k])), pIndex = new Map(pIds.map((id, k) => [id, k]));
-  const tCount = new Float64Array(T), pCount = new Float64Array(Pn);
+  const tIndex = new Map(tIds.map((id, k) => [id, k])),
+    pIndex = new Map(pIds.map((id, k) => [id, k]));
+  const tCount = new Float64Array(T),
+    pCount = new Float64Array(Pn);
   const inter = Array.from({ length: T }, () => new Float64Array(Pn));
   for (let i = 0; i < truth.length; i++) {
-    const t = truth[i]!, p = pred[i]!;
-    const ti = t ? tIndex.get(t)! : -1, pi = p ? pIndex.get(p)! : -1;
+    const t = truth[i]!,
+      p = pred[i]!;
+    const ti = t ? tIndex.get(t)! : -1,
+      pi = p ? pIndex.get(p)! : -1;
     if (ti >= 0) tCount[ti]!++;
     if (pi >= 0) pCount[pi]!++;
     if (ti >= 0 && pi >= 0) inter[ti]![pi]!++;
   }
-  const F = inter.map((row, ti) => Array.from(row, (x, pi) => {
-    const prec = x / pCount[pi]!, rec = x / tCount[ti]!;
-    return prec + rec > 0 ? (2 * prec * rec) / (prec + rec) : 0;
-  }));
+  const F = inter.map((row, ti) =>
+    Array.from(row, (x, pi) => {
+      const prec = x / pCount[pi]!,
+        rec = x / tCount[ti]!;
+      return prec + rec > 0 ? (2 * prec * rec) / (prec + rec) : 0;
+    }),
+  );
   const assign = hungarian(F.map((row) => row.map((f) => -f)));
   const tBound = tIds.map((id) => boundaryMap(truth, id, width, height));
   const pBound = pIds.map((id) => boundaryMap(pred, id, width, height));
-  let overlap = 0, bTpP = 0, bTpR = 0, detected = 0;
+  let overlap = 0,
+    bTpP = 0,
+    bTpR = 0,
+    detected = 0;
   const perObject: SegmentationScore['perObject'] = [];
   for (let ti = 0; ti < T; ti++) {
     const pi = assign[ti]!;
@@ -91,13 +109,23 @@ export function scoreSegmentation(pred: Uint16Array | Uint8Array, truth: Uint16A
     perObject.push({ trueId: tIds[ti]!, predictedId: pIds[pi]!, f });
   }
   const sum = (a: Float64Array) => a.reduce((s, x) => s + x, 0);
-  const bPDen = pBound.reduce((s, b) => s + b.count, 0), bRDen = tBound.reduce((s, b) => s + b.count, 0);
-  const overlapP = overlap / sum(pCount), overlapR = overlap / sum(tCount);
-  const boundaryP = bPDen ? bTpP / bPDen : 0, boundaryR = bRDen ? bTpR / bRDen : 0;
+  const bPDen = pBound.reduce((s, b) => s + b.count, 0),
+    bRDen = tBound.reduce((s, b) => s + b.count, 0);
+  const overlapP = overlap / sum(pCount),
+    overlapR = overlap / sum(tCount);
+  const boundaryP = bPDen ? bTpP / bPDen : 0,
+    boundaryR = bRDen ? bTpR / bRDen : 0;
   return {
-    overlapP, overlapR, overlapF: fMeasure(overlapP, overlapR),
-    boundaryP, boundaryR, boundaryF: fMeasure(boundaryP, boundaryR),
-    ...base, detected, detectedShare: detected / T, perObject,
+    overlapP,
+    overlapR,
+    overlapF: fMeasure(overlapP, overlapR),
+    boundaryP,
+    boundaryR,
+    boundaryF: fMeasure(boundaryP, boundaryR),
+    ...base,
+    detected,
+    detectedShare: detected / T,
+    perObject,
   };
 }
 
@@ -163,7 +191,8 @@ function dilateDisk(map: Uint8Array, width: number, height: number, r: number): 
     for (let u = 0; u < width; u++) {
       if (!map[v * width + u]) continue;
       for (const [du, dv] of offs) {
-        const x = u + du, y = v + dv;
+        const x = u + du,
+          y = v + dv;
         if (x >= 0 && y >= 0 && x < width && y < height) out[y * width + x] = 1;
       }
     }
@@ -179,9 +208,15 @@ export function summariseScores(scores: SegmentationScore[]): SegmentationScore 
   const detected = scores.reduce((s, x) => s + x.detected, 0);
   return {
     frames: n,
-    overlapP: mean('overlapP'), overlapR: mean('overlapR'), overlapF: mean('overlapF'),
-    boundaryP: mean('boundaryP'), boundaryR: mean('boundaryR'), boundaryF: mean('boundaryF'),
-    trueObjects, predictedObjects: scores.reduce((s, x) => s + x.predictedObjects, 0), detected,
+    overlapP: mean('overlapP'),
+    overlapR: mean('overlapR'),
+    overlapF: mean('overlapF'),
+    boundaryP: mean('boundaryP'),
+    boundaryR: mean('boundaryR'),
+    boundaryF: mean('boundaryF'),
+    trueObjects,
+    predictedObjects: scores.reduce((s, x) => s + x.predictedObjects, 0),
+    detected,
     detectedShare: trueObjects ? detected / trueObjects : 1,
     perObject: [],
   };
@@ -192,7 +227,9 @@ export function formatScoreTable(rows: { name: string; score: SegmentationScore 
   const w = Math.max(5, ...rows.map((r) => r.name.length));
   const f = (x: number) => x.toFixed(3).padStart(6);
   const head = `${'frame'.padEnd(w)} | ${'ovl P'.padStart(6)} ${'ovl R'.padStart(6)} ${'ovl F'.padStart(6)} | ${'bnd P'.padStart(6)} ${'bnd R'.padStart(6)} ${'bnd F'.padStart(6)} | objects F≥0.75 | true pred`;
-  const lines = rows.map(({ name, score: s }) =>
-    `${name.padEnd(w)} | ${f(s.overlapP)} ${f(s.overlapR)} ${f(s.overlapF)} | ${f(s.boundaryP)} ${f(s.boundaryR)} ${f(s.boundaryF)} | ${`${s.detected}/${s.trueObjects}`.padStart(5)} ${`${(100 * s.detectedShare).toFixed(0)} %`.padStart(6)}   | ${String(s.trueObjects).padStart(4)} ${String(s.predictedObjects).padStart(4)}`);
+  const lines = rows.map(
+    ({ name, score: s }) =>
+      `${name.padEnd(w)} | ${f(s.overlapP)} ${f(s.overlapR)} ${f(s.overlapF)} | ${f(s.boundaryP)} ${f(s.boundaryR)} ${f(s.boundaryF)} | ${`${s.detected}/${s.trueObjects}`.padStart(5)} ${`${(100 * s.detectedShare).toFixed(0)} %`.padStart(6)}   | ${String(s.trueObjects).padStart(4)} ${String(s.predictedObjects).padStart(4)}`,
+  );
   return [head, '-'.repeat(head.length), ...lines].join('\n');
 }

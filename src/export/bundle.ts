@@ -59,7 +59,6 @@ export interface BundleManifest {
   keptAs?: string;
 }
 
-
 const RESERVED_TOP = new Set(['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'scene.glb', 'meshes', 'models']);
 
 /** Checks a caller-given relative path: no absolute paths, no `..`, no backslashes, no
@@ -188,7 +187,11 @@ export async function readBundleScene(dir: string): Promise<Scene> {
   });
   if (!info.isFile()) throw new Real2SimError('BAD_FILE', `'${path}' is not a file: a bundle's scene.json must be a plain file.`, { path });
   if (info.size > MAX_SCENE_JSON_BYTES) {
-    throw new Real2SimError('TOO_LARGE', `'${path}' is ${(info.size / 1024 / 1024).toFixed(0)} MiB; the limit for a scene.json is ${MAX_SCENE_JSON_BYTES / 1024 / 1024} MiB. Is it really a real2sim scene? Reduce the meshes (fewer triangles) and export again.`, { path, bytes: info.size });
+    throw new Real2SimError(
+      'TOO_LARGE',
+      `'${path}' is ${(info.size / 1024 / 1024).toFixed(0)} MiB; the limit for a scene.json is ${MAX_SCENE_JSON_BYTES / 1024 / 1024} MiB. Is it really a real2sim scene? Reduce the meshes (fewer triangles) and export again.`,
+      { path, bytes: info.size },
+    );
   }
   let text: string;
   try {

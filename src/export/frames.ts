@@ -11,7 +11,13 @@ import { quatToMat3, type Quat, type Vec3 } from '../model/pose.ts';
  * exact at pitch = ±90° (objects lying on their side), where yaw is set to 0. */
 export function rpyOf(q: Quat): Vec3 {
   const r = quatToMat3(q);
-  const r00 = r[0]!, r10 = r[3]!, r20 = r[6]!, r21 = r[7]!, r22 = r[8]!, r11 = r[4]!, r12 = r[5]!;
+  const r00 = r[0]!,
+    r10 = r[3]!,
+    r20 = r[6]!,
+    r21 = r[7]!,
+    r22 = r[8]!,
+    r11 = r[4]!,
+    r12 = r[5]!;
   const cp = Math.hypot(r00, r10);
   const pitch = Math.atan2(-r20, cp);
   if (cp < 1e-12) return [Math.atan2(-r12, r11), pitch, 0];

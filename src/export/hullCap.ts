@@ -17,18 +17,24 @@ export function capHullVertices(mesh: Mesh, maxVertices: number, directions = Ma
   const used = new Uint8Array(n);
   const golden = Math.PI * (3 - Math.sqrt(5));
   // centre of the points, so directions sample the shape evenly wherever it sits
-  let cx = 0, cy = 0, cz = 0;
+  let cx = 0,
+    cy = 0,
+    cz = 0;
   for (let i = 0; i < n; i++) {
     cx += p[i * 3]!;
     cy += p[i * 3 + 1]!;
     cz += p[i * 3 + 2]!;
   }
-  cx /= n; cy /= n; cz /= n;
+  cx /= n;
+  cy /= n;
+  cz /= n;
   for (let d = 0; d < directions; d++) {
     const z = 1 - (2 * (d + 0.5)) / directions;
     const r = Math.sqrt(1 - z * z);
-    const x = r * Math.cos(golden * d), y = r * Math.sin(golden * d);
-    let best = 0, bestV = -Infinity;
+    const x = r * Math.cos(golden * d),
+      y = r * Math.sin(golden * d);
+    let best = 0,
+      bestV = -Infinity;
     for (let i = 0; i < n; i++) {
       const v = x * (p[i * 3]! - cx) + y * (p[i * 3 + 1]! - cy) + z * (p[i * 3 + 2]! - cz);
       if (v > bestV) {

@@ -91,7 +91,13 @@ export function toMjcf(input: Scene | PreparedScene, options: MjcfOptions = {}):
     const prim = ob.primitive;
     if (prim) {
       // MuJoCo's own sphere / box: a tessellated ball would rest on one vertex and roll away
-      const shape = prim.kind === 'sphere' ? `type="sphere" size="${fmt(prim.radius, 'radius')}"` : `type="box" size="${fmtList(prim.size.map((x) => x / 2), 'box half size')}"`;
+      const shape =
+        prim.kind === 'sphere'
+          ? `type="sphere" size="${fmt(prim.radius, 'radius')}"`
+          : `type="box" size="${fmtList(
+              prim.size.map((x) => x / 2),
+              'box half size',
+            )}"`;
       L.push(`      <geom name="${ob.name}_collision_0" class="collision" ${shape} pos="${fmtList(prim.centre, 'primitive centre')}"${extra}/>`);
     } else {
       ob.collisionFiles.forEach((_, k) => L.push(`      <geom name="${ob.name}_collision_${k}" class="collision" mesh="${ob.name}_collision_${k}"${extra}/>`));

@@ -51,11 +51,13 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
  * dropped, since no escape can represent them.
  */
 export function xmlEscape(text: string): string {
-  return String(text)
-    // matching the control characters XML forbids is the point of this pattern
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-    .replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!);
+  return (
+    String(text)
+      // matching the control characters XML forbids is the point of this pattern
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+      .replace(/[&<>"']/g, (c) => XML_ESCAPES[c]!)
+  );
 }
 
 /** Text for an XML comment: `--` is not allowed inside one. */
@@ -69,7 +71,8 @@ export function xmlComment(text: string): string {
  * `-0` is written as `0`. Non-finite values are a bug upstream and stop the export.
  */
 export function fmt(x: number, what = 'value'): string {
-  if (!Number.isFinite(x)) throw new Real2SimError('EXPORT', `Cannot write ${what} = ${x}: every number in an exported file must be finite. Check the scene for NaN poses, sizes or masses.`, { what, value: x });
+  if (!Number.isFinite(x))
+    throw new Real2SimError('EXPORT', `Cannot write ${what} = ${x}: every number in an exported file must be finite. Check the scene for NaN poses, sizes or masses.`, { what, value: x });
   if (x === 0) return '0';
   const s = Number(x.toPrecision(12)).toString();
   return s === '-0' ? '0' : s;

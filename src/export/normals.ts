@@ -33,13 +33,25 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
   const fn = new Float64Array(nf * 3);
   const fu = new Float64Array(nf * 3);
   for (let f = 0; f < nf; f++) {
-    const a = idx[f * 3]! * 3, b = idx[f * 3 + 1]! * 3, c = idx[f * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const x = uy * vz - uz * vy, y = uz * vx - ux * vz, z = ux * vy - uy * vx;
+    const a = idx[f * 3]! * 3,
+      b = idx[f * 3 + 1]! * 3,
+      c = idx[f * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const x = uy * vz - uz * vy,
+      y = uz * vx - ux * vz,
+      z = ux * vy - uy * vx;
     const l = Math.hypot(x, y, z) || 1;
-    fn[f * 3] = x; fn[f * 3 + 1] = y; fn[f * 3 + 2] = z;
-    fu[f * 3] = x / l; fu[f * 3 + 1] = y / l; fu[f * 3 + 2] = z / l;
+    fn[f * 3] = x;
+    fn[f * 3 + 1] = y;
+    fn[f * 3 + 2] = z;
+    fu[f * 3] = x / l;
+    fu[f * 3 + 1] = y / l;
+    fu[f * 3 + 2] = z / l;
   }
   // faces around each welded vertex (CSR layout: start[w] .. start[w + 1] in faces)
   const start = new Uint32Array(nw + 1);
@@ -57,15 +69,27 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
     const f = Math.floor(k / 3);
     const v = idx[k]!;
     const w = weld[v]!;
-    let x = 0, y = 0, z = 0;
+    let x = 0,
+      y = 0,
+      z = 0;
     for (let j = start[w]!; j < start[w + 1]!; j++) {
       const g = faces[j]!;
       if (fu[f * 3]! * fu[g * 3]! + fu[f * 3 + 1]! * fu[g * 3 + 1]! + fu[f * 3 + 2]! * fu[g * 3 + 2]! >= cosCrease) {
-        x += fn[g * 3]!; y += fn[g * 3 + 1]!; z += fn[g * 3 + 2]!;
+        x += fn[g * 3]!;
+        y += fn[g * 3 + 1]!;
+        z += fn[g * 3 + 2]!;
       }
     }
     const l = Math.hypot(x, y, z);
-    if (l > 0) { x /= l; y /= l; z /= l; } else { x = fu[f * 3]!; y = fu[f * 3 + 1]!; z = fu[f * 3 + 2]!; }
+    if (l > 0) {
+      x /= l;
+      y /= l;
+      z /= l;
+    } else {
+      x = fu[f * 3]!;
+      y = fu[f * 3 + 1]!;
+      z = fu[f * 3 + 2]!;
+    }
     const key = `${w}:${Math.round(x * 1e4)},${Math.round(y * 1e4)},${Math.round(z * 1e4)}`;
     let o = made.get(key);
     if (o === undefined) {

@@ -227,7 +227,13 @@ export async function sweepStale(parent: string): Promise<{ removed: string[]; r
 }
 
 function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').replace('T', '-') + `-${randomBytes(2).toString('hex')}`;
+  return (
+    new Date()
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z')
+      .replace('T', '-') + `-${randomBytes(2).toString('hex')}`
+  );
 }
 
 /**
@@ -287,12 +293,7 @@ export interface ReplaceResult {
  * (and returns the files it wrote), the marker is added last, then the folder is swapped in.
  * On failure the temporary folder is removed and the previous folder is unchanged.
  */
-export async function replaceDir(
-  dir: string,
-  kind: string,
-  write: (temp: string) => Promise<string[]>,
-  options: OutOptions = {},
-): Promise<ReplaceResult> {
+export async function replaceDir(dir: string, kind: string, write: (temp: string) => Promise<string[]>, options: OutOptions = {}): Promise<ReplaceResult> {
   const plan = await checkOutDir(dir, options);
   const { target, parent } = plan;
   await mkdir(parent, { recursive: true });

@@ -90,7 +90,7 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
   const meshDir = options.meshDir ?? PREPARE_DEFAULTS.meshDir;
   const rules: InertiaRules = { ...PREPARE_DEFAULTS.inertia, ...(options.inertia ?? {}) };
   const tolerance = options.belowSupportTolerance ?? PREPARE_DEFAULTS.belowSupportTolerance;
-  const surface: Surface = { ...SURFACE_DEFAULTS, ...Object.fromEntries(Object.entries(options.surface ?? {}).filter(([, v]) => Number.isFinite(v) && (v) >= 0)) };
+  const surface: Surface = { ...SURFACE_DEFAULTS, ...Object.fromEntries(Object.entries(options.surface ?? {}).filter(([, v]) => Number.isFinite(v) && v >= 0)) };
   const warnings: string[] = [];
   const counts: Record<string, number> = { objects: scene.objects.length, clampedMass: 0, hullFallback: 0, belowSupport: 0, renamed: 0, collisionPieces: 0, collisionMismatch: 0, simplifiedPieces: 0 };
   const support: Plane = scene.support && [...scene.support.normal, scene.support.d].every(Number.isFinite) ? scene.support : { normal: [0, 0, 1], d: 0 };
@@ -101,7 +101,13 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     if (name !== src.id) counts['renamed']!++;
     if (!src.pose || !isFinitePose(src.pose)) {
       const zero = src.pose && Array.isArray(src.pose.orientation) && src.pose.orientation.every((v) => v === 0);
-      throw new Real2SimError('EXPORT', zero ? `${what} has a zero quaternion as orientation (no rotation at all): give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1]` : `${what} has a non-finite pose; fix or drop it before export`, { object: src.id, pose: src.pose });
+      throw new Real2SimError(
+        'EXPORT',
+        zero
+          ? `${what} has a zero quaternion as orientation (no rotation at all): give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1]`
+          : `${what} has a non-finite pose; fix or drop it before export`,
+        { object: src.id, pose: src.pose },
+      );
     }
     const size: Vec3 = Array.isArray(src.size) && src.size.every((s) => Number.isFinite(s) && s > 0) ? src.size : [0.05, 0.05, 0.05];
     let visual = src.mesh;
@@ -135,16 +141,21 @@ export function prepareScene(scene: Scene, options: PrepareOptions = {}): Prepar
     // Collision that disagrees with the visual (wrong scale or offset) makes objects float,
     // sink or collide with nothing visible: compare their boxes.
     const vb = boundsOf(visual.positions);
-    const cb = collision.map((c) => boundsOf(c.positions)).reduce((a, b) => ({
-      min: [Math.min(a.min[0], b.min[0]), Math.min(a.min[1], b.min[1]), Math.min(a.min[2], b.min[2])] as Vec3,
-      max: [Math.max(a.max[0], b.max[0]), Math.max(a.max[1], b.max[1]), Math.max(a.max[2], b.max[2])] as Vec3,
-    }));
+    const cb = collision
+      .map((c) => boundsOf(c.positions))
+      .reduce((a, b) => ({
+        min: [Math.min(a.min[0], b.min[0]), Math.min(a.min[1], b.min[1]), Math.min(a.min[2], b.min[2])] as Vec3,
+        max: [Math.max(a.max[0], b.max[0]), Math.max(a.max[1], b.max[1]), Math.max(a.max[2], b.max[2])] as Vec3,
+      }));
     for (let k = 0; k < 3; k++) {
-      const ve = vb.max[k]! - vb.min[k]!, ce = cb.max[k]! - cb.min[k]!;
+      const ve = vb.max[k]! - vb.min[k]!,
+        ce = cb.max[k]! - cb.min[k]!;
       const off = Math.abs(vb.max[k]! + vb.min[k]! - cb.max[k]! - cb.min[k]!) / 2;
       if (Math.abs(ce - ve) > 0.2 * ve + 0.005 || off > 0.1 * ve + 0.005) {
         counts['collisionMismatch']!++;
-        warnings.push(`${what}: collision pieces span ${(ce * 1000).toFixed(0)} mm along ${'xyz'[k]} where the visual mesh spans ${(ve * 1000).toFixed(0)} mm (offset ${(off * 1000).toFixed(0)} mm): wrong scale or frame?`);
+        warnings.push(
+          `${what}: collision pieces span ${(ce * 1000).toFixed(0)} mm along ${'xyz'[k]} where the visual mesh spans ${(ve * 1000).toFixed(0)} mm (offset ${(off * 1000).toFixed(0)} mm): wrong scale or frame?`,
+        );
         break;
       }
     }

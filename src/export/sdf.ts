@@ -169,21 +169,17 @@ export function toSdfModel(object: ExportObject | SceneObject, options: SdfOptio
   const o = { ...SDF_DEFAULTS, ...defined(options) };
   const ob: ExportObject = 'source' in object ? object : prepareScene({ version: 1, frameId: 'world', objects: [object], reports: [] }).objects[0]!;
   const uri = (file: string) => (o.modelUriStyle === 'model' ? `model://${ob.name}/${modelMeshPath(file)}` : modelMeshPath(file));
-  const sdf = [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<sdf version="1.9">',
-    ...modelLines(ob, uri, '  ', false),
-    '</sdf>',
-  ].join('\n') + '\n';
-  const config = [
-    '<?xml version="1.0" encoding="utf-8"?>',
-    '<model>',
-    `  <name>${ob.name}</name>`,
-    '  <version>1.0</version>',
-    '  <sdf version="1.9">model.sdf</sdf>',
-    `  <author><name>${xmlEscape(o.author)}</name></author>`,
-    `  <description>${xmlEscape(`${ob.source.label} (object ${ob.source.id}), reconstructed by real2sim`)}</description>`,
-    '</model>',
-  ].join('\n') + '\n';
+  const sdf = ['<?xml version="1.0" encoding="utf-8"?>', '<sdf version="1.9">', ...modelLines(ob, uri, '  ', false), '</sdf>'].join('\n') + '\n';
+  const config =
+    [
+      '<?xml version="1.0" encoding="utf-8"?>',
+      '<model>',
+      `  <name>${ob.name}</name>`,
+      '  <version>1.0</version>',
+      '  <sdf version="1.9">model.sdf</sdf>',
+      `  <author><name>${xmlEscape(o.author)}</name></author>`,
+      `  <description>${xmlEscape(`${ob.source.label} (object ${ob.source.id}), reconstructed by real2sim`)}</description>`,
+      '</model>',
+    ].join('\n') + '\n';
   return { sdf, config };
 }

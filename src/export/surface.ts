@@ -31,9 +31,7 @@ export interface Surface {
 export const SURFACE_DEFAULTS: Surface = { friction: 0.8, spinning: 0.005, rolling: 0.0001, restitution: 0 };
 
 /** A collision primitive a simulator has natively; centres in the object frame. */
-export type Primitive =
-  | { kind: 'sphere'; centre: Vec3; radius: number }
-  | { kind: 'box'; centre: Vec3; size: Vec3 };
+export type Primitive = { kind: 'sphere'; centre: Vec3; radius: number } | { kind: 'box'; centre: Vec3; size: Vec3 };
 
 /**
  * A convex piece that is exactly an axis-aligned box in the object frame: its distinct vertices

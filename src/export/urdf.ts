@@ -44,7 +44,7 @@ export const URDF_DEFAULTS: Required<Omit<UrdfOptions, 'packageName'>> & { packa
 export const WRITTEN_BY_COMMENT = '<!-- Written by real2sim. World frame: x forward, y left, z up (REP 103); metres, kilograms, radians. -->';
 
 export function isPrepared(x: Scene | PreparedScene): x is PreparedScene {
-  return 'report' in x && 'scene' in x && Array.isArray((x).objects) && 'support' in x;
+  return 'report' in x && 'scene' in x && Array.isArray(x.objects) && 'support' in x;
 }
 
 export function meshUri(path: string, packageName?: string): string {
@@ -52,7 +52,8 @@ export function meshUri(path: string, packageName?: string): string {
 }
 
 /** What scene.urdf is for, said in the file itself (PyBullet cannot use it as a free-body scene). */
-export const SCENE_URDF_NOTE = '<!-- For MuJoCo (the <mujoco> block below), Gazebo (a <gazebo> frame per floating joint), RViz/robot_state_publisher and other URDF tools. PyBullet and Isaac Sim: load models/<name>/model.urdf per object (PyBullet turns floating joints into fixed ones). -->';
+export const SCENE_URDF_NOTE =
+  '<!-- For MuJoCo (the <mujoco> block below), Gazebo (a <gazebo> frame per floating joint), RViz/robot_state_publisher and other URDF tools. PyBullet and Isaac Sim: load models/<name>/model.urdf per object (PyBullet turns floating joints into fixed ones). -->';
 
 /** Collision elements of one object: its primitive when it has one, else its convex pieces. */
 function collisionLines(ob: ExportObject, uri: (path: string) => string, indent: string): string[] {
@@ -98,7 +99,9 @@ function linkLines(ob: ExportObject, linkName: string, uri: (path: string) => st
   L.push('    </visual>');
   L.push(...collisionLines(ob, uri, '    '));
   // PyBullet's URDF convention, also read by Isaac Sim's URDF importer
-  L.push(`    <contact><lateral_friction value="${fmt(f.friction)}"/><rolling_friction value="${fmt(f.rolling)}"/><spinning_friction value="${fmt(f.spinning)}"/><restitution value="${fmt(f.restitution)}"/></contact>`);
+  L.push(
+    `    <contact><lateral_friction value="${fmt(f.friction)}"/><rolling_friction value="${fmt(f.rolling)}"/><spinning_friction value="${fmt(f.spinning)}"/><restitution value="${fmt(f.restitution)}"/></contact>`,
+  );
   L.push('  </link>');
   L.push(`  <gazebo reference="${linkName}"><mu1>${fmt(f.friction)}</mu1><mu2>${fmt(f.friction)}</mu2></gazebo>`);
   return L;
@@ -167,4 +170,3 @@ export function toUrdfModel(ob: ExportObject): string {
 export function modelMeshPath(file: string): string {
   return `meshes/${file.slice(file.lastIndexOf('/') + 1)}`;
 }
-

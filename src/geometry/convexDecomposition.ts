@@ -56,7 +56,8 @@ export const CONVEX_DECOMPOSITION_DEFAULTS: Required<ConvexDecompositionOptions>
 export function convexDecomposition(mesh: Mesh, opts: ConvexDecompositionOptions = {}): Mesh[] {
   const o = { ...CONVEX_DECOMPOSITION_DEFAULTS, ...defined(opts) };
   if (!Number.isInteger(o.maxPieces) || o.maxPieces < 1) throw new Real2SimError('BAD_INPUT', `convexDecomposition: maxPieces must be a positive integer, got ${o.maxPieces}`);
-  if (!Number.isInteger(o.maxVerticesPerPiece) || o.maxVerticesPerPiece < 4) throw new Real2SimError('BAD_INPUT', `convexDecomposition: maxVerticesPerPiece must be an integer ≥ 4, got ${o.maxVerticesPerPiece}`);
+  if (!Number.isInteger(o.maxVerticesPerPiece) || o.maxVerticesPerPiece < 4)
+    throw new Real2SimError('BAD_INPUT', `convexDecomposition: maxVerticesPerPiece must be an integer ≥ 4, got ${o.maxVerticesPerPiece}`);
   checkMesh(mesh);
   const hull = convexHull(mesh.positions); // throws BAD_MESH for flat / degenerate input
   const vMesh = meshVolume(mesh);
@@ -71,7 +72,9 @@ export function convexDecomposition(mesh: Mesh, opts: ConvexDecompositionOptions
   const cornerPts: number[] = [];
   for (let i = 0; i < flags.length; i++) {
     if (flags[i] !== 1) continue;
-    const ix = i % nx, iy = Math.floor(i / nx) % ny, iz = Math.floor(i / (nx * ny));
+    const ix = i % nx,
+      iy = Math.floor(i / nx) % ny,
+      iz = Math.floor(i / (nx * ny));
     if (ix % 3 || iy % 3 || iz % 3) continue;
     for (let q = 0; q < 8; q++) cornerPts.push(ox + (ix + (q & 1)) * h, oy + (iy + ((q >> 1) & 1)) * h, oz + (iz + (q >> 2)) * h);
   }
@@ -119,29 +122,51 @@ interface Voxels {
  * clip of every triangle to the grid (slab by slab) for the cells the surface crosses.
  */
 function voxelise(mesh: Mesh, resolution: number): Voxels {
-  const p = mesh.positions, idx = mesh.indices;
-  let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+  const p = mesh.positions,
+    idx = mesh.indices;
+  let minX = Infinity,
+    minY = Infinity,
+    minZ = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity,
+    maxZ = -Infinity;
   for (let i = 0; i < p.length; i += 3) {
-    minX = Math.min(minX, p[i]!); maxX = Math.max(maxX, p[i]!);
-    minY = Math.min(minY, p[i + 1]!); maxY = Math.max(maxY, p[i + 1]!);
-    minZ = Math.min(minZ, p[i + 2]!); maxZ = Math.max(maxZ, p[i + 2]!);
+    minX = Math.min(minX, p[i]!);
+    maxX = Math.max(maxX, p[i]!);
+    minY = Math.min(minY, p[i + 1]!);
+    maxY = Math.max(maxY, p[i + 1]!);
+    minZ = Math.min(minZ, p[i + 2]!);
+    maxZ = Math.max(maxZ, p[i + 2]!);
   }
   const h = Math.max(maxX - minX, maxY - minY, maxZ - minZ) / resolution;
-  const ox = minX - h, oy = minY - h, oz = minZ - h;
-  const nx = Math.ceil((maxX - minX) / h) + 2, ny = Math.ceil((maxY - minY) / h) + 2, nz = Math.ceil((maxZ - minZ) / h) + 2;
+  const ox = minX - h,
+    oy = minY - h,
+    oz = minZ - h;
+  const nx = Math.ceil((maxX - minX) / h) + 2,
+    ny = Math.ceil((maxY - minY) / h) + 2,
+    nz = Math.ceil((maxZ - minZ) / h) + 2;
   const flags = new Uint8Array(nx * ny * nz);
   // column crossings: (column, z) pairs; column centres are nudged off the lattice so rays do
   // not pass exactly through the mesh's vertices and edges (double-counted parity)
-  const jx = 0.5 + 1.2345e-4, jy = 0.5 + 2.3456e-4;
+  const jx = 0.5 + 1.2345e-4,
+    jy = 0.5 + 2.3456e-4;
   const cols: number[] = [];
   const zs: number[] = [];
   const o3 = [ox, oy, oz];
   const dims = [nx, ny, nz];
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ax = p[a]!, ay = p[a + 1]!, az = p[a + 2]!;
-    const bx = p[b]!, by = p[b + 1]!, bz = p[b + 2]!;
-    const cx = p[c]!, cy = p[c + 1]!, cz = p[c + 2]!;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ax = p[a]!,
+      ay = p[a + 1]!,
+      az = p[a + 2]!;
+    const bx = p[b]!,
+      by = p[b + 1]!,
+      bz = p[b + 2]!;
+    const cx = p[c]!,
+      cy = p[c + 1]!,
+      cz = p[c + 2]!;
     const det = (bx - ax) * (cy - ay) - (cx - ax) * (by - ay);
     if (det !== 0) {
       const i0 = Math.max(0, Math.ceil((Math.min(ax, bx, cx) - ox) / h - jx));
@@ -171,8 +196,12 @@ function voxelise(mesh: Mesh, resolution: number): Voxels {
         emit(poly, cellsSoFar[0]!, cellsSoFar[1]!, cellsSoFar[2]!);
         return;
       }
-      let lo = Infinity, hi = -Infinity;
-      for (let q = axis; q < poly.length; q += 3) { lo = Math.min(lo, poly[q]!); hi = Math.max(hi, poly[q]!); }
+      let lo = Infinity,
+        hi = -Infinity;
+      for (let q = axis; q < poly.length; q += 3) {
+        lo = Math.min(lo, poly[q]!);
+        hi = Math.max(hi, poly[q]!);
+      }
       const i0 = Math.max(0, Math.min(dims[axis]! - 1, Math.floor((lo - o3[axis]!) / h)));
       const i1 = Math.max(0, Math.min(dims[axis]! - 1, Math.floor((hi - o3[axis]!) / h)));
       let rest = poly;
@@ -194,13 +223,15 @@ function voxelise(mesh: Mesh, resolution: number): Voxels {
   }
   // fill between crossing pairs, column by column
   const order = Array.from(cols.keys()).sort((a, b) => cols[a]! - cols[b]! || zs[a]! - zs[b]!);
-  for (let s = 0; s < order.length; ) {
+  for (let s = 0; s < order.length;) {
     const col = cols[order[s]!]!;
     let e = s;
     while (e < order.length && cols[order[e]!] === col) e++;
     for (let q = s; q + 1 < e; q += 2) {
-      const z0 = zs[order[q]!]!, z1 = zs[order[q + 1]!]!;
-      const iz0 = Math.max(0, Math.ceil((z0 - oz) / h - 0.5)), iz1 = Math.min(nz - 1, Math.floor((z1 - oz) / h - 0.5));
+      const z0 = zs[order[q]!]!,
+        z1 = zs[order[q + 1]!]!;
+      const iz0 = Math.max(0, Math.ceil((z0 - oz) / h - 0.5)),
+        iz1 = Math.min(nz - 1, Math.floor((z1 - oz) / h - 0.5));
       for (let iz = iz0; iz <= iz1; iz++) flags[col + nx * ny * iz] = flags[col + nx * ny * iz]! | 1;
     }
     s = e;
@@ -210,17 +241,23 @@ function voxelise(mesh: Mesh, resolution: number): Voxels {
 
 /** Splits a convex polygon (xyz flat) by the plane coordinate[axis] = value into [below, above]. */
 function splitPolygon(poly: number[], axis: number, value: number): [number[], number[]] {
-  const below: number[] = [], above: number[] = [];
+  const below: number[] = [],
+    above: number[] = [];
   const m = poly.length / 3;
   for (let v = 0; v < m; v++) {
     const w = (v + 1) % m;
-    const fs = poly[v * 3 + axis]! - value, fe = poly[w * 3 + axis]! - value;
-    const sx = poly[v * 3]!, sy = poly[v * 3 + 1]!, sz = poly[v * 3 + 2]!;
+    const fs = poly[v * 3 + axis]! - value,
+      fe = poly[w * 3 + axis]! - value;
+    const sx = poly[v * 3]!,
+      sy = poly[v * 3 + 1]!,
+      sz = poly[v * 3 + 2]!;
     if (fs <= 0) below.push(sx, sy, sz);
     if (fs >= 0) above.push(sx, sy, sz);
     if ((fs < 0 && fe > 0) || (fs > 0 && fe < 0)) {
       const t = fs / (fs - fe);
-      const x = sx + t * (poly[w * 3]! - sx), y = sy + t * (poly[w * 3 + 1]! - sy), z = sz + t * (poly[w * 3 + 2]! - sz);
+      const x = sx + t * (poly[w * 3]! - sx),
+        y = sy + t * (poly[w * 3 + 1]! - sy),
+        z = sz + t * (poly[w * 3 + 2]! - sz);
       below.push(x, y, z);
       above.push(x, y, z);
     }
@@ -258,17 +295,29 @@ function makePart(planes: number[], polys: number[][], corners: number[]): Part 
 function partVolume(p: Part): number {
   let v = 0;
   for (const poly of p.polys) {
-    const x0 = poly[0]!, y0 = poly[1]!, z0 = poly[2]!;
+    const x0 = poly[0]!,
+      y0 = poly[1]!,
+      z0 = poly[2]!;
     for (let q = 3; q + 5 < poly.length; q += 3) {
-      const x1 = poly[q]!, y1 = poly[q + 1]!, z1 = poly[q + 2]!, x2 = poly[q + 3]!, y2 = poly[q + 4]!, z2 = poly[q + 5]!;
+      const x1 = poly[q]!,
+        y1 = poly[q + 1]!,
+        z1 = poly[q + 2]!,
+        x2 = poly[q + 3]!,
+        y2 = poly[q + 4]!,
+        z2 = poly[q + 5]!;
       v += (x0 * (y1 * z2 - z1 * y2) - y0 * (x1 * z2 - z1 * x2) + z0 * (x1 * y2 - y1 * x2)) / 6;
     }
   }
   const pl = p.planes;
   for (let j = 0; j < pl.length; j += 4) {
-    const a = pl[j]!, b = pl[j + 1]!, c = pl[j + 2]!, d = pl[j + 3]!;
+    const a = pl[j]!,
+      b = pl[j + 1]!,
+      c = pl[j + 2]!,
+      d = pl[j + 3]!;
     const tol = 1e-9 * (1 + Math.abs(d));
-    let sx = 0, sy = 0, sz = 0;
+    let sx = 0,
+      sy = 0,
+      sz = 0;
     for (const poly of p.polys) {
       const m = poly.length / 3;
       let onAll = true;
@@ -276,8 +325,12 @@ function partVolume(p: Part): number {
       if (onAll) continue;
       for (let q = 0; q < m; q++) {
         const r = (q + 1) % m;
-        const px = poly[q * 3]!, py = poly[q * 3 + 1]!, pz = poly[q * 3 + 2]!;
-        const qx = poly[r * 3]!, qy = poly[r * 3 + 1]!, qz = poly[r * 3 + 2]!;
+        const px = poly[q * 3]!,
+          py = poly[q * 3 + 1]!,
+          pz = poly[q * 3 + 2]!;
+        const qx = poly[r * 3]!,
+          qy = poly[r * 3 + 1]!,
+          qz = poly[r * 3 + 2]!;
         if (Math.abs(a * px + b * py + c * pz - d) > tol || Math.abs(a * qx + b * qy + c * qz - d) > tol) continue;
         sx += py * qz - pz * qy;
         sy += pz * qx - px * qz;
@@ -295,7 +348,10 @@ function hullOfPart(p: Part): Piece | null {
   for (const poly of p.polys) n += poly.length;
   const pts = new Float32Array(n);
   let o = 0;
-  for (const poly of p.polys) { pts.set(poly, o); o += poly.length; }
+  for (const poly of p.polys) {
+    pts.set(poly, o);
+    o += poly.length;
+  }
   pts.set(p.corners, o);
   return pieceOf(pts);
 }
@@ -306,18 +362,26 @@ function concavity(p: Part): number {
 
 /** Clips a convex polygon (xyz flat) to a·x ≤ d; returns [inside, outside] (either may be empty). */
 function clipPolygon(poly: number[], a: number, b: number, c: number, d: number): [number[], number[]] {
-  const inside: number[] = [], outside: number[] = [];
+  const inside: number[] = [],
+    outside: number[] = [];
   const m = poly.length / 3;
   for (let v = 0; v < m; v++) {
     const w = (v + 1) % m;
-    const sx = poly[v * 3]!, sy = poly[v * 3 + 1]!, sz = poly[v * 3 + 2]!;
-    const ex = poly[w * 3]!, ey = poly[w * 3 + 1]!, ez = poly[w * 3 + 2]!;
-    const fs = a * sx + b * sy + c * sz - d, fe = a * ex + b * ey + c * ez - d;
+    const sx = poly[v * 3]!,
+      sy = poly[v * 3 + 1]!,
+      sz = poly[v * 3 + 2]!;
+    const ex = poly[w * 3]!,
+      ey = poly[w * 3 + 1]!,
+      ez = poly[w * 3 + 2]!;
+    const fs = a * sx + b * sy + c * sz - d,
+      fe = a * ex + b * ey + c * ez - d;
     if (fs <= 0) inside.push(sx, sy, sz);
     if (fs >= 0) outside.push(sx, sy, sz);
     if ((fs < 0 && fe > 0) || (fs > 0 && fe < 0)) {
       const t = fs / (fs - fe);
-      let x = sx + t * (ex - sx), y = sy + t * (ey - sy), z = sz + t * (ez - sz);
+      let x = sx + t * (ex - sx),
+        y = sy + t * (ey - sy),
+        z = sz + t * (ez - sz);
       // on an axis-aligned plane, put the new vertex exactly on it (caps are found by that)
       if (b === 0 && c === 0 && Math.abs(a) === 1) x = d * a;
       else if (a === 0 && c === 0 && Math.abs(b) === 1) y = d * b;
@@ -331,7 +395,8 @@ function clipPolygon(poly: number[], a: number, b: number, c: number, d: number)
 
 /** Splits a part by the plane a·x = d into (a·x ≤ d, a·x ≥ d). */
 function splitPart(p: Part, a: number, b: number, c: number, d: number): [Part, Part] {
-  const lo: number[][] = [], hi: number[][] = [];
+  const lo: number[][] = [],
+    hi: number[][] = [];
   for (const poly of p.polys) {
     let on = true;
     for (let q = 0; q < poly.length && on; q += 3) if (a * poly[q]! + b * poly[q + 1]! + c * poly[q + 2]! !== d) on = false;
@@ -348,9 +413,12 @@ function splitPart(p: Part, a: number, b: number, c: number, d: number): [Part, 
     if (o.length) hi.push(o);
   }
   const split = (pts: number[]): [number[], number[]] => {
-    const l: number[] = [], r: number[] = [];
+    const l: number[] = [],
+      r: number[] = [];
     for (let q = 0; q < pts.length; q += 3) {
-      const x = pts[q]!, y = pts[q + 1]!, z = pts[q + 2]!;
+      const x = pts[q]!,
+        y = pts[q + 1]!,
+        z = pts[q + 2]!;
       const f = a * x + b * y + c * z - d;
       if (f <= 0) l.push(x, y, z);
       if (f >= 0) r.push(x, y, z);
@@ -358,10 +426,7 @@ function splitPart(p: Part, a: number, b: number, c: number, d: number): [Part, 
     return [l, r];
   };
   const [cl, cr] = split(p.corners);
-  return [
-    makePart([...p.planes, a, b, c, d], lo, cl),
-    makePart([...p.planes, -a, -b, -c, -d], hi, cr),
-  ];
+  return [makePart([...p.planes, a, b, c, d], lo, cl), makePart([...p.planes, -a, -b, -c, -d], hi, cr)];
 }
 
 /**
@@ -388,10 +453,15 @@ function refineParts(parts: Part[], eps: number, maxParts: number, minSize: numb
       continue;
     }
     const v = p.hull.verts;
-    const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-    for (let q = 0; q < v.length; q++) { lo[q % 3] = Math.min(lo[q % 3]!, v[q]!); hi[q % 3] = Math.max(hi[q % 3]!, v[q]!); }
+    const lo = [Infinity, Infinity, Infinity],
+      hi = [-Infinity, -Infinity, -Infinity];
+    for (let q = 0; q < v.length; q++) {
+      lo[q % 3] = Math.min(lo[q % 3]!, v[q]!);
+      hi[q % 3] = Math.max(hi[q % 3]!, v[q]!);
+    }
     const span = [hi[0]! - lo[0]!, hi[1]! - lo[1]!, hi[2]! - lo[2]!];
-    let best: [Part, Part] | null = null, bestCost = conc - eps / 2;
+    let best: [Part, Part] | null = null,
+      bestCost = conc - eps / 2;
     for (let axis = 0; axis < 3; axis++) {
       if (span[axis]! < 2 * minSize) continue;
       const offsets = new Set<number>();
@@ -405,7 +475,10 @@ function refineParts(parts: Part[], eps: number, maxParts: number, minSize: numb
       for (const d of offsets) {
         const [a, b] = splitPart(p, axis === 0 ? 1 : 0, axis === 1 ? 1 : 0, axis === 2 ? 1 : 0, d);
         const cost = concavity(a) + concavity(b);
-        if (cost < bestCost) { bestCost = cost; best = [a, b]; }
+        if (cost < bestCost) {
+          bestCost = cost;
+          best = [a, b];
+        }
       }
     }
     if (!best) {
@@ -428,13 +501,24 @@ function partAdjacency(parts: Part[], vox: Voxels): Uint8Array {
   const grid = new Int32Array(flags.length).fill(-1);
   for (let i = 0; i < flags.length; i++) {
     if (!flags[i]) continue;
-    const ix = i % nx, iy = Math.floor(i / nx) % ny, iz = Math.floor(i / (nx * ny));
-    const x = ox + (ix + 0.5) * h, y = oy + (iy + 0.5) * h, z = oz + (iz + 0.5) * h;
+    const ix = i % nx,
+      iy = Math.floor(i / nx) % ny,
+      iz = Math.floor(i / (nx * ny));
+    const x = ox + (ix + 0.5) * h,
+      y = oy + (iy + 0.5) * h,
+      z = oz + (iz + 0.5) * h;
     for (let j = 0; j < k; j++) {
       const pl = parts[j]!.planes;
       let ok = true;
-      for (let r = 0; r < pl.length; r += 4) if (pl[r]! * x + pl[r + 1]! * y + pl[r + 2]! * z > pl[r + 3]!) { ok = false; break; }
-      if (ok) { grid[i] = j; break; }
+      for (let r = 0; r < pl.length; r += 4)
+        if (pl[r]! * x + pl[r + 1]! * y + pl[r + 2]! * z > pl[r + 3]!) {
+          ok = false;
+          break;
+        }
+      if (ok) {
+        grid[i] = j;
+        break;
+      }
     }
   }
   const adj = new Uint8Array(k * k);
@@ -443,7 +527,10 @@ function partAdjacency(parts: Part[], vox: Voxels): Uint8Array {
     if (a < 0) continue;
     for (const step of [1, nx, nx * ny]) {
       const b = i + step < grid.length ? grid[i + step]! : -1;
-      if (b >= 0 && b !== a) { adj[a * k + b] = 1; adj[b * k + a] = 1; }
+      if (b >= 0 && b !== a) {
+        adj[a * k + b] = 1;
+        adj[b * k + a] = 1;
+      }
     }
   }
   return adj;
@@ -487,20 +574,31 @@ function mergeParts(parts: Part[], vox: Voxels, maxPieces: number, freeVolume: n
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) if (pieces[i] && pieces[j] && adj[i * m + j]) cost[i * m + j] = pairCost(i, j);
   let alive = pieces.filter((p) => p !== null).length;
   while (alive > 1) {
-    let bi = -1, bj = -1, bc = Infinity;
+    let bi = -1,
+      bj = -1,
+      bc = Infinity;
     for (let i = 0; i < m; i++) {
       if (!pieces[i]) continue;
       for (let j = i + 1; j < m; j++) {
         if (!pieces[j] || cost[i * m + j] === Infinity) continue;
         // slivers (tiny pieces left by cuts) go first, whatever they cost
         const c = sliver(i) || sliver(j) ? -1 + cost[i * m + j]! * 1e-9 : cost[i * m + j]!;
-        if (c < bc) { bc = c; bi = i; bj = j; }
+        if (c < bc) {
+          bc = c;
+          bi = i;
+          bj = j;
+        }
       }
     }
     if (bi < 0) {
       if (alive <= maxPieces) break;
       // parts that touch nothing (separate components of the mesh) may still have to merge
-      for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) if (pieces[i] && pieces[j]) { adj[i * m + j] = adj[j * m + i] = 1; cost[i * m + j] = pairCost(i, j); }
+      for (let i = 0; i < m; i++)
+        for (let j = i + 1; j < m; j++)
+          if (pieces[i] && pieces[j]) {
+            adj[i * m + j] = adj[j * m + i] = 1;
+            cost[i * m + j] = pairCost(i, j);
+          }
       continue;
     }
     if (alive <= maxPieces && bc > freeVolume) break;
@@ -509,7 +607,8 @@ function mergeParts(parts: Part[], vox: Voxels, maxPieces: number, freeVolume: n
     alive--;
     for (let j = 0; j < m; j++) {
       if (j === bi || !pieces[j]) continue;
-      const lo = Math.min(bi, j), hi = Math.max(bi, j);
+      const lo = Math.min(bi, j),
+        hi = Math.max(bi, j);
       if (adj[bj * m + j]) adj[bi * m + j] = adj[j * m + bi] = 1;
       cost[lo * m + hi] = adj[bi * m + j] ? pairCost(lo, hi) : Infinity;
     }
@@ -537,11 +636,16 @@ export function simplifyHull(mesh: Mesh, maxVertices: number): Mesh {
     for (let d = 0; d < dirs; d++) {
       const z = 1 - (2 * (d + 0.5)) / dirs;
       const r = Math.sqrt(1 - z * z);
-      const x = r * Math.cos(golden * d), y = r * Math.sin(golden * d);
-      let bi = 0, bv = -Infinity;
+      const x = r * Math.cos(golden * d),
+        y = r * Math.sin(golden * d);
+      let bi = 0,
+        bv = -Infinity;
       for (let i = 0; i < n; i++) {
         const v = x * p[i * 3]! + y * p[i * 3 + 1]! + z * p[i * 3 + 2]!;
-        if (v > bv) { bv = v; bi = i; }
+        if (v > bv) {
+          bv = v;
+          bi = i;
+        }
       }
       used[bi] = 1;
     }
@@ -549,7 +653,8 @@ export function simplifyHull(mesh: Mesh, maxVertices: number): Mesh {
   };
   const countOf = (u: Uint8Array) => u.reduce((s, v) => s + v, 0);
   // largest direction count whose extreme set fits (count grows with dirs, not strictly)
-  let lo = 4, hi = maxVertices;
+  let lo = 4,
+    hi = maxVertices;
   while (countOf(pick(hi)) <= maxVertices && hi < 64 * maxVertices) {
     lo = hi;
     hi *= 2;

@@ -25,11 +25,7 @@ export interface DepthToCloudOptions {
 let scratchPos = new Float32Array(0);
 let scratchPix = new Uint32Array(0);
 
-export function depthToCloud(
-  depth: DepthImage,
-  camera: CameraIntrinsics,
-  opts: DepthToCloudOptions = {},
-): { cloud: PointCloud; pixels: Uint32Array } {
+export function depthToCloud(depth: DepthImage, camera: CameraIntrinsics, opts: DepthToCloudOptions = {}): { cloud: PointCloud; pixels: Uint32Array } {
   const { width, height, data } = depth;
   checkIntrinsicsMatch(camera, width, height, 'depth image');
   if (data.length !== width * height) {
@@ -48,7 +44,8 @@ export function depthToCloud(
     scratchPos = new Float32Array(cap * 3);
     scratchPix = new Uint32Array(cap);
   }
-  const P = scratchPos, I = scratchPix;
+  const P = scratchPos,
+    I = scratchPix;
   let k = 0;
   for (let v = 0; v < height; v += stride) {
     const row = v * width;

@@ -42,7 +42,9 @@ export class KdTree {
     let n = 0;
     const perm = new Uint32Array(n0);
     for (let i = 0; i < n0; i++) {
-      const x = positions[i * 3]!, y = positions[i * 3 + 1]!, z = positions[i * 3 + 2]!;
+      const x = positions[i * 3]!,
+        y = positions[i * 3 + 1]!,
+        z = positions[i * 3 + 2]!;
       if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)) perm[n++] = i;
     }
     this.size = n;
@@ -75,10 +77,17 @@ export class KdTree {
       return;
     }
     const p = this.positions;
-    let minX = Infinity, minY = Infinity, minZ = Infinity, maxX = -Infinity, maxY = -Infinity, maxZ = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      minZ = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity,
+      maxZ = -Infinity;
     for (let s = lo; s < hi; s++) {
       const i = perm[s]! * 3;
-      const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+      const x = p[i]!,
+        y = p[i + 1]!,
+        z = p[i + 2]!;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
       if (y < minY) minY = y;
@@ -86,7 +95,9 @@ export class KdTree {
       if (z < minZ) minZ = z;
       if (z > maxZ) maxZ = z;
     }
-    const ex = maxX - minX, ey = maxY - minY, ez = maxZ - minZ;
+    const ex = maxX - minX,
+      ey = maxY - minY,
+      ez = maxZ - minZ;
     const d = ex >= ey && ex >= ez ? 0 : ey >= ez ? 1 : 2;
     if ((d === 0 ? ex : d === 1 ? ey : ez) === 0) {
       // all points identical: no split can separate them
@@ -163,7 +174,9 @@ export class KdTree {
     let bestD = maxDist2;
     if (hint >= 0) {
       const p = this.positions;
-      const dx = p[hint * 3]! - x, dy = p[hint * 3 + 1]! - y, dz = p[hint * 3 + 2]! - z;
+      const dx = p[hint * 3]! - x,
+        dy = p[hint * 3 + 1]! - y,
+        dz = p[hint * 3 + 2]! - z;
       const d2 = dx * dx + dy * dy + dz * dz;
       if (d2 < bestD) {
         bestD = d2;
@@ -177,10 +190,12 @@ export class KdTree {
     const { pts, lo, hi } = this;
     let bestSlot = -1;
     this.startDescent();
-    for (let node: number; (node = this.nextLeaf(x, y, z, bestD)) >= 0; ) {
+    for (let node: number; (node = this.nextLeaf(x, y, z, bestD)) >= 0;) {
       const end = hi[node]! * 3;
       for (let i = lo[node]! * 3; i < end; i += 3) {
-        const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+        const dx = pts[i]! - x,
+          dy = pts[i + 1]! - y,
+          dz = pts[i + 2]! - z;
         const d2 = dx * dx + dy * dy + dz * dz;
         if (d2 < bestD) {
           bestD = d2;
@@ -220,11 +235,13 @@ export class KdTree {
     let count = 0;
     let worst = maxDist2;
     this.startDescent();
-    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0; ) {
+    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0;) {
       const end = hi[node]!;
       for (let s = lo[node]!; s < end; s++) {
         const i = s * 3;
-        const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+        const dx = pts[i]! - x,
+          dy = pts[i + 1]! - y,
+          dz = pts[i + 2]! - z;
         const d2 = dx * dx + dy * dy + dz * dz;
         if (d2 >= worst) continue;
         // insertion into the sorted prefix (slots for now; mapped to ids at the end)
@@ -258,11 +275,13 @@ export class KdTree {
     let count = 0;
     let worst = Infinity;
     this.startDescent();
-    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0; ) {
+    for (let node: number; (node = this.nextLeaf(x, y, z, worst)) >= 0;) {
       const end = hi[node]!;
       for (let s = lo[node]!; s < end; s++) {
         const i = s * 3;
-        const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+        const dx = pts[i]! - x,
+          dy = pts[i + 1]! - y,
+          dz = pts[i + 2]! - z;
         const d2 = dx * dx + dy * dy + dz * dz;
         if (d2 >= worst) continue;
         if (count < k) {
@@ -332,7 +351,9 @@ export class KdTree {
       const end = hi[node]!;
       for (let s = lo[node]!; s < end; s++) {
         const i = s * 3;
-        const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+        const dx = pts[i]! - x,
+          dy = pts[i + 1]! - y,
+          dz = pts[i + 2]! - z;
         if (dx * dx + dy * dy + dz * dz <= r2) out.push(ids[s]!);
       }
     }
@@ -353,9 +374,12 @@ function select(perm: Uint32Array, p: Float32Array, d: number, lo: number, hi: n
   while (hi > lo) {
     // median of three as pivot
     const mid = (lo + hi) >> 1;
-    const a = p[perm[lo]! * 3 + d]!, b = p[perm[mid]! * 3 + d]!, c = p[perm[hi]! * 3 + d]!;
+    const a = p[perm[lo]! * 3 + d]!,
+      b = p[perm[mid]! * 3 + d]!,
+      c = p[perm[hi]! * 3 + d]!;
     const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
-    let i = lo, j = hi;
+    let i = lo,
+      j = hi;
     while (i <= j) {
       while (p[perm[i]! * 3 + d]! < pivot) i++;
       while (p[perm[j]! * 3 + d]! > pivot) j--;

@@ -93,20 +93,26 @@ const scratchVec = new Float64Array(9);
  * falls back to Jacobi when the smallest eigenvalue is not well separated (then the cross
  * products degenerate).
  */
-export function smallestEigenvector3(
-  a00: number, a01: number, a02: number, a11: number, a12: number, a22: number,
-  out: Float32Array | Float64Array, o: number,
-): number {
+export function smallestEigenvector3(a00: number, a01: number, a02: number, a11: number, a12: number, a22: number, out: Float32Array | Float64Array, o: number): number {
   // Scale to keep the cubic well conditioned.
   const scale = Math.max(Math.abs(a00), Math.abs(a01), Math.abs(a02), Math.abs(a11), Math.abs(a12), Math.abs(a22));
   if (!(scale > 0) || !Number.isFinite(scale)) {
-    out[o] = 0; out[o + 1] = 0; out[o + 2] = 1;
+    out[o] = 0;
+    out[o + 1] = 0;
+    out[o + 2] = 1;
     return 0;
   }
   const inv = 1 / scale;
-  a00 *= inv; a01 *= inv; a02 *= inv; a11 *= inv; a12 *= inv; a22 *= inv;
+  a00 *= inv;
+  a01 *= inv;
+  a02 *= inv;
+  a11 *= inv;
+  a12 *= inv;
+  a22 *= inv;
   const q = (a00 + a11 + a22) / 3;
-  const b00 = a00 - q, b11 = a11 - q, b22 = a22 - q;
+  const b00 = a00 - q,
+    b11 = a11 - q,
+    b22 = a22 - q;
   const p1 = a01 * a01 + a02 * a02 + a12 * a12;
   const p2 = b00 * b00 + b11 * b11 + b22 * b22 + 2 * p1;
   const p = Math.sqrt(p2 / 6);
@@ -117,7 +123,12 @@ export function smallestEigenvector3(
     lmid = q;
   } else {
     const ip = 1 / p;
-    const c00 = b00 * ip, c11 = b11 * ip, c22 = b22 * ip, c01 = a01 * ip, c02 = a02 * ip, c12 = a12 * ip;
+    const c00 = b00 * ip,
+      c11 = b11 * ip,
+      c22 = b22 * ip,
+      c01 = a01 * ip,
+      c02 = a02 * ip,
+      c12 = a12 * ip;
     const det = c00 * (c11 * c22 - c12 * c12) - c01 * (c01 * c22 - c12 * c02) + c02 * (c01 * c12 - c11 * c02);
     const r = Math.max(-1, Math.min(1, det / 2));
     const phi = Math.acos(r) / 3;
@@ -126,27 +137,64 @@ export function smallestEigenvector3(
     lmid = 3 * q - l1 - lambda;
   }
   // Rows of A − λI; the eigenvector is orthogonal to all of them.
-  const r0x = a00 - lambda, r0y = a01, r0z = a02;
-  const r1x = a01, r1y = a11 - lambda, r1z = a12;
-  const r2x = a02, r2y = a12, r2z = a22 - lambda;
-  const ax = r0y * r1z - r0z * r1y, ay = r0z * r1x - r0x * r1z, az = r0x * r1y - r0y * r1x;
-  const bx = r0y * r2z - r0z * r2y, by = r0z * r2x - r0x * r2z, bz = r0x * r2y - r0y * r2x;
-  const cx = r1y * r2z - r1z * r2y, cy = r1z * r2x - r1x * r2z, cz = r1x * r2y - r1y * r2x;
-  const da = ax * ax + ay * ay + az * az, db = bx * bx + by * by + bz * bz, dc = cx * cx + cy * cy + cz * cz;
+  const r0x = a00 - lambda,
+    r0y = a01,
+    r0z = a02;
+  const r1x = a01,
+    r1y = a11 - lambda,
+    r1z = a12;
+  const r2x = a02,
+    r2y = a12,
+    r2z = a22 - lambda;
+  const ax = r0y * r1z - r0z * r1y,
+    ay = r0z * r1x - r0x * r1z,
+    az = r0x * r1y - r0y * r1x;
+  const bx = r0y * r2z - r0z * r2y,
+    by = r0z * r2x - r0x * r2z,
+    bz = r0x * r2y - r0y * r2x;
+  const cx = r1y * r2z - r1z * r2y,
+    cy = r1z * r2x - r1x * r2z,
+    cz = r1x * r2y - r1y * r2x;
+  const da = ax * ax + ay * ay + az * az,
+    db = bx * bx + by * by + bz * bz,
+    dc = cx * cx + cy * cy + cz * cz;
   const gap = lmid - lambda;
   if (gap > 1e-6 && Math.max(da, db, dc) > 1e-12 * gap * gap) {
     let vx: number, vy: number, vz: number, d: number;
-    if (da >= db && da >= dc) { vx = ax; vy = ay; vz = az; d = da; }
-    else if (db >= dc) { vx = bx; vy = by; vz = bz; d = db; }
-    else { vx = cx; vy = cy; vz = cz; d = dc; }
+    if (da >= db && da >= dc) {
+      vx = ax;
+      vy = ay;
+      vz = az;
+      d = da;
+    } else if (db >= dc) {
+      vx = bx;
+      vy = by;
+      vz = bz;
+      d = db;
+    } else {
+      vx = cx;
+      vy = cy;
+      vz = cz;
+      d = dc;
+    }
     const s = 1 / Math.sqrt(d);
-    out[o] = vx * s; out[o + 1] = vy * s; out[o + 2] = vz * s;
+    out[o] = vx * s;
+    out[o + 1] = vy * s;
+    out[o + 2] = vz * s;
     return lambda * scale;
   }
-  scratchA[0] = a00; scratchA[1] = a01; scratchA[2] = a02;
-  scratchA[3] = a01; scratchA[4] = a11; scratchA[5] = a12;
-  scratchA[6] = a02; scratchA[7] = a12; scratchA[8] = a22;
+  scratchA[0] = a00;
+  scratchA[1] = a01;
+  scratchA[2] = a02;
+  scratchA[3] = a01;
+  scratchA[4] = a11;
+  scratchA[5] = a12;
+  scratchA[6] = a02;
+  scratchA[7] = a12;
+  scratchA[8] = a22;
   jacobiEigen(scratchA, 3, scratchVal, scratchVec);
-  out[o] = scratchVec[0]!; out[o + 1] = scratchVec[3]!; out[o + 2] = scratchVec[6]!;
+  out[o] = scratchVec[0]!;
+  out[o + 1] = scratchVec[3]!;
+  out[o + 2] = scratchVec[6]!;
   return scratchVal[0]! * scale;
 }

@@ -23,18 +23,43 @@ export interface MassProperties {
 export function massProperties(mesh: Mesh, density: number): MassProperties {
   const p = mesh.positions;
   const idx = mesh.indices;
-  const ox = p[0] ?? 0, oy = p[1] ?? 0, oz = p[2] ?? 0;
+  const ox = p[0] ?? 0,
+    oy = p[1] ?? 0,
+    oz = p[2] ?? 0;
   // integrals of 1, x, y, z, x², y², z², xy, yz, zx over the volume
-  let i0 = 0, ix = 0, iy = 0, iz = 0, ixx = 0, iyy = 0, izz = 0, ixy = 0, iyz = 0, izx = 0;
+  let i0 = 0,
+    ix = 0,
+    iy = 0,
+    iz = 0,
+    ixx = 0,
+    iyy = 0,
+    izz = 0,
+    ixy = 0,
+    iyz = 0,
+    izx = 0;
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const x0 = p[a]! - ox, y0 = p[a + 1]! - oy, z0 = p[a + 2]! - oz;
-    const x1 = p[b]! - ox, y1 = p[b + 1]! - oy, z1 = p[b + 2]! - oz;
-    const x2 = p[c]! - ox, y2 = p[c + 1]! - oy, z2 = p[c + 2]! - oz;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const x0 = p[a]! - ox,
+      y0 = p[a + 1]! - oy,
+      z0 = p[a + 2]! - oz;
+    const x1 = p[b]! - ox,
+      y1 = p[b + 1]! - oy,
+      z1 = p[b + 2]! - oz;
+    const x2 = p[c]! - ox,
+      y2 = p[c + 1]! - oy,
+      z2 = p[c + 2]! - oz;
     // edges and cross product (unnormalised normal, |d| = 2 area)
-    const a1 = x1 - x0, b1 = y1 - y0, c1 = z1 - z0;
-    const a2 = x2 - x0, b2 = y2 - y0, c2 = z2 - z0;
-    const d0 = b1 * c2 - b2 * c1, d1 = a2 * c1 - a1 * c2, d2 = a1 * b2 - a2 * b1;
+    const a1 = x1 - x0,
+      b1 = y1 - y0,
+      c1 = z1 - z0;
+    const a2 = x2 - x0,
+      b2 = y2 - y0,
+      c2 = z2 - z0;
+    const d0 = b1 * c2 - b2 * c1,
+      d1 = a2 * c1 - a1 * c2,
+      d2 = a1 * b2 - a2 * b1;
     // per-axis subexpressions
     const [f1x, f2x, f3x, g0x, g1x, g2x] = sub(x0, x1, x2);
     const [, f2y, f3y, g0y, g1y, g2y] = sub(y0, y1, y2);
@@ -51,14 +76,22 @@ export function massProperties(mesh: Mesh, density: number): MassProperties {
     izx += d2 * (x0 * g0z + x1 * g1z + x2 * g2z);
   }
   i0 /= 6;
-  ix /= 24; iy /= 24; iz /= 24;
-  ixx /= 60; iyy /= 60; izz /= 60;
-  ixy /= 120; iyz /= 120; izx /= 120;
+  ix /= 24;
+  iy /= 24;
+  iz /= 24;
+  ixx /= 60;
+  iyy /= 60;
+  izz /= 60;
+  ixy /= 120;
+  iyz /= 120;
+  izx /= 120;
 
   const volume = i0;
   const mass = volume * density;
   const safe = Math.abs(volume) > 1e-18 ? volume : 1;
-  const cx = ix / safe, cy = iy / safe, cz = iz / safe;
+  const cx = ix / safe,
+    cy = iy / safe,
+    cz = iz / safe;
   // inertia about the origin, then shift to the centre of mass (parallel axis theorem)
   const r = density;
   const Ixx = r * (iyy + izz) - mass * (cy * cy + cz * cz);
@@ -93,7 +126,12 @@ export function meshVolume(mesh: Mesh): number {
 /** Eigenvalues of the symmetric inertia tensor (principal moments), ascending. */
 export function principalMoments(I: Inertia): [number, number, number] {
   // Closed-form eigenvalues of a symmetric 3×3 matrix (Smith 1961).
-  const a = I.ixx, b = I.iyy, c = I.izz, d = I.ixy, e = I.iyz, f = I.ixz;
+  const a = I.ixx,
+    b = I.iyy,
+    c = I.izz,
+    d = I.ixy,
+    e = I.iyz,
+    f = I.ixz;
   const p1 = d * d + e * e + f * f;
   if (p1 < 1e-30 * (a * a + b * b + c * c + 1e-300)) {
     return [a, b, c].sort((x, y) => x - y) as [number, number, number];
@@ -102,8 +140,7 @@ export function principalMoments(I: Inertia): [number, number, number] {
   const p2 = (a - q) ** 2 + (b - q) ** 2 + (c - q) ** 2 + 2 * p1;
   const p = Math.sqrt(p2 / 6);
   const B = [(a - q) / p, d / p, f / p, d / p, (b - q) / p, e / p, f / p, e / p, (c - q) / p];
-  const detB =
-    B[0]! * (B[4]! * B[8]! - B[5]! * B[7]!) - B[1]! * (B[3]! * B[8]! - B[5]! * B[6]!) + B[2]! * (B[3]! * B[7]! - B[4]! * B[6]!);
+  const detB = B[0]! * (B[4]! * B[8]! - B[5]! * B[7]!) - B[1]! * (B[3]! * B[8]! - B[5]! * B[6]!) + B[2]! * (B[3]! * B[7]! - B[4]! * B[6]!);
   const r = Math.max(-1, Math.min(1, detB / 2));
   const phi = Math.acos(r) / 3;
   const e1 = q + 2 * p * Math.cos(phi);

@@ -6,15 +6,35 @@ import type { Mesh } from '../model/geometry.ts';
  */
 
 export function boxMesh(sx: number, sy: number, sz: number): Mesh {
-  const hx = sx / 2, hy = sy / 2, hz = sz / 2;
+  const hx = sx / 2,
+    hy = sy / 2,
+    hz = sz / 2;
   // 24 vertices (4 per face) so each face can carry its own normal.
   const faces: [number[], number[]][] = [
-    [[1, 0, 0], [hx, -hy, -hz, hx, hy, -hz, hx, hy, hz, hx, -hy, hz]],
-    [[-1, 0, 0], [-hx, hy, -hz, -hx, -hy, -hz, -hx, -hy, hz, -hx, hy, hz]],
-    [[0, 1, 0], [hx, hy, -hz, -hx, hy, -hz, -hx, hy, hz, hx, hy, hz]],
-    [[0, -1, 0], [-hx, -hy, -hz, hx, -hy, -hz, hx, -hy, hz, -hx, -hy, hz]],
-    [[0, 0, 1], [-hx, -hy, hz, hx, -hy, hz, hx, hy, hz, -hx, hy, hz]],
-    [[0, 0, -1], [-hx, hy, -hz, hx, hy, -hz, hx, -hy, -hz, -hx, -hy, -hz]],
+    [
+      [1, 0, 0],
+      [hx, -hy, -hz, hx, hy, -hz, hx, hy, hz, hx, -hy, hz],
+    ],
+    [
+      [-1, 0, 0],
+      [-hx, hy, -hz, -hx, -hy, -hz, -hx, -hy, hz, -hx, hy, hz],
+    ],
+    [
+      [0, 1, 0],
+      [hx, hy, -hz, -hx, hy, -hz, -hx, hy, hz, hx, hy, hz],
+    ],
+    [
+      [0, -1, 0],
+      [-hx, -hy, -hz, hx, -hy, -hz, hx, -hy, hz, -hx, -hy, hz],
+    ],
+    [
+      [0, 0, 1],
+      [-hx, -hy, hz, hx, -hy, hz, hx, hy, hz, -hx, hy, hz],
+    ],
+    [
+      [0, 0, -1],
+      [-hx, hy, -hz, hx, hy, -hz, hx, -hy, -hz, -hx, -hy, -hz],
+    ],
   ];
   const positions = new Float32Array(72);
   const normals = new Float32Array(72);
@@ -55,17 +75,20 @@ export function latheMesh(profile: readonly (readonly [number, number])[], segme
     const z = pos[ring[0]! * 3 + 2]!;
     pos.push(0, 0, z);
     for (let s = 0; s < segments; s++) {
-      const a = ring[s]!, b = ring[(s + 1) % segments]!;
+      const a = ring[s]!,
+        b = ring[(s + 1) % segments]!;
       if (up) idx.push(c, a, b);
       else idx.push(c, b, a);
     }
   };
   cap(rings[0]!, false);
   for (let k = 0; k + 1 < rings.length; k++) {
-    const lo = rings[k]!, hi = rings[k + 1]!;
+    const lo = rings[k]!,
+      hi = rings[k + 1]!;
     for (let s = 0; s < segments; s++) {
       const s1 = (s + 1) % segments;
-      if (lo.length === 1) idx.push(lo[0]!, hi[s1]!, hi[s]!); // bottom pole: fan faces down
+      if (lo.length === 1)
+        idx.push(lo[0]!, hi[s1]!, hi[s]!); // bottom pole: fan faces down
       else if (hi.length === 1) idx.push(lo[s]!, lo[s1]!, hi[0]!);
       else idx.push(lo[s]!, lo[s1]!, hi[s1]!, lo[s]!, hi[s1]!, hi[s]!);
     }
@@ -75,11 +98,23 @@ export function latheMesh(profile: readonly (readonly [number, number])[], segme
 }
 
 export function cylinderMesh(radius: number, height: number, segments = 32): Mesh {
-  return latheMesh([[radius, -height / 2], [radius, height / 2]], segments);
+  return latheMesh(
+    [
+      [radius, -height / 2],
+      [radius, height / 2],
+    ],
+    segments,
+  );
 }
 
 export function coneMesh(radius: number, height: number, segments = 32): Mesh {
-  return latheMesh([[radius, -height / 2], [0, height / 2]], segments);
+  return latheMesh(
+    [
+      [radius, -height / 2],
+      [0, height / 2],
+    ],
+    segments,
+  );
 }
 
 export function sphereMesh(radius: number, segments = 32, rings = 16): Mesh {
@@ -108,14 +143,16 @@ export function capsuleMesh(radius: number, height: number, segments = 32, capRi
 
 /** Concatenates meshes (no welding); each part must itself be closed. */
 export function mergeMeshes(parts: readonly Mesh[]): Mesh {
-  let nv = 0, ni = 0;
+  let nv = 0,
+    ni = 0;
   for (const p of parts) {
     nv += p.positions.length;
     ni += p.indices.length;
   }
   const positions = new Float32Array(nv);
   const indices = new Uint32Array(ni);
-  let ov = 0, oi = 0;
+  let ov = 0,
+    oi = 0;
   for (const p of parts) {
     positions.set(p.positions, ov);
     const base = ov / 3;

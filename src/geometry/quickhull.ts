@@ -55,7 +55,9 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   const pts = poolPts;
   let maxAbs = 0;
   for (let i = 0; i < nIn; i++) {
-    const x = +input[i * 3]!, y = +input[i * 3 + 1]!, z = +input[i * 3 + 2]!;
+    const x = +input[i * 3]!,
+      y = +input[i * 3 + 1]!,
+      z = +input[i * 3 + 2]!;
     if (!(x - x === 0 && y - y === 0 && z - z === 0)) continue;
     pts[n * 3] = x;
     pts[n * 3 + 1] = y;
@@ -71,7 +73,8 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   // ---- initial simplex from the extreme points ----
   const ext = new Int32Array(6);
   for (let k = 0; k < 3; k++) {
-    let lo = 0, hi = 0;
+    let lo = 0,
+      hi = 0;
     for (let i = 1; i < n; i++) {
       if (p[i * 3 + k]! < p[lo * 3 + k]!) lo = i;
       if (p[i * 3 + k]! > p[hi * 3 + k]!) hi = i;
@@ -79,7 +82,9 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
     ext[k * 2] = lo;
     ext[k * 2 + 1] = hi;
   }
-  let v0 = 0, v1 = 0, best = -1;
+  let v0 = 0,
+    v1 = 0,
+    best = -1;
   for (let k = 0; k < 3; k++) {
     const d = p[ext[k * 2 + 1]! * 3 + k]! - p[ext[k * 2]! * 3 + k]!;
     if (d > best) {
@@ -90,12 +95,18 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   }
   if (!(best > tol)) throw degenerate(n);
   // farthest from the line v0–v1
-  const lx = p[v1 * 3]! - p[v0 * 3]!, ly = p[v1 * 3 + 1]! - p[v0 * 3 + 1]!, lz = p[v1 * 3 + 2]! - p[v0 * 3 + 2]!;
+  const lx = p[v1 * 3]! - p[v0 * 3]!,
+    ly = p[v1 * 3 + 1]! - p[v0 * 3 + 1]!,
+    lz = p[v1 * 3 + 2]! - p[v0 * 3 + 2]!;
   let v2 = -1;
   best = 0;
   for (let i = 0; i < n; i++) {
-    const dx = p[i * 3]! - p[v0 * 3]!, dy = p[i * 3 + 1]! - p[v0 * 3 + 1]!, dz = p[i * 3 + 2]! - p[v0 * 3 + 2]!;
-    const cx = ly * dz - lz * dy, cy = lz * dx - lx * dz, cz = lx * dy - ly * dx;
+    const dx = p[i * 3]! - p[v0 * 3]!,
+      dy = p[i * 3 + 1]! - p[v0 * 3 + 1]!,
+      dz = p[i * 3 + 2]! - p[v0 * 3 + 2]!;
+    const cx = ly * dz - lz * dy,
+      cy = lz * dx - lx * dz,
+      cz = lx * dy - ly * dx;
     const d = cx * cx + cy * cy + cz * cz;
     if (d > best) {
       best = d;
@@ -104,10 +115,16 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   }
   if (v2 < 0 || !(Math.sqrt(best) > tol * Math.hypot(lx, ly, lz))) throw degenerate(n);
   // farthest from the plane v0 v1 v2
-  const ux = p[v2 * 3]! - p[v0 * 3]!, uy = p[v2 * 3 + 1]! - p[v0 * 3 + 1]!, uz = p[v2 * 3 + 2]! - p[v0 * 3 + 2]!;
-  let pnx = ly * uz - lz * uy, pny = lz * ux - lx * uz, pnz = lx * uy - ly * ux;
+  const ux = p[v2 * 3]! - p[v0 * 3]!,
+    uy = p[v2 * 3 + 1]! - p[v0 * 3 + 1]!,
+    uz = p[v2 * 3 + 2]! - p[v0 * 3 + 2]!;
+  let pnx = ly * uz - lz * uy,
+    pny = lz * ux - lx * uz,
+    pnz = lx * uy - ly * ux;
   const pl = Math.hypot(pnx, pny, pnz);
-  pnx /= pl; pny /= pl; pnz /= pl;
+  pnx /= pl;
+  pny /= pl;
+  pnz /= pl;
   const poff = pnx * p[v0 * 3]! + pny * p[v0 * 3 + 1]! + pnz * p[v0 * 3 + 2]!;
   let v3 = -1;
   best = 0;
@@ -144,29 +161,63 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
 
   const grow = () => {
     cap *= 2;
-    const g32 = (a: Int32Array, m: number) => { const b = new Int32Array(cap * m); b.set(a); return b; };
+    const g32 = (a: Int32Array, m: number) => {
+      const b = new Int32Array(cap * m);
+      b.set(a);
+      return b;
+    };
     fv = g32(fv, 3);
     nb = g32(nb, 3);
     head = g32(head, 1);
-    const f64 = (a: Float64Array, m: number) => { const b = new Float64Array(cap * m); b.set(a); return b; };
+    const f64 = (a: Float64Array, m: number) => {
+      const b = new Float64Array(cap * m);
+      b.set(a);
+      return b;
+    };
     fn = f64(fn, 3);
     foff = f64(foff, 1);
-    const e8 = new Int8Array(cap * 3); e8.set(nbe); nbe = e8;
-    const u8 = new Uint8Array(cap); u8.set(alive); alive = u8;
+    const e8 = new Int8Array(cap * 3);
+    e8.set(nbe);
+    nbe = e8;
+    const u8 = new Uint8Array(cap);
+    u8.set(alive);
+    alive = u8;
     poolCap = cap;
-    poolFv = fv; poolFn = fn; poolOff = foff; poolNb = nb; poolNbe = nbe; poolAlive = alive; poolHead = head;
+    poolFv = fv;
+    poolFn = fn;
+    poolOff = foff;
+    poolNb = nb;
+    poolNbe = nbe;
+    poolAlive = alive;
+    poolHead = head;
   };
   const addFace = (a: number, b: number, c: number): number => {
     if (faceCount === cap) grow();
     const f = faceCount++;
-    fv[f * 3] = a; fv[f * 3 + 1] = b; fv[f * 3 + 2] = c;
-    const ax = p[a * 3]!, ay = p[a * 3 + 1]!, az = p[a * 3 + 2]!;
-    const e1x = p[b * 3]! - ax, e1y = p[b * 3 + 1]! - ay, e1z = p[b * 3 + 2]! - az;
-    const e2x = p[c * 3]! - ax, e2y = p[c * 3 + 1]! - ay, e2z = p[c * 3 + 2]! - az;
-    let nx = e1y * e2z - e1z * e2y, ny = e1z * e2x - e1x * e2z, nz = e1x * e2y - e1y * e2x;
+    fv[f * 3] = a;
+    fv[f * 3 + 1] = b;
+    fv[f * 3 + 2] = c;
+    const ax = p[a * 3]!,
+      ay = p[a * 3 + 1]!,
+      az = p[a * 3 + 2]!;
+    const e1x = p[b * 3]! - ax,
+      e1y = p[b * 3 + 1]! - ay,
+      e1z = p[b * 3 + 2]! - az;
+    const e2x = p[c * 3]! - ax,
+      e2y = p[c * 3 + 1]! - ay,
+      e2z = p[c * 3 + 2]! - az;
+    let nx = e1y * e2z - e1z * e2y,
+      ny = e1z * e2x - e1x * e2z,
+      nz = e1x * e2y - e1y * e2x;
     const l = Math.sqrt(nx * nx + ny * ny + nz * nz);
-    if (l > 0) { nx /= l; ny /= l; nz /= l; }
-    fn[f * 3] = nx; fn[f * 3 + 1] = ny; fn[f * 3 + 2] = nz;
+    if (l > 0) {
+      nx /= l;
+      ny /= l;
+      nz /= l;
+    }
+    fn[f * 3] = nx;
+    fn[f * 3 + 1] = ny;
+    fn[f * 3 + 2] = nz;
     // offset through the centroid: less sensitive to which vertex is first
     foff[f] = (nx * (3 * ax + e1x + e2x) + ny * (3 * ay + e1y + e2y) + nz * (3 * az + e1z + e2z)) / 3;
     alive[f] = ALIVE;
@@ -174,14 +225,20 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
     return f;
   };
   const link = (f: number, e: number, g: number, ge: number) => {
-    nb[f * 3 + e] = g; nbe[f * 3 + e] = ge;
-    nb[g * 3 + ge] = f; nbe[g * 3 + ge] = e;
+    nb[f * 3 + e] = g;
+    nbe[f * 3 + e] = ge;
+    nb[g * 3 + ge] = f;
+    nbe[g * 3 + ge] = e;
   };
 
   // v3 must be behind the base face
   const a0 = v0;
-  let a1 = v1, a2 = v2;
-  if (pnx * p[v3 * 3]! + pny * p[v3 * 3 + 1]! + pnz * p[v3 * 3 + 2]! - poff > 0) { a1 = v2; a2 = v1; }
+  let a1 = v1,
+    a2 = v2;
+  if (pnx * p[v3 * 3]! + pny * p[v3 * 3 + 1]! + pnz * p[v3 * 3 + 2]! - poff > 0) {
+    a1 = v2;
+    a2 = v1;
+  }
   // base (a0 a1 a2) faces away from v3; sides (a1 a0 v3), (a2 a1 v3), (a0 a2 v3)
   const F0 = addFace(a0, a1, a2);
   const F1 = addFace(a1, a0, v3);
@@ -199,13 +256,22 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   // assign points to the initial faces (farthest face)
   for (let i = 0; i < n; i++) {
     if (i === v0 || i === v1 || i === v2 || i === v3) continue;
-    const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
-    let bf = -1, bd = tol;
+    const x = p[i * 3]!,
+      y = p[i * 3 + 1]!,
+      z = p[i * 3 + 2]!;
+    let bf = -1,
+      bd = tol;
     for (let f = 0; f < 4; f++) {
       const d = fn[f * 3]! * x + fn[f * 3 + 1]! * y + fn[f * 3 + 2]! * z - foff[f]!;
-      if (d > bd) { bd = d; bf = f; }
+      if (d > bd) {
+        bd = d;
+        bf = f;
+      }
     }
-    if (bf >= 0) { next[i] = head[bf]!; head[bf] = i; }
+    if (bf >= 0) {
+      next[i] = head[bf]!;
+      head[bf] = i;
+    }
   }
 
   const stack: number[] = [F0, F1, F2, F3];
@@ -213,7 +279,9 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
   const horizonF: number[] = [];
   const horizonE: number[] = [];
   const newFaces: number[] = [];
-  let ex = 0, ey = 0, ez = 0;
+  let ex = 0,
+    ey = 0,
+    ez = 0;
 
   const dist = (f: number) => fn[f * 3]! * ex + fn[f * 3 + 1]! * ey + fn[f * 3 + 2]! * ez - foff[f]!;
   const horizon = (f: number, cross: number) => {
@@ -240,12 +308,18 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
     const f0 = stack.pop()!;
     if (alive[f0] !== ALIVE || head[f0]! < 0) continue;
     // eye point: farthest outside point of f0
-    let eye = -1, bd = -Infinity;
+    let eye = -1,
+      bd = -Infinity;
     for (let i = head[f0]!; i >= 0; i = next[i]!) {
       const d = fn[f0 * 3]! * p[i * 3]! + fn[f0 * 3 + 1]! * p[i * 3 + 1]! + fn[f0 * 3 + 2]! * p[i * 3 + 2]! - foff[f0]!;
-      if (d > bd) { bd = d; eye = i; }
+      if (d > bd) {
+        bd = d;
+        eye = i;
+      }
     }
-    ex = p[eye * 3]!; ey = p[eye * 3 + 1]!; ez = p[eye * 3 + 2]!;
+    ex = p[eye * 3]!;
+    ey = p[eye * 3 + 1]!;
+    ez = p[eye * 3 + 2]!;
     visible.length = 0;
     horizonF.length = 0;
     horizonE.length = 0;
@@ -254,9 +328,12 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
     newFaces.length = 0;
     const h = horizonF.length;
     for (let k = 0; k < h; k++) {
-      const f = horizonF[k]!, e = horizonE[k]!;
-      const a = fv[f * 3 + e]!, b = fv[f * 3 + ((e + 1) % 3)]!;
-      const g = nb[f * 3 + e]!, ge = nbe[f * 3 + e]!;
+      const f = horizonF[k]!,
+        e = horizonE[k]!;
+      const a = fv[f * 3 + e]!,
+        b = fv[f * 3 + ((e + 1) % 3)]!;
+      const g = nb[f * 3 + e]!,
+        ge = nbe[f * 3 + e]!;
       const nf = addFace(a, b, eye);
       link(nf, 0, g, ge);
       newFaces.push(nf);
@@ -269,7 +346,9 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
       while (i >= 0) {
         const nx = next[i]!;
         if (i !== eye) {
-          const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
+          const x = p[i * 3]!,
+            y = p[i * 3 + 1]!,
+            z = p[i * 3 + 2]!;
           for (let k = 0; k < h; k++) {
             const g = newFaces[k]!;
             if (fn[g * 3]! * x + fn[g * 3 + 1]! * y + fn[g * 3 + 2]! * z - foff[g]! > tol) {
@@ -305,15 +384,26 @@ function degenerate(n: number): Real2SimError {
 
 /** Volume enclosed by hull faces (divergence theorem, relative to the first face's first vertex). */
 export function hullFacesVolume(h: HullFaces): number {
-  const p = h.points, f = h.faces;
+  const p = h.points,
+    f = h.faces;
   if (f.length === 0) return 0;
-  const ox = p[f[0]! * 3]!, oy = p[f[0]! * 3 + 1]!, oz = p[f[0]! * 3 + 2]!;
+  const ox = p[f[0]! * 3]!,
+    oy = p[f[0]! * 3 + 1]!,
+    oz = p[f[0]! * 3 + 2]!;
   let v = 0;
   for (let t = 0; t < f.length; t += 3) {
-    const a = f[t]! * 3, b = f[t + 1]! * 3, c = f[t + 2]! * 3;
-    const ax = p[a]! - ox, ay = p[a + 1]! - oy, az = p[a + 2]! - oz;
-    const bx = p[b]! - ox, by = p[b + 1]! - oy, bz = p[b + 2]! - oz;
-    const cx = p[c]! - ox, cy = p[c + 1]! - oy, cz = p[c + 2]! - oz;
+    const a = f[t]! * 3,
+      b = f[t + 1]! * 3,
+      c = f[t + 2]! * 3;
+    const ax = p[a]! - ox,
+      ay = p[a + 1]! - oy,
+      az = p[a + 2]! - oz;
+    const bx = p[b]! - ox,
+      by = p[b + 1]! - oy,
+      bz = p[b + 2]! - oz;
+    const cx = p[c]! - ox,
+      cy = p[c + 1]! - oy,
+      cz = p[c + 2]! - oz;
     v += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
   }
   return v / 6;

@@ -49,7 +49,10 @@ export function fitPlaneRansac(positions: Float32Array, opts: PlaneRansacOptions
   if (n < 3) throw new Real2SimError('NO_PLANE', `A plane needs at least 3 points, got ${n}`, { points: n });
   const probability = opts.probability ?? 0.99999999;
   let bestCount = 0;
-  let ba = 0, bb = 0, bc = 0, bd = 0;
+  let ba = 0,
+    bb = 0,
+    bc = 0,
+    bd = 0;
   let needed = iterations;
   for (let it = 0; it < needed && it < iterations; it++) {
     const i0 = rng.int(n) * 3;
@@ -57,20 +60,32 @@ export function fitPlaneRansac(positions: Float32Array, opts: PlaneRansacOptions
     if (i1 >= i0) i1 += 3;
     let i2 = rng.int(n - 2) * 3;
     // third distinct index: skip over the two taken (in ascending order)
-    const lo = Math.min(i0, i1), hi = Math.max(i0, i1);
+    const lo = Math.min(i0, i1),
+      hi = Math.max(i0, i1);
     if (i2 >= lo) i2 += 3;
     if (i2 >= hi) i2 += 3;
-    const x0 = p[i0]!, y0 = p[i0 + 1]!, z0 = p[i0 + 2]!;
-    const ux = p[i1]! - x0, uy = p[i1 + 1]! - y0, uz = p[i1 + 2]! - z0;
-    const vx = p[i2]! - x0, vy = p[i2 + 1]! - y0, vz = p[i2 + 2]! - z0;
-    let a = uy * vz - uz * vy, b = uz * vx - ux * vz, c = ux * vy - uy * vx;
+    const x0 = p[i0]!,
+      y0 = p[i0 + 1]!,
+      z0 = p[i0 + 2]!;
+    const ux = p[i1]! - x0,
+      uy = p[i1 + 1]! - y0,
+      uz = p[i1 + 2]! - z0;
+    const vx = p[i2]! - x0,
+      vy = p[i2 + 1]! - y0,
+      vz = p[i2 + 2]! - z0;
+    let a = uy * vz - uz * vy,
+      b = uz * vx - ux * vz,
+      c = ux * vy - uy * vx;
     const len = Math.sqrt(a * a + b * b + c * c);
     if (!(len > 1e-12)) continue; // collinear, duplicate or non-finite sample
-    a /= len; b /= len; c /= len;
+    a /= len;
+    b /= len;
+    c /= len;
     const d = -(a * x0 + b * y0 + c * z0);
     // Count inliers; give up once even all remaining points could not beat the best.
     const allowedMisses = n - bestCount;
-    let count = 0, misses = 0;
+    let count = 0,
+      misses = 0;
     for (let i = 0; i < p.length; i += 3) {
       const dist = a * p[i]! + b * p[i + 1]! + c * p[i + 2]! + d;
       if (dist <= threshold && dist >= -threshold) count++;
@@ -78,7 +93,10 @@ export function fitPlaneRansac(positions: Float32Array, opts: PlaneRansacOptions
     }
     if (count > bestCount) {
       bestCount = count;
-      ba = a; bb = b; bc = c; bd = d;
+      ba = a;
+      bb = b;
+      bc = c;
+      bd = d;
       if (opts.earlyStop) {
         const w = count / n;
         const w3 = w * w * w;
@@ -127,21 +145,43 @@ function orient(a: number, b: number, c: number, d: number): [number, number, nu
  */
 export function refinePlane(positions: Float32Array, indices?: ArrayLike<number>): { normal: Vec3; d: number } {
   const m = indices ? indices.length : positions.length / 3;
-  let cnt = 0, sx = 0, sy = 0, sz = 0;
+  let cnt = 0,
+    sx = 0,
+    sy = 0,
+    sz = 0;
   for (let k = 0; k < m; k++) {
     const i = (indices ? indices[k]! : k) * 3;
-    const x = positions[i]!, y = positions[i + 1]!, z = positions[i + 2]!;
+    const x = positions[i]!,
+      y = positions[i + 1]!,
+      z = positions[i + 2]!;
     if (!(x - x === 0 && y - y === 0 && z - z === 0)) continue;
-    sx += x; sy += y; sz += z; cnt++;
+    sx += x;
+    sy += y;
+    sz += z;
+    cnt++;
   }
   if (cnt < 3) throw new Real2SimError('NO_PLANE', `A plane needs at least 3 finite points, got ${cnt}`, { points: cnt });
-  const cx = sx / cnt, cy = sy / cnt, cz = sz / cnt;
-  let xx = 0, xy = 0, xz = 0, yy = 0, yz = 0, zz = 0;
+  const cx = sx / cnt,
+    cy = sy / cnt,
+    cz = sz / cnt;
+  let xx = 0,
+    xy = 0,
+    xz = 0,
+    yy = 0,
+    yz = 0,
+    zz = 0;
   for (let k = 0; k < m; k++) {
     const i = (indices ? indices[k]! : k) * 3;
-    const x = positions[i]! - cx, y = positions[i + 1]! - cy, z = positions[i + 2]! - cz;
+    const x = positions[i]! - cx,
+      y = positions[i + 1]! - cy,
+      z = positions[i + 2]! - cz;
     if (!(x - x === 0 && y - y === 0 && z - z === 0)) continue;
-    xx += x * x; xy += x * y; xz += x * z; yy += y * y; yz += y * z; zz += z * z;
+    xx += x * x;
+    xy += x * y;
+    xz += x * z;
+    yy += y * y;
+    yz += y * z;
+    zz += z * z;
   }
   const nrm = new Float64Array(3);
   smallestEigenvector3(xx, xy, xz, yy, yz, zz, nrm, 0);

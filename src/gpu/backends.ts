@@ -67,7 +67,9 @@ export function protocolBackends(name: string, call: TaskCaller, opts: ProtocolB
       async segment(frame: RgbdFrame, prompts?: readonly string[]): Promise<SegmentationResult> {
         const r = await call('segment', { image: toWireImage(frame.color), ...(prompts && prompts.length > 0 ? { prompts: [...prompts] } : {}), ...model('segment') }, 'perceive');
         if (r.masks.width !== frame.color.width || r.masks.height !== frame.color.height) {
-          throw new Real2SimError('REMOTE', `Segmentation model "${r.model}" returned a ${r.masks.width}×${r.masks.height} label image for a ${frame.color.width}×${frame.color.height} frame.`, { stage: 'perceive' });
+          throw new Real2SimError('REMOTE', `Segmentation model "${r.model}" returned a ${r.masks.width}×${r.masks.height} label image for a ${frame.color.width}×${frame.color.height} frame.`, {
+            stage: 'perceive',
+          });
         }
         const masks = fromWireLabels(r.masks, r.instances);
         const scores = new Map<number, number>();
@@ -91,7 +93,11 @@ export function protocolBackends(name: string, call: TaskCaller, opts: ProtocolB
         if (visibleMask.length !== crop.width * crop.height) {
           throw new Real2SimError('SIZE_MISMATCH', `Visible mask holds ${visibleMask.length} values for a ${crop.width}×${crop.height} crop.`);
         }
-        const r = await call('deocclude', { image: toWireImage(crop), mask: toWireMask(visibleMask, crop.width, crop.height), ...(prompt !== undefined ? { prompt } : {}), ...model('deocclude') }, 'shape');
+        const r = await call(
+          'deocclude',
+          { image: toWireImage(crop), mask: toWireMask(visibleMask, crop.width, crop.height), ...(prompt !== undefined ? { prompt } : {}), ...model('deocclude') },
+          'shape',
+        );
         return fromWireImage(r.image);
       },
     },
@@ -99,7 +105,11 @@ export function protocolBackends(name: string, call: TaskCaller, opts: ProtocolB
       name,
       async generate(input: ShapeInput): Promise<ShapeResult> {
         if (!input.image) {
-          throw new Real2SimError('BAD_INPUT', `The ${name} shape backend generates from an object image, but object "${input.id}" has none: run a de-occlusion backend first, or use the geometric shape backend (needs depth).`, { object: input.id });
+          throw new Real2SimError(
+            'BAD_INPUT',
+            `The ${name} shape backend generates from an object image, but object "${input.id}" has none: run a de-occlusion backend first, or use the geometric shape backend (needs depth).`,
+            { object: input.id },
+          );
         }
         const r = await call('shape', { image: toWireImage(input.image), label: input.label, ...model('shape') }, 'shape');
         return { mesh: await glbToMesh(r.mesh.data), frame: 'canonical' };
@@ -186,25 +196,62 @@ export function withFallback(primary: LearnedBackends, opts: FallbackOptions): F
     segmentation: {
       name: primary.segmentation.name,
       segment: (frame, prompts) =>
-        guarded('perceive', 'segmentation', f.segmentation, !!frame.depth, () => primary.segmentation.segment(frame, prompts), () => f.segmentation!.segment(frame, prompts)),
+        guarded(
+          'perceive',
+          'segmentation',
+          f.segmentation,
+          !!frame.depth,
+          () => primary.segmentation.segment(frame, prompts),
+          () => f.segmentation!.segment(frame, prompts),
+        ),
     },
     depth: {
       name: primary.depth.name,
-      estimate: (color, camera) => guarded('perceive', 'depth', f.depth, !!f.depth, () => primary.depth.estimate(color, camera), () => f.depth!.estimate(color, camera)),
+      estimate: (color, camera) =>
+        guarded(
+          'perceive',
+          'depth',
+          f.depth,
+          !!f.depth,
+          () => primary.depth.estimate(color, camera),
+          () => f.depth!.estimate(color, camera),
+        ),
     },
     deocclusion: {
       name: primary.deocclusion.name,
       complete: (crop, mask, prompt) =>
-        guarded('shape', 'de-occlusion', f.deocclusion, hasDepth(), () => primary.deocclusion.complete(crop, mask, prompt), () => f.deocclusion!.complete(crop, mask, prompt)),
+        guarded(
+          'shape',
+          'de-occlusion',
+          f.deocclusion,
+          hasDepth(),
+          () => primary.deocclusion.complete(crop, mask, prompt),
+          () => f.deocclusion!.complete(crop, mask, prompt),
+        ),
     },
     shape: {
       name: primary.shape.name,
-      generate: (input) => guarded('shape', 'shape', f.shape, !!input.points && input.points.positions.length > 0, () => primary.shape.generate(input), () => f.shape!.generate(input)),
+      generate: (input) =>
+        guarded(
+          'shape',
+          'shape',
+          f.shape,
+          !!input.points && input.points.positions.length > 0,
+          () => primary.shape.generate(input),
+          () => f.shape!.generate(input),
+        ),
     },
     pose: {
       name: primary.pose.name,
       estimate: (input) =>
-        guarded('place', 'pose', f.pose, input.objects.every((o) => !!o.points && o.points.positions.length > 0), () => primary.pose.estimate(input), () => f.pose!.estimate(input)),
+        guarded(
+          'place',
+          'pose',
+          f.pose,
+          input.objects.every((o) => !!o.points && o.points.positions.length > 0),
+          () => primary.pose.estimate(input),
+          () => f.pose!.estimate(input),
+        ),
     },
   };
 }

@@ -125,7 +125,9 @@ export class GpuHostClient {
         const want = endpoint === 'health' || endpoint === 'models' ? 'application/json' : CBOR_TYPE;
         if (res.type !== want) {
           throw new Real2SimError('REMOTE', `GPU host ${this.url} (stage "${stage}") answered Content-Type "${res.type}" instead of ${want}. Is it a real2sim GPU host (protocol v1)?`, {
-            host: this.url, stage, kind: 'bad-response' satisfies FailureKind,
+            host: this.url,
+            stage,
+            kind: 'bad-response' satisfies FailureKind,
           });
         }
         return res.body;
@@ -193,18 +195,44 @@ export class GpuHostClient {
     const e = err as NodeJS.ErrnoException;
     const code = e.code ?? '';
     if (code === 'ETIMEDOUT_CLIENT') {
-      return new Real2SimError('TIMEOUT', `GPU host ${this.url} did not answer stage "${stage}" within ${this.opts.timeoutMs} ms (${attempts} attempt${attempts > 1 ? 's' : ''}); raise the timeout or check the host's load (GET /v1/health).`, {
-        host: this.url, stage, kind: 'timeout' satisfies FailureKind, attempts,
-      }, err);
+      return new Real2SimError(
+        'TIMEOUT',
+        `GPU host ${this.url} did not answer stage "${stage}" within ${this.opts.timeoutMs} ms (${attempts} attempt${attempts > 1 ? 's' : ''}); raise the timeout or check the host's load (GET /v1/health).`,
+        {
+          host: this.url,
+          stage,
+          kind: 'timeout' satisfies FailureKind,
+          attempts,
+        },
+        err,
+      );
     }
     if (UNREACHABLE.has(code)) {
-      return new Real2SimError('REMOTE', `GPU host ${this.url} is unreachable for stage "${stage}" (${code}, ${attempts} attempt${attempts > 1 ? 's' : ''}): start \`real2sim serve\` there or fix the host address.`, {
-        host: this.url, stage, kind: 'unreachable' satisfies FailureKind, attempts, errno: code,
-      }, err);
+      return new Real2SimError(
+        'REMOTE',
+        `GPU host ${this.url} is unreachable for stage "${stage}" (${code}, ${attempts} attempt${attempts > 1 ? 's' : ''}): start \`real2sim serve\` there or fix the host address.`,
+        {
+          host: this.url,
+          stage,
+          kind: 'unreachable' satisfies FailureKind,
+          attempts,
+          errno: code,
+        },
+        err,
+      );
     }
-    return new Real2SimError('REMOTE', `GPU host ${this.url} dropped the connection during stage "${stage}" (${code || e.message}, ${attempts} attempt${attempts > 1 ? 's' : ''}); check the host's logs.`, {
-      host: this.url, stage, kind: 'reset' satisfies FailureKind, attempts, errno: code,
-    }, err);
+    return new Real2SimError(
+      'REMOTE',
+      `GPU host ${this.url} dropped the connection during stage "${stage}" (${code || e.message}, ${attempts} attempt${attempts > 1 ? 's' : ''}); check the host's logs.`,
+      {
+        host: this.url,
+        stage,
+        kind: 'reset' satisfies FailureKind,
+        attempts,
+        errno: code,
+      },
+      err,
+    );
   }
 
   private httpError(res: Attempt, stage: string, requestId: string): Real2SimError {
@@ -219,9 +247,16 @@ export class GpuHostClient {
     } catch {
       message = res.body.toString('utf8').slice(0, 200);
     }
-    const hint = res.status === 401 ? ' Pass the host\'s token (--gpu-token / GpuHostClient({token})).' : res.status === 413 ? ' Downscale the image, or start the host with a larger --max-body-mb.' : '';
+    const hint =
+      res.status === 401 ? " Pass the host's token (--gpu-token / GpuHostClient({token}))." : res.status === 413 ? ' Downscale the image, or start the host with a larger --max-body-mb.' : '';
     return new Real2SimError('REMOTE', `GPU host ${this.url} refused stage "${stage}" with HTTP ${res.status}${code ? ` ${code}` : ''}: ${message || '(no message)'}${hint} [request ${requestId}]`, {
-      host: this.url, stage, kind: 'http' satisfies FailureKind, status: res.status, remoteCode: code, requestId, ...(problems ? { problems } : {}),
+      host: this.url,
+      stage,
+      kind: 'http' satisfies FailureKind,
+      status: res.status,
+      remoteCode: code,
+      requestId,
+      ...(problems ? { problems } : {}),
     });
   }
 }

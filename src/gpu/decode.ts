@@ -15,17 +15,13 @@ export interface Instances {
  * Per-pixel argmax over `[C, H, W]` scores (channel 0 = background) and the softmax
  * probability of the winning class.
  */
-export function logitsToInstances(
-  logits: Float32Array,
-  C: number,
-  H: number,
-  W: number,
-): { classes: Uint16Array; prob: Float32Array } {
+export function logitsToInstances(logits: Float32Array, C: number, H: number, W: number): { classes: Uint16Array; prob: Float32Array } {
   const n = H * W;
   const classes = new Uint16Array(n);
   const prob = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    let best = 0, bv = logits[i]!;
+    let best = 0,
+      bv = logits[i]!;
     for (let c = 1; c < C; c++) {
       const v = logits[c * n + i]!;
       if (v > bv) {
@@ -46,15 +42,7 @@ export function logitsToInstances(
  * (and, with prompts, whose class name matches one) becomes an instance, ids in raster order
  * of first pixel. Score = mean probability of the component's pixels.
  */
-export function classesToInstances(
-  classes: Uint16Array,
-  prob: Float32Array | undefined,
-  W: number,
-  H: number,
-  names: readonly string[],
-  minPixels = 1,
-  prompts?: readonly string[],
-): Instances {
+export function classesToInstances(classes: Uint16Array, prob: Float32Array | undefined, W: number, H: number, names: readonly string[], minPixels = 1, prompts?: readonly string[]): Instances {
   const n = W * H;
   const labels = new Uint16Array(n);
   const visited = new Uint8Array(n);
@@ -73,7 +61,8 @@ export function classesToInstances(
     while (top > 0) {
       const i = stack[--top]!;
       members.push(i);
-      const x = i % W, y = (i - x) / W;
+      const x = i % W,
+        y = (i - x) / W;
       if (x > 0 && !visited[i - 1] && classes[i - 1] === cls) {
         visited[i - 1] = 1;
         stack[top++] = i - 1;
@@ -110,17 +99,11 @@ export function classesToInstances(
  * closed surface of the occupied cells: one quad per face between an occupied and an empty cell,
  * corners shared, counter-clockwise from outside. Exact (no smoothing) so tests can predict it.
  */
-export function occupancyToMesh(
-  occ: Float32Array,
-  D: number,
-  H: number,
-  W: number,
-  min: readonly [number, number, number],
-  max: readonly [number, number, number],
-  threshold: number,
-): Mesh {
+export function occupancyToMesh(occ: Float32Array, D: number, H: number, W: number, min: readonly [number, number, number], max: readonly [number, number, number], threshold: number): Mesh {
   const filled = (i: number, j: number, k: number) => i >= 0 && j >= 0 && k >= 0 && i < W && j < H && k < D && occ[(k * H + j) * W + i]! > threshold;
-  const sx = (max[0] - min[0]) / W, sy = (max[1] - min[1]) / H, sz = (max[2] - min[2]) / D;
+  const sx = (max[0] - min[0]) / W,
+    sy = (max[1] - min[1]) / H,
+    sz = (max[2] - min[2]) / D;
   const corner = new Map<number, number>();
   const pos: number[] = [];
   const idx: number[] = [];
@@ -158,7 +141,9 @@ export function occupancyToMesh(
 export function canonicalise(mesh: Mesh, upAxis: 'y' | 'z'): Mesh {
   const p = new Float32Array(mesh.positions.length);
   for (let i = 0; i < p.length; i += 3) {
-    const x = mesh.positions[i]!, y = mesh.positions[i + 1]!, z = mesh.positions[i + 2]!;
+    const x = mesh.positions[i]!,
+      y = mesh.positions[i + 1]!,
+      z = mesh.positions[i + 2]!;
     if (upAxis === 'y') {
       p[i] = x;
       p[i + 1] = -z;

@@ -61,12 +61,10 @@ export async function glbNodeMeshes(bytes: Uint8Array): Promise<GlbNodeMesh[]> {
         const base = pos.length / 3;
         const arr = pa.getArray()!;
         for (let i = 0; i < pa.getCount(); i++) {
-          const x = arr[i * 3]!, y = arr[i * 3 + 1]!, z = arr[i * 3 + 2]!;
-          pos.push(
-            world[0] * x + world[4] * y + world[8] * z + world[12],
-            world[1] * x + world[5] * y + world[9] * z + world[13],
-            world[2] * x + world[6] * y + world[10] * z + world[14],
-          );
+          const x = arr[i * 3]!,
+            y = arr[i * 3 + 1]!,
+            z = arr[i * 3 + 2]!;
+          pos.push(world[0] * x + world[4] * y + world[8] * z + world[12], world[1] * x + world[5] * y + world[9] * z + world[13], world[2] * x + world[6] * y + world[10] * z + world[14]);
         }
         const ia = prim.getIndices();
         if (ia) {
@@ -75,10 +73,7 @@ export async function glbNodeMeshes(bytes: Uint8Array): Promise<GlbNodeMesh[]> {
         } else for (let i = 0; i < pa.getCount(); i++) idx.push(base + i);
       }
       // a mirroring node matrix flips the winding: keep triangles counter-clockwise from outside
-      const det =
-        world[0] * (world[5] * world[10] - world[6] * world[9]) -
-        world[4] * (world[1] * world[10] - world[2] * world[9]) +
-        world[8] * (world[1] * world[6] - world[2] * world[5]);
+      const det = world[0] * (world[5] * world[10] - world[6] * world[9]) - world[4] * (world[1] * world[10] - world[2] * world[9]) + world[8] * (world[1] * world[6] - world[2] * world[5]);
       if (det < 0) for (let t = 0; t < idx.length; t += 3) [idx[t + 1], idx[t + 2]] = [idx[t + 2]!, idx[t + 1]!];
       if (idx.length > 0) out.push({ name: node.getName() || m.getName() || `node_${out.length}`, mesh: { positions: new Float32Array(pos), indices: new Uint32Array(idx) } });
     }
@@ -94,14 +89,16 @@ export async function glbNodeMeshes(bytes: Uint8Array): Promise<GlbNodeMesh[]> {
 export async function glbToMesh(bytes: Uint8Array): Promise<Mesh> {
   const parts = await glbNodeMeshes(bytes);
   if (parts.length === 0) throw new Real2SimError('BAD_MESH', 'The GLB file holds no triangle mesh.');
-  let nv = 0, ni = 0;
+  let nv = 0,
+    ni = 0;
   for (const p of parts) {
     nv += p.mesh.positions.length;
     ni += p.mesh.indices.length;
   }
   const positions = new Float32Array(nv);
   const indices = new Uint32Array(ni);
-  let ov = 0, oi = 0;
+  let ov = 0,
+    oi = 0;
   for (const p of parts) {
     positions.set(p.mesh.positions, ov);
     const base = ov / 3;

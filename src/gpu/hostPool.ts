@@ -37,7 +37,10 @@ interface Host {
 
 /** `--gpu-host a,b --gpu-host c` → [a, b, c] (trimmed, duplicates dropped). */
 export function splitHostList(values: readonly string[] | string | undefined): string[] {
-  const list = (Array.isArray(values) ? values : values === undefined ? [] : [values]).flatMap((v: string) => v.split(',')).map((s: string) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(values) ? values : values === undefined ? [] : [values])
+    .flatMap((v: string) => v.split(','))
+    .map((s: string) => s.trim())
+    .filter(Boolean);
   return [...new Set(list)];
 }
 

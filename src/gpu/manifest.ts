@@ -116,7 +116,7 @@ export function validateManifest(json: unknown): ValidationProblem[] {
   const o = json as Record<string, unknown>;
   if (o['manifestVersion'] !== MANIFEST_VERSION) add('manifestVersion', `must be ${MANIFEST_VERSION}, got ${JSON.stringify(o['manifestVersion'])}`);
   for (const k of ['id', 'file', 'licence', 'source', 'weights']) {
-    if (typeof o[k] !== 'string' || (o[k]).length === 0) add(k, 'must be a non-empty string');
+    if (typeof o[k] !== 'string' || o[k].length === 0) add(k, 'must be a non-empty string');
   }
   if (typeof o['id'] === 'string' && !/^[A-Za-z0-9._-]+$/.test(o['id'])) add('id', 'may hold only letters, digits, ".", "_" and "-"');
   const task = o['task'];
@@ -212,11 +212,10 @@ export async function loadManifest(manifestPath: string): Promise<LoadedManifest
   const manifest = json as ModelManifest;
   const dir = await realpath(resolve(abs, '..'));
   const outside = () =>
-    new Real2SimError(
-      'BAD_FILE',
-      `Model manifest ${abs}: file "${manifest.file}" points outside the model folder ${dir}; put the .onnx file in that folder and name it relative to it.`,
-      { manifest: abs, file: manifest.file },
-    );
+    new Real2SimError('BAD_FILE', `Model manifest ${abs}: file "${manifest.file}" points outside the model folder ${dir}; put the .onnx file in that folder and name it relative to it.`, {
+      manifest: abs,
+      file: manifest.file,
+    });
   if (isAbsolute(manifest.file)) throw outside();
   const candidate = resolve(dir, manifest.file);
   if (!isInside(dir, candidate)) throw outside();

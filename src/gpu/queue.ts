@@ -23,7 +23,10 @@ export class ModelQueue {
   async run<T>(job: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueue) {
-        throw new Real2SimError('TOO_LARGE', `Model "${this.name}" is busy: ${this.running} running and ${this.waiting.length} waiting (limit ${this.maxQueue}). Retry later.`, { busy: true, model: this.name });
+        throw new Real2SimError('TOO_LARGE', `Model "${this.name}" is busy: ${this.running} running and ${this.waiting.length} waiting (limit ${this.maxQueue}). Retry later.`, {
+          busy: true,
+          model: this.name,
+        });
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else this.running++;

@@ -13,14 +13,7 @@ import { quatNormalize } from '../model/pose.ts';
 import { canonicalise, classesToInstances, logitsToInstances, occupancyToMesh } from './decode.ts';
 import { glbToMesh, meshToGlb } from './glb.ts';
 import type { ImageInputSpec, LoadedManifest, ModelManifest, OutputMeaning } from './manifest.ts';
-import {
-  fromWireImage,
-  type Task,
-  type TaskRequests,
-  type TaskResponses,
-  toWireImage,
-  type WireIntrinsics,
-} from './protocol.ts';
+import { fromWireImage, type Task, type TaskRequests, type TaskResponses, toWireImage, type WireIntrinsics } from './protocol.ts';
 import { ModelQueue } from './queue.ts';
 import { imageToTensor, resizeBilinear, resizeNearest, tensorToRgba8, type Tensor32 } from './tensor.ts';
 import { bytesOf, float32From } from './wire.ts';
@@ -148,7 +141,16 @@ export class ModelRuntime implements TaskRuntime {
     if (id !== undefined) {
       const m = this.models.get(id);
       if (!m || m.loaded.manifest.task !== task) {
-        throw new Real2SimError('BAD_INPUT', `No ${task} model "${id}" on this host; have: ${this.manifests.filter((x) => x.task === task).map((x) => x.id).join(', ') || 'none'}.`, { noModel: true, task });
+        throw new Real2SimError(
+          'BAD_INPUT',
+          `No ${task} model "${id}" on this host; have: ${
+            this.manifests
+              .filter((x) => x.task === task)
+              .map((x) => x.id)
+              .join(', ') || 'none'
+          }.`,
+          { noModel: true, task },
+        );
       }
       return m;
     }
@@ -187,7 +189,7 @@ async function run(model: LoadedModel, feeds: Record<string, Tensor32>): Promise
   const t0 = performance.now();
   let res: Record<string, import('onnxruntime-node').Tensor>;
   try {
-    res = (await model.session.run(f));
+    res = await model.session.run(f);
   } catch (cause) {
     throw new Real2SimError('INTERNAL', `Model "${model.loaded.manifest.id}" failed to run: ${(cause as Error).message}`, { modelFailed: true }, cause);
   }
@@ -255,7 +257,8 @@ const HANDLERS: { [T in Task]: Handler<T> } = {
     else {
       estimated = true;
       const focalName = outputName(m, 'focal');
-      const cx = (img.width - 1) / 2, cy = (img.height - 1) / 2;
+      const cx = (img.width - 1) / 2,
+        cy = (img.height - 1) / 2;
       const f = focalName !== undefined ? out[focalName]?.data[0] : undefined;
       if (f !== undefined && Number.isFinite(f) && f > 0) {
         intrinsics = { width: img.width, height: img.height, fx: (f * img.width) / spec.size[0], fy: (f * img.height) / spec.size[1], cx, cy };
@@ -302,7 +305,9 @@ const HANDLERS: { [T in Task]: Handler<T> } = {
       const feeds: Record<string, Tensor32> = {};
       if (pts) {
         if (!obj.points || obj.points.count === 0) {
-          throw new Real2SimError('BAD_INPUT', `Pose model "${m.id}" needs observed points for every object; object "${obj.id}" has none.`, { problems: [{ path: `objects.${obj.id}.points`, message: 'required by this model' }] });
+          throw new Real2SimError('BAD_INPUT', `Pose model "${m.id}" needs observed points for every object; object "${obj.id}" has none.`, {
+            problems: [{ path: `objects.${obj.id}.points`, message: 'required by this model' }],
+          });
         }
         feeds[pts.name] = { data: float32From(obj.points.positions).slice(), dims: [1, obj.points.count, 3] };
       }

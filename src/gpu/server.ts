@@ -204,7 +204,10 @@ async function route(c: RouteContext, req: IncomingMessage, res: ServerResponse,
     return send(res, 200, JSON_TYPE, JSON.stringify(body));
   }
   if (c.admissions.draining) throw new HttpError('SHUTTING_DOWN', 'The host is shutting down; retry on another host or after it restarts.', undefined, { 'retry-after': '5' });
-  if (!c.authorised(req)) throw new HttpError('UNAUTHORIZED', 'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token the server was started with (--token).', undefined, { 'www-authenticate': 'Bearer' });
+  if (!c.authorised(req))
+    throw new HttpError('UNAUTHORIZED', 'Missing or wrong bearer token: send "Authorization: Bearer <token>" with the token the server was started with (--token).', undefined, {
+      'www-authenticate': 'Bearer',
+    });
   if (path === ENDPOINTS.models.path) {
     if (req.method !== 'GET') throw new HttpError('METHOD_NOT_ALLOWED', `${path} takes GET.`);
     const body: ModelsResponse = {
@@ -213,7 +216,13 @@ async function route(c: RouteContext, req: IncomingMessage, res: ServerResponse,
     return send(res, 200, JSON_TYPE, JSON.stringify(body));
   }
   const task = path.startsWith(`${API_PREFIX}/`) ? (path.slice(API_PREFIX.length + 1) as Task) : undefined;
-  if (!task || !TASKS.includes(task)) throw new HttpError('NOT_FOUND', `No endpoint ${path}; protocol v${PROTOCOL_VERSION} has ${Object.values(ENDPOINTS).map((e) => e.path).join(', ')}.`);
+  if (!task || !TASKS.includes(task))
+    throw new HttpError(
+      'NOT_FOUND',
+      `No endpoint ${path}; protocol v${PROTOCOL_VERSION} has ${Object.values(ENDPOINTS)
+        .map((e) => e.path)
+        .join(', ')}.`,
+    );
   if (req.method !== 'POST') throw new HttpError('METHOD_NOT_ALLOWED', `${path} takes POST with a CBOR body.`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== CBOR_TYPE) throw new HttpError('UNSUPPORTED_MEDIA_TYPE', `${path} takes Content-Type ${CBOR_TYPE}, got "${type || 'none'}".`);

@@ -60,9 +60,13 @@ interface Crop {
 }
 
 function cropOf(color: ColorImage, masks: LabelImage, id: number, pixels: Uint32Array, margin: number): Crop {
-  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -1,
+    y1 = -1;
   for (const p of pixels) {
-    const x = p % color.width, y = (p - x) / color.width;
+    const x = p % color.width,
+      y = (p - x) / color.width;
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
@@ -72,7 +76,8 @@ function cropOf(color: ColorImage, masks: LabelImage, id: number, pixels: Uint32
   y0 = Math.max(0, y0 - margin);
   x1 = Math.min(color.width - 1, x1 + margin);
   y1 = Math.min(color.height - 1, y1 + margin);
-  const w = x1 - x0 + 1, h = y1 - y0 + 1;
+  const w = x1 - x0 + 1,
+    h = y1 - y0 + 1;
   const c = CHANNELS[color.encoding];
   const data = new Uint8Array(w * h * c);
   const mask = new Uint8Array(w * h);
@@ -210,7 +215,10 @@ export async function reconstructSingleImage(color: ColorImage, backends: Learne
     support,
     camera: { intrinsics: camera, pose: cameraPose },
     reports,
-    meta: { source: 'single-image', backends: { depth: backends.depth.name, segmentation: backends.segmentation.name, deocclusion: backends.deocclusion.name, shape: backends.shape.name, pose: backends.pose.name } },
+    meta: {
+      source: 'single-image',
+      backends: { depth: backends.depth.name, segmentation: backends.segmentation.name, deocclusion: backends.deocclusion.name, shape: backends.shape.name, pose: backends.pose.name },
+    },
   };
   return { scene, masks, depth, camera };
 }

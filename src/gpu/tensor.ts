@@ -92,13 +92,19 @@ export function imageToTensor(img: ColorImage, spec: ImageInputSpec, mask?: Uint
       continue;
     }
     for (let y = 0; y < H; y++) {
-      const y0 = ty.i0[y]! * sw, y1 = ty.i1[y]! * sw, wy = ty.w[y]!;
+      const y0 = ty.i0[y]! * sw,
+        y1 = ty.i1[y]! * sw,
+        wy = ty.w[y]!;
       const base = nchw ? c * H * W + y * W : y * W * C + c;
       const step = nchw ? 1 : C;
       for (let x = 0; x < W; x++) {
-        const x0 = tx.i0[x]!, x1 = tx.i1[x]!, wx = tx.w[x]!;
-        const p00 = src[(y0 + x0) * st + off]!, p01 = src[(y0 + x1) * st + off]!;
-        const p10 = src[(y1 + x0) * st + off]!, p11 = src[(y1 + x1) * st + off]!;
+        const x0 = tx.i0[x]!,
+          x1 = tx.i1[x]!,
+          wx = tx.w[x]!;
+        const p00 = src[(y0 + x0) * st + off]!,
+          p01 = src[(y0 + x1) * st + off]!;
+        const p10 = src[(y1 + x0) * st + off]!,
+          p11 = src[(y1 + x1) * st + off]!;
         const top = p00 + (p01 - p00) * wx;
         const bot = p10 + (p11 - p10) * wx;
         out[base + x * step] = (top + (bot - top) * wy) * a + b;
@@ -115,9 +121,13 @@ export function resizeBilinear(src: Float32Array, sw: number, sh: number, dw: nu
   const ty = taps(sh, dh);
   const out = new Float32Array(dw * dh);
   for (let y = 0; y < dh; y++) {
-    const y0 = ty.i0[y]! * sw, y1 = ty.i1[y]! * sw, wy = ty.w[y]!;
+    const y0 = ty.i0[y]! * sw,
+      y1 = ty.i1[y]! * sw,
+      wy = ty.w[y]!;
     for (let x = 0; x < dw; x++) {
-      const x0 = tx.i0[x]!, x1 = tx.i1[x]!, wx = tx.w[x]!;
+      const x0 = tx.i0[x]!,
+        x1 = tx.i1[x]!,
+        wx = tx.w[x]!;
       const top = src[y0 + x0]! * (1 - wx) + src[y0 + x1]! * wx;
       const bot = src[y1 + x0]! * (1 - wx) + src[y1 + x1]! * wx;
       out[y * dw + x] = top * (1 - wy) + bot * wy;
@@ -150,7 +160,8 @@ export function tensorToRgba8(t: Tensor32, spec: ImageInputSpec, layout: 'NCHW' 
   const out = new Uint8Array(width * height * 4);
   const plane = new Float32Array(W * H);
   for (let c = 0; c < 4; c++) {
-    const std = spec.std[c] ?? 1, mean = spec.mean[c] ?? 0;
+    const std = spec.std[c] ?? 1,
+      mean = spec.mean[c] ?? 0;
     for (let i = 0; i < W * H; i++) {
       const v = layout === 'NCHW' ? t.data[c * W * H + i]! : t.data[i * 4 + c]!;
       plane[i] = (v * std + mean) / spec.scale;

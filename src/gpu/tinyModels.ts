@@ -100,31 +100,53 @@ export function tinyManifests(): Record<Task, ModelManifest> {
   const [ow, oh] = TINY.deocclude.size;
   return {
     segment: {
-      ...COMMON, id: 'tiny-segment', task: 'segment', file: 'tiny-segment.onnx',
+      ...COMMON,
+      id: 'tiny-segment',
+      task: 'segment',
+      file: 'tiny-segment.onnx',
       inputs: [{ name: 'image', kind: 'image', ...image3([sw, sh]), channels: 3, mean: [0, 0, 0], std: [1, 1, 1] }],
       outputs: [{ name: 'logits', meaning: 'logits', units: 'class scores' }],
-      labels: [...TINY.segment.labels], minPixels: 20,
+      labels: [...TINY.segment.labels],
+      minPixels: 20,
     },
     depth: {
-      ...COMMON, id: 'tiny-depth', task: 'depth', file: 'tiny-depth.onnx',
+      ...COMMON,
+      id: 'tiny-depth',
+      task: 'depth',
+      file: 'tiny-depth.onnx',
       inputs: [{ name: 'image', kind: 'image', ...image3([dw, dh]), channels: 3, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }],
-      outputs: [{ name: 'depth', meaning: 'depth', units: 'metres' }, { name: 'focal', meaning: 'focal', units: 'pixels at input resolution' }],
+      outputs: [
+        { name: 'depth', meaning: 'depth', units: 'metres' },
+        { name: 'focal', meaning: 'focal', units: 'pixels at input resolution' },
+      ],
       defaultFovDeg: 60,
     },
     deocclude: {
-      ...COMMON, id: 'tiny-deocclude', task: 'deocclude', file: 'tiny-deocclude.onnx',
+      ...COMMON,
+      id: 'tiny-deocclude',
+      task: 'deocclude',
+      file: 'tiny-deocclude.onnx',
       inputs: [{ name: 'image', kind: 'image', ...image3([ow, oh]), channels: 4, mean: [0, 0, 0, 0], std: [1, 1, 1, 1] }],
       outputs: [{ name: 'rgba', meaning: 'rgba', layout: 'NCHW' }],
     },
     shape: {
-      ...COMMON, id: 'tiny-shape', task: 'shape', file: 'tiny-shape.onnx',
+      ...COMMON,
+      id: 'tiny-shape',
+      task: 'shape',
+      file: 'tiny-shape.onnx',
       inputs: [{ name: 'image', kind: 'image', ...image3([ow, oh]), channels: 4, mean: [0, 0, 0, 0], std: [1, 1, 1, 1] }],
       outputs: [{ name: 'occupancy', meaning: 'occupancy', units: 'probability' }],
       grid: { min: [-0.5, -0.5, -0.5], max: [0.5, 0.5, 0.5], threshold: 0.5, upAxis: 'z' },
     },
     pose: {
-      ...COMMON, id: 'tiny-pose', task: 'pose', file: 'tiny-pose.onnx',
-      inputs: [{ name: 'points', kind: 'points' }, { name: 'extent', kind: 'extent' }],
+      ...COMMON,
+      id: 'tiny-pose',
+      task: 'pose',
+      file: 'tiny-pose.onnx',
+      inputs: [
+        { name: 'points', kind: 'points' },
+        { name: 'extent', kind: 'extent' },
+      ],
       outputs: [
         { name: 'rotation', meaning: 'rotation', units: 'quaternion xyzw' },
         { name: 'translation', meaning: 'translation', units: 'metres' },
@@ -199,11 +221,7 @@ function shapeModel(): Uint8Array {
   const g = TINY.shape.grid;
   return modelBytes(
     'tiny-shape',
-    [
-      node('ReduceMean', ['image'], ['m'], [ints('axes', [1, 2, 3]), int('keepdims', 1)]),
-      node('Mul', ['m', 'zero'], ['z']),
-      node('Add', ['grid', 'z'], ['occupancy']),
-    ],
+    [node('ReduceMean', ['image'], ['m'], [ints('axes', [1, 2, 3]), int('keepdims', 1)]), node('Mul', ['m', 'zero'], ['z']), node('Add', ['grid', 'z'], ['occupancy'])],
     [tensor('zero', [1], [0]), tensor('grid', [1, g, g, g], tinyOccupancy())],
     [valueInfo('image', [1, 4, h, w])],
     [valueInfo('occupancy', [1, g, g, g])],

@@ -58,7 +58,8 @@ export function encodeCborParts(value: unknown): Buffer[] {
     else if (n < 0x10000) small.push(m | 25, n >> 8, n & 0xff);
     else if (n < 0x100000000) small.push(m | 26, (n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
     else {
-      const hi = Math.floor(n / 0x100000000), lo = n >>> 0;
+      const hi = Math.floor(n / 0x100000000),
+        lo = n >>> 0;
       small.push(m | 27, (hi >>> 24) & 0xff, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, (lo >>> 24) & 0xff, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff);
     }
   };

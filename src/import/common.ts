@@ -63,14 +63,21 @@ export async function readMeshFile(path: string): Promise<Mesh> {
 
 /** `n` points on a mesh surface, area-weighted, reproducible from `rng`. */
 export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
-  const p = mesh.positions, idx = mesh.indices;
+  const p = mesh.positions,
+    idx = mesh.indices;
   const tris = idx.length / 3;
   const cdf = new Float64Array(tris);
   let total = 0;
   for (let t = 0; t < tris; t++) {
-    const a = idx[t * 3]! * 3, b = idx[t * 3 + 1]! * 3, c = idx[t * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const a = idx[t * 3]! * 3,
+      b = idx[t * 3 + 1]! * 3,
+      c = idx[t * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
     total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
     cdf[t] = total;
   }
@@ -78,14 +85,18 @@ export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
   if (!(total > 0)) return out.subarray(0, 0);
   for (let k = 0; k < n; k++) {
     const r = rng.next() * total;
-    let lo = 0, hi = tris - 1;
+    let lo = 0,
+      hi = tris - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cdf[mid]! < r) lo = mid + 1;
       else hi = mid;
     }
-    const a = idx[lo * 3]! * 3, b = idx[lo * 3 + 1]! * 3, c = idx[lo * 3 + 2]! * 3;
-    let u = rng.next(), v = rng.next();
+    const a = idx[lo * 3]! * 3,
+      b = idx[lo * 3 + 1]! * 3,
+      c = idx[lo * 3 + 2]! * 3;
+    let u = rng.next(),
+      v = rng.next();
     if (u + v > 1) {
       u = 1 - u;
       v = 1 - v;
@@ -100,13 +111,14 @@ export function transformMesh(mesh: Mesh, m: ArrayLike<number>, s: readonly [num
   const p = mesh.positions;
   const out = new Float32Array(p.length);
   for (let i = 0; i < p.length; i += 3) {
-    const x = p[i]! * s[0], y = p[i + 1]! * s[1], z = p[i + 2]! * s[2];
+    const x = p[i]! * s[0],
+      y = p[i + 1]! * s[1],
+      z = p[i + 2]! * s[2];
     out[i] = m[0]! * x + m[1]! * y + m[2]! * z + m[3]!;
     out[i + 1] = m[4]! * x + m[5]! * y + m[6]! * z + m[7]!;
     out[i + 2] = m[8]! * x + m[9]! * y + m[10]! * z + m[11]!;
   }
-  const det =
-    (m[0]! * (m[5]! * m[10]! - m[6]! * m[9]!) - m[1]! * (m[4]! * m[10]! - m[6]! * m[8]!) + m[2]! * (m[4]! * m[9]! - m[5]! * m[8]!)) * s[0] * s[1] * s[2];
+  const det = (m[0]! * (m[5]! * m[10]! - m[6]! * m[9]!) - m[1]! * (m[4]! * m[10]! - m[6]! * m[8]!) + m[2]! * (m[4]! * m[9]! - m[5]! * m[8]!)) * s[0] * s[1] * s[2];
   if (det >= 0) return { positions: out, indices: mesh.indices };
   const idx = mesh.indices.slice();
   for (let t = 0; t < idx.length; t += 3) [idx[t + 1], idx[t + 2]] = [idx[t + 2]!, idx[t + 1]!];

@@ -84,7 +84,9 @@ async function placeByDepth(gen: GeneratedScene, frame: RgbdFrame, o: MetricOpti
   const picked: number[] = [];
   for (let i = 0; i < cloud.valid.length; i++) {
     if (!cloud.valid[i]) continue;
-    const x = cloud.positions[i * 3]!, y = cloud.positions[i * 3 + 1]!, z = cloud.positions[i * 3 + 2]!;
+    const x = cloud.positions[i * 3]!,
+      y = cloud.positions[i * 3 + 1]!,
+      z = cloud.positions[i * 3 + 2]!;
     if (heightOf(x, y, z) > o.minHeight) picked.push(i);
   }
   if (picked.length < 50) throw new Real2SimError('NO_OBJECTS', `Only ${picked.length} depth points lie above the support plane: nothing to register the generated scene to.`);
@@ -99,7 +101,9 @@ async function placeByDepth(gen: GeneratedScene, frame: RgbdFrame, o: MetricOpti
   // through the pose the depth gives the camera, so the registration only fixes scale (and slips)
   let pre = similarity(1, [1, 0, 0, 0, 1, 0, 0, 0, 1], [0, 0, 0]);
   if (gen.camera) {
-    const p = gen.camera.pitchRad, c = Math.cos(p), sn = Math.sin(p);
+    const p = gen.camera.pitchRad,
+      c = Math.cos(p),
+      sn = Math.sin(p);
     const wlT = [0, -1, 0, -sn, 0, -c, c, 0, -sn]; // transpose of the world-like ← optical rotation
     const cp = gen.camera.position;
     const toOptical = mul(similarity(1, wlT, [0, 0, 0]), similarity(1, [1, 0, 0, 0, 1, 0, 0, 0, 1], [-cp[0], -cp[1], -cp[2]]));
@@ -131,10 +135,15 @@ async function placeByDepth(gen: GeneratedScene, frame: RgbdFrame, o: MetricOpti
   const Rf = [Math.cos(yaw), -Math.sin(yaw), 0, Math.sin(yaw), Math.cos(yaw), 0, 0, 0, 1];
   const Rt = [Rf[0]!, Rf[3]!, Rf[6]!, Rf[1]!, Rf[4]!, Rf[7]!, Rf[2]!, Rf[5]!, Rf[8]!];
   const tf = fine.pose.position;
-  const inv = similarity(1 / fine.scale, Rt, [0, 1, 2].map((r) => -(Rt[r * 3]! * tf[0] + Rt[r * 3 + 1]! * tf[1] + Rt[r * 3 + 2]! * tf[2]) / fine.scale));
+  const inv = similarity(
+    1 / fine.scale,
+    Rt,
+    [0, 1, 2].map((r) => -(Rt[r * 3]! * tf[0] + Rt[r * 3 + 1]! * tf[1] + Rt[r * 3 + 2]! * tf[2]) / fine.scale),
+  );
   const toWorld = mul(inv, mul(init, pre));
   const warnings: string[] = [];
-  if (fine.fitness < 0.8) warnings.push(`registration to the depth matched only ${(fine.fitness * 100).toFixed(0)} % of the observed points within 3 cm: check that the generated scene shows the same objects`);
+  if (fine.fitness < 0.8)
+    warnings.push(`registration to the depth matched only ${(fine.fitness * 100).toFixed(0)} % of the observed points within 3 cm: check that the generated scene shows the same objects`);
   return {
     toWorld,
     camera: { pose: cameraPose, intrinsics: frame.camera },
@@ -154,10 +163,14 @@ function placeByReference(gen: GeneratedScene, ref: Exclude<MetricReference, { k
   let scale: number;
   if (ref.kind === 'cameraHeight') {
     if (!gen.camera) {
-      throw new Real2SimError('BAD_INPUT', `A ${gen.format} scene does not say where the camera is, so a camera height cannot set its scale: give one object's size instead (--object-size NAME=METRES), or depth.`);
+      throw new Real2SimError(
+        'BAD_INPUT',
+        `A ${gen.format} scene does not say where the camera is, so a camera height cannot set its scale: give one object's size instead (--object-size NAME=METRES), or depth.`,
+      );
     }
     const h = gen.camera.position[2] - b.min[2];
-    if (!(h > 0) || !(ref.metres > 0)) throw new Real2SimError('BAD_INPUT', `Camera height must be > 0 and the camera must be above the generated objects (it is ${h.toFixed(3)} units above their lowest point).`);
+    if (!(h > 0) || !(ref.metres > 0))
+      throw new Real2SimError('BAD_INPUT', `Camera height must be > 0 and the camera must be above the generated objects (it is ${h.toFixed(3)} units above their lowest point).`);
     scale = ref.metres / h;
   } else {
     const idx = typeof ref.object === 'number' ? ref.object : gen.objects.findIndex((x) => x.name === ref.object || x.label === ref.object);
@@ -174,7 +187,9 @@ function placeByReference(gen: GeneratedScene, ref: Exclude<MetricReference, { k
   const toWorld = similarity(scale, [1, 0, 0, 0, 1, 0, 0, 0, 1], [-scale * ox, -scale * oy, -scale * b.min[2]]);
   let camera: Placement['camera'];
   if (gen.camera) {
-    const p = gen.camera.pitchRad, c = Math.cos(p), s = Math.sin(p);
+    const p = gen.camera.pitchRad,
+      c = Math.cos(p),
+      s = Math.sin(p);
     camera = {
       pose: { position: [0, 0, scale * (gen.camera.position[2] - b.min[2])], orientation: quatFromMat3([0, -s, c, -1, 0, 0, 0, -c, -s]) },
       intrinsics: undefined as never,

@@ -26,7 +26,8 @@ export interface Sam3dOptions {
 
 /** Optical frame (x right, y down, z forward) → world-like (x forward, y left, z up), camera at the origin pitched down by `pitch`. */
 export function opticalToWorldLike(m: Mesh, pitch: number): Mesh {
-  const c = Math.cos(pitch), s = Math.sin(pitch);
+  const c = Math.cos(pitch),
+    s = Math.sin(pitch);
   // forward f = (0, −sin p, cos p)·…: rows are the world axes in the optical frame
   const R = [0, -s, c, -1, 0, 0, 0, -c, -s];
   return transformMesh(m, [R[0]!, R[1]!, R[2]!, 0, R[3]!, R[4]!, R[5]!, 0, R[6]!, R[7]!, R[8]!, 0, 0, 0, 0, 1]);
@@ -69,7 +70,12 @@ export async function readSam3d(dir: string, options: Sam3dOptions = {}): Promis
       const p = resolve(root, c);
       const rel = relative(root, p);
       if (rel.startsWith('..') || isAbsolute(rel)) throw new Real2SimError('BAD_FILE', `${file}: mesh "${c}" points outside ${root}.`);
-      if (await stat(p).then((x) => x.isFile(), () => false)) {
+      if (
+        await stat(p).then(
+          (x) => x.isFile(),
+          () => false,
+        )
+      ) {
         meshFile = p;
         break;
       }

@@ -59,7 +59,11 @@ function parsePoses(json: unknown, file: string): PoseEntry[] {
   return out;
 }
 
-const exists = (p: string) => stat(p).then((s) => s.isFile(), () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** Resolves a file named by the folder's own data, refusing paths that leave the folder. */
 function inside(dir: string, name: string): string {
@@ -100,7 +104,10 @@ export async function readSceneMaker(dir: string): Promise<GeneratedScene> {
       sceneMesh = sceneNodes.get(e.name);
       if (sceneMesh) notes.push(`${e.name}: taken from scene.glb (pose already applied there)`);
     }
-    if (!sceneMesh) throw new Real2SimError('BAD_FILE', `SceneMaker object "${e.name}": no mesh ${e.mesh ?? `${e.name}.glb/.obj`} in ${root} (or its meshes/, objects/), and no scene.glb node of that name.`, { object: e.name });
+    if (!sceneMesh)
+      throw new Real2SimError('BAD_FILE', `SceneMaker object "${e.name}": no mesh ${e.mesh ?? `${e.name}.glb/.obj`} in ${root} (or its meshes/, objects/), and no scene.glb node of that name.`, {
+        object: e.name,
+      });
     objects.push({ name: e.name, label: e.label ?? (e.name.replace(/[_-]?\d+$/, '') || e.name), mesh: yUpToWorldLike(sceneMesh) });
   }
   const all = objects.flatMap((o) => [boundsOf(o.mesh.positions)]);

@@ -55,7 +55,7 @@ export function parseCameraFile(text: string, name: string, size: { width: numbe
   // BOP scene_camera.json: a dict of image id → {cam_K, depth_scale}
   if (typeof o === 'object' && o !== null && !Array.isArray(o) && !('cam_K' in o)) {
     const keys = Object.keys(o);
-    const first = keys.length > 0 && keys.every((k) => typeof o[k] === 'object' && o[k] !== null && 'cam_K' in (o[k]));
+    const first = keys.length > 0 && keys.every((k) => typeof o[k] === 'object' && o[k] !== null && 'cam_K' in o[k]);
     if (first) {
       const key = entry ?? keys[0]!;
       const e = o[key];

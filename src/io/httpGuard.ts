@@ -38,7 +38,12 @@ export function guardedServerOptions(limits: HttpLimits = HTTP_LIMITS): ServerOp
 /** What a parse failure is answered with: status, a protocol code and a message. */
 export function clientErrorAnswer(code: string | undefined, limits: HttpLimits = HTTP_LIMITS): { status: number; code: string; message: string } {
   if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, code: 'HEADERS_TOO_LARGE', message: `Request headers exceed ${limits.maxHeaderBytes / 1024} KiB; send fewer or shorter headers.` };
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'REQUEST_TIMEOUT', message: `The request did not arrive in time (headers within ${limits.headersTimeoutMs / 1000} s, everything within ${limits.requestTimeoutMs / 1000} s).` };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return {
+      status: 408,
+      code: 'REQUEST_TIMEOUT',
+      message: `The request did not arrive in time (headers within ${limits.headersTimeoutMs / 1000} s, everything within ${limits.requestTimeoutMs / 1000} s).`,
+    };
   return { status: 400, code: 'BAD_REQUEST', message: 'Malformed HTTP request.' };
 }
 
@@ -55,9 +60,7 @@ export function guardServer(server: Server, format: (a: { status: number; code: 
     }
     const answer = clientErrorAnswer(err.code, limits);
     const { type, body } = format(answer);
-    socket.end(
-      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
-    );
+    socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? 'Error'}\r\ncontent-type: ${type}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     // drain what the client is still sending, so it reads the answer instead of a reset
     socket.on('data', () => undefined);
     socket.on('error', () => undefined);

@@ -21,7 +21,11 @@ export type ImageFormat = 'png' | 'jpeg';
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** PNG colour types (IHDR byte 9). */
-const CT_GREY = 0, CT_RGB = 2, CT_PALETTE = 3, CT_GREY_ALPHA = 4, CT_RGBA = 6;
+const CT_GREY = 0,
+  CT_RGB = 2,
+  CT_PALETTE = 3,
+  CT_GREY_ALPHA = 4,
+  CT_RGBA = 6;
 const COLOR_TYPE_NAMES: Record<number, string> = {
   [CT_GREY]: 'greyscale',
   [CT_RGB]: 'RGB',
@@ -135,11 +139,7 @@ export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
   const format = detectImageFormat(bytes);
   if (format === 'jpeg') return decodeJpeg(bytes, name);
   if (format !== 'png') {
-    throw new Real2SimError(
-      'BAD_IMAGE',
-      `${label(name)} is neither PNG nor JPEG (starts with ${describeStart(bytes)}). Convert it to PNG or JPEG.`,
-      { name },
-    );
+    throw new Real2SimError('BAD_IMAGE', `${label(name)} is neither PNG nor JPEG (starts with ${describeStart(bytes)}). Convert it to PNG or JPEG.`, { name });
   }
   const h = readPngHeader(bytes, name);
   // 16-bit greyscale is how depth and label images are stored; 16-bit RGB(A) photos are
@@ -160,7 +160,8 @@ export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
   else channels = 3;
   const out = new Uint8Array(n * channels);
   for (let i = 0; i < n; i++) {
-    const s = i * 4, d = i * channels;
+    const s = i * 4,
+      d = i * channels;
     if (channels === 1) out[d] = src[s]!;
     else {
       out[d] = src[s]!;
@@ -270,7 +271,9 @@ export function decodeLabelPng(bytes: Uint8Array, name?: string): LabelImage {
     const ids = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const s = i * 4;
-      const r = src[s]!, g = src[s + 1]!, b = src[s + 2]!;
+      const r = src[s]!,
+        g = src[s + 1]!,
+        b = src[s + 2]!;
       if (r === 0 && g === 0 && b === 0) continue;
       const key = `${r},${g},${b}`;
       let id = ids.get(key);

@@ -74,7 +74,12 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
     const why = decoderReason(e);
     const ext = /Missing required extension, "([^"]+)"/.exec(why)?.[1];
     if (ext) {
-      throw new Real2SimError('BAD_MESH', `${who(name)} needs the glTF extension ${ext}, which this reader does not decode (compressed meshes): re-export it without mesh compression.`, { name, format, extension: ext }, e);
+      throw new Real2SimError(
+        'BAD_MESH',
+        `${who(name)} needs the glTF extension ${ext}, which this reader does not decode (compressed meshes): re-export it without mesh compression.`,
+        { name, format, extension: ext },
+        e,
+      );
     }
     throw new Real2SimError('BAD_MESH', `${who(name)} is not a readable ${format.toUpperCase()} file (truncated or corrupt?): ${why}`, { name, format }, e);
   }
@@ -89,7 +94,6 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
   return opts.weld ? weldMesh(mesh) : mesh;
 }
 
-
 /** Throws `BAD_MESH` for non-finite coordinates or indices outside the vertex array. */
 export function checkMesh(mesh: Mesh, name?: string): Mesh {
   const n = mesh.positions.length / 3;
@@ -98,7 +102,10 @@ export function checkMesh(mesh: Mesh, name?: string): Mesh {
   }
   for (let i = 0; i < mesh.positions.length; i++) {
     if (!Number.isFinite(mesh.positions[i]!)) {
-      throw new Real2SimError('BAD_MESH', `${who(name)}: vertex ${Math.floor(i / 3)} has a non-finite coordinate (${mesh.positions[i]}); a face probably refers to a vertex that does not exist.`, { name, vertex: Math.floor(i / 3) });
+      throw new Real2SimError('BAD_MESH', `${who(name)}: vertex ${Math.floor(i / 3)} has a non-finite coordinate (${mesh.positions[i]}); a face probably refers to a vertex that does not exist.`, {
+        name,
+        vertex: Math.floor(i / 3),
+      });
     }
   }
   for (let i = 0; i < mesh.indices.length; i++) {
@@ -205,8 +212,7 @@ async function decodeGlb(bytes: Uint8Array): Promise<Mesh> {
     const gm = node.getMesh();
     if (!gm) continue;
     const m = node.getWorldMatrix(); // column-major 4×4
-    const det =
-      m[0] * (m[5] * m[10] - m[9] * m[6]) - m[4] * (m[1] * m[10] - m[9] * m[2]) + m[8] * (m[1] * m[6] - m[5] * m[2]);
+    const det = m[0] * (m[5] * m[10] - m[9] * m[6]) - m[4] * (m[1] * m[10] - m[9] * m[2]) + m[8] * (m[1] * m[6] - m[5] * m[2]);
     for (const prim of gm.listPrimitives()) {
       const mode = prim.getMode();
       if (mode !== 4 && mode !== 5 && mode !== 6) continue; // points and lines carry no surface
@@ -216,7 +222,9 @@ async function decodeGlb(bytes: Uint8Array): Promise<Mesh> {
       const positions = new Float32Array(count * 3);
       for (let i = 0; i < count; i++) {
         pa.getElement(i, el); // denormalises quantised positions
-        const x = el[0]!, y = el[1]!, z = el[2]!;
+        const x = el[0]!,
+          y = el[1]!,
+          z = el[2]!;
         positions[i * 3] = m[0] * x + m[4] * y + m[8] * z + m[12];
         positions[i * 3 + 1] = m[1] * x + m[5] * y + m[9] * z + m[13];
         positions[i * 3 + 2] = m[2] * x + m[6] * y + m[10] * z + m[14];
@@ -306,7 +314,9 @@ export function weldMesh(mesh: Mesh): Mesh {
   });
   const tri: number[] = [];
   for (let t = 0; t < mesh.indices.length; t += 3) {
-    const a = remap[mesh.indices[t]!]!, b = remap[mesh.indices[t + 1]!]!, c = remap[mesh.indices[t + 2]!]!;
+    const a = remap[mesh.indices[t]!]!,
+      b = remap[mesh.indices[t + 1]!]!,
+      c = remap[mesh.indices[t + 2]!]!;
     if (a !== b && b !== c && a !== c) tri.push(a, b, c);
   }
   return { positions, indices: Uint32Array.from(tri), ...(colors ? { colors } : {}) };
@@ -345,7 +355,9 @@ export function encodeObj(mesh: Mesh, name?: string): string {
   }
   const ix = mesh.indices;
   for (let t = 0; t < ix.length; t += 3) {
-    const a = ix[t]! + 1, b = ix[t + 1]! + 1, c = ix[t + 2]! + 1;
+    const a = ix[t]! + 1,
+      b = ix[t + 1]! + 1,
+      c = ix[t + 2]! + 1;
     lines.push(hasNormals ? `f ${a}//${a} ${b}//${b} ${c}//${c}` : `f ${a} ${b} ${c}`);
   }
   return lines.join('\n') + '\n';

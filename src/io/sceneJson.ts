@@ -79,7 +79,9 @@ function decodeTyped(v: { dtype: string; length: number; base64: string }, path:
   if (!C) throw new Real2SimError('BAD_SCENE', `scene.json ${path}: unknown dtype '${v.dtype}' (expected one of ${Object.keys(DTYPES).join(', ')}).`, { path });
   const bytes = Buffer.from(v.base64, 'base64');
   if (bytes.length !== v.length * C.BYTES_PER_ELEMENT) {
-    throw new Real2SimError('BAD_SCENE', `scene.json ${path}: ${v.dtype} array of length ${v.length} needs ${v.length * C.BYTES_PER_ELEMENT} bytes, base64 holds ${bytes.length} (truncated file?).`, { path });
+    throw new Real2SimError('BAD_SCENE', `scene.json ${path}: ${v.dtype} array of length ${v.length} needs ${v.length * C.BYTES_PER_ELEMENT} bytes, base64 holds ${bytes.length} (truncated file?).`, {
+      path,
+    });
   }
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
@@ -119,11 +121,11 @@ export function sceneFromJson(text: string, name = 'scene.json'): Scene {
     throw new Real2SimError('BAD_SCENE', `${name} has no valid 'version' field (got ${JSON.stringify(version)}); it was not written by real2sim.`, { name, version });
   }
   if (version > SCENE_VERSION) {
-    throw new Real2SimError(
-      'BAD_SCENE',
-      `${name} has scene format version ${version}, but this real2sim reads versions up to ${SCENE_VERSION}: upgrade real2sim to read it.`,
-      { name, version, supported: SCENE_VERSION },
-    );
+    throw new Real2SimError('BAD_SCENE', `${name} has scene format version ${version}, but this real2sim reads versions up to ${SCENE_VERSION}: upgrade real2sim to read it.`, {
+      name,
+      version,
+      supported: SCENE_VERSION,
+    });
   }
   const scene = revive(raw, '') as Scene;
   scene.reports ??= [];

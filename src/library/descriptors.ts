@@ -50,37 +50,57 @@ export const DESCRIPTOR_SAMPLES = 3000;
 
 /** Surface samples with their face normals, area-weighted, deterministic (seeded). */
 export function sampleWithNormals(mesh: Mesh, n: number, seed = 1): { points: Float32Array; normals: Float32Array; area: number } {
-  const p = mesh.positions, idx = mesh.indices;
+  const p = mesh.positions,
+    idx = mesh.indices;
   const nt = idx.length / 3;
   const cum = new Float64Array(nt);
   let total = 0;
   for (let t = 0; t < nt; t++) {
-    const a = idx[t * 3]! * 3, b = idx[t * 3 + 1]! * 3, c = idx[t * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const a = idx[t * 3]! * 3,
+      b = idx[t * 3 + 1]! * 3,
+      c = idx[t * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
     total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
     cum[t] = total;
   }
   const rng = createRng(seed);
-  const points = new Float32Array(n * 3), normals = new Float32Array(n * 3);
+  const points = new Float32Array(n * 3),
+    normals = new Float32Array(n * 3);
   if (!(total > 0)) return { points, normals, area: 0 };
   for (let s = 0; s < n; s++) {
     const r = rng.next() * total;
-    let lo = 0, hi = nt - 1;
+    let lo = 0,
+      hi = nt - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cum[mid]! < r) lo = mid + 1;
       else hi = mid;
     }
-    const a = idx[lo * 3]! * 3, b = idx[lo * 3 + 1]! * 3, c = idx[lo * 3 + 2]! * 3;
-    let r1 = Math.sqrt(rng.next()), r2 = rng.next();
+    const a = idx[lo * 3]! * 3,
+      b = idx[lo * 3 + 1]! * 3,
+      c = idx[lo * 3 + 2]! * 3;
+    let r1 = Math.sqrt(rng.next()),
+      r2 = rng.next();
     if (!Number.isFinite(r1)) r1 = 0;
     if (!Number.isFinite(r2)) r2 = 0;
-    const wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;
+    const wa = 1 - r1,
+      wb = r1 * (1 - r2),
+      wc = r1 * r2;
     for (let k = 0; k < 3; k++) points[s * 3 + k] = wa * p[a + k]! + wb * p[b + k]! + wc * p[c + k]!;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz) || 1;
     normals[s * 3] = nx / l;
     normals[s * 3 + 1] = ny / l;
@@ -108,7 +128,8 @@ export function computeDescriptors(mesh: Mesh, samples = DESCRIPTOR_SAMPLES): Li
   // an open or self-overlapping mesh (e.g. a union of convex pieces) still gets a positive volume
   const volume = Math.abs(mp.volume);
   const s = sampleWithNormals(mesh, samples);
-  let sum = 0, mx = 0;
+  let sum = 0,
+    mx = 0;
   for (let i = 0; i < samples; i++) {
     const d = Math.hypot(s.points[i * 3]! - centre[0], s.points[i * 3 + 1]! - centre[1], s.points[i * 3 + 2]! - centre[2]);
     sum += d;
@@ -145,9 +166,12 @@ export function computeDescriptors(mesh: Mesh, samples = DESCRIPTOR_SAMPLES): Li
 /** Rested frame of a rotation: lowest vertex at z = 0, box centre over the origin. */
 function restOf(positions: Float32Array, rotation: Quat): LibraryRest {
   const M = quatToMat3(rotation);
-  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+  const min = [Infinity, Infinity, Infinity],
+    max = [-Infinity, -Infinity, -Infinity];
   for (let i = 0; i < positions.length; i += 3) {
-    const x = positions[i]!, y = positions[i + 1]!, z = positions[i + 2]!;
+    const x = positions[i]!,
+      y = positions[i + 1]!,
+      z = positions[i + 2]!;
     for (let r = 0; r < 3; r++) {
       const v = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z;
       if (v < min[r]!) min[r] = v;
@@ -170,7 +194,8 @@ export function principalAxes(points: Float32Array): number[] {
   // three nearly equal spreads (a squat can, a ball): the axes are arbitrary, keep the file's own
   if (values[2] - values[0] < 0.15 * values[2]) return [1, 0, 0, 0, 1, 0, 0, 0, 1];
   // eigenvector k is vectors[3k..3k+3), values ascending: rows = largest, middle, their cross product
-  const a = [vectors[6]!, vectors[7]!, vectors[8]!], b = [vectors[3]!, vectors[4]!, vectors[5]!];
+  const a = [vectors[6]!, vectors[7]!, vectors[8]!],
+    b = [vectors[3]!, vectors[4]!, vectors[5]!];
   const c = [a[1]! * b[2]! - a[2]! * b[1]!, a[2]! * b[0]! - a[0]! * b[2]!, a[0]! * b[1]! - a[1]! * b[0]!];
   return [...a, ...b, ...c];
 }
@@ -180,7 +205,9 @@ export function restPoints(points: Float32Array, rest: LibraryRest): Float32Arra
   const M = quatToMat3(rest.rotation);
   const out = new Float32Array(points.length);
   for (let i = 0; i < points.length; i += 3) {
-    const x = points[i]!, y = points[i + 1]!, z = points[i + 2]!;
+    const x = points[i]!,
+      y = points[i + 1]!,
+      z = points[i + 2]!;
     for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + rest.offset[r]!;
   }
   return out;
@@ -191,7 +218,9 @@ export function restDirections(dirs: Float32Array, rest: LibraryRest): Float32Ar
   const M = quatToMat3(rest.rotation);
   const out = new Float32Array(dirs.length);
   for (let i = 0; i < dirs.length; i += 3) {
-    const x = dirs[i]!, y = dirs[i + 1]!, z = dirs[i + 2]!;
+    const x = dirs[i]!,
+      y = dirs[i + 1]!,
+      z = dirs[i + 2]!;
     for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z;
   }
   return out;

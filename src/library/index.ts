@@ -138,8 +138,10 @@ function readConfig(dir: string): LibraryConfig {
     const where = `${p}, item '${k}'`;
     if (typeof it !== 'object' || it === null) throw new Real2SimError('BAD_INPUT', `${where}: must be an object`, { path: p });
     if (it.units !== undefined && !(it.units in UNIT_SCALE)) throw new Real2SimError('BAD_INPUT', `${where}: units must be m, cm or mm, got ${String(it.units)}`, { path: p });
-    if (it.scale !== undefined && !(typeof it.scale === 'number' && it.scale > 0 && Number.isFinite(it.scale))) throw new Real2SimError('BAD_INPUT', `${where}: scale must be a positive number (metres per file unit)`, { path: p });
-    if (it.density !== undefined && !(typeof it.density === 'number' && it.density > 0 && Number.isFinite(it.density))) throw new Real2SimError('BAD_INPUT', `${where}: density must be a positive number (kg/m³)`, { path: p });
+    if (it.scale !== undefined && !(typeof it.scale === 'number' && it.scale > 0 && Number.isFinite(it.scale)))
+      throw new Real2SimError('BAD_INPUT', `${where}: scale must be a positive number (metres per file unit)`, { path: p });
+    if (it.density !== undefined && !(typeof it.density === 'number' && it.density > 0 && Number.isFinite(it.density)))
+      throw new Real2SimError('BAD_INPUT', `${where}: density must be a positive number (kg/m³)`, { path: p });
     if (it.symmetry !== undefined && !LIBRARY_SYMMETRIES.includes(it.symmetry)) throw new Real2SimError('BAD_INPUT', `${where}: symmetry must be one of ${LIBRARY_SYMMETRIES.join(', ')}`, { path: p });
   }
   return cfg;

@@ -58,13 +58,22 @@ export function validateIntrinsics(c: CameraIntrinsics): ValidationProblem[] {
   }
   const focalOk = problems.every((p) => p.path !== 'fx' && p.path !== 'fy');
   if (focalOk && Math.max(c.fx / c.fy, c.fy / c.fx) > L.maxAspect) {
-    problems.push({ path: 'fy', message: `fx = ${c.fx} and fy = ${c.fy} differ by more than ${L.maxAspect}×: pixels are nearly square on real cameras; check the matrix layout (row-major k: fx at [0], fy at [4])` });
+    problems.push({
+      path: 'fy',
+      message: `fx = ${c.fx} and fy = ${c.fy} differ by more than ${L.maxAspect}×: pixels are nearly square on real cameras; check the matrix layout (row-major k: fx at [0], fy at [4])`,
+    });
   }
-  for (const [name, size] of [['cx', c.width], ['cy', c.height]] as const) {
+  for (const [name, size] of [
+    ['cx', c.width],
+    ['cy', c.height],
+  ] as const) {
     const v = c[name];
     if (!Number.isFinite(v)) problems.push({ path: name, message: `principal point must be finite, got ${showValue(v)}` });
     else if (sizeOk && (v < -L.principalMargin * size || v > (1 + L.principalMargin) * size)) {
-      problems.push({ path: name, message: `principal point ${v} px lies far outside the ${size}-pixel image (expected about ${(size - 1) / 2}, at most ${L.principalMargin * size} px outside): are these intrinsics for this image size?` });
+      problems.push({
+        path: name,
+        message: `principal point ${v} px lies far outside the ${size}-pixel image (expected about ${(size - 1) / 2}, at most ${L.principalMargin * size} px outside): are these intrinsics for this image size?`,
+      });
     }
   }
   return problems;
@@ -106,7 +115,9 @@ export function intrinsicsFromJson(json: unknown, size?: { width: number; height
   const FORMS = 'an object like {"width": 640, "height": 480, "fx": 525, "fy": 525, "cx": 319.5, "cy": 239.5}, a CameraInfo with "k": [9 numbers], Open3D\'s "intrinsic_matrix" or BOP\'s "cam_K"';
   if (Array.isArray(json)) throw new Real2SimError('BAD_CAMERA', `Camera JSON is an array (of ${json.length}); it must be ${FORMS}`, { got: 'array' });
   if (typeof json !== 'object' || json === null) {
-    throw new Real2SimError('BAD_CAMERA', `Camera JSON must be an object with fx, fy, cx, cy (and width, height), got ${json === null ? 'null' : typeof json}: use ${FORMS}`, { got: json === null ? 'null' : typeof json });
+    throw new Real2SimError('BAD_CAMERA', `Camera JSON must be an object with fx, fy, cx, cy (and width, height), got ${json === null ? 'null' : typeof json}: use ${FORMS}`, {
+      got: json === null ? 'null' : typeof json,
+    });
   }
   const o = json as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN);
@@ -123,7 +134,12 @@ export function intrinsicsFromJson(json: unknown, size?: { width: number; height
     if (flat.length !== 9) throw new Real2SimError('BAD_CAMERA', `Camera JSON '${field}' must hold 9 numbers (${layout} 3×3), got ${flat.length}`, { field, length: flat.length });
     const values = flat.map(num);
     const bad = values.map((v, i) => (Number.isFinite(v) ? -1 : i)).filter((i) => i >= 0);
-    if (bad.length) throw new Real2SimError('BAD_CAMERA', `Camera JSON '${field}' must hold finite numbers; ${bad.map((i) => `${field}[${i}] = ${JSON.stringify(flat[i]) ?? 'undefined'}`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`, { field, bad });
+    if (bad.length)
+      throw new Real2SimError(
+        'BAD_CAMERA',
+        `Camera JSON '${field}' must hold finite numbers; ${bad.map((i) => `${field}[${i}] = ${JSON.stringify(flat[i]) ?? 'undefined'}`).join(', ')} ${bad.length === 1 ? 'is' : 'are'} not`,
+        { field, bad },
+      );
     return values;
   };
   if ('intrinsic_matrix' in o) {
@@ -136,10 +152,23 @@ export function intrinsicsFromJson(json: unknown, size?: { width: number; height
     return checkIntrinsics({ width, height, fx: m[0]!, fy: m[4]!, cx: m[2]!, cy: m[5]! });
   }
   const fields = { fx: o['fx'], fy: o['fy'], cx: o['cx'] ?? o['x_offset'], cy: o['cy'] ?? o['y_offset'] };
-  const absent = Object.entries(fields).filter(([, v]) => v === undefined).map(([k]) => k);
+  const absent = Object.entries(fields)
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
   if (absent.length === 4) {
     const keys = Object.keys(o);
-    throw new Real2SimError('BAD_CAMERA', `Camera JSON has no intrinsics (it has ${keys.length ? keys.slice(0, 8).map((k) => `'${k}'`).join(', ') : 'no fields'}); it must be ${FORMS}`, { keys: keys.slice(0, 20) });
+    throw new Real2SimError(
+      'BAD_CAMERA',
+      `Camera JSON has no intrinsics (it has ${
+        keys.length
+          ? keys
+              .slice(0, 8)
+              .map((k) => `'${k}'`)
+              .join(', ')
+          : 'no fields'
+      }); it must be ${FORMS}`,
+      { keys: keys.slice(0, 20) },
+    );
   }
   const c = { width, height, fx: num(fields.fx), fy: num(fields.fy), cx: num(fields.cx), cy: num(fields.cy) };
   const order = ['width', 'height', 'fx', 'fy', 'cx', 'cy'];

@@ -38,11 +38,10 @@ export function checkFrame(frame: RgbdFrame): RgbdFrame {
     );
   }
   if (masks && (masks.width !== color.width || masks.height !== color.height)) {
-    throw new Real2SimError(
-      'SIZE_MISMATCH',
-      `Mask image is ${masks.width}×${masks.height} but the colour image is ${color.width}×${color.height}.`,
-      { masks: [masks.width, masks.height], color: [color.width, color.height] },
-    );
+    throw new Real2SimError('SIZE_MISMATCH', `Mask image is ${masks.width}×${masks.height} but the colour image is ${color.width}×${color.height}.`, {
+      masks: [masks.width, masks.height],
+      color: [color.width, color.height],
+    });
   }
   return frame;
 }

@@ -5,18 +5,7 @@ import type { Pose } from './pose.ts';
  * `physics.json`, shown by the viewer and published on ROS diagnostics.
  */
 export type FindingKind =
-  | 'penetration'
-  | 'floating'
-  | 'unsupported'
-  | 'unstable'
-  | 'toppled'
-  | 'slid'
-  | 'fell'
-  | 'bad_object'
-  | 'engine_disagreement'
-  | 'repair_limit'
-  | 'validation_failed'
-  | 'budget_exceeded';
+  'penetration' | 'floating' | 'unsupported' | 'unstable' | 'toppled' | 'slid' | 'fell' | 'bad_object' | 'engine_disagreement' | 'repair_limit' | 'validation_failed' | 'budget_exceeded';
 
 export interface PhysicsFinding {
   kind: FindingKind;

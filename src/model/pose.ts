@@ -26,12 +26,7 @@ export function quatNormalize(q: Quat): Quat {
 export function quatMultiply(a: Quat, b: Quat): Quat {
   const [ax, ay, az, aw] = a;
   const [bx, by, bz, bw] = b;
-  return [
-    aw * bx + ax * bw + ay * bz - az * by,
-    aw * by - ax * bz + ay * bw + az * bx,
-    aw * bz + ax * by - ay * bx + az * bw,
-    aw * bw - ax * bx - ay * by - az * bz,
-  ];
+  return [aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz];
 }
 
 export function quatConjugate(q: Quat): Quat {
@@ -50,15 +45,13 @@ export function quatFromYaw(yaw: number): Quat {
 
 /** Roll (x), pitch (y), yaw (z), applied in that order about fixed axes (URDF/SDF `rpy`). */
 export function quatFromRpy(roll: number, pitch: number, yaw: number): Quat {
-  const cr = Math.cos(roll / 2), sr = Math.sin(roll / 2);
-  const cp = Math.cos(pitch / 2), sp = Math.sin(pitch / 2);
-  const cy = Math.cos(yaw / 2), sy = Math.sin(yaw / 2);
-  return [
-    sr * cp * cy - cr * sp * sy,
-    cr * sp * cy + sr * cp * sy,
-    cr * cp * sy - sr * sp * cy,
-    cr * cp * cy + sr * sp * sy,
-  ];
+  const cr = Math.cos(roll / 2),
+    sr = Math.sin(roll / 2);
+  const cp = Math.cos(pitch / 2),
+    sp = Math.sin(pitch / 2);
+  const cy = Math.cos(yaw / 2),
+    sy = Math.sin(yaw / 2);
+  return [sr * cp * cy - cr * sp * sy, cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy, cr * cp * cy + sr * sp * sy];
 }
 
 /** Inverse of `quatFromRpy`; pitch is clamped at ±π/2. */
@@ -75,15 +68,29 @@ export function rpyFromQuat(q: Quat): Vec3 {
 export function quatToMat3(q: Quat): number[] {
   const [x, y, z, w] = q;
   return [
-    1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w),
-    2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
-    2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y),
+    1 - 2 * (y * y + z * z),
+    2 * (x * y - z * w),
+    2 * (x * z + y * w),
+    2 * (x * y + z * w),
+    1 - 2 * (x * x + z * z),
+    2 * (y * z - x * w),
+    2 * (x * z - y * w),
+    2 * (y * z + x * w),
+    1 - 2 * (x * x + y * y),
   ];
 }
 
 /** Unit quaternion of a row-major 3×3 rotation matrix (Shepperd's method). */
 export function quatFromMat3(m: ArrayLike<number>): Quat {
-  const m00 = m[0]!, m01 = m[1]!, m02 = m[2]!, m10 = m[3]!, m11 = m[4]!, m12 = m[5]!, m20 = m[6]!, m21 = m[7]!, m22 = m[8]!;
+  const m00 = m[0]!,
+    m01 = m[1]!,
+    m02 = m[2]!,
+    m10 = m[3]!,
+    m11 = m[4]!,
+    m12 = m[5]!,
+    m20 = m[6]!,
+    m21 = m[7]!,
+    m22 = m[8]!;
   const tr = m00 + m11 + m22;
   let q: Quat;
   if (tr > 0) {
@@ -137,9 +144,7 @@ export function poseToMat4(p: Pose): number[] {
 /** From a row-major 4×4 rigid matrix (a uniform scale in the 3×3 block is removed). */
 export function poseFromMat4(m: ArrayLike<number>): Pose {
   const r = [m[0]!, m[1]!, m[2]!, m[4]!, m[5]!, m[6]!, m[8]!, m[9]!, m[10]!];
-  const s = Math.cbrt(
-    r[0]! * (r[4]! * r[8]! - r[5]! * r[7]!) - r[1]! * (r[3]! * r[8]! - r[5]! * r[6]!) + r[2]! * (r[3]! * r[7]! - r[4]! * r[6]!),
-  );
+  const s = Math.cbrt(r[0]! * (r[4]! * r[8]! - r[5]! * r[7]!) - r[1]! * (r[3]! * r[8]! - r[5]! * r[6]!) + r[2]! * (r[3]! * r[7]! - r[4]! * r[6]!));
   const rn = s !== 0 && Number.isFinite(s) ? r.map((v) => v / s) : r;
   return { position: [m[3]!, m[7]!, m[11]!], orientation: quatFromMat3(rn) };
 }
@@ -150,7 +155,9 @@ export function transformPositions(pose: Pose, positions: Float32Array): Float32
   const [tx, ty, tz] = pose.position;
   const out = new Float32Array(positions.length);
   for (let i = 0; i < positions.length; i += 3) {
-    const x = positions[i]!, y = positions[i + 1]!, z = positions[i + 2]!;
+    const x = positions[i]!,
+      y = positions[i + 1]!,
+      z = positions[i + 2]!;
     out[i] = r[0]! * x + r[1]! * y + r[2]! * z + tx;
     out[i + 1] = r[3]! * x + r[4]! * y + r[5]! * z + ty;
     out[i + 2] = r[6]! * x + r[7]! * y + r[8]! * z + tz;

@@ -53,12 +53,7 @@ export interface StageResult<T> {
 }
 
 /** Times an async or sync function and builds the report around its result. */
-export async function timeStage<T>(
-  stage: string,
-  backend: string,
-  fn: (report: StageReport) => T | Promise<T>,
-  now: () => number = () => performance.now(),
-): Promise<StageResult<T>> {
+export async function timeStage<T>(stage: string, backend: string, fn: (report: StageReport) => T | Promise<T>, now: () => number = () => performance.now()): Promise<StageResult<T>> {
   const report: StageReport = { stage, backend, timeMs: 0, counts: {}, warnings: [] };
   const t0 = now();
   const output = await fn(report);

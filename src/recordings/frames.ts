@@ -104,7 +104,9 @@ export async function detectTopics(rec: Recording, given: Partial<BagTopics> = {
   const byName = new Map(all.map((t) => [t.topic, t]));
   for (const [k, t] of Object.entries(given)) {
     if (t && !byName.has(t)) {
-      throw new Real2SimError('BAD_INPUT', `--topics names '${t}' (${k}) but the recording has no such topic. Topics: ${all.map((x) => `${x.topic} [${x.schemaName}]`).join(', ') || 'none'}`, { topic: t });
+      throw new Real2SimError('BAD_INPUT', `--topics names '${t}' (${k}) but the recording has no such topic. Topics: ${all.map((x) => `${x.topic} [${x.schemaName}]`).join(', ') || 'none'}`, {
+        topic: t,
+      });
     }
   }
   const images = all.filter((t) => t.schemaName === IMAGE_TYPE || t.schemaName === COMPRESSED_TYPE);
@@ -143,7 +145,9 @@ export async function detectTopics(rec: Recording, given: Partial<BagTopics> = {
   const sibling = infos.filter((t) => t.topic.startsWith(ns));
   const info = given.cameraInfo ? byName.get(given.cameraInfo) : sibling.length === 1 ? sibling[0] : pickOne(infos, COLOR_NAME, 'CameraInfo', 'IMAGE,DEPTH,CAMERA_INFO', all);
   if (!info) {
-    throw new Real2SimError('BAD_INPUT', `The recording has no sensor_msgs/msg/CameraInfo topic: the intrinsics are needed. Record the camera's camera_info topic too.`, { topics: all.map((t) => t.topic) });
+    throw new Real2SimError('BAD_INPUT', `The recording has no sensor_msgs/msg/CameraInfo topic: the intrinsics are needed. Record the camera's camera_info topic too.`, {
+      topics: all.map((t) => t.topic),
+    });
   }
   if (info.schemaName !== CAMERA_INFO_TYPE) throw new Real2SimError('BAD_INPUT', `'${info.topic}' is a ${info.schemaName}, not a CameraInfo.`, { topic: info.topic });
   return { image: image.topic, ...(depthTopic ? { depth: depthTopic.topic } : {}), cameraInfo: info.topic };
@@ -181,7 +185,16 @@ function compressedRaw(msg: Record<string, unknown>, topic: string): { raw: RawI
     throw new Real2SimError('UNSUPPORTED', `CompressedImage on '${topic}' has format '${format}'; only jpeg and png colour images are read.`, { topic, format });
   }
   const header = msg['header'] as { stamp: { sec: number; nanosec: number }; frame_id?: string };
-  const raw: RawImage = { width: 0, height: 0, encoding: 'rgb8', bigEndian: false, step: 0, data: new Uint8Array(0), stamp: header.stamp.sec + header.stamp.nanosec * 1e-9, frameId: header.frame_id ?? '' };
+  const raw: RawImage = {
+    width: 0,
+    height: 0,
+    encoding: 'rgb8',
+    bigEndian: false,
+    step: 0,
+    data: new Uint8Array(0),
+    stamp: header.stamp.sec + header.stamp.nanosec * 1e-9,
+    frameId: header.frame_id ?? '',
+  };
   return { raw, data };
 }
 

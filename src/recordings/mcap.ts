@@ -55,7 +55,11 @@ async function isFile(p: string): Promise<boolean> {
 export async function recordingFiles(path: string): Promise<{ name: string; files: string[] }> {
   const abs = resolve(path);
   const st = await stat(abs).catch((e: NodeJS.ErrnoException) => {
-    throw new Real2SimError('BAD_FILE', `Cannot read the recording '${path}': ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}. Give an .mcap file or a rosbag2 folder (with metadata.yaml).`, { path });
+    throw new Real2SimError(
+      'BAD_FILE',
+      `Cannot read the recording '${path}': ${e.code === 'ENOENT' ? 'no such file or folder' : e.message}. Give an .mcap file or a rosbag2 folder (with metadata.yaml).`,
+      { path },
+    );
   });
   if (st.isFile()) return { name: basename(abs).replace(/\.mcap$/i, ''), files: [abs] };
   const meta = join(abs, 'metadata.yaml');

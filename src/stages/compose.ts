@@ -124,7 +124,8 @@ export function compose(options: ComposeOptions = {}) {
       // a caller's own decomposition function cannot cross threads: then everything runs here
       const results = await (custom ? inThread : (options.runner ?? inThread))(COMPOSE_OBJECT_TASK, tasks);
       const out: SceneObject[] = [];
-      let pieces = 0, concave = 0;
+      let pieces = 0,
+        concave = 0;
       input.objects.forEach((p, k) => {
         const { mp, physical, concaveRatio } = results[k]!;
         let collision = results[k]!.collision;
@@ -135,7 +136,8 @@ export function compose(options: ComposeOptions = {}) {
         if (concaveRatio !== null) {
           concave++;
           if (custom) collision = custom(p.mesh, { maxPieces: o.maxPieces, maxVerticesPerPiece: o.maxVerticesPerPiece });
-          else if (o.decompose === null) report.warnings.push(`object ${p.id} (${p.label}) is concave (hull ${concaveRatio.toFixed(2)}× its volume) but no convex decomposition is configured: one hull used`);
+          else if (o.decompose === null)
+            report.warnings.push(`object ${p.id} (${p.label}) is concave (hull ${concaveRatio.toFixed(2)}× its volume) but no convex decomposition is configured: one hull used`);
         }
         pieces += collision.length;
         out.push({
@@ -161,7 +163,12 @@ export function compose(options: ComposeOptions = {}) {
 
 /** A stable, file-name-safe id from a label and an instance id. */
 export function objectId(label: string, instance: number): string {
-  const base = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40) || 'object';
+  const base =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .slice(0, 40) || 'object';
   return `${base}_${instance}`;
 }
 

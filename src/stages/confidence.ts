@@ -39,7 +39,8 @@ export function sceneConfidence(input: ConfidenceInput): SceneConfidence {
   const { cloud, heightOf, objectPixels } = input;
   const band = input.band ?? 0.01;
   const P = cloud.positions;
-  let valid = 0, dropped = 0;
+  let valid = 0,
+    dropped = 0;
   for (let i = 0; i < cloud.valid.length; i++) {
     if (!cloud.valid[i]) continue;
     valid++;
@@ -52,7 +53,9 @@ export function sceneConfidence(input: ConfidenceInput): SceneConfidence {
   const reasons: string[] = [];
   const L = CONFIDENCE_LIMITS;
   if (input.inlierRatio < L.minSupportShare) {
-    reasons.push(`the support plane holds only ${pct(input.inlierRatio)} of the depth points (a tabletop view has over ${pct(L.minSupportShare)}): this does not look like objects on a table or floor`);
+    reasons.push(
+      `the support plane holds only ${pct(input.inlierRatio)} of the depth points (a tabletop view has over ${pct(L.minSupportShare)}): this does not look like objects on a table or floor`,
+    );
   }
   if (droppedShare > L.maxDroppedShare) {
     reasons.push(`${pct(droppedShare)} of the depth pixels stand above the support in no object (walls, furniture, things beyond the table; limit ${pct(L.maxDroppedShare)})`);

@@ -9,8 +9,18 @@ import { toRgb8 } from '../model/image.ts';
 
 /** Instance colours (rgb8), cycled by instance id. */
 const PALETTE: readonly [number, number, number][] = [
-  [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200], [245, 130, 48], [145, 30, 180],
-  [70, 240, 240], [240, 50, 230], [210, 245, 60], [250, 190, 212], [0, 128, 128], [170, 110, 40],
+  [230, 25, 75],
+  [60, 180, 75],
+  [255, 225, 25],
+  [0, 130, 200],
+  [245, 130, 48],
+  [145, 30, 180],
+  [70, 240, 240],
+  [240, 50, 230],
+  [210, 245, 60],
+  [250, 190, 212],
+  [0, 128, 128],
+  [170, 110, 40],
 ];
 
 /** Masks blended at `alpha` over the image, with instance outlines at full colour. */
@@ -41,7 +51,8 @@ export function depthPreview(depth: DepthImage): ColorImage {
     if (z > 0 && Number.isFinite(z)) vals.push(z);
   }
   vals.sort((a, b) => a - b);
-  const lo = vals[Math.floor(vals.length * 0.02)] ?? 0, hi = vals[Math.floor(vals.length * 0.98)] ?? 1;
+  const lo = vals[Math.floor(vals.length * 0.02)] ?? 0,
+    hi = vals[Math.floor(vals.length * 0.98)] ?? 1;
   const span = Math.max(1e-6, hi - lo);
   const out = new Uint8Array(depth.data.length);
   for (let i = 0; i < out.length; i++) {

@@ -14,8 +14,10 @@ import type { Instance } from './perceive.ts';
 
 /** Pixel (u', v') of the decimated frame is pixel (k·u', k·v') of the full one. */
 export function decimateFrame(frame: RgbdFrame, cloud: OrganizedCloud, k: number): { frame: RgbdFrame; cloud: OrganizedCloud } {
-  const W = cloud.width, H = cloud.height;
-  const w = Math.ceil(W / k), h = Math.ceil(H / k);
+  const W = cloud.width,
+    H = cloud.height;
+  const w = Math.ceil(W / k),
+    h = Math.ceil(H / k);
   const ch = CHANNELS[frame.color.encoding];
   const color = new Uint8Array(w * h * ch);
   const depth = new Float32Array(w * h);
@@ -24,7 +26,8 @@ export function decimateFrame(frame: RgbdFrame, cloud: OrganizedCloud, k: number
   let validCount = 0;
   for (let v = 0; v < h; v++) {
     for (let u = 0; u < w; u++) {
-      const i = v * w + u, s = v * k * W + u * k;
+      const i = v * w + u,
+        s = v * k * W + u * k;
       for (let c = 0; c < ch; c++) color[i * ch + c] = frame.color.data[s * ch + c]!;
       depth[i] = frame.depth!.data[s]!;
       positions[i * 3] = cloud.positions[s * 3]!;
@@ -54,9 +57,14 @@ const PIXEL_COST_M = 0.002;
  * instead of a k-pixel staircase. Pixels without depth take their own sample's label.
  */
 export function upsampleLabels(small: LabelImage, instances: readonly Instance[], full: OrganizedCloud, k: number): { masks: LabelImage; instances: Instance[] } {
-  const W = full.width, H = full.height, w = small.width, h = small.height;
+  const W = full.width,
+    H = full.height,
+    w = small.width,
+    h = small.height;
   const out = new Uint16Array(W * H);
-  const L = small.data, P = full.positions, valid = full.valid;
+  const L = small.data,
+    P = full.positions,
+    valid = full.valid;
   // cells whose 3×3 neighbourhood has one label: all their pixels take it (most of the frame)
   const uniform = new Uint8Array(w * h);
   for (let cv = 0; cv < h; cv++) {
@@ -85,14 +93,17 @@ export function upsampleLabels(small: LabelImage, instances: readonly Instance[]
         continue;
       }
       const z = P[i * 3 + 2]!;
-      let best = own, bestCost = Infinity;
+      let best = own,
+        bestCost = Infinity;
       for (let dv = -1; dv <= 1; dv++) {
         const nv = cv + dv;
         if (nv < 0 || nv >= h) continue;
         for (let du = -1; du <= 1; du++) {
           const nu = cu + du;
           if (nu < 0 || nu >= w) continue;
-          const su = nu * k, sv = nv * k, s = sv * W + su;
+          const su = nu * k,
+            sv = nv * k,
+            s = sv * W + su;
           if (!valid[s]) continue;
           const cost = Math.abs(P[s * 3 + 2]! - z) + PIXEL_COST_M * Math.hypot(u - su, v - sv);
           if (cost < bestCost) {

@@ -85,7 +85,11 @@ export function ground(options: GroundOptions = {}) {
       const total = sample.length / 3;
       report.counts['points'] = total;
       if (total < o.minInliers) {
-        throw new Real2SimError('NO_PLANE', `Only ${total} usable depth points outside the objects: too few to find the support plane. Check the depth image (units, --depth-scale) and that the floor or table is in view.`, { points: total });
+        throw new Real2SimError(
+          'NO_PLANE',
+          `Only ${total} usable depth points outside the objects: too few to find the support plane. Check the depth image (units, --depth-scale) and that the floor or table is in view.`,
+          { points: total },
+        );
       }
 
       // Largest plane, then further planes among what is left; keep the near-parallel ones.
@@ -188,7 +192,10 @@ function floatingShare(p: { plane: PlaneEq; inliers: number; points: Float32Arra
     const [u, v] = flat(sample, i);
     let inside = true;
     for (let k = 0; k < m && inside; k++) {
-      const x0 = hull[k * 2]!, y0 = hull[k * 2 + 1]!, x1 = hull[((k + 1) % m) * 2]!, y1 = hull[((k + 1) % m) * 2 + 1]!;
+      const x0 = hull[k * 2]!,
+        y0 = hull[k * 2 + 1]!,
+        x1 = hull[((k + 1) % m) * 2]!,
+        y1 = hull[((k + 1) % m) * 2 + 1]!;
       if ((x1 - x0) * (v - y0) - (y1 - y0) * (u - x0) < 0) inside = false;
     }
     if (inside) under++;
@@ -228,22 +235,36 @@ function isCurved(p: Float32Array, inliers: Uint32Array, plane: { normal: [numbe
   if (n < 50) return false;
   const step = Math.max(1, Math.floor(n / 4000));
   const [nx, ny, nz] = plane.normal;
-  let cx = 0, cy = 0, cz = 0, m = 0;
+  let cx = 0,
+    cy = 0,
+    cz = 0,
+    m = 0;
   for (let k = 0; k < n; k += step) {
     const i = inliers[k]! * 3;
-    cx += p[i]!; cy += p[i + 1]!; cz += p[i + 2]!; m++;
+    cx += p[i]!;
+    cy += p[i + 1]!;
+    cz += p[i + 2]!;
+    m++;
   }
-  cx /= m; cy /= m; cz /= m;
-  const xs: number[] = [], ys: number[] = [];
+  cx /= m;
+  cy /= m;
+  cz /= m;
+  const xs: number[] = [],
+    ys: number[] = [];
   for (let k = 0; k < n; k += step) {
     const i = inliers[k]! * 3;
-    const dx = p[i]! - cx, dy = p[i + 1]! - cy, dz = p[i + 2]! - cz;
+    const dx = p[i]! - cx,
+      dy = p[i + 1]! - cy,
+      dz = p[i + 2]! - cz;
     const res = nx * dx + ny * dy + nz * dz;
     xs.push(dx * dx + dy * dy + dz * dz - res * res);
     ys.push(res);
   }
-  const mx = xs.reduce((a, b) => a + b, 0) / m, my = ys.reduce((a, b) => a + b, 0) / m;
-  let sxy = 0, sxx = 0, syy = 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / m,
+    my = ys.reduce((a, b) => a + b, 0) / m;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let k = 0; k < m; k++) {
     sxy += (xs[k]! - mx) * (ys[k]! - my);
     sxx += (xs[k]! - mx) ** 2;

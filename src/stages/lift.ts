@@ -88,7 +88,11 @@ export function lift(options: LiftOptions = {}) {
       const { width: w, height: h, positions: P, valid } = cloud;
       const rgb = color && color.encoding === 'rgb8' && color.width === w && color.height === h ? color.data : undefined;
       const objects: LiftedObject[] = [];
-      let flying = 0, edges = 0, plane = 0, outliers = 0, noDepth = 0;
+      let flying = 0,
+        edges = 0,
+        plane = 0,
+        outliers = 0,
+        noDepth = 0;
       const near: number[] = [];
       // pass 1, here: each instance's pixels that survive the image-space filters
       const staged: { inst: Instance; pix: Uint32Array; pos: Float32Array }[] = [];
@@ -102,13 +106,17 @@ export function lift(options: LiftOptions = {}) {
           }
           const z = P[i * 3 + 2]!;
           const jump = o.jumpAbs + o.jumpRel * z;
-          const u = i % w, v = (i - u) / w;
-          let nearer = false, farther = false, boundary = false;
+          const u = i % w,
+            v = (i - u) / w;
+          let nearer = false,
+            farther = false,
+            boundary = false;
           near.length = 0;
           for (let dv = -1; dv <= 1; dv++) {
             for (let du = -1; du <= 1; du++) {
               if (du === 0 && dv === 0) continue;
-              const uu = u + du, vv = v + dv;
+              const uu = u + du,
+                vv = v + dv;
               if (uu < 0 || vv < 0 || uu >= w || vv >= h) continue;
               const j = vv * w + uu;
               const inMask = masks.data[j] === inst.id;
@@ -158,11 +166,15 @@ export function lift(options: LiftOptions = {}) {
       }
       // pass 2, per object (worker threads when a runner is given): statistical outliers
       const searched = staged.filter((x) => o.outlierK > 0 && x.pix.length > o.outlierK * 2);
-      const keeps = await (options.runner ?? inThread)(OUTLIER_TASK, searched.map((x) => ({ positions: x.pos, k: o.outlierK, std: o.outlierStd })));
+      const keeps = await (options.runner ?? inThread)(
+        OUTLIER_TASK,
+        searched.map((x) => ({ positions: x.pos, k: o.outlierK, std: o.outlierStd })),
+      );
       const keepOf = new Map(searched.map((x, k) => [x, keeps[k]!]));
       for (const x of staged) {
         const inst = x.inst;
-        let pix = x.pix, pos = x.pos;
+        let pix = x.pix,
+          pos = x.pos;
         const keep = keepOf.get(x);
         if (keep) {
           const sel: number[] = [];

@@ -20,17 +20,35 @@ export function symmetricEigen3(m: ArrayLike<number>): { values: [number, number
 /** Mean and covariance (row-major 3×3) of the points at the given indices (all when omitted). */
 export function covariance(positions: Float32Array, indices?: ArrayLike<number>): { mean: [number, number, number]; cov: Float64Array; n: number } {
   const n = indices ? indices.length : positions.length / 3;
-  let sx = 0, sy = 0, sz = 0;
+  let sx = 0,
+    sy = 0,
+    sz = 0;
   for (let k = 0; k < n; k++) {
     const i = (indices ? indices[k]! : k) * 3;
-    sx += positions[i]!; sy += positions[i + 1]!; sz += positions[i + 2]!;
+    sx += positions[i]!;
+    sy += positions[i + 1]!;
+    sz += positions[i + 2]!;
   }
-  const mx = sx / Math.max(1, n), my = sy / Math.max(1, n), mz = sz / Math.max(1, n);
-  let xx = 0, xy = 0, xz = 0, yy = 0, yz = 0, zz = 0;
+  const mx = sx / Math.max(1, n),
+    my = sy / Math.max(1, n),
+    mz = sz / Math.max(1, n);
+  let xx = 0,
+    xy = 0,
+    xz = 0,
+    yy = 0,
+    yz = 0,
+    zz = 0;
   for (let k = 0; k < n; k++) {
     const i = (indices ? indices[k]! : k) * 3;
-    const x = positions[i]! - mx, y = positions[i + 1]! - my, z = positions[i + 2]! - mz;
-    xx += x * x; xy += x * y; xz += x * z; yy += y * y; yz += y * z; zz += z * z;
+    const x = positions[i]! - mx,
+      y = positions[i + 1]! - my,
+      z = positions[i + 2]! - mz;
+    xx += x * x;
+    xy += x * y;
+    xz += x * z;
+    yy += y * y;
+    yz += y * z;
+    zz += z * z;
   }
   const s = 1 / Math.max(1, n);
   return { mean: [mx, my, mz], cov: Float64Array.from([xx * s, xy * s, xz * s, xy * s, yy * s, yz * s, xz * s, yz * s, zz * s]), n };

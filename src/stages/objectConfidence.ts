@@ -16,13 +16,18 @@ export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32A
   const near = opts.near ?? 0.01;
   const surf = transformPositions(pose, sampleSurface(mesh, opts.samples ?? 2000));
   const obs = subsample(observedWorld ?? new Float32Array(0), opts.points ?? 800);
-  const ns = surf.length / 3, no = obs.length / 3;
+  const ns = surf.length / 3,
+    no = obs.length / 3;
   if (ns === 0 || no === 0) return { score: 0, visibleFraction: 0, fitResidual: Infinity, method };
   const nearest = (a: Float32Array, i: number, b: Float32Array, nb: number) => {
     let best = Infinity;
-    const x = a[i * 3]!, y = a[i * 3 + 1]!, z = a[i * 3 + 2]!;
+    const x = a[i * 3]!,
+      y = a[i * 3 + 1]!,
+      z = a[i * 3 + 2]!;
     for (let j = 0; j < nb; j++) {
-      const dx = b[j * 3]! - x, dy = b[j * 3 + 1]! - y, dz = b[j * 3 + 2]! - z;
+      const dx = b[j * 3]! - x,
+        dy = b[j * 3 + 1]! - y,
+        dz = b[j * 3 + 2]! - z;
       const d = dx * dx + dy * dy + dz * dz;
       if (d < best) best = d;
     }
@@ -42,14 +47,21 @@ export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32A
 
 /** Area-weighted points on a triangle mesh, deterministic (a fixed low-discrepancy sequence). */
 export function sampleSurface(mesh: Mesh, n: number): Float32Array {
-  const P = mesh.positions, I = mesh.indices;
+  const P = mesh.positions,
+    I = mesh.indices;
   const tris = I.length / 3;
   const cum = new Float64Array(tris);
   let total = 0;
   for (let t = 0; t < tris; t++) {
-    const a = I[t * 3]! * 3, b = I[t * 3 + 1]! * 3, c = I[t * 3 + 2]! * 3;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
+    const a = I[t * 3]! * 3,
+      b = I[t * 3 + 1]! * 3,
+      c = I[t * 3 + 2]! * 3;
+    const ux = P[b]! - P[a]!,
+      uy = P[b + 1]! - P[a + 1]!,
+      uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!,
+      vy = P[c + 1]! - P[a + 1]!,
+      vz = P[c + 2]! - P[a + 2]!;
     total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
     cum[t] = total;
   }
@@ -57,16 +69,23 @@ export function sampleSurface(mesh: Mesh, n: number): Float32Array {
   if (!(total > 0)) return new Float32Array(0);
   for (let k = 0; k < n; k++) {
     const target = ((k + 0.5) / n) * total;
-    let lo = 0, hi = tris - 1;
+    let lo = 0,
+      hi = tris - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cum[mid]! < target) lo = mid + 1;
       else hi = mid;
     }
     // R2 sequence for the barycentric coordinates
-    let r1 = (k * 0.7548776662466927) % 1, r2 = (k * 0.5698402909980532) % 1;
-    if (r1 + r2 > 1) { r1 = 1 - r1; r2 = 1 - r2; }
-    const a = I[lo * 3]! * 3, b = I[lo * 3 + 1]! * 3, c = I[lo * 3 + 2]! * 3;
+    let r1 = (k * 0.7548776662466927) % 1,
+      r2 = (k * 0.5698402909980532) % 1;
+    if (r1 + r2 > 1) {
+      r1 = 1 - r1;
+      r2 = 1 - r2;
+    }
+    const a = I[lo * 3]! * 3,
+      b = I[lo * 3 + 1]! * 3,
+      c = I[lo * 3 + 2]! * 3;
     for (let d = 0; d < 3; d++) out[k * 3 + d] = P[a + d]! + r1 * (P[b + d]! - P[a + d]!) + r2 * (P[c + d]! - P[a + d]!);
   }
   return out;

@@ -25,7 +25,8 @@ export function organizedCloud(depth: DepthImage, camera: CameraIntrinsics): Org
   const { width, height } = depth;
   const positions = new Float32Array(width * height * 3);
   const valid = new Uint8Array(width * height);
-  const ifx = 1 / camera.fx, ify = 1 / camera.fy;
+  const ifx = 1 / camera.fx,
+    ify = 1 / camera.fy;
   let validCount = 0;
   for (let v = 0, i = 0; v < height; v++) {
     const ry = (v - camera.cy) * ify;
@@ -59,18 +60,29 @@ export function worldFromPlane(plane: PlaneEq): Pose {
   let d = plane.d;
   // orient the normal so the camera (the optical origin) is above the plane: n·0 + d > 0
   if (d < 0) {
-    nx = -nx; ny = -ny; nz = -nz; d = -d;
+    nx = -nx;
+    ny = -ny;
+    nz = -nz;
+    d = -d;
   }
   // x: optical z axis (0,0,1) minus its normal component; fall back to optical -y when looking straight down
-  let fx = -nz * nx, fy = -nz * ny, fz = 1 - nz * nz;
+  let fx = -nz * nx,
+    fy = -nz * ny,
+    fz = 1 - nz * nz;
   let fl = Math.hypot(fx, fy, fz);
   if (fl < 1e-6) {
-    fx = 0 + ny * nx; fy = -1 + ny * ny; fz = ny * nz;
+    fx = 0 + ny * nx;
+    fy = -1 + ny * ny;
+    fz = ny * nz;
     fl = Math.hypot(fx, fy, fz);
   }
-  fx /= fl; fy /= fl; fz /= fl;
+  fx /= fl;
+  fy /= fl;
+  fz /= fl;
   // y = z × x
-  const yx = ny * fz - nz * fy, yy = nz * fx - nx * fz, yz = nx * fy - ny * fx;
+  const yx = ny * fz - nz * fy,
+    yy = nz * fx - nx * fz,
+    yz = nx * fy - ny * fx;
   // rows of R (world ← optical) are the world axes expressed in the optical frame
   const R = [fx, fy, fz, yx, yy, yz, nx, ny, nz];
   // the camera centre (optical origin) sits at height d above its foot

@@ -93,7 +93,8 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, ob
   let symmetry: Symmetry = 'none';
   if (squareish && Math.abs(fill - Math.PI / 4) < o.roundTolerance * 2 && roundness(hull, rect.cx, rect.cy) < 0.06) symmetry = 'continuous';
   else if (fill > o.boxFill) symmetry = squareish ? 'rot4' : 'rot2';
-  const z = (min[2] + max[2]) / 2, h = max[2] - min[2];
+  const z = (min[2] + max[2]) / 2,
+    h = max[2] - min[2];
   if (symmetry === 'none') {
     // A round body with one appendage (a mug and its handle): the footprint's smallest
     // rectangle of a disc with a short stub is a square turned ~45° from the stub, so its yaw
@@ -115,12 +116,17 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, ob
     // was (a nearly symmetric solid's centroid is mostly completion noise).
     const g = volumeCentroid(mesh);
     if (g) {
-      const ox = g[0] - rect.cx, oy = g[1] - rect.cy;
+      const ox = g[0] - rect.cx,
+        oy = g[1] - rect.cy;
       if (Math.hypot(ox, oy) >= 0.025 * sx) {
-        let best = 0, bestScore = -Infinity;
+        let best = 0,
+          bestScore = -Infinity;
         for (let k = 0; k < 4; k++) {
-          const a = angle + (k * Math.PI) / 2, c = Math.cos(a), sn = Math.sin(a);
-          const u = c * ox + sn * oy, v = -sn * ox + c * oy;
+          const a = angle + (k * Math.PI) / 2,
+            c = Math.cos(a),
+            sn = Math.sin(a);
+          const u = c * ox + sn * oy,
+            v = -sn * ox + c * oy;
           const score = -u - 0.5 * v;
           if (score > bestScore) {
             bestScore = score;
@@ -142,15 +148,29 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, ob
 
 /** Centroid of the solid a closed mesh bounds (signed tetrahedra from the origin), or null when its volume is ~0. */
 function volumeCentroid(m: Mesh): Vec3 | null {
-  const p = m.positions, idx = m.indices;
+  const p = m.positions,
+    idx = m.indices;
   // about the first vertex, for precision far from the origin
-  const ox = p[0]!, oy = p[1]!, oz = p[2]!;
-  let vol = 0, gx = 0, gy = 0, gz = 0;
+  const ox = p[0]!,
+    oy = p[1]!,
+    oz = p[2]!;
+  let vol = 0,
+    gx = 0,
+    gy = 0,
+    gz = 0;
   for (let t = 0; t + 2 < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ax = p[a]! - ox, ay = p[a + 1]! - oy, az = p[a + 2]! - oz;
-    const bx = p[b]! - ox, by = p[b + 1]! - oy, bz = p[b + 2]! - oz;
-    const cx = p[c]! - ox, cy = p[c + 1]! - oy, cz = p[c + 2]! - oz;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ax = p[a]! - ox,
+      ay = p[a + 1]! - oy,
+      az = p[a + 2]! - oz;
+    const bx = p[b]! - ox,
+      by = p[b + 1]! - oy,
+      bz = p[b + 2]! - oz;
+    const cx = p[c]! - ox,
+      cy = p[c + 1]! - oy,
+      cz = p[c + 2]! - oz;
     const v = (ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx)) / 6;
     vol += v;
     gx += (v * (ax + bx + cx)) / 4;
@@ -184,10 +204,14 @@ export function appendageYaw(hull: Float64Array, minCover = 0.6): number | null 
   if (!circle || !(circle.r > 0)) return null;
   const tol = 0.08 * circle.r;
   const onCircle: number[] = [];
-  let ex = 0, ey = 0, reach = 0;
+  let ex = 0,
+    ey = 0,
+    reach = 0;
   for (let k = 0; k < n; k++) {
-    const dx = hull[2 * k]! - circle.x, dy = hull[2 * k + 1]! - circle.y;
-    const d = Math.hypot(dx, dy), excess = d - circle.r;
+    const dx = hull[2 * k]! - circle.x,
+      dy = hull[2 * k + 1]! - circle.y;
+    const d = Math.hypot(dx, dy),
+      excess = d - circle.r;
     if (Math.abs(excess) <= tol) onCircle.push(Math.atan2(dy, dx));
     else if (excess > tol && d > 0) {
       ex += (excess * dx) / d;
@@ -212,16 +236,24 @@ export function appendageYaw(hull: Float64Array, minCover = 0.6): number | null 
 /** Algebraic (Kåsa) circle through the listed 2-D points, or null when they are degenerate. */
 function fitCircle(p: Float64Array, idx: readonly number[]): { x: number; y: number; r: number } | null {
   // x² + y² + D x + E y + F = 0, least squares in (D, E, F), centred for conditioning
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (const k of idx) {
     mx += p[2 * k]!;
     my += p[2 * k + 1]!;
   }
   mx /= idx.length;
   my /= idx.length;
-  let suu = 0, svv = 0, suv = 0, suuu = 0, svvv = 0, suvv = 0, svuu = 0;
+  let suu = 0,
+    svv = 0,
+    suv = 0,
+    suuu = 0,
+    svvv = 0,
+    suvv = 0,
+    svuu = 0;
   for (const k of idx) {
-    const u = p[2 * k]! - mx, v = p[2 * k + 1]! - my;
+    const u = p[2 * k]! - mx,
+      v = p[2 * k + 1]! - my;
     suu += u * u;
     svv += v * v;
     suv += u * v;
@@ -231,34 +263,45 @@ function fitCircle(p: Float64Array, idx: readonly number[]): { x: number; y: num
     svuu += v * u * u;
   }
   // normal equations of the centred fit (Bullock's circle fit)
-  const a = suu, b = suv, c = svv;
-  const r1 = 0.5 * (suuu + suvv), r2 = 0.5 * (svvv + svuu);
+  const a = suu,
+    b = suv,
+    c = svv;
+  const r1 = 0.5 * (suuu + suvv),
+    r2 = 0.5 * (svvv + svuu);
   const det = a * c - b * b;
   if (Math.abs(det) < 1e-18) return null;
-  const uc = (r1 * c - r2 * b) / det, vc = (a * r2 - b * r1) / det;
+  const uc = (r1 * c - r2 * b) / det,
+    vc = (a * r2 - b * r1) / det;
   const r = Math.sqrt(uc * uc + vc * vc + (suu + svv) / idx.length);
   return Number.isFinite(r) ? { x: uc + mx, y: vc + my, r } : null;
 }
 
 /** Centre and extents of a footprint polygon in the frame turned by `yaw`. */
 function extentsAlong(poly: Float64Array, yaw: number): { cx: number; cy: number; sx: number; sy: number } {
-  const c = Math.cos(yaw), s = Math.sin(yaw);
-  let u0 = Infinity, u1 = -Infinity, v0 = Infinity, v1 = -Infinity;
+  const c = Math.cos(yaw),
+    s = Math.sin(yaw);
+  let u0 = Infinity,
+    u1 = -Infinity,
+    v0 = Infinity,
+    v1 = -Infinity;
   for (let k = 0; k < poly.length; k += 2) {
-    const u = c * poly[k]! + s * poly[k + 1]!, v = -s * poly[k]! + c * poly[k + 1]!;
+    const u = c * poly[k]! + s * poly[k + 1]!,
+      v = -s * poly[k]! + c * poly[k + 1]!;
     u0 = Math.min(u0, u);
     u1 = Math.max(u1, u);
     v0 = Math.min(v0, v);
     v1 = Math.max(v1, v);
   }
-  const um = (u0 + u1) / 2, vm = (v0 + v1) / 2;
+  const um = (u0 + u1) / 2,
+    vm = (v0 + v1) / 2;
   return { cx: c * um - s * vm, cy: s * um + c * vm, sx: u1 - u0, sy: v1 - v0 };
 }
 
 /** Relative spread of the footprint's radii about a centre: ~0 for a circle. */
 function roundness(hull: Float64Array, cx: number, cy: number): number {
   const n = hull.length / 2;
-  let s = 0, ss = 0;
+  let s = 0,
+    ss = 0;
   for (let k = 0; k < n; k++) {
     const r = Math.hypot(hull[k * 2]! - cx, hull[k * 2 + 1]! - cy);
     s += r;
@@ -271,14 +314,17 @@ function roundness(hull: Float64Array, cx: number, cy: number): number {
 /** World mesh → object frame: p_obj = Rᵀ(p − c), R a yaw about z. */
 export function toObjectFrame(mesh: Mesh, pose: Pose): Mesh {
   const [qx, qy, qz, qw] = pose.orientation;
-  void qx; void qy;
+  void qx;
+  void qy;
   const yaw = 2 * Math.atan2(qz, qw);
-  const c = Math.cos(yaw), s = Math.sin(yaw);
+  const c = Math.cos(yaw),
+    s = Math.sin(yaw);
   const [tx, ty, tz] = pose.position;
   const p = mesh.positions;
   const out = new Float32Array(p.length);
   for (let i = 0; i < p.length; i += 3) {
-    const x = p[i]! - tx, y = p[i + 1]! - ty;
+    const x = p[i]! - tx,
+      y = p[i + 1]! - ty;
     out[i] = c * x + s * y;
     out[i + 1] = -s * x + c * y;
     out[i + 2] = p[i + 2]! - tz;
@@ -303,16 +349,25 @@ export function fitCanonical(canonical: Mesh, world: Float32Array, yawHypotheses
   let best: { mesh: Mesh; rmse: number } | null = null;
   // a partial view's box centre sits in front of the object's: also start half a radius away
   const d = (0.5 * Math.max(obs.size[0], obs.size[1])) / 2;
-  const starts: [number, number][] = [[0, 0], [d, 0], [-d, 0], [0, d], [0, -d]];
+  const starts: [number, number][] = [
+    [0, 0],
+    [d, 0],
+    [-d, 0],
+    [0, d],
+    [0, -d],
+  ];
   for (let h = 0; h < yawHypotheses * starts.length; h++) {
     const k = h % yawHypotheses;
     const [ox, oy] = starts[Math.floor(h / yawHypotheses)]!;
     const yaw = yaw0 + (2 * Math.PI * k) / yawHypotheses;
-    const c = Math.cos(yaw), sn = Math.sin(yaw);
+    const c = Math.cos(yaw),
+      sn = Math.sin(yaw);
     const placed = new Float32Array(canonical.positions.length);
     const p = canonical.positions;
     for (let i = 0; i < p.length; i += 3) {
-      const x = (p[i]! - cc[0]!) * s0, y = (p[i + 1]! - cc[1]!) * s0, z = (p[i + 2]! - min[2]) * s0;
+      const x = (p[i]! - cc[0]!) * s0,
+        y = (p[i + 1]! - cc[1]!) * s0,
+        z = (p[i + 2]! - min[2]) * s0;
       placed[i] = c * x - sn * y + obs.pose.position[0] + ox;
       placed[i + 1] = sn * x + c * y + obs.pose.position[1] + oy;
       placed[i + 2] = z + obs.pose.position[2] - obs.size[2] / 2;
@@ -331,13 +386,20 @@ export function fitCanonical(canonical: Mesh, world: Float32Array, yawHypotheses
 
 /** About `n` points spread over a mesh's surface by area (deterministic: a fixed barycentric pattern). */
 function surfaceSamples(m: Mesh, n: number): Float32Array {
-  const p = m.positions, idx = m.indices;
+  const p = m.positions,
+    idx = m.indices;
   const areas = new Float64Array(idx.length / 3);
   let total = 0;
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
     areas[t / 3] = Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx) / 2;
     total += areas[t / 3]!;
   }
@@ -345,11 +407,14 @@ function surfaceSamples(m: Mesh, n: number): Float32Array {
   let carry = 0;
   for (let t = 0; t < idx.length; t += 3) {
     carry += (areas[t / 3]! / (total || 1)) * n;
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
     out.push(p[a]!, p[a + 1]!, p[a + 2]!);
     for (let k = 0; carry >= 1; k++, carry--) {
       // golden-ratio points folded into the triangle
-      let r1 = (0.5 + k * 0.618034) % 1, r2 = (0.5 + k * 0.754878) % 1;
+      let r1 = (0.5 + k * 0.618034) % 1,
+        r2 = (0.5 + k * 0.754878) % 1;
       if (r1 + r2 > 1) {
         r1 = 1 - r1;
         r2 = 1 - r2;
@@ -373,12 +438,15 @@ function fitCanonicalToBox(canonical: Mesh, world: Float32Array): Mesh {
   const obs = boxOf({ positions: world, indices: new Uint32Array(0) });
   const { min, max } = boundsOf(canonical.positions);
   const yaw = 2 * Math.atan2(obs.pose.orientation[2], obs.pose.orientation[3]);
-  const c = Math.cos(yaw), s = Math.sin(yaw);
+  const c = Math.cos(yaw),
+    s = Math.sin(yaw);
   const k = [0, 1, 2].map((a) => (obs.size[a]! > 0 ? obs.size[a]! / Math.max(1e-9, max[a]! - min[a]!) : 1));
   const out = new Float32Array(canonical.positions.length);
   const p = canonical.positions;
   for (let i = 0; i < p.length; i += 3) {
-    const x = (p[i]! - (min[0] + max[0]) / 2) * k[0]!, y = (p[i + 1]! - (min[1] + max[1]) / 2) * k[1]!, z = (p[i + 2]! - (min[2] + max[2]) / 2) * k[2]!;
+    const x = (p[i]! - (min[0] + max[0]) / 2) * k[0]!,
+      y = (p[i + 1]! - (min[1] + max[1]) / 2) * k[1]!,
+      z = (p[i + 2]! - (min[2] + max[2]) / 2) * k[2]!;
     out[i] = c * x - s * y + obs.pose.position[0];
     out[i + 1] = s * x + c * y + obs.pose.position[1];
     out[i + 2] = z + obs.pose.position[2];

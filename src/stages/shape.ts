@@ -68,10 +68,14 @@ export function shape(options: ShapeOptions = {}) {
         const detailed = 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
         for (const si of shapeInputs) results.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
       } else {
-        results = await runner(SHAPE_OBJECT_TASK, shapeInputs.map((si) => ({ input: si, options: geometricOptions })));
+        results = await runner(
+          SHAPE_OBJECT_TASK,
+          shapeInputs.map((si) => ({ input: si, options: geometricOptions })),
+        );
       }
       const shapes: ShapedObject[] = [];
-      let mirrored = 0, concave = 0;
+      let mirrored = 0,
+        concave = 0;
       input.objects.forEach((obj, k) => {
         const res = results[k]!;
         const detailed = res.details;

@@ -209,7 +209,9 @@ function subsample(p: Float32Array, max: number): Float32Array {
   const out = new Float32Array(max * 3);
   for (let k = 0; k < max; k++) {
     const i = Math.floor((k * n) / max) * 3;
-    out[k * 3] = p[i]!; out[k * 3 + 1] = p[i + 1]!; out[k * 3 + 2] = p[i + 2]!;
+    out[k * 3] = p[i]!;
+    out[k * 3 + 1] = p[i + 1]!;
+    out[k * 3 + 2] = p[i + 2]!;
   }
   return out;
 }
@@ -236,14 +238,18 @@ function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, c
   const out = new Float32Array(lowest.size * 3);
   let n = 0;
   for (const i of lowest.values()) {
-    const x = pts[i]!, y = pts[i + 1]!, z0 = pts[i + 2]!;
+    const x = pts[i]!,
+      y = pts[i + 1]!,
+      z0 = pts[i + 2]!;
     let z = base;
     if (check && z0 > base) {
       // the column goes to the base unless the camera saw through most of it; then it stops at
       // the first empty sample (a few empty samples right under the point are an edge effect:
       // a point a hair outside the true surface sees past the object's own top edge)
       const step = Math.max(0.002, (z0 - base) / 40);
-      let free = 0, total = 0, firstFree = -Infinity;
+      let free = 0,
+        total = 0,
+        firstFree = -Infinity;
       for (let zz = z0 - step; zz > base - step / 2; zz -= step) {
         total++;
         if (check.classify(x, y, Math.max(base, zz), step) === Seen.Free) {
@@ -253,7 +259,9 @@ function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, c
       }
       if (total > 0 && free > 0.4 * total) z = Math.min(z0, firstFree + step);
     }
-    out[n++] = x; out[n++] = y; out[n++] = Math.min(z, z0);
+    out[n++] = x;
+    out[n++] = y;
+    out[n++] = Math.min(z, z0);
   }
   return out;
 }
@@ -280,11 +288,17 @@ export function roundAxis(pts: Float32Array, tol: number): { cx: number; cy: num
   }
   const { cx, cy, r } = fit;
   // arc edges: both ends and the midpoint on the circle
-  let arc = 0, maxEdge = 0;
+  let arc = 0,
+    maxEdge = 0;
   for (let k = 0; k < n; k++) {
     const j = (k + 1) % n;
-    const ax = hull[k * 2]!, ay = hull[k * 2 + 1]!, bx = hull[j * 2]!, by = hull[j * 2 + 1]!;
-    const da = Math.hypot(ax - cx, ay - cy), db = Math.hypot(bx - cx, by - cy), dm = Math.hypot((ax + bx) / 2 - cx, (ay + by) / 2 - cy);
+    const ax = hull[k * 2]!,
+      ay = hull[k * 2 + 1]!,
+      bx = hull[j * 2]!,
+      by = hull[j * 2 + 1]!;
+    const da = Math.hypot(ax - cx, ay - cy),
+      db = Math.hypot(bx - cx, by - cy),
+      dm = Math.hypot((ax + bx) / 2 - cx, (ay + by) / 2 - cy);
     if (Math.abs(da - r) > tol * r || Math.abs(db - r) > tol * r || Math.abs(dm - r) > tol * r) continue;
     const ang = Math.abs(Math.atan2((ax - cx) * (by - cy) - (ay - cy) * (bx - cx), (ax - cx) * (bx - cx) + (ay - cy) * (by - cy)));
     arc += ang;
@@ -302,7 +316,8 @@ export function fitSphere(pts: Float32Array, tol: number): { cx: number; cy: num
   const n = pts.length / 3;
   if (n < 20) return null;
   // normal equations of [x y z 1]·[D E F G]ᵀ = −(x² + y² + z²)
-  const A = new Float64Array(16), b = new Float64Array(4);
+  const A = new Float64Array(16),
+    b = new Float64Array(4);
   for (let i = 0; i < pts.length; i += 3) {
     const row = [pts[i]!, pts[i + 1]!, pts[i + 2]!, 1];
     const w = -(row[0]! ** 2 + row[1]! ** 2 + row[2]! ** 2);
@@ -313,11 +328,15 @@ export function fitSphere(pts: Float32Array, tol: number): { cx: number; cy: num
   }
   const x = solve4(A, b);
   if (!x) return null;
-  const cx = -x[0]! / 2, cy = -x[1]! / 2, cz = -x[2]! / 2;
+  const cx = -x[0]! / 2,
+    cy = -x[1]! / 2,
+    cz = -x[2]! / 2;
   const r2 = cx * cx + cy * cy + cz * cz - x[3]!;
   if (!(r2 > 0)) return null;
   const r = Math.sqrt(r2);
-  let ss = 0, minZ = Infinity, maxZ = -Infinity;
+  let ss = 0,
+    minZ = Infinity,
+    maxZ = -Infinity;
   for (let i = 0; i < pts.length; i += 3) {
     ss += (Math.hypot(pts[i]! - cx, pts[i + 1]! - cy, pts[i + 2]! - cz) - r) ** 2;
     minZ = Math.min(minZ, pts[i + 2]!);
@@ -328,7 +347,8 @@ export function fitSphere(pts: Float32Array, tol: number): { cx: number; cy: num
 }
 
 function solve4(A: Float64Array, b: Float64Array): Float64Array | null {
-  const m = Float64Array.from(A), v = Float64Array.from(b);
+  const m = Float64Array.from(A),
+    v = Float64Array.from(b);
   for (let c = 0; c < 4; c++) {
     let piv = c;
     for (let r = c + 1; r < 4; r++) if (Math.abs(m[r * 4 + c]!) > Math.abs(m[piv * 4 + c]!)) piv = r;
@@ -362,11 +382,27 @@ function spherePoints(s: { cx: number; cy: number; cz: number; r: number }, segm
 function kasa(xy: Float64Array, sel: number[] | null): { cx: number; cy: number; r: number } | null {
   const idx = sel ?? Array.from({ length: xy.length / 2 }, (_, k) => k);
   // minimise Σ (x² + y² + D x + E y + F)²
-  let sxx = 0, sxy = 0, syy = 0, sx = 0, sy = 0, sz = 0, sxz = 0, syz = 0;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0,
+    sx = 0,
+    sy = 0,
+    sz = 0,
+    sxz = 0,
+    syz = 0;
   const m = idx.length;
   for (const k of idx) {
-    const x = xy[k * 2]!, y = xy[k * 2 + 1]!, z = x * x + y * y;
-    sxx += x * x; sxy += x * y; syy += y * y; sx += x; sy += y; sz += z; sxz += x * z; syz += y * z;
+    const x = xy[k * 2]!,
+      y = xy[k * 2 + 1]!,
+      z = x * x + y * y;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    sx += x;
+    sy += y;
+    sz += z;
+    sxz += x * z;
+    syz += y * z;
   }
   // [sxx sxy sx; sxy syy sy; sx sy m] [D E F]ᵀ = −[sxz syz sz]ᵀ
   const a = [sxx, sxy, sx, sxy, syy, sy, sx, sy, m];
@@ -375,8 +411,11 @@ function kasa(xy: Float64Array, sel: number[] | null): { cx: number; cy: number;
   const d0 = det(a);
   if (Math.abs(d0) < 1e-30) return null;
   const col = (c: number) => a.map((v, i) => (i % 3 === c ? b[Math.floor(i / 3)]! : v));
-  const D = det(col(0)) / d0, E = det(col(1)) / d0, F = det(col(2)) / d0;
-  const cx = -D / 2, cy = -E / 2;
+  const D = det(col(0)) / d0,
+    E = det(col(1)) / d0,
+    F = det(col(2)) / d0;
+  const cx = -D / 2,
+    cy = -E / 2;
   const r2 = cx * cx + cy * cy - F;
   return r2 > 0 ? { cx, cy, r: Math.sqrt(r2) } : null;
 }
@@ -436,7 +475,8 @@ function keepConsistent(m: Float32Array, check: ViewCheck, o: Required<Geometric
 
 /** Mirror about the vertical plane {p : cosθ·x + sinθ·y = c}. */
 function mirrorPoints(p: Float32Array, theta: number, c: number): Float32Array {
-  const ux = Math.cos(theta), uy = Math.sin(theta);
+  const ux = Math.cos(theta),
+    uy = Math.sin(theta);
   const out = new Float32Array(p.length);
   for (let i = 0; i < p.length; i += 3) {
     const s = 2 * (c - (ux * p[i]! + uy * p[i + 1]!));
@@ -452,21 +492,18 @@ function mirrorPoints(p: Float32Array, theta: number, c: number): Float32Array {
  * restricts normals to ±15° of that angle; otherwise normals within ±60° of the horizontal
  * viewing direction are tried (planes that complete the hidden back).
  */
-function bestMirror(
-  pts: Float32Array,
-  check: ViewCheck,
-  o: Required<GeometricShapeOptions>,
-  view: ShapeView,
-  around: number | null,
-): { theta: number; c: number } | null {
+function bestMirror(pts: Float32Array, check: ViewCheck, o: Required<GeometricShapeOptions>, view: ShapeView, around: number | null): { theta: number; c: number } | null {
   const probe = subsample(pts, 300);
   const n = probe.length / 3;
   // horizontal viewing direction: camera → object centroid
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let i = 0; i < probe.length; i += 3) {
-    mx += probe[i]!; my += probe[i + 1]!;
+    mx += probe[i]!;
+    my += probe[i + 1]!;
   }
-  mx /= n; my /= n;
+  mx /= n;
+  my /= n;
   const cam = view.cameraPose.position;
   const viewAngle = Math.atan2(my - cam[1], mx - cam[0]);
   let best: { theta: number; c: number; score: number } | null = null;
@@ -476,7 +513,10 @@ function bestMirror(
   const { r: R, t: T } = check.worldToOptical;
   const q0 = new Float64Array(n * 3);
   const scoreAt = (c: number, q1x: number, q1y: number, q1z: number) => {
-    let free = 0, match = 0, known = 0, soft = 0;
+    let free = 0,
+      match = 0,
+      known = 0,
+      soft = 0;
     for (let i = 0; i < n; i++) {
       const seen = check.classifyOptical(q0[i * 3]! + c * q1x, q0[i * 3 + 1]! + c * q1y, q0[i * 3 + 2]! + c * q1z);
       // Stop as soon as the verdict below is sure to be a rejection: at most `known + left`
@@ -505,22 +545,30 @@ function bestMirror(
     const ref = around ?? viewAngle;
     const diff = Math.abs(wrapHalf(theta - ref));
     if (diff > (around === null ? Math.PI / 3 : Math.PI / 12)) continue;
-    const ux = Math.cos(theta), uy = Math.sin(theta);
+    const ux = Math.cos(theta),
+      uy = Math.sin(theta);
     for (let i = 0; i < n; i++) {
       const si = ux * probe[i * 3]! + uy * probe[i * 3 + 1]!;
       s[i] = si;
-      const x = probe[i * 3]! - 2 * si * ux, y = probe[i * 3 + 1]! - 2 * si * uy, z = probe[i * 3 + 2]!;
+      const x = probe[i * 3]! - 2 * si * ux,
+        y = probe[i * 3 + 1]! - 2 * si * uy,
+        z = probe[i * 3 + 2]!;
       q0[i * 3] = R[0]! * x + R[1]! * y + R[2]! * z + T[0];
       q0[i * 3 + 1] = R[3]! * x + R[4]! * y + R[5]! * z + T[1];
       q0[i * 3 + 2] = R[6]! * x + R[7]! * y + R[8]! * z + T[2];
     }
-    const q1x = 2 * (R[0]! * ux + R[1]! * uy), q1y = 2 * (R[3]! * ux + R[4]! * uy), q1z = 2 * (R[6]! * ux + R[7]! * uy);
+    const q1x = 2 * (R[0]! * ux + R[1]! * uy),
+      q1y = 2 * (R[3]! * ux + R[4]! * uy),
+      q1z = 2 * (R[6]! * ux + R[7]! * uy);
     const sorted = Float64Array.from(s).sort();
-    const lo = sorted[Math.floor(n * 0.02)]!, hi = sorted[Math.floor(n * 0.98)]!;
+    const lo = sorted[Math.floor(n * 0.02)]!,
+      hi = sorted[Math.floor(n * 0.98)]!;
     // the plane can sit up to the far side of the points (a thin visible sliver of a deep object)
     const span = hi - lo;
-    const c0 = lo - span * 0.25, step = (span * 1.5) / o.mirrorOffsets;
-    let bestK = -1, bestScore = -Infinity;
+    const c0 = lo - span * 0.25,
+      step = (span * 1.5) / o.mirrorOffsets;
+    let bestK = -1,
+      bestScore = -Infinity;
     for (let k = 0; k <= o.mirrorOffsets; k++) {
       const sc = scoreAt(c0 + step * k, q1x, q1y, q1z);
       if (sc > bestScore) {
@@ -555,7 +603,9 @@ function wrapHalf(a: number): number {
 /** Box around points, at least `t` thick along each axis. */
 function fallbackBox(p: Float32Array, t: number): Mesh {
   const { min, max } = boundsOf(p);
-  const sx = Math.max(t, max[0] - min[0]), sy = Math.max(t, max[1] - min[1]), sz = Math.max(t, max[2] - min[2]);
+  const sx = Math.max(t, max[0] - min[0]),
+    sy = Math.max(t, max[1] - min[1]),
+    sz = Math.max(t, max[2] - min[2]);
   return translateMesh(boxMesh(sx, sy, sz), (min[0] + max[0]) / 2, (min[1] + max[1]) / 2, Math.max(min[2] + sz / 2, sz / 2));
 }
 
@@ -568,9 +618,12 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
   const { min, max } = boundsOf(hull.positions);
   const longest = Math.max(max[0] - min[0], max[1] - min[1], max[2] - min[2]);
   const r = Math.min(0.01, Math.max(0.002, longest / o.carveCells));
-  const nx = Math.max(1, Math.ceil((max[0] - min[0]) / r)), ny = Math.max(1, Math.ceil((max[1] - min[1]) / r)), nz = Math.max(1, Math.ceil((max[2] - min[2]) / r));
+  const nx = Math.max(1, Math.ceil((max[0] - min[0]) / r)),
+    ny = Math.max(1, Math.ceil((max[1] - min[1]) / r)),
+    nz = Math.max(1, Math.ceil((max[2] - min[2]) / r));
   const occ = new Float32Array(nx * ny * nz);
-  let inside = 0, carved = 0;
+  let inside = 0,
+    carved = 0;
   // a voxel is carved only when its whole extent was seen through: pad by its half-diagonal
   const pad = r * 0.87;
   const eps = r * 0.25;
@@ -579,16 +632,19 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
     for (let j = 0; j < ny; j++) {
       const y = min[1] + (j + 0.5) * r;
       // the row's x interval inside the hull, from every face plane at once (scanline)
-      let xlo = -Infinity, xhi = Infinity;
+      let xlo = -Infinity,
+        xhi = Infinity;
       for (let p = 0; p < planes.length && xlo <= xhi; p += 4) {
-        const a = planes[p]!, rhs = planes[p + 3]! + eps - planes[p + 1]! * y - planes[p + 2]! * z;
+        const a = planes[p]!,
+          rhs = planes[p + 3]! + eps - planes[p + 1]! * y - planes[p + 2]! * z;
         if (Math.abs(a) < 1e-12) {
           if (rhs < 0) xhi = -Infinity;
         } else if (a > 0) xhi = Math.min(xhi, rhs / a);
         else xlo = Math.max(xlo, rhs / a);
       }
       if (!(xlo <= xhi)) continue;
-      const i0 = Math.max(0, Math.ceil((xlo - min[0]) / r - 0.5)), i1 = Math.min(nx - 1, Math.floor((xhi - min[0]) / r - 0.5));
+      const i0 = Math.max(0, Math.ceil((xlo - min[0]) / r - 0.5)),
+        i1 = Math.min(nx - 1, Math.floor((xhi - min[0]) / r - 0.5));
       for (let i = i0; i <= i1; i++) {
         const x = min[0] + (i + 0.5) * r;
         inside++;
@@ -607,9 +663,15 @@ async function carveHull(hull: Mesh, check: ViewCheck, o: Required<GeometricShap
   closeDiagonalContacts(occ, nx, ny, nz);
   const sample = (x: number, y: number, z: number) => {
     // trilinear occupancy − ½ (positive inside), zero outside the grid so the surface closes
-    const fx = (x - min[0]) / r - 0.5, fy = (y - min[1]) / r - 0.5, fz = (z - min[2]) / r - 0.5;
-    const i0 = Math.floor(fx), j0 = Math.floor(fy), k0 = Math.floor(fz);
-    const tx = fx - i0, ty = fy - j0, tz = fz - k0;
+    const fx = (x - min[0]) / r - 0.5,
+      fy = (y - min[1]) / r - 0.5,
+      fz = (z - min[2]) / r - 0.5;
+    const i0 = Math.floor(fx),
+      j0 = Math.floor(fy),
+      k0 = Math.floor(fz);
+    const tx = fx - i0,
+      ty = fy - j0,
+      tz = fz - k0;
     let v = 0;
     for (let dk = 0; dk < 2; dk++) {
       const kk = k0 + dk;
@@ -641,7 +703,9 @@ function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: nu
   // Hot on concave objects (every occupied voxel looks at its 26 neighbours, up to 4 passes):
   // written without closures or per-neighbour arrays; the visiting order and the in-place
   // updates are those of the plain version, so the filled voxels are the same.
-  const sx = 1, sy = nx, sz = nx * ny;
+  const sx = 1,
+    sy = nx,
+    sz = nx * ny;
   for (let pass = 0; pass < 4; pass++) {
     let changed = 0;
     for (let k = 0; k < nz; k++) {
@@ -669,8 +733,12 @@ function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: nu
                   occ[m1] = 1;
                 } else {
                   // connected if some face path of two steps exists
-                  const xa = occ[c + a * sx]!, yb = occ[c + b * sy]!, zc = occ[c + cc * sz]!;
-                  const xy = occ[c + a * sx + b * sy]!, xz = occ[c + a * sx + cc * sz]!, yz = occ[c + b * sy + cc * sz]!;
+                  const xa = occ[c + a * sx]!,
+                    yb = occ[c + b * sy]!,
+                    zc = occ[c + cc * sz]!;
+                  const xy = occ[c + a * sx + b * sy]!,
+                    xz = occ[c + a * sx + cc * sz]!,
+                    yz = occ[c + b * sy + cc * sz]!;
                   if ((xa && (xy || xz)) || (yb && (xy || yz)) || (zc && (xz || yz))) continue;
                   // fill a face step and, if needed, the second one
                   occ[c + a * sx] = 1;
@@ -690,7 +758,9 @@ function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: nu
 /** Keeps only the largest 6-connected occupied component (carving can leave crumbs). */
 function removeSmallIslands(occ: Float32Array, nx: number, ny: number, nz: number): void {
   const label = new Int32Array(occ.length).fill(-1);
-  let bestLabel = -1, bestSize = 0, next = 0;
+  let bestLabel = -1,
+    bestSize = 0,
+    next = 0;
   const stack: number[] = [];
   for (let s = 0; s < occ.length; s++) {
     if (!occ[s] || label[s]! >= 0) continue;
@@ -701,7 +771,9 @@ function removeSmallIslands(occ: Float32Array, nx: number, ny: number, nz: numbe
     while (stack.length) {
       const c = stack.pop()!;
       size++;
-      const i = c % nx, j = ((c - i) / nx) % ny, k = Math.floor(c / (nx * ny));
+      const i = c % nx,
+        j = ((c - i) / nx) % ny,
+        k = Math.floor(c / (nx * ny));
       const nb = [i > 0 ? c - 1 : -1, i < nx - 1 ? c + 1 : -1, j > 0 ? c - nx : -1, j < ny - 1 ? c + nx : -1, k > 0 ? c - nx * ny : -1, k < nz - 1 ? c + nx * ny : -1];
       for (const q of nb) {
         if (q >= 0 && occ[q] && label[q]! < 0) {
@@ -720,20 +792,33 @@ function removeSmallIslands(occ: Float32Array, nx: number, ny: number, nz: numbe
 
 /** Outward face planes (n, offset) of a convex mesh, flat Float64Array of 4-tuples. */
 export function hullPlanes(m: Mesh): Float64Array {
-  const p = m.positions, idx = m.indices;
+  const p = m.positions,
+    idx = m.indices;
   const out = new Float64Array((idx.length / 3) * 4);
   let k = 0;
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    let nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz);
     if (l < 1e-12) continue;
-    nx /= l; ny /= l; nz /= l;
+    nx /= l;
+    ny /= l;
+    nz /= l;
     const off = nx * p[a]! + ny * p[a + 1]! + nz * p[a + 2]!;
     if (!supports(p, nx, ny, nz, off)) continue; // a sliver's normal can be float32 noise
-    out[k++] = nx; out[k++] = ny; out[k++] = nz;
+    out[k++] = nx;
+    out[k++] = ny;
+    out[k++] = nz;
     out[k++] = off;
   }
   return out.subarray(0, k);

@@ -30,15 +30,18 @@ export function restingSupports(objects: readonly { id: number; world?: Float32A
   const minOverlap = opts.minOverlap ?? 0.5;
   const tol = opts.tolerance ?? 0.015;
   const margin = opts.margin ?? 0.01;
-  const info = objects.filter((o) => o.world && o.world.length >= 30).map((o) => {
-    const w = o.world!;
-    const zs = Array.from({ length: w.length / 3 }, (_, k) => w[k * 3 + 2]!).sort((a, b) => a - b);
-    return { id: o.id, w, hull: convexHull2d(w, 3), low: zs[Math.floor(0.02 * zs.length)]!, top: zs[Math.floor(0.98 * (zs.length - 1))]! };
-  });
+  const info = objects
+    .filter((o) => o.world && o.world.length >= 30)
+    .map((o) => {
+      const w = o.world!;
+      const zs = Array.from({ length: w.length / 3 }, (_, k) => w[k * 3 + 2]!).sort((a, b) => a - b);
+      return { id: o.id, w, hull: convexHull2d(w, 3), low: zs[Math.floor(0.02 * zs.length)]!, top: zs[Math.floor(0.98 * (zs.length - 1))]! };
+    });
   const out = new Map<number, RestingSupport>();
   for (const a of info) {
     if (a.low < 2 * tol) continue; // on the support already
-    let best = -Infinity, on = -1;
+    let best = -Infinity,
+      on = -1;
     for (const b of info) {
       if (b === a || b.top > a.low + tol || b.hull.length < 6) continue;
       // a over b's footprint, or b (narrower, a pillar) under a's; the camera sees only the near
@@ -64,8 +67,10 @@ export function restingSupports(objects: readonly { id: number; world?: Float32A
 
 /** Share of the points (xy) within a footprint hull grown by `margin`. */
 function overShare(w: Float32Array, hull: Float64Array, margin: number): number {
-  const n = w.length / 3, step = Math.max(1, Math.floor(n / 500));
-  let over = 0, total = 0;
+  const n = w.length / 3,
+    step = Math.max(1, Math.floor(n / 500));
+  let over = 0,
+    total = 0;
   for (let k = 0; k < n; k += step, total++) if (insideHull(hull, w[k * 3]!, w[k * 3 + 1]!, margin)) over++;
   return total ? over / total : 0;
 }
@@ -75,8 +80,12 @@ function insideHull(hull: Float64Array, u: number, v: number, margin: number): b
   const m = hull.length / 2;
   if (m < 3) return false;
   for (let k = 0; k < m; k++) {
-    const x0 = hull[k * 2]!, y0 = hull[k * 2 + 1]!, x1 = hull[((k + 1) % m) * 2]!, y1 = hull[((k + 1) % m) * 2 + 1]!;
-    const ex = x1 - x0, ey = y1 - y0;
+    const x0 = hull[k * 2]!,
+      y0 = hull[k * 2 + 1]!,
+      x1 = hull[((k + 1) % m) * 2]!,
+      y1 = hull[((k + 1) % m) * 2 + 1]!;
+    const ex = x1 - x0,
+      ey = y1 - y0;
     const l = Math.hypot(ex, ey);
     if (l < 1e-9) continue;
     if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
@@ -92,11 +101,7 @@ function insideHull(hull: Float64Array, u: number, v: number, margin: number): b
  * T-tower: 4 and 8 mm, a 10 mm repair move). The upper object's points within `band` below its
  * resting surface are raised to it. Returns new world arrays for the objects it changed.
  */
-export function settleContacts(
-  objects: readonly { id: number; world?: Float32Array }[],
-  supports: ReadonlyMap<number, RestingSupport>,
-  opts: { band?: number } = {},
-): Map<number, Float32Array> {
+export function settleContacts(objects: readonly { id: number; world?: Float32Array }[], supports: ReadonlyMap<number, RestingSupport>, opts: { band?: number } = {}): Map<number, Float32Array> {
   const band = opts.band ?? 0.015;
   const out = new Map<number, Float32Array>();
   for (const o of objects) {

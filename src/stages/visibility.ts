@@ -40,19 +40,15 @@ export class ViewCheck {
 
   classify(x: number, y: number, z: number, extraTol = 0): Seen {
     const r = this.r;
-    return this.classifyOptical(
-      r[0]! * x + r[1]! * y + r[2]! * z + this.t[0],
-      r[3]! * x + r[4]! * y + r[5]! * z + this.t[1],
-      r[6]! * x + r[7]! * y + r[8]! * z + this.t[2],
-      extraTol,
-    );
+    return this.classifyOptical(r[0]! * x + r[1]! * y + r[2]! * z + this.t[0], r[3]! * x + r[4]! * y + r[5]! * z + this.t[1], r[6]! * x + r[7]! * y + r[8]! * z + this.t[2], extraTol);
   }
 
   /** As `classify`, for a point already in the optical frame (hot loops transform once). */
   classifyOptical(qx: number, qy: number, qz: number, extraTol = 0): Seen {
     if (!(qz > 1e-6)) return Seen.Unknown;
     const c = this.view.camera;
-    const u = Math.round((c.fx * qx) / qz + c.cx), v = Math.round((c.fy * qy) / qz + c.cy);
+    const u = Math.round((c.fx * qx) / qz + c.cx),
+      v = Math.round((c.fy * qy) / qz + c.cy);
     if (u < 0 || v < 0 || u >= c.width || v >= c.height) return Seen.Unknown;
     const obs = this.view.depth.data[v * c.width + u]!;
     if (!(obs > 0) || !Number.isFinite(obs)) return Seen.Unknown;

@@ -42,7 +42,8 @@ export interface LibraryScene {
 
 export function generateLibraryScene(o: LibrarySceneOptions): LibraryScene {
   const rng = createRng(o.seed);
-  const minN = o.minObjects ?? 1, maxN = Math.min(o.maxObjects ?? 4, o.items.length);
+  const minN = o.minObjects ?? 1,
+    maxN = Math.min(o.maxObjects ?? 4, o.items.length);
   const count = minN + rng.int(maxN - minN + 1);
   const pool = [...o.items];
   const truth: LibraryTruth[] = [];
@@ -52,9 +53,13 @@ export function generateLibraryScene(o: LibrarySceneOptions): LibraryScene {
     const rests = item.desc.rests;
     const rest = rests[rng.int(rests.length)]!;
     const r = Math.hypot(rest.footprint[0], rest.footprint[1]) / 2;
-    let x = 0, y = 0, spread = 0.1 + 0.05 * count, tries = 0;
+    let x = 0,
+      y = 0,
+      spread = 0.1 + 0.05 * count,
+      tries = 0;
     for (;;) {
-      const rad = spread * Math.sqrt(rng.next()), th = rng.range(0, 2 * Math.PI);
+      const rad = spread * Math.sqrt(rng.next()),
+        th = rng.range(0, 2 * Math.PI);
       x = rad * Math.cos(th);
       y = rad * Math.sin(th);
       if (discs.every((d) => Math.hypot(d.x - x, d.y - y) > d.r + r + 0.01)) break;
@@ -121,12 +126,14 @@ export function generateLibraryScene(o: LibrarySceneOptions): LibraryScene {
  */
 export function libraryPoseError(item: LibraryItem, est: Pose, truth: Pose): { mm: number; deg: number } {
   const c = item.desc.centre;
-  const a = transformPoint(est, c), b = transformPoint(truth, c);
+  const a = transformPoint(est, c),
+    b = transformPoint(truth, c);
   const mm = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) * 1000;
   let rad: number;
   if (item.symmetry === 'cylinder') {
     const k = oddAxis(item);
-    const u = worldAxis(item, est, k), v = worldAxis(item, truth, k);
+    const u = worldAxis(item, est, k),
+      v = worldAxis(item, truth, k);
     rad = Math.acos(Math.min(1, Math.abs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2])));
   } else {
     const turns: Quat[] = [[0, 0, 0, 1], ...halfTurns(item)];
@@ -142,7 +149,9 @@ function halfTurns(item: LibraryItem): Quat[] {
   let out = turnCache.get(item.desc);
   if (out) return out;
   out = [];
-  const A = item.desc.axes, c = item.desc.centre, p = item.desc.samples;
+  const A = item.desc.axes,
+    c = item.desc.centre,
+    p = item.desc.samples;
   const tree = new KdTree(p, 8);
   for (let k = 0; k < 3; k++) {
     const q = quatFromAxisAngle([A[k * 3]!, A[k * 3 + 1]!, A[k * 3 + 2]!], Math.PI);
@@ -150,7 +159,8 @@ function halfTurns(item: LibraryItem): Quat[] {
       out.push(q);
       continue;
     }
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (let i = 0; i < p.length; i += 9) {
       const r = rotateVec(q, [p[i]! - c[0], p[i + 1]! - c[1], p[i + 2]! - c[2]]);
       tree.nearestIndex(r[0] + c[0], r[1] + c[1], r[2] + c[2]);

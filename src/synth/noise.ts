@@ -49,11 +49,11 @@ export function addDepthNoise(depth: DepthImage, rng: Rng, options: DepthNoiseOp
       const drop = rng.next();
       if (!(z > 0) || !Number.isFinite(z)) continue;
       // a neighbour with no data or a jump beyond edgeJump makes this an edge pixel
-      const l = u > 0 ? data[i - 1]! : z, r = u + 1 < width ? data[i + 1]! : z;
-      const t = v > 0 ? data[i - width]! : z, b = v + 1 < height ? data[i + width]! : z;
-      const edge =
-        !(l > 0) || !(r > 0) || !(t > 0) || !(b > 0) ||
-        Math.abs(l - z) > o.edgeJump || Math.abs(r - z) > o.edgeJump || Math.abs(t - z) > o.edgeJump || Math.abs(b - z) > o.edgeJump;
+      const l = u > 0 ? data[i - 1]! : z,
+        r = u + 1 < width ? data[i + 1]! : z;
+      const t = v > 0 ? data[i - width]! : z,
+        b = v + 1 < height ? data[i + width]! : z;
+      const edge = !(l > 0) || !(r > 0) || !(t > 0) || !(b > 0) || Math.abs(l - z) > o.edgeJump || Math.abs(r - z) > o.edgeJump || Math.abs(t - z) > o.edgeJump || Math.abs(b - z) > o.edgeJump;
       if (drop < (edge ? o.edgeDropout : o.randomDropout)) continue;
       const noisy = z + g * depthSigma(z, o);
       out[i] = o.quantum > 0 ? Math.max(o.quantum, Math.round(noisy / o.quantum) * o.quantum) : noisy;

@@ -68,7 +68,8 @@ function toSrgb8(linear: number): number {
 
 function scaledIntrinsics(c: CameraIntrinsics, width: number, height: number): CameraIntrinsics {
   if (width === c.width && height === c.height) return c;
-  const sx = width / c.width, sy = height / c.height;
+  const sx = width / c.width,
+    sy = height / c.height;
   return { ...c, width, height, fx: c.fx * sx, fy: c.fy * sy, cx: (c.cx + 0.5) * sx - 0.5, cy: (c.cy + 0.5) * sy - 0.5 };
 }
 
@@ -145,7 +146,9 @@ export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOp
     const nv = P.length / 3;
     const V = new Float64Array(nv * 3);
     for (let k = 0; k < nv; k++) {
-      const x = P[k * 3]!, y = P[k * 3 + 1]!, z = P[k * 3 + 2]!;
+      const x = P[k * 3]!,
+        y = P[k * 3 + 1]!,
+        z = P[k * 3 + 2]!;
       V[k * 3] = A[0]! * x + A[1]! * y + A[2]! * z + b[0]!;
       V[k * 3 + 1] = A[3]! * x + A[4]! * y + A[5]! * z + b[1]!;
       V[k * 3 + 2] = A[6]! * x + A[7]! * y + A[8]! * z + b[2]!;
@@ -163,36 +166,46 @@ export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOp
 }
 
 /** Rasterises one mesh whose vertices `V` are already in the camera optical frame (float64 xyz). */
-function rasteriseMesh(
-  V: Float64Array,
-  indices: Uint32Array,
-  K: CameraIntrinsics,
-  Rc: number[],
-  L: Vec3,
-  color: Vec3,
-  id: number,
-  zbuf: Float64Array,
-  rgb: Uint8Array,
-  lab: Uint16Array,
-): void {
+function rasteriseMesh(V: Float64Array, indices: Uint32Array, K: CameraIntrinsics, Rc: number[], L: Vec3, color: Vec3, id: number, zbuf: Float64Array, rgb: Uint8Array, lab: Uint16Array): void {
   const { width, height, fx, fy, cx, cy } = K;
   for (let t = 0; t < indices.length; t += 3) {
-    const a = indices[t]! * 3, bI = indices[t + 1]! * 3, cI = indices[t + 2]! * 3;
-    const x0 = V[a]!, y0 = V[a + 1]!, z0 = V[a + 2]!;
-    const x1 = V[bI]!, y1 = V[bI + 1]!, z1 = V[bI + 2]!;
-    const x2 = V[cI]!, y2 = V[cI + 1]!, z2 = V[cI + 2]!;
+    const a = indices[t]! * 3,
+      bI = indices[t + 1]! * 3,
+      cI = indices[t + 2]! * 3;
+    const x0 = V[a]!,
+      y0 = V[a + 1]!,
+      z0 = V[a + 2]!;
+    const x1 = V[bI]!,
+      y1 = V[bI + 1]!,
+      z1 = V[bI + 2]!;
+    const x2 = V[cI]!,
+      y2 = V[cI + 1]!,
+      z2 = V[cI + 2]!;
     // edge planes through the camera centre: Vi × Vj
-    const a01 = y0 * z1 - z0 * y1, b01 = z0 * x1 - x0 * z1, c01 = x0 * y1 - y0 * x1;
-    const a12 = y1 * z2 - z1 * y2, b12 = z1 * x2 - x1 * z2, c12 = x1 * y2 - y1 * x2;
-    const a20 = y2 * z0 - z2 * y0, b20 = z2 * x0 - x2 * z0, c20 = x2 * y0 - y2 * x0;
+    const a01 = y0 * z1 - z0 * y1,
+      b01 = z0 * x1 - x0 * z1,
+      c01 = x0 * y1 - y0 * x1;
+    const a12 = y1 * z2 - z1 * y2,
+      b12 = z1 * x2 - x1 * z2,
+      c12 = x1 * y2 - y1 * x2;
+    const a20 = y2 * z0 - z2 * y0,
+      b20 = z2 * x0 - x2 * z0,
+      c20 = x2 * y0 - y2 * x0;
     const cc = x0 * a12 + y0 * b12 + z0 * c12; // V0 · (V1 × V2)
     if (cc === 0 || !Number.isFinite(cc)) continue; // plane through the camera centre: seen edge-on
     const sgn = cc > 0 ? 1 : -1;
     // pixel bounds: project when every vertex is in front, else scan the whole image
-    let u0 = 0, u1 = width - 1, v0 = 0, v1 = height - 1;
+    let u0 = 0,
+      u1 = width - 1,
+      v0 = 0,
+      v1 = height - 1;
     if (z0 > NEAR && z1 > NEAR && z2 > NEAR) {
-      const pu0 = (fx * x0) / z0 + cx, pu1 = (fx * x1) / z1 + cx, pu2 = (fx * x2) / z2 + cx;
-      const pv0 = (fy * y0) / z0 + cy, pv1 = (fy * y1) / z1 + cy, pv2 = (fy * y2) / z2 + cy;
+      const pu0 = (fx * x0) / z0 + cx,
+        pu1 = (fx * x1) / z1 + cx,
+        pu2 = (fx * x2) / z2 + cx;
+      const pv0 = (fy * y0) / z0 + cy,
+        pv1 = (fy * y1) / z1 + cy,
+        pv2 = (fy * y2) / z2 + cy;
       u0 = Math.max(0, Math.ceil(Math.min(pu0, pu1, pu2) - 1e-9));
       u1 = Math.min(width - 1, Math.floor(Math.max(pu0, pu1, pu2) + 1e-9));
       v0 = Math.max(0, Math.ceil(Math.min(pv0, pv1, pv2) - 1e-9));
@@ -222,16 +235,28 @@ function rasteriseMesh(
     const d0 = Math.hypot(x0, y0, z0) || 1;
     const head = Math.max(0, -(nx * x0 + ny * y0 + nz * z0) / d0);
     const shade = 0.2 + 0.6 * Math.max(0, wx * L[0] + wy * L[1] + wz * L[2]) + 0.25 * head;
-    const r8 = toSrgb8(color[0] * shade), g8 = toSrgb8(color[1] * shade), b8 = toSrgb8(color[2] * shade);
+    const r8 = toSrgb8(color[0] * shade),
+      g8 = toSrgb8(color[1] * shade),
+      b8 = toSrgb8(color[2] * shade);
     // edge functions as k_x u + k_y v + k_0 in pixel coordinates
-    const e01x = a01 / fx, e01y = b01 / fy, e01k = c01 - (a01 * cx) / fx - (b01 * cy) / fy;
-    const e12x = a12 / fx, e12y = b12 / fy, e12k = c12 - (a12 * cx) / fx - (b12 * cy) / fy;
-    const e20x = a20 / fx, e20y = b20 / fy, e20k = c20 - (a20 * cx) / fx - (b20 * cy) / fy;
+    const e01x = a01 / fx,
+      e01y = b01 / fy,
+      e01k = c01 - (a01 * cx) / fx - (b01 * cy) / fy;
+    const e12x = a12 / fx,
+      e12y = b12 / fy,
+      e12k = c12 - (a12 * cx) / fx - (b12 * cy) / fy;
+    const e20x = a20 / fx,
+      e20y = b20 / fy,
+      e20k = c20 - (a20 * cx) / fx - (b20 * cy) / fy;
     for (let v = v0; v <= v1; v++) {
-      const r01 = e01y * v + e01k, r12 = e12y * v + e12k, r20 = e20y * v + e20k;
+      const r01 = e01y * v + e01k,
+        r12 = e12y * v + e12k,
+        r20 = e20y * v + e20k;
       const row = v * width;
       for (let u = u0; u <= u1; u++) {
-        const e01 = (e01x * u + r01) * sgn, e12 = (e12x * u + r12) * sgn, e20 = (e20x * u + r20) * sgn;
+        const e01 = (e01x * u + r01) * sgn,
+          e12 = (e12x * u + r12) * sgn,
+          e20 = (e20x * u + r20) * sgn;
         if (e01 < 0 || e12 < 0 || e20 < 0) continue;
         const sum = e01 + e12 + e20;
         if (!(sum > 0)) continue;

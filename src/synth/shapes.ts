@@ -75,7 +75,8 @@ function centred(kind: ShapeKind, label: string, mesh: Mesh, collision: Mesh[], 
 
 export function makeBox(rng: Rng): ShapeSpec {
   const square = rng.next() < 0.25;
-  const sx = u(rng), sz = u(rng);
+  const sx = u(rng),
+    sz = u(rng);
   const sy = square ? sx : u(rng);
   const m = boxMesh(sx, sy, sz);
   return centred('box', 'box', m, [m], square ? 'rot4' : 'rot2');
@@ -112,7 +113,9 @@ export function makeCapsule(rng: Rng): ShapeSpec {
   const h = Math.max(2 * r + 0.01, u(rng, MIN_EXTENT, 0.3));
   // turn by half a segment about its axis first, so a flat strip of facets (not a vertex
   // ridge) ends up at the bottom and the polygonal capsule cannot roll
-  const half = Math.PI / CAPSULE_SEGMENTS, c = Math.cos(half), sn = Math.sin(half);
+  const half = Math.PI / CAPSULE_SEGMENTS,
+    c = Math.cos(half),
+    sn = Math.sin(half);
   const m = rotateMesh(capsuleMesh(r, h, CAPSULE_SEGMENTS, 8), (x, y, z) => [z, sn * x + c * y, -(c * x - sn * y)]);
   return centred('capsule', 'capsule', m, [simplifiedHull(m.positions)], 'rot2');
 }
@@ -170,7 +173,14 @@ export function makeLShape(rng: Rng): ShapeSpec {
   const t = rng.range(0.35, 0.65) * Math.min(a, b);
   const depth = u(rng);
   // CCW L polygon: v0..v5, fanned from the reflex corner v3 = (t, t)
-  const poly: [number, number][] = [[0, 0], [a, 0], [a, t], [t, t], [t, b], [0, b]];
+  const poly: [number, number][] = [
+    [0, 0],
+    [a, 0],
+    [a, t],
+    [t, t],
+    [t, b],
+    [0, b],
+  ];
   const tris = [3, 4, 5, 3, 5, 0, 3, 0, 1, 3, 1, 2];
   const standing = rng.next() < 0.5;
   let mesh = prismMesh(poly, tris, 0, depth);
@@ -194,12 +204,23 @@ export function makeMug(rng: Rng, wallPieces = 12): ShapeSpec {
   const floor = Math.min(0.012, Math.max(0.004, H * 0.08));
   const r = R - wall;
   const segments = wallPieces * 4;
-  const cup = latheMesh([[0, 0], [R, 0], [R, H], [r, H], [r, floor], [0, floor]], segments);
+  const cup = latheMesh(
+    [
+      [0, 0],
+      [R, 0],
+      [R, H],
+      [r, H],
+      [r, floor],
+      [0, floor],
+    ],
+    segments,
+  );
   // handle on +x: two horizontal bars and one vertical bar
   const reach = Math.max(0.02, R * 0.6);
   const bar = Math.max(0.006, wall * 1.2);
   const hw = Math.max(0.008, R * 0.25); // handle width along y
-  const zLo = H * 0.2, zHi = H * 0.8;
+  const zLo = H * 0.2,
+    zHi = H * 0.8;
   const x0 = R * Math.cos(Math.asin(Math.min(1, hw / 2 / R))) - 0.0005; // inner face just inside the outer wall
   const x1 = R + reach;
   const hb = (xa: number, xb: number, za: number, zb: number) => translateMesh(boxMesh(xb - xa, hw, zb - za), (xa + xb) / 2, 0, (za + zb) / 2);
@@ -207,7 +228,8 @@ export function makeMug(rng: Rng, wallPieces = 12): ShapeSpec {
   const mesh = mergeMeshes([cup, ...handle]);
   const pieces: Mesh[] = [cylinderMesh(R, floor, segments)].map((m) => translateMesh(m, 0, 0, floor / 2));
   for (let k = 0; k < wallPieces; k++) {
-    const a0 = (2 * Math.PI * k) / wallPieces, a1 = (2 * Math.PI * (k + 1)) / wallPieces;
+    const a0 = (2 * Math.PI * k) / wallPieces,
+      a1 = (2 * Math.PI * (k + 1)) / wallPieces;
     const pts: number[] = [];
     for (const z of [floor, H]) {
       for (const rad of [R, r]) for (const a of [a0, a1]) pts.push(rad * Math.cos(a), rad * Math.sin(a), z);
@@ -319,7 +341,9 @@ export function weldClosed(m: Mesh): Mesh | null {
   const remap = new Uint32Array(m.positions.length / 3);
   const pos: number[] = [];
   for (let i = 0; i < remap.length; i++) {
-    const x = m.positions[i * 3]!, y = m.positions[i * 3 + 1]!, z = m.positions[i * 3 + 2]!;
+    const x = m.positions[i * 3]!,
+      y = m.positions[i * 3 + 1]!,
+      z = m.positions[i * 3 + 2]!;
     const key = `${x},${y},${z}`;
     let k = map.get(key);
     if (k === undefined) {
@@ -333,10 +357,16 @@ export function weldClosed(m: Mesh): Mesh | null {
   const edges = new Map<number, number>();
   const nv = pos.length / 3;
   for (let t = 0; t < m.indices.length; t += 3) {
-    const a = remap[m.indices[t]!]!, b = remap[m.indices[t + 1]!]!, c = remap[m.indices[t + 2]!]!;
+    const a = remap[m.indices[t]!]!,
+      b = remap[m.indices[t + 1]!]!,
+      c = remap[m.indices[t + 2]!]!;
     if (a === b || b === c || c === a) continue;
     idx.push(a, b, c);
-    for (const [p, q] of [[a, b], [b, c], [c, a]] as const) {
+    for (const [p, q] of [
+      [a, b],
+      [b, c],
+      [c, a],
+    ] as const) {
       const key = p * nv + q;
       edges.set(key, (edges.get(key) ?? 0) + 1);
     }
@@ -344,7 +374,8 @@ export function weldClosed(m: Mesh): Mesh | null {
   if (idx.length < 12) return null;
   for (const [key, count] of edges) {
     if (count !== 1) return null;
-    const p = Math.floor(key / nv), q = key % nv;
+    const p = Math.floor(key / nv),
+      q = key % nv;
     if (edges.get(q * nv + p) !== 1) return null;
   }
   return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
@@ -420,9 +451,14 @@ function rotateMesh(m: Mesh, f: (x: number, y: number, z: number) => [number, nu
 function standsStably(m: Mesh): boolean {
   const { min, max } = boundsOf(m.positions);
   const band = min[2] + 0.02 * (max[2] - min[2]);
-  let bx0 = Infinity, bx1 = -Infinity, by0 = Infinity, by1 = -Infinity;
+  let bx0 = Infinity,
+    bx1 = -Infinity,
+    by0 = Infinity,
+    by1 = -Infinity;
   for (let i = 0; i < m.positions.length; i += 3) {
-    const x = m.positions[i]!, y = m.positions[i + 1]!, z = m.positions[i + 2]!;
+    const x = m.positions[i]!,
+      y = m.positions[i + 1]!,
+      z = m.positions[i + 2]!;
     if (z <= band) {
       bx0 = Math.min(bx0, x);
       bx1 = Math.max(bx1, x);
@@ -431,8 +467,10 @@ function standsStably(m: Mesh): boolean {
     }
   }
   const [cx, cy] = massProperties(m, 1).centerOfMass;
-  const sx = max[0] - min[0], sy = max[1] - min[1];
-  const mx = 0.1 * (bx1 - bx0), my = 0.1 * (by1 - by0);
+  const sx = max[0] - min[0],
+    sy = max[1] - min[1];
+  const mx = 0.1 * (bx1 - bx0),
+    my = 0.1 * (by1 - by0);
   return bx1 - bx0 > 0.15 * sx && by1 - by0 > 0.15 * sy && cx > bx0 + mx && cx < bx1 - mx && cy > by0 + my && cy < by1 - my;
 }
 
@@ -462,7 +500,8 @@ export function simplifiedHull(points: Float32Array, maxVertices = MAX_HULL_VERT
     }
   };
   const farthest = (allowed: (j: number) => boolean) => {
-    let best = -1, bd = -1;
+    let best = -1,
+      bd = -1;
     for (let j = 0; j < n; j++) {
       if (allowed(j) && dist[j]! > bd) {
         bd = dist[j]!;
@@ -505,17 +544,28 @@ export function restOnHullFace(m: Mesh): Mesh {
     return m;
   }
   const com = massProperties(m, 1).centerOfMass;
-  const P = hull.positions, I = hull.indices;
+  const P = hull.positions,
+    I = hull.indices;
   // group coplanar hull triangles: same unit normal and offset
   const groups: { n: [number, number, number]; d: number; tris: number[]; area: number }[] = [];
   for (let t = 0; t < I.length; t += 3) {
-    const a = I[t]! * 3, b = I[t + 1]! * 3, c = I[t + 2]! * 3;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = I[t]! * 3,
+      b = I[t + 1]! * 3,
+      c = I[t + 2]! * 3;
+    const ux = P[b]! - P[a]!,
+      uy = P[b + 1]! - P[a + 1]!,
+      uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!,
+      vy = P[c + 1]! - P[a + 1]!,
+      vz = P[c + 2]! - P[a + 2]!;
+    let nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const len = Math.hypot(nx, ny, nz);
     if (!(len > 0)) continue;
-    nx /= len; ny /= len; nz /= len;
+    nx /= len;
+    ny /= len;
+    nz /= len;
     const d = nx * P[a]! + ny * P[a + 1]! + nz * P[a + 2]!;
     let g = groups.find((q) => q.n[0] * nx + q.n[1] * ny + q.n[2] * nz > 0.99995 && Math.abs(q.d - d) < 1e-5 * (1 + Math.abs(d)));
     if (!g) groups.push((g = { n: [nx, ny, nz], d, tris: [], area: 0 }));
@@ -526,14 +576,21 @@ export function restOnHullFace(m: Mesh): Mesh {
   const inside = (g: (typeof groups)[number]) => {
     const [nx, ny, nz] = g.n;
     const h = nx * com[0] + ny * com[1] + nz * com[2] - g.d;
-    const px = com[0] - h * nx, py = com[1] - h * ny, pz = com[2] - h * nz;
+    const px = com[0] - h * nx,
+      py = com[1] - h * ny,
+      pz = com[2] - h * nz;
     for (const t of g.tris) {
       const ids = [I[t]! * 3, I[t + 1]! * 3, I[t + 2]! * 3];
       let ok = true;
       for (let k = 0; k < 3 && ok; k++) {
-        const a = ids[k]!, b = ids[(k + 1) % 3]!;
-        const ex = P[b]! - P[a]!, ey = P[b + 1]! - P[a + 1]!, ez = P[b + 2]! - P[a + 2]!;
-        const wx = px - P[a]!, wy = py - P[a + 1]!, wz = pz - P[a + 2]!;
+        const a = ids[k]!,
+          b = ids[(k + 1) % 3]!;
+        const ex = P[b]! - P[a]!,
+          ey = P[b + 1]! - P[a + 1]!,
+          ez = P[b + 2]! - P[a + 2]!;
+        const wx = px - P[a]!,
+          wy = py - P[a + 1]!,
+          wz = pz - P[a + 2]!;
         // (e × w) · n ≥ 0 for a point left of every edge of a counter-clockwise triangle
         if ((ey * wz - ez * wy) * nx + (ez * wx - ex * wz) * ny + (ex * wy - ey * wx) * nz < 0) ok = false;
       }
@@ -556,7 +613,8 @@ export function restOnHullFace(m: Mesh): Mesh {
   const [nx, ny, nz] = best.n;
   const cosA = -nz;
   if (cosA > 1 - 1e-12) return m;
-  let ax = -ny, ay = nx; // n × (0, 0, −1) = (−ny, nx, 0)
+  let ax = -ny,
+    ay = nx; // n × (0, 0, −1) = (−ny, nx, 0)
   const al = Math.hypot(ax, ay);
   if (al < 1e-12) {
     ax = 1;
@@ -566,7 +624,9 @@ export function restOnHullFace(m: Mesh): Mesh {
     ay /= al;
   }
   const angle = Math.acos(Math.max(-1, Math.min(1, cosA)));
-  const c = Math.cos(angle), sn = Math.sin(angle), t1 = 1 - c;
+  const c = Math.cos(angle),
+    sn = Math.sin(angle),
+    t1 = 1 - c;
   // Rodrigues with axis (ax, ay, 0)
   const R = [c + ax * ax * t1, ax * ay * t1, ay * sn, ax * ay * t1, c + ay * ay * t1, -ax * sn, -ay * sn, ax * sn, c];
   return rotateMesh(m, (x, y, z) => [R[0]! * x + R[1]! * y + R[2]! * z, R[3]! * x + R[4]! * y + R[5]! * z, R[6]! * x + R[7]! * y + R[8]! * z]);
@@ -591,10 +651,12 @@ export function detectSymmetry(m: Mesh, seed = 1): Symmetry {
   // 90th percentile of the probe's distances to the reference samples after a turn; the
   // unturned probe gives the sampling's own spacing, which a symmetric turn must not exceed much
   const spread = (angle: number) => {
-    const ca = Math.cos(angle), sa = Math.sin(angle);
+    const ca = Math.cos(angle),
+      sa = Math.sin(angle);
     const d: number[] = [];
     for (let i = 0; i < probe.length; i += 3) {
-      const x = probe[i]! - c[0]!, y = probe[i + 1]! - c[1]!;
+      const x = probe[i]! - c[0]!,
+        y = probe[i + 1]! - c[1]!;
       d.push(tree.nearest(c[0]! + ca * x - sa * y, c[1]! + sa * x + ca * y, probe[i + 2]!).dist2);
     }
     d.sort((a, b) => a - b);
@@ -628,11 +690,14 @@ export function makeFileMeshShape(fm: FileMesh, rng: Rng): ShapeSpec {
   mesh = restOnHullFace(mesh);
   const { min, max } = boundsOf(mesh.positions);
   const ext = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
-  const longest = Math.max(...ext), shortest = Math.min(...ext);
+  const longest = Math.max(...ext),
+    shortest = Math.min(...ext);
   const lo = Math.max(MIN_EXTENT, (MIN_EXTENT * longest) / shortest);
   const target = rng.range(lo, Math.max(lo, MAX_EXTENT));
   const s = target / longest;
-  const cx = (min[0] + max[0]) / 2, cy = (min[1] + max[1]) / 2, cz = (min[2] + max[2]) / 2;
+  const cx = (min[0] + max[0]) / 2,
+    cy = (min[1] + max[1]) / 2,
+    cz = (min[2] + max[2]) / 2;
   const p = new Float32Array(mesh.positions.length);
   for (let i = 0; i < p.length; i += 3) {
     p[i] = (mesh.positions[i]! - cx) * s;

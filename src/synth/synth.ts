@@ -103,15 +103,13 @@ interface Footprint {
 /** Separating-axis test for two oriented rectangles grown by `gap / 2` each. */
 function footprintsOverlap(a: Footprint, b: Footprint, gap: number): boolean {
   const axes = [a.yaw, a.yaw + Math.PI / 2, b.yaw, b.yaw + Math.PI / 2];
-  const dx = b.x - a.x, dy = b.y - a.y;
+  const dx = b.x - a.x,
+    dy = b.y - a.y;
   for (const ang of axes) {
-    const ux = Math.cos(ang), uy = Math.sin(ang);
-    const ra =
-      Math.abs((a.hx + gap / 2) * (Math.cos(a.yaw) * ux + Math.sin(a.yaw) * uy)) +
-      Math.abs((a.hy + gap / 2) * (-Math.sin(a.yaw) * ux + Math.cos(a.yaw) * uy));
-    const rb =
-      Math.abs((b.hx + gap / 2) * (Math.cos(b.yaw) * ux + Math.sin(b.yaw) * uy)) +
-      Math.abs((b.hy + gap / 2) * (-Math.sin(b.yaw) * ux + Math.cos(b.yaw) * uy));
+    const ux = Math.cos(ang),
+      uy = Math.sin(ang);
+    const ra = Math.abs((a.hx + gap / 2) * (Math.cos(a.yaw) * ux + Math.sin(a.yaw) * uy)) + Math.abs((a.hy + gap / 2) * (-Math.sin(a.yaw) * ux + Math.cos(a.yaw) * uy));
+    const rb = Math.abs((b.hx + gap / 2) * (Math.cos(b.yaw) * ux + Math.sin(b.yaw) * uy)) + Math.abs((b.hy + gap / 2) * (-Math.sin(b.yaw) * ux + Math.cos(b.yaw) * uy));
     if (Math.abs(dx * ux + dy * uy) > ra + rb) return false;
   }
   return true;
@@ -199,7 +197,8 @@ export function generateSynthScene(options: SynthOptions): SynthScene {
   const info: SynthObjectInfo[] = [];
   const colorOffset = rng.int(PALETTE.length);
   for (let k = 0; k < count; k++) {
-    const s = shapes[k]!, f = feet[k]!;
+    const s = shapes[k]!,
+      f = feet[k]!;
     const mp = massProperties(s.mesh, s.density);
     const id = `${s.kind === 'mesh' ? 'mesh' : s.kind}_${k + 1}`;
     const obj: SceneObject = {
@@ -245,11 +244,7 @@ export function generateSynthScene(options: SynthOptions): SynthScene {
   const dist = rng.range(dMin, o.maxDistance);
   const pitch = (rng.range(o.minPitchDeg, o.maxPitchDeg) * Math.PI) / 180;
   const azim = rng.range(-Math.PI, Math.PI);
-  const eye: Vec3 = [
-    target[0] - dist * Math.cos(pitch) * Math.cos(azim),
-    target[1] - dist * Math.cos(pitch) * Math.sin(azim),
-    target[2] + dist * Math.sin(pitch),
-  ];
+  const eye: Vec3 = [target[0] - dist * Math.cos(pitch) * Math.cos(azim), target[1] - dist * Math.cos(pitch) * Math.sin(azim), target[2] + dist * Math.sin(pitch)];
   const camera: SceneCamera = { intrinsics, pose: { position: eye, orientation: lookAt(eye, target) } };
 
   const scene: Scene = {

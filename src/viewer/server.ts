@@ -100,14 +100,7 @@ export async function startViewerServer(opts: ViewerServerOptions): Promise<View
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        new Real2SimError(
-          'BAD_INPUT',
-          err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : `Viewer could not listen: ${err.message}`,
-          {},
-          err,
-        ),
-      ),
+      reject(new Real2SimError('BAD_INPUT', err.code === 'EADDRINUSE' ? `Port ${opts.port} is in use: pick another with --port` : `Viewer could not listen: ${err.message}`, {}, err)),
     );
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });

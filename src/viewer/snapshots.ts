@@ -20,9 +20,11 @@ export function topCamera(scene: Scene, width = 640, height = 480): SceneCamera 
     lo = [-0.5, -0.5, 0];
     hi = [0.5, 0.5, 0];
   }
-  const cx = (lo[0] + hi[0]) / 2, cy = (lo[1] + hi[1]) / 2;
+  const cx = (lo[0] + hi[0]) / 2,
+    cy = (lo[1] + hi[1]) / 2;
   // image up = world +x (forward), image right = world −y; optical z looks down (−z)
-  const spanRows = (hi[0] - lo[0]) * 1.3 + 0.05, spanCols = (hi[1] - lo[1]) * 1.3 + 0.05;
+  const spanRows = (hi[0] - lo[0]) * 1.3 + 0.05,
+    spanCols = (hi[1] - lo[1]) * 1.3 + 0.05;
   const f = 525;
   const height_m = Math.max((spanRows * f) / height, (spanCols * f) / width) + hi[2];
   return {

@@ -39,7 +39,8 @@ describe('worker pool', () => {
     const strip = (s: typeof one.scene) => ({ ...s, reports: s.reports.map((r) => ({ ...r, timeMs: 0 })) });
     expect(strip(two.scene)).toEqual(strip(one.scene));
     for (let k = 0; k < one.scene.objects.length; k++) {
-      const a = one.scene.objects[k]!, b = two.scene.objects[k]!;
+      const a = one.scene.objects[k]!,
+        b = two.scene.objects[k]!;
       expect(Buffer.from(b.mesh.positions.buffer).equals(Buffer.from(a.mesh.positions.buffer))).toBe(true);
       expect(Array.from(b.mesh.indices)).toEqual(Array.from(a.mesh.indices));
     }

@@ -87,7 +87,10 @@ describe('batch on this machine (no Redis)', () => {
     writeFileSync(join(m, 'frames.json'), JSON.stringify({ rgb: 'color/*.png', depth: 'depth/*.png', camera: 'camera.json', masks: 'masks/*.png' }));
     const listed = join(dir, 'list-a');
     mkdirSync(listed);
-    writeFileSync(join(listed, 'frames.json'), JSON.stringify({ frames: [{ name: 'one', rgb: '../frames/f3/rgb.png', depth: '../frames/f3/depth.png', camera: '../frames/f3/camera.json', masks: '../frames/f3/masks.png' }] }));
+    writeFileSync(
+      join(listed, 'frames.json'),
+      JSON.stringify({ frames: [{ name: 'one', rgb: '../frames/f3/rgb.png', depth: '../frames/f3/depth.png', camera: '../frames/f3/camera.json', masks: '../frames/f3/masks.png' }] }),
+    );
     writeFileSync(join(dir, 'inputs.txt'), `# two inputs\nmanifest\nlist-a\n`);
     const jobs = await expandInputs([join(dir, 'inputs.txt')], { out: join(dir, 'o'), options: { validate: false, segmentation: 'auto' } });
     expect(jobs.map((j) => `${j.input.split('/').pop()}:${j.frame}`)).toEqual(['manifest:0', 'manifest:1', 'manifest:2', 'list-a:one']);
@@ -173,7 +176,10 @@ describe.skipIf(redisMissing !== null)(`batch on BullMQ + Redis${redisMissing ? 
     expect(existsSync(join(out, 'index.json'))).toBe(false);
     expect(await batch([frames[0]!, frames[1]!, '--out', out, '--redis', redis.url, '--queue', queue, '--no-validate', '--quiet', '--workers', '1'])).toBe(0);
     const rows = readIndex(out).frames;
-    expect(rows.map((r) => [r.frame, r.status, r.objects])).toEqual([['f0', 'done', 2], ['f1', 'done', 2]]);
+    expect(rows.map((r) => [r.frame, r.status, r.objects])).toEqual([
+      ['f0', 'done', 2],
+      ['f1', 'done', 2],
+    ]);
     expect(await q.getWaitingCount()).toBe(0);
     // the same batch again: done; with one bundle deleted, that frame (only) runs again
     rmSync(rows[1]!.bundle, { recursive: true });

@@ -40,7 +40,9 @@ describe('batch killed with SIGKILL', () => {
       expect(r.status).toBe(mtimes.has(r.frame) ? 'cached' : 'done');
       // box heights of the rendered frames: 0.06 + 0.01 k and the 0.12 m can
       const k = Number(r.frame.slice(1));
-      const h = sceneFromJson(readFileSync(join(r.bundle, 'scene.json'), 'utf8')).objects.map((o) => o.size[2]).sort((a, b) => a - b);
+      const h = sceneFromJson(readFileSync(join(r.bundle, 'scene.json'), 'utf8'))
+        .objects.map((o) => o.size[2])
+        .sort((a, b) => a - b);
       expect(h).toEqual([expect.closeTo(0.06 + 0.01 * k, 1), expect.closeTo(0.12, 1)]);
     }
     for (const [n, t] of mtimes) expect(statSync(join(bundles, n, 'scene.json')).mtimeMs).toBe(t);

@@ -104,7 +104,7 @@ describe('recordings in batch and reconstruct --bag', () => {
     expect(again.map((r) => statSync(join(r.bundle, 'scene.json')).mtimeMs)).toEqual(mtimes);
   }, 300_000);
 
-  it('reconstruct --bag REC --topics A --at 0.3: one bundle, camera A\'s scene at that stamp', async () => {
+  it("reconstruct --bag REC --topics A --at 0.3: one bundle, camera A's scene at that stamp", async () => {
     const out = join(dir, 'bagA');
     const code = await reconstruct(['--bag', bag, '--topics', '/cam_a/color/image_raw,/cam_a/depth/image_raw,/cam_a/color/camera_info', '--at', '0.3', '--out', out, '--quiet', '--no-validate']);
     expect(code).toBe(0);

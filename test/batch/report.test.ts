@@ -26,7 +26,12 @@ describe('batch progress line', () => {
   it('counts done / already done / failed, rate over reconstructed frames, ETA from the rate', () => {
     let t = 10_000;
     const lines: string[] = [];
-    const p = new Progress(10, (s) => lines.push(s), false, () => t);
+    const p = new Progress(
+      10,
+      (s) => lines.push(s),
+      false,
+      () => t,
+    );
     t = 11_000;
     p.add(row('a', 'done'));
     t = 12_000;
@@ -48,7 +53,12 @@ describe('batch progress line', () => {
   it('a terminal gets the line redrawn in place; nothing reconstructed yet → ETA ?', () => {
     let t = 50_000;
     const out: string[] = [];
-    const p = new Progress(4, (s) => out.push(s), true, () => t);
+    const p = new Progress(
+      4,
+      (s) => out.push(s),
+      true,
+      () => t,
+    );
     expect(p.line()).toContain('0/4 frames · 0 done · 0 already done · 0 failed · 0.00 frames/s · ETA ?');
     t = 50_200;
     p.add(row('a', 'cached'));

@@ -29,7 +29,20 @@ describe('real2sim reconstruct', () => {
 
   it('writes the bundle with scene.json, meshes and debug products', async () => {
     const out = join(dir, 'bundle');
-    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--masks', join(dir, 'masks.png'), '--out', out, '--no-validate', '--quiet']);
+    const code = await run([
+      '--rgb',
+      join(dir, 'rgb.png'),
+      '--depth',
+      join(dir, 'depth.png'),
+      '--camera',
+      join(dir, 'camera.json'),
+      '--masks',
+      join(dir, 'masks.png'),
+      '--out',
+      out,
+      '--no-validate',
+      '--quiet',
+    ]);
     expect(code).toBe(0);
     const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
     expect(scene.objects.length).toBe(2);
@@ -124,7 +137,9 @@ describe('real2sim reconstruct', () => {
     for (const o of scene.objects) {
       const cloud = decodePlyCloud(new Uint8Array(readFileSync(join(out, 'debug/clouds', `${o.id}.ply`))));
       const n = cloud.positions.length / 3;
-      let cx = 0, cy = 0, minZ = Infinity;
+      let cx = 0,
+        cy = 0,
+        minZ = Infinity;
       for (let i = 0; i < n; i++) {
         cx += cloud.positions[i * 3]! / n;
         cy += cloud.positions[i * 3 + 1]! / n;
@@ -136,14 +151,32 @@ describe('real2sim reconstruct', () => {
   });
 
   it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
-    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/pass --depth DEPTH\.png \(with --camera\).*or --gpu-host URL/) as unknown });
+    await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/pass --depth DEPTH\.png \(with --camera\).*or --gpu-host URL/) as unknown,
+    });
     await expect(run(['--rgb', 'x.png', '--depth', 'd.png', '--out', join(dir, 'o')])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/needs --camera/) as unknown });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-token', 't'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/only apply with --gpu-host/) as unknown });
-    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--gpu-timeout-ms', '-5'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--gpu-timeout-ms/) as unknown });
-    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--masks', 'm.png'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--masks needs --depth/) as unknown });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'given'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/drop --segmentation given/) as unknown });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-token', 't'])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/only apply with --gpu-host/) as unknown,
+    });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--gpu-timeout-ms', '-5'])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/--gpu-timeout-ms/) as unknown,
+    });
+    await expect(run(['--rgb', 'a', '--gpu-host', 'http://127.0.0.1:1', '--out', 'd', '--masks', 'm.png'])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/--masks needs --depth/) as unknown,
+    });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'given'])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/drop --segmentation given/) as unknown,
+    });
     await expect(run(['--rgb', 'a', '--gpu-host', 'not a url', '--out', 'd'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/not a URL/) as unknown });
-    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({ code: 'BAD_INPUT', message: expect.stringMatching(/--depth-scale/) as unknown });
+    await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--depth-scale', 'zero'])).rejects.toMatchObject({
+      code: 'BAD_INPUT',
+      message: expect.stringMatching(/--depth-scale/) as unknown,
+    });
     await expect(run(['--rgb', 'a', '--depth', 'b', '--camera', 'c', '--out', 'd', '--segmentation', 'magic'])).rejects.toMatchObject({ code: 'BAD_INPUT' });
   });
 

@@ -8,17 +8,29 @@ import { rpyFromQuat } from '../../src/model/pose.ts';
 describe('minAreaRect', () => {
   it('recovers a rotated rectangle from points inside it (seed 5)', () => {
     const rng = createRng(5);
-    const yaw = 0.4, sx = 0.3, sy = 0.1, cx = 0.2, cy = -0.1;
+    const yaw = 0.4,
+      sx = 0.3,
+      sy = 0.1,
+      cx = 0.2,
+      cy = -0.1;
     const pts: number[] = [];
-    for (const [a, b] of [[-1, -1], [1, -1], [1, 1], [-1, 1]]) pts.push(cx + (a! * sx) / 2 * Math.cos(yaw) - (b! * sy) / 2 * Math.sin(yaw), cy + (a! * sx) / 2 * Math.sin(yaw) + (b! * sy) / 2 * Math.cos(yaw));
+    for (const [a, b] of [
+      [-1, -1],
+      [1, -1],
+      [1, 1],
+      [-1, 1],
+    ])
+      pts.push(cx + ((a! * sx) / 2) * Math.cos(yaw) - ((b! * sy) / 2) * Math.sin(yaw), cy + ((a! * sx) / 2) * Math.sin(yaw) + ((b! * sy) / 2) * Math.cos(yaw));
     for (let k = 0; k < 200; k++) {
-      const a = rng.range(-0.5, 0.5) * sx, b = rng.range(-0.5, 0.5) * sy;
+      const a = rng.range(-0.5, 0.5) * sx,
+        b = rng.range(-0.5, 0.5) * sy;
       pts.push(cx + a * Math.cos(yaw) - b * Math.sin(yaw), cy + a * Math.sin(yaw) + b * Math.cos(yaw));
     }
     const r = minAreaRect(new Float64Array(pts));
     expect(r.cx).toBeCloseTo(cx, 9);
     expect(r.cy).toBeCloseTo(cy, 9);
-    const long = Math.max(r.sx, r.sy), short = Math.min(r.sx, r.sy);
+    const long = Math.max(r.sx, r.sy),
+      short = Math.min(r.sx, r.sy);
     expect(long).toBeCloseTo(sx, 9);
     expect(short).toBeCloseTo(sy, 9);
     const axisYaw = r.sx >= r.sy ? r.yaw : r.yaw + Math.PI / 2;

@@ -1,16 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hungarian,
-  matchObjects,
-  metricMetrics,
-  paperMetrics,
-  pointSetDistances,
-  sampleObjectWorld,
-  sampleSurface,
-  sizeAndYawError,
-  voxelIoU,
-  yawDifferenceDeg,
-} from '../../src/eval/metrics.ts';
+import { hungarian, matchObjects, metricMetrics, paperMetrics, pointSetDistances, sampleObjectWorld, sampleSurface, sizeAndYawError, voxelIoU, yawDifferenceDeg } from '../../src/eval/metrics.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { composePoses, quatFromRpy, transformPositions, type Pose } from '../../src/model/pose.ts';
 import type { Scene, SceneObject } from '../../src/model/scene.ts';
@@ -35,7 +24,8 @@ function bruteNearest2(a: Float32Array, b: Float32Array): number[] {
 }
 
 function bruteCdF(a: Float32Array, b: Float32Array, tau: number): { cd: number; f: number } {
-  const ab = bruteNearest2(a, b), ba = bruteNearest2(b, a);
+  const ab = bruteNearest2(a, b),
+    ba = bruteNearest2(b, a);
   const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
   const p = ab.filter((d) => Math.sqrt(d) < tau).length / ab.length;
   const r = ba.filter((d) => Math.sqrt(d) < tau).length / ba.length;
@@ -43,11 +33,13 @@ function bruteCdF(a: Float32Array, b: Float32Array, tau: number): { cd: number; 
 }
 
 function bbox(pts: Float32Array): { min: number[]; max: number[] } {
-  const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
-  for (let i = 0; i < pts.length; i += 3) for (let k = 0; k < 3; k++) {
-    min[k] = Math.min(min[k]!, pts[i + k]!);
-    max[k] = Math.max(max[k]!, pts[i + k]!);
-  }
+  const min = [Infinity, Infinity, Infinity],
+    max = [-Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < pts.length; i += 3)
+    for (let k = 0; k < 3; k++) {
+      min[k] = Math.min(min[k]!, pts[i + k]!);
+      max[k] = Math.max(max[k]!, pts[i + k]!);
+    }
   return { min, max };
 }
 
@@ -56,8 +48,11 @@ function mapPts(pts: Float32Array, f: (v: number, k: number) => number): Float32
 }
 
 function bruteBoxIoU(a: Float32Array, b: Float32Array): number {
-  const A = bbox(a), B = bbox(b);
-  let inter = 1, va = 1, vb = 1;
+  const A = bbox(a),
+    B = bbox(b);
+  let inter = 1,
+    va = 1,
+    vb = 1;
   for (let k = 0; k < 3; k++) {
     inter *= Math.max(0, Math.min(A.max[k]!, B.max[k]!) - Math.max(A.min[k]!, B.min[k]!));
     va *= A.max[k]! - A.min[k]!;
@@ -77,7 +72,8 @@ function bruteVoxelIoU(a: Float32Array, b: Float32Array, g: number): number {
     }
     return s;
   };
-  const A = cells(a), B = cells(b);
+  const A = cells(a),
+    B = cells(b);
   const inter = [...A].filter((c) => B.has(c)).length;
   return inter / (A.size + B.size - inter);
 }
@@ -94,7 +90,9 @@ function referencePaper(pred: Scene, truth: Scene, pairs: [number, number][], n:
   const tN = mapPts(tAll, (v, k) => (v - c[k]!) * s);
   const pN = mapPts(pAll, (v, k) => (v - c[k]!) * s);
   const scene = bruteCdF(pN, tN, tau);
-  let cdO = 0, fO = 0, iou = 0;
+  let cdO = 0,
+    fO = 0,
+    iou = 0;
   for (const [pi, ti] of pairs) {
     const norm = (p: Float32Array, o: SceneObject) => {
       const b = bbox(wv(o));
@@ -139,7 +137,8 @@ function withObjects(objs: SceneObject[]): Scene {
 describe('sampleSurface', () => {
   it('samples lie on the mesh and spread by area (seed 5)', () => {
     // two plates: one of area 1 at z = 0, one of area 4 at z = 1
-    const a = plate(1), b = plate(2);
+    const a = plate(1),
+      b = plate(2);
     const mesh: Mesh = {
       positions: new Float32Array([...a.positions, ...b.positions.map((v, i) => (i % 3 === 2 ? 1 : v))]),
       indices: new Uint32Array([...a.indices, ...b.indices.map((i) => i + 4)]),
@@ -162,7 +161,8 @@ describe('sampleSurface', () => {
   it('same mesh and seed give the same samples wherever the object is', () => {
     const o = makeObject({ id: 'a', size: [0.1, 0.1, 0.1], position: [0, 0, 0] });
     const moved: SceneObject = { ...o, pose: { position: [1, 2, 3], orientation: [0, 0, 0, 1] } };
-    const a = sampleObjectWorld(o, 100, 7), b = sampleObjectWorld(moved, 100, 7);
+    const a = sampleObjectWorld(o, 100, 7),
+      b = sampleObjectWorld(moved, 100, 7);
     for (let i = 0; i < a.length; i++) expect(b[i]! - a[i]!).toBeCloseTo([1, 2, 3][i % 3]!, 5);
   });
 });
@@ -194,7 +194,11 @@ describe('point-set kernels', () => {
     const a = new Float32Array(400 * 3).map(() => rng.range(-1, 1));
     // far away, many exact duplicates, and all on one plane
     const b = new Float32Array(300 * 3).map((_, i) => (i % 3 === 2 ? 0 : 5 + Math.round(rng.range(0, 4)) / 4));
-    for (const [x, y] of [[a, b], [b, a], [a, a]] as const) {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+      [a, a],
+    ] as const) {
       const d = pointSetDistances(x, y, 0.1);
       const ref = bruteCdF(x, y, 0.1);
       expect(Math.abs(d.chamferSquared - ref.cd)).toBeLessThan(1e-9 * Math.max(1, ref.cd));
@@ -232,9 +236,17 @@ describe('matchObjects', () => {
     const truth = truthScene();
     const pred = truthScene();
     pred.objects.reverse();
-    expect(matchObjects(pred, truth)).toEqual([[2, 0], [1, 1], [0, 2]]);
+    expect(matchObjects(pred, truth)).toEqual([
+      [2, 0],
+      [1, 1],
+      [0, 2],
+    ]);
     for (const o of pred.objects) delete o.instanceId;
-    expect(matchObjects(pred, truth)).toEqual([[2, 0], [1, 1], [0, 2]]);
+    expect(matchObjects(pred, truth)).toEqual([
+      [2, 0],
+      [1, 1],
+      [0, 2],
+    ]);
     // different ids on both sides never match; gate by distance
     pred.objects[0]!.instanceId = 99;
     expect(matchObjects(pred, truth).some(([p]) => p === 0)).toBe(false);
@@ -264,7 +276,10 @@ describe('paper protocol', () => {
     const n = 300;
     const m = paperMetrics(pred, truth, { samples: n, icpIterations: 0 });
     const pairs = matchObjects(pred, truth);
-    expect(pairs).toEqual([[0, 0], [1, 1]]);
+    expect(pairs).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     const ref = referencePaper(pred, truth, pairs, n, 0.1);
     expect(Math.abs(m.cdS - ref.cdS)).toBeLessThan(1e-6);
     expect(Math.abs(m.fScoreS - ref.fScoreS)).toBeLessThan(1e-6);
@@ -280,7 +295,8 @@ describe('paper protocol', () => {
   });
 
   it('a plate shifted along its normal gives the hand-computed CD-S (ICP off) and 0 after ICP', () => {
-    const L = 0.4, d = 0.02;
+    const L = 0.4,
+      d = 0.02;
     const mk = (z: number): SceneObject => ({ ...makeObject({ id: 'p', size: [L, L, 0.001], position: [0, 0, z] }), mesh: plate(L), instanceId: 1 });
     const truth = withObjects([mk(0)]);
     const pred = withObjects([mk(d)]);
@@ -308,8 +324,12 @@ describe('paper protocol', () => {
   });
 
   it('IoU-B of a box shifted along x is (a − d)/(a + d); missed objects count 0', () => {
-    const a = 0.2, d = 0.05;
-    const truth = makeScene([{ id: 't', size: [a, 0.1, 0.1], position: [0, 0, 0.05], instanceId: 1 }, { id: 'm', size: [0.1, 0.1, 0.1], position: [1, 0, 0.05], instanceId: 2 }]);
+    const a = 0.2,
+      d = 0.05;
+    const truth = makeScene([
+      { id: 't', size: [a, 0.1, 0.1], position: [0, 0, 0.05], instanceId: 1 },
+      { id: 'm', size: [0.1, 0.1, 0.1], position: [1, 0, 0.05], instanceId: 2 },
+    ]);
     const pred = makeScene([{ id: 'p', size: [a, 0.1, 0.1], position: [d, 0, 0.05], instanceId: 1 }]);
     const m = paperMetrics(pred, truth, { samples: 200 });
     expect(m.objects[0]!.iouB).toBeCloseTo((a - d) / (a + d), 6);

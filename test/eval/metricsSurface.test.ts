@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  meanDistance,
-  metricMetrics,
-  objectSurfaceWorld,
-  sampledChamferMm,
-  sampleObjectWorld64,
-  surfaceChamferMm,
-  SurfaceDistance,
-} from '../../src/eval/metrics.ts';
+import { meanDistance, metricMetrics, objectSurfaceWorld, sampledChamferMm, sampleObjectWorld64, surfaceChamferMm, SurfaceDistance } from '../../src/eval/metrics.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { composePoses, quatFromRpy, quatToMat3, type Pose } from '../../src/model/pose.ts';
 import type { Mesh } from '../../src/model/geometry.ts';
@@ -24,16 +16,21 @@ const dot = (a: V, b: V) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 const add = (a: V, b: V, s: number): V => [a[0] + b[0] * s, a[1] + b[1] * s, a[2] + b[2] * s];
 
 function closestOnTriangle(p: V, a: V, b: V, c: V): V {
-  const ab = sub(b, a), ac = sub(c, a), ap = sub(p, a);
-  const d1 = dot(ab, ap), d2 = dot(ac, ap);
+  const ab = sub(b, a),
+    ac = sub(c, a),
+    ap = sub(p, a);
+  const d1 = dot(ab, ap),
+    d2 = dot(ac, ap);
   if (d1 <= 0 && d2 <= 0) return a;
   const bp = sub(p, b);
-  const d3 = dot(ab, bp), d4 = dot(ac, bp);
+  const d3 = dot(ab, bp),
+    d4 = dot(ac, bp);
   if (d3 >= 0 && d4 <= d3) return b;
   const vc = d1 * d4 - d3 * d2;
   if (vc <= 0 && d1 >= 0 && d3 <= 0) return add(a, ab, d1 / (d1 - d3));
   const cp = sub(p, c);
-  const d5 = dot(ab, cp), d6 = dot(ac, cp);
+  const d5 = dot(ab, cp),
+    d6 = dot(ac, cp);
   if (d6 >= 0 && d5 <= d6) return c;
   const vb = d5 * d2 - d1 * d6;
   if (vb <= 0 && d2 >= 0 && d6 <= 0) return add(a, ac, d2 / (d2 - d6));
@@ -55,17 +52,21 @@ function bruteDistance(p: V, pos: ArrayLike<number>, idx: ArrayLike<number>): nu
 
 /** World-frame float64 vertices, the way the reference sees an object. */
 function worldVerts(o: SceneObject): Float64Array {
-  const r = quatToMat3(o.pose.orientation), t = o.pose.position, p = o.mesh.positions;
+  const r = quatToMat3(o.pose.orientation),
+    t = o.pose.position,
+    p = o.mesh.positions;
   const out = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i += 3) for (let k = 0; k < 3; k++) {
-    out[i + k] = r[k * 3]! * p[i]! + r[k * 3 + 1]! * p[i + 1]! + r[k * 3 + 2]! * p[i + 2]! + t[k]!;
-  }
+  for (let i = 0; i < p.length; i += 3)
+    for (let k = 0; k < 3; k++) {
+      out[i + k] = r[k * 3]! * p[i]! + r[k * 3 + 1]! * p[i + 1]! + r[k * 3 + 2]! * p[i + 2]! + t[k]!;
+    }
   return out;
 }
 
 function bruteChamferMm(pred: SceneObject, truth: SceneObject, samples: number, seed: number): number {
   const oneWay = (from: SceneObject, to: SceneObject) => {
-    const s = sampleObjectWorld64(from, samples, seed), pos = worldVerts(to);
+    const s = sampleObjectWorld64(from, samples, seed),
+      pos = worldVerts(to);
     let sum = 0;
     for (let i = 0; i < s.length; i += 3) sum += bruteDistance([s[i]!, s[i + 1]!, s[i + 2]!], pos, to.mesh.indices);
     return sum / (s.length / 3);
@@ -80,7 +81,8 @@ function randomMesh(seed: number, nv: number, nt: number): Mesh {
   const indices = new Uint32Array(nt * 3);
   for (let t = 0; t < nt; t++) {
     const a = rng.int(nv);
-    let b = rng.int(nv), c = rng.int(nv);
+    let b = rng.int(nv),
+      c = rng.int(nv);
     while (b === a) b = rng.int(nv);
     while (c === a || c === b) c = rng.int(nv);
     indices.set([a, b, c], t * 3);
@@ -122,7 +124,10 @@ describe('metric Chamfer is point-to-surface', () => {
       const truth = withMesh('t', plate(1), tilt);
       const pred = withMesh('p', plate(1), composePoses(tilt, { position: [0, 0, d], orientation: [0, 0, 0, 1] }));
       // every closest point lies straight across, inside the facing square: each sample is at d
-      for (const [from, to] of [[pred, truth], [truth, pred]] as const) {
+      for (const [from, to] of [
+        [pred, truth],
+        [truth, pred],
+      ] as const) {
         const dist = objectSurfaceWorld(to).distances(sampleObjectWorld64(from, 3000, 4));
         for (const x of dist) expect(Math.abs(x - d) / d).toBeLessThan(1e-6);
       }
@@ -160,7 +165,8 @@ describe('metric Chamfer is point-to-surface', () => {
   it('two independent samplings of the SAME 20 cm box: < 0.01 mm (the sampled Chamfer has a ~mm floor)', () => {
     const t = makeObject({ id: 't', size: [0.2, 0.2, 0.2], position: [0.1, 0.2, 0.1], yaw: 0.4 });
     // same box, triangles listed in another order: a different mesh hash, so independent samples
-    const idx = t.mesh.indices, n = idx.length;
+    const idx = t.mesh.indices,
+      n = idx.length;
     const reordered = new Uint32Array(n);
     for (let k = 0; k < n; k += 3) reordered.set(idx.subarray(n - k - 3, n - k), k);
     const p: SceneObject = { ...t, id: 'p', mesh: { ...t.mesh, indices: reordered } };

@@ -8,7 +8,8 @@ function flat(width: number, height: number, z: number): DepthImage {
 }
 
 function std(a: Float32Array, mean: number): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (const v of a) {
     if (v > 0) {
       s += (v - mean) ** 2;
@@ -45,7 +46,9 @@ describe('depth noise', () => {
     for (let v = 0; v < 100; v++) for (let u = 50; u < 100; u++) d.data[v * 100 + u] = 1.5;
     for (let u = 0; u < 100; u++) d.data[u] = 0;
     const n = addDepthNoise(d, createRng(4));
-    let edgeDropped = 0, inner = 0, innerDropped = 0;
+    let edgeDropped = 0,
+      inner = 0,
+      innerDropped = 0;
     for (let v = 2; v < 100; v++) {
       if (n.data[v * 100 + 49] === 0) edgeDropped++;
       for (let u = 10; u < 40; u++) {

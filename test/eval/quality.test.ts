@@ -20,7 +20,10 @@ describe('quality harness', () => {
       seeds: [1000, 1001],
       samples: 512,
       sharedMeshesDir: null,
-      conditions: [{ name: 'given', noise: false, masksGiven: true }, { name: 'geometric', noise: false, masksGiven: false }],
+      conditions: [
+        { name: 'given', noise: false, masksGiven: true },
+        { name: 'geometric', noise: false, masksGiven: false },
+      ],
       estimators: {
         perfect: { estimate: (_frame, ctx) => Promise.resolve(perfectInOtherFrame(ctx.truth)) },
         baseline: { estimate: (frame) => Promise.resolve(boxBaseline(frame)), needsMasks: true },

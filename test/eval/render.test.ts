@@ -19,8 +19,17 @@ function lookAtPose(eye: Vec3, target: Vec3): Pose {
 
 function boxObject(size: Vec3, pose: Pose): SceneObject {
   return {
-    id: 'box_1', label: 'box', mesh: boxMesh(...size), pose, size, mass: 1, centerOfMass: [0, 0, 0],
-    inertia: { ixx: 1, ixy: 0, ixz: 0, iyy: 1, iyz: 0, izz: 1 }, collision: [], instanceId: 7, color: [0.8, 0.2, 0.1],
+    id: 'box_1',
+    label: 'box',
+    mesh: boxMesh(...size),
+    pose,
+    size,
+    mass: 1,
+    centerOfMass: [0, 0, 0],
+    inertia: { ixx: 1, ixy: 0, ixz: 0, iyy: 1, iyz: 0, izz: 1 },
+    collision: [],
+    instanceId: 7,
+    color: [0.8, 0.2, 0.1],
   };
 }
 
@@ -39,12 +48,17 @@ describe('renderScene', () => {
       const rng = createRng(seed);
       const size: Vec3 = [rng.range(0.05, 0.4), rng.range(0.05, 0.4), rng.range(0.05, 0.4)];
       const pose: Pose = { position: [rng.range(-0.1, 0.1), rng.range(-0.1, 0.1), size[2] / 2], orientation: quatFromYaw(rng.range(-3, 3)) };
-      const az = rng.range(-Math.PI, Math.PI), pitch = rng.range(0.45, 1.1), d = rng.range(0.5, 1.5);
+      const az = rng.range(-Math.PI, Math.PI),
+        pitch = rng.range(0.45, 1.1),
+        d = rng.range(0.5, 1.5);
       const eye: Vec3 = [-d * Math.cos(pitch) * Math.cos(az), -d * Math.cos(pitch) * Math.sin(az), d * Math.sin(pitch)];
       const camera: SceneCamera = { intrinsics: K, pose: lookAtPose(eye, [0, 0, 0.05]) };
       const out = renderScene(sceneOf([boxObject(size, pose)], camera), camera, { ground: true });
       const inv = invertPose(pose);
-      let boxPixels = 0, groundPixels = 0, worst = 0, worstGround = 0;
+      let boxPixels = 0,
+        groundPixels = 0,
+        worst = 0,
+        worstGround = 0;
       for (let v = 0; v < K.height; v++) {
         for (let u = 0; u < K.width; u++) {
           const i = v * K.width + u;

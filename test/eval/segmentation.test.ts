@@ -11,16 +11,28 @@ function img(w: number, h: number, rects: [id: number, u0: number, u1: number, v
 // Expected values below are worked out by hand from the protocol's definitions.
 describe('segmentation scoring (UOIS overlap / boundary protocol)', () => {
   it('identical instances under other ids score 1 everywhere', () => {
-    const t = img(20, 20, [[1, 0, 4, 0, 9], [2, 10, 14, 5, 15]]);
-    const p = img(20, 20, [[7, 0, 4, 0, 9], [3, 10, 14, 5, 15]]);
+    const t = img(20, 20, [
+      [1, 0, 4, 0, 9],
+      [2, 10, 14, 5, 15],
+    ]);
+    const p = img(20, 20, [
+      [7, 0, 4, 0, 9],
+      [3, 10, 14, 5, 15],
+    ]);
     const s = scoreSegmentation(p, t, 20, 20, { boundaryPixels: 1 });
     expect([s.overlapP, s.overlapR, s.overlapF, s.boundaryP, s.boundaryR, s.boundaryF, s.detectedShare]).toEqual([1, 1, 1, 1, 1, 1, 1]);
-    expect(s.perObject).toEqual([{ trueId: 1, predictedId: 7, f: 1 }, { trueId: 2, predictedId: 3, f: 1 }]);
+    expect(s.perObject).toEqual([
+      { trueId: 1, predictedId: 7, f: 1 },
+      { trueId: 2, predictedId: 3, f: 1 },
+    ]);
   });
 
   it('two objects merged into one: P = R = 1/2 (only one match counts), nothing detected', () => {
     // truth: two 5×10 halves; prediction: one 10×10 segment. Pair F = 2·(1/2·1)/(3/2) = 2/3.
-    const t = img(10, 10, [[1, 0, 4, 0, 9], [2, 5, 9, 0, 9]]);
+    const t = img(10, 10, [
+      [1, 0, 4, 0, 9],
+      [2, 5, 9, 0, 9],
+    ]);
     const p = img(10, 10, [[1, 0, 9, 0, 9]]);
     const s = scoreSegmentation(p, t, 10, 10);
     expect(s.overlapP).toBeCloseTo(0.5, 12);
@@ -32,7 +44,10 @@ describe('segmentation scoring (UOIS overlap / boundary protocol)', () => {
 
   it('one object split in two: P = R = 1/2, the unmatched piece counts against precision', () => {
     const t = img(20, 20, [[1, 5, 14, 5, 14]]);
-    const p = img(20, 20, [[1, 5, 9, 5, 14], [2, 10, 14, 5, 14]]);
+    const p = img(20, 20, [
+      [1, 5, 9, 5, 14],
+      [2, 10, 14, 5, 14],
+    ]);
     const s = scoreSegmentation(p, t, 20, 20);
     expect(s.overlapP).toBeCloseTo(0.5, 12);
     expect(s.overlapR).toBeCloseTo(0.5, 12);
@@ -41,7 +56,10 @@ describe('segmentation scoring (UOIS overlap / boundary protocol)', () => {
   });
 
   it('a missed object: P = 1, R = 30/100, F = 0.6/1.3, half the objects detected', () => {
-    const t = img(20, 20, [[1, 0, 2, 0, 9], [2, 10, 16, 0, 9]]); // 30 and 70 pixels
+    const t = img(20, 20, [
+      [1, 0, 2, 0, 9],
+      [2, 10, 16, 0, 9],
+    ]); // 30 and 70 pixels
     const p = img(20, 20, [[4, 0, 2, 0, 9]]);
     const s = scoreSegmentation(p, t, 20, 20);
     expect(s.overlapP).toBe(1);
@@ -91,7 +109,10 @@ describe('segmentation scoring (UOIS overlap / boundary protocol)', () => {
   });
 
   it('overall figures are means over frames; the detected share pools objects', () => {
-    const t = img(10, 10, [[1, 0, 4, 0, 9], [2, 5, 9, 0, 9]]);
+    const t = img(10, 10, [
+      [1, 0, 4, 0, 9],
+      [2, 5, 9, 0, 9],
+    ]);
     const a = scoreSegmentation(t, t, 10, 10);
     const b = scoreSegmentation(img(10, 10, [[1, 0, 9, 0, 9]]), t, 10, 10);
     const s = summariseScores([a, b]);

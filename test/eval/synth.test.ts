@@ -10,7 +10,10 @@ import { invertPose, quatToMat3, rpyFromQuat, transformPoint, transformPositions
 import { boundsOf } from '../../src/model/geometry.ts';
 import { existsSync } from 'node:fs';
 
-const sha = (a: ArrayBufferView) => createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+const sha = (a: ArrayBufferView) =>
+  createHash('sha256')
+    .update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))
+    .digest('hex');
 
 function digest(seed: number, noise = false, dir?: string | null) {
   const { frame } = generateSynthScene(dir === undefined ? { seed, noise } : { seed, noise, sharedMeshesDir: dir });
@@ -182,22 +185,32 @@ function findCupAxis(bottom: { positions: Float32Array }): [number, number] {
 function insideConvex(m: { positions: Float32Array; indices: Uint32Array }, p: [number, number, number]): boolean {
   const P = m.positions;
   for (let t = 0; t < m.indices.length; t += 3) {
-    const a = m.indices[t]! * 3, b = m.indices[t + 1]! * 3, c = m.indices[t + 2]! * 3;
-    const ux = P[b]! - P[a]!, uy = P[b + 1]! - P[a + 1]!, uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!, vy = P[c + 1]! - P[a + 1]!, vz = P[c + 2]! - P[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = m.indices[t]! * 3,
+      b = m.indices[t + 1]! * 3,
+      c = m.indices[t + 2]! * 3;
+    const ux = P[b]! - P[a]!,
+      uy = P[b + 1]! - P[a + 1]!,
+      uz = P[b + 2]! - P[a + 2]!;
+    const vx = P[c]! - P[a]!,
+      vy = P[c + 1]! - P[a + 1]!,
+      vz = P[c + 2]! - P[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     if (nx * (p[0] - P[a]!) + ny * (p[1] - P[a + 1]!) + nz * (p[2] - P[a + 2]!) > 0) return false;
   }
   return true;
 }
 
 function boxesOverlap(a: { pose: { position: number[]; orientation: [number, number, number, number] }; size: number[] }, b: typeof a): boolean {
-  const ya = rpyFromQuat(a.pose.orientation)[2], yb = rpyFromQuat(b.pose.orientation)[2];
-  const dx = b.pose.position[0]! - a.pose.position[0]!, dy = b.pose.position[1]! - a.pose.position[1]!;
+  const ya = rpyFromQuat(a.pose.orientation)[2],
+    yb = rpyFromQuat(b.pose.orientation)[2];
+  const dx = b.pose.position[0]! - a.pose.position[0]!,
+    dy = b.pose.position[1]! - a.pose.position[1]!;
   for (const ang of [ya, ya + Math.PI / 2, yb, yb + Math.PI / 2]) {
-    const ux = Math.cos(ang), uy = Math.sin(ang);
-    const r = (o: typeof a, y: number) =>
-      Math.abs((o.size[0]! / 2) * (Math.cos(y) * ux + Math.sin(y) * uy)) + Math.abs((o.size[1]! / 2) * (-Math.sin(y) * ux + Math.cos(y) * uy));
+    const ux = Math.cos(ang),
+      uy = Math.sin(ang);
+    const r = (o: typeof a, y: number) => Math.abs((o.size[0]! / 2) * (Math.cos(y) * ux + Math.sin(y) * uy)) + Math.abs((o.size[1]! / 2) * (-Math.sin(y) * ux + Math.cos(y) * uy));
     if (Math.abs(dx * ux + dy * uy) > r(a, ya) + r(b, yb)) return false;
   }
   return true;

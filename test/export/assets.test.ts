@@ -82,7 +82,12 @@ describe.skipIf(!haveData || noTools)('real assets from ../shared/data', () => {
     }
     const sdfResults = await checkSdfMany(bundles.map((b) => join(b.dir, 'scene.sdf')));
     const strict = sdfStrictChecker();
-    const strictResults = strict ? checkSdfStrict(strict, bundles.map((b) => join(b.dir, 'scene.sdf'))) : null;
+    const strictResults = strict
+      ? checkSdfStrict(
+          strict,
+          bundles.map((b) => join(b.dir, 'scene.sdf')),
+        )
+      : null;
     for (const { rel, dir, also } of bundles) {
       const results = {
         urdf: checkUrdf(join(dir, 'scene.urdf')),
@@ -97,7 +102,9 @@ describe.skipIf(!haveData || noTools)('real assets from ../shared/data', () => {
       } catch (e) {
         mujocoWasm = String((e as Error).message);
       }
-      const bad = Object.entries(results).filter(([, r]) => !r.ok).map(([k, r]) => `${k}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`);
+      const bad = Object.entries(results)
+        .filter(([, r]) => !r.ok)
+        .map(([k, r]) => `${k}: ${r.output.trim().split('\n').slice(-3).join(' / ')}`);
       if (mujocoWasm) bad.push(`mujoco wasm: ${mujocoWasm}`);
       if (bad.length) failures.push(`${[rel, ...also].join(', ')}: ${bad.join('; ')}`);
       else tally.reexportedValid += 1 + also.length;

@@ -33,7 +33,20 @@ describe('writeBundle', () => {
     const scene = fixedScene();
     const dir = join(parent, 'scene');
     const m = await writeBundle(dir, scene, { extraFiles: { 'debug/note.txt': 'hello', 'debug/bytes.bin': new Uint8Array([1, 2, 3]) } });
-    for (const f of ['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'scene.glb', 'meshes/box_1.obj', 'meshes/box_1_collision_0.obj', 'models/box_1/model.sdf', 'models/box_1/model.config', 'models/box_1/meshes/box_1.obj', 'debug/note.txt', 'debug/bytes.bin']) {
+    for (const f of [
+      'scene.json',
+      'scene.urdf',
+      'scene.sdf',
+      'scene.xml',
+      'scene.glb',
+      'meshes/box_1.obj',
+      'meshes/box_1_collision_0.obj',
+      'models/box_1/model.sdf',
+      'models/box_1/model.config',
+      'models/box_1/meshes/box_1.obj',
+      'debug/note.txt',
+      'debug/bytes.bin',
+    ]) {
       expect(m.files).toContain(f);
       expect(existsSync(join(dir, f))).toBe(true);
     }
@@ -91,31 +104,26 @@ describe('writeBundle', () => {
     expect(readdirSync(parent).sort()).toEqual(['home']);
   });
 
-  it.skipIf(skipWithout('check_urdf') || skipWithout('ign') || skipWithout('mujoco-compile'))(
-    'sanitises hostile ids and labels into names every validator accepts',
-    async () => {
-      const ids = ['../../etc/passwd', 'a b', 'çafé ☕', '<x&y>"\'', '☕', 'dup', 'dup!', 'DUP', 'world', 'a_collision_0', 'a', 'x'.repeat(300), '..', 'ground_plane'];
-      const scene = fixedScene();
-      scene.objects = ids.map((id, i) =>
-        makeObject(id, `label ${id} --> <!-- ]]>`, boxMesh(0.05, 0.05, 0.05), [0.05, 0.05, 0.05], [i * 0.1, 0, 0.025], [0, 0, 0, 1]),
-      );
-      const dir = join(parent, 'hostile');
-      const m = await writeBundle(dir, scene);
-      const names = Object.values(m.names);
-      expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(ids.length);
-      const meshFiles = m.files.filter((f) => f.startsWith('meshes/'));
-      for (const f of meshFiles) expect(f).toMatch(/^meshes\/[A-Za-z0-9_-]+\.obj$/);
-      // every object has its own visual mesh file, despite duplicate ids
-      expect(meshFiles.filter((f) => !/_collision_\d+\.obj$/.test(f)).length).toBe(ids.length);
-      expect(readdirSync(parent)).toEqual(['hostile']);
-      const urdf = checkUrdf(join(dir, 'scene.urdf'));
-      expect(urdf.ok, urdf.output).toBe(true);
-      const sdf = checkSdf(join(dir, 'scene.sdf'));
-      expect(sdf.ok, sdf.output).toBe(true);
-      const mj = mujocoCompile(join(dir, 'scene.xml'), join(parent, 'o.mjb'));
-      expect(mj.ok, mj.output).toBe(true);
-    },
-  );
+  it.skipIf(skipWithout('check_urdf') || skipWithout('ign') || skipWithout('mujoco-compile'))('sanitises hostile ids and labels into names every validator accepts', async () => {
+    const ids = ['../../etc/passwd', 'a b', 'çafé ☕', '<x&y>"\'', '☕', 'dup', 'dup!', 'DUP', 'world', 'a_collision_0', 'a', 'x'.repeat(300), '..', 'ground_plane'];
+    const scene = fixedScene();
+    scene.objects = ids.map((id, i) => makeObject(id, `label ${id} --> <!-- ]]>`, boxMesh(0.05, 0.05, 0.05), [0.05, 0.05, 0.05], [i * 0.1, 0, 0.025], [0, 0, 0, 1]));
+    const dir = join(parent, 'hostile');
+    const m = await writeBundle(dir, scene);
+    const names = Object.values(m.names);
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(ids.length);
+    const meshFiles = m.files.filter((f) => f.startsWith('meshes/'));
+    for (const f of meshFiles) expect(f).toMatch(/^meshes\/[A-Za-z0-9_-]+\.obj$/);
+    // every object has its own visual mesh file, despite duplicate ids
+    expect(meshFiles.filter((f) => !/_collision_\d+\.obj$/.test(f)).length).toBe(ids.length);
+    expect(readdirSync(parent)).toEqual(['hostile']);
+    const urdf = checkUrdf(join(dir, 'scene.urdf'));
+    expect(urdf.ok, urdf.output).toBe(true);
+    const sdf = checkSdf(join(dir, 'scene.sdf'));
+    expect(sdf.ok, sdf.output).toBe(true);
+    const mj = mujocoCompile(join(dir, 'scene.xml'), join(parent, 'o.mjb'));
+    expect(mj.ok, mj.output).toBe(true);
+  });
 });
 
 describe('readBundleScene', () => {

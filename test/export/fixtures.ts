@@ -31,7 +31,13 @@ export function makeObject(id: string, label: string, mesh: Mesh, size: Vec3, po
 /** A small fixed scene: a static slab, a box, a can lying on its side, a ball, a cup. */
 export function fixedScene(): Scene {
   const lying = quatMultiply(quatFromYaw(0.3), quatFromAxisAngle([1, 0, 0], Math.PI / 2));
-  const cup = latheMesh([[0.03, -0.04], [0.035, 0.04]], 16);
+  const cup = latheMesh(
+    [
+      [0.03, -0.04],
+      [0.035, 0.04],
+    ],
+    16,
+  );
   return {
     version: 1,
     frameId: 'world',
@@ -53,7 +59,8 @@ export function randomScene(seed: number, count?: number): Scene {
   const objects: SceneObject[] = [];
   const cols = Math.ceil(Math.sqrt(n));
   for (let i = 0; i < n; i++) {
-    const cx = (i % cols) * 0.3, cy = Math.floor(i / cols) * 0.3;
+    const cx = (i % cols) * 0.3,
+      cy = Math.floor(i / cols) * 0.3;
     const yaw = rng.range(-Math.PI, Math.PI);
     const kind = rng.int(3);
     const id = `obj_${i}`;
@@ -61,7 +68,8 @@ export function randomScene(seed: number, count?: number): Scene {
       const s: Vec3 = [rng.range(0.03, 0.15), rng.range(0.03, 0.15), rng.range(0.02, 0.2)];
       objects.push(makeObject(id, 'box', boxMesh(...s), s, [cx, cy, s[2] / 2], quatFromYaw(yaw), rng.range(200, 900)));
     } else if (kind === 1) {
-      const r = rng.range(0.02, 0.06), h = rng.range(0.03, 0.2);
+      const r = rng.range(0.02, 0.06),
+        h = rng.range(0.03, 0.2);
       objects.push(makeObject(id, 'cylinder', cylinderMesh(r, h, 20), [2 * r, 2 * r, h], [cx, cy, h / 2], quatFromYaw(yaw), rng.range(200, 900)));
     } else {
       const r = rng.range(0.02, 0.06);

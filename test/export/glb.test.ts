@@ -30,7 +30,8 @@ async function loadBack(bytes: Uint8Array) {
     const mesh = node.getMesh();
     if (!mesh) continue;
     const m = node.getWorldMatrix(); // column-major 4×4, includes the root's z-up → y-up turn
-    const min = [Infinity, Infinity, Infinity], max = [-Infinity, -Infinity, -Infinity];
+    const min = [Infinity, Infinity, Infinity],
+      max = [-Infinity, -Infinity, -Infinity];
     for (const prim of mesh.listPrimitives()) {
       const pos = prim.getAttribute('POSITION')!;
       const v: number[] = [0, 0, 0];
@@ -111,7 +112,8 @@ describe('GLB normals: smooth where the surface is smooth, split at creases', ()
 
   it('a cylinder: the side is smooth (radial normals), the caps flat, the rim split', async () => {
     const { p, n } = await primitiveOf(one(strip(cylinderMesh(0.04, 0.1, 48)), [0.08, 0.08, 0.1]));
-    let side = 0, cap = 0;
+    let side = 0,
+      cap = 0;
     for (let i = 0; i < p.length; i += 3) {
       if (Math.abs(n[i + 2]!) > 0.999) cap++;
       else {

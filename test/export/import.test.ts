@@ -20,14 +20,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 const ctx = (fileName: string) => ({ baseDir: work, fileName });
 
 async function rejects(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   expect(e, 'should have thrown').toBeInstanceOf(Real2SimError);
   expect((e as Real2SimError).code).toBe(code);
   expect((e as Error).message).toMatch(pattern);
 }
 
 describe('URDF importer', () => {
-  it("reads pybullet's version=\"0.0\" declaration, mass-0 static links and primitive geometry", async () => {
+  it('reads pybullet\'s version="0.0" declaration, mass-0 static links and primitive geometry', async () => {
     const xml = `<?xml version="0.0" ?>
 <robot name="t">
   <link name="base"><inertial><mass value="0"/><inertia ixx="0" ixy="0" ixz="0" iyy="0" iyz="0" izz="0"/></inertial>
@@ -67,19 +70,48 @@ describe('URDF importer', () => {
     await rejects(fromUrdf('<robot name="r"/>', ctx('e.urdf')), 'BAD_FILE', /no <link>/);
     await rejects(fromUrdf('<robot><link name="a"><visual><geometry><box size="1 x 1"/></geometry></visual></link></robot>', ctx('n.urdf')), 'BAD_FILE', /expected 3 numbers, got '1 x 1'/);
     await rejects(
-      fromUrdf('<robot><link name="a"/><link name="b"/><joint name="j1" type="fixed"><parent link="a"/><child link="b"/></joint><joint name="j2" type="fixed"><parent link="b"/><child link="a"/></joint></robot>', ctx('loop.urdf')),
+      fromUrdf(
+        '<robot><link name="a"/><link name="b"/><joint name="j1" type="fixed"><parent link="a"/><child link="b"/></joint><joint name="j2" type="fixed"><parent link="b"/><child link="a"/></joint></robot>',
+        ctx('loop.urdf'),
+      ),
       'BAD_FILE',
       /loop|two parent/,
     );
     await rejects(fromUrdf('<robot><link name="a"><collision><geometry><mesh filename="missing.obj"/></geometry></collision></link></robot>', ctx('m.urdf')), 'BAD_FILE', /Cannot read .*missing\.obj/);
-    await rejects(fromUrdf('<robot><link name="a"><collision><geometry><mesh filename="package://nopkg/x.obj"/></geometry></collision></link></robot>', ctx('p.urdf')), 'BAD_FILE', /Cannot resolve 'package:\/\/nopkg\/x\.obj'.*searchPath/);
+    await rejects(
+      fromUrdf('<robot><link name="a"><collision><geometry><mesh filename="package://nopkg/x.obj"/></geometry></collision></link></robot>', ctx('p.urdf')),
+      'BAD_FILE',
+      /Cannot resolve 'package:\/\/nopkg\/x\.obj'.*searchPath/,
+    );
   });
 
   it('splits a V-HACD OBJ into one convex piece per group', async () => {
     const cube = (o: number) => [
       `o piece${o}`,
-      ...[[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 1, 1]].map(([x, y, z]) => `v ${x! * 0.1 + o * 0.2} ${y! * 0.1} ${z! * 0.1}`),
-      ...[[1, 3, 2], [1, 4, 3], [5, 6, 7], [5, 7, 8], [1, 2, 6], [1, 6, 5], [2, 3, 7], [2, 7, 6], [3, 4, 8], [3, 8, 7], [4, 1, 5], [4, 5, 8]].map((f) => `f ${f.map((i) => i + o * 8).join(' ')}`),
+      ...[
+        [0, 0, 0],
+        [1, 0, 0],
+        [1, 1, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+        [1, 0, 1],
+        [1, 1, 1],
+        [0, 1, 1],
+      ].map(([x, y, z]) => `v ${x! * 0.1 + o * 0.2} ${y! * 0.1} ${z! * 0.1}`),
+      ...[
+        [1, 3, 2],
+        [1, 4, 3],
+        [5, 6, 7],
+        [5, 7, 8],
+        [1, 2, 6],
+        [1, 6, 5],
+        [2, 3, 7],
+        [2, 7, 6],
+        [3, 4, 8],
+        [3, 8, 7],
+        [4, 1, 5],
+        [4, 5, 8],
+      ].map((f) => `f ${f.map((i) => i + o * 8).join(' ')}`),
     ];
     writeFileSync(join(work, 'two.obj'), [...cube(0), ...cube(1)].join('\n'));
     const s = await fromUrdf('<robot><link name="a"><inertial><mass value="1"/></inertial><collision><geometry><mesh filename="two.obj"/></geometry></collision></link></robot>', ctx('v.urdf'));
@@ -141,7 +173,10 @@ describe('MJCF importer', () => {
     const xml = `<mujoco><worldbody><geom type="plane" size="1 1 0.1"/><geom name="rail" type="capsule" fromto="0 0 0 1 0 0" size="0.02"/>
       <body name="m"><joint type="hinge"/><geom type="sphere" size="0.05"/></body></worldbody></mujoco>`;
     const s = await fromMjcf(xml, ctx('f.xml'));
-    expect(s.objects.map((o) => [o.id, !!o.isStatic])).toEqual([['rail', true], ['m', false]]);
+    expect(s.objects.map((o) => [o.id, !!o.isStatic])).toEqual([
+      ['rail', true],
+      ['m', false],
+    ]);
     expect(s.objects[0]!.size[0]).toBeCloseTo(1.04, 6);
     expect(s.reports[0]!.warnings.join()).toMatch(/not represented/);
     await rejects(fromMjcf('<mujoco><worldbody><body><geom type="mesh" mesh="nope"/></body></worldbody></mujoco>', ctx('r.xml')), 'BAD_FILE', /mesh 'nope' which no <asset><mesh> defines/);
@@ -150,14 +185,30 @@ describe('MJCF importer', () => {
 
   it('places an off-centre mesh geom with pos/quat where MuJoCo 3.14 (WASM) puts it', async () => {
     // an elongated box mesh, off-centre and turned 30° in its file
-    const a = Math.PI / 6, c = [1, 0.5, 0.25];
+    const a = Math.PI / 6,
+      c = [1, 0.5, 0.25];
     const vs: string[] = [];
-    for (const x of [-0.4, 0.4]) for (const y of [-0.1, 0.1]) for (const z of [-0.05, 0.05]) vs.push(`v ${x * Math.cos(a) - y * Math.sin(a) + c[0]!} ${x * Math.sin(a) + y * Math.cos(a) + c[1]!} ${z + c[2]!}`);
-    const faces = [[1, 3, 2], [2, 3, 4], [5, 6, 7], [6, 8, 7], [1, 2, 5], [2, 6, 5], [3, 7, 4], [4, 7, 8], [1, 5, 3], [3, 5, 7], [2, 4, 6], [4, 8, 6]];
+    for (const x of [-0.4, 0.4])
+      for (const y of [-0.1, 0.1]) for (const z of [-0.05, 0.05]) vs.push(`v ${x * Math.cos(a) - y * Math.sin(a) + c[0]!} ${x * Math.sin(a) + y * Math.cos(a) + c[1]!} ${z + c[2]!}`);
+    const faces = [
+      [1, 3, 2],
+      [2, 3, 4],
+      [5, 6, 7],
+      [6, 8, 7],
+      [1, 2, 5],
+      [2, 6, 5],
+      [3, 7, 4],
+      [4, 7, 8],
+      [1, 5, 3],
+      [3, 5, 7],
+      [2, 4, 6],
+      [4, 8, 6],
+    ];
     const dir = join(work, 'mjmesh');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'm.obj'), [...vs, ...faces.map((f) => `f ${f.join(' ')}`)].join('\n'));
-    const xml = '<mujoco><compiler angle="radian"/><asset><mesh name="m" file="m.obj"/></asset><worldbody><body name="b" pos="0.3 -0.2 0.1" quat="0.9 0 0.1 0.3"><freejoint/><geom type="mesh" mesh="m" pos="0.1 0.2 0" quat="0.8 0.2 0 0.1"/></body></worldbody></mujoco>';
+    const xml =
+      '<mujoco><compiler angle="radian"/><asset><mesh name="m" file="m.obj"/></asset><worldbody><body name="b" pos="0.3 -0.2 0.1" quat="0.9 0 0.1 0.3"><freejoint/><geom type="mesh" mesh="m" pos="0.1 0.2 0" quat="0.8 0.2 0 0.1"/></body></worldbody></mujoco>';
     writeFileSync(join(dir, 's.xml'), xml);
     const ours = (await fromMjcf(xml, { baseDir: dir, fileName: 's.xml' })).objects[0]!;
     const world = transformPositions(ours.pose, ours.mesh.positions);
@@ -169,7 +220,9 @@ describe('MJCF importer', () => {
     const data = new mj.MjData(model);
     try {
       mj.mj_forward(model, data);
-      const p = data.geom_xpos as ArrayLike<number>, R = data.geom_xmat as ArrayLike<number>, v = model.mesh_vert as ArrayLike<number>;
+      const p = data.geom_xpos as ArrayLike<number>,
+        R = data.geom_xmat as ArrayLike<number>,
+        v = model.mesh_vert as ArrayLike<number>;
       const theirs = new Float32Array(v.length);
       for (let i = 0; i < v.length; i += 3) for (let r = 0; r < 3; r++) theirs[i + r] = p[r]! + R[r * 3]! * v[i]! + R[r * 3 + 1]! * v[i + 1]! + R[r * 3 + 2]! * v[i + 2]!;
       const [b1, b2] = [boundsOf(world), boundsOf(theirs)];
@@ -184,7 +237,8 @@ describe('MJCF importer', () => {
   });
 
   it('reads the legacy binary .msh and rejects a truncated one', () => {
-    const nv = 4, nf = 4;
+    const nv = 4,
+      nf = 4;
     const buf = new ArrayBuffer(16 + 4 * (3 * nv + 3 * nf));
     const dv = new DataView(buf);
     [nv, 0, 0, nf].forEach((v, i) => dv.setInt32(i * 4, v, true));

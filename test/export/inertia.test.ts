@@ -70,7 +70,9 @@ describe('safeMassProperties', () => {
 
   it('Jacobi eigenvalues match the closed form of massProperties', () => {
     const I = fromEigen([0.001, 0.005, 0.0055], [0.3, -1, 0.2], 1.1);
-    const a = symmetricEigen3(I).values.slice().sort((x, y) => x - y);
+    const a = symmetricEigen3(I)
+      .values.slice()
+      .sort((x, y) => x - y);
     const b = principalMoments(I);
     for (let k = 0; k < 3; k++) expect(rel(a[k]!, b[k]!)).toBeLessThan(1e-9);
   });
@@ -82,10 +84,13 @@ describe('safeMassProperties', () => {
         const kind = rng.int(4);
         const scale = 10 ** rng.range(-12, -2);
         const ev: [number, number, number] =
-          kind === 0 ? [rng.range(-1, 1) * scale, rng.range(0, 1) * scale, rng.range(0, 1) * scale] // indefinite
-          : kind === 1 ? [0, scale, scale] // flat plate, on the triangle limit
-          : kind === 2 ? [scale * 0.01, scale * 0.01, scale] // violates the triangle inequality
-          : [rng.range(0, 1) * 1e-11, rng.range(0, 1) * 1e-11, rng.range(0, 1) * 1e-11]; // tiny
+          kind === 0
+            ? [rng.range(-1, 1) * scale, rng.range(0, 1) * scale, rng.range(0, 1) * scale] // indefinite
+            : kind === 1
+              ? [0, scale, scale] // flat plate, on the triangle limit
+              : kind === 2
+                ? [scale * 0.01, scale * 0.01, scale] // violates the triangle inequality
+                : [rng.range(0, 1) * 1e-11, rng.range(0, 1) * 1e-11, rng.range(0, 1) * 1e-11]; // tiny
         const I = fromEigen(ev, [rng.normal(), rng.normal(), rng.normal()], rng.range(0, Math.PI));
         const s = safeMassProperties('x', rng.range(0, 2), I, [0.1, 0.05, 0.02]);
         const [l0, l1, l2] = principalMoments(s.inertia);

@@ -67,9 +67,11 @@ function expectAtRest(runs: Record<string, NativeRun>, movable: string[]): void 
 function piecewiseBox(size: number, n: number): { mesh: Mesh; pieces: Mesh[] } {
   const s = size / n;
   const pieces: Mesh[] = [];
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) {
-    pieces.push(convexHull(translateMesh(boxMesh(s, s, s), (i + 0.5) * s - size / 2, (j + 0.5) * s - size / 2, (k + 0.5) * s - size / 2).positions));
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++)
+      for (let k = 0; k < n; k++) {
+        pieces.push(convexHull(translateMesh(boxMesh(s, s, s), (i + 0.5) * s - size / 2, (j + 0.5) * s - size / 2, (k + 0.5) * s - size / 2).positions));
+      }
   return { mesh: boxMesh(size, size, size), pieces };
 }
 
@@ -79,7 +81,10 @@ describe.skipIf(skip)('exported files in native engines (MuJoCo 2.2, Bullet 3.24
     const dir = join(work, 'fixed');
     const m = await writeBundle(dir, scene, { glb: false });
     const runs = await runAll(dir);
-    expectAtRest(runs, scene.objects.filter((o) => !o.isStatic).map((o) => m.names[o.id]!));
+    expectAtRest(
+      runs,
+      scene.objects.filter((o) => !o.isStatic).map((o) => m.names[o.id]!),
+    );
     // every engine starts each object where the scene puts it (models/index.json for Bullet)
     for (const [engine, run] of Object.entries(runs)) {
       for (const o of scene.objects.filter((x) => !x.isStatic)) {
@@ -151,7 +156,10 @@ describe.skipIf(skip)('exported files in native engines (MuJoCo 2.2, Bullet 3.24
     expect(xml.peak!.ncon, 'the scene needs more than 2.x’s default 100 contacts').toBeGreaterThan(100);
     expect(xml.peak!.ncon).toBeLessThanOrEqual(xml.peak!.nconmax);
     expect(xml.peak!.nefc).toBeLessThanOrEqual(xml.peak!.njmax);
-    expectAtRest(runs, objects.map((o) => o.id));
+    expectAtRest(
+      runs,
+      objects.map((o) => o.id),
+    );
   }, 180_000);
 
   it('scene.xml with <size> runs the same in MuJoCo 3.14 (WASM) and 2.2 (native)', async () => {

@@ -58,7 +58,7 @@ describe('output folders', () => {
     expect(readdirSync(parent).sort()).toEqual(['b', 'empty']);
   });
 
-  it('refuses a folder it did not write (an earlier version\'s bundle too), naming the files and --force', async () => {
+  it("refuses a folder it did not write (an earlier version's bundle too), naming the files and --force", async () => {
     const dir = join(parent, 'project');
     mkdirSync(join(dir, 'urdf'), { recursive: true });
     writeFileSync(join(dir, 'NOTES.md'), 'notes');

@@ -59,7 +59,10 @@ describe('round trips through our importers', () => {
         ['scene.xml', fromMjcf],
       ] as const) {
         const back = await importer(readFileSync(join(dir, file), 'utf8'), { baseDir: dir, fileName: file });
-        expect(back.objects.map((o) => o.id), file).toEqual(want.map((o) => o.name));
+        expect(
+          back.objects.map((o) => o.id),
+          file,
+        ).toEqual(want.map((o) => o.name));
         back.objects.forEach((o, i) => expectSameObject(o, want[i]!));
       }
     });

@@ -80,13 +80,17 @@ export async function checkSdfMany(files: string[], parallel = 3): Promise<Map<s
   const worker = async () => {
     while (next < files.length) {
       const f = files[next++]!;
-      out.set(f, await new Promise<ToolResult>((done) => {
-        const p = spawn('ign', ['sdf', '-k', f]);
-        let stdout = '', stderr = '';
-        p.stdout.on('data', (d) => (stdout += d));
-        p.stderr.on('data', (d) => (stderr += d));
-        p.on('close', (code) => done({ ok: code === 0 && stdout.trim() === 'Valid.', output: `${stdout}\n${stderr}` }));
-      }));
+      out.set(
+        f,
+        await new Promise<ToolResult>((done) => {
+          const p = spawn('ign', ['sdf', '-k', f]);
+          let stdout = '',
+            stderr = '';
+          p.stdout.on('data', (d) => (stdout += d));
+          p.stderr.on('data', (d) => (stderr += d));
+          p.on('close', (code) => done({ ok: code === 0 && stdout.trim() === 'Valid.', output: `${stdout}\n${stderr}` }));
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, files.length) }, worker));

@@ -108,7 +108,9 @@ describe.skipIf(noTools)('exported files pass the real validators', () => {
     // Export cannot make an unstable reconstruction stable: the 1 cm rule applies when the
     // physics stage passed the scene (valid or repaired); otherwise say which body moved.
     if (scene.physics?.verdict === 'invalid') {
-      console.warn(`[export tests] demo scene is physically invalid per its own validation (${scene.physics.findings.map((f) => `${f.kind}: ${f.objects.join(', ')}`).join('; ')}); MuJoCo displacements: ${settle.bodies.map((b) => `${b.name} ${(b.displacement * 1000).toFixed(1)} mm`).join(', ')}`);
+      console.warn(
+        `[export tests] demo scene is physically invalid per its own validation (${scene.physics.findings.map((f) => `${f.kind}: ${f.objects.join(', ')}`).join('; ')}); MuJoCo displacements: ${settle.bodies.map((b) => `${b.name} ${(b.displacement * 1000).toFixed(1)} mm`).join(', ')}`,
+      );
     } else {
       for (const b of settle.bodies) expect(b.displacement, `demo: body ${b.name} moved`).toBeLessThan(0.01);
     }

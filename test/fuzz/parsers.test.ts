@@ -75,18 +75,33 @@ const numberish = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, NaN
 
 describe('fuzz: camera files', () => {
   it('parseCameraFile: any text', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })), (text) => onlyCoded(() => parseCameraFile(text, 'cam.json', { width: 64, height: 48 }))), params);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })), (text) => onlyCoded(() => parseCameraFile(text, 'cam.json', { width: 64, height: 48 }))),
+      params,
+    );
   });
   it('intrinsicsFromJson: objects with the fields it reads, any values', async () => {
     const keys = ['width', 'height', 'fx', 'fy', 'cx', 'cy', 'k', 'K', 'intrinsic_matrix', 'resolution', 'x_offset', 'y_offset', 'cam_K'];
     const field = fc.oneof(numberish, fc.array(fc.oneof(numberish, fc.array(numberish, { maxLength: 4 })), { maxLength: 11 }), anyValue);
     const obj = fc.dictionary(fc.constantFrom(...keys), field, { maxKeys: 8 });
-    await fc.assert(fc.asyncProperty(fc.oneof(obj, anyValue), (o) => onlyCoded(() => intrinsicsFromJson(o))), params);
-    await fc.assert(fc.asyncProperty(obj, (o) => onlyCoded(() => parseCameraFile(JSON.stringify(o), 'cam.json', { width: 64, height: 48 }))), params);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(obj, anyValue), (o) => onlyCoded(() => intrinsicsFromJson(o))),
+      params,
+    );
+    await fc.assert(
+      fc.asyncProperty(obj, (o) => onlyCoded(() => parseCameraFile(JSON.stringify(o), 'cam.json', { width: 64, height: 48 }))),
+      params,
+    );
   });
   it('intrinsicsFromCameraInfo: any CameraInfo-like value', async () => {
-    const info = fc.record({ width: numberish, height: numberish, k: fc.oneof(fc.array(numberish, { maxLength: 12 }), anyValue), header: fc.oneof(anyValue, fc.record({ frame_id: anyValue })) }, { requiredKeys: [] });
-    await fc.assert(fc.asyncProperty(info, (i) => onlyCoded(() => intrinsicsFromCameraInfo(i as never))), params);
+    const info = fc.record(
+      { width: numberish, height: numberish, k: fc.oneof(fc.array(numberish, { maxLength: 12 }), anyValue), header: fc.oneof(anyValue, fc.record({ frame_id: anyValue })) },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(info, (i) => onlyCoded(() => intrinsicsFromCameraInfo(i as never))),
+      params,
+    );
   });
 });
 
@@ -95,15 +110,54 @@ describe('fuzz: images (PNG, JPEG, 16-bit depth, label masks)', () => {
   const monoPng = encodePng({ width: 8, height: 6, encoding: 'mono8', data: noise(8 * 6, 4) });
   const depthPng = encodeDepthPng({ width: 8, height: 6, data: new Float32Array(48).fill(0.7) });
   const labelPng = encodeLabelPng({ width: 8, height: 6, data: Uint16Array.from({ length: 48 }, (_, i) => i % 3), labels: new Map() });
-  const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, ...noise(64, 8), 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x06, 0x00, 0x08, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01, 0xff, 0xd9]);
+  const jpeg = Uint8Array.from([
+    0xff,
+    0xd8,
+    0xff,
+    0xdb,
+    0x00,
+    0x43,
+    0x00,
+    ...noise(64, 8),
+    0xff,
+    0xc0,
+    0x00,
+    0x11,
+    0x08,
+    0x00,
+    0x06,
+    0x00,
+    0x08,
+    0x03,
+    0x01,
+    0x22,
+    0x00,
+    0x02,
+    0x11,
+    0x01,
+    0x03,
+    0x11,
+    0x01,
+    0xff,
+    0xd9,
+  ]);
   it('decodeColorImage: random bytes and mutated PNG/JPEG', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(bytesOrMutation(rgbPng), mutated(monoPng), mutated(jpeg)), (b) => onlyCoded(() => decodeColorImage(b, 'rgb.png'))), params);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(bytesOrMutation(rgbPng), mutated(monoPng), mutated(jpeg)), (b) => onlyCoded(() => decodeColorImage(b, 'rgb.png'))),
+      params,
+    );
   });
   it('decodeDepthPng: random bytes and mutated 16-bit PNG, any scale', async () => {
-    await fc.assert(fc.asyncProperty(bytesOrMutation(depthPng), fc.oneof(fc.double(), fc.constant(0.001)), (b, s) => onlyCoded(() => decodeDepthPng(b, s, 'depth.png'))), params);
+    await fc.assert(
+      fc.asyncProperty(bytesOrMutation(depthPng), fc.oneof(fc.double(), fc.constant(0.001)), (b, s) => onlyCoded(() => decodeDepthPng(b, s, 'depth.png'))),
+      params,
+    );
   });
   it('decodeLabelPng: random bytes and mutated label/colour PNG', async () => {
-    await fc.assert(fc.asyncProperty(fc.oneof(bytesOrMutation(labelPng), mutated(rgbPng)), (b) => onlyCoded(() => decodeLabelPng(b, 'masks.png'))), params);
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(bytesOrMutation(labelPng), mutated(rgbPng)), (b) => onlyCoded(() => decodeLabelPng(b, 'masks.png'))),
+      params,
+    );
   });
 });
 
@@ -111,7 +165,10 @@ describe('fuzz: scene.json', () => {
   const valid = sceneToJson(fixedScene());
   it('sceneFromJson: mutated text of a valid scene', async () => {
     const text = new TextEncoder().encode(valid);
-    await fc.assert(fc.asyncProperty(mutated(text), (b) => onlyCoded(() => sceneFromJson(new TextDecoder().decode(b)))), params);
+    await fc.assert(
+      fc.asyncProperty(mutated(text), (b) => onlyCoded(() => sceneFromJson(new TextDecoder().decode(b)))),
+      params,
+    );
   });
   it('sceneFromJson: a valid scene with one field replaced by anything', async () => {
     const base = JSON.parse(valid) as Record<string, unknown>;
@@ -141,7 +198,10 @@ describe('fuzz: scene.json', () => {
     );
   });
   it('sceneFromJson: any JSON', async () => {
-    await fc.assert(fc.asyncProperty(fc.json({ maxDepth: 4 }), (t) => onlyCoded(() => sceneFromJson(t))), params);
+    await fc.assert(
+      fc.asyncProperty(fc.json({ maxDepth: 4 }), (t) => onlyCoded(() => sceneFromJson(t))),
+      params,
+    );
   });
 });
 
@@ -157,16 +217,32 @@ describe('fuzz: meshes (OBJ, PLY, STL, GLB)', async () => {
   const glb = await meshToGlb(box, 'box');
   const samples: Record<MeshFormat, Uint8Array> = { obj, ply, stl, glb };
   for (const format of Object.keys(samples) as MeshFormat[]) {
-    it(`decodeMesh ${format}: random bytes and mutated files`, async () => {
-      await fc.assert(fc.asyncProperty(bytesOrMutation(samples[format]), (b) => onlyCoded(() => decodeMesh(b, format, `m.${format}`))), params);
-    }, TIMEOUT);
+    it(
+      `decodeMesh ${format}: random bytes and mutated files`,
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(bytesOrMutation(samples[format]), (b) => onlyCoded(() => decodeMesh(b, format, `m.${format}`))),
+          params,
+        );
+      },
+      TIMEOUT,
+    );
   }
   it('decodePlyCloud: mutated PLY', async () => {
-    await fc.assert(fc.asyncProperty(bytesOrMutation(ply), (b) => onlyCoded(() => decodePlyCloud(b, 'c.ply'))), params);
+    await fc.assert(
+      fc.asyncProperty(bytesOrMutation(ply), (b) => onlyCoded(() => decodePlyCloud(b, 'c.ply'))),
+      params,
+    );
   });
   it('parseObj / parseStl (asset import): mutated files', async () => {
-    await fc.assert(fc.asyncProperty(mutated(obj), (b) => onlyCoded(() => parseObj(new TextDecoder().decode(b), 'm.obj'))), params);
-    await fc.assert(fc.asyncProperty(fc.oneof(mutated(stl), mutated(asciiStl)), (b) => onlyCoded(() => parseStl(b, 'm.stl'))), params);
+    await fc.assert(
+      fc.asyncProperty(mutated(obj), (b) => onlyCoded(() => parseObj(new TextDecoder().decode(b), 'm.obj'))),
+      params,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(mutated(stl), mutated(asciiStl)), (b) => onlyCoded(() => parseStl(b, 'm.stl'))),
+      params,
+    );
   });
 });
 
@@ -185,23 +261,59 @@ describe('fuzz: GPU-host request bodies (CBOR)', () => {
     );
   });
   it('every request parser: any value (as the CBOR decoder could produce)', async () => {
-    const field = fc.oneof(anyValue, numberish, fc.uint8Array({ maxLength: 40 }), fc.record({ width: numberish, height: numberish, encoding: fc.oneof(fc.string(), fc.constantFrom('rgb8', 'mono8', '16UC1', '32FC1')), data: fc.oneof(fc.uint8Array({ maxLength: 64 }), anyValue) }, { requiredKeys: [] }));
-    const body = fc.dictionary(fc.constantFrom('image', 'mask', 'masks', 'depth', 'label', 'labels', 'model', 'objects', 'camera', 'mesh', 'points', 'id', 'prompt'), fc.oneof(field, fc.array(fc.dictionary(fc.constantFrom('id', 'mesh', 'points', 'mask', 'label'), field, { maxKeys: 4 }), { maxLength: 3 })), { maxKeys: 5 });
-    await fc.assert(fc.asyncProperty(fc.oneof(body, anyValue), fc.constantFrom(...TASKS), (v, task) => onlyCoded(() => REQUEST_PARSERS[task](v))), params);
+    const field = fc.oneof(
+      anyValue,
+      numberish,
+      fc.uint8Array({ maxLength: 40 }),
+      fc.record(
+        { width: numberish, height: numberish, encoding: fc.oneof(fc.string(), fc.constantFrom('rgb8', 'mono8', '16UC1', '32FC1')), data: fc.oneof(fc.uint8Array({ maxLength: 64 }), anyValue) },
+        { requiredKeys: [] },
+      ),
+    );
+    const body = fc.dictionary(
+      fc.constantFrom('image', 'mask', 'masks', 'depth', 'label', 'labels', 'model', 'objects', 'camera', 'mesh', 'points', 'id', 'prompt'),
+      fc.oneof(field, fc.array(fc.dictionary(fc.constantFrom('id', 'mesh', 'points', 'mask', 'label'), field, { maxKeys: 4 }), { maxLength: 3 })),
+      { maxKeys: 5 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(body, anyValue), fc.constantFrom(...TASKS), (v, task) => onlyCoded(() => REQUEST_PARSERS[task](v))),
+      params,
+    );
   });
 });
 
 describe('fuzz: ROS message normalisers and launch parameters', () => {
-  const header = fc.oneof(anyValue, fc.record({ stamp: fc.oneof(anyValue, fc.record({ sec: numberish, nanosec: numberish, secs: numberish, nsecs: numberish }, { requiredKeys: [] })), frame_id: anyValue }, { requiredKeys: [] }));
+  const header = fc.oneof(
+    anyValue,
+    fc.record({ stamp: fc.oneof(anyValue, fc.record({ sec: numberish, nanosec: numberish, secs: numberish, nsecs: numberish }, { requiredKeys: [] })), frame_id: anyValue }, { requiredKeys: [] }),
+  );
   const data = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.array(fc.integer({ min: -5, max: 300 }), { maxLength: 64 }), fc.base64String({ maxLength: 64 }), anyValue);
   const image = fc.record(
-    { header, height: numberish, width: numberish, encoding: fc.oneof(fc.constantFrom('rgb8', 'bgr8', 'rgba8', 'mono8', 'mono16', '16UC1', '32FC1', '32SC1'), fc.string({ maxLength: 8 })), is_bigendian: anyValue, step: numberish, data },
+    {
+      header,
+      height: numberish,
+      width: numberish,
+      encoding: fc.oneof(fc.constantFrom('rgb8', 'bgr8', 'rgba8', 'mono8', 'mono16', '16UC1', '32FC1', '32SC1'), fc.string({ maxLength: 8 })),
+      is_bigendian: anyValue,
+      step: numberish,
+      data,
+    },
     { requiredKeys: [] },
   );
   // some images whose sizes agree, so the checks past the size check run too
-  const sized = fc.tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.constantFrom(['rgb8', 3], ['mono8', 1], ['mono16', 2], ['16UC1', 2], ['32FC1', 4], ['32SC1', 4], ['bgra8', 4])).chain(([w, h, [enc, bpp]]) =>
-    fc.record({ header: fc.constant({ stamp: { sec: 1, nanosec: 0 }, frame_id: 'c' }), width: fc.constant(w), height: fc.constant(h), encoding: fc.constant(enc as string), is_bigendian: fc.constantFrom(0, 1, false), step: fc.constantFrom(w * (bpp as number), w * (bpp as number) + 1, 0), data: fc.uint8Array({ minLength: 0, maxLength: w * h * (bpp as number) + 2 }) }),
-  );
+  const sized = fc
+    .tuple(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.constantFrom(['rgb8', 3], ['mono8', 1], ['mono16', 2], ['16UC1', 2], ['32FC1', 4], ['32SC1', 4], ['bgra8', 4]))
+    .chain(([w, h, [enc, bpp]]) =>
+      fc.record({
+        header: fc.constant({ stamp: { sec: 1, nanosec: 0 }, frame_id: 'c' }),
+        width: fc.constant(w),
+        height: fc.constant(h),
+        encoding: fc.constant(enc as string),
+        is_bigendian: fc.constantFrom(0, 1, false),
+        step: fc.constantFrom(w * (bpp as number), w * (bpp as number) + 1, 0),
+        data: fc.uint8Array({ minLength: 0, maxLength: w * h * (bpp as number) + 2 }),
+      }),
+    );
   it('checkImage (+ toLabelImage): any message', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(image, sized, anyValue), fc.constantFrom<string[]>(['rgb8', 'bgr8', 'mono8'], ['16UC1', 'mono16', '32FC1'], ['mono8', 'mono16', '32SC1']), (msg, allowed) =>
@@ -214,16 +326,54 @@ describe('fuzz: ROS message normalisers and launch parameters', () => {
     );
   });
   it('checkCameraInfo: any message', async () => {
-    const info = fc.record({ header, width: numberish, height: numberish, k: fc.oneof(fc.array(numberish, { maxLength: 12 }), anyValue), K: anyValue, d: anyValue, distortion_model: anyValue }, { requiredKeys: [] });
-    await fc.assert(fc.asyncProperty(fc.oneof(info, anyValue), (m) => onlyCoded(() => checkCameraInfo(m))), params);
+    const info = fc.record(
+      { header, width: numberish, height: numberish, k: fc.oneof(fc.array(numberish, { maxLength: 12 }), anyValue), K: anyValue, d: anyValue, distortion_model: anyValue },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(info, anyValue), (m) => onlyCoded(() => checkCameraInfo(m))),
+      params,
+    );
   });
   it('resolveParams / paramsFromYaml: any values and any YAML', async () => {
-    const names = ['mode', 'rate_hz', 'sync_tolerance_s', 'queue_when_busy', 'use_depth', 'use_masks', 'depth_scale', 'input_reliability', 'scene_frame', 'camera_frame', 'camera_tf', 'object_frame_prefix', 'marker_mesh', 'output_dir', 'gpu_url', 'spawn', 'world', 'spawn_invalid', 'spawn_timeout_s', 'bogus'];
-    await fc.assert(fc.asyncProperty(fc.dictionary(fc.constantFrom(...names), fc.oneof(anyValue, numberish, fc.boolean()), { maxKeys: 6 }), (given) => onlyCoded(() => resolveParams(given))), params);
+    const names = [
+      'mode',
+      'rate_hz',
+      'sync_tolerance_s',
+      'queue_when_busy',
+      'use_depth',
+      'use_masks',
+      'depth_scale',
+      'input_reliability',
+      'scene_frame',
+      'camera_frame',
+      'camera_tf',
+      'object_frame_prefix',
+      'marker_mesh',
+      'output_dir',
+      'gpu_url',
+      'spawn',
+      'world',
+      'spawn_invalid',
+      'spawn_timeout_s',
+      'bogus',
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom(...names), fc.oneof(anyValue, numberish, fc.boolean()), { maxKeys: 6 }), (given) => onlyCoded(() => resolveParams(given))),
+      params,
+    );
     const yamlish = fc.oneof(
       fc.string({ maxLength: 200 }),
-      fc.dictionary(fc.constantFrom(...names), fc.oneof(numberish, fc.boolean(), fc.string({ maxLength: 10 })), { maxKeys: 5 }).map((p) => `real2sim:\n  ros__parameters:\n${Object.entries(p).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`).join('\n')}\n`),
+      fc.dictionary(fc.constantFrom(...names), fc.oneof(numberish, fc.boolean(), fc.string({ maxLength: 10 })), { maxKeys: 5 }).map(
+        (p) =>
+          `real2sim:\n  ros__parameters:\n${Object.entries(p)
+            .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
+            .join('\n')}\n`,
+      ),
     );
-    await fc.assert(fc.asyncProperty(yamlish, (text) => onlyCoded(() => resolveParams(paramsFromYaml(text)))), params);
+    await fc.assert(
+      fc.asyncProperty(yamlish, (text) => onlyCoded(() => resolveParams(paramsFromYaml(text)))),
+      params,
+    );
   });
 });

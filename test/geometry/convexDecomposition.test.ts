@@ -8,12 +8,21 @@ import type { Mesh } from '../../src/model/geometry.ts';
 
 /** Inside a closed convex mesh: on the inner side of every face plane. */
 function insideConvex(m: Mesh, x: number, y: number, z: number): boolean {
-  const p = m.positions, idx = m.indices;
+  const p = m.positions,
+    idx = m.indices;
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     if (nx * (x - p[a]!) + ny * (y - p[a + 1]!) + nz * (z - p[a + 2]!) > 1e-12) return false;
   }
   return true;
@@ -29,8 +38,20 @@ function checkPieces(pieces: Mesh[], maxPieces: number, maxVerts: number): void 
 }
 
 // Mug: outer radius 4 cm, height 10 cm, wall and bottom 5 mm, open at the top.
-const R = 0.04, H = 0.1, T = 0.005;
-const mug = latheMesh([[0, 0], [R, 0], [R, H], [R - T, H], [R - T, T], [0, T]], 32);
+const R = 0.04,
+  H = 0.1,
+  T = 0.005;
+const mug = latheMesh(
+  [
+    [0, 0],
+    [R, 0],
+    [R, H],
+    [R - T, H],
+    [R - T, T],
+    [0, T],
+  ],
+  32,
+);
 
 describe('convexDecomposition', () => {
   it('keeps a mug cavity empty, covers its wall and bottom, and keeps the volume', () => {
@@ -51,7 +72,12 @@ describe('convexDecomposition', () => {
         expect(inAny((R - T / 2) * Math.cos(ang), (R - T / 2) * Math.sin(ang), z)).toBe(true);
       }
     }
-    for (const [x, y] of [[0, 0], [0.02, 0], [-0.015, 0.02]] as const) expect(inAny(x, y, T / 2)).toBe(true);
+    for (const [x, y] of [
+      [0, 0],
+      [0.02, 0],
+      [-0.015, 0.02],
+    ] as const)
+      expect(inAny(x, y, T / 2)).toBe(true);
     const total = pieces.reduce((s, m) => s + meshVolume(m), 0);
     expect(Math.abs(total - vMesh) / vMesh).toBeLessThan(0.25);
   });
@@ -96,7 +122,9 @@ describe('simplifyHull', () => {
     const rng = createRng(81);
     const p = new Float32Array(3000 * 3);
     for (let i = 0; i < 3000; i++) {
-      const x = rng.normal(), y = rng.normal(), z = rng.normal();
+      const x = rng.normal(),
+        y = rng.normal(),
+        z = rng.normal();
       const l = Math.hypot(x, y, z);
       p.set([(x / l) * 0.05, (y / l) * 0.03, (z / l) * 0.02], i * 3);
     }

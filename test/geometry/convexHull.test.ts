@@ -26,7 +26,8 @@ function threeHullVolume(p: Float32Array): number {
 /** Every directed edge has exactly one opposite, and every input point is inside or on every face plane. */
 function checkClosedConvex(mesh: { positions: Float32Array; indices: Uint32Array }, pts: Float32Array): void {
   const edges = new Map<string, number>();
-  const idx = mesh.indices, p = mesh.positions;
+  const idx = mesh.indices,
+    p = mesh.positions;
   for (let t = 0; t < idx.length; t += 3) {
     for (let e = 0; e < 3; e++) {
       const k = `${idx[t + e]},${idx[t + ((e + 1) % 3)]}`;
@@ -41,10 +42,18 @@ function checkClosedConvex(mesh: { positions: Float32Array; indices: Uint32Array
   let scale = 0;
   for (const v of pts) scale = Math.max(scale, Math.abs(v));
   for (let t = 0; t < idx.length; t += 3) {
-    const a = idx[t]! * 3, b = idx[t + 1]! * 3, c = idx[t + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = idx[t]! * 3,
+      b = idx[t + 1]! * 3,
+      c = idx[t + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz);
     if (l === 0) continue;
     let worst = -Infinity;
@@ -61,7 +70,9 @@ function cube(rng: Rng, n: number): Float32Array {
 function sphere(rng: Rng, n: number): Float32Array {
   const p = new Float32Array(n * 3);
   for (let i = 0; i < n; i++) {
-    const x = rng.normal(), y = rng.normal(), z = rng.normal();
+    const x = rng.normal(),
+      y = rng.normal(),
+      z = rng.normal();
     const l = Math.hypot(x, y, z);
     p.set([x / l, y / l, z / l], i * 3);
   }

@@ -21,7 +21,8 @@ describe('depthToCloud', () => {
     for (let i = 0; i < data.length; i++) {
       const z = data[i]!;
       if (!(z > 0 && Number.isFinite(z))) continue;
-      const u = i % 40, v = Math.floor(i / 40);
+      const u = i % 40,
+        v = Math.floor(i / 40);
       expect(pixels[k]).toBe(i);
       expect(cloud.positions[k * 3]).toBeCloseTo(((u - cam.cx) * z) / cam.fx, 5);
       expect(cloud.positions[k * 3 + 1]).toBeCloseTo(((v - cam.cy) * z) / cam.fy, 5);

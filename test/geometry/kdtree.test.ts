@@ -23,14 +23,20 @@ function cloud(rng: Rng, n: number, clustered: boolean): Float32Array {
 function bruteDist2(p: Float32Array, x: number, y: number, z: number): Float64Array {
   const d = new Float64Array(p.length / 3);
   for (let i = 0; i < d.length; i++) {
-    const dx = p[i * 3]! - x, dy = p[i * 3 + 1]! - y, dz = p[i * 3 + 2]! - z;
+    const dx = p[i * 3]! - x,
+      dy = p[i * 3 + 1]! - y,
+      dz = p[i * 3 + 2]! - z;
     d[i] = Number.isFinite(dx + dy + dz) ? dx * dx + dy * dy + dz * dz : Infinity;
   }
   return d;
 }
 
 describe('KdTree', () => {
-  for (const [seed, clustered] of [[1, false], [2, true], [3, false]] as const) {
+  for (const [seed, clustered] of [
+    [1, false],
+    [2, true],
+    [3, false],
+  ] as const) {
     it(`nearest, knn and radius match brute force (seed ${seed}, ${clustered ? 'clustered' : 'uniform'})`, () => {
       const rng = createRng(seed);
       const n = 3000;
@@ -43,7 +49,9 @@ describe('KdTree', () => {
       const d2 = new Float64Array(k);
       const out: number[] = [];
       for (let q = 0; q < 200; q++) {
-        const x = rng.range(-0.2, 1.7), y = rng.range(-0.2, 0.7), z = rng.range(-0.2, 2.2);
+        const x = rng.range(-0.2, 1.7),
+          y = rng.range(-0.2, 0.7),
+          z = rng.range(-0.2, 2.2);
         const bd = bruteDist2(p, x, y, z);
         const sorted = Array.from(bd.keys()).sort((a, b) => bd[a]! - bd[b]! || a - b);
         const nn = tree.nearest(x, y, z);
@@ -56,7 +64,8 @@ describe('KdTree', () => {
           expect(bd[idx[j]!]).toBeCloseTo(d2[j]!, 12);
         }
         expect(new Set(idx).size).toBe(k);
-        const uIdx = new Uint32Array(k), uD2 = new Float64Array(k);
+        const uIdx = new Uint32Array(k),
+          uD2 = new Float64Array(k);
         expect(tree.knnUnordered(x, y, z, k, uIdx, uD2)).toBe(k);
         const byDist = Array.from(uD2).sort((a, b) => a - b);
         for (let j = 0; j < k; j++) {

@@ -10,12 +10,15 @@ describe('estimateNormals', () => {
     const p = new Float32Array(n * 3);
     for (let i = 0; i < n; i++) {
       // a wavy sheet: varied, well-defined normals
-      const x = rng.range(-1, 1), y = rng.range(-1, 1);
+      const x = rng.range(-1, 1),
+        y = rng.range(-1, 1);
       p.set([x, y, 0.2 * Math.sin(3 * x) * Math.cos(2 * y) + rng.normal() * 0.002], i * 3);
     }
     const k = 15;
     const nrm = estimateNormals(p, k, { viewpoint: null });
-    const a = new Float64Array(9), vals = new Float64Array(3), vecs = new Float64Array(9);
+    const a = new Float64Array(9),
+      vals = new Float64Array(3),
+      vecs = new Float64Array(9);
     for (let i = 0; i < n; i += 7) {
       const d = Array.from({ length: n }, (_, j) => [j, (p[j * 3]! - p[i * 3]!) ** 2 + (p[j * 3 + 1]! - p[i * 3 + 1]!) ** 2 + (p[j * 3 + 2]! - p[i * 3 + 2]!) ** 2] as const)
         .sort((u, v) => u[1] - v[1])
@@ -37,7 +40,9 @@ describe('estimateNormals', () => {
     const n = 2000;
     const p = new Float32Array(n * 3);
     for (let i = 0; i < n; i++) {
-      const z = rng.range(-1, 1), a = rng.range(0, 2 * Math.PI), r = Math.sqrt(1 - z * z);
+      const z = rng.range(-1, 1),
+        a = rng.range(0, 2 * Math.PI),
+        r = Math.sqrt(1 - z * z);
       p.set([r * Math.cos(a), r * Math.sin(a), z], i * 3);
     }
     const inward = estimateNormals(p, 12); // viewpoint = origin, inside the sphere

@@ -11,7 +11,8 @@ describe('statisticalOutliers', () => {
       const far = i % 50 === 0;
       for (let k = 0; k < 3; k++) p[i * 3 + k] = far ? rng.range(-2, 2) : rng.normal() * 0.05;
     }
-    const k = 8, ratio = 1.5;
+    const k = 8,
+      ratio = 1.5;
     const keep = statisticalOutliers(p, k, ratio);
     const mean = new Float64Array(n);
     for (let i = 0; i < n; i++) {

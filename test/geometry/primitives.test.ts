@@ -37,6 +37,18 @@ describe('primitive solids', () => {
     expect(outwardEverywhere(capsuleMesh(1, 4, 8, 2), [0, 0, 0])).toBe(true);
     expect(outwardEverywhere(coneMesh(1, 2, 8), [0, 0, -0.5])).toBe(true);
     // a lathe with poles at both ends and nothing else: a double cone
-    expect(outwardEverywhere(latheMesh([[0, -1], [1, 0], [0, 1]], 6), [0, 0, 0])).toBe(true);
+    expect(
+      outwardEverywhere(
+        latheMesh(
+          [
+            [0, -1],
+            [1, 0],
+            [0, 1],
+          ],
+          6,
+        ),
+        [0, 0, 0],
+      ),
+    ).toBe(true);
   });
 });

@@ -14,7 +14,9 @@ function planeCloud(rng: Rng, n: [number, number, number], d: number, inl: numbe
   const vv = [nn[1] * uu[2]! - nn[2] * uu[1]!, nn[2] * uu[0]! - nn[0] * uu[2]!, nn[0] * uu[1]! - nn[1] * uu[0]!];
   const p = new Float32Array((inl + out) * 3);
   for (let i = 0; i < inl; i++) {
-    const a = rng.range(-1, 1), b = rng.range(-1, 1), e = rng.normal() * noise;
+    const a = rng.range(-1, 1),
+      b = rng.range(-1, 1),
+      e = rng.normal() * noise;
     for (let k = 0; k < 3; k++) p[i * 3 + k] = -d * nn[k]! + a * uu[k]! + b * vv[k]! + e * nn[k]!;
   }
   for (let i = inl; i < inl + out; i++) for (let k = 0; k < 3; k++) p[i * 3 + k] = rng.range(-1.5, 1.5);

@@ -16,7 +16,9 @@ describe('voxelDownsample', () => {
     const size = 0.05;
     const out = voxelDownsample({ positions: p, colors }, size);
     // oracle
-    let minX = Infinity, minY = Infinity, minZ = Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      minZ = Infinity;
     for (let i = 0; i < n; i++) {
       if (i === 1) continue;
       minX = Math.min(minX, p[i * 3]!);

@@ -64,7 +64,7 @@ afterAll(async () => {
 const readScene = (out: string): Scene => sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
 
 describe('real2sim reconstruct --gpu-host', () => {
-  it('single image (no depth) → validated bundle with report.html; sizes, yaw, placement and intrinsics are the tiny models\'', async () => {
+  it("single image (no depth) → validated bundle with report.html; sizes, yaw, placement and intrinsics are the tiny models'", async () => {
     const out = join(dir, 'single-bundle');
     const code = await run(['--rgb', join(dir, 'single.png'), '--gpu-host', host.server.url, '--gpu-token', TOKEN, '--gpu-timeout-ms', '20000', '--out', out, '--quiet']);
     expect(code).toBe(0);
@@ -89,7 +89,7 @@ describe('real2sim reconstruct --gpu-host', () => {
     for (const f of ['scene.urdf', 'scene.sdf', 'scene.xml', 'debug/report.html', 'debug/masks.png', 'debug/depth.png']) expect(existsSync(join(out, f)), f).toBe(true);
   }, 60_000);
 
-  it('RGB-D with segmentation on the host (token from REAL2SIM_GPU_TOKEN) → bundle with the host\'s labels and the sensor\'s sizes', async () => {
+  it("RGB-D with segmentation on the host (token from REAL2SIM_GPU_TOKEN) → bundle with the host's labels and the sensor's sizes", async () => {
     const out = join(dir, 'rgbd-bundle');
     process.env['REAL2SIM_GPU_TOKEN'] = TOKEN;
     try {
@@ -124,9 +124,18 @@ describe('real2sim reconstruct --gpu-host', () => {
       let code: number;
       try {
         code = await run([
-          '--rgb', rgbdFiles.rgb, '--depth', rgbdFiles.depth, '--camera', rgbdFiles.camera,
+          '--rgb',
+          rgbdFiles.rgb,
+          '--depth',
+          rgbdFiles.depth,
+          '--camera',
+          rgbdFiles.camera,
           ...(withMasks ? ['--masks', rgbdFiles.masks] : []),
-          '--gpu-host', deadUrl, '--out', out, '--no-validate',
+          '--gpu-host',
+          deadUrl,
+          '--out',
+          out,
+          '--no-validate',
         ]);
       } finally {
         spy.mockRestore();

@@ -30,7 +30,17 @@ async function fakeHost(handler: (req: IncomingMessage, res: ServerResponse, hit
 
 function client(url: string, extra: Partial<ConstructorParameters<typeof GpuHostClient>[0]> = {}) {
   const sleeps: number[] = [];
-  const c = new GpuHostClient({ url, retries: 2, backoffMs: 10, timeoutMs: 2000, sleep: (ms) => { sleeps.push(ms); return Promise.resolve(); }, ...extra });
+  const c = new GpuHostClient({
+    url,
+    retries: 2,
+    backoffMs: 10,
+    timeoutMs: 2000,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    ...extra,
+  });
   clients.push(c);
   return { c, sleeps };
 }
@@ -76,7 +86,7 @@ describe('client faults', () => {
     timers.forEach(clearTimeout);
   });
 
-  test('HTTP 500: REMOTE with the status and the host\'s error code and message, not retried', async () => {
+  test("HTTP 500: REMOTE with the status and the host's error code and message, not retried", async () => {
     const host = await fakeHost((_req, res) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { code: 'MODEL_FAILED', message: 'CUDA out of memory', requestId: 'x' } }));
@@ -122,7 +132,10 @@ describe('client faults', () => {
       res.end(good);
     });
     const { c, sleeps } = client(host.url, { maxBackoffMs: 5000 });
-    const r = await c.call('deocclude', { image: toWireImage({ width: 1, height: 1, encoding: 'rgb8', data: new Uint8Array(3) }), mask: { width: 1, height: 1, encoding: 'mono8', data: new Uint8Array(1) } });
+    const r = await c.call('deocclude', {
+      image: toWireImage({ width: 1, height: 1, encoding: 'rgb8', data: new Uint8Array(3) }),
+      mask: { width: 1, height: 1, encoding: 'mono8', data: new Uint8Array(1) },
+    });
     expect([...r.image.data]).toEqual([1, 2, 3, 4]);
     expect(host.hits()).toBe(2);
     expect(sleeps).toEqual([1000, 10]);

@@ -20,9 +20,7 @@ export const RECTS = [
 
 export function testImage(): ColorImage {
   const data = new Uint8Array(W * H * 3).fill(128);
-  for (const r of RECTS)
-    for (let y = r.y0; y < r.y1; y++)
-      for (let x = r.x0; x < r.x1; x++) data.set(r.rgb, (y * W + x) * 3);
+  for (const r of RECTS) for (let y = r.y0; y < r.y1; y++) for (let x = r.x0; x < r.x1; x++) data.set(r.rgb, (y * W + x) * 3);
   return { width: W, height: H, encoding: 'rgb8', data };
 }
 
@@ -71,11 +69,17 @@ export function tinyPlaneWorld(u: number, v: number): [number, number, number] {
  * raised by half the pose model's height. */
 export function tinyBoxCentre(label: string): [number, number, number] {
   const rect = RECTS.find((r) => r.label === label)!;
-  let sx = 0, sy = 0, sz = 0, n = 0;
+  let sx = 0,
+    sy = 0,
+    sz = 0,
+    n = 0;
   for (let v = rect.y0; v < rect.y1; v++)
     for (let u = rect.x0; u < rect.x1; u++) {
       const w = tinyPlaneWorld(u, v);
-      sx += w[0]; sy += w[1]; sz += w[2]; n++;
+      sx += w[0];
+      sy += w[1];
+      sz += w[2];
+      n++;
     }
   return [sx / n, sy / n, sz / n + TINY.pose.size[2] / 2];
 }

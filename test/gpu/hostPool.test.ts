@@ -130,11 +130,13 @@ describe('GPU host pool', () => {
   }, 60_000);
 
   it('every host down: a REMOTE "unreachable" error naming them (so the RGB-D fallback applies)', async () => {
-    const dead = await Promise.all([0, 1].map(async () => {
-      const s = await startProxy('http://127.0.0.1:1');
-      await s.close();
-      return s.url;
-    }));
+    const dead = await Promise.all(
+      [0, 1].map(async () => {
+        const s = await startProxy('http://127.0.0.1:1');
+        await s.close();
+        return s.url;
+      }),
+    );
     const pool = new GpuHostPool({ urls: dead, healthIntervalMs: 0, retries: 0 });
     try {
       const err = await pool.call('segment', req(), { stage: 'perceive' }).catch((e: unknown) => e);

@@ -62,7 +62,12 @@ test('an absolute file path and a symbolic link leading outside are rejected too
 });
 
 test('an invalid manifest lists every problem with its path', () => {
-  const bad = { ...tinyManifests().segment, manifestVersion: 2, labels: undefined, inputs: [{ name: 'image', kind: 'image', layout: 'CHW', size: [64], colorOrder: 'rgb', channels: 3, scale: 0, mean: [0, 0], std: [1, 1, 0] }] };
+  const bad = {
+    ...tinyManifests().segment,
+    manifestVersion: 2,
+    labels: undefined,
+    inputs: [{ name: 'image', kind: 'image', layout: 'CHW', size: [64], colorOrder: 'rgb', channels: 3, scale: 0, mean: [0, 0], std: [1, 1, 0] }],
+  };
   expect(validateManifest(bad).map((p) => p.path)).toEqual(['manifestVersion', 'inputs[0].layout', 'inputs[0].size', 'inputs[0].scale', 'inputs[0].mean', 'inputs[0].std', 'labels']);
 });
 
@@ -80,15 +85,19 @@ test('a manifest naming an input the ONNX file lacks is rejected when the runtim
 
 test('the model queue runs at most `concurrency` jobs and refuses beyond `maxQueue`', async () => {
   const q = new ModelQueue('m', 2, 1);
-  let running = 0, peak = 0;
-  const job = () => q.run(async () => {
-    running++;
-    peak = Math.max(peak, running);
-    await new Promise((r) => setTimeout(r, 20));
-    running--;
-    return 1;
-  });
-  const a = job(), b = job(), c = job();
+  let running = 0,
+    peak = 0;
+  const job = () =>
+    q.run(async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return 1;
+    });
+  const a = job(),
+    b = job(),
+    c = job();
   await expect(job()).rejects.toMatchObject({ context: { busy: true } });
   expect(await Promise.all([a, b, c])).toEqual([1, 1, 1]);
   expect(peak).toBe(2);

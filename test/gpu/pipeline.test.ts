@@ -27,7 +27,7 @@ const given: SegmentationBackend = {
   },
 };
 
-test('host down + RGB-D frame (seed 5): reconstruct falls back to the frame\'s masks with a warning; without fallback it fails naming host and stage', async () => {
+test("host down + RGB-D frame (seed 5): reconstruct falls back to the frame's masks with a warning; without fallback it fails naming host and stage", async () => {
   const { scene: truth, frame } = generateSynthScene({ seed: 5, sharedMeshesDir: null, width: 160, height: 120, minObjects: 2, maxObjects: 2, shapes: ['box'] });
   const url = await deadUrl();
   const client = new GpuHostClient({ url, retries: 1, backoffMs: 1 });

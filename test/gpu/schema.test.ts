@@ -13,7 +13,12 @@ test('endpoints, methods, paths, idempotency, auth and error statuses agree', ()
   const eps = schema['x-protocol'].endpoints;
   expect(Object.keys(eps).sort()).toEqual(Object.keys(ENDPOINTS).sort());
   for (const [name, e] of Object.entries(ENDPOINTS)) {
-    expect({ method: eps[name]!.method, path: eps[name]!.path, idempotent: eps[name]!.idempotent, auth: eps[name]!.auth }).toEqual({ method: e.method, path: e.path, idempotent: e.idempotent, auth: e.auth });
+    expect({ method: eps[name]!.method, path: eps[name]!.path, idempotent: eps[name]!.idempotent, auth: eps[name]!.auth }).toEqual({
+      method: e.method,
+      path: e.path,
+      idempotent: e.idempotent,
+      auth: e.auth,
+    });
   }
   expect(schema['x-protocol'].errors).toEqual(PROTOCOL_ERRORS);
 });

@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: Uint8Array, headers: Record<string, string> = {}) =>
-  fetch(`${host.server.url}${path}`, { method: "POST", body: body as unknown as BodyInit, headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}`, ...headers } });
+  fetch(`${host.server.url}${path}`, { method: 'POST', body: body as unknown as BodyInit, headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}`, ...headers } });
 
 describe('tasks on the tiny models', () => {
   test('health reports protocol 1, the CPU execution provider and all five tasks (no token needed)', async () => {
@@ -59,11 +59,13 @@ describe('tasks on the tiny models', () => {
     expect(r.instances.map((i) => i.label)).toEqual(['blue box', 'red box', 'green box']);
     for (const inst of r.instances) {
       const rect = RECTS.find((q) => q.label === inst.label)!;
-      let inside = 0, total = 0;
+      let inside = 0,
+        total = 0;
       for (let i = 0; i < W * H; i++) {
         if (labels.data[i] !== inst.id) continue;
         total++;
-        const x = i % W, y = Math.floor(i / W);
+        const x = i % W,
+          y = Math.floor(i / W);
         if (x >= rect.x0 && x < rect.x1 && y >= rect.y0 && y < rect.y1) inside++;
       }
       expect(total).toBe((rect.x1 - rect.x0) * (rect.y1 - rect.y0));
@@ -88,7 +90,12 @@ describe('tasks on the tiny models', () => {
     expect(r.intrinsics.fx).toBeCloseTo(focalFromFov(W, TINY.depth.fovDeg), 3);
     expect(r.intrinsics.cx).toBe((W - 1) / 2);
     const d = fromWireDepth(r.depth);
-    for (const [u, v] of [[0, 0], [160, 120], [319, 239], [77, 201]] as const) {
+    for (const [u, v] of [
+      [0, 0],
+      [160, 120],
+      [319, 239],
+      [77, 201],
+    ] as const) {
       expect(d.data[v * W + u]).toBeCloseTo(Math.fround(tinyPlaneDepth(u, v, W, H)), 5);
     }
   });
@@ -154,7 +161,11 @@ describe('protocol errors', () => {
 
   test('401 UNAUTHORIZED without the token, and with a wrong one', async () => {
     for (const auth of [undefined, 'Bearer wrong']) {
-      const r = await fetch(`${host.server.url}/v1/segment`, { method: "POST", body: body() as unknown as BodyInit, headers: { "content-type": "application/cbor", ...(auth ? { authorization: auth } : {}) } });
+      const r = await fetch(`${host.server.url}/v1/segment`, {
+        method: 'POST',
+        body: body() as unknown as BodyInit,
+        headers: { 'content-type': 'application/cbor', ...(auth ? { authorization: auth } : {}) },
+      });
       expect(r.status).toBe(401);
       const j = (await r.json()) as { error: { code: string; requestId: string } };
       expect(j.error.code).toBe('UNAUTHORIZED');
@@ -181,7 +192,12 @@ describe('protocol errors', () => {
         c.close();
       },
     });
-    const r2 = await fetch(`${host.server.url}/v1/segment`, { method: 'POST', body: stream, duplex: 'half', headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}` } } as RequestInit);
+    const r2 = await fetch(`${host.server.url}/v1/segment`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+      headers: { 'content-type': 'application/cbor', authorization: `Bearer ${TOKEN}` },
+    } as RequestInit);
     expect(r2.status).toBe(413);
     // the client reports it with a hint
     const img = { width: 800, height: 600, encoding: 'rgb8' as const, data: new Uint8Array(800 * 600 * 3) };
@@ -235,7 +251,13 @@ function gatedRuntime() {
         await gate;
         const r = req as TaskRequests['depth'];
         const n = r.image.width * r.image.height;
-        return { depth: { width: r.image.width, height: r.image.height, encoding: '32FC1', data: Buffer.alloc(n * 4) }, intrinsics: { width: r.image.width, height: r.image.height, fx: 1, fy: 1, cx: 0, cy: 0 }, intrinsicsEstimated: true, model: 'gated', timeMs: 0 };
+        return {
+          depth: { width: r.image.width, height: r.image.height, encoding: '32FC1', data: Buffer.alloc(n * 4) },
+          intrinsics: { width: r.image.width, height: r.image.height, fx: 1, fy: 1, cx: 0, cy: 0 },
+          intrinsicsEstimated: true,
+          model: 'gated',
+          timeMs: 0,
+        };
       })) as TaskRuntime['handle'],
     close() {
       closed = true;
@@ -283,7 +305,15 @@ test('a full model queue answers 503 BUSY with Retry-After, and the client retri
   expect(((await r.json()) as { error: { code: string } }).error.code).toBe('BUSY');
   // a retrying client gets through once the queue frees
   const sleeps: number[] = [];
-  const c = new GpuHostClient({ url: server.url, retries: 3, sleep: (ms) => { sleeps.push(ms); g.release(); return Promise.resolve(); } });
+  const c = new GpuHostClient({
+    url: server.url,
+    retries: 3,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      g.release();
+      return Promise.resolve();
+    },
+  });
   expect((await c.call('depth', { image: toWireImage(testImage()) })).depth.width).toBe(W);
   expect(sleeps[0]).toBe(1000);
   await pending;

@@ -30,7 +30,7 @@ afterAll(async () => {
   await rm(out, { recursive: true, force: true });
 });
 
-test('single image → validated, exported scene: the tiny models\' numbers come out exactly', async () => {
+test("single image → validated, exported scene: the tiny models' numbers come out exactly", async () => {
   const backends = remoteBackends(client);
   const { scene, camera } = await reconstructSingleImage(testImage(), backends);
 

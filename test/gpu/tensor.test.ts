@@ -7,7 +7,18 @@ import { massProperties } from '../../src/geometry/massProperties.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { createRng } from '../../src/geometry/random.ts';
 
-const spec = (o: Partial<ImageInputSpec>): ImageInputSpec => ({ name: 'x', kind: 'image', layout: 'NCHW', size: [4, 2], colorOrder: 'rgb', channels: 3, scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], ...o });
+const spec = (o: Partial<ImageInputSpec>): ImageInputSpec => ({
+  name: 'x',
+  kind: 'image',
+  layout: 'NCHW',
+  size: [4, 2],
+  colorOrder: 'rgb',
+  channels: 3,
+  scale: 1 / 255,
+  mean: [0, 0, 0],
+  std: [1, 1, 1],
+  ...o,
+});
 
 test('same-size image → tensor: exact values, rgb vs bgr order, NCHW vs NHWC, mean/std', () => {
   const data = Uint8Array.from({ length: 4 * 2 * 3 }, (_, i) => i * 10);
@@ -39,7 +50,10 @@ test('4-channel input takes alpha from the mask (non-zero → 1) and rgba output
 test('bilinear resize reproduces an affine field exactly away from the borders (seed 3)', () => {
   const rng = createRng(3);
   const [a, b, c] = [rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1)];
-  const sw = 16, sh = 12, dw = 64, dh = 48;
+  const sw = 16,
+    sh = 12,
+    dw = 64,
+    dh = 48;
   const src = new Float32Array(sw * sh);
   // sample at source pixel centres in destination pixel units
   for (let y = 0; y < sh; y++) for (let x = 0; x < sw; x++) src[y * sw + x] = a * ((x + 0.5) * 4 - 0.5) + b * ((y + 0.5) * 4 - 0.5) + c;
@@ -55,7 +69,9 @@ test('nearest resize of labels keeps block-aligned regions exactly', () => {
 
 test('argmax + components: two same-class blobs are two instances; prompts filter by class name', () => {
   // 1 row × 5 px, 3 classes: bg, cup, cup-gap-cup, then class 2 at the end
-  const W = 5, H = 1, C = 3;
+  const W = 5,
+    H = 1,
+    C = 3;
   const logits = new Float32Array(C * W);
   const cls = [1, 0, 1, 2, 2];
   cls.forEach((k, i) => (logits[k * W + i] = 5));
@@ -69,11 +85,18 @@ test('argmax + components: two same-class blobs are two instances; prompts filte
   expect([...plates.labels]).toEqual([0, 0, 0, 1, 1]);
 });
 
-test('occupancy → closed outward mesh whose volume is the cells\' volume; y-up canonicalised to z-up', () => {
-  const D = 4, H = 5, W = 6;
+test("occupancy → closed outward mesh whose volume is the cells' volume; y-up canonicalised to z-up", () => {
+  const D = 4,
+    H = 5,
+    W = 6;
   const occ = new Float32Array(D * H * W);
   // an L of cells: volume = 3 cells
-  for (const [k, j, i] of [[1, 1, 1], [1, 1, 2], [1, 2, 1]]) occ[(k! * H + j!) * W + i!] = 1;
+  for (const [k, j, i] of [
+    [1, 1, 1],
+    [1, 1, 2],
+    [1, 2, 1],
+  ])
+    occ[(k! * H + j!) * W + i!] = 1;
   const mesh = occupancyToMesh(occ, D, H, W, [0, 0, 0], [W, H, D], 0.5);
   expect(massProperties(mesh, 1).volume).toBeCloseTo(3, 6);
   // y-up: extent along y becomes z

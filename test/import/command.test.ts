@@ -25,7 +25,7 @@ test('import --from midi --object-size (seed 23) writes a bundle whose scene.jso
     expect(physics.stability.length).toBe(s.scene.objects.length);
     expect((await readFile(join(out, 'debug', 'report.html'), 'utf8')).length).toBeGreaterThan(1000);
     expect((await readFile(join(out, 'debug', 'view_top.png'))).subarray(1, 4).toString()).toBe('PNG');
-    expect((await readFile(join(out, 'models', 'index.json'), 'utf8'))).toContain('"urdf"');
+    expect(await readFile(join(out, 'models', 'index.json'), 'utf8')).toContain('"urdf"');
     await expect(run(['--from', 'midi', glb, '--out', out])).rejects.toThrow(/exactly one scale reference/);
     await expect(run(['--from', 'nerf', glb, '--out', out])).rejects.toThrow(/--from must be scenemaker, midi or sam3d/);
   } finally {

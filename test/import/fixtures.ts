@@ -52,7 +52,8 @@ function sceneFrame(s: SynthScene): { A: M3; k: number; c0: number[]; o: number[
   const A = mat3mul(S, W);
   const c0 = [...s.scene.camera!.pose.position.slice(0, 2), 0];
   // normalise over all vertices
-  let lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
+  let lo = [Infinity, Infinity, Infinity],
+    hi = [-Infinity, -Infinity, -Infinity];
   for (const obj of s.scene.objects) {
     const R = quatToMat3(obj.pose.orientation);
     for (let i = 0; i < obj.mesh.positions.length; i += 3) {
@@ -72,7 +73,10 @@ function objectInScene(obj: SceneObject, f: ReturnType<typeof sceneFrame>) {
   const { mesh, n } = localMesh(obj);
   const R = quatToMat3(obj.pose.orientation);
   const M = mat3mul(f.A, mat3mul(R, transpose(Y)));
-  const t = apply(f.A, obj.pose.position.map((x, k) => x - f.c0[k]!)).map((x, k) => f.k * x - f.o[k]!);
+  const t = apply(
+    f.A,
+    obj.pose.position.map((x, k) => x - f.c0[k]!),
+  ).map((x, k) => f.k * x - f.o[k]!);
   return { mesh, M, scale: f.k / n, t };
 }
 
@@ -83,7 +87,17 @@ export async function writeSceneMaker(s: SynthScene, dir: string): Promise<void>
   for (const obj of s.scene.objects) {
     const { mesh, M, scale, t } = objectInScene(obj, f);
     await writeFile(join(dir, 'meshes', `${obj.id}.glb`), await meshToGlb(mesh, obj.id));
-    objects.push({ name: obj.id, label: obj.label, transform: [[M[0], M[1], M[2], t[0]], [M[3], M[4], M[5], t[1]], [M[6], M[7], M[8], t[2]], [0, 0, 0, 1]], scale });
+    objects.push({
+      name: obj.id,
+      label: obj.label,
+      transform: [
+        [M[0], M[1], M[2], t[0]],
+        [M[3], M[4], M[5], t[1]],
+        [M[6], M[7], M[8], t[2]],
+        [0, 0, 0, 1],
+      ],
+      scale,
+    });
   }
   await writeFile(join(dir, 'pose.json'), JSON.stringify({ objects }, null, 1));
 }
@@ -113,10 +127,16 @@ export async function writeSam3d(s: SynthScene, dir: string, scaleError = 1.15):
   for (const obj of s.scene.objects) {
     const { mesh, n } = localMesh(obj);
     const R = mat3mul(D, mat3mul(transpose(Rc), mat3mul(quatToMat3(obj.pose.orientation), transpose(Y))));
-    const t = apply(mat3mul(D, transpose(Rc)), obj.pose.position.map((x, k) => x - cam.position[k]!)).map((x) => x * scaleError);
+    const t = apply(
+      mat3mul(D, transpose(Rc)),
+      obj.pose.position.map((x, k) => x - cam.position[k]!),
+    ).map((x) => x * scaleError);
     const q = quatFromMat3(R);
     await writeFile(join(dir, `${obj.id}.glb`), await meshToGlb(mesh, obj.id));
-    await writeFile(join(dir, `${obj.id}.json`), JSON.stringify({ label: obj.label, rotation: [q[3], q[0], q[1], q[2]], translation: t, scale: [(1 / n) * scaleError, (1 / n) * scaleError, (1 / n) * scaleError] }));
+    await writeFile(
+      join(dir, `${obj.id}.json`),
+      JSON.stringify({ label: obj.label, rotation: [q[3], q[0], q[1], q[2]], translation: t, scale: [(1 / n) * scaleError, (1 / n) * scaleError, (1 / n) * scaleError] }),
+    );
   }
   return -Math.asin(Rc[8]!);
 }

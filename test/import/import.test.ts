@@ -150,7 +150,24 @@ describe('bad input', () => {
     await writeSceneMaker(synth(18), dir);
     await writeFile(join(dir, 'pose.json'), JSON.stringify({ objects: [{ name: 'a', transform: [1, 2, 3], scale: -1 }] }));
     await expect(readSceneMaker(dir)).rejects.toThrow(/objects\[0\]\.transform: must be a 4×4 matrix[\s\S]*objects\[0\]\.scale: must be a positive number/);
-    await writeFile(join(dir, 'pose.json'), JSON.stringify({ objects: [{ name: 'a', mesh: '../../etc/passwd', transform: [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], scale: 1 }] }));
+    await writeFile(
+      join(dir, 'pose.json'),
+      JSON.stringify({
+        objects: [
+          {
+            name: 'a',
+            mesh: '../../etc/passwd',
+            transform: [
+              [1, 0, 0, 0],
+              [0, 1, 0, 0],
+              [0, 0, 1, 0],
+              [0, 0, 0, 1],
+            ],
+            scale: 1,
+          },
+        ],
+      }),
+    );
     await expect(readSceneMaker(dir)).rejects.toThrow(/points outside the SceneMaker folder/);
   });
 

@@ -9,7 +9,8 @@ import { expectRejection } from '../helpers/errors.ts';
 let dir = '';
 const p = (f: string) => path.join(dir, f);
 
-const W = 8, H = 6;
+const W = 8,
+  H = 6;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'r2s-frame-'));
   writeFileSync(p('rgb.png'), encodePng({ width: W, height: H, encoding: 'rgb8', data: new Uint8Array(W * H * 3).fill(90) }));

@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { deflateSync, inflateSync } from 'node:zlib';
-import {
-  decodeColorImage,
-  decodeDepthPng,
-  decodeLabelPng,
-  detectImageFormat,
-  encodeDepthPng,
-  encodeLabelPng,
-  encodePng,
-  readPngHeader,
-} from '../../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, decodeLabelPng, detectImageFormat, encodeDepthPng, encodeLabelPng, encodePng, readPngHeader } from '../../src/io/image.ts';
 import { expectError } from '../helpers/errors.ts';
 import type { ColorImage, DepthImage } from '../../src/model/image.ts';
 import { createRng } from '../../src/geometry/random.ts';
@@ -20,7 +11,7 @@ import { createRng } from '../../src/geometry/random.ts';
 function inflatedIdat(png: Uint8Array): Uint8Array {
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   const parts: Uint8Array[] = [];
-  for (let p = 8; p < png.length; ) {
+  for (let p = 8; p < png.length;) {
     const len = dv.getUint32(p);
     const type = String.fromCharCode(...png.subarray(p + 4, p + 8));
     if (type === 'IDAT') parts.push(png.subarray(p + 8, p + 8 + len));
@@ -66,7 +57,16 @@ describe('colour PNG', () => {
 
   it('decodes a palette PNG written by another encoder into rgb8', () => {
     // pngjs cannot write palettes: build one by hand (IHDR colour type 3 + PLTE + IDAT).
-    const bytes = handPalettePng(3, 2, [[255, 0, 0], [0, 0, 255], [10, 20, 30]], [0, 1, 2, 2, 1, 0]);
+    const bytes = handPalettePng(
+      3,
+      2,
+      [
+        [255, 0, 0],
+        [0, 0, 255],
+        [10, 20, 30],
+      ],
+      [0, 1, 2, 2, 1, 0],
+    );
     const img = decodeColorImage(bytes);
     expect(img.encoding).toBe('rgb8');
     expect(Array.from(img.data.subarray(0, 9))).toEqual([255, 0, 0, 0, 0, 255, 10, 20, 30]);
@@ -75,7 +75,8 @@ describe('colour PNG', () => {
   });
 
   it('decodes JPEG to rgb8 close to the source', () => {
-    const w = 16, h = 16;
+    const w = 16,
+      h = 16;
     const rgba = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) rgba.set([200, 100, 50, 255], i * 4);
     const enc = jpeg.encode({ width: w, height: h, data: rgba }, 95);
@@ -108,7 +109,8 @@ describe('16-bit depth and label PNG', () => {
 
   it('round-trips millimetre depth with zeros for no data (seed 21)', () => {
     const rng = createRng(21);
-    const w = 20, h = 10;
+    const w = 20,
+      h = 10;
     const data = new Float32Array(w * h);
     for (let i = 0; i < data.length; i++) data[i] = rng.next() < 0.1 ? 0 : Math.round(rng.range(0.3, 5) * 1000) / 1000;
     data[3] = NaN;
@@ -149,7 +151,8 @@ describe('bad image input', () => {
   });
 
   it('reduces a 16-bit RGB photo to rgb8 (it is colour, not depth)', () => {
-    const w = 2, h = 1;
+    const w = 2,
+      h = 1;
     const samples = new Uint16Array([65535, 0, 32896, 257, 514, 771]);
     const png = PNG.sync.write({ width: w, height: h, data: Buffer.from(new Uint16Array(samples).buffer) } as unknown as PNG, { colorType: 2, inputColorType: 2, bitDepth: 16, inputHasAlpha: false });
     expect(readPngHeader(png).bitDepth).toBe(16);

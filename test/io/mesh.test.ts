@@ -86,7 +86,23 @@ describe('PLY', () => {
   });
 
   it('reads an ascii PLY mesh with a quad face', async () => {
-    const text = ['ply', 'format ascii 1.0', 'element vertex 4', 'property float x', 'property float y', 'property float z', 'element face 1', 'property list uchar int vertex_indices', 'end_header', '0 0 0', '1 0 0', '1 1 0', '0 1 0', '4 0 1 2 3', ''].join('\n');
+    const text = [
+      'ply',
+      'format ascii 1.0',
+      'element vertex 4',
+      'property float x',
+      'property float y',
+      'property float z',
+      'element face 1',
+      'property list uchar int vertex_indices',
+      'end_header',
+      '0 0 0',
+      '1 0 0',
+      '1 1 0',
+      '0 1 0',
+      '4 0 1 2 3',
+      '',
+    ].join('\n');
     const m = await decodeMesh(enc(text), 'ply', 'quad.ply');
     expect(m.indices.length).toBe(6);
     expect(boundsOf(m.positions).max).toEqual([1, 1, 0]);
@@ -94,8 +110,22 @@ describe('PLY', () => {
 
   it('reads a binary PLY mesh (big-endian) of a sphere with the right volume', async () => {
     const s = sphereMesh(0.1, 16, 8);
-    const nv = s.positions.length / 3, nt = s.indices.length / 3;
-    const head = enc(['ply', 'format binary_big_endian 1.0', `element vertex ${nv}`, 'property float x', 'property float y', 'property float z', `element face ${nt}`, 'property list uchar uint vertex_indices', 'end_header', ''].join('\n'));
+    const nv = s.positions.length / 3,
+      nt = s.indices.length / 3;
+    const head = enc(
+      [
+        'ply',
+        'format binary_big_endian 1.0',
+        `element vertex ${nv}`,
+        'property float x',
+        'property float y',
+        'property float z',
+        `element face ${nt}`,
+        'property list uchar uint vertex_indices',
+        'end_header',
+        '',
+      ].join('\n'),
+    );
     const body = new DataView(new ArrayBuffer(nv * 12 + nt * 13));
     for (let i = 0; i < nv * 3; i++) body.setFloat32(i * 4, s.positions[i]!, false);
     for (let t = 0; t < nt; t++) {
@@ -119,8 +149,18 @@ describe('STL', () => {
     expect(bin.positions.length / 3).toBe(8);
     expect(meshVolume(bin)).toBeCloseTo(6, 5);
     const lines = ['solid tet'];
-    const tet = [[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]];
-    for (const f of [[0, 2, 1], [0, 1, 3], [0, 3, 2], [1, 2, 3]]) {
+    const tet = [
+      [0, 0, 0],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ];
+    for (const f of [
+      [0, 2, 1],
+      [0, 1, 3],
+      [0, 3, 2],
+      [1, 2, 3],
+    ]) {
       lines.push('facet normal 0 0 0', 'outer loop', ...f.map((i) => `vertex ${tet[i]!.join(' ')}`), 'endloop', 'endfacet');
     }
     lines.push('endsolid tet');

@@ -14,7 +14,9 @@ const has = existsSync(DATA);
 const d = (f: string) => path.join(DATA, f);
 
 function medianValid(a: Float32Array): number {
-  const v = Array.from(a).filter((x) => x > 0).sort((x, y) => x - y);
+  const v = Array.from(a)
+    .filter((x) => x > 0)
+    .sort((x, y) => x - y);
   return v[v.length >> 1]!;
 }
 

@@ -15,13 +15,15 @@ describe('match stage (synthetic scenes with library items at known poses)', () 
     const lib = await loadLibrary(shapesLibraryDir());
     const items = await sceneItems(lib);
     let objects = 0;
-    const mm: number[] = [], deg: number[] = [];
+    const mm: number[] = [],
+      deg: number[] = [];
     for (const seed of [1, 2, 3]) {
       const s = generateLibraryScene({ seed, items, noise: true, minObjects: 2, maxObjects: 3 });
       const det = await reconstructDetailed(s.frame, { library: lib });
       const report = det.scene.reports.find((r) => r.stage === 'match')!;
       expect(report.matches!.length).toBe(s.truth.length);
-      const toCam = invertPose(det.scene.camera!.pose), toCamTruth = invertPose(s.scene.camera!.pose);
+      const toCam = invertPose(det.scene.camera!.pose),
+        toCamTruth = invertPose(s.scene.camera!.pose);
       for (const t of s.truth) {
         objects++;
         const o = det.scene.objects.find((x) => x.instanceId === t.instanceId)!;

@@ -30,7 +30,10 @@ describe.skipIf(!HAVE_DATA)('match stage on real YCB frames (../shared/data)', (
       const det = await reconstructDetailed(frame, { library: lib });
       const objs = det.scene.objects.filter((o) => o.library);
       for (const o of objs) {
-        expect(SHOWN[f.name]!.some((re) => re.test(o.library!.name)), `${f.name}: ${o.library!.name} is not in this frame`).toBe(true);
+        expect(
+          SHOWN[f.name]!.some((re) => re.test(o.library!.name)),
+          `${f.name}: ${o.library!.name} is not in this frame`,
+        ).toBe(true);
         // the object is the item: same volume as the library mesh, by construction
         const item = lib.items.find((i) => i.path === o.library!.path)!;
         expect(Math.abs(massProperties(o.mesh, 1).volume)).toBeCloseTo(item.desc.volume, 6);

@@ -39,7 +39,14 @@ describe('intrinsics from JSON', () => {
   });
 
   it('reads BOP / MegaPose camera_data.json (nested K, resolution [h, w])', () => {
-    const bop = { K: [[615.15, 0, 324.57], [0, 615.24, 237.81], [0, 0, 1]], resolution: [480, 640] };
+    const bop = {
+      K: [
+        [615.15, 0, 324.57],
+        [0, 615.24, 237.81],
+        [0, 0, 1],
+      ],
+      resolution: [480, 640],
+    };
     expect(intrinsicsFromJson(bop)).toEqual({ width: 640, height: 480, fx: 615.15, fy: 615.24, cx: 324.57, cy: 237.81 });
   });
 
@@ -50,7 +57,11 @@ describe('intrinsics from JSON', () => {
   it('refuses fx ≤ 0, fy NaN, non-integer size and non-objects, listing every problem', () => {
     expectError(() => intrinsicsFromJson({ width: 640, height: 480, fx: 0, fy: 500, cx: 320, cy: 240 }), 'BAD_CAMERA', /fx: focal length must be a finite number > 0, got 0/);
     expectError(() => intrinsicsFromJson({ width: 640, height: 480, fx: -525, fy: 500, cx: 320, cy: 240 }), 'BAD_CAMERA', /fx: .*got -525/);
-    expectError(() => intrinsicsFromJson({ width: 640.5, height: 0, fx: 525, fy: 'x', cx: 320 }), 'BAD_CAMERA', /width: must be a positive integer, got 640\.5[\s\S]*height: must be a positive integer, got 0[\s\S]*fy: focal length[\s\S]*cy: missing/);
+    expectError(
+      () => intrinsicsFromJson({ width: 640.5, height: 0, fx: 525, fy: 'x', cx: 320 }),
+      'BAD_CAMERA',
+      /width: must be a positive integer, got 640\.5[\s\S]*height: must be a positive integer, got 0[\s\S]*fy: focal length[\s\S]*cy: missing/,
+    );
     expectError(() => intrinsicsFromJson(null), 'BAD_CAMERA', /must be an object/);
     expectError(() => checkIntrinsics({ width: 640, height: 480, fx: Infinity, fy: 1, cx: 0, cy: 0 }), 'BAD_CAMERA', /fx/);
   });

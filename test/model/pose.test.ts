@@ -42,7 +42,8 @@ describe('pose math (seed 101)', () => {
 
   it('compose(a, b) applies b first, then a', () => {
     for (let i = 0; i + 1 < poses.length; i++) {
-      const a = poses[i]!, b = poses[i + 1]!;
+      const a = poses[i]!,
+        b = poses[i + 1]!;
       close(transformPoint(composePoses(a, b), points[i]!), transformPoint(a, transformPoint(b, points[i]!)));
     }
   });
@@ -68,7 +69,9 @@ describe('pose math (seed 101)', () => {
 
   it('rpy round trip (pitch inside ±π/2) and URDF convention: yaw about z', () => {
     for (let i = 0; i < 50; i++) {
-      const r = rng.range(-3, 3), pch = rng.range(-1.5, 1.5), y = rng.range(-3, 3);
+      const r = rng.range(-3, 3),
+        pch = rng.range(-1.5, 1.5),
+        y = rng.range(-3, 3);
       close(rpyFromQuat(quatFromRpy(r, pch, y)), [r, pch, y], 1e-7);
     }
     close(rotateVec(quatFromRpy(0, 0, Math.PI / 2), [1, 0, 0]), [0, 1, 0]);

@@ -59,7 +59,8 @@ export function reprojection(frame: RgbdFrame, det: ReconstructionDetails): Repr
     const id = det.maskIdOf.get(o.id);
     for (let i = 0; i < masks.data.length; i++) {
       if (masks.data[i] !== id) continue;
-      const obs = frame.depth!.data[i]!, ren = r.depth.data[i]!;
+      const obs = frame.depth!.data[i]!,
+        ren = r.depth.data[i]!;
       if (obs > 0 && Number.isFinite(obs) && ren > 0 && Number.isFinite(ren)) errs.push(Math.abs(ren - obs));
     }
   }

@@ -22,7 +22,11 @@ if (SKIP) console.warn(SKIP);
 const STACKS: Record<string, number[]> = { test16: [1, 2, 3], test31: [2, 3] };
 
 describe.skipIf(!!SKIP)('geometric segmentation vs real ground truth (OSD / mOSD)', () => {
-  const names = SKIP ? [] : readdirSync(OSD).filter((d) => existsSync(join(OSD, d, 'labels.png'))).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const names = SKIP
+    ? []
+    : readdirSync(OSD)
+        .filter((d) => existsSync(join(OSD, d, 'labels.png')))
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   const scores = new Map<string, SegmentationScore>();
 
   it('every labelled frame is scored; overall overlap F ≥ 0.85, boundary F ≥ 0.75, ≥ 80 % of objects at F ≥ 0.75', async () => {

@@ -33,7 +33,8 @@ describe.skipIf(!!SKIP)('physics on real reconstructions', () => {
       const maxTurn = (REPAIR_DEFAULTS.maxTurnDeg * Math.PI) / 180;
       let over = 0;
       scene.objects.forEach((o, i) => {
-        const p = out.objects[i]!.pose, q = o.pose;
+        const p = out.objects[i]!.pose,
+          q = o.pose;
         const moved = Math.hypot(p.position[0] - q.position[0], p.position[1] - q.position[1], p.position[2] - q.position[2]);
         const turned = quatAngle(p.orientation, q.orientation);
         if (moved <= REPAIR_DEFAULTS.maxMove && turned <= maxTurn) return;
@@ -61,7 +62,9 @@ describe.skipIf(!!SKIP)('a real stack through validation (osd_mosd/test31, hand-
       expect(m.f, `true object ${trueId}`).toBeGreaterThanOrEqual(0.75);
       return objOfMask.get(m.predictedId)!;
     };
-    const can = obj(3), flatTin = obj(1), otherTin = obj(2);
+    const can = obj(3),
+      flatTin = obj(1),
+      otherTin = obj(2);
     const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
     const restsOn = new Map(report.support.map((e) => [e.object, e.restsOn]));
     expect(restsOn.get(can)).toBe(flatTin);

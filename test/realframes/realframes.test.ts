@@ -70,7 +70,16 @@ describe.skipIf(!!SKIP)('real frames (../shared/data)', () => {
   });
 
   it('posecnn_lov_demo: object sizes are YCB-Video sized (best-matching extents row within 35 %, median)', async () => {
-    const extents = readFileSync(resolve(DATA, 'posecnn_lov_demo/extents.txt'), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number).sort((a, b) => a - b));
+    const extents = readFileSync(resolve(DATA, 'posecnn_lov_demo/extents.txt'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) =>
+        l
+          .trim()
+          .split(/\s+/)
+          .map(Number)
+          .sort((a, b) => a - b),
+      );
     const errors: number[] = [];
     for (const f of FRAMES.filter((x) => x.name.startsWith('posecnn'))) {
       const { det } = await runRealFrame(f);

@@ -95,12 +95,14 @@ describe('MCAP recordings', () => {
   it('finds colour, depth and CameraInfo topics from the message types and encodings', async () => {
     const rec = await Recording.open(files.plain);
     try {
-      expect(rec.topics().map((t) => [t.topic, t.schemaName, t.messageCount])).toEqual([
-        [DEPTH, 'sensor_msgs/msg/Image', 5],
-        [IMAGE, 'sensor_msgs/msg/Image', 5],
-        [INFO, 'sensor_msgs/msg/CameraInfo', 1],
-        ['/chatter', 'std_msgs/msg/String', 5],
-      ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+      expect(rec.topics().map((t) => [t.topic, t.schemaName, t.messageCount])).toEqual(
+        [
+          [DEPTH, 'sensor_msgs/msg/Image', 5],
+          [IMAGE, 'sensor_msgs/msg/Image', 5],
+          [INFO, 'sensor_msgs/msg/CameraInfo', 1],
+          ['/chatter', 'std_msgs/msg/String', 5],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
       expect(await detectTopics(rec)).toEqual({ image: IMAGE, depth: DEPTH, cameraInfo: INFO } satisfies BagTopics);
     } finally {
       await rec.close();
@@ -121,7 +123,10 @@ describe('MCAP recordings', () => {
   }
 
   it('the compressed fixtures hold several chunks in their compression (what the readers above decompressed)', async () => {
-    for (const [path, compression] of [[files.zstd, 'zstd'], [files.lz4, 'lz4']] as const) {
+    for (const [path, compression] of [
+      [files.zstd, 'zstd'],
+      [files.lz4, 'lz4'],
+    ] as const) {
       const fh = await open(path, 'r');
       try {
         const r = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(fh) });
@@ -150,7 +155,12 @@ describe('MCAP recordings', () => {
       if (m.topic !== IMAGE) return m;
       const t = Number(m.logTimeNs) / 1e9 - 0.03;
       const header = { stamp: { sec: Math.floor(t), nanosec: Math.round((t - Math.floor(t)) * 1e9) }, frame_id: 'camera_color_optical_frame' };
-      return { ...m, topic: '/camera/color/image_raw/compressed', type: 'sensor_msgs/msg/CompressedImage', cdr: serialize('sensor_msgs/msg/CompressedImage', { header, format: 'rgb8; png compressed bgr8', data: png }) };
+      return {
+        ...m,
+        topic: '/camera/color/image_raw/compressed',
+        type: 'sensor_msgs/msg/CompressedImage',
+        cdr: serialize('sensor_msgs/msg/CompressedImage', { header, format: 'rgb8; png compressed bgr8', data: png }),
+      };
     });
     await writeMcap(path, msgs);
     const { topics, out } = await frames(path);

@@ -85,7 +85,11 @@ export function serialize(type: string, msg: unknown): Uint8Array {
 
 /** xxHash32 (seed 0) of a few bytes: the LZ4 frame header checksum. */
 function xxh32Short(b: Uint8Array): number {
-  const P1 = 2654435761, P2 = 2246822519, P3 = 3266489917, P4 = 668265263, P5 = 374761393;
+  const P1 = 2654435761,
+    P2 = 2246822519,
+    P3 = 3266489917,
+    P4 = 668265263,
+    P5 = 374761393;
   const rotl = (x: number, r: number) => ((x << r) | (x >>> (32 - r))) >>> 0;
   let h = (P5 + b.length) >>> 0;
   let i = 0;

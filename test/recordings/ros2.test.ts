@@ -19,7 +19,11 @@ import { renderFixture } from '../stages/fixtures.ts';
 import { rosDefinitions, writeMcap, type FixtureMessage } from './mcapFixture.ts';
 
 const PREFIX = process.env['REAL2SIM_ROS2_PREFIX'] ?? '/opt/ros2-full';
-const missing = !existsSync(join(PREFIX, 'setup.bash')) ? `ROS 2 is not installed at ${PREFIX} (unpack ros2-humble.tgz there, see .ci/run)` : !existsSync('/usr/bin/python3') ? 'Debian python3 is missing' : null;
+const missing = !existsSync(join(PREFIX, 'setup.bash'))
+  ? `ROS 2 is not installed at ${PREFIX} (unpack ros2-humble.tgz there, see .ci/run)`
+  : !existsSync('/usr/bin/python3')
+    ? 'Debian python3 is missing'
+    : null;
 if (missing && process.env['CI'] === 'true') throw new Error(`CI: ${missing}`);
 
 const SHARED_PROFILE = resolve(import.meta.dirname, '../../../shared/ros2/cyclonedds-loopback.xml');
@@ -33,7 +37,13 @@ const SCRIPT = join(import.meta.dirname, 'ros2_graph.py');
 function rosProcess(args: string[]): { proc: ChildProcess; out: () => string; exited: Promise<number | null> } {
   const proc = spawn('bash', ['-c', `source "${PREFIX}/setup.bash" && exec /usr/bin/python3 "${SCRIPT}" "$@"`, 'ros2_graph', ...args], {
     // Debian's python3 first: rclpy is built for it
-    env: { HOME: process.env['HOME'] ?? '/tmp', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ROS_DOMAIN_ID: DOMAIN, CYCLONEDDS_URI: CYCLONE, RMW_IMPLEMENTATION: 'rmw_cyclonedds_cpp' },
+    env: {
+      HOME: process.env['HOME'] ?? '/tmp',
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+      ROS_DOMAIN_ID: DOMAIN,
+      CYCLONEDDS_URI: CYCLONE,
+      RMW_IMPLEMENTATION: 'rmw_cyclonedds_cpp',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -67,10 +67,7 @@ async function runInProcess(argv: string[]): Promise<{ code: number | 'hang'; te
   ];
   try {
     let timer: NodeJS.Timeout | undefined;
-    const code = await Promise.race([
-      main(argv, { out: collect, err: collect }),
-      new Promise<'hang'>((r) => (timer = setTimeout(() => r('hang'), CASE_TIMEOUT_MS))),
-    ]);
+    const code = await Promise.race([main(argv, { out: collect, err: collect }), new Promise<'hang'>((r) => (timer = setTimeout(() => r('hang'), CASE_TIMEOUT_MS)))]);
     clearTimeout(timer);
     return { code, text: chunks.join('\n') };
   } finally {
@@ -101,11 +98,7 @@ const CASES: Record<string, CliCase> = {
   'reconstruct --gpu-host with --segmentation': { argv: (w) => rec(w, '--gpu-host', 'http://127.0.0.1:1', '--segmentation', 'geometric') },
   ...Object.fromEntries(['notaurl', 'ftp://x', 'http://', 'http://[::1'].map((u) => [`reconstruct --gpu-host '${u}'`, { argv: (w: Workspace) => rec(w, '--gpu-host', u), match: /GPU host URL/ }])),
   'reconstruct --masks without depth': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--gpu-host', 'http://127.0.0.1:1', '--masks', w.p('masks.png'), '--out', w.p('out', 'x')] },
-  ...Object.fromEntries(
-    ['depth-scale', 'density', 'gpu-timeout-ms'].flatMap((flag) =>
-      numbersBad.map((v) => [`reconstruct --${flag} '${v}'`, { argv: (w: Workspace) => rec(w, `--${flag}`, v) }]),
-    ),
-  ),
+  ...Object.fromEntries(['depth-scale', 'density', 'gpu-timeout-ms'].flatMap((flag) => numbersBad.map((v) => [`reconstruct --${flag} '${v}'`, { argv: (w: Workspace) => rec(w, `--${flag}`, v) }]))),
   ...Object.fromEntries(['abc', 'NaN', 'Infinity', '', '1e400'].map((v) => [`reconstruct --seed '${v}'`, { argv: (w: Workspace) => rec(w, '--seed', v) }])),
   // reconstruct: files
   ...Object.fromEntries(
@@ -122,7 +115,10 @@ const CASES: Record<string, CliCase> = {
       ]),
     ),
   ),
-  'reconstruct depth of another size': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth_small.png'), '--camera', w.p('camera.json'), '--out', w.p('out', 'f')], match: /SIZE_MISMATCH|32×24/ },
+  'reconstruct depth of another size': {
+    argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth_small.png'), '--camera', w.p('camera.json'), '--out', w.p('out', 'f')],
+    match: /SIZE_MISMATCH|32×24/,
+  },
   'reconstruct masks of another size': { argv: (w) => [...rec(w), '--masks', w.p('masks_small.png')] },
   'reconstruct colour photo as --masks': { argv: (w) => [...rec(w), '--masks', w.p('photo.png')], match: /distinct labels/ },
   'reconstruct colour image as --depth': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('photo.png'), '--camera', w.p('camera.json'), '--out', w.p('out', 'f')] },
@@ -158,7 +154,10 @@ const CASES: Record<string, CliCase> = {
       ['cam_nan.json', /fx/],
       ['missing.json', /no such file/],
       ['adir', /folder/],
-    ].map(([file, match]) => [`reconstruct --camera ${file as string}`, { argv: (w: Workspace) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p(file as string), '--out', w.p('out', 'c'), '--quiet'], match: match as RegExp }]),
+    ].map(([file, match]) => [
+      `reconstruct --camera ${file as string}`,
+      { argv: (w: Workspace) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p(file as string), '--out', w.p('out', 'c'), '--quiet'], match: match as RegExp },
+    ]),
   ),
   // reconstruct: --out
   'reconstruct --out under a file': { argv: (w) => ['reconstruct', ...frame(w), '--out', w.p('afile', 'sub')], match: /is a file/ },
@@ -215,11 +214,15 @@ const CASES: Record<string, CliCase> = {
   'view host not an address': { argv: (w) => ['view', w.p('bundle'), '--port', '0', '--host', 'no-such-host.invalid'] },
   // serve
   'serve no --models': { argv: () => ['serve'], match: /--models/ },
-  ...Object.fromEntries(['99999', '-1', 'abc', '', '80.5', '65536'].map((v) => [`serve --port '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--port', v], match: /--port/ }])),
+  ...Object.fromEntries(
+    ['99999', '-1', 'abc', '', '80.5', '65536'].map((v) => [`serve --port '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--port', v], match: /--port/ }]),
+  ),
   ...Object.fromEntries(['bogus', 'CUDA', 'tensorrt', ''].map((v) => [`serve --ep '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--ep', v], match: /--ep/ }])),
   'serve --ep cuda without CUDA': { argv: (w) => ['serve', '--models', w.p('models_empty'), '--ep', 'cuda'], match: /cuda/ },
   ...Object.fromEntries(['0', '-2', '1.5', 'many'].map((v) => [`serve --threads '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--threads', v], match: /--threads/ }])),
-  ...Object.fromEntries(['0', '-5', 'big', '99999'].map((v) => [`serve --max-body-mb '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--max-body-mb', v], match: /--max-body-mb/ }])),
+  ...Object.fromEntries(
+    ['0', '-5', 'big', '99999'].map((v) => [`serve --max-body-mb '${v}'`, { argv: (w: Workspace) => ['serve', '--models', w.p('models_empty'), '--max-body-mb', v], match: /--max-body-mb/ }]),
+  ),
   'serve network without token': { argv: (w) => ['serve', '--models', w.p('models_empty'), '--host', '0.0.0.0'], match: /token/ },
   'serve empty models folder': { argv: (w) => ['serve', '--models', w.p('models_empty'), '--port', '0'], match: /No model manifests/ },
   'serve missing models folder': { argv: (w) => ['serve', '--models', w.p('nope'), '--port', '0'] },
@@ -230,7 +233,12 @@ const CASES: Record<string, CliCase> = {
   'synth nothing': { argv: () => ['synth'] },
   ...Object.fromEntries(['abc', '1.5', '', 'NaN'].map((v) => [`synth --seed '${v}'`, { argv: (w: Workspace) => ['synth', '--seed', v, '--out', w.p('out', 's')], match: /--seed/ }])),
   'synth no --out': { argv: () => ['synth', '--seed', '1'], match: /--out/ },
-  ...Object.fromEntries(['x', '3..', '..3', '-1', '1..2..3', '0', '5..2', '1..100000'].map((v) => [`synth --objects '${v}'`, { argv: (w: Workspace) => ['synth', '--seed', '1', '--objects', v, '--out', w.p('out', 's')], match: /--objects/ }])),
+  ...Object.fromEntries(
+    ['x', '3..', '..3', '-1', '1..2..3', '0', '5..2', '1..100000'].map((v) => [
+      `synth --objects '${v}'`,
+      { argv: (w: Workspace) => ['synth', '--seed', '1', '--objects', v, '--out', w.p('out', 's')], match: /--objects/ },
+    ]),
+  ),
   'synth --out is a file': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('afile')], match: /is a file/ },
   'synth --out under a file': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('afile', 'x')], match: /is a file/ },
   'synth --out a user folder': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('user')], match: /did not write/ },
@@ -287,14 +295,26 @@ describe('bad-input table: command lines (in-process, the entry the binary runs)
 
 /** Real subprocesses: what a shell sees. */
 const SUBPROCESS: Record<string, { argv: (w: Workspace) => string[]; code: number; match: RegExp }> = {
-  'focal length 1e-9': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_f1e-9.json'), '--out', w.p('out', 'p1')], code: 2, match: /implausible.*\[BAD_CAMERA\]/s },
-  'cx = -50000': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_cxneg.json'), '--out', w.p('out', 'p2')], code: 2, match: /principal point -50000/ },
+  'focal length 1e-9': {
+    argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_f1e-9.json'), '--out', w.p('out', 'p1')],
+    code: 2,
+    match: /implausible.*\[BAD_CAMERA\]/s,
+  },
+  'cx = -50000': {
+    argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_cxneg.json'), '--out', w.p('out', 'p2')],
+    code: 2,
+    match: /principal point -50000/,
+  },
   '--out under a file': { argv: (w) => ['reconstruct', ...frame(w), '--out', w.p('afile', 'x')], code: 2, match: /is a file.*\[OUT_REFUSED\]/s },
   'serve --port 99999': { argv: (w) => ['serve', '--models', w.p('models_empty'), '--port', '99999'], code: 2, match: /--port must be an integer from 0 to 65535/ },
   'serve --ep bogus': { argv: (w) => ['serve', '--models', w.p('models_empty'), '--ep', 'bogus'], code: 2, match: /--ep must be one of cpu, cuda/ },
   'view on a port in use': { argv: (w) => ['view', w.p('bundle'), '--port', String(busy)], code: 2, match: /in use/ },
   'synth --out a file': { argv: (w) => ['synth', '--seed', '1', '--out', w.p('afile')], code: 2, match: /\[OUT_REFUSED\]/ },
-  'camera file is an array': { argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_array.json'), '--out', w.p('out', 'p3')], code: 2, match: /array/ },
+  'camera file is an array': {
+    argv: (w) => ['reconstruct', '--rgb', w.p('rgb.png'), '--depth', w.p('depth.png'), '--camera', w.p('cam_array.json'), '--out', w.p('out', 'p3')],
+    code: 2,
+    match: /array/,
+  },
   'colour photo as --masks': { argv: (w) => [...rec(w), '--masks', w.p('photo.png')], code: 2, match: /distinct labels/ },
   '700 MB scene.json': { argv: (w) => ['validate', w.p('b_huge')], code: 2, match: /700 MiB/ },
   'zero quaternion': { argv: (w) => ['validate', w.p('b_zeroquat')], code: 2, match: /zero quaternion/ },
@@ -454,8 +474,16 @@ describe('bad-input table: HTTP requests', () => {
     '100 kB header': { req: () => [`GET /v1/health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(100_000)}\r\n\r\n`], status: 431 },
     'garbage request line': { req: () => ['GARBAGE\r\n\r\n'], status: 400 },
     'header without colon': { req: () => ['GET /v1/health HTTP/1.1\r\nnot a header\r\n\r\n'], status: 400 },
-    'slow headers (slowloris)': { req: () => ['GET /v1/health HTTP/1.1\r\n', 'host: x\r\n', 'x-a: 1\r\n', 'x-b: 2\r\n', 'x-c: 3\r\n', 'x-d: 4\r\n'], status: 408, opts: { gapMs: 250, timeoutMs: 5000 } },
-    'stalled body': { req: () => [`POST /v1/depth HTTP/1.1\r\nhost: x\r\n${auth}content-type: application/cbor\r\ncontent-length: 100\r\n\r\n`, Uint8Array.from([0xa1])], status: 408, opts: { timeoutMs: 5000 } },
+    'slow headers (slowloris)': {
+      req: () => ['GET /v1/health HTTP/1.1\r\n', 'host: x\r\n', 'x-a: 1\r\n', 'x-b: 2\r\n', 'x-c: 3\r\n', 'x-d: 4\r\n'],
+      status: 408,
+      opts: { gapMs: 250, timeoutMs: 5000 },
+    },
+    'stalled body': {
+      req: () => [`POST /v1/depth HTTP/1.1\r\nhost: x\r\n${auth}content-type: application/cbor\r\ncontent-length: 100\r\n\r\n`, Uint8Array.from([0xa1])],
+      status: 408,
+      opts: { timeoutMs: 5000 },
+    },
   };
 
   it.each(Object.keys(GPU))('GPU host: %s', async (name) => {

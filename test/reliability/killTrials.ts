@@ -81,7 +81,20 @@ export async function prepareKillWorkspace(root: string, size: { width: number; 
   mkdirSync(frameDir, { recursive: true });
   for (const [name, data] of Object.entries(await synthFiles(scene, frame))) writeFileSync(join(frameDir, name), data);
   const out = join(root, 'out', 'scene');
-  const args = ['reconstruct', '--rgb', join(frameDir, 'rgb.png'), '--depth', join(frameDir, 'depth.png'), '--camera', join(frameDir, 'camera.json'), '--masks', join(frameDir, 'masks.png'), '--out', out, ...extraArgs];
+  const args = [
+    'reconstruct',
+    '--rgb',
+    join(frameDir, 'rgb.png'),
+    '--depth',
+    join(frameDir, 'depth.png'),
+    '--camera',
+    join(frameDir, 'camera.json'),
+    '--masks',
+    join(frameDir, 'masks.png'),
+    '--out',
+    out,
+    ...extraArgs,
+  ];
   mkdirSync(join(root, 'out'), { recursive: true });
   const first = await runCli(args, join(root, 'out'));
   if (first.code !== 0 && first.code !== 3) throw new Error(`the uninterrupted run failed (${first.code}): ${first.stderr}`);
@@ -141,7 +154,17 @@ export async function killTrials(ws: KillWorkspace, n: number, seed = 1, options
   return out;
 }
 
-export function summarise(trials: KillTrial[]): { previous: number; new: number; restored: number; partial: number; missing: number; tempsLeftAfterKill: number; tempsLeftAfterNext: number; incompleteAfterNext: number; finishedBeforeKill: number } {
+export function summarise(trials: KillTrial[]): {
+  previous: number;
+  new: number;
+  restored: number;
+  partial: number;
+  missing: number;
+  tempsLeftAfterKill: number;
+  tempsLeftAfterNext: number;
+  incompleteAfterNext: number;
+  finishedBeforeKill: number;
+} {
   return {
     previous: trials.filter((t) => t.after === 'previous').length,
     new: trials.filter((t) => t.after === 'new').length,

@@ -55,7 +55,9 @@ describe('bundles of a long-running node (real pipeline)', () => {
       for (const stamp of [11, 12]) {
         const again = await call(a.frame, stamp);
         expect(again.success).toBe(true);
-        expect(again.message).toMatch(new RegExp(`^${join(out, 'scene_10_000')} \\(scene unchanged: same \\d+ objects, largest move 0\\.0 mm / 0\\.0°; no new bundle, the current one re-published\\)$`));
+        expect(again.message).toMatch(
+          new RegExp(`^${join(out, 'scene_10_000')} \\(scene unchanged: same \\d+ objects, largest move 0\\.0 mm / 0\\.0°; no new bundle, the current one re-published\\)$`),
+        );
       }
       // Re-published each time, with the run's stamp, the same objects.
       expect(markers).toHaveLength(3);

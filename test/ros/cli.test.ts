@@ -45,7 +45,9 @@ describe('real2sim ros (process)', () => {
       expect(server.received.some((op) => op.op === 'unadvertise_service' && op['service'] === '/reconstruct')).toBe(true);
       expect(server.received.some((op) => op.op === 'unsubscribe' && op['topic'] === '/cam/image')).toBe(true);
       // --stats: the counters at shutdown.
-      expect(log).toMatch(/real2sim ros counters:\n {2}received: [^\n]*\/cam\/image 1[^\n]*\n {2}dropped: none\n {2}synced 1, used 1, skipped inconsistent 0\n {2}reconstructions 1, failures 0, busy 0, mean time \d+ ms/);
+      expect(log).toMatch(
+        /real2sim ros counters:\n {2}received: [^\n]*\/cam\/image 1[^\n]*\n {2}dropped: none\n {2}synced 1, used 1, skipped inconsistent 0\n {2}reconstructions 1, failures 0, busy 0, mean time \d+ ms/,
+      );
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await server.close();

@@ -73,7 +73,10 @@ describe('launch/real2sim.launch.xml', () => {
   it('names only flags and parameters the node declares, and remaps only its own topics', () => {
     const { tokens } = launchCommand();
     const split = tokens.indexOf('--ros-args');
-    const flags = tokens.slice(3, split).filter((t) => t.startsWith('--')).map((t) => t.slice(2).split('=')[0]!);
+    const flags = tokens
+      .slice(3, split)
+      .filter((t) => t.startsWith('--'))
+      .map((t) => t.slice(2).split('=')[0]!);
     expect(flags.length).toBeGreaterThan(3);
     for (const f of flags) expect(COMMAND_FLAGS.has(f) || declared.has(f.replace(/-/g, '_')), `--${f}`).toBe(true);
     const ros = parseRosArgs(tokens.slice(split));
@@ -117,7 +120,9 @@ describe('launch/params.yaml', () => {
     }
   });
   it('a wrong value in a parameters file is reported with its name', () => {
-    expect(() => resolveParams(paramsFromYaml('real2sim:\n  ros__parameters:\n    mode: sometimes\n    ratehz: 1\n'))).toThrow(/mode: must be one of on_demand, continuous[\s\S]*ratehz: unknown parameter/);
+    expect(() => resolveParams(paramsFromYaml('real2sim:\n  ros__parameters:\n    mode: sometimes\n    ratehz: 1\n'))).toThrow(
+      /mode: must be one of on_demand, continuous[\s\S]*ratehz: unknown parameter/,
+    );
     expect(() => paramsFromYaml('real2sim:\n  mode: x\n')).toThrow(/no ros__parameters/);
   });
 });

@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { rotateVec } from '../../src/model/pose.ts';
-import { DIAG, MARKER, TYPES, type DiagnosticArrayMsg, type GzSpawnRequest, type ClassicSpawnRequest, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from '../../ros/messages.ts';
+import {
+  DIAG,
+  MARKER,
+  TYPES,
+  type DiagnosticArrayMsg,
+  type GzSpawnRequest,
+  type ClassicSpawnRequest,
+  type MarkerArrayMsg,
+  type StringMsg,
+  type TfMessageMsg,
+  type TriggerResponse,
+} from '../../ros/messages.ts';
 import { startSceneNode, type SceneNode } from '../../ros/node.ts';
 import { MemoryGraph } from '../../ros/transport/memory.ts';
 import { QOS_DEFAULT, QOS_LATCHED, QOS_SENSOR, type Transport } from '../../ros/transport/types.ts';
@@ -147,7 +158,10 @@ describe('reconstruct service (on_demand)', () => {
   it('marker_mesh: mesh_resource points each object marker at its mesh file', async () => {
     const base = truthPipeline(truth);
     const files = Object.fromEntries(truth.scene.objects.map((ob) => [ob.id, `/data/bundle/meshes/${ob.id}_visual.obj`]));
-    const r = await rig({ marker_mesh: 'mesh_resource' }, Object.assign(async (f: Parameters<typeof base>[0]) => ({ ...(await base(f)), meshFiles: files }), { calls: base.calls }));
+    const r = await rig(
+      { marker_mesh: 'mesh_resource' },
+      Object.assign(async (f: Parameters<typeof base>[0]) => ({ ...(await base(f)), meshFiles: files }), { calls: base.calls }),
+    );
     const markers = r.collect<MarkerArrayMsg>('/scene/markers', TYPES.markerArray);
     r.publishFrame(1);
     await r.call();
@@ -483,7 +497,13 @@ describe('Gazebo spawn', () => {
 
 describe('names and parameters', () => {
   it('relative names follow the namespace; remaps win', async () => {
-    const r = await rig({}, truthPipeline(truth), { namespace: '/robot', remaps: [['image', '/camera/color/image_raw'], ['reconstruct', '~/reconstruct']] });
+    const r = await rig({}, truthPipeline(truth), {
+      namespace: '/robot',
+      remaps: [
+        ['image', '/camera/color/image_raw'],
+        ['reconstruct', '~/reconstruct'],
+      ],
+    });
     expect(r.node.names).toMatchObject({
       image: '/camera/color/image_raw',
       depth: '/robot/depth',

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/geometry/random.ts';
-import {
-  checkCameraInfo,
-  checkImage,
-  COLOR_ENCODINGS,
-  DEPTH_ENCODINGS,
-  LABEL_ENCODINGS,
-  toColorImage,
-  toDepthImage,
-  toLabelImage,
-  type RawImage,
-} from '../../ros/normalise.ts';
+import { checkCameraInfo, checkImage, COLOR_ENCODINGS, DEPTH_ENCODINGS, LABEL_ENCODINGS, toColorImage, toDepthImage, toLabelImage, type RawImage } from '../../ros/normalise.ts';
 import { assembleFrame } from '../../ros/sync.ts';
 import { cameraInfoMsg, imageMsg, type Layout } from './fixtures.ts';
 

@@ -91,10 +91,7 @@ describe('rosbridge transport', () => {
       const objects = markers.filter((m) => m.ns === 'objects');
       expect(objects.map((m) => m.points.length)).toEqual(truth.scene.objects.map((ob) => ob.mesh.indices.length));
       const tf = published<TfMessageMsg>(server, '/tf_static')[0]!;
-      expect(tf.transforms.map((t) => [t.header.frame_id, t.child_frame_id])).toEqual([
-        ...truth.scene.objects.map((ob) => ['world', `real2sim/${ob.id}`]),
-        ['world', 'camera_color_optical_frame'],
-      ]);
+      expect(tf.transforms.map((t) => [t.header.frame_id, t.child_frame_id])).toEqual([...truth.scene.objects.map((ob) => ['world', `real2sim/${ob.id}`]), ['world', 'camera_color_optical_frame']]);
       const diag = published<DiagnosticArrayMsg>(server, '/diagnostics').flatMap((d) => d.status);
       expect(diag.find((s) => s.name === 'real2sim: reconstruction')).toMatchObject({ level: DIAG.OK, message: bundleDir });
     });
@@ -161,7 +158,10 @@ describe('rosbridge transport', () => {
     const res = await server.callClientService('/reconstruct', {});
     expect(res['values']).toMatchObject({ success: true });
     const diag = published<DiagnosticArrayMsg>(server, '/diagnostics').flatMap((d) => d.status);
-    expect(diag.find((s) => s.name === 'real2sim: spawn')).toMatchObject({ level: DIAG.ERROR, values: expect.arrayContaining([expect.objectContaining({ value: expect.stringMatching(/Service \/spawn_entity does not exist/) as unknown })]) as unknown });
+    expect(diag.find((s) => s.name === 'real2sim: spawn')).toMatchObject({
+      level: DIAG.ERROR,
+      values: expect.arrayContaining([expect.objectContaining({ value: expect.stringMatching(/Service \/spawn_entity does not exist/) as unknown })]) as unknown,
+    });
   });
 
   it('reconnects after the bridge drops the connection and serves again', async () => {
@@ -181,7 +181,10 @@ describe('rosbridge transport', () => {
     const url = server.url;
     await server.close();
     let transport: Transport | undefined;
-    const err = await connectRosbridge({ url, log: quiet, connectTimeoutMs: 2000 }).then((t) => ((transport = t), null), (e: unknown) => e);
+    const err = await connectRosbridge({ url, log: quiet, connectTimeoutMs: 2000 }).then(
+      (t) => ((transport = t), null),
+      (e: unknown) => e,
+    );
     await transport?.close();
     expect(err).toBeInstanceOf(Real2SimError);
     expect((err as Real2SimError).code).toBe('REMOTE');

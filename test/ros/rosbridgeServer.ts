@@ -66,7 +66,10 @@ export class RosbridgeTestServer {
   private readonly waiters: { pred: (op: Op) => boolean; resolve: (op: Op) => void }[] = [];
   private seq = 0;
 
-  private constructor(private readonly wss: WebSocketServer, readonly url: string) {
+  private constructor(
+    private readonly wss: WebSocketServer,
+    readonly url: string,
+  ) {
     wss.on('connection', (ws) => {
       ws.on('message', (data, isBinary) => {
         if (isBinary) return this.status(ws, 'error', 'this test server takes JSON requests');
@@ -126,7 +129,10 @@ export class RosbridgeTestServer {
       }
       case 'unsubscribe': {
         const subs = this.subscriptions.get(topic) ?? [];
-        this.subscriptions.set(topic, subs.filter((s) => s.ws !== ws));
+        this.subscriptions.set(
+          topic,
+          subs.filter((s) => s.ws !== ws),
+        );
         break;
       }
       case 'advertise_service':
@@ -173,7 +179,13 @@ export class RosbridgeTestServer {
     const seen = this.received.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for an op; received: ${this.received.map((o) => `${o.op} ${[o['topic'], o['service']].find((v): v is string => typeof v === 'string') ?? ''}`).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`timed out waiting for an op; received: ${this.received.map((o) => `${o.op} ${[o['topic'], o['service']].find((v): v is string => typeof v === 'string') ?? ''}`).join(', ')}`),
+          ),
+        timeoutMs,
+      );
       this.waiters.push({ pred, resolve: (op) => (clearTimeout(timer), resolve(op)) });
     });
   }

@@ -91,7 +91,10 @@ describe('default wiring with a GPU host', () => {
       cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
       cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
       const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
-      expect(requests.filter((r) => /segment/.test(r) && / 200$/.test(r)), `${JSON.stringify(requests)} → ${res.message}`).toHaveLength(1);
+      expect(
+        requests.filter((r) => /segment/.test(r) && / 200$/.test(r)),
+        `${JSON.stringify(requests)} → ${res.message}`,
+      ).toHaveLength(1);
       // Whatever the tiny model finds, the node answers (a bundle path, or the stage's error).
       expect(res.message.length).toBeGreaterThan(0);
     } finally {
@@ -124,7 +127,10 @@ describe('default wiring with a GPU host', () => {
       cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
       const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
       // one segmentation request, answered by the live host (a single client on the first URL would have reached none)
-      expect(requests.filter((r) => /segment/.test(r) && / 200$/.test(r)), `${JSON.stringify(requests)} → ${res.message}`).toHaveLength(1);
+      expect(
+        requests.filter((r) => /segment/.test(r) && / 200$/.test(r)),
+        `${JSON.stringify(requests)} → ${res.message}`,
+      ).toHaveLength(1);
     } finally {
       await node.close();
       await host.close();

@@ -9,13 +9,19 @@ function piece(rng: Rng, n: number, box: boolean): CANNON.ConvexPolyhedron {
   const pts = new Float32Array(n * 3);
   const r = [rng.range(0.02, 0.08), rng.range(0.02, 0.08), rng.range(0.02, 0.08)];
   for (let i = 0; i < n; i++) {
-    let x = rng.range(-1, 1), y = rng.range(-1, 1), z = rng.range(-1, 1);
+    let x = rng.range(-1, 1),
+      y = rng.range(-1, 1),
+      z = rng.range(-1, 1);
     if (box) {
       const k = Math.floor(rng.range(0, 3));
-      if (k === 0) x = Math.sign(x); else if (k === 1) y = Math.sign(y); else z = Math.sign(z);
+      if (k === 0) x = Math.sign(x);
+      else if (k === 1) y = Math.sign(y);
+      else z = Math.sign(z);
     } else {
       const l = Math.hypot(x, y, z) || 1;
-      x /= l; y /= l; z /= l;
+      x /= l;
+      y /= l;
+      z /= l;
     }
     pts[3 * i] = x * r[0]! + rng.range(-0.002, 0.002);
     pts[3 * i + 1] = y * r[1]! + rng.range(-0.002, 0.002);
@@ -38,20 +44,24 @@ function randomQuat(rng: Rng): CANNON.Quaternion {
 }
 
 describe('pruned separating-axis test (cannonSat.ts)', () => {
-  it('gives cannon-es\'s own answer — separated or not, the least overlap and its axis — on noisy real-like pieces', () => {
+  it("gives cannon-es's own answer — separated or not, the least overlap and its axis — on noisy real-like pieces", () => {
     installPrunedSat();
     const rng = createRng(12);
-    let overlapping = 0, separated = 0, edgeWins = 0;
+    let overlapping = 0,
+      separated = 0,
+      edgeWins = 0;
     for (let t = 0; t < 160; t++) {
       const a = piece(rng, 50 + Math.floor(rng.range(0, 50)), t % 2 === 0);
       const b = piece(rng, 40 + Math.floor(rng.range(0, 50)), t % 3 === 0);
-      const qa = randomQuat(rng), qb = randomQuat(rng);
+      const qa = randomQuat(rng),
+        qb = randomQuat(rng);
       const pa = new CANNON.Vec3(0, 0, 0);
       // centres from overlapping deeply to just apart
       const dir = new CANNON.Vec3(rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1));
       dir.normalize();
       const pb = dir.scale(rng.range(0.02, 0.16));
-      const mine = new CANNON.Vec3(), theirs = new CANNON.Vec3();
+      const mine = new CANNON.Vec3(),
+        theirs = new CANNON.Vec3();
       const r1 = a.findSeparatingAxis(b, pa, qa, pb, qb, mine);
       const r2 = cannonSat(a, b, pa, qa, pb, qb, theirs);
       expect(r1).toBe(r2);
@@ -60,11 +70,15 @@ describe('pruned separating-axis test (cannonSat.ts)', () => {
         continue;
       }
       overlapping++;
-      const d1 = a.testSepAxis(mine, b, pa, qa, pb, qb) as number, d2 = a.testSepAxis(theirs, b, pa, qa, pb, qb) as number;
+      const d1 = a.testSepAxis(mine, b, pa, qa, pb, qb) as number,
+        d2 = a.testSepAxis(theirs, b, pa, qa, pb, qb) as number;
       expect(d1).toBeCloseTo(d2, 12);
       expect(mine.dot(theirs)).toBeGreaterThan(1 - 1e-9);
       // the least overlap came from an edge pair (not a face normal) in some cases: the pruning is exercised
-      const faceOnly = Math.min(...a.faceNormals.map((n) => a.testSepAxis(qa.vmult(n), b, pa, qa, pb, qb) as number), ...b.faceNormals.map((n) => a.testSepAxis(qb.vmult(n), b, pa, qa, pb, qb) as number));
+      const faceOnly = Math.min(
+        ...a.faceNormals.map((n) => a.testSepAxis(qa.vmult(n), b, pa, qa, pb, qb) as number),
+        ...b.faceNormals.map((n) => a.testSepAxis(qb.vmult(n), b, pa, qa, pb, qb) as number),
+      );
       if (d2 < faceOnly - 1e-9) edgeWins++;
     }
     expect(overlapping).toBeGreaterThan(40);

@@ -17,23 +17,33 @@ function blob(rng: Rng, c: [number, number, number], r: number, n: number): Floa
 
 function closestOnTriangle(p: Vector3, a: Vector3, b: Vector3, c: Vector3): number {
   // dense barycentric search is enough for an oracle at 1e-4 relative accuracy? use exact instead:
-  const ab = b.clone().sub(a), ac = c.clone().sub(a), ap = p.clone().sub(a);
-  const d1 = ab.dot(ap), d2 = ac.dot(ap);
+  const ab = b.clone().sub(a),
+    ac = c.clone().sub(a),
+    ap = p.clone().sub(a);
+  const d1 = ab.dot(ap),
+    d2 = ac.dot(ap);
   if (d1 <= 0 && d2 <= 0) return p.distanceTo(a);
   const bp = p.clone().sub(b);
-  const d3 = ab.dot(bp), d4 = ac.dot(bp);
+  const d3 = ab.dot(bp),
+    d4 = ac.dot(bp);
   if (d3 >= 0 && d4 <= d3) return p.distanceTo(b);
   const vc = d1 * d4 - d3 * d2;
   if (vc <= 0 && d1 >= 0 && d3 <= 0) return p.distanceTo(a.clone().addScaledVector(ab, d1 / (d1 - d3)));
   const cp = p.clone().sub(c);
-  const d5 = ab.dot(cp), d6 = ac.dot(cp);
+  const d5 = ab.dot(cp),
+    d6 = ac.dot(cp);
   if (d6 >= 0 && d5 <= d6) return p.distanceTo(c);
   const vb = d5 * d2 - d1 * d6;
   if (vb <= 0 && d2 >= 0 && d6 <= 0) return p.distanceTo(a.clone().addScaledVector(ac, d2 / (d2 - d6)));
   const va = d3 * d6 - d5 * d4;
   if (va <= 0 && d4 - d3 >= 0 && d5 - d6 >= 0) return p.distanceTo(b.clone().addScaledVector(c.clone().sub(b), (d4 - d3) / (d4 - d3 + (d5 - d6))));
   const den = 1 / (va + vb + vc);
-  return p.distanceTo(a.clone().addScaledVector(ab, vb * den).addScaledVector(ac, vc * den));
+  return p.distanceTo(
+    a
+      .clone()
+      .addScaledVector(ab, vb * den)
+      .addScaledVector(ac, vc * den),
+  );
 }
 
 /** Brute force: hull of all vertex differences; signed distance of the origin to it. */

@@ -84,16 +84,27 @@ export function can(id: string, radius: number, height: number, position: Vec3, 
  * A cup from convex parts, centred on its box: a bottom disc and `segments` wall pieces (each
  * the hull of one wedge of the annulus), plus a handle when asked. Open at the top.
  */
-export function cup(id: string, opts: { radius: number; height: number; wall: number; bottom: number; segments?: number; handle?: boolean; flare?: number }, position: Vec3, orientation?: Quat): SceneObject {
+export function cup(
+  id: string,
+  opts: { radius: number; height: number; wall: number; bottom: number; segments?: number; handle?: boolean; flare?: number },
+  position: Vec3,
+  orientation?: Quat,
+): SceneObject {
   const n = opts.segments ?? 12;
-  const h = opts.height, r = opts.radius, t = opts.wall;
+  const h = opts.height,
+    r = opts.radius,
+    t = opts.wall;
   const flare = opts.flare ?? 0; // extra top radius (a bowl)
   const pieces: Mesh[] = [translateMesh(cylinderMesh(r, opts.bottom, n * 2), 0, 0, -h / 2 + opts.bottom / 2)];
   for (let s = 0; s < n; s++) {
-    const a0 = (2 * Math.PI * s) / n, a1 = (2 * Math.PI * (s + 1)) / n;
+    const a0 = (2 * Math.PI * s) / n,
+      a1 = (2 * Math.PI * (s + 1)) / n;
     const pts: number[] = [];
     for (const a of [a0, a1]) {
-      for (const [rr, z] of [[r, -h / 2 + opts.bottom], [r + flare, h / 2]] as const) {
+      for (const [rr, z] of [
+        [r, -h / 2 + opts.bottom],
+        [r + flare, h / 2],
+      ] as const) {
         pts.push(rr * Math.cos(a), rr * Math.sin(a), z, (rr - t) * Math.cos(a), (rr - t) * Math.sin(a), z);
       }
     }

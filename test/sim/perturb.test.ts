@@ -18,7 +18,8 @@ describe('perturbScene', () => {
       const rec = a.meta!['perturbations'] as Perturbation[];
       expect(rec.length).toBe(truth.objects.length);
       rec.forEach((p, i) => {
-        const t = truth.objects[i]!.pose, q = a.objects[i]!.pose;
+        const t = truth.objects[i]!.pose,
+          q = a.objects[i]!.pose;
         const dz = q.position[2] - t.position[2];
         const side = Math.hypot(q.position[0] - t.position[0], q.position[1] - t.position[1]);
         if (p.kind === 'sink') expect(-dz).toBeLessThanOrEqual(0.03 + 1e-12);

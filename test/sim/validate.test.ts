@@ -31,7 +31,11 @@ describe('bad scenes give a clear finding, quickly', () => {
 
   it('10 000 objects: a budget finding in well under a second', async () => {
     const one = box('b_0', [0.05, 0.05, 0.05], [0, 0, 0.025]);
-    const many = Array.from({ length: 10_000 }, (_, i) => ({ ...one, id: `b_${i}`, pose: { position: [(i % 100) * 0.06, Math.floor(i / 100) * 0.06, 0.025] as [number, number, number], orientation: [0, 0, 0, 1] as [number, number, number, number] } }));
+    const many = Array.from({ length: 10_000 }, (_, i) => ({
+      ...one,
+      id: `b_${i}`,
+      pose: { position: [(i % 100) * 0.06, Math.floor(i / 100) * 0.06, 0.025] as [number, number, number], orientation: [0, 0, 0, 1] as [number, number, number, number] },
+    }));
     const t0 = performance.now();
     const r = await validateScene(scene(many));
     const { report } = await validateAndRepair(scene(many));
@@ -102,7 +106,11 @@ describe('repair of perturbed synthetic scenes', () => {
       expect(report.initialFindings!.length).toBeGreaterThan(0);
       for (const rep of report.repairs) expect(rep.why.length).toBeGreaterThan(5);
       const world = new CollisionWorld(out.objects, out.support);
-      const pens = findPenetrations(world, out.objects.map(() => false), 0.002).penetrations;
+      const pens = findPenetrations(
+        world,
+        out.objects.map(() => false),
+        0.002,
+      ).penetrations;
       expect(pens).toEqual([]);
       expect(report.stability.every((s) => s.stable && s.displacement <= 0.01)).toBe(true);
       expect(report.findings.filter((f) => f.kind === 'floating' || f.kind === 'unsupported')).toEqual([]);

@@ -56,7 +56,8 @@ describe('the repair limit is on the total move', () => {
   it('report labels: moved (by how much), repaired, unchanged — not "unstable" for a move, not "repaired" for nothing', async () => {
     const over = await validateAndRepair(scene(pushedAndDropped(0.04, 0.04)));
     const vm = toViewModel(over.scene);
-    const light = vm.objects.find((o) => o.id === 'light_2')!, heavy = vm.objects.find((o) => o.id === 'heavy_1')!;
+    const light = vm.objects.find((o) => o.id === 'light_2')!,
+      heavy = vm.objects.find((o) => o.id === 'heavy_1')!;
     expect(light.status).toBe('moved');
     expect(light.statusText).toMatch(/^moved 56\.[0-9] mm .*needs review/);
     expect(heavy.status).toBe('unchanged');

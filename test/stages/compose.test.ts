@@ -6,7 +6,14 @@ import type { PlacedObject } from '../../src/stages/place.ts';
 
 const lifted = (id: number) => ({ id, label: 'x', pixels: new Uint32Array(), cloud: { positions: new Float32Array(), colors: Uint8Array.from([255, 0, 0]) }, maskPixels: 0 });
 const placed = (id: number, label: string, mesh = boxMesh(0.1, 0.2, 0.3)): PlacedObject => ({
-  id, label, pose: { position: [0, 0, 0.15], orientation: [0, 0, 0, 1] }, size: [0.1, 0.2, 0.3], mesh, symmetry: 'rot2', concave: false, source: lifted(id),
+  id,
+  label,
+  pose: { position: [0, 0, 0.15], orientation: [0, 0, 0, 1] },
+  size: [0.1, 0.2, 0.3],
+  mesh,
+  symmetry: 'rot2',
+  concave: false,
+  source: lifted(id),
 });
 
 describe('compose stage', () => {

@@ -9,7 +9,9 @@ function cloudOfHeights(heights: number[]): { cloud: OrganizedCloud; heightOf: (
   const n = heights.length;
   const positions = new Float32Array(n * 3);
   const valid = new Uint8Array(n).fill(1);
-  heights.forEach((h, i) => { positions[i * 3 + 2] = h; });
+  heights.forEach((h, i) => {
+    positions[i * 3 + 2] = h;
+  });
   return { cloud: { width: n, height: 1, positions, valid, validCount: n }, heightOf: (_x, _y, z) => z };
 }
 

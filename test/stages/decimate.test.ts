@@ -12,7 +12,11 @@ function stepFrame(edgeU: number): RgbdFrame {
   // an object (0.5 m) on the right of column edgeU, the background (1 m) on the left
   const depth = new Float32Array(CAM.width * CAM.height);
   for (let v = 0; v < CAM.height; v++) for (let u = 0; u < CAM.width; u++) depth[v * CAM.width + u] = u >= edgeU ? 0.5 : 1;
-  return { color: { width: CAM.width, height: CAM.height, encoding: 'rgb8', data: new Uint8Array(CAM.width * CAM.height * 3) }, depth: { width: CAM.width, height: CAM.height, data: depth }, camera: CAM };
+  return {
+    color: { width: CAM.width, height: CAM.height, encoding: 'rgb8', data: new Uint8Array(CAM.width * CAM.height * 3) },
+    depth: { width: CAM.width, height: CAM.height, data: depth },
+    camera: CAM,
+  };
 }
 
 describe('segmentation at a fraction of the pixels', () => {
@@ -58,10 +62,11 @@ describe('segmentation at a fraction of the pixels', () => {
       // the segment that overlaps this solid most
       const overlap = new Map<number, number>();
       let area = 0;
-      for (let i = 0; i < truth.length; i++) if (truth[i] === s.id) {
-        area++;
-        if (masks.data[i]) overlap.set(masks.data[i]!, (overlap.get(masks.data[i]!) ?? 0) + 1);
-      }
+      for (let i = 0; i < truth.length; i++)
+        if (truth[i] === s.id) {
+          area++;
+          if (masks.data[i]) overlap.set(masks.data[i]!, (overlap.get(masks.data[i]!) ?? 0) + 1);
+        }
       const [id, inter] = [...overlap].sort((a, b) => b[1] - a[1])[0]!;
       let seg = 0;
       for (let i = 0; i < truth.length; i++) if (masks.data[i] === id) seg++;

@@ -13,8 +13,20 @@ const inside = (m: Mesh, x: number, y: number, z: number) => {
 
 describe('column decomposition', () => {
   // a cup: 8 cm wide, 10 cm tall, 6 mm walls and floor
-  const r = 0.04, h = 0.1, w = 0.006;
-  const cup = latheMesh([[0, 0], [r, 0], [r, h], [r - w, h], [r - w, w], [0, w]], 48);
+  const r = 0.04,
+    h = 0.1,
+    w = 0.006;
+  const cup = latheMesh(
+    [
+      [0, 0],
+      [r, 0],
+      [r, h],
+      [r - w, h],
+      [r - w, w],
+      [0, w],
+    ],
+    48,
+  );
 
   it('keeps a mug open: the cavity is free, the walls and floor are covered', () => {
     expect(meshVolume(cup)).toBeGreaterThan(0);

@@ -30,7 +30,8 @@ export const FIXTURE_CAMERA = (w = 320, h = 240): CameraIntrinsics => ({ width: 
 
 /** Camera optical frame → world for a camera at (x, y, h) looking along +x, pitched down. */
 export function cameraPoseFor(opts: FixtureOptions): Pose {
-  const h = opts.camHeight ?? 0.8, pitch = opts.pitch ?? 0.8;
+  const h = opts.camHeight ?? 0.8,
+    pitch = opts.pitch ?? 0.8;
   const [cx, cy] = opts.camXY ?? [-0.8, 0];
   // optical (x right, y down, z forward) → body (x forward, y left, z up)
   const opticalToBody: Pose = { position: [0, 0, 0], orientation: [-0.5, 0.5, -0.5, 0.5] };
@@ -50,14 +51,16 @@ export function renderFixture(solids: Solid[], opts: FixtureOptions = {}): { fra
     for (let u = 0; u < w; u++) {
       const dOpt: Vec3 = [(u - camera.cx) / camera.fx, (v - camera.cy) / camera.fy, 1];
       const d = rotateVec(pose.orientation, dOpt); // world direction with optical z = 1
-      let best = Infinity, id = 0;
+      let best = Infinity,
+        id = 0;
       if (opts.floor !== false && d[2] < 0) {
         const t = -o[2] / d[2];
         if (t > 0) best = t;
       }
       if (opts.table && d[2] < 0) {
         const t = (opts.table.top - o[2]) / d[2];
-        const x = o[0] + t * d[0], y = o[1] + t * d[1];
+        const x = o[0] + t * d[0],
+          y = o[1] + t * d[1];
         if (t > 0 && t < best && Math.abs(x) <= opts.table.half[0] && Math.abs(y) <= opts.table.half[1]) best = t;
       }
       for (const s of solids) {
@@ -91,14 +94,16 @@ function hit(s: Solid, o: Vec3, d: Vec3): number {
       const inv = invertPose({ position: s.centre, orientation: quatFromYaw(s.yaw) });
       const lo = rotateVec(inv.orientation, [o[0] - s.centre[0], o[1] - s.centre[1], o[2] - s.centre[2]]);
       const ld = rotateVec(inv.orientation, d);
-      let t0 = -Infinity, t1 = Infinity;
+      let t0 = -Infinity,
+        t1 = Infinity;
       for (let k = 0; k < 3; k++) {
         const half = s.size[k]! / 2;
         if (Math.abs(ld[k]!) < 1e-12) {
           if (Math.abs(lo[k]!) > half) return -1;
           continue;
         }
-        let a = (-half - lo[k]!) / ld[k]!, b = (half - lo[k]!) / ld[k]!;
+        let a = (-half - lo[k]!) / ld[k]!,
+          b = (half - lo[k]!) / ld[k]!;
         if (a > b) [a, b] = [b, a];
         t0 = Math.max(t0, a);
         t1 = Math.min(t1, b);
@@ -106,8 +111,12 @@ function hit(s: Solid, o: Vec3, d: Vec3): number {
       return t0 <= t1 && t0 > 0 ? t0 : -1;
     }
     case 'sphere': {
-      const ox = o[0] - s.centre[0], oy = o[1] - s.centre[1], oz = o[2] - s.centre[2];
-      const a = d[0] ** 2 + d[1] ** 2 + d[2] ** 2, b = 2 * (ox * d[0] + oy * d[1] + oz * d[2]), c = ox * ox + oy * oy + oz * oz - s.radius ** 2;
+      const ox = o[0] - s.centre[0],
+        oy = o[1] - s.centre[1],
+        oz = o[2] - s.centre[2];
+      const a = d[0] ** 2 + d[1] ** 2 + d[2] ** 2,
+        b = 2 * (ox * d[0] + oy * d[1] + oz * d[2]),
+        c = ox * ox + oy * oy + oz * oz - s.radius ** 2;
       const disc = b * b - 4 * a * c;
       if (disc < 0) return -1;
       return (-b - Math.sqrt(disc)) / (2 * a);
@@ -116,14 +125,16 @@ function hit(s: Solid, o: Vec3, d: Vec3): number {
       return cylinderHit(o, d, s.centre, s.radius, s.centre[2] - s.height / 2, s.centre[2] + s.height / 2, false);
     case 'mug': {
       // open-topped cup: outer wall, inner wall seen from inside, inner floor at z0 + wall
-      const z0 = s.centre[2] - s.height / 2, z1 = s.centre[2] + s.height / 2;
+      const z0 = s.centre[2] - s.height / 2,
+        z1 = s.centre[2] + s.height / 2;
       const outer = cylinderHit(o, d, s.centre, s.radius, z0, z1, true);
       const inner = cylinderInside(o, d, s.centre, s.radius - s.wall, z0 + s.wall, z1);
       // rim annulus
       let rim = -1;
       if (Math.abs(d[2]) > 1e-12) {
         const t = (z1 - o[2]) / d[2];
-        const x = o[0] + t * d[0] - s.centre[0], y = o[1] + t * d[1] - s.centre[1];
+        const x = o[0] + t * d[0] - s.centre[0],
+          y = o[1] + t * d[1] - s.centre[1];
         const r = Math.hypot(x, y);
         if (t > 0 && r <= s.radius && r >= s.radius - s.wall) rim = t;
       }
@@ -135,18 +146,25 @@ function hit(s: Solid, o: Vec3, d: Vec3): number {
 /** First hit with a vertical cylinder's side (and caps unless open). */
 function cylinderHit(o: Vec3, d: Vec3, c: Vec3, r: number, z0: number, z1: number, openTop: boolean): number {
   let best = Infinity;
-  const ox = o[0] - c[0], oy = o[1] - c[1];
-  const a = d[0] ** 2 + d[1] ** 2, b = 2 * (ox * d[0] + oy * d[1]), cc = ox * ox + oy * oy - r * r;
+  const ox = o[0] - c[0],
+    oy = o[1] - c[1];
+  const a = d[0] ** 2 + d[1] ** 2,
+    b = 2 * (ox * d[0] + oy * d[1]),
+    cc = ox * ox + oy * oy - r * r;
   const disc = b * b - 4 * a * cc;
   if (disc >= 0 && a > 1e-12) {
     const t = (-b - Math.sqrt(disc)) / (2 * a);
     const z = o[2] + t * d[2];
     if (t > 0 && z >= z0 && z <= z1) best = t;
   }
-  for (const [zc, skip] of [[z1, openTop], [z0, false]] as const) {
+  for (const [zc, skip] of [
+    [z1, openTop],
+    [z0, false],
+  ] as const) {
     if (skip || Math.abs(d[2]) < 1e-12) continue;
     const t = (zc - o[2]) / d[2];
-    const x = o[0] + t * d[0] - c[0], y = o[1] + t * d[1] - c[1];
+    const x = o[0] + t * d[0] - c[0],
+      y = o[1] + t * d[1] - c[1];
     if (t > 0 && x * x + y * y <= r * r && t < best) best = t;
   }
   return Number.isFinite(best) ? best : -1;
@@ -156,11 +174,15 @@ function cylinderHit(o: Vec3, d: Vec3, c: Vec3, r: number, z0: number, z1: numbe
 function cylinderInside(o: Vec3, d: Vec3, c: Vec3, r: number, zFloor: number, zTop: number): number {
   if (Math.abs(d[2]) < 1e-12) return -1;
   const tTop = (zTop - o[2]) / d[2];
-  const x = o[0] + tTop * d[0] - c[0], y = o[1] + tTop * d[1] - c[1];
+  const x = o[0] + tTop * d[0] - c[0],
+    y = o[1] + tTop * d[1] - c[1];
   if (tTop <= 0 || x * x + y * y > r * r) return -1;
   // leave the inner cylinder: far root
-  const ox = o[0] - c[0], oy = o[1] - c[1];
-  const a = d[0] ** 2 + d[1] ** 2, b = 2 * (ox * d[0] + oy * d[1]), cc = ox * ox + oy * oy - r * r;
+  const ox = o[0] - c[0],
+    oy = o[1] - c[1];
+  const a = d[0] ** 2 + d[1] ** 2,
+    b = 2 * (ox * d[0] + oy * d[1]),
+    cc = ox * ox + oy * oy - r * r;
   let tWall = Infinity;
   const disc = b * b - 4 * a * cc;
   if (disc >= 0 && a > 1e-12) tWall = (-b + Math.sqrt(disc)) / (2 * a);

@@ -7,14 +7,28 @@ import { collectInstances } from '../../src/stages/perceive.ts';
 
 /** A 40×40 view of a flat square at 1 m (id 1, pixels 10..29) in front of a wall at 2 m. */
 function scene(): { depth: Float32Array; masks: LabelImage; camera: CameraIntrinsics } {
-  const w = 40, h = 40;
+  const w = 40,
+    h = 40;
   const depth = new Float32Array(w * h).fill(2);
   const data = new Uint16Array(w * h);
-  for (let v = 10; v < 30; v++) for (let u = 10; u < 30; u++) {
-    depth[v * w + u] = 1;
-    data[v * w + u] = 1;
-  }
-  return { depth, masks: { width: w, height: h, data, labels: new Map([[1, 'plate'], [2, 'ghost']]) }, camera: { width: w, height: h, fx: 40, fy: 40, cx: 19.5, cy: 19.5 } };
+  for (let v = 10; v < 30; v++)
+    for (let u = 10; u < 30; u++) {
+      depth[v * w + u] = 1;
+      data[v * w + u] = 1;
+    }
+  return {
+    depth,
+    masks: {
+      width: w,
+      height: h,
+      data,
+      labels: new Map([
+        [1, 'plate'],
+        [2, 'ghost'],
+      ]),
+    },
+    camera: { width: w, height: h, fx: 40, fy: 40, cx: 19.5, cy: 19.5 },
+  };
 }
 
 describe('lift stage', () => {
@@ -40,10 +54,11 @@ describe('lift stage', () => {
   it('a mask label with no depth under it is skipped with a warning, not a crash', async () => {
     const { depth, masks, camera } = scene();
     const w = 40;
-    for (let v = 0; v < 5; v++) for (let u = 0; u < 5; u++) {
-      masks.data[v * w + u] = 2;
-      depth[v * w + u] = Number.NaN;
-    }
+    for (let v = 0; v < 5; v++)
+      for (let u = 0; u < 5; u++) {
+        masks.data[v * w + u] = 2;
+        depth[v * w + u] = Number.NaN;
+      }
     depth[0] = Number.POSITIVE_INFINITY;
     const cloud = organizedCloud({ width: w, height: w, data: depth }, camera);
     const { output, report } = await lift()({ cloud, masks, instances: collectInstances(masks, 1) });

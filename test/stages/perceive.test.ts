@@ -86,7 +86,8 @@ describe('perceive stage', () => {
     const { frame } = renderFixture(solids, { width: 320, height: 240 });
     // a box filter like a depth camera's spatial filter: heights ramp across the 6 cm gap
     const { width: w, height: h, data } = frame.depth!;
-    const src = Float32Array.from(data), r = 8;
+    const src = Float32Array.from(data),
+      r = 8;
     for (let v = r; v < h - r; v++) {
       for (let u = r; u < w - r; u++) {
         let sum = 0;

@@ -43,7 +43,10 @@ describe('place stage', () => {
 
 describe('place stage: yaw of objects with no half-turn symmetry', () => {
   // the generator's truth frames (src/synth/shapes.ts): a mug's handle on +x, an L's open corner at +x+y
-  const turned = (m: { positions: Float32Array; indices: Uint32Array }, yaw: number) => ({ positions: transformPositions({ position: [0.4, 0.1, 0.1], orientation: quatFromYaw(yaw) }, m.positions), indices: m.indices });
+  const turned = (m: { positions: Float32Array; indices: Uint32Array }, yaw: number) => ({
+    positions: transformPositions({ position: [0.4, 0.1, 0.1], orientation: quatFromYaw(yaw) }, m.positions),
+    indices: m.indices,
+  });
   const yawDeg = (q: [number, number, number, number]) => (rpyFromQuat(q)[2] * 180) / Math.PI;
 
   it('a mug: x points at the handle, whatever the turn (12 mugs, seeded yaws over the whole turn)', () => {
@@ -82,7 +85,15 @@ describe('place stage: canonical meshes (learned shape backends)', () => {
     const { fitCanonical } = await import('../../src/stages/place.ts');
     const { latheMesh } = await import('../../src/geometry/primitives.ts');
     // an asymmetric-ish canonical shape: a tapered cup, unit height, in its own frame
-    const canonical = latheMesh([[0, -0.5], [0.3, -0.5], [0.45, 0.5], [0, 0.5]], 32);
+    const canonical = latheMesh(
+      [
+        [0, -0.5],
+        [0.3, -0.5],
+        [0.45, 0.5],
+        [0, 0.5],
+      ],
+      32,
+    );
     // the truth: scaled 0.2, turned 0.7 rad, standing at (1, −0.5) on the floor
     const truthPose = { position: [1, -0.5, 0.1] as [number, number, number], orientation: quatFromYaw(0.7) };
     const scaled = { positions: canonical.positions.map((v) => v * 0.2), indices: canonical.indices };

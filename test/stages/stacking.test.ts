@@ -4,10 +4,11 @@ import { restingHeights, restingSupports, settleContacts } from '../../src/stage
 /** Points on the camera-facing (−x) side and top of an axis-aligned box, world frame. */
 function visibleBox(cx: number, cy: number, z0: number, sx: number, sy: number, sz: number): Float32Array {
   const out: number[] = [];
-  for (let i = 0; i <= 12; i++) for (let j = 0; j <= 12; j++) {
-    out.push(cx - sx / 2, cy - sy / 2 + (sy * i) / 12, z0 + (sz * j) / 12); // front face
-    out.push(cx - sx / 2 + (sx * i) / 12, cy - sy / 2 + (sy * j) / 12, z0 + sz); // top face
-  }
+  for (let i = 0; i <= 12; i++)
+    for (let j = 0; j <= 12; j++) {
+      out.push(cx - sx / 2, cy - sy / 2 + (sy * i) / 12, z0 + (sz * j) / 12); // front face
+      out.push(cx - sx / 2 + (sx * i) / 12, cy - sy / 2 + (sy * j) / 12, z0 + sz); // top face
+    }
   return Float32Array.from(out);
 }
 
@@ -32,20 +33,25 @@ describe('restingHeights: what each object stands on', () => {
   });
 
   it('side by side on the support: nothing rests on anything', () => {
-    expect(restingHeights([
-      { id: 1, world: visibleBox(0, 0, 0, 0.1, 0.1, 0.1) },
-      { id: 2, world: visibleBox(0, 0.15, 0, 0.1, 0.1, 0.2) },
-    ]).size).toBe(0);
+    expect(
+      restingHeights([
+        { id: 1, world: visibleBox(0, 0, 0, 0.1, 0.1, 0.1) },
+        { id: 2, world: visibleBox(0, 0.15, 0, 0.1, 0.1, 0.2) },
+      ]).size,
+    ).toBe(0);
   });
 });
 
 describe('settleContacts: a stacked pair meets at one surface', () => {
-  it('the upper box\'s seam points 6 mm below the lower box\'s top are raised onto it; the lower box and far points are untouched', () => {
+  it("the upper box's seam points 6 mm below the lower box's top are raised onto it; the lower box and far points are untouched", () => {
     const lower = visibleBox(0, 0, 0, 0.3, 0.2, 0.06);
     const upper = visibleBox(0.02, 0, 0.06, 0.1, 0.1, 0.08);
     // depth noise at the seam: the upper box's lowest row measured 6 mm low
     for (let k = 2; k < upper.length; k += 3) if (Math.abs(upper[k]! - 0.06) < 1e-6) upper[k] = 0.054;
-    const objects = [{ id: 1, world: lower }, { id: 2, world: upper }];
+    const objects = [
+      { id: 1, world: lower },
+      { id: 2, world: upper },
+    ];
     const supports = restingSupports(objects);
     expect(supports.get(2)?.on).toBe(1);
     // the lower box's highest point under the upper one: its top, 0.06

@@ -24,7 +24,8 @@ const haveChromium = requireChromiumOrSkip();
 
 function pixelStats(png: Buffer): { variance: number; image: PNG } {
   const image = PNG.sync.read(png);
-  let sum = 0, sum2 = 0;
+  let sum = 0,
+    sum2 = 0;
   const n = image.width * image.height;
   for (let i = 0; i < n; i++) {
     const g = (image.data[i * 4]! + image.data[i * 4 + 1]! + image.data[i * 4 + 2]!) / 3;
@@ -39,7 +40,8 @@ function pixelStats(png: Buffer): { variance: number; image: PNG } {
 function objectPixelNear(image: PNG, x: number, y: number, r = 2): boolean {
   for (let dy = -r; dy <= r; dy++) {
     for (let dx = -r; dx <= r; dx++) {
-      const px = Math.round(x + dx), py = Math.round(y + dy);
+      const px = Math.round(x + dx),
+        py = Math.round(y + dy);
       if (px < 0 || py < 0 || px >= image.width || py >= image.height) continue;
       const i = (py * image.width + px) * 4;
       const diff = Math.abs(image.data[i]! - BACKGROUND[0]!) + Math.abs(image.data[i + 1]! - BACKGROUND[1]!) + Math.abs(image.data[i + 2]! - BACKGROUND[2]!);

@@ -13,8 +13,10 @@ export function hungarian(cost: readonly (readonly number[])[]): number[] {
   const m = transpose ? rows : cols;
   const at = (i: number, j: number) => (transpose ? cost[j]![i]! : cost[i]![j]!);
   // 1-based arrays as in the classic formulation; p[j] = row matched to column j
-  const u = new Float64Array(n + 1), v = new Float64Array(m + 1);
-  const p = new Int32Array(m + 1), way = new Int32Array(m + 1);
+  const u = new Float64Array(n + 1),
+    v = new Float64Array(m + 1);
+  const p = new Int32Array(m + 1),
+    way = new Int32Array(m + 1);
   for (let i = 1; i <= n; i++) {
     p[0] = i;
     let j0 = 0;
@@ -23,7 +25,8 @@ export function hungarian(cost: readonly (readonly number[])[]): number[] {
     do {
       used[j0] = 1;
       const i0 = p[j0]!;
-      let delta = Infinity, j1 = 0;
+      let delta = Infinity,
+        j1 = 0;
       for (let j = 1; j <= m; j++) {
         if (used[j]) continue;
         const cur = at(i0 - 1, j - 1) - u[i0]! - v[j]!;

@@ -31,7 +31,9 @@ export class BoxKdTree {
     let n = 0;
     const perm = new Uint32Array(n0);
     for (let i = 0; i < n0; i++) {
-      const x = positions[i * 3]!, y = positions[i * 3 + 1]!, z = positions[i * 3 + 2]!;
+      const x = positions[i * 3]!,
+        y = positions[i * 3 + 1]!,
+        z = positions[i * 3 + 2]!;
       if (Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)) perm[n++] = i;
     }
     this.size = n;
@@ -53,10 +55,17 @@ export class BoxKdTree {
 
   private build(p: Float32Array, perm: Uint32Array, node: number, lo: number, hi: number, leaf: number): void {
     const b = this.box;
-    let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      z0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity,
+      z1 = -Infinity;
     for (let k = lo; k < hi; k++) {
       const i = perm[k]! * 3;
-      const x = p[i]!, y = p[i + 1]!, z = p[i + 2]!;
+      const x = p[i]!,
+        y = p[i + 1]!,
+        z = p[i + 2]!;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (y < y0) y0 = y;
@@ -77,14 +86,18 @@ export class BoxKdTree {
       this.left[node] = -1;
       return;
     }
-    const ex = x1 - x0, ey = y1 - y0, ez = z1 - z0;
+    const ex = x1 - x0,
+      ey = y1 - y0,
+      ez = z1 - z0;
     const dim = ex >= ey && ex >= ez ? 0 : ey >= ez ? 1 : 2;
     const mid = (lo + hi) >> 1;
     // quickselect on the permutation: the median by `dim` lands at `mid`
-    let l = lo, r = hi - 1;
+    let l = lo,
+      r = hi - 1;
     while (r > l) {
       const pivot = p[perm[(l + r) >> 1]! * 3 + dim]!;
-      let i = l, j = r;
+      let i = l,
+        j = r;
       while (i <= j) {
         while (p[perm[i]! * 3 + dim]! < pivot) i++;
         while (p[perm[j]! * 3 + dim]! > pivot) j--;
@@ -122,20 +135,35 @@ export class BoxKdTree {
       const c = left[node]!;
       if (c < 0) {
         for (let i = lo[node]! * 3, e = hi[node]! * 3; i < e; i += 3) {
-          const dx = pts[i]! - x, dy = pts[i + 1]! - y, dz = pts[i + 2]! - z;
+          const dx = pts[i]! - x,
+            dy = pts[i + 1]! - y,
+            dz = pts[i + 2]! - z;
           const d2 = dx * dx + dy * dy + dz * dz;
           if (d2 < best) best = d2;
         }
         continue;
       }
-      const da = boxDist2(box, c, x, y, z), db = boxDist2(box, c + 1, x, y, z);
+      const da = boxDist2(box, c, x, y, z),
+        db = boxDist2(box, c + 1, x, y, z);
       // push the farther child first so the nearer one is searched first
       if (da < db) {
-        if (db < best) { stackN[sp] = c + 1; stackD[sp++] = db; }
-        if (da < best) { stackN[sp] = c; stackD[sp++] = da; }
+        if (db < best) {
+          stackN[sp] = c + 1;
+          stackD[sp++] = db;
+        }
+        if (da < best) {
+          stackN[sp] = c;
+          stackD[sp++] = da;
+        }
       } else {
-        if (da < best) { stackN[sp] = c; stackD[sp++] = da; }
-        if (db < best) { stackN[sp] = c + 1; stackD[sp++] = db; }
+        if (da < best) {
+          stackN[sp] = c;
+          stackD[sp++] = da;
+        }
+        if (db < best) {
+          stackN[sp] = c + 1;
+          stackD[sp++] = db;
+        }
       }
     }
     return best;
@@ -151,9 +179,14 @@ export function nearestSquaredTrees(a: BoxKdTree, b: BoxKdTree): Float64Array {
   const n = a.size;
   const out = new Float64Array(n);
   const p = a.pts;
-  let px = NaN, py = NaN, pz = NaN, pd = Infinity;
+  let px = NaN,
+    py = NaN,
+    pz = NaN,
+    pd = Infinity;
   for (let i = 0; i < n; i++) {
-    const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
+    const x = p[i * 3]!,
+      y = p[i * 3 + 1]!,
+      z = p[i * 3 + 2]!;
     let bound = Infinity;
     if (pd < Infinity) {
       const r = Math.sqrt((x - px) ** 2 + (y - py) ** 2 + (z - pz) ** 2) + pd;

@@ -31,7 +31,9 @@ export interface PointSetDistances {
 
 /** Sums over the first `n` squared NN distances of one direction: Σd², Σd, and how many d² < `t2`. */
 function oneWay(d2s: Float64Array, n: number, t2: number): { sum2: number; sum: number; within: number } {
-  let sum2 = 0, sum = 0, within = 0;
+  let sum2 = 0,
+    sum = 0,
+    within = 0;
   for (let i = 0; i < n; i++) {
     const d2 = d2s[i]!;
     sum2 += d2;
@@ -43,16 +45,20 @@ function oneWay(d2s: Float64Array, n: number, t2: number): { sum2: number; sum: 
 
 /** Chamfer (both forms) and F-Score at `threshold` (strictly closer than it counts). */
 export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: number): PointSetDistances {
-  const ta = new BoxKdTree(a), tb = new BoxKdTree(b);
-  const na = ta.size, nb = tb.size;
+  const ta = new BoxKdTree(a),
+    tb = new BoxKdTree(b);
+  const na = ta.size,
+    nb = tb.size;
   if (na === 0 || nb === 0) {
     return { chamferSquared: Infinity, meanAB: Infinity, meanBA: Infinity, precision: 0, recall: 0, fScore: 0 };
   }
   const dab = nearestSquaredTrees(ta, tb);
   const dba = nearestSquaredTrees(tb, ta);
   const t2 = threshold * threshold;
-  const ab = oneWay(dab, na, t2), ba = oneWay(dba, nb, t2);
-  const precision = ab.within / na, recall = ba.within / nb;
+  const ab = oneWay(dab, na, t2),
+    ba = oneWay(dba, nb, t2);
+  const precision = ab.within / na,
+    recall = ba.within / nb;
   return {
     chamferSquared: ab.sum2 / na + ba.sum2 / nb,
     meanAB: ab.sum / na,
@@ -94,7 +100,8 @@ export function boxIoU(a: Box3, b: Box3): number {
  */
 export function voxelIoU(a: Float32Array, b: Float32Array, grid = 64): number {
   if (a.length === 0 || b.length === 0) return 0;
-  const ba = aabb(a), bb = aabb(b);
+  const ba = aabb(a),
+    bb = aabb(b);
   const min = [0, 1, 2].map((k) => Math.min(ba.min[k]!, bb.min[k]!));
   const ext = Math.max(...[0, 1, 2].map((k) => Math.max(ba.max[k]!, bb.max[k]!) - min[k]!));
   const voxel = ext > 0 ? ext / grid : 1;
@@ -111,7 +118,8 @@ export function voxelIoU(a: Float32Array, b: Float32Array, grid = 64): number {
   const occ = new Uint8Array(grid * grid * grid);
   mark(a, 1, occ);
   mark(b, 2, occ);
-  let inter = 0, union = 0;
+  let inter = 0,
+    union = 0;
   for (let i = 0; i < occ.length; i++) {
     const o = occ[i]!;
     if (o) union++;

@@ -31,10 +31,18 @@ function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number
   const cum = new Float64Array(nt);
   let total = 0;
   for (let t = 0; t < nt; t++) {
-    const a = idx[t * 3]! * 3, b = idx[t * 3 + 1]! * 3, c = idx[t * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!, uy = p[b + 1]! - p[a + 1]!, uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!, vy = p[c + 1]! - p[a + 1]!, vz = p[c + 2]! - p[a + 2]!;
-    const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+    const a = idx[t * 3]! * 3,
+      b = idx[t * 3 + 1]! * 3,
+      c = idx[t * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const cx = uy * vz - uz * vy,
+      cy = uz * vx - ux * vz,
+      cz = ux * vy - uy * vx;
     total += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
     cum[t] = total;
   }
@@ -53,15 +61,21 @@ function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number
   }
   for (let s = 0; s < n; s++) {
     const r = rng.next() * total;
-    let lo = 0, hi = nt - 1;
+    let lo = 0,
+      hi = nt - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (cum[mid]! <= r) lo = mid + 1;
       else hi = mid;
     }
-    const a = idx[lo * 3]! * 3, b = idx[lo * 3 + 1]! * 3, c = idx[lo * 3 + 2]! * 3;
-    const r1 = Math.sqrt(rng.next()), r2 = rng.next();
-    const wa = 1 - r1, wb = r1 * (1 - r2), wc = r1 * r2;
+    const a = idx[lo * 3]! * 3,
+      b = idx[lo * 3 + 1]! * 3,
+      c = idx[lo * 3 + 2]! * 3;
+    const r1 = Math.sqrt(rng.next()),
+      r2 = rng.next();
+    const wa = 1 - r1,
+      wb = r1 * (1 - r2),
+      wc = r1 * r2;
     out[s * 3] = wa * p[a]! + wb * p[b]! + wc * p[c]!;
     out[s * 3 + 1] = wa * p[a + 1]! + wb * p[b + 1]! + wc * p[c + 1]!;
     out[s * 3 + 2] = wa * p[a + 2]! + wb * p[b + 2]! + wc * p[c + 2]!;

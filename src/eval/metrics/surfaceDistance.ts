@@ -23,12 +23,22 @@ export class SurfaceDistance {
     const keep: number[] = [];
     const nv = positions.length / 3;
     for (let t = 0; t + 2 < indices.length; t += 3) {
-      const a = indices[t]!, b = indices[t + 1]!, c = indices[t + 2]!;
+      const a = indices[t]!,
+        b = indices[t + 1]!,
+        c = indices[t + 2]!;
       if (a >= nv || b >= nv || c >= nv) continue;
-      const pa = a * 3, pb = b * 3, pc = c * 3;
-      const ux = positions[pb]! - positions[pa]!, uy = positions[pb + 1]! - positions[pa + 1]!, uz = positions[pb + 2]! - positions[pa + 2]!;
-      const vx = positions[pc]! - positions[pa]!, vy = positions[pc + 1]! - positions[pa + 1]!, vz = positions[pc + 2]! - positions[pa + 2]!;
-      const cx = uy * vz - uz * vy, cy = uz * vx - ux * vz, cz = ux * vy - uy * vx;
+      const pa = a * 3,
+        pb = b * 3,
+        pc = c * 3;
+      const ux = positions[pb]! - positions[pa]!,
+        uy = positions[pb + 1]! - positions[pa + 1]!,
+        uz = positions[pb + 2]! - positions[pa + 2]!;
+      const vx = positions[pc]! - positions[pa]!,
+        vy = positions[pc + 1]! - positions[pa + 1]!,
+        vz = positions[pc + 2]! - positions[pa + 2]!;
+      const cx = uy * vz - uz * vy,
+        cy = uz * vx - ux * vz,
+        cz = ux * vy - uy * vx;
       const area2 = cx * cx + cy * cy + cz * cz;
       if (area2 > 0 && Number.isFinite(area2)) keep.push(a, b, c);
     }
@@ -78,9 +88,14 @@ export class SurfaceDistance {
     const n = points.length / 3;
     const out = new Float64Array(n);
     const order = mortonOrder(points);
-    let px = NaN, py = NaN, pz = NaN, pd = Infinity;
+    let px = NaN,
+      py = NaN,
+      pz = NaN,
+      pd = Infinity;
     for (const i of order) {
-      const x = points[i * 3]!, y = points[i * 3 + 1]!, z = points[i * 3 + 2]!;
+      const x = points[i * 3]!,
+        y = points[i * 3 + 1]!,
+        z = points[i * 3 + 2]!;
       if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) {
         out[i] = NaN;
         continue;
@@ -104,12 +119,23 @@ export class SurfaceDistance {
 /** Indices of the finite points first sorted by a 30-bit Morton code of their box position, then the rest. */
 function mortonOrder(p: Float64Array): Uint32Array {
   const n = p.length / 3;
-  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    z0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity,
+    z1 = -Infinity;
   for (let i = 0; i < n; i++) {
-    const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
+    const x = p[i * 3]!,
+      y = p[i * 3 + 1]!,
+      z = p[i * 3 + 2]!;
     if (!(Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z))) continue;
-    x0 = Math.min(x0, x); y0 = Math.min(y0, y); z0 = Math.min(z0, z);
-    x1 = Math.max(x1, x); y1 = Math.max(y1, y); z1 = Math.max(z1, z);
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    z0 = Math.min(z0, z);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+    z1 = Math.max(z1, z);
   }
   const ext = Math.max(x1 - x0, y1 - y0, z1 - z0, 1e-300);
   const codes = new Float64Array(n);
@@ -122,10 +148,10 @@ function mortonOrder(p: Float64Array): Uint32Array {
     return b >>> 0;
   };
   for (let i = 0; i < n; i++) {
-    const x = p[i * 3]!, y = p[i * 3 + 1]!, z = p[i * 3 + 2]!;
-    codes[i] = Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z)
-      ? ((spread((x - x0) / ext) | (spread((y - y0) / ext) << 1) | (spread((z - z0) / ext) << 2)) >>> 0)
-      : Infinity;
+    const x = p[i * 3]!,
+      y = p[i * 3 + 1]!,
+      z = p[i * 3 + 2]!;
+    codes[i] = Number.isFinite(x) && Number.isFinite(y) && Number.isFinite(z) ? (spread((x - x0) / ext) | (spread((y - y0) / ext) << 1) | (spread((z - z0) / ext) << 2)) >>> 0 : Infinity;
   }
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -134,7 +160,8 @@ function mortonOrder(p: Float64Array): Uint32Array {
 
 /** Mean of the entries, NaN entries (non-finite queries) skipped; Infinity when nothing is left or any entry is Infinity. */
 export function meanDistance(d: Float64Array): number {
-  let s = 0, n = 0;
+  let s = 0,
+    n = 0;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (Number.isNaN(v)) continue;

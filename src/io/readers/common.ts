@@ -44,7 +44,10 @@ export class ImportSession {
   private readonly reader: (path: string) => Promise<Uint8Array>;
   readonly t0 = performance.now();
 
-  constructor(readonly ctx: ImportContext, readonly backend: string) {
+  constructor(
+    readonly ctx: ImportContext,
+    readonly backend: string,
+  ) {
     this.reader = ctx.readFile ?? (async (p: string) => new Uint8Array(await fsReadFile(p)));
   }
 
@@ -110,7 +113,11 @@ export async function resolveUri(session: ImportSession, uri: string, baseDir: s
       join(session.ctx.baseDir, rest),
     ];
     for (const c of candidates) if (await session.exists(c)) return c;
-    throw new Real2SimError('BAD_FILE', `Cannot resolve '${u}': not found in the search path (${(session.ctx.searchPath ?? []).join(', ') || 'empty'}) nor beside ${baseDir}. Pass the folder that holds '${name}/' in searchPath.`, { uri: u });
+    throw new Real2SimError(
+      'BAD_FILE',
+      `Cannot resolve '${u}': not found in the search path (${(session.ctx.searchPath ?? []).join(', ') || 'empty'}) nor beside ${baseDir}. Pass the folder that holds '${name}/' in searchPath.`,
+      { uri: u },
+    );
   }
   if (u.startsWith('file://')) return decodeURIComponent(u.slice('file://'.length));
   return isAbsolute(u) ? u : resolve(baseDir, u);

@@ -26,7 +26,9 @@ export function parseObj(text: string, name = 'mesh.obj'): ParsedMesh {
     const c0 = line.charCodeAt(0);
     if (c0 === 118 /* v */ && line.charCodeAt(1) === 32) {
       const parts = line.split(/\s+/);
-      const x = Number(parts[1]), y = Number(parts[2]), z = Number(parts[3]);
+      const x = Number(parts[1]),
+        y = Number(parts[2]),
+        z = Number(parts[3]);
       if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) {
         throw new Real2SimError('BAD_MESH', `${name}:${ln + 1}: vertex '${line}' is not three finite numbers`, { name, line: ln + 1 });
       }
@@ -110,7 +112,11 @@ export function parseMsh(bytes: Uint8Array, name = 'mesh.msh'): Mesh {
   const [nv, nn, nt, nf] = [0, 1, 2, 3].map((k) => dv.getInt32(k * 4, true)) as [number, number, number, number];
   const expected = 16 + 4 * (3 * nv + 3 * nn + 2 * nt + 3 * nf);
   if (nv < 3 || nn < 0 || nt < 0 || nf < 0 || expected !== bytes.byteLength) {
-    throw new Real2SimError('BAD_MESH', `${name} is not a MuJoCo .msh file: header says ${nv} vertices, ${nn} normals, ${nt} texcoords, ${nf} faces (${expected} bytes) but the file has ${bytes.byteLength} bytes`, { name });
+    throw new Real2SimError(
+      'BAD_MESH',
+      `${name} is not a MuJoCo .msh file: header says ${nv} vertices, ${nn} normals, ${nt} texcoords, ${nf} faces (${expected} bytes) but the file has ${bytes.byteLength} bytes`,
+      { name },
+    );
   }
   const positions = new Float32Array(3 * nv);
   for (let i = 0; i < 3 * nv; i++) positions[i] = dv.getFloat32(16 + 4 * i, true);
@@ -142,7 +148,11 @@ export function parseAssetMesh(bytes: Uint8Array, path: string): ParsedMesh {
       return { mesh: m, groups: [m] };
     }
     case 'dae':
-      throw new Real2SimError('UNSUPPORTED', `COLLADA mesh '${path}' is not supported: convert it to OBJ or STL (e.g. 'assimp export in.dae out.obj' or Blender) and point the <uri> at the converted file`, { path });
+      throw new Real2SimError(
+        'UNSUPPORTED',
+        `COLLADA mesh '${path}' is not supported: convert it to OBJ or STL (e.g. 'assimp export in.dae out.obj' or Blender) and point the <uri> at the converted file`,
+        { path },
+      );
     default:
       throw new Real2SimError('UNSUPPORTED', `Mesh '${path}' has an unsupported format '${ext ?? '(none)'}': use OBJ, STL or MuJoCo .msh`, { path });
   }

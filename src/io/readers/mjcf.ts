@@ -163,12 +163,14 @@ async function geomPart(c: Ctx, g: Element, childclass: string, where: string): 
   const fromto = a.has('fromto') ? numbers(a.get('fromto'), `${where} @fromto`, 6) : undefined;
   let half = size[1] ?? 0;
   if (fromto && (type === 'capsule' || type === 'cylinder' || type === 'box' || type === 'ellipsoid')) {
-    const p0: Vec3 = [fromto[0]!, fromto[1]!, fromto[2]!], p1: Vec3 = [fromto[3]!, fromto[4]!, fromto[5]!];
+    const p0: Vec3 = [fromto[0]!, fromto[1]!, fromto[2]!],
+      p1: Vec3 = [fromto[3]!, fromto[4]!, fromto[5]!];
     const d: Vec3 = [p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2]];
     half = Math.hypot(...d) / 2;
     pose = { position: [(p0[0] + p1[0]) / 2, (p0[1] + p1[1]) / 2, (p0[2] + p1[2]) / 2], orientation: quatFromTo([0, 0, 1], norm(d)) };
   }
-  const contype = Number(a.get('contype') ?? '1'), conaffinity = Number(a.get('conaffinity') ?? '1');
+  const contype = Number(a.get('contype') ?? '1'),
+    conaffinity = Number(a.get('conaffinity') ?? '1');
   const visual = contype === 0 && conaffinity === 0;
   const rgba = numbers(a.get('rgba'), `${where} @rgba`);
   const color: Vec3 | undefined = rgba && rgba.length >= 3 ? [rgba[0]!, rgba[1]!, rgba[2]!] : undefined;
@@ -257,7 +259,17 @@ async function readBody(c: Ctx, body: Element, parent: Pose, childclass: string,
       else if (diag) inertia = rotateInertia({ ixx: diag[0]!, iyy: diag[1]!, izz: diag[2]!, ixy: 0, ixz: 0, iyz: 0 }, ip.orientation);
     }
     const id = a.get('name') ?? meshName ?? `body_${index}`;
-    const ob = linkToObject(c.session, { id, label: meshName ?? a.get('name') ?? 'body', pose, visual, collision, ...(mass !== undefined ? { mass } : {}), ...(com ? { centerOfMass: com } : {}), ...(inertia ? { inertia } : {}), isStatic: !isMovable });
+    const ob = linkToObject(c.session, {
+      id,
+      label: meshName ?? a.get('name') ?? 'body',
+      pose,
+      visual,
+      collision,
+      ...(mass !== undefined ? { mass } : {}),
+      ...(com ? { centerOfMass: com } : {}),
+      ...(inertia ? { inertia } : {}),
+      isStatic: !isMovable,
+    });
     if (ob) c.objects.push(ob);
   }
   for (const b of children(body, 'body')) await readBody(c, b, pose, cls, isMovable, jointed || joints.length > 0);

@@ -67,7 +67,8 @@ async function geometryPart(w: Walk, el: Element, where: string, fileDir: string
       return prim(boxMesh(s[0]!, s[1]!, s[2]!));
     }
     case 'cylinder': {
-      const r = num('radius'), l = num('length');
+      const r = num('radius'),
+        l = num('length');
       if (!(r! > 0) || !(l! > 0)) throw new Real2SimError('BAD_FILE', `${where}: <cylinder> needs <radius> and <length> > 0`, { where });
       return prim(cylinderMesh(r!, l!, 32));
     }
@@ -77,7 +78,8 @@ async function geometryPart(w: Walk, el: Element, where: string, fileDir: string
       return prim(sphereMesh(r!, 32, 16));
     }
     case 'capsule': {
-      const r = num('radius'), l = num('length');
+      const r = num('radius'),
+        l = num('length');
       if (!(r! > 0) || !(l! >= 0)) throw new Real2SimError('BAD_FILE', `${where}: <capsule> needs <radius> > 0 and <length>`, { where });
       return prim(capsuleMesh(r!, l! + 2 * r!, 32, 8));
     }
@@ -148,7 +150,17 @@ async function readModel(w: Walk, model: Element, parent: Pose, parentStatic: bo
       w.session.warn(`${lw}: no <inertial> (SDF would assume 1 kg and unit inertia); computing it from the geometry`);
     }
     const id = links.length === 1 ? `${prefix}${name}` : `${prefix}${name}_${ln}`;
-    const ob = linkToObject(w.session, { id, label: name, pose: linkPose, visual, collision, ...(mass !== undefined ? { mass } : {}), ...(com ? { centerOfMass: com } : {}), ...(inertia ? { inertia } : {}), isStatic });
+    const ob = linkToObject(w.session, {
+      id,
+      label: name,
+      pose: linkPose,
+      visual,
+      collision,
+      ...(mass !== undefined ? { mass } : {}),
+      ...(com ? { centerOfMass: com } : {}),
+      ...(inertia ? { inertia } : {}),
+      isStatic,
+    });
     if (ob) w.objects.push(ob);
   }
   if (children(model, 'joint').length > 0) w.session.warn(`${where}: joints are not represented; links become separate rigid objects`);
@@ -165,7 +177,9 @@ async function readInclude(w: Walk, inc: Element, parent: Pose, parentStatic: bo
   let sdfFile = join(folder, 'model.sdf');
   if (await w.session.exists(join(folder, 'model.config'))) {
     const cfg = parseXml(new TextDecoder().decode(await w.session.read(join(folder, 'model.config'))), join(folder, 'model.config'));
-    const entries = children(cfg, 'sdf').map((e) => ({ version: Number(attr(e, 'version') ?? '0'), file: text(e) ?? '' })).filter((e) => e.file && e.version <= 1.9);
+    const entries = children(cfg, 'sdf')
+      .map((e) => ({ version: Number(attr(e, 'version') ?? '0'), file: text(e) ?? '' }))
+      .filter((e) => e.file && e.version <= 1.9);
     entries.sort((a, b) => b.version - a.version);
     if (entries[0]) sdfFile = join(folder, entries[0].file);
   } else if (!(await w.session.exists(sdfFile)) && /\.sdf$/i.test(folder)) {

@@ -67,7 +67,7 @@ async function geometryPart(session: ImportSession, el: Element, where: string, 
     case 'mesh': {
       const filename = attr(shape, 'filename');
       if (!filename) throw new Real2SimError('BAD_FILE', `${where}: <mesh> has no filename`, { where });
-      const scale = (numAttr(shape, 'scale', `${where}/mesh`) ?? [1, 1, 1]);
+      const scale = numAttr(shape, 'scale', `${where}/mesh`) ?? [1, 1, 1];
       const s: Vec3 = scale.length === 1 ? [scale[0]!, scale[0]!, scale[0]!] : [scale[0]!, scale[1]!, scale[2]!];
       let parsed;
       try {
@@ -105,7 +105,11 @@ export async function fromUrdf(xml: string, ctx: ImportContext): Promise<Scene> 
     links.set(n, l);
   }
   if (links.size === 0) throw new Real2SimError('BAD_FILE', `${name}: the robot has no <link>`, { name });
-  interface J { type: string; parent: string; origin: Pose }
+  interface J {
+    type: string;
+    parent: string;
+    origin: Pose;
+  }
   const parentJoint = new Map<string, J>();
   for (const j of children(robot, 'joint')) {
     const jn = attr(j, 'name') ?? '(unnamed)';
@@ -171,7 +175,17 @@ export async function fromUrdf(xml: string, ctx: ImportContext): Promise<Scene> 
       if (ln !== 'world' && !rootIsWorld) session.warn(`link '${ln}' has no geometry; skipped`);
       continue;
     }
-    const ob = linkToObject(session, { id: ln, label: ln, pose, visual, collision, ...(mass !== undefined ? { mass } : {}), ...(com ? { centerOfMass: com } : {}), ...(inertia ? { inertia } : {}), isStatic });
+    const ob = linkToObject(session, {
+      id: ln,
+      label: ln,
+      pose,
+      visual,
+      collision,
+      ...(mass !== undefined ? { mass } : {}),
+      ...(com ? { centerOfMass: com } : {}),
+      ...(inertia ? { inertia } : {}),
+      isStatic,
+    });
     if (ob) objects.push(ob);
   }
   return session.scene(uniqueIds(objects), { robot: attr(robot, 'name') });

@@ -9,26 +9,34 @@ import { covariance, symmetricEigen3 } from '../linalg.ts';
  * (the kernel scores every point, as Open3D does, which is exact but ~20× slower per
  * hypothesis), and the winner is re-scored on every point and refined by least squares.
  */
-export function fitPlaneRansac(
-  positions: Float32Array,
-  opts: { threshold: number; iterations: number; rng: Rng; earlyStop?: boolean },
-): { normal: Vec3; d: number; inliers: Uint32Array } {
+export function fitPlaneRansac(positions: Float32Array, opts: { threshold: number; iterations: number; rng: Rng; earlyStop?: boolean }): { normal: Vec3; d: number; inliers: Uint32Array } {
   const n = positions.length / 3;
   if (n < 3) return { normal: [0, 0, 1], d: 0, inliers: new Uint32Array(0) };
   const probe = Math.min(n, 2000);
   const probeIdx = new Uint32Array(probe);
   for (let k = 0; k < probe; k++) probeIdx[k] = probe === n ? k : opts.rng.int(n);
   let best = -1;
-  let bn: Vec3 = [0, 0, 1], bd = 0;
+  let bn: Vec3 = [0, 0, 1],
+    bd = 0;
   const t = opts.threshold;
   for (let it = 0; it < opts.iterations; it++) {
-    const a = opts.rng.int(n) * 3, b = opts.rng.int(n) * 3, c = opts.rng.int(n) * 3;
-    const ux = positions[b]! - positions[a]!, uy = positions[b + 1]! - positions[a + 1]!, uz = positions[b + 2]! - positions[a + 2]!;
-    const vx = positions[c]! - positions[a]!, vy = positions[c + 1]! - positions[a + 1]!, vz = positions[c + 2]! - positions[a + 2]!;
-    let nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    const a = opts.rng.int(n) * 3,
+      b = opts.rng.int(n) * 3,
+      c = opts.rng.int(n) * 3;
+    const ux = positions[b]! - positions[a]!,
+      uy = positions[b + 1]! - positions[a + 1]!,
+      uz = positions[b + 2]! - positions[a + 2]!;
+    const vx = positions[c]! - positions[a]!,
+      vy = positions[c + 1]! - positions[a + 1]!,
+      vz = positions[c + 2]! - positions[a + 2]!;
+    let nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
     const l = Math.hypot(nx, ny, nz);
     if (l < 1e-12) continue;
-    nx /= l; ny /= l; nz /= l;
+    nx /= l;
+    ny /= l;
+    nz /= l;
     const d = -(nx * positions[a]! + ny * positions[a + 1]! + nz * positions[a + 2]!);
     let count = 0;
     for (let k = 0; k < probe; k++) {
@@ -36,7 +44,9 @@ export function fitPlaneRansac(
       if (Math.abs(nx * positions[i]! + ny * positions[i + 1]! + nz * positions[i + 2]! + d) < t) count++;
     }
     if (count > best) {
-      best = count; bn = [nx, ny, nz]; bd = d;
+      best = count;
+      bn = [nx, ny, nz];
+      bd = d;
       if (opts.earlyStop && count > 0.9 * probe) break;
     }
   }

@@ -119,10 +119,12 @@ export function oddAxis(item: LibraryItem): number {
 }
 
 function principalExtents(item: LibraryItem): [number, number, number] {
-  const A = item.desc.axes, p = item.desc.samples;
+  const A = item.desc.axes,
+    p = item.desc.samples;
   const out: [number, number, number] = [0, 0, 0];
   for (let k = 0; k < 3; k++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let i = 0; i < p.length; i += 3) {
       const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
       lo = Math.min(lo, v);

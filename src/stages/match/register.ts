@@ -125,7 +125,9 @@ function toSupport(points: Float32Array, S: SupportFrame): Float32Array {
   const out = new Float32Array(points.length);
   const R = S.R;
   for (let i = 0; i < points.length; i += 3) {
-    const x = points[i]!, y = points[i + 1]!, z = points[i + 2]!;
+    const x = points[i]!,
+      y = points[i + 1]!,
+      z = points[i + 2]!;
     out[i] = R[0]! * x + R[1]! * y + R[2]! * z;
     out[i + 1] = R[3]! * x + R[4]! * y + R[5]! * z;
     out[i + 2] = R[6]! * x + R[7]! * y + R[8]! * z + S.d;
@@ -189,18 +191,27 @@ function icpYaw(obs: Float32Array, model: RestModel, init: Placement, iterations
   let t: Vec3 = [init.t[0], init.t[1], init.t[2]];
   const n = obs.length / 3;
   const pairs = new Float64Array(n * 6);
-  let cost = Infinity, rmse = Infinity;
+  let cost = Infinity,
+    rmse = Infinity;
   for (let it = 0; it <= iterations; it++) {
     const frac = iterations > 0 ? it / iterations : 1;
     const maxDist = maxDist0 + (maxDist1 - maxDist0) * Math.min(1, frac * 1.5);
     const md2 = maxDist * maxDist;
-    const c = Math.cos(yaw), s = Math.sin(yaw);
-    let m = 0, sumTrunc = 0, sum2 = 0;
+    const c = Math.cos(yaw),
+      s = Math.sin(yaw);
+    let m = 0,
+      sumTrunc = 0,
+      sum2 = 0;
     for (let i = 0; i < n; i++) {
       // seen point into the rested frame: p_rest = Rz(−yaw)(o − t)
-      const ox = obs[i * 3]!, oy = obs[i * 3 + 1]!, oz = obs[i * 3 + 2]!;
-      const dx = ox - t[0], dy = oy - t[1];
-      const rx = c * dx + s * dy, ry = -s * dx + c * dy, rz = oz - t[2];
+      const ox = obs[i * 3]!,
+        oy = obs[i * 3 + 1]!,
+        oz = obs[i * 3 + 2]!;
+      const dx = ox - t[0],
+        dy = oy - t[1];
+      const rx = c * dx + s * dy,
+        ry = -s * dx + c * dy,
+        rz = oz - t[2];
       const j = model.tree.nearestIndex(rx, ry, rz, md2);
       const d2 = model.tree.lastDist2;
       sumTrunc += Math.min(d2, md2);
@@ -219,21 +230,39 @@ function icpYaw(obs: Float32Array, model: RestModel, init: Placement, iterations
     rmse = m ? Math.sqrt(sum2 / m) : Infinity;
     if (it === iterations || m < 3) break;
     // closed form: yaw from the 2-D cross-covariance of centred pairs, t from the centroids
-    let qx = 0, qy = 0, qz = 0, px = 0, py = 0, pz = 0;
+    let qx = 0,
+      qy = 0,
+      qz = 0,
+      px = 0,
+      py = 0,
+      pz = 0;
     for (let k = 0; k < m; k++) {
-      qx += pairs[k * 6]!; qy += pairs[k * 6 + 1]!; qz += pairs[k * 6 + 2]!;
-      px += pairs[k * 6 + 3]!; py += pairs[k * 6 + 4]!; pz += pairs[k * 6 + 5]!;
+      qx += pairs[k * 6]!;
+      qy += pairs[k * 6 + 1]!;
+      qz += pairs[k * 6 + 2]!;
+      px += pairs[k * 6 + 3]!;
+      py += pairs[k * 6 + 4]!;
+      pz += pairs[k * 6 + 5]!;
     }
-    qx /= m; qy /= m; qz /= m; px /= m; py /= m; pz /= m;
-    let sc = 0, ss = 0;
+    qx /= m;
+    qy /= m;
+    qz /= m;
+    px /= m;
+    py /= m;
+    pz /= m;
+    let sc = 0,
+      ss = 0;
     for (let k = 0; k < m; k++) {
-      const ax = pairs[k * 6]! - qx, ay = pairs[k * 6 + 1]! - qy;
-      const bx = pairs[k * 6 + 3]! - px, by = pairs[k * 6 + 4]! - py;
+      const ax = pairs[k * 6]! - qx,
+        ay = pairs[k * 6 + 1]! - qy;
+      const bx = pairs[k * 6 + 3]! - px,
+        by = pairs[k * 6 + 4]! - py;
       sc += ax * bx + ay * by;
       ss += ax * by - ay * bx;
     }
     yaw = Math.atan2(ss, sc);
-    const c2 = Math.cos(yaw), s2 = Math.sin(yaw);
+    const c2 = Math.cos(yaw),
+      s2 = Math.sin(yaw);
     t = [px - (c2 * qx - s2 * qy), py - (s2 * qx + c2 * qy), pz - qz];
   }
   return { pl: { yaw, t }, cost, rmse };
@@ -242,7 +271,8 @@ function icpYaw(obs: Float32Array, model: RestModel, init: Placement, iterations
 /** Item frame → support frame as a 3×3 (row-major) and translation. */
 function itemToSupport(rest: LibraryRest, pl: Placement): { M: number[]; t: Vec3 } {
   const Rr = quatToMat3(rest.rotation);
-  const c = Math.cos(pl.yaw), s = Math.sin(pl.yaw);
+  const c = Math.cos(pl.yaw),
+    s = Math.sin(pl.yaw);
   const Z = [c, -s, 0, s, c, 0, 0, 0, 1];
   const M = mul3(Z, Rr);
   const o = rest.offset;
@@ -269,17 +299,24 @@ function itemPoseWorld(rest: LibraryRest, pl: Placement, S: SupportFrame): Pose 
 
 /** Coverage of seen points (support frame) by the placed model, point-to-plane within `tol`. */
 function coverage(obs: Float32Array, model: RestModel, pl: Placement, tol: number): number {
-  const c = Math.cos(pl.yaw), s = Math.sin(pl.yaw);
+  const c = Math.cos(pl.yaw),
+    s = Math.sin(pl.yaw);
   const n = obs.length / 3;
   const reach = Math.max(0.015, 3 * tol);
   let hit = 0;
   for (let i = 0; i < n; i++) {
-    const dx = obs[i * 3]! - pl.t[0], dy = obs[i * 3 + 1]! - pl.t[1];
-    const rx = c * dx + s * dy, ry = -s * dx + c * dy, rz = obs[i * 3 + 2]! - pl.t[2];
+    const dx = obs[i * 3]! - pl.t[0],
+      dy = obs[i * 3 + 1]! - pl.t[1];
+    const rx = c * dx + s * dy,
+      ry = -s * dx + c * dy,
+      rz = obs[i * 3 + 2]! - pl.t[2];
     const j = model.tree.nearestIndex(rx, ry, rz, reach * reach);
     if (j < 0) continue;
-    const q = model.points, nn = model.normals;
-    const ex = rx - q[j * 3]!, ey = ry - q[j * 3 + 1]!, ez = rz - q[j * 3 + 2]!;
+    const q = model.points,
+      nn = model.normals;
+    const ex = rx - q[j * 3]!,
+      ey = ry - q[j * 3 + 1]!,
+      ez = rz - q[j * 3 + 2]!;
     const dPlane = Math.abs(ex * nn[j * 3]! + ey * nn[j * 3 + 1]! + ez * nn[j * 3 + 2]!);
     if (dPlane <= tol && model.tree.lastDist2 <= 4 * reach * reach) hit++;
   }
@@ -298,19 +335,27 @@ function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: Dept
   // support → world → camera, composed once
   const St = [S.R[0]!, S.R[3]!, S.R[6]!, S.R[1]!, S.R[4]!, S.R[7]!, S.R[2]!, S.R[5]!, S.R[8]!];
   const A = mul3(Rc, St);
-  const c = Math.cos(pl.yaw), s = Math.sin(pl.yaw);
+  const c = Math.cos(pl.yaw),
+    s = Math.sin(pl.yaw);
   const { fx, fy, cx, cy } = view.camera;
-  const W = view.depth.width, H = view.depth.height, D = view.depth.data;
+  const W = view.depth.width,
+    H = view.depth.height,
+    D = view.depth.data;
   const q = model.points;
-  let seen = 0, through = 0;
+  let seen = 0,
+    through = 0;
   for (let i = 0; i < q.length; i += 3 * stride) {
-    const x = q[i]!, y = q[i + 1]!;
-    const sx = c * x - s * y + pl.t[0], sy = s * x + c * y + pl.t[1], sz = q[i + 2]! + pl.t[2] - S.d;
+    const x = q[i]!,
+      y = q[i + 1]!;
+    const sx = c * x - s * y + pl.t[0],
+      sy = s * x + c * y + pl.t[1],
+      sz = q[i + 2]! + pl.t[2] - S.d;
     const X = A[0]! * sx + A[1]! * sy + A[2]! * sz + tc[0];
     const Y = A[3]! * sx + A[4]! * sy + A[5]! * sz + tc[1];
     const Z = A[6]! * sx + A[7]! * sy + A[8]! * sz + tc[2];
     if (!(Z > 0.01)) continue;
-    const u = Math.round((fx * X) / Z + cx), v = Math.round((fy * Y) / Z + cy);
+    const u = Math.round((fx * X) / Z + cx),
+      v = Math.round((fy * Y) / Z + cy);
     if (u < 0 || v < 0 || u >= W || v >= H) continue;
     const d = D[v * W + u]!;
     if (!(d > 0) || !Number.isFinite(d)) continue;
@@ -347,8 +392,10 @@ export function sameSurface(a: ItemFit, b: ItemFit): boolean {
   if (a.item === b.item) return true;
   // scans, reoriented copies and collision approximations of one object differ by a few mm
   const tol = Math.max(0.006, 0.05 * a.item.desc.extents[0]);
-  const pa = worldSamples(a, 400), pb = worldSamples(b, 400);
-  const ta = new KdTree(pa, 8), tb = new KdTree(pb, 8);
+  const pa = worldSamples(a, 400),
+    pb = worldSamples(b, 400);
+  const ta = new KdTree(pa, 8),
+    tb = new KdTree(pb, 8);
   let s = 0;
   for (let i = 0; i < pb.length; i += 3) {
     ta.nearestIndex(pb[i]!, pb[i + 1]!, pb[i + 2]!);
@@ -363,10 +410,13 @@ export function sameSurface(a: ItemFit, b: ItemFit): boolean {
 
 function worldSamples(f: ItemFit, n: number): Float32Array {
   const sub = subsample(f.item.desc.samples, n);
-  const M = quatToMat3(f.pose.orientation), t = f.pose.position;
+  const M = quatToMat3(f.pose.orientation),
+    t = f.pose.position;
   const out = new Float32Array(sub.length);
   for (let i = 0; i < sub.length; i += 3) {
-    const x = sub[i]!, y = sub[i + 1]!, z = sub[i + 2]!;
+    const x = sub[i]!,
+      y = sub[i + 1]!,
+      z = sub[i + 2]!;
     for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + t[r]!;
   }
   return out;
@@ -392,7 +442,8 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   zs.sort();
   const hObs = zs[Math.min(n - 1, Math.floor(0.99 * n))]!;
   const rect = minAreaRect(convexHull2d(subsample(all, 2000), 3));
-  const Lobs = Math.max(rect.sx, rect.sy), Wobs = Math.min(rect.sx, rect.sy);
+  const Lobs = Math.max(rect.sx, rect.sy),
+    Wobs = Math.min(rect.sx, rect.sy);
   const rectYaw = rect.sx >= rect.sy ? rect.angle : rect.angle + Math.PI / 2;
 
   const coarse = subsample(all, o.coarsePoints);
@@ -408,7 +459,8 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
       const hTol = Math.max(o.heightTolAbs, o.heightTolRel * rest.height);
       if (Math.abs(rest.height - hObs) > hTol) continue;
       const [L, W] = rest.footprint;
-      const tolL = Math.max(o.footprintTolAbs, o.footprintTolRel * L), tolW = Math.max(o.footprintTolAbs, o.footprintTolRel * W);
+      const tolL = Math.max(o.footprintTolAbs, o.footprintTolRel * L),
+        tolW = Math.max(o.footprintTolAbs, o.footprintTolRel * W);
       if (Lobs > L + tolL || Wobs > W + tolW) continue;
       if (Lobs < 0.5 * L - tolL) continue;
       candidates++;
@@ -444,7 +496,14 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   hyps.sort((a, b) => a.cost - b.cost);
   const cut = hyps.length ? Math.max(2 * hyps[0]!.cost, hyps[0]!.cost + 0.08) : 0;
   hyps.splice(0, hyps.length, ...hyps.filter((h, k) => k < o.maxFine && h.cost <= cut));
-  if (hyps.length === 0) return { match: null, best: null, runnerUp: null, candidates, reason: `no item of this size (seen ${(hObs * 100).toFixed(1)} cm high, footprint ${(Lobs * 100).toFixed(1)} × ${(Wobs * 100).toFixed(1)} cm)` };
+  if (hyps.length === 0)
+    return {
+      match: null,
+      best: null,
+      runnerUp: null,
+      candidates,
+      reason: `no item of this size (seen ${(hObs * 100).toFixed(1)} cm high, footprint ${(Lobs * 100).toFixed(1)} × ${(Wobs * 100).toFixed(1)} cm)`,
+    };
 
   const bestOf = new Map<LibraryItem, ItemFit>();
   const placementOf = new Map<LibraryItem, { r: number; pl: Placement }>();
@@ -506,10 +565,12 @@ const spreadCache = new WeakMap<object, [number, number, number]>();
 function principalSpread(item: LibraryItem): [number, number, number] {
   let e = spreadCache.get(item.desc);
   if (e) return e;
-  const A = item.desc.axes, p = item.desc.samples;
+  const A = item.desc.axes,
+    p = item.desc.samples;
   e = [0, 0, 0];
   for (let k = 0; k < 3; k++) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let i = 0; i < p.length; i += 3) {
       const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
       lo = Math.min(lo, v);
@@ -522,11 +583,16 @@ function principalSpread(item: LibraryItem): [number, number, number] {
 }
 
 function restLongAxisIsX(model: RestModel): boolean {
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity,
+    maxX = -Infinity,
+    minY = Infinity,
+    maxY = -Infinity;
   const p = model.points;
   for (let i = 0; i < p.length; i += 3) {
-    minX = Math.min(minX, p[i]!); maxX = Math.max(maxX, p[i]!);
-    minY = Math.min(minY, p[i + 1]!); maxY = Math.max(maxY, p[i + 1]!);
+    minX = Math.min(minX, p[i]!);
+    maxX = Math.max(maxX, p[i]!);
+    minY = Math.min(minY, p[i + 1]!);
+    maxY = Math.max(maxY, p[i + 1]!);
   }
   return maxX - minX >= maxY - minY;
 }

@@ -17,13 +17,20 @@ export function creasePixels(cloud: OrganizedCloud, use: Uint8Array, deg: number
       const i = v * w + u;
       if (!use[i]) continue;
       for (const step of steps) {
-        const a = i - step, b = i + step;
+        const a = i - step,
+          b = i + step;
         if (!use[a] || !use[b] || !has(a) || !has(b)) continue;
-        const ax = normals[a * 3]!, ay = normals[a * 3 + 1]!, az = normals[a * 3 + 2]!;
-        const bx = normals[b * 3]!, by = normals[b * 3 + 1]!, bz = normals[b * 3 + 2]!;
+        const ax = normals[a * 3]!,
+          ay = normals[a * 3 + 1]!,
+          az = normals[a * 3 + 2]!;
+        const bx = normals[b * 3]!,
+          by = normals[b * 3 + 1]!,
+          bz = normals[b * 3 + 2]!;
         if (ax * bx + ay * by + az * bz >= cosMax) continue;
         // concave when (na − nb)·(pa − pb) < 0 with normals facing the camera
-        const dx = P[a * 3]! - P[b * 3]!, dy = P[a * 3 + 1]! - P[b * 3 + 1]!, dz = P[a * 3 + 2]! - P[b * 3 + 2]!;
+        const dx = P[a * 3]! - P[b * 3]!,
+          dy = P[a * 3 + 1]! - P[b * 3 + 1]!,
+          dz = P[a * 3 + 2]! - P[b * 3 + 2]!;
         if ((ax - bx) * dx + (ay - by) * dy + (az - bz) * dz < 0) {
           out[i] = 1;
           break;
@@ -45,17 +52,30 @@ export function pixelNormals(cloud: OrganizedCloud, use: Uint8Array, r: number):
     for (let u = r; u < w - r; u++) {
       const i = v * w + u;
       if (!use[i]) continue;
-      const l = i - r, rt = i + r, up = i - r * w, dn = i + r * w;
+      const l = i - r,
+        rt = i + r,
+        up = i - r * w,
+        dn = i + r * w;
       if (!use[l] || !use[rt] || !use[up] || !use[dn]) continue;
-      const ax = P[rt * 3]! - P[l * 3]!, ay = P[rt * 3 + 1]! - P[l * 3 + 1]!, az = P[rt * 3 + 2]! - P[l * 3 + 2]!;
-      const bx = P[dn * 3]! - P[up * 3]!, by = P[dn * 3 + 1]! - P[up * 3 + 1]!, bz = P[dn * 3 + 2]! - P[up * 3 + 2]!;
-      let nx = ay * bz - az * by, ny = az * bx - ax * bz, nz = ax * by - ay * bx;
+      const ax = P[rt * 3]! - P[l * 3]!,
+        ay = P[rt * 3 + 1]! - P[l * 3 + 1]!,
+        az = P[rt * 3 + 2]! - P[l * 3 + 2]!;
+      const bx = P[dn * 3]! - P[up * 3]!,
+        by = P[dn * 3 + 1]! - P[up * 3 + 1]!,
+        bz = P[dn * 3 + 2]! - P[up * 3 + 2]!;
+      let nx = ay * bz - az * by,
+        ny = az * bx - ax * bz,
+        nz = ax * by - ay * bx;
       const len = Math.hypot(nx, ny, nz);
       if (len < 1e-12) continue;
       if (nz > 0) {
-        nx = -nx; ny = -ny; nz = -nz;
+        nx = -nx;
+        ny = -ny;
+        nz = -nz;
       }
-      out[i * 3] = nx / len; out[i * 3 + 1] = ny / len; out[i * 3 + 2] = nz / len;
+      out[i * 3] = nx / len;
+      out[i * 3 + 1] = ny / len;
+      out[i * 3 + 2] = nz / len;
     }
   }
   return out;

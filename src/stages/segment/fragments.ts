@@ -37,17 +37,24 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     const step = Math.max(1, Math.floor(size[id]! / 3000));
     for (let i = 0, k = 0; i < n; i++) {
       if (data[i] !== id || !valid[i] || k++ % step) continue;
-      const x = P[i * 3]!, y = P[i * 3 + 1]!, z = P[i * 3 + 2]!;
+      const x = P[i * 3]!,
+        y = P[i * 3 + 1]!,
+        z = P[i * 3 + 2]!;
       pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
     }
     return pts;
   };
   const into = new Map<number, number>();
-  const order = [...Array(count).keys()].map((k) => k + 1).filter((id) => size[id]! > 0 && size[id]! < o.fragmentPixels).sort((a, b) => size[a]! - size[b]!);
+  const order = [...Array(count).keys()]
+    .map((k) => k + 1)
+    .filter((id) => size[id]! > 0 && size[id]! < o.fragmentPixels)
+    .sort((a, b) => size[a]! - size[b]!);
   for (const s of order) {
-    let best = 0, bestContact = 0;
+    let best = 0,
+      bestContact = 0;
     for (const [key, c] of contact) {
-      const a = Math.floor(key / 65536), b = key % 65536;
+      const a = Math.floor(key / 65536),
+        b = key % 65536;
       const t = a === s ? b : b === s ? a : 0;
       if (!t || merged.has(t) || size[t]! <= size[s]! || c < FRAGMENT_MIN_CONTACT || c <= bestContact) continue;
       best = t;
@@ -66,7 +73,8 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     for (let i = 0; i < n; i++) if (data[i] === s) data[i] = best;
     // its contacts become the bigger segment's
     for (const [key, c] of [...contact]) {
-      const a = Math.floor(key / 65536), b = key % 65536;
+      const a = Math.floor(key / 65536),
+        b = key % 65536;
       if (a !== s && b !== s) continue;
       contact.delete(key);
       const other = a === s ? b : a;

@@ -9,12 +9,7 @@ import { MIN_PATCH_PIXELS, chromaModel, supportExtent, supportPatch } from './su
 type GeometricOptions = Required<Omit<PerceiveOptions, 'backend'>>;
 
 /** Height-above-plane foreground, then union-find over 4-neighbours that are not cut apart. */
-export function segmentGeometric(
-  cloud: OrganizedCloud,
-  heightOf: (x: number, y: number, z: number) => number,
-  o: GeometricOptions,
-  color?: ColorImage,
-): LabelImage {
+export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, o: GeometricOptions, color?: ColorImage): LabelImage {
   const { width: w, height: h, positions: P, valid } = cloud;
   const n = w * h;
   const height = new Float32Array(n);
@@ -46,11 +41,13 @@ export function segmentGeometric(
   };
   const joined = (a: number, b: number): boolean => {
     if (crease && (crease[a] || crease[b])) return false;
-    const za = P[a * 3 + 2]!, zb = P[b * 3 + 2]!;
+    const za = P[a * 3 + 2]!,
+      zb = P[b * 3 + 2]!;
     return Math.abs(za - zb) <= o.jumpAbs + o.jumpRel * Math.min(za, zb);
   };
   const union = (a: number, b: number) => {
-    const ra = find(a), rb = find(b);
+    const ra = find(a),
+      rb = find(b);
     if (ra !== rb) parent[ra < rb ? rb : ra] = ra < rb ? ra : rb;
   };
   for (let v = 0; v < h; v++) {
@@ -69,7 +66,8 @@ export function segmentGeometric(
       for (let i = 0; i < n; i++) {
         if (!crease[i]) continue;
         const u = i % w;
-        let best = -1, bestDz = Infinity;
+        let best = -1,
+          bestDz = Infinity;
         // the four neighbours, without allocating (this runs for every crease pixel, every pass)
         for (let k = 0; k < 4; k++) {
           const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? i - w : i + w;

@@ -21,7 +21,9 @@ export function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8A
     const add: number[] = [];
     for (const i of frontier) {
       if (data[i]) continue;
-      const u = i % w, z = P[i * 3 + 2]!, lim = depthContinuous ? o.jumpAbs + o.jumpRel * z : Infinity;
+      const u = i % w,
+        z = P[i * 3 + 2]!,
+        lim = depthContinuous ? o.jumpAbs + o.jumpRel * z : Infinity;
       let id = 0;
       if (u > 0 && data[i - 1] && Math.abs(P[(i - 1) * 3 + 2]! - z) <= lim) id = data[i - 1]!;
       else if (u + 1 < w && data[i + 1] && Math.abs(P[(i + 1) * 3 + 2]! - z) <= lim) id = data[i + 1]!;
@@ -57,7 +59,8 @@ export function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: numbe
       if (data[i] || !valid[i]) continue;
       const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
       if (!(ht > o.skirtHeight && ht <= o.minHeight)) continue;
-      const u = i % w, z = P[i * 3 + 2]!;
+      const u = i % w,
+        z = P[i * 3 + 2]!;
       for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < w * h ? i + w : -1]) {
         if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= o.jumpAbs + o.jumpRel * z) {
           add.push([i, data[j]]);
@@ -78,7 +81,8 @@ export function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, 
   if (span <= 0) return;
   const fill: [number, number][] = [];
   const look = (i: number, du: number, dv: number): number => {
-    let u = i % w, v = (i - u) / w;
+    let u = i % w,
+      v = (i - u) / w;
     for (let k = 0; k < span; k++) {
       u += du;
       v += dv;
@@ -97,4 +101,3 @@ export function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, 
   }
   for (const [i, id] of fill) data[i] = id;
 }
-

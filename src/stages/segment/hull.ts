@@ -3,8 +3,10 @@
 /** Inside a counter-clockwise convex polygon grown by `margin`. */
 export function insideHull(hull: [number, number][], u: number, v: number, margin: number): boolean {
   for (let k = 0; k < hull.length; k++) {
-    const [x0, y0] = hull[k]!, [x1, y1] = hull[(k + 1) % hull.length]!;
-    const ex = x1 - x0, ey = y1 - y0;
+    const [x0, y0] = hull[k]!,
+      [x1, y1] = hull[(k + 1) % hull.length]!;
+    const ex = x1 - x0,
+      ey = y1 - y0;
     const l = Math.hypot(ex, ey);
     if (l < 1e-9) continue;
     if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
@@ -32,4 +34,3 @@ export function convexHull2d(pts: [number, number][]): [number, number][] {
   upper.pop();
   return lower.concat(upper);
 }
-

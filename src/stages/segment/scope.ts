@@ -51,7 +51,9 @@ export function scopeInstances<T extends { id: number; pixels: Uint32Array }>(in
       const [x0, y0, z0, x1, y1, z1] = options.workspace;
       let inside = 0;
       for (let k = 0; k < world.length; k += 3) {
-        const x = world[k]!, y = world[k + 1]!, z = world[k + 2]!;
+        const x = world[k]!,
+          y = world[k + 1]!,
+          z = world[k + 2]!;
         if (x >= x0 && x <= x1 && y >= y0 && y <= y1 && z >= z0 && z <= z1) inside++;
       }
       if (inside < minInside * (world.length / 3)) {
@@ -87,21 +89,31 @@ function worldPoints(pixels: Uint32Array, cloud: OrganizedCloud, pose: Pose): Fl
 export function robustSize(world: Float32Array): number {
   const n = world.length / 3;
   if (n < 3) return 0;
-  let mx = 0, my = 0;
+  let mx = 0,
+    my = 0;
   for (let k = 0; k < n; k++) {
     mx += world[k * 3]! / n;
     my += world[k * 3 + 1]! / n;
   }
-  let sxx = 0, sxy = 0, syy = 0;
+  let sxx = 0,
+    sxy = 0,
+    syy = 0;
   for (let k = 0; k < n; k++) {
-    const dx = world[k * 3]! - mx, dy = world[k * 3 + 1]! - my;
-    sxx += dx * dx; sxy += dx * dy; syy += dy * dy;
+    const dx = world[k * 3]! - mx,
+      dy = world[k * 3 + 1]! - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
   }
   const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy);
-  const c = Math.cos(theta), s = Math.sin(theta);
-  const a: number[] = [], b: number[] = [], z: number[] = [];
+  const c = Math.cos(theta),
+    s = Math.sin(theta);
+  const a: number[] = [],
+    b: number[] = [],
+    z: number[] = [];
   for (let k = 0; k < n; k++) {
-    const dx = world[k * 3]! - mx, dy = world[k * 3 + 1]! - my;
+    const dx = world[k * 3]! - mx,
+      dy = world[k * 3 + 1]! - my;
     a.push(c * dx + s * dy);
     b.push(-s * dx + c * dy);
     z.push(world[k * 3 + 2]!);

@@ -28,13 +28,16 @@ export function supportPatch(cloud: OrganizedCloud, height: Float32Array, o: Geo
   const sizes: number[] = [];
   for (let s = 0, label = 0; s < n; s++) {
     if (comp[s] !== -1 || !near(s)) continue;
-    let head = 0, tail = 0, count = 0;
+    let head = 0,
+      tail = 0,
+      count = 0;
     queue[tail++] = s;
     comp[s] = label;
     while (head < tail) {
       const i = queue[head++]!;
       count++;
-      const u = i % w, z = P[i * 3 + 2]!;
+      const u = i % w,
+        z = P[i * 3 + 2]!;
       const lim = o.jumpAbs + o.jumpRel * z;
       for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < n ? i + w : -1]) {
         if (j < 0 || comp[j] !== -1 || !near(j) || Math.abs(P[j * 3 + 2]! - z) > lim) continue;
@@ -78,13 +81,20 @@ export function chromaModel(color: ColorImage, mask: Uint8Array, maxSpread: numb
   const ch = encoding === 'mono8' ? 1 : encoding === 'rgb8' || encoding === 'bgr8' ? 3 : 4;
   const chroma = (i: number): [number, number, number] | null => {
     if (ch === 1) return null;
-    const a = data[i * ch]!, g = data[i * ch + 1]!, c = data[i * ch + 2]!;
+    const a = data[i * ch]!,
+      g = data[i * ch + 1]!,
+      c = data[i * ch + 2]!;
     const sum = a + g + c;
     if (sum < MIN_CHROMA_SUM) return null;
     const r = encoding.startsWith('bgr') ? c : a;
     return [r / sum, g / sum, sum];
   };
-  let m = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+  let m = 0,
+    sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0,
+    syy = 0;
   let total = 0;
   for (let i = 0; i < mask.length; i++) total += mask[i]!;
   const step = Math.max(1, Math.floor(total / 20000));
@@ -92,21 +102,32 @@ export function chromaModel(color: ColorImage, mask: Uint8Array, maxSpread: numb
     if (!mask[i] || k++ % step) continue;
     const c = chroma(i);
     if (!c) continue;
-    m++; sx += c[0]; sy += c[1]; sxx += c[0] * c[0]; sxy += c[0] * c[1]; syy += c[1] * c[1];
+    m++;
+    sx += c[0];
+    sy += c[1];
+    sxx += c[0] * c[0];
+    sxy += c[0] * c[1];
+    syy += c[1] * c[1];
   }
   if (m < 100) return null;
-  const mx = sx / m, my = sy / m;
+  const mx = sx / m,
+    my = sy / m;
   const f2 = CHROMA_SIGMA_FLOOR ** 2;
-  const cxx = sxx / m - mx * mx + f2, cxy = sxy / m - mx * my, cyy = syy / m - my * my + f2;
+  const cxx = sxx / m - mx * mx + f2,
+    cxy = sxy / m - mx * my,
+    cyy = syy / m - my * my + f2;
   if (Math.max(cxx, cyy) > maxSpread ** 2) return null;
   return (i: number) => {
     const c = chroma(i);
     if (!c) return Infinity;
     // darker pixels (shadows at an object's foot) have noisier chroma: widen by their own noise
     const e = (CHROMA_PIXEL_NOISE / c[2]) ** 2;
-    const a = cxx + e, b = cxy, d = cyy + e;
+    const a = cxx + e,
+      b = cxy,
+      d = cyy + e;
     const det = a * d - b * b;
-    const dx = c[0] - mx, dy = c[1] - my;
+    const dx = c[0] - mx,
+      dy = c[1] - my;
     return Math.sqrt(Math.max(0, (d * dx * dx - 2 * b * dx * dy + a * dy * dy) / det));
   };
 }
@@ -124,22 +145,28 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
   const pts: [number, number][] = [];
   for (let i = 0, k = 0; i < mask.length; i++) {
     if (!mask[i] || k++ % step) continue;
-    const x = P[i * 3]!, y = P[i * 3 + 1]!, z = P[i * 3 + 2]!;
+    const x = P[i * 3]!,
+      y = P[i * 3 + 1]!,
+      z = P[i * 3 + 2]!;
     pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
   }
   const hull = convexHull2d(pts);
   // edges as inward unit normals: inside when every a·x + b·y + c >= -margin
   const edges: [number, number, number][] = [];
   for (let k = 0; k < hull.length; k++) {
-    const [x0, y0] = hull[k]!, [x1, y1] = hull[(k + 1) % hull.length]!;
-    const ex = x1 - x0, ey = y1 - y0;
+    const [x0, y0] = hull[k]!,
+      [x1, y1] = hull[(k + 1) % hull.length]!;
+    const ex = x1 - x0,
+      ey = y1 - y0;
     const l = Math.hypot(ex, ey);
     if (l < 1e-9) continue;
-    const a = -ey / l, b = ex / l; // left normal of a counter-clockwise hull points inwards
+    const a = -ey / l,
+      b = ex / l; // left normal of a counter-clockwise hull points inwards
     edges.push([a, b, -(a * x0 + b * y0)]);
   }
   return (x, y, z) => {
-    const u = x * e1x + y * e1y + z * e1z, v = x * e2x + y * e2y + z * e2z;
+    const u = x * e1x + y * e1y + z * e1z,
+      v = x * e2x + y * e2y + z * e2z;
     for (const [a, b, c] of edges) if (a * u + b * v + c < -margin) return false;
     return true;
   };
@@ -153,12 +180,19 @@ export function planeBasis(heightOf: (x: number, y: number, z: number) => number
 
 /** Two unit vectors e1, e2 spanning the plane with unit normal n (e1 from x, or y when n is near x). */
 export function basisOfNormal(nx: number, ny: number, nz: number): [number, number, number, number, number, number] {
-  let ax = 1, ay = 0;
-  if (Math.abs(nx) > 0.9) { ax = 0; ay = 1; }
+  let ax = 1,
+    ay = 0;
+  if (Math.abs(nx) > 0.9) {
+    ax = 0;
+    ay = 1;
+  }
   const dp = ax * nx + ay * ny;
-  let e1x = ax - dp * nx, e1y = ay - dp * ny, e1z = -dp * nz;
+  let e1x = ax - dp * nx,
+    e1y = ay - dp * ny,
+    e1z = -dp * nz;
   const l1 = Math.hypot(e1x, e1y, e1z);
-  e1x /= l1; e1y /= l1; e1z /= l1;
+  e1x /= l1;
+  e1y /= l1;
+  e1z /= l1;
   return [e1x, e1y, e1z, ny * e1z - nz * e1y, nz * e1x - nx * e1z, nx * e1y - ny * e1x];
 }
-

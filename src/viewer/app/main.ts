@@ -17,10 +17,24 @@ THREE.Object3D.DEFAULT_UP.set(0, 0, 1);
 const TOGGLES = ['image', 'cloud', 'meshes', 'collision', 'boxes', 'plane', 'frustum', 'support', 'grid'] as const;
 type Toggle = (typeof TOGGLES)[number];
 const TOGGLE_DEFAULTS: Record<Toggle, boolean> = {
-  image: true, cloud: false, meshes: true, collision: false, boxes: false, plane: true, frustum: true, support: false, grid: true,
+  image: true,
+  cloud: false,
+  meshes: true,
+  collision: false,
+  boxes: false,
+  plane: true,
+  frustum: true,
+  support: false,
+  grid: true,
 };
 const STATUS_COLOUR: Record<ObjectStatus, number | null> = {
-  unchanged: null, repaired: null, unchecked: null, moved: 0x2060c0, penetrating: 0xe02020, unstable: 0xff8800, unsupported: 0xc030c0,
+  unchanged: null,
+  repaired: null,
+  unchecked: null,
+  moved: 0x2060c0,
+  penetrating: 0xe02020,
+  unstable: 0xff8800,
+  unsupported: 0xc030c0,
 };
 const BACKGROUND = 0xf2f3f5;
 const OPTICAL_TO_THREE = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI);
@@ -95,7 +109,10 @@ class Viewer {
   /** Ground grid and world axes: kept across scene updates. */
   private readonly gridGroup = new THREE.Group();
 
-  constructor(readonly canvasHost: HTMLElement, readonly panel: HTMLElement) {
+  constructor(
+    readonly canvasHost: HTMLElement,
+    readonly panel: HTMLElement,
+  ) {
     this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
     this.renderer.setPixelRatio(1);
     this.renderer.setClearColor(BACKGROUND);
@@ -223,18 +240,12 @@ class Viewer {
     collision.name = `${o.id}/collision`;
     o.collision.forEach((piece, k) => {
       const hue = (k * 0.137 + 0.1) % 1;
-      const m = new THREE.Mesh(
-        geometryOf(piece),
-        new THREE.MeshBasicMaterial({ color: new THREE.Color().setHSL(hue, 0.8, 0.45), wireframe: true }),
-      );
+      const m = new THREE.Mesh(geometryOf(piece), new THREE.MeshBasicMaterial({ color: new THREE.Color().setHSL(hue, 0.8, 0.45), wireframe: true }));
       m.name = `${o.id}/collision_${k}`;
       collision.add(m);
     });
     const decor = new THREE.Group();
-    const box = new THREE.LineSegments(
-      new THREE.EdgesGeometry(new THREE.BoxGeometry(...o.size)),
-      new THREE.LineBasicMaterial({ color: statusColour ?? 0x333333 }),
-    );
+    const box = new THREE.LineSegments(new THREE.EdgesGeometry(new THREE.BoxGeometry(...o.size)), new THREE.LineBasicMaterial({ color: statusColour ?? 0x333333 }));
     decor.add(box);
     decor.add(new THREE.AxesHelper(Math.max(0.03, Math.max(...o.size) * 0.6)));
     // each layer holds its own copy of the object's transform so toggles are independent
@@ -295,7 +306,10 @@ class Viewer {
     const { intrinsics: k, pose } = cam;
     const depth = 0.15;
     const corners = [
-      [0, 0], [k.width, 0], [k.width, k.height], [0, k.height],
+      [0, 0],
+      [k.width, 0],
+      [k.width, k.height],
+      [0, k.height],
     ].map(([u, v]) => new THREE.Vector3(((u! - k.cx) / k.fx) * depth, ((v! - k.cy) / k.fy) * depth, depth));
     const o = new THREE.Vector3();
     const pts: THREE.Vector3[] = [];
@@ -468,13 +482,7 @@ function renderPanel(viewer: Viewer, panel: HTMLElement): void {
   objTable.append(head);
   for (const o of model.objects) {
     const tr = el('tr', { 'data-object-row': o.id, class: `status-${o.status}` });
-    tr.append(
-      el('td', {}, o.id),
-      el('td', {}, o.label),
-      el('td', {}, o.size.map((v) => (v * 100).toFixed(1)).join('×')),
-      el('td', {}, fmt(o.mass, 3)),
-      el('td', {}, o.statusText),
-    );
+    tr.append(el('td', {}, o.id), el('td', {}, o.label), el('td', {}, o.size.map((v) => (v * 100).toFixed(1)).join('×')), el('td', {}, fmt(o.mass, 3)), el('td', {}, o.statusText));
     tr.addEventListener('click', () => viewer.select(o.id));
     objTable.append(tr);
   }
@@ -512,12 +520,7 @@ function renderPanel(viewer: Viewer, panel: HTMLElement): void {
     rp.append(rh);
     for (const r of model.physics.repairs) {
       const tr = el('tr', r.flagged ? { class: 'flagged' } : {});
-      tr.append(
-        el('td', {}, r.object),
-        el('td', {}, r.why),
-        el('td', {}, r.before.position.map((v) => fmt(v)).join(', ')),
-        el('td', {}, r.after.position.map((v) => fmt(v)).join(', ')),
-      );
+      tr.append(el('td', {}, r.object), el('td', {}, r.why), el('td', {}, r.before.position.map((v) => fmt(v)).join(', ')), el('td', {}, r.after.position.map((v) => fmt(v)).join(', ')));
       rp.append(tr);
     }
     if (model.physics.repairs.length === 0) rp.append(el('tr', {}, 'no repairs'));
@@ -571,8 +574,7 @@ async function start(): Promise<void> {
     updates: 0,
     objectCount: () => viewer.objectGroups.size,
     visibleMeshCount: () => (viewer.toggles.meshes ? viewer.objectGroups.size : 0),
-    visibleCollisionPieces: () =>
-      viewer.toggles.collision ? [...viewer.objectGroups.values()].reduce((n, o) => n + o.collision.children.length, 0) : 0,
+    visibleCollisionPieces: () => (viewer.toggles.collision ? [...viewer.objectGroups.values()].reduce((n, o) => n + o.collision.children.length, 0) : 0),
     drawCalls: () => {
       viewer.renderNow();
       return viewer.renderer.info.render.calls;

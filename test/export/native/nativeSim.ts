@@ -75,7 +75,8 @@ export function mujocoHarness(): string | null {
 
 /** The Bullet harness, or null when libbullet-dev or g++ is missing. */
 export function bulletHarness(): string | null {
-  if (btBin === undefined) btBin = existsSync('/usr/include/bullet/btBulletDynamicsCommon.h') ? compile('btsim', join(here, 'btsim.cc'), 'g++', 'bullet', '-lBulletDynamics -lBulletCollision -lLinearMath') : null;
+  if (btBin === undefined)
+    btBin = existsSync('/usr/include/bullet/btBulletDynamicsCommon.h') ? compile('btsim', join(here, 'btsim.cc'), 'g++', 'bullet', '-lBulletDynamics -lBulletCollision -lLinearMath') : null;
   return btBin;
 }
 
@@ -92,7 +93,8 @@ function parseRun(stdout: string, floorNames: string[]): NativeRun {
       if (depth > 0 && a !== b) run.penetrations.set(`${a}|${b}`, Math.max(run.penetrations.get(`${a}|${b}`) ?? 0, depth));
     } else if (f[0] === 'body') {
       const v = f.slice(2, 8).map(Number);
-      const start: Vec3 = [v[0]!, v[1]!, v[2]!], end: Vec3 = [v[3]!, v[4]!, v[5]!];
+      const start: Vec3 = [v[0]!, v[1]!, v[2]!],
+        end: Vec3 = [v[3]!, v[4]!, v[5]!];
       run.bodies.push({ name: f[1]!, start, end, displacement: Math.hypot(end[0] - start[0], end[1] - start[1], end[2] - start[2]) });
     } else if (f[0] === 'peak') {
       const [ncon, nefc, nconmax, njmax] = f.slice(1, 5).map(Number) as [number, number, number, number];

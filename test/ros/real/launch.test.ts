@@ -37,7 +37,15 @@ describe.skipIf(!ros2 || !ros2.hasCli)('ros2 launch launch/real2sim.launch.xml',
     const probe = await startProbe(env);
     try {
       await launch.waitFor(/ready \(rclnodejs\): on_demand, image \/cam1\/color\/image_raw, depth \/cam1\/aligned_depth_to_color\/image_raw, camera_info \/cam1\/color\/camera_info/, 90_000);
-      await probe.ask({ op: 'camera', seed: 5, width: 160, height: 120, rate: 4, stamp0: 4242, topics: { image: '/cam1/color/image_raw', depth: '/cam1/aligned_depth_to_color/image_raw', info: '/cam1/color/camera_info' } });
+      await probe.ask({
+        op: 'camera',
+        seed: 5,
+        width: 160,
+        height: 120,
+        rate: 4,
+        stamp0: 4242,
+        topics: { image: '/cam1/color/image_raw', depth: '/cam1/aligned_depth_to_color/image_raw', info: '/cam1/color/camera_info' },
+      });
       let answer = '';
       for (let k = 0; k < 10; k++) {
         const { code, out } = await ros2Cli(['service', 'call', '/reconstruct', 'std_srvs/srv/Trigger']);

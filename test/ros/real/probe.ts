@@ -60,7 +60,12 @@ async function handle(c: Json): Promise<void> {
     }
     case 'camera': {
       const topics = c['topics'] as { image: string; depth: string; info: string };
-      const frame = cameraFrame({ ...(c['real'] ? { real: c['real'] as CameraSpec['real'] } : {}), seed: Number(c['seed'] ?? 7), width: Number(c['width'] ?? 320), height: Number(c['height'] ?? 240) });
+      const frame = cameraFrame({
+        ...(c['real'] ? { real: c['real'] as CameraSpec['real'] } : {}),
+        seed: Number(c['seed'] ?? 7),
+        width: Number(c['width'] ?? 320),
+        height: Number(c['height'] ?? 240),
+      });
       const bad = Number(c['bad'] ?? 0);
       // Encoded once; each frame only gets its stamp (a 640×480 frame at 10 Hz and more).
       const good = frameMessages(frame, 0);
@@ -111,7 +116,7 @@ async function handle(c: Json): Promise<void> {
       if (!(await client.waitForService(timeoutMs))) return emit({ id, ev: 'error', error: `service ${String(c['service'])} not available` });
       const t1 = Date.now();
       try {
-        const res = await client.sendRequestAsync((c['request'] ?? {}), { timeout: timeoutMs });
+        const res = await client.sendRequestAsync(c['request'] ?? {}, { timeout: timeoutMs });
         emit({ id, ev: 'reply', res, waitMs: t1 - t0, callMs: Date.now() - t1, sentAt: t1 });
       } catch (err) {
         emit({ id, ev: 'error', error: (err as Error).message });

@@ -15,7 +15,9 @@ const camera = { seed: 7, width: 320, height: 240, rateHz: 10 };
 describe.skipIf(!ros2)('soak (real ROS 2 graph, continuous mode)', () => {
   it('write_bundle: always with keep_last: 3 — never more than 3 bundles on disk, old ones removed, no errors', async () => {
     const r = await runSoak({ seconds: 30, params: { rate_hz: 2, keep_last: 3 }, camera, domainId: '68' });
-    console.log(`[soak always] ${r.stats.bundlesWritten} written, ${r.stats.bundlesRemoved} removed, at most ${r.maxBundles} on disk (${(r.maxBytes / 1e6).toFixed(1)} MB), ${r.stats.failures} failures, ${r.errorLines.length} error lines`);
+    console.log(
+      `[soak always] ${r.stats.bundlesWritten} written, ${r.stats.bundlesRemoved} removed, at most ${r.maxBundles} on disk (${(r.maxBytes / 1e6).toFixed(1)} MB), ${r.stats.failures} failures, ${r.errorLines.length} error lines`,
+    );
     try {
       expect(r.transport).toBe('rclnodejs');
       expect(r.stats.failures, r.errorLines.join('\n')).toBe(0);
@@ -37,7 +39,9 @@ describe.skipIf(!ros2)('soak (real ROS 2 graph, continuous mode)', () => {
 
   it('write_bundle: on_change on a static scene with 30 % inconsistent pairs — one bundle, ≥ 99 % of calls succeed', async () => {
     const r = await runSoak({ seconds: 30, params: { rate_hz: 2, write_bundle: 'on_change' }, camera: { ...camera, bad: 0.3 }, calls: true, domainId: '69' });
-    console.log(`[soak on_change] ${r.stats.bundlesWritten} bundle(s) written, ${r.stats.unchanged} unchanged runs, calls ${r.calls.ok}/${r.calls.made} ok, ${r.stats.skippedInconsistent} inconsistent pairs skipped, ${r.stats.failures} failures`);
+    console.log(
+      `[soak on_change] ${r.stats.bundlesWritten} bundle(s) written, ${r.stats.unchanged} unchanged runs, calls ${r.calls.ok}/${r.calls.made} ok, ${r.stats.skippedInconsistent} inconsistent pairs skipped, ${r.stats.failures} failures`,
+    );
     try {
       expect(r.stats.bundlesWritten).toBe(1);
       expect(readdirSync(r.outDir)).toHaveLength(1);

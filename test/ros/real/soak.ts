@@ -117,7 +117,11 @@ async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<R
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
     },
-    runs: () => n.output().split('\n').filter((l) => l.includes('scene with')).length,
+    runs: () =>
+      n
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('scene with')).length,
     async call() {
       const ev = await (caller as Probe).ask<{ res: TriggerResponse }>({ op: 'call', service: '/reconstruct', type: 'std_srvs/srv/Trigger', request: {}, timeoutMs: 300_000 }, 310_000);
       return ev.res;
@@ -221,7 +225,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       const s = samples[samples.length - 1]!;
       if (s.t - lastLog >= 30) {
         lastLog = s.t;
-        log(`  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`);
+        log(
+          `  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`,
+        );
       }
     }
     stopping = true;

@@ -18,18 +18,21 @@ describe('segment/creases: concave creases, never convex edges', () => {
   const fg = Uint8Array.from(ids, (v) => (v ? 1 : 0));
   const crease = creasePixels(cloud, fg, 45, 6);
   const near = (i: number, other: number, r: number) => {
-    const u = i % w, v = (i - u) / w;
+    const u = i % w,
+      v = (i - u) / w;
     for (let dv = -r; dv <= r; dv++) for (let du = -r; du <= r; du++) if (ids[(v + dv) * w + u + du] === other) return true;
     return false;
   };
 
   it('flags the junction between the standing box and the box under it', () => {
-    let junction = 0, flagged = 0;
+    let junction = 0,
+      flagged = 0;
     for (let i = 0; i < ids.length; i++) {
       if (ids[i] !== 1 || !near(i, 2, 1)) continue;
       junction++;
       // a crease pixel within 3 px of this junction pixel
-      const u = i % w, v = (i - u) / w;
+      const u = i % w,
+        v = (i - u) / w;
       let hit = false;
       for (let dv = -3; dv <= 3 && !hit; dv++) for (let du = -3; du <= 3 && !hit; du++) hit = crease[(v + dv) * w + u + du] === 1;
       if (hit) flagged++;
@@ -38,7 +41,7 @@ describe('segment/creases: concave creases, never convex edges', () => {
     expect(flagged / junction).toBeGreaterThan(0.6);
   });
 
-  it('leaves the upper box\'s own convex edges alone (no crease pixel inside it, away from the junction)', () => {
+  it("leaves the upper box's own convex edges alone (no crease pixel inside it, away from the junction)", () => {
     let inside = 0;
     for (let i = 0; i < ids.length; i++) if (ids[i] === 2 && !near(i, 1, 8) && !near(i, 0, 8) && crease[i]) inside++;
     expect(inside).toBe(0);

@@ -44,11 +44,14 @@ describe('scope: workspace box, region of interest, largest plausible object', (
 
   it('robustSize: the longest footprint side along principal directions, whatever the yaw', () => {
     const pts: number[] = [];
-    const c = Math.cos(0.7), s = Math.sin(0.7);
-    for (let i = 0; i <= 40; i++) for (let j = 0; j <= 10; j++) {
-      const a = -0.2 + (0.4 * i) / 40, b = -0.05 + (0.1 * j) / 10;
-      pts.push(c * a - s * b, s * a + c * b, 0.1);
-    }
+    const c = Math.cos(0.7),
+      s = Math.sin(0.7);
+    for (let i = 0; i <= 40; i++)
+      for (let j = 0; j <= 10; j++) {
+        const a = -0.2 + (0.4 * i) / 40,
+          b = -0.05 + (0.1 * j) / 10;
+        pts.push(c * a - s * b, s * a + c * b, 0.1);
+      }
     // 2nd–98th percentile of an even 0.4 m spread: between 0.96 · 0.4 and 0.4
     const size = robustSize(Float32Array.from(pts));
     expect(size).toBeGreaterThan(0.38);

@@ -15,11 +15,19 @@ describe('segment/support: the visible table, its outline and its colour', () =>
     for (let i = 0; i < height.length; i++) if (cloud.valid[i]) height[i] = g.output.heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
     const patch = supportPatch(cloud, height, PERCEIVE_DEFAULTS);
     const ids = frame.masks!.data;
-    let floor = 0, inPatch = 0, box = 0, boxInPatch = 0;
+    let floor = 0,
+      inPatch = 0,
+      box = 0,
+      boxInPatch = 0;
     for (let i = 0; i < ids.length; i++) {
       if (!cloud.valid[i]) continue;
-      if (ids[i]) { box++; boxInPatch += patch.mask[i]!; }
-      else { floor++; inPatch += patch.mask[i]!; }
+      if (ids[i]) {
+        box++;
+        boxInPatch += patch.mask[i]!;
+      } else {
+        floor++;
+        inPatch += patch.mask[i]!;
+      }
     }
     expect(boxInPatch / box).toBeLessThan(0.05); // only its foot, within the 1 cm band
     expect(inPatch / floor).toBeGreaterThan(0.95); // both sides of the box, not only the larger one
@@ -29,9 +37,12 @@ describe('segment/support: the visible table, its outline and its colour', () =>
     const toOptical = (x: number, y: number, z: number) => {
       const c = g.output.cameraPose;
       // world → optical via the inverse pose
-      const q = c.orientation, p = [x - c.position[0], y - c.position[1], z - c.position[2]];
+      const q = c.orientation,
+        p = [x - c.position[0], y - c.position[1], z - c.position[2]];
       const [qx, qy, qz, qw] = [-q[0], -q[1], -q[2], q[3]];
-      const tx = 2 * (qy * p[2]! - qz * p[1]!), ty = 2 * (qz * p[0]! - qx * p[2]!), tz = 2 * (qx * p[1]! - qy * p[0]!);
+      const tx = 2 * (qy * p[2]! - qz * p[1]!),
+        ty = 2 * (qz * p[0]! - qx * p[2]!),
+        tz = 2 * (qx * p[1]! - qy * p[0]!);
       return [p[0]! + qw * tx + (qy * tz - qz * ty), p[1]! + qw * ty + (qz * tx - qx * tz), p[2]! + qw * tz + (qx * ty - qy * tx)] as const;
     };
     const c = g.output.cameraPose.position;
@@ -50,7 +61,9 @@ describe('segment/support: the visible table, its outline and its colour', () =>
   });
 
   it('chromaModel: one-colour support → near for its colour, far for another; a checkerboard → no model', () => {
-    const w = 64, h = 64, n = w * h;
+    const w = 64,
+      h = 64,
+      n = w * h;
     const mask = new Uint8Array(n).fill(1);
     const plain = new Uint8Array(n * 3);
     for (let i = 0; i < n; i++) plain.set([180 + (i % 3), 150, 110 + (i % 2)], i * 3);
@@ -60,7 +73,7 @@ describe('segment/support: the visible table, its outline and its colour', () =>
     expect(model(100)).toBeLessThan(1.5);
     expect(model(5)).toBeGreaterThan(10);
     const checker = new Uint8Array(n * 3);
-    for (let i = 0; i < n; i++) checker.set(((i % w) >> 3) % 2 ^ (Math.floor(i / w) >> 3) % 2 ? [220, 40, 40] : [40, 40, 220], i * 3);
+    for (let i = 0; i < n; i++) checker.set((((i % w) >> 3) % 2) ^ ((Math.floor(i / w) >> 3) % 2) ? [220, 40, 40] : [40, 40, 220], i * 3);
     expect(chromaModel({ width: w, height: h, encoding: 'rgb8', data: checker }, mask, 0.08)).toBeNull();
   });
 });
