@@ -330,6 +330,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     } else {
       stats.unchanged++;
     }
+    // close() may have come while retention awaited the disk: its publishers are gone
+    if (closed) return { success: false, message: 'node closed during the run' };
     const bundleNote = written ? '' : ` (scene unchanged: ${change}; no new bundle, the current one re-published)`;
     const stamp = transport.now();
     const physics = result.physics ?? result.scene.physics;
@@ -343,6 +345,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       sdfPub.publish({ data: result.sdf });
       tfPub.publish(tfFromScene(result.scene, { sceneFrame: params.scene_frame, objectPrefix: params.object_frame_prefix, cameraFrame, cameraTf: params.camera_tf, stamp }));
     } catch (err) {
+      // publishing raced with close(): a shutdown, not a failed reconstruction
+      if (closed) return { success: false, message: 'node closed during the run' };
       return fail(`could not publish the scene: ${(err as Error).message}`);
     }
     statuses.push(...result.scene.reports.map(stageStatus), confidenceStatus(result.scene.confidence), physicsStatus(physics));
