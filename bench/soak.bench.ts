@@ -50,7 +50,7 @@ export default async function bench(): Promise<void> {
   console.log(`  transport ${b.transport}; runs ${b.stats.runs} (${b.stats.unchanged} unchanged), failures ${b.stats.failures}, error lines ${b.errorLines.length}`);
   console.log(`  bundles written: ${b.stats.bundlesWritten} (target 1)`);
   console.log(
-    `  calls: ${b.calls.ok}/${b.calls.made} succeeded = ${((100 * b.calls.ok) / Math.max(1, b.calls.made)).toFixed(1)} % (target ≥ 99 %; ${b.calls.startup} call(s) before the node had heard the camera not counted); newer inconsistent pairs skipped: ${b.stats.skippedInconsistent}`,
+    `  calls: ${b.calls.ok}/${b.calls.made} succeeded = ${((100 * b.calls.ok) / Math.max(1, b.calls.made)).toFixed(1)} % (target ≥ 99 %; ${b.calls.startup} call(s) before the node had heard the camera and ${b.calls.busy} 'busy' answer(s), called again, not counted); newer inconsistent pairs skipped: ${b.stats.skippedInconsistent}`,
   );
   for (const f of b.calls.failures.slice(0, 3)) console.log(`    failed: ${f}`);
   console.log(`  RSS after warm-up ${b.rssWarmMb.toFixed(1)} MB, end ${b.rssEndMb.toFixed(1)} MB`);

@@ -312,7 +312,8 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       const e = err as Error & { code?: string };
       return fail(`${e.code ? `[${e.code}] ` : ''}${e.message}`);
     }
-    if (closed) return { success: false, message: 'node closed during the run' };
+    // A bundle written while the node closed is on disk: it is counted and retention applies to
+    // it before the run gives up publishing (below), so --stats matches the folder.
     if (written) {
       current = { result, reference: reconstructed ?? result.scene };
       stats.bundlesWritten++;

@@ -40,7 +40,7 @@ describe.skipIf(!ros2)('soak (real ROS 2 graph, continuous mode)', () => {
   it('write_bundle: on_change on a static scene with 30 % inconsistent pairs — one bundle, ≥ 99 % of calls succeed', async () => {
     const r = await runSoak({ seconds: 30, params: { rate_hz: 2, write_bundle: 'on_change' }, camera: { ...camera, bad: 0.3 }, calls: true, domainId: '69' });
     console.log(
-      `[soak on_change] ${r.stats.bundlesWritten} bundle(s) written, ${r.stats.unchanged} unchanged runs, calls ${r.calls.ok}/${r.calls.made} ok, ${r.stats.skippedInconsistent} inconsistent pairs skipped, ${r.stats.failures} failures`,
+      `[soak on_change] ${r.stats.bundlesWritten} bundle(s) written, ${r.stats.unchanged} unchanged runs, calls ${r.calls.ok}/${r.calls.made} ok (${r.calls.busy} busy answers called again), ${r.stats.skippedInconsistent} inconsistent pairs skipped, ${r.stats.failures} failures`,
     );
     try {
       expect(r.stats.bundlesWritten).toBe(1);
