@@ -114,7 +114,8 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
     const k = STAGE_ORDER.indexOf(stage) + 1;
     if (fraction === 0) {
       started.set(stage, performance.now());
-      log(`[${k}/${STAGE_ORDER.length}] ${stage.padEnd(9)}…`);
+      // an optional stage outside the fixed order (match, with --library) is shown without a number
+      log(`${k > 0 ? `[${k}/${STAGE_ORDER.length}]` : '  [+]'} ${stage.padEnd(9)}…`);
     } else if (fraction >= 1) {
       log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
     }
