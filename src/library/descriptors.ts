@@ -2,6 +2,7 @@ import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { createRng } from '../geometry/random.ts';
+import { sampleSurfaceWithNormals } from '../eval/metrics/sample.ts';
 import { quatAngle, quatFromMat3, quatToMat3, type Quat, type Vec3 } from '../model/pose.ts';
 import { covariance, symmetricEigen3 } from '../stages/linalg.ts';
 
@@ -48,67 +49,6 @@ export interface LibraryDescriptors {
 
 export const DESCRIPTOR_SAMPLES = 3000;
 
-/** Surface samples with their face normals, area-weighted, deterministic (seeded). */
-export function sampleWithNormals(mesh: Mesh, n: number, seed = 1): { points: Float32Array; normals: Float32Array; area: number } {
-  const p = mesh.positions,
-    idx = mesh.indices;
-  const nt = idx.length / 3;
-  const cum = new Float64Array(nt);
-  let total = 0;
-  for (let t = 0; t < nt; t++) {
-    const a = idx[t * 3]! * 3,
-      b = idx[t * 3 + 1]! * 3,
-      c = idx[t * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!,
-      uy = p[b + 1]! - p[a + 1]!,
-      uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!,
-      vy = p[c + 1]! - p[a + 1]!,
-      vz = p[c + 2]! - p[a + 2]!;
-    total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
-    cum[t] = total;
-  }
-  const rng = createRng(seed);
-  const points = new Float32Array(n * 3),
-    normals = new Float32Array(n * 3);
-  if (!(total > 0)) return { points, normals, area: 0 };
-  for (let s = 0; s < n; s++) {
-    const r = rng.next() * total;
-    let lo = 0,
-      hi = nt - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid]! < r) lo = mid + 1;
-      else hi = mid;
-    }
-    const a = idx[lo * 3]! * 3,
-      b = idx[lo * 3 + 1]! * 3,
-      c = idx[lo * 3 + 2]! * 3;
-    let r1 = Math.sqrt(rng.next()),
-      r2 = rng.next();
-    if (!Number.isFinite(r1)) r1 = 0;
-    if (!Number.isFinite(r2)) r2 = 0;
-    const wa = 1 - r1,
-      wb = r1 * (1 - r2),
-      wc = r1 * r2;
-    for (let k = 0; k < 3; k++) points[s * 3 + k] = wa * p[a + k]! + wb * p[b + k]! + wc * p[c + k]!;
-    const ux = p[b]! - p[a]!,
-      uy = p[b + 1]! - p[a + 1]!,
-      uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!,
-      vy = p[c + 1]! - p[a + 1]!,
-      vz = p[c + 2]! - p[a + 2]!;
-    const nx = uy * vz - uz * vy,
-      ny = uz * vx - ux * vz,
-      nz = ux * vy - uy * vx;
-    const l = Math.hypot(nx, ny, nz) || 1;
-    normals[s * 3] = nx / l;
-    normals[s * 3 + 1] = ny / l;
-    normals[s * 3 + 2] = nz / l;
-  }
-  return { points, normals, area: total };
-}
-
 /** The 6 ways to stand a mesh on one of its box faces: rotation whose third row is the up axis. */
 const UPS: readonly number[][] = [
   // rows of R (item → rested): x', y', z' axes expressed in the item frame
@@ -127,7 +67,8 @@ export function computeDescriptors(mesh: Mesh, samples = DESCRIPTOR_SAMPLES): Li
   const mp = massProperties(mesh, 1);
   // an open or self-overlapping mesh (e.g. a union of convex pieces) still gets a positive volume
   const volume = Math.abs(mp.volume);
-  const s = sampleWithNormals(mesh, samples);
+  // seeded: the same mesh always gets the same samples (cached descriptors stay reproducible)
+  const s = sampleSurfaceWithNormals(mesh, samples, createRng(1));
   let sum = 0,
     mx = 0;
   for (let i = 0; i < samples; i++) {
@@ -202,26 +143,53 @@ export function principalAxes(points: Float32Array): number[] {
 
 /** Item-frame points into a rest's frame. */
 export function restPoints(points: Float32Array, rest: LibraryRest): Float32Array {
+  return rotateRows(points, rest, true);
+}
+
+/** Item-frame directions (normals) into a rest's frame: rotated, not moved. */
+export function restDirections(dirs: Float32Array, rest: LibraryRest): Float32Array {
+  return rotateRows(dirs, rest, false);
+}
+
+function rotateRows(values: Float32Array, rest: LibraryRest, move: boolean): Float32Array {
   const M = quatToMat3(rest.rotation);
-  const out = new Float32Array(points.length);
-  for (let i = 0; i < points.length; i += 3) {
-    const x = points[i]!,
-      y = points[i + 1]!,
-      z = points[i + 2]!;
-    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + rest.offset[r]!;
+  const t = move ? rest.offset : [0, 0, 0];
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i += 3) {
+    const x = values[i]!,
+      y = values[i + 1]!,
+      z = values[i + 2]!;
+    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + t[r]!;
   }
   return out;
 }
 
-/** Item-frame directions (normals) into a rest's frame. */
-export function restDirections(dirs: Float32Array, rest: LibraryRest): Float32Array {
-  const M = quatToMat3(rest.rotation);
-  const out = new Float32Array(dirs.length);
-  for (let i = 0; i < dirs.length; i += 3) {
-    const x = dirs[i]!,
-      y = dirs[i + 1]!,
-      z = dirs[i + 2]!;
-    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z;
+const spreadCache = new WeakMap<LibraryDescriptors, [number, number, number]>();
+
+/** Extents of the surface samples along the principal axes (cached per descriptor set). */
+export function principalSpread(desc: LibraryDescriptors): [number, number, number] {
+  let e = spreadCache.get(desc);
+  if (e) return e;
+  const A = desc.axes,
+    p = desc.samples;
+  e = [0, 0, 0];
+  for (let k = 0; k < 3; k++) {
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < p.length; i += 3) {
+      const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    e[k] = hi - lo;
   }
-  return out;
+  spreadCache.set(desc, e);
+  return e;
+}
+
+/** Index of an item's symmetry axis among its principal axes: the one whose extent differs most from the other two. */
+export function oddAxis(desc: LibraryDescriptors): number {
+  const e = principalSpread(desc);
+  const apart = (k: number) => Math.min(Math.abs(e[k]! - e[(k + 1) % 3]!), Math.abs(e[k]! - e[(k + 2) % 3]!));
+  return [0, 1, 2].reduce((b, k) => (apart(k) > apart(b) ? k : b), 0);
 }

@@ -6,7 +6,8 @@ import { createRng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import type { LibraryItem } from '../library/index.ts';
-import { oddAxis, worldAxis } from '../stages/match/index.ts';
+import { worldAxis } from '../stages/match/index.ts';
+import { oddAxis } from '../library/descriptors.ts';
 import { renderScene } from './render.ts';
 import { addDepthNoise } from './noise.ts';
 import { lookAt } from './synth.ts';
@@ -131,7 +132,7 @@ export function libraryPoseError(item: LibraryItem, est: Pose, truth: Pose): { m
   const mm = Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]) * 1000;
   let rad: number;
   if (item.symmetry === 'cylinder') {
-    const k = oddAxis(item);
+    const k = oddAxis(item.desc);
     const u = worldAxis(item, est, k),
       v = worldAxis(item, truth, k);
     rad = Math.acos(Math.min(1, Math.abs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2])));

@@ -24,7 +24,44 @@ export function sampleSurface64(mesh: Mesh, n: number, rng: Rng): Float64Array {
   return sampleInto(mesh, n, rng, new Float64Array(n * 3));
 }
 
-function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number, rng: Rng, out: T): T {
+/**
+ * The same samples as `sampleSurface` with the unit normal of the triangle each came from, and
+ * the mesh's surface area. A mesh with zero area gives zero points and normals (no triangle to
+ * take a normal from).
+ */
+export function sampleSurfaceWithNormals(mesh: Mesh, n: number, rng: Rng): { points: Float32Array; normals: Float32Array; area: number } {
+  const areas = cumulativeAreas(mesh);
+  const points = new Float32Array(n * 3),
+    normals = new Float32Array(n * 3);
+  if (!(areas.total > 0)) return { points, normals, area: 0 };
+  const faces = new Int32Array(n);
+  sampleInto(mesh, n, rng, points, areas, faces);
+  const p = mesh.positions,
+    idx = mesh.indices;
+  for (let s = 0; s < n; s++) {
+    const t = faces[s]!;
+    const a = idx[t * 3]! * 3,
+      b = idx[t * 3 + 1]! * 3,
+      c = idx[t * 3 + 2]! * 3;
+    const ux = p[b]! - p[a]!,
+      uy = p[b + 1]! - p[a + 1]!,
+      uz = p[b + 2]! - p[a + 2]!;
+    const vx = p[c]! - p[a]!,
+      vy = p[c + 1]! - p[a + 1]!,
+      vz = p[c + 2]! - p[a + 2]!;
+    const nx = uy * vz - uz * vy,
+      ny = uz * vx - ux * vz,
+      nz = ux * vy - uy * vx;
+    const l = Math.hypot(nx, ny, nz) || 1;
+    normals[s * 3] = nx / l;
+    normals[s * 3 + 1] = ny / l;
+    normals[s * 3 + 2] = nz / l;
+  }
+  return { points, normals, area: areas.total };
+}
+
+/** Running sums of the triangles' areas (for drawing a triangle by area) and their total. */
+function cumulativeAreas(mesh: Mesh): { cum: Float64Array; total: number } {
   const p = mesh.positions;
   const idx = mesh.indices;
   const nt = idx.length / 3;
@@ -46,6 +83,15 @@ function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number
     total += 0.5 * Math.sqrt(cx * cx + cy * cy + cz * cz);
     cum[t] = total;
   }
+  return { cum, total };
+}
+
+/** Writes `n` samples into `out`; `faces`, when given, gets the triangle each sample came from. */
+function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number, rng: Rng, out: T, areas = cumulativeAreas(mesh), faces?: Int32Array): T {
+  const p = mesh.positions;
+  const idx = mesh.indices;
+  const nt = idx.length / 3;
+  const { cum, total } = areas;
   const nv = p.length / 3;
   if (!(total > 0)) {
     if (nv === 0) return out.subarray(0, 0) as T;
@@ -68,6 +114,7 @@ function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number
       if (cum[mid]! <= r) lo = mid + 1;
       else hi = mid;
     }
+    if (faces) faces[s] = lo;
     const a = idx[lo * 3]! * 3,
       b = idx[lo * 3 + 1]! * 3,
       c = idx[lo * 3 + 2]! * 3;

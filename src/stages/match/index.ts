@@ -3,6 +3,7 @@ import { composePoses, invertPose, rotateVec, transformPositions, type Pose, typ
 import { timeStage, type LibraryMatch, type StageResult } from '../../model/report.ts';
 import type { Plane, SceneLibraryRef, Symmetry } from '../../model/scene.ts';
 import { itemMesh, type Library, type LibraryItem } from '../../library/index.ts';
+import { oddAxis } from '../../library/descriptors.ts';
 import type { LiftedObject } from '../lift.ts';
 import type { ShapedObject } from '../shape.ts';
 import { registerObject, type DepthView, type RegisterOptions } from './register.ts';
@@ -111,31 +112,6 @@ export function libraryRef(m: MatchedItem, objectPose: Pose): { ref: SceneLibrar
   };
 }
 
-/** Index of an item's symmetry axis among its principal axes: the one whose extent differs most from the other two. */
-export function oddAxis(item: LibraryItem): number {
-  const e = principalExtents(item);
-  const apart = (k: number) => Math.min(Math.abs(e[k]! - e[(k + 1) % 3]!), Math.abs(e[k]! - e[(k + 2) % 3]!));
-  return [0, 1, 2].reduce((b, k) => (apart(k) > apart(b) ? k : b), 0);
-}
-
-function principalExtents(item: LibraryItem): [number, number, number] {
-  const A = item.desc.axes,
-    p = item.desc.samples;
-  const out: [number, number, number] = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 0; i < p.length; i += 3) {
-      const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    out[k] = hi - lo;
-  }
-  return out;
-}
-
-/** A principal axis of the item in the world. */
 export function worldAxis(item: LibraryItem, pose: Pose, k: number): Vec3 {
   const A = item.desc.axes;
   return rotateVec(pose.orientation, [A[k * 3]!, A[k * 3 + 1]!, A[k * 3 + 2]!]);
@@ -144,7 +120,7 @@ export function worldAxis(item: LibraryItem, pose: Pose, k: number): Vec3 {
 function verticalSymmetry(item: LibraryItem, pose: Pose): Symmetry {
   if (item.symmetry === 'none') return 'none';
   const vertical = (k: number) => Math.abs(worldAxis(item, pose, k)[2]) > Math.cos((5 * Math.PI) / 180);
-  if (item.symmetry === 'cylinder') return vertical(oddAxis(item)) ? 'continuous' : 'none';
+  if (item.symmetry === 'cylinder') return vertical(oddAxis(item.desc)) ? 'continuous' : 'none';
   return [0, 1, 2].some(vertical) ? 'rot2' : 'none';
 }
 

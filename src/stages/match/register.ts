@@ -3,7 +3,7 @@ import type { DepthImage } from '../../model/image.ts';
 import { invertPose, quatFromMat3, quatToMat3, type Pose, type Vec3 } from '../../model/pose.ts';
 import type { Plane } from '../../model/scene.ts';
 import { KdTree } from '../../geometry/kdtree.ts';
-import { restDirections, restPoints, type LibraryRest } from '../../library/descriptors.ts';
+import { oddAxis, restDirections, restPoints, type LibraryRest } from '../../library/descriptors.ts';
 import type { LibraryItem } from '../../library/index.ts';
 import { convexHull2d, minAreaRect } from '../footprint.ts';
 import { basisOfNormal } from '../segment/support.ts';
@@ -550,36 +550,10 @@ function yawPeriod(item: LibraryItem, rest: LibraryRest): number {
   // how vertical principal axis k stands in this rest: the z row of R applied to it
   const up = (k: number) => Math.abs(M[6]! * A[k * 3]! + M[7]! * A[k * 3 + 1]! + M[8]! * A[k * 3 + 2]!) > Math.cos((5 * Math.PI) / 180);
   if (item.symmetry === 'cylinder') {
-    const e = principalSpread(item);
-    const apart = (k: number) => Math.min(Math.abs(e[k]! - e[(k + 1) % 3]!), Math.abs(e[k]! - e[(k + 2) % 3]!));
-    const odd = [0, 1, 2].reduce((b, k) => (apart(k) > apart(b) ? k : b), 0);
-    if (up(odd)) return 0;
+    if (up(oddAxis(item.desc))) return 0;
     return Math.PI;
   }
   return [0, 1, 2].some(up) ? Math.PI : 2 * Math.PI;
-}
-
-const spreadCache = new WeakMap<object, [number, number, number]>();
-
-/** Extents of the surface samples along the principal axes. */
-function principalSpread(item: LibraryItem): [number, number, number] {
-  let e = spreadCache.get(item.desc);
-  if (e) return e;
-  const A = item.desc.axes,
-    p = item.desc.samples;
-  e = [0, 0, 0];
-  for (let k = 0; k < 3; k++) {
-    let lo = Infinity,
-      hi = -Infinity;
-    for (let i = 0; i < p.length; i += 3) {
-      const v = A[k * 3]! * p[i]! + A[k * 3 + 1]! * p[i + 1]! + A[k * 3 + 2]! * p[i + 2]!;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    e[k] = hi - lo;
-  }
-  spreadCache.set(item.desc, e);
-  return e;
 }
 
 function restLongAxisIsX(model: RestModel): boolean {
