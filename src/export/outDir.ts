@@ -88,6 +88,16 @@ export async function readMarker(dir: string): Promise<OutMarker | undefined> {
   return text === undefined ? undefined : parseMarker(text);
 }
 
+/** The marker of a folder the tool wrote all of (every file listed in it); undefined otherwise. */
+export async function ownMarker(dir: string): Promise<OutMarker | undefined> {
+  const marker = await readMarker(dir);
+  if (!marker) return undefined;
+  const listed = new Set(marker.files);
+  const files = await listFiles(dir).catch(() => null);
+  if (!files || files.some((f) => f !== MARKER_FILE && !listed.has(f))) return undefined;
+  return marker;
+}
+
 /** Every file under `dir` (not folders), relative, '/'-separated, sorted; stops after `limit`. */
 export async function listFiles(dir: string, limit = 100_000): Promise<string[]> {
   const out: string[] = [];
@@ -274,11 +284,7 @@ async function removeOwnFolder(dir: string, keepAs: string): Promise<boolean> {
  * `<name>.replaced-<time>` with that file in it, as when a bundle is replaced).
  */
 export async function deleteOwnFolder(dir: string): Promise<boolean> {
-  const marker = await readMarker(dir);
-  if (!marker) return false;
-  const listed = new Set(marker.files);
-  const files = await listFiles(dir).catch(() => null);
-  if (!files || files.some((f) => f !== MARKER_FILE && !listed.has(f))) return false;
+  if (!(await ownMarker(dir))) return false;
   return removeOwnFolder(dir, join(dirname(dir), `${basename(dir)}.replaced-${stamp()}`));
 }
 

@@ -12,7 +12,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { deleteOwnFolder, listFiles, MARKER_FILE, readMarker } from './outDir.ts';
+import { deleteOwnFolder, ownMarker } from './outDir.ts';
 
 export interface RetentionOptions {
   /** Bundles kept (the newest); 0 = no count limit. */
@@ -66,11 +66,8 @@ export async function folderBytes(dir: string): Promise<number> {
 
 /** The writer's own bundle at `dir` (marker of `kind`, no file it did not write), or null. */
 async function ownBundle(dir: string, kind: string): Promise<RetainedBundle | null> {
-  const marker = await readMarker(dir);
+  const marker = await ownMarker(dir);
   if (!marker || marker.kind !== kind) return null;
-  const listed = new Set(marker.files);
-  const files = await listFiles(dir).catch(() => null);
-  if (!files || files.some((f) => f !== MARKER_FILE && !listed.has(f))) return null;
   return { dir, written: marker.written, bytes: await folderBytes(dir) };
 }
 
