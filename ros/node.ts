@@ -346,8 +346,6 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       sdfPub.publish({ data: result.sdf });
       tfPub.publish(tfFromScene(result.scene, { sceneFrame: params.scene_frame, objectPrefix: params.object_frame_prefix, cameraFrame, cameraTf: params.camera_tf, stamp }));
     } catch (err) {
-      // publishing raced with close(): a shutdown, not a failed reconstruction
-      if (closed) return { success: false, message: 'node closed during the run' };
       return fail(`could not publish the scene: ${(err as Error).message}`);
     }
     statuses.push(...result.scene.reports.map(stageStatus), confidenceStatus(result.scene.confidence), physicsStatus(physics));

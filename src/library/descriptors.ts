@@ -3,7 +3,7 @@ import { boundsOf } from '../model/geometry.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { createRng } from '../geometry/random.ts';
 import { sampleSurfaceWithNormals } from '../eval/metrics/sample.ts';
-import { quatAngle, quatFromMat3, quatToMat3, type Quat, type Vec3 } from '../model/pose.ts';
+import { quatAngle, quatFromMat3, quatToMat3, transformPositions, type Quat, type Vec3 } from '../model/pose.ts';
 import { covariance, symmetricEigen3 } from '../stages/linalg.ts';
 
 /**
@@ -143,25 +143,12 @@ export function principalAxes(points: Float32Array): number[] {
 
 /** Item-frame points into a rest's frame. */
 export function restPoints(points: Float32Array, rest: LibraryRest): Float32Array {
-  return rotateRows(points, rest, true);
+  return transformPositions({ position: rest.offset, orientation: rest.rotation }, points);
 }
 
 /** Item-frame directions (normals) into a rest's frame: rotated, not moved. */
 export function restDirections(dirs: Float32Array, rest: LibraryRest): Float32Array {
-  return rotateRows(dirs, rest, false);
-}
-
-function rotateRows(values: Float32Array, rest: LibraryRest, move: boolean): Float32Array {
-  const M = quatToMat3(rest.rotation);
-  const t = move ? rest.offset : [0, 0, 0];
-  const out = new Float32Array(values.length);
-  for (let i = 0; i < values.length; i += 3) {
-    const x = values[i]!,
-      y = values[i + 1]!,
-      z = values[i + 2]!;
-    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + t[r]!;
-  }
-  return out;
+  return transformPositions({ position: [0, 0, 0], orientation: rest.rotation }, dirs);
 }
 
 const spreadCache = new WeakMap<LibraryDescriptors, [number, number, number]>();

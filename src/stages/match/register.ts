@@ -1,6 +1,6 @@
 import type { CameraIntrinsics } from '../../model/camera.ts';
 import type { DepthImage } from '../../model/image.ts';
-import { invertPose, quatFromMat3, quatToMat3, type Pose, type Vec3 } from '../../model/pose.ts';
+import { invertPose, quatFromMat3, quatToMat3, transformPositions, type Pose, type Vec3 } from '../../model/pose.ts';
 import type { Plane } from '../../model/scene.ts';
 import { KdTree } from '../../geometry/kdtree.ts';
 import { oddAxis, restDirections, restPoints, type LibraryRest } from '../../library/descriptors.ts';
@@ -409,17 +409,7 @@ export function sameSurface(a: ItemFit, b: ItemFit): boolean {
 }
 
 function worldSamples(f: ItemFit, n: number): Float32Array {
-  const sub = subsample(f.item.desc.samples, n);
-  const M = quatToMat3(f.pose.orientation),
-    t = f.pose.position;
-  const out = new Float32Array(sub.length);
-  for (let i = 0; i < sub.length; i += 3) {
-    const x = sub[i]!,
-      y = sub[i + 1]!,
-      z = sub[i + 2]!;
-    for (let r = 0; r < 3; r++) out[i + r] = M[r * 3]! * x + M[r * 3 + 1]! * y + M[r * 3 + 2]! * z + t[r]!;
-  }
-  return out;
+  return transformPositions(f.pose, subsample(f.item.desc.samples, n));
 }
 
 interface Hyp {
