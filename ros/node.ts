@@ -253,10 +253,17 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
   };
 
   async function runOnce(): Promise<TriggerResponse> {
+    const m = sync.match();
+    // Until every input stream has sent something (discovery at start-up), a call is answered
+    // with what is missing; like the continuous ticks, it is no failed reconstruction.
+    if (!m.ok && m.waiting) {
+      log.warn(`reconstruct called before the inputs arrived: ${m.reason}`);
+      publishDiagnostics([runStatus(false, m.reason), countersStatus(stats)]);
+      return { success: false, message: m.reason };
+    }
     stats.runs++;
     const topicOf: Record<string, string> = { camera_info: names.cameraInfo, depth: names.depth, masks: names.masks };
     const inputProblems = (problems: readonly ValidationProblem[]) => problems.map((p) => inputStatus(topicOf[p.path.split('.')[0]!] ?? p.path, `${p.path}: ${p.message}`, 0));
-    const m = sync.match();
     if (!m.ok) return fail(m.reason, inputProblems(m.problems ?? []));
     stats.synced++;
     // A newer pair that cannot form a frame (sizes disagree) was passed over: said in the answer,
