@@ -434,7 +434,7 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
     if (params.queue_when_busy && !queued) {
       queued = running.then(() => {
         queued = null;
-        return start();
+        return closed ? { success: false, message: 'node is shutting down' } : start();
       });
       return queued;
     }
@@ -475,9 +475,17 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
       return running !== null;
     },
     trigger,
-    close() {
+    async close() {
       closed = true;
       clearInterval(timer);
+      // The reconstruction in progress finishes first (it stops before publishing): a bundle it
+      // is writing is completed and counted, so the counters at shutdown match output_dir and no
+      // half-written folder is left behind.
+      const inFlight = running;
+      if (inFlight) {
+        log.info('shutting down: waiting for the reconstruction in progress to finish');
+        await inFlight;
+      }
       for (const e of entities.splice(0)) {
         try {
           e.close();
@@ -485,7 +493,6 @@ export async function startSceneNode(o: SceneNodeOptions): Promise<SceneNode> {
           // closing is best effort: the connection may already be gone
         }
       }
-      return Promise.resolve();
     },
   };
 }
