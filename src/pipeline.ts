@@ -1,8 +1,9 @@
 import { checkFrame, type RgbdFrame } from './model/frame.ts';
+import type { CameraIntrinsics } from './model/camera.ts';
 import { Real2SimError } from './model/errors.ts';
 import type { StageReport } from './model/report.ts';
 import { SCENE_VERSION, type Scene } from './model/scene.ts';
-import type { SegmentationBackend } from './stages/backends.ts';
+import type { DeocclusionBackend, DepthBackend, LearnedBackends, PoseBackend, SegmentationBackend } from './stages/backends.ts';
 import { compose, type ComposeOptions } from './stages/compose.ts';
 import { ground, type GroundOptions } from './stages/ground.ts';
 import { lift, type LiftedObject, type LiftOptions } from './stages/lift.ts';
@@ -10,7 +11,7 @@ import { organizedCloud, type OrganizedCloud } from './stages/organized.ts';
 import { perceive, type PerceiveOptions } from './stages/perceive.ts';
 import { place, type PlaceOptions } from './stages/place.ts';
 import { shape, type ShapeOptions } from './stages/shape.ts';
-import type { LabelImage } from './model/image.ts';
+import type { DepthImage, LabelImage } from './model/image.ts';
 import type { ExcludedSegment } from './model/report.ts';
 import { sceneConfidence } from './stages/confidence.ts';
 import { objectConfidence } from './stages/objectConfidence.ts';
@@ -29,20 +30,44 @@ import type { StageResult } from './model/report.ts';
 import type { PerceiveOutput } from './stages/perceive.ts';
 
 /**
- * One RGB-D frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6
- * (perceive, lift, ground, shape, place, compose) composed from one config. The ground stage
- * runs before segmentation when masks are not given (geometric segmentation needs the plane),
- * and before lift always (lift drops points on the plane); reports keep the stage order 1–6.
+ * One frame → a metric scene of completed, posed, simulator-ready objects: stages 1–6 (perceive,
+ * lift, ground, shape, place, compose) composed from one config. Every learned seam is a
+ * backend (`src/stages/backends.ts`); each one left out runs the CPU stage:
+ *
+ * | seam         | config                  | left out                                        |
+ * | ------------ | ----------------------- | ----------------------------------------------- |
+ * | segmentation | `segmentation`          | the frame's masks, else geometric segmentation  |
+ * | depth        | `depth`                 | the frame's depth (a frame without needs one)   |
+ * | de-occlusion | `deocclusion`           | none: the shape backend gets points, no image   |
+ * | shape        | `shape.backend`         | geometric completion (`shapeGeometric.ts`)      |
+ * | pose         | `pose`                  | scaled ICP of canonical meshes (`fitCanonical`) |
+ *
+ * So one pipeline serves RGB-D (no backend), a single image (all five: `learnedPipeline`) and
+ * the mixes between (RGB-D with learned segmentation, or with image-to-3D shapes). The ground
+ * stage runs before segmentation when segmenting geometrically (it needs the plane), and before
+ * lift always (lift drops points on the plane); reports keep the stage order 1–6.
  */
 export interface PipelineConfig {
   /** 'auto' (default): the frame's masks when it has them, else geometric segmentation. */
   segmentation?: 'auto' | 'given' | 'geometric' | SegmentationBackend;
+  /** Open-vocabulary prompts for a segmentation backend. */
+  prompts?: readonly string[];
+  /**
+   * Monocular depth (and intrinsics, when the frame has none) for a frame without depth. Its
+   * points are taken as they are: lift runs without its sensor filters (`LiftOptions.filter`).
+   */
+  depth?: DepthBackend;
+  /** Completes each object's occluded crop before the shape backend generates from the image. */
+  deocclusion?: DeocclusionBackend;
+  /** Places canonical meshes (from a learned shape backend) instead of scaled ICP. */
+  pose?: PoseBackend;
   perceive?: Omit<PerceiveOptions, 'backend'>;
   /** Where objects may be (workspace box, region of interest, largest plausible size). */
   scope?: ScopeOptions;
   lift?: LiftOptions;
   ground?: GroundOptions;
-  shape?: ShapeOptions;
+  /** Shape stage options; `shape.backend` is the shape seam (default: geometric completion). */
+  shape?: Omit<ShapeOptions, 'deocclusion'>;
   place?: PlaceOptions;
   compose?: ComposeOptions;
   /**
@@ -69,6 +94,18 @@ export interface PipelineConfig {
   segmentationDecimation?: 'auto' | number;
 }
 
+/**
+ * All five learned backends as a configuration: the single-image path (depth, segmentation,
+ * de-occlusion, image-to-3D shape and pose from models). Spread it into a config; a `shape`
+ * key given after it must keep its `backend`.
+ */
+export function learnedPipeline(b: LearnedBackends): Pick<PipelineConfig, 'segmentation' | 'depth' | 'deocclusion' | 'shape' | 'pose'> {
+  return { segmentation: b.segmentation, depth: b.depth, deocclusion: b.deocclusion, shape: { backend: b.shape }, pose: b.pose };
+}
+
+/** A frame as the pipeline takes it: depth and intrinsics may be missing when a depth backend estimates them. */
+export type PipelineFrame = Omit<RgbdFrame, 'camera'> & { camera?: CameraIntrinsics };
+
 /** Frames above this many pixels segment at half resolution by default. */
 export const DECIMATE_ABOVE_PIXELS = 2 * 640 * 480;
 
@@ -80,22 +117,47 @@ export interface ReconstructionDetails {
   lifted: LiftedObject[];
   /** Scene object id → the id of the mask in `masks` it was built from (geometric objects carry no instanceId). */
   maskIdOf: Map<string, number>;
+  /** The depth the scene was built from when a depth backend estimated it (the frame had none). */
+  depth?: DepthImage;
 }
 
-export async function reconstruct(frame: RgbdFrame, config: PipelineConfig = {}): Promise<Scene> {
+export async function reconstruct(frame: PipelineFrame, config: PipelineConfig = {}): Promise<Scene> {
   return (await reconstructDetailed(frame, config)).scene;
 }
 
-export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConfig = {}): Promise<ReconstructionDetails> {
-  checkFrame(frame);
-  const depth = frame.depth;
-  if (!depth) {
+/** Where the depth came from: the frame's sensor, or a depth backend (timed into the perceive report). */
+interface SensedFrame {
+  frame: RgbdFrame & { depth: DepthImage };
+  estimated?: { backend: string; timeMs: number; intrinsicsEstimated: boolean };
+}
+
+/** The frame with its depth: its own, or the depth backend's estimate (which may bring the intrinsics too). */
+async function senseDepth(input: PipelineFrame, config: PipelineConfig, progress: (stage: string, fraction: number) => void): Promise<SensedFrame> {
+  checkFrame(input);
+  if (input.depth) {
+    if (!input.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
+    return { frame: { ...input, camera: input.camera, depth: input.depth } };
+  }
+  if (!config.depth) {
     throw new Real2SimError('BAD_DEPTH', 'This frame has no depth image: the CPU pipeline needs RGB-D (pass --depth), or configure a monocular depth backend.');
   }
+  progress('depth', 0);
+  const t0 = performance.now();
+  const d = await config.depth.estimate(input.color, input.camera);
+  const timeMs = performance.now() - t0;
+  progress('depth', 1);
+  const frame = checkFrame({ ...input, camera: d.camera, depth: d.depth });
+  return { frame, estimated: { backend: config.depth.name, timeMs, intrinsicsEstimated: !input.camera } };
+}
+
+export async function reconstructDetailed(input: PipelineFrame, config: PipelineConfig = {}): Promise<ReconstructionDetails> {
   const progress = config.onProgress ?? (() => {});
+  const { frame, estimated } = await senseDepth(input, config, progress);
+  const depth = frame.depth;
   const cloud = organizedCloud(depth, frame.camera);
   const nonFinite = countNonFinite(depth.data);
   if (cloud.validCount === 0) {
+    if (estimated) throw new Real2SimError('BAD_DEPTH', `The depth backend "${estimated.backend}" returned no valid depth for this image.`);
     throw new Real2SimError(
       'BAD_DEPTH',
       `The depth image has no valid pixel (${depth.width}×${depth.height}${nonFinite ? `, ${nonFinite} NaN/Inf` : ''}): check the file and its units (--depth-scale).`,
@@ -107,6 +169,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   const reports: StageReport[] = [];
   const runGround = ground(config.ground);
   const runPerceive = perceive({ ...config.perceive, backend });
+  const prompts = config.prompts ? { prompts: config.prompts } : {};
 
   let groundRes, perceiveRes;
   if (backend === 'geometric') {
@@ -120,13 +183,20 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     progress('perceive', 1);
   } else {
     progress('perceive', 0);
-    perceiveRes = await runPerceive({ frame, cloud });
+    perceiveRes = await runPerceive({ frame, cloud, ...prompts });
     progress('perceive', 1);
     const objectPixels = new Uint8Array(cloud.valid.length);
     for (const inst of perceiveRes.output.instances) for (const i of inst.pixels) objectPixels[i] = 1;
     progress('ground', 0);
     groundRes = await runGround({ cloud, objectPixels });
     progress('ground', 1);
+  }
+  if (estimated) {
+    // the depth model is part of perceiving: one report, both backends named
+    const r = perceiveRes.report;
+    r.backend = `${estimated.backend}+${r.backend}`;
+    r.timeMs += estimated.timeMs;
+    r.counts['intrinsicsEstimated'] = estimated.intrinsicsEstimated ? 1 : 0;
   }
   if (nonFinite > 0) groundRes.report.warnings.push(`${nonFinite} depth pixels were NaN or ±Inf: treated as no data`);
   const { cameraPose, heightOf } = groundRes.output;
@@ -136,7 +206,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   const instances = scoped.kept;
 
   progress('lift', 0);
-  const liftRes = await lift({ ...config.lift, ...(config.runner && !config.lift?.runner ? { runner: config.runner } : {}) })({
+  const liftRes = await lift({ ...config.lift, ...(estimated ? { filter: false } : {}), ...(config.runner && !config.lift?.runner ? { runner: config.runner } : {}) })({
     cloud,
     masks: perceiveRes.output.masks,
     instances,
@@ -146,11 +216,17 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   });
   progress('lift', 1);
 
+  const view = { depth, camera: frame.camera, cameraPose };
   progress('shape', 0);
-  const shapeRes = await shape({ ...config.shape, ...(config.runner && !config.shape?.runner ? { runner: config.runner } : {}) })({
+  const shapeRes = await shape({
+    ...config.shape,
+    ...(config.deocclusion ? { deocclusion: config.deocclusion } : {}),
+    ...(config.runner && !config.shape?.runner ? { runner: config.runner } : {}),
+  })({
     objects: liftRes.output.objects,
-    view: { depth, camera: frame.camera, cameraPose },
+    view,
     support: groundRes.output.support,
+    ...(config.deocclusion ? { color: frame.color, masks: perceiveRes.output.masks } : {}),
   });
   progress('shape', 1);
 
@@ -161,7 +237,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     const res = await match({ ...config.match, library: config.library })({
       objects: liftRes.output.objects,
       shapes,
-      view: { depth, camera: frame.camera, cameraPose },
+      view,
       support: groundRes.output.support,
     });
     shapes = res.output.shapes;
@@ -170,7 +246,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   }
 
   progress('place', 0);
-  const placeRes = await place(config.place)({ objects: liftRes.output.objects, shapes });
+  const placeRes = await place(config.place, config.pose)({ objects: liftRes.output.objects, shapes, view: { camera: frame.camera, cameraPose }, support: groundRes.output.support });
   if (matchRes) {
     // a matched object is the library item: its name, symmetry and density go with it
     for (const p of placeRes.output.objects) {
@@ -208,17 +284,20 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
   }
   reports.push(perceiveRes.report, liftRes.report, groundRes.report, shapeRes.report, ...(matchRes ? [matchRes.report] : []), placeRes.report, composeRes.report);
   if (composeRes.output.objects.length === 0) composeRes.report.warnings.push('no object could be reconstructed from this frame');
-  // per object: how much of it was seen, how well it fits, how it was completed
+  // per object: how much of it was seen, how well it fits, how it was completed; the
+  // segmentation backend's score when it gave one
   const liftedById = new Map(liftRes.output.objects.map((o) => [o.id, o]));
   const methodById = new Map(shapes.map((sh) => [sh.id, sh.method ?? 'unknown']));
-  const composed = composeRes.output.objects.map((o) =>
-    o.instanceId === undefined
-      ? o
-      : {
-          ...o,
-          confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
-        },
-  );
+  const scoreById = new Map(instances.filter((i) => i.score !== undefined).map((i) => [i.id, i.score!]));
+  const composed = composeRes.output.objects.map((o) => {
+    if (o.instanceId === undefined) return o;
+    const score = scoreById.get(o.instanceId);
+    return {
+      ...o,
+      confidence: objectConfidence(o.mesh, o.pose, liftedById.get(o.instanceId)?.world, methodById.get(o.instanceId) ?? 'unknown'),
+      ...(score !== undefined ? { score } : {}),
+    };
+  });
   // an instance id names a label in the input; segments the pipeline found itself have none
   const objects = backend === 'geometric' ? composed.map(withoutInstanceId) : composed;
   const objectPixels = new Uint8Array(cloud.valid.length);
@@ -234,6 +313,7 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     ...(config.ground?.threshold !== undefined ? { band: config.ground.threshold } : {}),
   });
   for (const r of confidence.reasons) composeRes.report.warnings.push(`low scene confidence: ${r}`);
+  const learned = learnedNames(config, estimated?.backend);
   const scene: Scene = {
     version: SCENE_VERSION,
     frameId: config.frameId ?? 'world',
@@ -242,10 +322,29 @@ export async function reconstructDetailed(frame: RgbdFrame, config: PipelineConf
     camera: { intrinsics: frame.camera, pose: cameraPose },
     reports,
     confidence,
-    meta: { source: 'rgbd', segmentation: typeof backend === 'string' ? backend : backend.name, ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}) },
+    meta: {
+      source: estimated ? 'single-image' : 'rgbd',
+      segmentation: typeof backend === 'string' ? backend : backend.name,
+      ...(learned ? { backends: learned } : {}),
+      ...(frame.stamp !== undefined ? { stamp: frame.stamp } : {}),
+    },
   };
   const maskIdOf = new Map(composeRes.output.objects.filter((o) => o.instanceId !== undefined).map((o) => [o.id, o.instanceId!] as [string, number]));
-  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects, maskIdOf };
+  return { scene, masks: perceiveRes.output.masks, cloud, lifted: liftRes.output.objects, maskIdOf, ...(estimated ? { depth } : {}) };
+}
+
+/** The names of the learned backends that ran (scene meta), or null when none did. */
+function learnedNames(config: PipelineConfig, depthBackend: string | undefined): Record<string, string> | null {
+  const seg = config.segmentation;
+  const names: Record<string, string | undefined> = {
+    depth: depthBackend,
+    segmentation: seg && typeof seg !== 'string' ? seg.name : undefined,
+    deocclusion: config.deocclusion?.name,
+    shape: config.shape?.backend?.name,
+    pose: config.pose?.name,
+  };
+  const out = Object.fromEntries(Object.entries(names).filter((e): e is [string, string] => e[1] !== undefined));
+  return Object.keys(out).length > 0 ? out : null;
 }
 
 /** The perceive stage on the frame decimated by `k`, its labels brought back to full resolution; timed as one stage. */

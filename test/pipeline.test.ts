@@ -6,6 +6,7 @@ import { isPhysicalInertia } from '../src/geometry/massProperties.ts';
 import { generateSynthScene } from '../src/synth/synth.ts';
 import { renderFixture, type Solid } from './stages/fixtures.ts';
 import { closedOrientedProblems } from './stages/meshChecks.ts';
+import type { DepthBackend } from '../src/stages/backends.ts';
 
 const SOLIDS: Solid[] = [
   { kind: 'box', id: 1, centre: [0, 0, 0.05], size: [0.2, 0.1, 0.1], yaw: 0.4 },
@@ -56,6 +57,33 @@ describe('reconstruct pipeline', () => {
     });
     errs.sort((a, b) => a - b);
     expect(errs[errs.length >> 1]).toBeLessThan(0.005);
+  });
+
+  it('a frame without depth, depth from a depth backend (the one pipeline, single-image configuration): median centre error under 1 cm', async () => {
+    const { scene: truth, frame } = generateSynthScene({ seed: 3, sharedMeshesDir: null });
+    const { depth: sensor, camera, ...colourOnly } = frame;
+    // a "model" that answers the sensor's depth and intrinsics: what the CPU stages make of a
+    // model's depth, with no sensor filtering in lift, against the generator's ground truth
+    const depthBackend: DepthBackend = { name: 'sensor', estimate: () => Promise.resolve({ depth: sensor!, camera }) };
+    const rec = await reconstructDetailed(colourOnly, { depth: depthBackend });
+    const pred = rec.scene;
+    expect(rec.depth).toBe(sensor);
+    expect(pred.meta).toMatchObject({ source: 'single-image', backends: { depth: 'sensor' } });
+    expect(pred.reports[0]).toMatchObject({ stage: 'perceive', backend: 'sensor+given', counts: { intrinsicsEstimated: 1 } });
+    expect(pred.reports[1]!.counts['outliers']).toBe(0);
+    const align = composePoses(truth.camera!.pose, invertPose(pred.camera!.pose));
+    const seen = new Set(frame.masks!.data);
+    const visible = truth.objects.filter((t) => seen.has(t.instanceId!));
+    const errs = visible.map((t) => {
+      const p = pred.objects.find((o) => o.instanceId === t.instanceId);
+      if (!p) return Infinity;
+      const c = transformPoint(align, p.pose.position);
+      return Math.hypot(c[0] - t.pose.position[0], c[1] - t.pose.position[1], c[2] - t.pose.position[2]);
+    });
+    errs.sort((a, b) => a - b);
+    expect(errs[errs.length >> 1]).toBeLessThan(0.01);
+    // without a depth backend the same frame is refused, naming what is missing
+    await expect(reconstructDetailed(colourOnly)).rejects.toMatchObject({ code: 'BAD_DEPTH' });
   });
 
   it('geometric segmentation when no masks are given', async () => {

@@ -11,15 +11,12 @@ import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
 import { encodeLabelPng, encodePng } from '../io/image.ts';
 import { libraryPicture } from './libraryPicture.ts';
-import type { CameraIntrinsics } from '../model/camera.ts';
-import { Real2SimError } from '../model/errors.ts';
-import type { RgbdFrame } from '../model/frame.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import type { ColorImage, DepthImage, LabelImage } from '../model/image.ts';
 import { transformPositions } from '../model/pose.ts';
 import type { Scene } from '../model/scene.ts';
 import { PASSING_VERDICTS, type PhysicsReport } from '../model/physics.ts';
-import { reconstructDetailed, type PipelineConfig } from '../pipeline.ts';
+import { reconstructDetailed, type PipelineConfig, type PipelineFrame } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
 import { depthPreview, maskOverlay } from '../stages/debug.ts';
@@ -36,7 +33,7 @@ import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 export const STAGE_ORDER = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose', 'validate', 'export'];
 
 /** A frame as the bundle job takes it: intrinsics may be missing when a model estimates them. */
-export type BundleFrame = Omit<RgbdFrame, 'camera'> & { camera?: CameraIntrinsics };
+export type BundleFrame = PipelineFrame;
 
 /** What the job needs from a reconstruction: the scene and the products written as debug files. */
 export interface FrameReconstruction {
@@ -57,7 +54,7 @@ export interface FrameToBundleOptions {
   out: string;
   /** Config of the default reconstruction (stages 1–6 of `src/pipeline.ts`); unused with `reconstruct`. */
   pipeline?: Omit<PipelineConfig, 'onProgress'>;
-  /** Replaces stages 1–6 (default: `reconstructDetailed` with `pipeline`, which needs depth and intrinsics). */
+  /** Replaces stages 1–6 (default: `reconstructDetailed` with `pipeline`, which needs depth and intrinsics or a depth backend). */
   reconstruct?: FrameReconstructor;
   /** Physics validation and repair (default on). */
   validate?: boolean;
@@ -126,11 +123,8 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // viewer script. A failure surfaces where the result is used.
   if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
   viewerScript().catch(() => {});
-  const rgbd: FrameReconstructor = (f, onProgress) => {
-    if (!f.camera) throw new Real2SimError('BAD_CAMERA', 'The RGB-D reconstruction needs the camera intrinsics (--camera).');
-    return reconstructDetailed({ ...f, camera: f.camera }, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
-  };
-  const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? rgbd)(frame, progress);
+  const pipeline: FrameReconstructor = (f, onProgress) => reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
+  const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? pipeline)(frame, progress);
 
   const cloudFiles: Record<string, PointCloud> = {};
   // Clouds go to disk in the world frame, where the viewer draws them beside the objects.

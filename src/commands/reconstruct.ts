@@ -4,9 +4,9 @@
  * - RGB-D (`--depth`): stages 1–6 on the CPU; with `--gpu-host` segmentation runs on the GPU
  *   host, falling back to the frame's masks (or geometric segmentation) when the host is
  *   unreachable, with a warning in the perceive report.
- * - Single image (no `--depth`, `--gpu-host` required): depth, segmentation, de-occlusion,
- *   shape and pose on the GPU host (`reconstructSingleImage`); no fallback (nothing to fall
- *   back on without depth).
+ * - Single image (no `--depth`, `--gpu-host` required): the same pipeline with depth,
+ *   segmentation, de-occlusion, shape and pose on the GPU host (`learnedPipeline`); no fallback
+ *   (nothing to fall back on without depth).
  *
  * Both then run physics validation and repair (`--no-validate` skips it) and write the bundle
  * atomically with debug products and report.html, through the shared `frameToBundle` job.
@@ -17,22 +17,18 @@ import { physicsExitCode } from './verdict.ts';
 import { checkOutDir } from '../export/outDir.ts';
 import { Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
-import { transformPositions } from '../model/pose.ts';
 import { decodeColorImage, decodeLabelPng } from '../io/image.ts';
 import { EXIT } from './exitCodes.ts';
 import { loadFrame } from '../io/frame.ts';
 import { frameToBundle, objectTable, type BundleFrame, type FrameReconstructor } from '../app/frameToBundle.ts';
-import { reconstructDetailed, withoutInstanceId, type PipelineConfig } from '../pipeline.ts';
+import { learnedPipeline, reconstructDetailed, withoutInstanceId, type PipelineConfig } from '../pipeline.ts';
 import { loadLibrary, type Library } from '../library/index.ts';
 import type { SegmentationBackend } from '../stages/backends.ts';
 import { ground, type GroundOptions } from '../stages/ground.ts';
-import type { LiftedObject } from '../stages/lift.ts';
 import { organizedCloud } from '../stages/organized.ts';
 import { perceive } from '../stages/perceive.ts';
-import type { ComposeOptions } from '../stages/compose.ts';
 import { GpuHostClient } from '../gpu/client.ts';
-import { remoteBackends, withFallback, type LearnedBackends } from '../gpu/backends.ts';
-import { reconstructSingleImage } from '../gpu/singleImage.ts';
+import { remoteBackends, withFallback } from '../gpu/backends.ts';
 import { BAG_USAGE, reconstructBag } from '../recordings/reconstructBag.ts';
 import { GpuHostPool, splitHostList, type GpuCaller } from '../gpu/hostPool.ts';
 
@@ -127,53 +123,6 @@ export function remoteSegmentationReconstructor(client: Pick<GpuHostClient, 'cal
       if (fallback.name === 'geometric') rec.scene.objects = rec.scene.objects.map(withoutInstanceId);
     }
     return rec;
-  };
-}
-
-/**
- * The single-image path on learned backends. Per-object clouds for the debug files come from
- * the estimated depth under each object's mask, in the world frame the ground stage found.
- */
-export function singleImageReconstructor(backends: LearnedBackends, opts: { ground?: GroundOptions; compose?: ComposeOptions; log?: (s: string) => void } = {}): FrameReconstructor {
-  return async (frame) => {
-    const log = opts.log ?? (() => {});
-    const t = performance.now();
-    log('[1-6/8] single image on the GPU host (perceive, ground, lift, shape, place, compose) …');
-    const res = await reconstructSingleImage(frame.color, backends, {
-      ...(frame.camera ? { camera: frame.camera } : {}),
-      ...(opts.ground ? { ground: opts.ground } : {}),
-      ...(opts.compose ? { compose: opts.compose } : {}),
-      ...(frame.frameId ? { frameId: frame.frameId } : {}),
-    });
-    log(` ${(performance.now() - t).toFixed(0)} ms\n`);
-    const cloud = organizedCloud(res.depth, res.camera);
-    const rgb = frame.color.encoding === 'rgb8' ? frame.color.data : undefined;
-    const lifted: LiftedObject[] = [];
-    for (const obj of res.scene.objects) {
-      if (obj.instanceId === undefined) continue;
-      const pix: number[] = [];
-      let maskPixels = 0;
-      for (let i = 0; i < res.masks.data.length; i++) {
-        if (res.masks.data[i] !== obj.instanceId) continue;
-        maskPixels++;
-        if (cloud.valid[i]) pix.push(i);
-      }
-      const positions = new Float32Array(pix.length * 3);
-      const colors = rgb ? new Uint8Array(pix.length * 3) : undefined;
-      pix.forEach((p, k) => {
-        positions.set(cloud.positions.subarray(p * 3, p * 3 + 3), k * 3);
-        if (colors && rgb) colors.set(rgb.subarray(p * 3, p * 3 + 3), k * 3);
-      });
-      lifted.push({
-        id: obj.instanceId,
-        label: obj.label,
-        pixels: Uint32Array.from(pix),
-        cloud: colors ? { positions, colors } : { positions },
-        ...(res.scene.camera ? { world: transformPositions(res.scene.camera.pose, positions) } : {}),
-        maskPixels,
-      });
-    }
-    return { scene: res.scene, masks: res.masks, lifted, depth: res.depth };
   };
 }
 
@@ -371,11 +320,9 @@ export async function run(argv: string[]): Promise<number> {
       ...(density !== undefined ? { compose: { defaultDensity: density } } : {}),
       ...(seed !== undefined ? { ground: { seed } } : {}),
     };
-    const reconstruct: FrameReconstructor | undefined = !client
-      ? undefined
-      : values.depth
-        ? remoteSegmentationReconstructor(client, stageOptions)
-        : singleImageReconstructor(remoteBackends(client), { ...stageOptions, log });
+    // RGB-D on a host: segmentation there, with a fallback; a single image: all five seams there
+    const reconstruct: FrameReconstructor | undefined = client && values.depth ? remoteSegmentationReconstructor(client, stageOptions) : undefined;
+    const learned = client && !values.depth ? learnedPipeline(remoteBackends(client)) : {};
     if (client) log(`GPU host ${client.url}: ${values.depth ? 'segmentation' : 'depth, segmentation, de-occlusion, shape, pose'}\n`);
     const { scene, manifest } = await frameToBundle(frame, {
       out: values.out!,
@@ -384,7 +331,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.force ? { force: true } : {}),
       log,
       ...(reconstruct ? { reconstruct } : {}),
-      pipeline: { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions },
+      pipeline: { segmentation: seg as 'auto' | 'given' | 'geometric', ...stageOptions, ...learned },
       meta: {
         rgb: values.rgb,
         ...(values.depth ? { depth: values.depth } : {}),

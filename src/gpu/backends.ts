@@ -10,19 +10,7 @@ import type { CameraIntrinsics } from '../model/camera.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { ColorImage } from '../model/image.ts';
 import type { RgbdFrame } from '../model/frame.ts';
-import type {
-  DeocclusionBackend,
-  DepthBackend,
-  DepthResult,
-  PoseBackend,
-  PoseEstimate,
-  PoseInput,
-  SegmentationBackend,
-  SegmentationResult,
-  ShapeBackend,
-  ShapeInput,
-  ShapeResult,
-} from '../stages/backends.ts';
+import type { DeocclusionBackend, DepthBackend, DepthResult, LearnedBackends, PoseEstimate, PoseInput, SegmentationResult, ShapeInput, ShapeResult } from '../stages/backends.ts';
 import { type GpuHostClient, isUnreachable } from './client.ts';
 import { glbToMesh, meshToGlb } from './glb.ts';
 import {
@@ -45,13 +33,7 @@ import type { ModelRuntime } from './runtime.ts';
 /** Runs one protocol task somewhere (over HTTP or in-process). */
 export type TaskCaller = <T extends Task>(task: T, req: TaskRequests[T], stage: string) => Promise<TaskResponses[T]>;
 
-export interface LearnedBackends {
-  segmentation: SegmentationBackend;
-  depth: DepthBackend;
-  deocclusion: DeocclusionBackend;
-  shape: ShapeBackend;
-  pose: PoseBackend;
-}
+export type { LearnedBackends };
 
 export interface ProtocolBackendOptions {
   /** Model id per task when the host has several (default: the host's first for the task). */

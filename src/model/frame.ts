@@ -19,8 +19,11 @@ export interface RgbdFrame {
 /** The most pixels one frame may hold; larger inputs are rejected before any allocation. */
 export const MAX_FRAME_PIXELS = 16_000_000;
 
-/** Checks sizes agree and are within limits; throws a coded error naming what differs. */
-export function checkFrame(frame: RgbdFrame): RgbdFrame {
+/**
+ * Checks sizes agree and are within limits; throws a coded error naming what differs. The
+ * intrinsics may still be missing when a depth model is to estimate them.
+ */
+export function checkFrame<F extends Omit<RgbdFrame, 'camera'> & { camera?: CameraIntrinsics }>(frame: F): F {
   const { color, depth, masks, camera } = frame;
   if (color.width * color.height > MAX_FRAME_PIXELS) {
     throw new Real2SimError(
@@ -29,7 +32,7 @@ export function checkFrame(frame: RgbdFrame): RgbdFrame {
       { width: color.width, height: color.height },
     );
   }
-  checkIntrinsicsMatch(camera, color.width, color.height, 'colour image');
+  if (camera) checkIntrinsicsMatch(camera, color.width, color.height, 'colour image');
   if (depth && (depth.width !== color.width || depth.height !== color.height)) {
     throw new Real2SimError(
       'SIZE_MISMATCH',

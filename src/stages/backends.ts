@@ -100,3 +100,15 @@ export interface PoseBackend {
   readonly name: string;
   estimate(input: PoseInput): Promise<PoseEstimate[]>;
 }
+
+/**
+ * All five learned seams at once (e.g. the GPU host's models): `learnedPipeline` in
+ * `src/pipeline.ts` turns them into a pipeline configuration for a single image.
+ */
+export interface LearnedBackends {
+  segmentation: SegmentationBackend;
+  depth: DepthBackend;
+  deocclusion: DeocclusionBackend;
+  shape: ShapeBackend;
+  pose: PoseBackend;
+}

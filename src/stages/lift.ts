@@ -34,6 +34,12 @@ export interface LiftOptions {
   maxPoints?: number;
   /** An object keeps at least this many points after filtering, or is dropped with a warning. */
   minPoints?: number;
+  /**
+   * false: every pixel with depth is kept, none of the filters above runs (no subsample either).
+   * For depth a model estimated (the single-image path): its points are whatever the model says,
+   * with no sensor artefacts to remove, and a pose model reads all of them. Default true.
+   */
+  filter?: boolean;
   /** Runs the per-object outlier search (default: in this thread); same result either way. */
   runner?: TaskRunner;
 }
@@ -45,6 +51,7 @@ export function outlierTask(t: { positions: Float32Array; k: number; std: number
 export const OUTLIER_TASK: TaskRef<{ positions: Float32Array; k: number; std: number }, Uint8Array> = { module: import.meta.url, name: 'outlierTask', fn: outlierTask };
 
 export const LIFT_DEFAULTS: Required<Omit<LiftOptions, 'runner'>> = {
+  filter: true,
   jumpAbs: 0.004,
   jumpRel: 0.015,
   minHeight: 0.003,
@@ -104,6 +111,10 @@ export function lift(options: LiftOptions = {}) {
             noDepth++;
             continue;
           }
+          if (!o.filter) {
+            kept.push(i);
+            continue;
+          }
           const z = P[i * 3 + 2]!;
           const jump = o.jumpAbs + o.jumpRel * z;
           const u = i % w,
@@ -152,7 +163,7 @@ export function lift(options: LiftOptions = {}) {
           kept.push(i);
         }
         // an even subsample bounds the cost of what follows (outlier search, completion)
-        if (kept.length > o.maxPoints) {
+        if (o.filter && kept.length > o.maxPoints) {
           const step = kept.length / o.maxPoints;
           const thin: number[] = [];
           for (let k = 0; k < o.maxPoints; k++) thin.push(kept[Math.floor(k * step)]!);
@@ -165,7 +176,7 @@ export function lift(options: LiftOptions = {}) {
         staged.push({ inst, pix, pos });
       }
       // pass 2, per object (worker threads when a runner is given): statistical outliers
-      const searched = staged.filter((x) => o.outlierK > 0 && x.pix.length > o.outlierK * 2);
+      const searched = staged.filter((x) => o.filter && o.outlierK > 0 && x.pix.length > o.outlierK * 2);
       const keeps = await (options.runner ?? inThread)(
         OUTLIER_TASK,
         searched.map((x) => ({ positions: x.pos, k: o.outlierK, std: o.outlierStd })),

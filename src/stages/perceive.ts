@@ -144,6 +144,8 @@ export interface PerceiveInput {
   cloud: OrganizedCloud;
   /** Height above the support plane of an optical-frame point (ground stage); geometric needs it. */
   heightOf?: (x: number, y: number, z: number) => number;
+  /** Open-vocabulary prompts for a segmentation backend (what to look for). */
+  prompts?: readonly string[];
 }
 
 export interface PerceiveOutput {
@@ -157,6 +159,7 @@ export function perceive(options: PerceiveOptions = {}) {
   return (input: PerceiveInput): Promise<StageResult<PerceiveOutput>> =>
     timeStage(PERCEIVE, backendName, async (report) => {
       let masks: LabelImage;
+      let scores: Map<number, number> | undefined;
       if (o.backend === 'given') {
         if (!input.frame.masks) {
           throw new Real2SimError('BAD_INPUT', "The 'given' segmentation needs the frame's masks: pass --masks, or use the geometric segmentation.");
@@ -166,13 +169,20 @@ export function perceive(options: PerceiveOptions = {}) {
         if (!input.heightOf) throw new Real2SimError('INTERNAL', 'geometric segmentation needs the support plane: run ground first');
         masks = segmentGeometric(input.cloud, input.heightOf, o, input.frame.color);
       } else {
-        const res = await o.backend.segment(input.frame);
+        const res = await o.backend.segment(input.frame, input.prompts);
         masks = res.masks;
+        scores = res.scores;
       }
       if (masks.width !== input.cloud.width || masks.height !== input.cloud.height) {
         throw new Real2SimError('SIZE_MISMATCH', `Masks are ${masks.width}×${masks.height} but the depth is ${input.cloud.width}×${input.cloud.height}.`);
       }
       const instances = collectInstances(masks, o.minPixels, report);
+      if (scores) {
+        for (const inst of instances) {
+          const s = scores.get(inst.id);
+          if (s !== undefined) inst.score = s;
+        }
+      }
       report.counts['objects'] = instances.length;
       return { masks, instances };
     });

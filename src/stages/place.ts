@@ -3,7 +3,10 @@ import { boundsOf } from '../model/geometry.ts';
 import { invertPose, quatFromYaw, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
 import { icp } from '../geometry/icp.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
-import type { SceneLibraryRef, Symmetry } from '../model/scene.ts';
+import type { Plane, SceneLibraryRef, Symmetry } from '../model/scene.ts';
+import type { CameraIntrinsics } from '../model/camera.ts';
+import { Real2SimError } from '../model/errors.ts';
+import type { PoseBackend, PoseEstimate } from './backends.ts';
 import { convexHull2d, minAreaRect, polygonArea } from './footprint.ts';
 import type { LiftedObject } from './lift.ts';
 import type { ShapedObject } from './shape.ts';
@@ -14,7 +17,8 @@ import { defined } from './util.ts';
  * from the minimum-area rectangle of the footprint (the completed mesh seen from above); the
  * object frame's origin is the box centre, `size` its extents, x along the longer side.
  * Canonical meshes (learned shape backends) are fitted to the observed points by scaled ICP
- * from several yaw hypotheses (`fitCanonical`), and then share the same path.
+ * from several yaw hypotheses (`fitCanonical`), and then share the same path; with a
+ * `PoseBackend` (a pose model) they take its pose and per-axis scale instead, all in one call.
  */
 export const PLACE = 'place';
 
@@ -48,14 +52,18 @@ export interface PlacedObject {
 export interface PlaceInput {
   objects: LiftedObject[];
   shapes: ShapedObject[];
+  /** Camera and its pose (optical → world): a pose backend needs them. */
+  view?: { camera: CameraIntrinsics; cameraPose: Pose };
+  support?: Plane;
 }
 
-export function place(options: PlaceOptions = {}) {
+export function place(options: PlaceOptions = {}, pose?: PoseBackend) {
   const o = { ...PLACE_DEFAULTS, ...defined(options) };
   return (input: PlaceInput): Promise<StageResult<{ objects: PlacedObject[] }>> =>
-    timeStage(PLACE, 'box', (report) => {
+    timeStage(PLACE, pose ? pose.name : 'box', async (report) => {
       const byId = new Map(input.objects.map((x) => [x.id, x]));
       const out: PlacedObject[] = [];
+      const estimates = pose ? await poseEstimates(pose, input, byId) : new Map<number, PoseEstimate>();
       for (const s of input.shapes) {
         const src = byId.get(s.id);
         if (!src) continue;
@@ -63,6 +71,19 @@ export function place(options: PlaceOptions = {}) {
         if (s.frame === 'canonical') {
           if (!src.world) {
             report.warnings.push(`object ${s.id}: a canonical mesh needs observed points to be placed; skipped`);
+            continue;
+          }
+          const e = estimates.get(s.id);
+          if (e) {
+            if (!e.scale.every((v) => v > 0 && Number.isFinite(v))) {
+              report.warnings.push(`object ${s.id} (${src.label}): the pose backend gave scale ${e.scale.join(', ')}; skipped`);
+              continue;
+            }
+            // the pose model's frame is the object's: the scaled canonical mesh, centred on its box
+            const mesh = scaleMesh(s.mesh, e.scale);
+            const { min, max } = boundsOf(mesh.positions);
+            const size: Vec3 = [max[0] - min[0], max[1] - min[1], max[2] - min[2]];
+            out.push({ id: s.id, label: src.label, pose: e.pose, size, mesh, symmetry: 'none', concave: s.concave ?? false, source: src });
             continue;
           }
           worldMesh = fitCanonical(s.mesh, src.world).mesh;
@@ -73,6 +94,32 @@ export function place(options: PlaceOptions = {}) {
       report.counts['objects'] = out.length;
       return { objects: out };
     });
+}
+
+/** The pose backend's answer for every canonical shape with observed points, by object id (one call). */
+async function poseEstimates(pose: PoseBackend, input: PlaceInput, byId: Map<number, LiftedObject>): Promise<Map<number, PoseEstimate>> {
+  const asked = input.shapes.filter((s) => s.frame === 'canonical' && byId.get(s.id)?.world);
+  if (asked.length === 0) return new Map();
+  if (!input.view) throw new Real2SimError('INTERNAL', 'a pose backend needs the camera and its pose in the place input');
+  const est = await pose.estimate({
+    objects: asked.map((s) => ({ id: String(s.id), canonical: s.mesh, points: { positions: byId.get(s.id)!.world! }, ...(s.crop ? { crop: s.crop } : {}) })),
+    camera: input.view.camera,
+    cameraPose: input.view.cameraPose,
+    ...(input.support ? { support: input.support } : {}),
+  });
+  return new Map(asked.map((s, k) => [s.id, est[k]!]));
+}
+
+/** Scales a canonical mesh per axis (it stays centred on its box: the object frame). */
+function scaleMesh(m: Mesh, s: readonly [number, number, number]): Mesh {
+  const p = new Float32Array(m.positions.length);
+  for (let i = 0; i < p.length; i += 3) {
+    p[i] = m.positions[i]! * s[0];
+    p[i + 1] = m.positions[i + 1]! * s[1];
+    p[i + 2] = m.positions[i + 2]! * s[2];
+  }
+  // a negative determinant would turn the mesh inside out; scales are checked positive above
+  return { positions: p, indices: m.indices.slice() };
 }
 
 /** Gravity-aligned box of a world-frame mesh: yaw from the footprint's minimum-area rectangle. */

@@ -1,7 +1,7 @@
 /**
  * The full single-image path through the real GPU-host server on 127.0.0.1 with the tiny
- * models: segment → depth → de-occlude → shape → pose → compose → validate → export, through
- * the `remote` backends. Every number is predicted from the tiny models' definitions.
+ * models: depth → segment → de-occlude → shape → pose → compose → validate → export: the one
+ * pipeline configured with the five `remote` backends (`learnedPipeline`). Every number is predicted from the tiny models' definitions.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { GpuHostClient } from '../../src/gpu/client.ts';
 import { remoteBackends } from '../../src/gpu/backends.ts';
-import { reconstructSingleImage } from '../../src/gpu/singleImage.ts';
+import { learnedPipeline, reconstruct } from '../../src/pipeline.ts';
 import { focalFromFov, TINY } from '../../src/gpu/tinyModels.ts';
 import { writeBundle } from '../../src/export/bundle.ts';
 import { quatAngle, quatFromYaw } from '../../src/model/pose.ts';
@@ -32,7 +32,8 @@ afterAll(async () => {
 
 test("single image → validated, exported scene: the tiny models' numbers come out exactly", async () => {
   const backends = remoteBackends(client);
-  const { scene, camera } = await reconstructSingleImage(testImage(), backends);
+  const scene = await reconstruct({ color: testImage() }, learnedPipeline(backends));
+  const camera = scene.camera!.intrinsics;
 
   // perceive: intrinsics estimated by the depth model's focal output
   expect(camera.fx).toBeCloseTo(focalFromFov(W, TINY.depth.fovDeg), 3);
@@ -77,6 +78,6 @@ test('single image with the host down: no depth to fall back on, so the REMOTE e
   const url = `http://127.0.0.1:${(s.address() as { port: number }).port}`;
   await new Promise<void>((r) => s.close(() => r()));
   const dead = new GpuHostClient({ url, retries: 1, backoffMs: 1 });
-  await expect(reconstructSingleImage(testImage(), remoteBackends(dead))).rejects.toMatchObject({ code: 'REMOTE', context: { kind: 'unreachable', stage: 'perceive', host: url } });
+  await expect(reconstruct({ color: testImage() }, learnedPipeline(remoteBackends(dead)))).rejects.toMatchObject({ code: 'REMOTE', context: { kind: 'unreachable', stage: 'perceive', host: url } });
   dead.close();
 });
