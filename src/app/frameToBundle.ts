@@ -4,8 +4,9 @@
  * atomic bundle write. It joins the core to `sim/` and the viewer, so it sits outside the core
  * (`src/app/`): the CLI and `ros/` call it; nothing in the core imports it.
  *
- * The reconstruction itself is replaceable (`reconstruct` option: e.g. the single-image path
- * through a GPU host), so every path shares one tail: validation, debug products, report, write.
+ * The reconstruction is the one pipeline (`pipeline` option: RGB-D, single image with its
+ * backends, or a mix), or replaceable (`reconstruct` option: e.g. segmentation on a GPU host
+ * with its fallback warnings), so every path shares one tail: validation, debug products, report, write.
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
 import { encodePly } from '../io/mesh.ts';
