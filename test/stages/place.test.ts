@@ -6,6 +6,7 @@ import { boundsOf } from '../../src/model/geometry.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { makeLShape, makeMug } from '../../src/synth/shapes.ts';
 import { yawDifferenceDeg } from '../../src/eval/metrics.ts';
+import type { PoseBackend, PoseEstimate } from '../../src/stages/backends.ts';
 
 describe('place stage', () => {
   it('recovers yaw, centre and extents of a turned box, x along its longer side (seeded yaws 1..20)', () => {
@@ -109,5 +110,52 @@ describe('place stage: canonical meshes (learned shape backends)', () => {
     expect(Math.abs(b.max[2] - b.min[2] - 0.2)).toBeLessThan(0.012); // scale from a half view: within 6 %
     expect((b.max[0] + b.min[0]) / 2).toBeCloseTo(1, 2);
     expect((b.max[1] + b.min[1]) / 2).toBeCloseTo(-0.5, 2);
+  });
+
+  it('with a pose backend: one call for every canonical mesh; its pose and per-axis scale are the object, a world mesh keeps the box path, a bad scale is skipped', async () => {
+    const canonical = boxMesh(1, 1, 1);
+    const points = (x: number) => ({ id: 0, label: '', pixels: new Uint32Array(), cloud: { positions: new Float32Array() }, maskPixels: 0, world: Float32Array.from([x, 0, 0.05, x + 0.01, 0, 0.05]) });
+    const lifted = [
+      { ...points(1), id: 1, label: 'posed' },
+      { ...points(2), id: 2, label: 'bad scale' },
+      { ...points(3), id: 3, label: 'already placed' },
+    ];
+    const placedWorld = translateMesh(boxMesh(0.1, 0.1, 0.1), 3, 0, 0.05);
+    const calls: string[][] = [];
+    const pose: PoseBackend = {
+      name: 'model',
+      estimate: (input) => {
+        calls.push(input.objects.map((o) => o.id));
+        expect(input.camera.fx).toBe(500);
+        return Promise.resolve(
+          input.objects.map((o): PoseEstimate => ({
+            id: o.id,
+            pose: { position: [Number(o.id), 0, 0.1] as [number, number, number], orientation: quatFromYaw(0.3) },
+            scale: o.id === '2' ? [0.1, -0.1, 0.1] : [0.3, 0.2, 0.1],
+          })),
+        );
+      },
+    };
+    const { output, report } = await place(
+      {},
+      pose,
+    )({
+      objects: lifted,
+      shapes: [
+        { id: 1, mesh: canonical, frame: 'canonical' },
+        { id: 2, mesh: canonical, frame: 'canonical' },
+        { id: 3, mesh: placedWorld, frame: 'world' },
+      ],
+      view: { camera: { width: 64, height: 48, fx: 500, fy: 500, cx: 32, cy: 24 }, cameraPose: { position: [0, 0, 1], orientation: [0, 0, 0, 1] } },
+    });
+    expect(calls).toEqual([['1', '2']]);
+    expect(report.backend).toBe('model');
+    expect(output.objects.map((o) => o.label)).toEqual(['posed', 'already placed']);
+    const [posed, box] = output.objects;
+    expect(posed!.pose.position).toEqual([1, 0, 0.1]);
+    for (const [k, v] of [0.3, 0.2, 0.1].entries()) expect(posed!.size[k]).toBeCloseTo(v, 6);
+    expect(box!.size[0]).toBeCloseTo(0.1, 5);
+    expect(box!.pose.position[0]).toBeCloseTo(3, 5);
+    expect(report.warnings).toEqual(['object 2 (bad scale): the pose backend gave scale 0.1, -0.1, 0.1; skipped']);
   });
 });
