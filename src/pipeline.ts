@@ -11,6 +11,7 @@ import { organizedCloud, type OrganizedCloud } from './stages/organized.ts';
 import { perceive, type PerceiveOptions } from './stages/perceive.ts';
 import { place, type PlaceOptions } from './stages/place.ts';
 import { shape, type ShapeOptions } from './stages/shape.ts';
+import { objectCrops } from './stages/crop.ts';
 import type { DepthImage, LabelImage } from './model/image.ts';
 import type { ExcludedSegment } from './model/report.ts';
 import { sceneConfidence } from './stages/confidence.ts';
@@ -217,6 +218,8 @@ export async function reconstructDetailed(input: PipelineFrame, config: Pipeline
   progress('lift', 1);
 
   const view = { depth, camera: frame.camera, cameraPose };
+  // what a de-occlusion model completes and a pose model reads: each object's crop of the image
+  const crops = config.deocclusion || config.pose ? objectCrops(frame.color, perceiveRes.output.masks, liftRes.output.objects) : undefined;
   progress('shape', 0);
   const shapeRes = await shape({
     ...config.shape,
@@ -226,7 +229,7 @@ export async function reconstructDetailed(input: PipelineFrame, config: Pipeline
     objects: liftRes.output.objects,
     view,
     support: groundRes.output.support,
-    ...(config.deocclusion ? { color: frame.color, masks: perceiveRes.output.masks } : {}),
+    ...(crops ? { crops } : {}),
   });
   progress('shape', 1);
 
@@ -246,7 +249,16 @@ export async function reconstructDetailed(input: PipelineFrame, config: Pipeline
   }
 
   progress('place', 0);
-  const placeRes = await place(config.place, config.pose)({ objects: liftRes.output.objects, shapes, view: { camera: frame.camera, cameraPose }, support: groundRes.output.support });
+  const placeRes = await place(
+    config.place,
+    config.pose,
+  )({
+    objects: liftRes.output.objects,
+    shapes,
+    view: { camera: frame.camera, cameraPose },
+    support: groundRes.output.support,
+    ...(crops ? { crops: new Map([...crops].map(([id, c]) => [id, c.image])) } : {}),
+  });
   if (matchRes) {
     // a matched object is the library item: its name, symmetry and density go with it
     for (const p of placeRes.output.objects) {

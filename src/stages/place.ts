@@ -5,6 +5,7 @@ import { icp } from '../geometry/icp.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane, SceneLibraryRef, Symmetry } from '../model/scene.ts';
 import type { CameraIntrinsics } from '../model/camera.ts';
+import type { ColorImage } from '../model/image.ts';
 import { Real2SimError } from '../model/errors.ts';
 import type { PoseBackend, PoseEstimate } from './backends.ts';
 import { convexHull2d, minAreaRect, polygonArea } from './footprint.ts';
@@ -55,6 +56,8 @@ export interface PlaceInput {
   /** Camera and its pose (optical → world): a pose backend needs them. */
   view?: { camera: CameraIntrinsics; cameraPose: Pose };
   support?: Plane;
+  /** Each object's crop of the colour image, by id (`crop.ts`): a pose backend reads it. */
+  crops?: Map<number, ColorImage>;
 }
 
 export function place(options: PlaceOptions = {}, pose?: PoseBackend) {
@@ -102,7 +105,7 @@ async function poseEstimates(pose: PoseBackend, input: PlaceInput, byId: Map<num
   if (asked.length === 0) return new Map();
   if (!input.view) throw new Real2SimError('INTERNAL', 'a pose backend needs the camera and its pose in the place input');
   const est = await pose.estimate({
-    objects: asked.map((s) => ({ id: String(s.id), canonical: s.mesh, points: { positions: byId.get(s.id)!.world! }, ...(s.crop ? { crop: s.crop } : {}) })),
+    objects: asked.map((s) => ({ id: String(s.id), canonical: s.mesh, points: { positions: byId.get(s.id)!.world! }, ...(input.crops?.has(s.id) ? { crop: input.crops.get(s.id)! } : {}) })),
     camera: input.view.camera,
     cameraPose: input.view.cameraPose,
     ...(input.support ? { support: input.support } : {}),

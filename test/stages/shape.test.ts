@@ -4,9 +4,10 @@ import type { ColorImage, LabelImage } from '../../src/model/image.ts';
 import type { DeocclusionBackend, ShapeBackend, ShapeInput } from '../../src/stages/backends.ts';
 import type { LiftedObject } from '../../src/stages/lift.ts';
 import { shape } from '../../src/stages/shape.ts';
+import { objectCrops } from '../../src/stages/crop.ts';
 
 describe('shape stage with a de-occlusion backend', () => {
-  it("crops each object's box (grown by the margin, clipped to the image) with its visible mask, and the shape backend generates from the completed image", async () => {
+  it("completes each object's crop (its box grown by the margin, clipped to the image, with its visible mask) and the shape backend generates from the completed image", async () => {
     const W = 12,
       H = 8;
     // colour: the pixel index in the red channel, so a crop tells where it was taken from
@@ -25,7 +26,8 @@ describe('shape stage with a de-occlusion backend', () => {
     };
     const inputs: ShapeInput[] = [];
     const backend: ShapeBackend = { name: 'img2mesh', generate: (i) => (inputs.push(i), Promise.resolve({ mesh: boxMesh(1, 1, 1), frame: 'canonical' })) };
-    const { output, report } = await shape({ backend, deocclusion, cropMargin: 1 })({ objects: [obj], color, masks });
+    const crops = objectCrops(color, masks, [obj], 1);
+    const { output, report } = await shape({ backend, deocclusion })({ objects: [obj], crops });
     expect(report.backend).toBe('fill+img2mesh');
     // box columns 1..3, rows 0..2; grown by 1: columns 0..4, rows 0..3 (row −1 clipped)
     expect(seen).toHaveLength(1);
@@ -36,6 +38,8 @@ describe('shape stage with a de-occlusion backend', () => {
     for (const p of pix) want[Math.floor(p / W) * 5 + (p % W)] = 1;
     expect([...mask]).toEqual([...want]);
     expect(inputs[0]!.image).toBe(completed);
-    expect(output.shapes[0]).toMatchObject({ id: 5, frame: 'canonical', crop: { width: 5, height: 4 } });
+    expect(output.shapes[0]).toMatchObject({ id: 5, frame: 'canonical', method: 'img2mesh' });
+    // without the crops the stage cannot de-occlude: an internal error, not a silent image-less call
+    await expect(shape({ backend, deocclusion })({ objects: [obj] })).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });
