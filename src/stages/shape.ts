@@ -3,9 +3,10 @@ import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane } from '../model/scene.ts';
 import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
-import { geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
-import { restingSupports, settleContacts } from './stacking.ts';
-import { meshVolume } from '../geometry/massProperties.ts';
+import { GEOMETRIC_SHAPE_DEFAULTS, geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
+import { convexHull2d } from './footprint.ts';
+import { insideHull, restingSupports, settleContacts } from './stacking.ts';
+import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import type { ShapeInput, ShapeResult } from './backends.ts';
 import { inThread, type TaskRunner } from './tasks.ts';
 
@@ -61,17 +62,75 @@ export function shape(options: ShapeOptions = {}) {
         ...(restsOn.has(obj.id) ? { restsOn: restsOn.get(obj.id)! } : {}),
       }));
       // the default backend is a pure function per object: a task the runner may spread over
-      // threads; a given backend (e.g. a GPU host client) is called here, one object at a time
-      let results: (ShapeResult & { details?: GeometricShapeDetails })[];
-      if (options.backend) {
-        results = [];
-        const detailed = 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
-        for (const si of shapeInputs) results.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
-      } else {
-        results = await runner(
-          SHAPE_OBJECT_TASK,
-          shapeInputs.map((si) => ({ input: si, options: geometricOptions })),
-        );
+      // threads; a given backend (e.g. a GPU host client) is called here, one object at a time.
+      // Objects resting on another are completed after it (bottom of a stack first), with its
+      // completed footprint: the frame shows them standing, so their centre of mass is over it.
+      const detailed = options.backend && 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
+      const runSome = async (inputs: ShapeInput[]): Promise<(ShapeResult & { details?: GeometricShapeDetails })[]> => {
+        if (!options.backend)
+          return runner(
+            SHAPE_OBJECT_TASK,
+            inputs.map((si) => ({ input: si, options: geometricOptions })),
+          );
+        const out: (ShapeResult & { details?: GeometricShapeDetails })[] = [];
+        for (const si of inputs) out.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
+        return out;
+      };
+      const results: ((ShapeResult & { details?: GeometricShapeDetails }) | undefined)[] = shapeInputs.map(() => undefined);
+      const indexOf = new Map(input.objects.map((obj, k) => [obj.id, k]));
+      const used = [...shapeInputs];
+      let pending = input.objects.map((_, k) => k);
+      while (pending.length) {
+        const below = (k: number) => {
+          const on = supports.get(input.objects[k]!.id)?.on;
+          return on === undefined ? undefined : indexOf.get(on);
+        };
+        let ready = pending.filter((k) => {
+          const b = below(k);
+          return b === undefined || results[b] !== undefined;
+        });
+        if (!ready.length) ready = pending; // a cycle (not expected): complete the rest unconstrained
+        const inputs = ready.map((k) => {
+          const b = below(k);
+          const res = b === undefined ? undefined : results[b];
+          return res && res.frame === 'world' ? { ...shapeInputs[k]!, restsOnFootprint: Array.from(convexHull2d(res.mesh.positions, 3)) } : shapeInputs[k]!;
+        });
+        const out = await runSome(inputs);
+        ready.forEach((k, j) => {
+          results[k] = out[j]!;
+          used[k] = inputs[j]!;
+        });
+        pending = pending.filter((k) => results[k] === undefined);
+      }
+      // An object whose completed centre of mass is still past the edge of what it rests on (its
+      // seen points alone reach that far): the object below is what the camera could not see
+      // there, hidden under it. That object is completed again, reaching under the centre of mass.
+      const reach = new Map<number, number[]>();
+      input.objects.forEach((obj, k) => {
+        const s = supports.get(obj.id);
+        const b = s === undefined ? undefined : indexOf.get(s.on);
+        const up = results[k]!,
+          low = b === undefined ? undefined : results[b];
+        if (!s || b === undefined || !low || up.frame !== 'world' || low.frame !== 'world' || !(meshVolume(up.mesh) > 0)) return;
+        const [gx, gy] = massProperties(up.mesh, 1).centerOfMass;
+        const foot = convexHull2d(low.mesh.positions, 3);
+        const inset = geometricOptions.supportInset ?? GEOMETRIC_SHAPE_DEFAULTS.supportInset;
+        if (insideHull(foot, gx, gy, -inset)) return;
+        const r = 2 * inset;
+        const pts = reach.get(b) ?? [];
+        for (const [dx, dy] of [
+          [-r, -r],
+          [r, -r],
+          [r, r],
+          [-r, r],
+        ] as const)
+          pts.push(gx + dx, gy + dy, s.height);
+        reach.set(b, pts);
+      });
+      if (reach.size) {
+        const redo = [...reach.keys()];
+        const out = await runSome(redo.map((b) => ({ ...used[b]!, mustCover: reach.get(b)! })));
+        redo.forEach((b, j) => (results[b] = out[j]!));
       }
       const shapes: ShapedObject[] = [];
       let mirrored = 0,
@@ -98,5 +157,5 @@ export function shape(options: ShapeOptions = {}) {
 function completionMethod(d: GeometricShapeDetails): string {
   const how = d.ball ? 'ball' : d.revolved ? 'revolved' : d.mirrors > 0 ? `mirrored ×${d.mirrors}` : 'hull';
   const base = d.ball ? '' : d.onObject ? ', extruded onto object' : ', extruded to support';
-  return `${how}${base}${d.concave ? ', carved' : ''}`;
+  return `${how}${base}${d.reachesUnder ? ', reaches under the object on it' : ''}${d.concave ? ', carved' : ''}`;
 }
