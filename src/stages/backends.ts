@@ -54,6 +54,17 @@ export interface ShapeInput {
   view?: ShapeView;
   /** Height (world z) of the object this one stands on; completion extrudes down to it, not to the support. */
   restsOn?: number;
+  /**
+   * Footprint (counter-clockwise convex polygon, flat xy pairs, world frame) of the completed
+   * object this one rests on. The frame shows the object standing, so its centre of mass is over
+   * that footprint: a completion of the unseen back that would put it past the edge is wrong.
+   */
+  restsOnFootprint?: number[];
+  /**
+   * World points (flat xyz) the completion should reach where the camera did not see through
+   * them: under the centre of mass of an object seen resting on this one (its hidden top).
+   */
+  mustCover?: number[];
 }
 
 /** One depth view of the scene: what the camera saw, so a backend can tell seen-empty space from hidden space. */

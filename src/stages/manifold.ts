@@ -73,3 +73,25 @@ function hasCoincidentVertices(m: Mesh): boolean {
   }
   return false;
 }
+
+/**
+ * The part of a closed mesh on the side of the plane {p : n·p ≥ offset} (`n` a unit normal), or
+ * null when nothing is left or the mesh is not a manifold manifold-3d accepts.
+ */
+export async function trimMesh(mesh: Mesh, normal: [number, number, number], offset: number): Promise<Mesh | null> {
+  const wasm = await manifoldModule();
+  const input = new wasm.Mesh({ numProp: 3, vertProperties: Float32Array.from(mesh.positions), triVerts: Uint32Array.from(mesh.indices) });
+  input.merge();
+  let solid: InstanceType<typeof wasm.Manifold> | null = null,
+    cut: InstanceType<typeof wasm.Manifold> | null = null;
+  try {
+    solid = new wasm.Manifold(input);
+    cut = solid.trimByPlane(normal, offset);
+    return cut.isEmpty() ? null : toMesh(cut);
+  } catch {
+    return null;
+  } finally {
+    cut?.delete();
+    solid?.delete();
+  }
+}

@@ -1,11 +1,14 @@
-import type { Mesh } from '../model/geometry.ts';
+import { boundsOf, type Mesh } from '../model/geometry.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane } from '../model/scene.ts';
 import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
-import { geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
-import { restingSupports, settleContacts } from './stacking.ts';
-import { meshVolume } from '../geometry/massProperties.ts';
+import { GEOMETRIC_SHAPE_DEFAULTS, geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
+import { convexHull2d } from './footprint.ts';
+import { trimMesh } from './manifold.ts';
+import { separatingLine, shareBeyond } from './neighbours.ts';
+import { insideHull, restingSupports, settleContacts } from './stacking.ts';
+import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import type { ShapeInput, ShapeResult } from './backends.ts';
 import { inThread, type TaskRunner } from './tasks.ts';
 import { Real2SimError } from '../model/errors.ts';
@@ -80,18 +83,110 @@ export function shape(options: ShapeOptions = {}) {
         }
       }
       // the default backend is a pure function per object: a task the runner may spread over
-      // threads; a given backend (e.g. a GPU host client) is called here, one object at a time
-      let results: (ShapeResult & { details?: GeometricShapeDetails })[];
-      if (options.backend) {
-        results = [];
-        const detailed = 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
-        for (const si of shapeInputs) results.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
-      } else {
-        results = await runner(
-          SHAPE_OBJECT_TASK,
-          shapeInputs.map((si) => ({ input: si, options: geometricOptions })),
-        );
+      // threads; a given backend (e.g. a GPU host client) is called here, one object at a time.
+      // Objects resting on another are completed after it (bottom of a stack first), with its
+      // completed footprint: the frame shows them standing, so their centre of mass is over it.
+      const detailed = options.backend && 'generateDetailed' in backend ? (backend as ReturnType<typeof geometricShapeBackend>) : null;
+      const runSome = async (inputs: ShapeInput[]): Promise<(ShapeResult & { details?: GeometricShapeDetails })[]> => {
+        if (!options.backend)
+          return runner(
+            SHAPE_OBJECT_TASK,
+            inputs.map((si) => ({ input: si, options: geometricOptions })),
+          );
+        const out: (ShapeResult & { details?: GeometricShapeDetails })[] = [];
+        for (const si of inputs) out.push(detailed ? await detailed.generateDetailed(si) : await backend.generate(si));
+        return out;
+      };
+      const results: ((ShapeResult & { details?: GeometricShapeDetails }) | undefined)[] = shapeInputs.map(() => undefined);
+      const indexOf = new Map(input.objects.map((obj, k) => [obj.id, k]));
+      const used = [...shapeInputs];
+      let pending = input.objects.map((_, k) => k);
+      while (pending.length) {
+        const below = (k: number) => {
+          const on = supports.get(input.objects[k]!.id)?.on;
+          return on === undefined ? undefined : indexOf.get(on);
+        };
+        let ready = pending.filter((k) => {
+          const b = below(k);
+          return b === undefined || results[b] !== undefined;
+        });
+        if (!ready.length) ready = pending; // a cycle (not expected): complete the rest unconstrained
+        const inputs = ready.map((k) => {
+          const b = below(k);
+          const res = b === undefined ? undefined : results[b];
+          return res && res.frame === 'world' ? { ...shapeInputs[k]!, restsOnFootprint: Array.from(convexHull2d(res.mesh.positions, 3)) } : shapeInputs[k]!;
+        });
+        const out = await runSome(inputs);
+        ready.forEach((k, j) => {
+          results[k] = out[j]!;
+          used[k] = inputs[j]!;
+        });
+        pending = pending.filter((k) => results[k] === undefined);
       }
+      // An object whose completed centre of mass is still past the edge of what it rests on (its
+      // seen points alone reach that far): the object below is what the camera could not see
+      // there, hidden under it. That object is completed again, reaching under the centre of mass.
+      const reach = new Map<number, number[]>();
+      input.objects.forEach((obj, k) => {
+        const s = supports.get(obj.id);
+        const b = s === undefined ? undefined : indexOf.get(s.on);
+        const up = results[k]!,
+          low = b === undefined ? undefined : results[b];
+        if (!s || b === undefined || !low || up.frame !== 'world' || low.frame !== 'world' || !(meshVolume(up.mesh) > 0)) return;
+        const [gx, gy] = massProperties(up.mesh, 1).centerOfMass;
+        const foot = convexHull2d(low.mesh.positions, 3);
+        const inset = geometricOptions.supportInset ?? GEOMETRIC_SHAPE_DEFAULTS.supportInset;
+        if (insideHull(foot, gx, gy, -inset)) return;
+        const r = 2 * inset;
+        const pts = reach.get(b) ?? [];
+        for (const [dx, dy] of [
+          [-r, -r],
+          [r, -r],
+          [r, r],
+          [-r, r],
+        ] as const)
+          pts.push(gx + dx, gy + dy, s.height);
+        reach.set(b, pts);
+      });
+      if (reach.size) {
+        const redo = [...reach.keys()];
+        const out = await runSome(redo.map((b) => ({ ...used[b]!, mustCover: reach.get(b)! })));
+        redo.forEach((b, j) => (results[b] = out[j]!));
+      }
+      // Neighbours side by side: each completion stays on its own side of the line between what
+      // the camera saw of the two (test45: a flat box's and a tall box's mirrored backs overlapped
+      // by 25 mm, which repair could only undo by pushing one of them 24 mm off its true place)
+      const cut = new Set<number>();
+      const seen = input.objects.map((obj) => settled.get(obj.id) ?? obj.world);
+      for (let a = 0; a < input.objects.length; a++)
+        for (let b = a + 1; b < input.objects.length; b++) {
+          const ra = results[a]!,
+            rb = results[b]!;
+          const fa = seen[a],
+            fb = seen[b];
+          if (!fa || !fb || ra.frame !== 'world' || rb.frame !== 'world') continue;
+          const ia = input.objects[a]!.id,
+            ib = input.objects[b]!.id;
+          if (supports.get(ia)?.on === ib || supports.get(ib)?.on === ia) continue;
+          if (!boxesOverlap(ra.mesh, rb.mesh)) continue;
+          const line = separatingLine(fa, fb);
+          if (!line) continue;
+          // a keeps n·p ≤ c, b keeps n·p ≥ c
+          for (const [k, sign] of [
+            [a, -1],
+            [b, 1],
+          ] as const) {
+            const r = results[k]!;
+            if (beyond(r.mesh, line.nx * sign, line.ny * sign, line.c * sign) < NEIGHBOUR_TOLERANCE) continue;
+            // never cut away more than a few stray points of what was seen of the object itself
+            if (shareBeyond(seen[k]!, line, sign === -1 ? 1 : -1) > 0.03) continue;
+            const trimmed = await trimMesh(r.mesh, [line.nx * sign, line.ny * sign, 0], line.c * sign);
+            if (trimmed && meshVolume(trimmed) > 0.25 * meshVolume(r.mesh)) {
+              results[k] = { ...r, mesh: trimmed };
+              cut.add(k);
+            }
+          }
+        }
       const shapes: ShapedObject[] = [];
       let mirrored = 0,
         concave = 0;
@@ -107,9 +202,10 @@ export function shape(options: ShapeOptions = {}) {
           report.warnings.push(`object ${obj.id} (${obj.label}): the ${backend.name} backend returned a mesh with volume ${vol}; skipped`);
           return;
         }
-        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.concave, method: completionMethod(detailed) } : { method: backend.name }) });
+        const method = (detailed ? completionMethod(detailed) : backend.name) + (cut.has(k) ? ', cut at a neighbour' : '');
+        shapes.push({ id: obj.id, mesh: res.mesh, frame: res.frame, ...(detailed ? { concave: detailed.concave } : {}), method });
       });
-      Object.assign(report.counts, { objects: shapes.length, mirrored, concave, onObject: restsOn.size });
+      Object.assign(report.counts, { objects: shapes.length, mirrored, concave, onObject: restsOn.size, cutAtNeighbour: cut.size });
       return { shapes };
     });
 }
@@ -117,5 +213,22 @@ export function shape(options: ShapeOptions = {}) {
 function completionMethod(d: GeometricShapeDetails): string {
   const how = d.ball ? 'ball' : d.revolved ? 'revolved' : d.mirrors > 0 ? `mirrored ×${d.mirrors}` : 'hull';
   const base = d.ball ? '' : d.onObject ? ', extruded onto object' : ', extruded to support';
-  return `${how}${base}${d.concave ? ', carved' : ''}`;
+  return `${how}${base}${d.reachesUnder ? ', reaches under the object on it' : ''}${d.concave ? ', carved' : ''}`;
+}
+
+/** Completions may cross the line between two neighbours by this much (metres) before they are cut. */
+const NEIGHBOUR_TOLERANCE = 0.001;
+
+/** How far (metres) the mesh reaches below the plane {p : nx·x + ny·y = c}, i.e. max of c − n·p. */
+function beyond(m: Mesh, nx: number, ny: number, c: number): number {
+  let worst = -Infinity;
+  for (let i = 0; i < m.positions.length; i += 3) worst = Math.max(worst, c - (nx * m.positions[i]! + ny * m.positions[i + 1]!));
+  return worst;
+}
+
+function boxesOverlap(a: Mesh, b: Mesh): boolean {
+  const ba = boundsOf(a.positions),
+    bb = boundsOf(b.positions);
+  for (let k = 0; k < 3; k++) if (ba.max[k]! < bb.min[k]! || bb.max[k]! < ba.min[k]!) return false;
+  return true;
 }

@@ -8,6 +8,7 @@ import { convexHull2d } from './footprint.ts';
 import { levelSetMesh, manifoldModule } from './manifold.ts';
 import type { TaskRef } from './tasks.ts';
 import { defined } from './util.ts';
+import { insideHull } from './stacking.ts';
 import { Seen, ViewCheck } from './visibility.ts';
 
 /**
@@ -58,6 +59,8 @@ export interface GeometricShapeOptions {
   extrudeCell?: number;
   /** Thinnest object produced, metres. */
   minThickness?: number;
+  /** An object resting on another keeps its centroid at least this far inside that object's footprint (metres). */
+  supportInset?: number;
   /** View tolerance: abs + rel·depth metres (sensor noise). */
   tolAbs?: number;
   tolRel?: number;
@@ -81,6 +84,7 @@ export const GEOMETRIC_SHAPE_DEFAULTS: Required<GeometricShapeOptions> = {
   concaveFraction: 0.06,
   extrudeCell: 0.004,
   minThickness: 0.004,
+  supportInset: 0.005,
   tolAbs: 0.003,
   tolRel: 0.005,
 };
@@ -95,6 +99,8 @@ export interface GeometricShapeDetails {
   concave: boolean;
   /** Extruded down to the object under it (`restsOn`), not to the support. */
   onObject?: boolean;
+  /** Grown to reach under the centre of mass of an object resting on it (`mustCover`). */
+  reachesUnder?: boolean;
 }
 
 export function geometricShapeBackend(options: GeometricShapeOptions = {}): ShapeBackend & {
@@ -130,17 +136,33 @@ export function geometricShapeBackend(options: GeometricShapeOptions = {}): Shap
       }
     }
     if (o.mirror && check && !revolved) {
-      const first = bestMirror(pts, check, o, input.view!, null);
+      // resting on an object: the frame shows it standing there, so its centre of mass is over
+      // what it rests on; a mirror plane that would put it past that footprint's edge completes
+      // the unseen back too deep (test16's tea box, mirrored to 17 cm behind an 8 cm view where
+      // the depth beyond it was cropped and gave no free space to stop it)
+      const over = input.restsOnFootprint && input.restsOnFootprint.length >= 6 ? Float64Array.from(input.restsOnFootprint) : null;
+      const keep = over ? (x: number, y: number) => insideHull(over, x, y, -o.supportInset) : null;
+      const first = bestMirror(pts, check, o, input.view!, null, keep);
       const m1 = first ? keepConsistent(mirrorPoints(pts, first.theta, first.c), check, o) : null;
       if (first && m1) {
         pts = concat(pts, m1);
         details.mirrors++;
-        const second = bestMirror(pts, check, o, input.view!, first.theta + Math.PI / 2);
+        const second = bestMirror(pts, check, o, input.view!, first.theta + Math.PI / 2, keep);
         const m2 = second ? keepConsistent(mirrorPoints(pts, second.theta, second.c), check, o) : null;
         if (m2) {
           pts = concat(pts, m2);
           details.mirrors++;
         }
+      }
+    }
+    // where an object resting on this one needs it to reach (its top, hidden under that object),
+    // unless the camera saw through there
+    if (input.mustCover && input.mustCover.length >= 3) {
+      const extra = Float32Array.from(input.mustCover);
+      const kept = check ? dropFree(extra, check) : extra;
+      if (kept.length) {
+        pts = concat(pts, kept);
+        details.reachesUnder = true;
       }
     }
     // extrude to the support (z = 0 in the world frame) unless the object hangs far above it;
@@ -492,7 +514,14 @@ function mirrorPoints(p: Float32Array, theta: number, c: number): Float32Array {
  * restricts normals to ±15° of that angle; otherwise normals within ±60° of the horizontal
  * viewing direction are tried (planes that complete the hidden back).
  */
-function bestMirror(pts: Float32Array, check: ViewCheck, o: Required<GeometricShapeOptions>, view: ShapeView, around: number | null): { theta: number; c: number } | null {
+function bestMirror(
+  pts: Float32Array,
+  check: ViewCheck,
+  o: Required<GeometricShapeOptions>,
+  view: ShapeView,
+  around: number | null,
+  keep: ((x: number, y: number) => boolean) | null = null,
+): { theta: number; c: number } | null {
   const probe = subsample(pts, 300);
   const n = probe.length / 3;
   // horizontal viewing direction: camera → object centroid
@@ -557,6 +586,10 @@ function bestMirror(pts: Float32Array, check: ViewCheck, o: Required<GeometricSh
       q0[i * 3 + 1] = R[3]! * x + R[4]! * y + R[5]! * z + T[1];
       q0[i * 3 + 2] = R[6]! * x + R[7]! * y + R[8]! * z + T[2];
     }
+    // the points and their mirror image have their centroid on the plane, at the foot of the
+    // points' centroid: a plane is allowed only where that lands where `keep` says
+    const gs = ux * mx + uy * my;
+    const allowed = (c: number) => !keep || keep(mx + (c - gs) * ux, my + (c - gs) * uy);
     const q1x = 2 * (R[0]! * ux + R[1]! * uy),
       q1y = 2 * (R[3]! * ux + R[4]! * uy),
       q1z = 2 * (R[6]! * ux + R[7]! * uy);
@@ -570,7 +603,7 @@ function bestMirror(pts: Float32Array, check: ViewCheck, o: Required<GeometricSh
     let bestK = -1,
       bestScore = -Infinity;
     for (let k = 0; k <= o.mirrorOffsets; k++) {
-      const sc = scoreAt(c0 + step * k, q1x, q1y, q1z);
+      const sc = allowed(c0 + step * k) ? scoreAt(c0 + step * k, q1x, q1y, q1z) : -Infinity;
       if (sc > bestScore) {
         bestScore = sc;
         bestK = k;
@@ -581,7 +614,7 @@ function bestMirror(pts: Float32Array, check: ViewCheck, o: Required<GeometricSh
     let bc = c0 + step * bestK;
     for (let f = -4; f <= 4; f++) {
       const c = c0 + step * (bestK + f / 5);
-      const sc = scoreAt(c, q1x, q1y, q1z);
+      const sc = allowed(c) ? scoreAt(c, q1x, q1y, q1z) : -Infinity;
       if (sc > bestScore) {
         bestScore = sc;
         bc = c;

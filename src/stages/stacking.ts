@@ -75,8 +75,8 @@ function overShare(w: Float32Array, hull: Float64Array, margin: number): number 
   return total ? over / total : 0;
 }
 
-/** Inside a counter-clockwise convex polygon (flat xy pairs) grown by `margin`. */
-function insideHull(hull: Float64Array, u: number, v: number, margin: number): boolean {
+/** Inside a counter-clockwise convex polygon (flat xy pairs) grown by `margin` (shrunk when negative). */
+export function insideHull(hull: Float64Array, u: number, v: number, margin: number): boolean {
   const m = hull.length / 2;
   if (m < 3) return false;
   for (let k = 0; k < m; k++) {

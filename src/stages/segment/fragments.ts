@@ -28,6 +28,27 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       const key = a < b ? a * 65536 + b : b * 65536 + a;
       contact.set(key, (contact.get(key) ?? 0) + 1);
     }
+    // across a wider seam of missing depth (the shadow under a bowl's overhanging rim): right
+    // and down, over pixels with no depth only, to the first measured one
+    const h = n / w;
+    for (const [du, dv] of [
+      [1, 0],
+      [0, 1],
+    ] as const) {
+      let uu = u + du,
+        vv = Math.floor(i / w) + dv,
+        k = 0;
+      while (uu < w && vv < h && k < SEAM_PIXELS && !valid[vv * w + uu]) {
+        uu += du;
+        vv += dv;
+        k++;
+      }
+      if (k < 2 || k >= SEAM_PIXELS || uu >= w || vv >= h) continue;
+      const b = data[vv * w + uu]!;
+      if (!b || b === a) continue;
+      const key = a < b ? a * 65536 + b : b * 65536 + a;
+      contact.set(key, (contact.get(key) ?? 0) + 1);
+    }
   }
   const merged = new Set<number>();
   if (contact.size === 0) return merged;
@@ -86,6 +107,8 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   return merged;
 }
 
+/** Widest seam of pixels with no depth across which two segments still touch. */
+const SEAM_PIXELS = 12;
 /** Segments must share at least this many neighbouring pixel pairs to count as touching. */
 const FRAGMENT_MIN_CONTACT = 10;
 /** Footprint margin for fragments, metres (noise on the outline of the bigger segment). */
