@@ -5,7 +5,7 @@ import type { Plane } from '../../model/scene.ts';
 import { KdTree } from '../../geometry/kdtree.ts';
 import { oddAxis, restDirections, restPoints, type LibraryRest } from '../../library/descriptors.ts';
 import type { LibraryItem } from '../../library/index.ts';
-import { convexHull2d, minAreaRect } from '../footprint.ts';
+import { convexHull2d, minAreaRect, type Rect } from '../footprint.ts';
 import { basisOfNormal } from '../segment/support.ts';
 
 /**
@@ -457,7 +457,7 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   for (let i = 0; i < n; i++) zs[i] = all[i * 3 + 2]!;
   zs.sort();
   const hObs = zs[Math.min(n - 1, Math.floor(0.99 * n))]!;
-  const rect = minAreaRect(convexHull2d(subsample(all, 2000), 3));
+  const rect = trimmedRect(all, minAreaRect(convexHull2d(subsample(all, 2000), 3)), 0.01);
   const Lobs = Math.max(rect.sx, rect.sy),
     Wobs = Math.min(rect.sx, rect.sy);
   const rectYaw = rect.sx >= rect.sy ? rect.angle : rect.angle + Math.PI / 2;
@@ -585,6 +585,41 @@ function yawPeriod(item: LibraryItem, rest: LibraryRest): number {
   // how vertical the round axis stands in this rest: the z row of R applied to it
   const k = oddAxis(item.desc);
   return Math.abs(M[6]! * A[k * 3]! + M[7]! * A[k * 3 + 1]! + M[8]! * A[k * 3 + 2]!) > Math.cos((5 * Math.PI) / 180) ? 0 : 2 * Math.PI;
+}
+
+/**
+ * The seen footprint without its stray points: the minimum-area rectangle's directions, its sides
+ * from the `trim` and 1 − `trim` quantiles of the points along them. A real sensor's flying pixels
+ * (depth mixed between an edge and the background, kept by the segmentation) lie a few
+ * centimetres out: on uoc_demo/000000 1 % of the standing cracker box's points stretched its seen
+ * 16.4 cm side to 20 cm, past every item's size test, while the hull of the other 98 % spans 17.0 cm.
+ */
+function trimmedRect(points: Float32Array, rect: Rect, trim: number): Rect {
+  const n = points.length / 3;
+  if (n < 50) return rect;
+  const ca = Math.cos(rect.angle),
+    sa = Math.sin(rect.angle);
+  const us = new Float64Array(n),
+    vs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = points[i * 3]!,
+      y = points[i * 3 + 1]!;
+    us[i] = ca * x + sa * y;
+    vs[i] = -sa * x + ca * y;
+  }
+  us.sort();
+  vs.sort();
+  const lo = Math.floor(trim * (n - 1)),
+    hi = Math.ceil((1 - trim) * (n - 1));
+  const u0 = us[lo]!,
+    u1 = us[hi]!,
+    v0 = vs[lo]!,
+    v1 = vs[hi]!;
+  const um = (u0 + u1) / 2,
+    vm = (v0 + v1) / 2;
+  const sx = u1 - u0,
+    sy = v1 - v0;
+  return { cx: ca * um - sa * vm, cy: sa * um + ca * vm, angle: rect.angle, sx, sy, area: sx * sy };
 }
 
 function restLongAxisIsX(model: RestModel): boolean {
