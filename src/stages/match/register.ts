@@ -457,9 +457,11 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
   for (let i = 0; i < n; i++) zs[i] = all[i * 3 + 2]!;
   zs.sort();
   const hObs = zs[Math.min(n - 1, Math.floor(0.99 * n))]!;
-  const rect = trimmedRect(all, minAreaRect(convexHull2d(subsample(all, 2000), 3)), 0.01);
-  const Lobs = Math.max(rect.sx, rect.sy),
-    Wobs = Math.min(rect.sx, rect.sy);
+  const rect = minAreaRect(convexHull2d(subsample(all, 2000), 3));
+  // the size test without stray points; the hypotheses start from the hull's rectangle as before
+  const sized = trimmedRect(all, rect, 0.01);
+  const Lobs = Math.max(sized.sx, sized.sy),
+    Wobs = Math.min(sized.sx, sized.sy);
   const rectYaw = rect.sx >= rect.sy ? rect.angle : rect.angle + Math.PI / 2;
 
   const coarse = subsample(all, o.coarsePoints);
