@@ -483,7 +483,7 @@ export function registerObject(world: Float32Array, items: readonly LibraryItem[
       if (Lobs < 0.5 * L - tolL) continue;
       candidates++;
       const model = restModel(item, r);
-      // a round item standing on its round axis needs one yaw; a box's yaws repeat every half turn
+      // a round item standing on its round axis needs one yaw; every other rest the full turn (yawPeriod)
       const period = yawPeriod(item, rest);
       const yaws: number[] = [];
       const steps = Math.max(1, Math.round((o.yawSteps * period) / (2 * Math.PI)));
