@@ -1,7 +1,7 @@
 /**
  * Known objects (`--library`): `npm run bench -- library`.
  *
- * Synthetic part: `LIBRARY_BENCH_SCENES` scenes (default 12) of 1–4 library items each at known
+ * Synthetic part: `LIBRARY_BENCH_SCENES` scenes (default 12; seeds from `LIBRARY_BENCH_FIRST_SEED`, default 1001) of 1–4 library items each at known
  * poses (`src/synth/librarySynth.ts`: random rest and yaw, noisy depth, given masks), each
  * reconstructed once without a library; then the match (`registerObject`, the stage's kernel) of
  * every object's seen points against
@@ -129,6 +129,8 @@ function asObject(id: string, mesh: SceneObject['mesh'], pose: Pose): SceneObjec
 
 export default async function run(): Promise<void> {
   const nScenes = Number(process.env['LIBRARY_BENCH_SCENES'] ?? 12);
+  // scene seeds firstSeed … firstSeed + nScenes − 1 (another range shows the figures are not one set's)
+  const firstSeed = Number(process.env['LIBRARY_BENCH_FIRST_SEED'] ?? 1001);
   let lib16: Library,
     lib50: Library | null = null;
   if (HAVE_DATA) {
@@ -147,8 +149,8 @@ export default async function run(): Promise<void> {
     t50 = tally(),
     tAbsent = tally();
   let warm = false;
-  for (let seed = 1; seed <= nScenes; seed++) {
-    const s = generateLibraryScene({ seed: 1000 + seed, items: meshes, noise: true, minObjects: 1, maxObjects: 4 });
+  for (let seed = firstSeed; seed < firstSeed + nScenes; seed++) {
+    const s = generateLibraryScene({ seed, items: meshes, noise: true, minObjects: 1, maxObjects: 4 });
     const det = await reconstructDetailed(s.frame);
     const view = { depth: s.frame.depth!, camera: s.frame.camera, cameraPose: det.scene.camera!.pose };
     const toCam = invertPose(det.scene.camera!.pose),
@@ -200,7 +202,7 @@ export default async function run(): Promise<void> {
       `${name.padEnd(22)} objects ${t.objects}  correct ${((100 * t.correct) / t.objects).toFixed(1)}%  wrong ${((100 * t.wrong) / t.objects).toFixed(1)}%  none ${((100 * t.none) / t.objects).toFixed(1)}%  ` +
         `pose median ${f1(median(t.mm))} mm / ${f1(median(t.deg))}°  Chamfer median ${f1(median(t.chamfer))} mm  ms/object wall median ${f1(median(t.ms))} mean ${f1(mean(t.ms))}, CPU median ${f1(median(t.cpuMs))} mean ${f1(mean(t.cpuMs))}`,
     );
-  console.log(`\nsynthetic: ${nScenes} scenes (noisy depth, given masks)`);
+  console.log(`\nsynthetic: ${nScenes} scenes, seeds ${firstSeed}–${firstSeed + nScenes - 1} (noisy depth, given masks)`);
   line(`${lib16.items.length}-item library`, t16);
   if (lib50) line(`${lib50.items.length}-item library`, t50);
   line('library lacking them', tAbsent);

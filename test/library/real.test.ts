@@ -44,7 +44,8 @@ describe.skipIf(!HAVE_DATA)('match stage on real YCB frames (../shared/data)', (
       }
       matched += objs.length;
     }
-    expect(matched).toBeGreaterThanOrEqual(4);
+    // 9 on these frames: uoc_demo/000000 3, 000003 2, 000006 0, posecnn_lov_demo/000001 2 (its soup can half behind the mustard), 000003 2
+    expect(matched).toBeGreaterThanOrEqual(7);
   }, 300_000);
 });
 
