@@ -1,0 +1,6 @@
+/** Each published JSON Schema file and the code that defines it. */
+import { protocolJsonSchema } from '../src/gpu/protocol.ts';
+
+export const PUBLISHED_SCHEMAS: Record<string, () => unknown> = {
+  'docs/gpu-host-protocol.schema.json': protocolJsonSchema,
+};

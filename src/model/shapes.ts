@@ -1,0 +1,224 @@
+/**
+ * External shapes, defined once. Each shape a user or a peer sends us (GPU-host messages, model
+ * manifests, scene.json, ROS messages) is a TypeBox schema: the TypeScript type is derived from
+ * it (`Static<typeof S>`), TypeBox checks values against it, and the same object is the JSON
+ * Schema that is published (docs/*.schema.json are generated from it). What a JSON Schema cannot
+ * say (byte counts that depend on a width and a height, two fields that must agree) is checked by
+ * code after the shape, on values the shape has already accepted.
+ *
+ * Problems come back in our own words, not TypeBox's: `path: must be <what the schema asks>, got
+ * <what came>`, with paths written `image.data`, `objects[2].mesh`, one problem a field, in the
+ * order the schema lists its fields.
+ */
+import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { Real2SimError, type ErrorCode, type ValidationProblem } from './errors.ts';
+
+export { Type, type Static, type TSchema };
+
+if (!TypeRegistry.Has('Bytes')) TypeRegistry.Set('Bytes', (_schema, value) => value instanceof Uint8Array);
+
+/** A byte string: a `Uint8Array` in memory, a CBOR byte string (major type 2) on the wire. */
+export const Bytes = (options: { description?: string } = {}) => Type.Unsafe<Uint8Array>({ [Kind]: 'Bytes', type: 'string', contentEncoding: 'binary', ...options });
+
+/** One of a few string constants (`"NCHW" | "NHWC"`), as a JSON Schema `enum`, checked as a union of literals. */
+export function OneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
+  return Type.Unsafe<T[number]>(
+    Type.Union(
+      values.map((v) => Type.Literal(v)),
+      options,
+    ),
+  );
+}
+
+/** A fixed-length array of finite numbers (`[x, y, z]`). */
+export function Vec<N extends number>(n: N, options: { description?: string } = {}) {
+  return Type.Unsafe<FixedArray<number, N>>(Type.Array(Type.Number(), { minItems: n, maxItems: n, ...options }));
+}
+type FixedArray<T, N extends number, A extends T[] = []> = A['length'] extends N ? A : FixedArray<T, N, [...A, T]>;
+
+/** A short text for a value, for a message to a user. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (v instanceof Uint8Array) return `${v.byteLength} bytes`;
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  return typeof v;
+}
+
+type SchemaNode = TSchema & {
+  type?: string;
+  const?: unknown;
+  anyOf?: SchemaNode[];
+  items?: SchemaNode;
+  properties?: Record<string, SchemaNode>;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  minLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  pattern?: string;
+  /** What a value must be, in words, where the keywords alone would read badly (a pattern). */
+  expected?: string;
+};
+
+/** "a finite number > 0", "one of rgb8, mono8", "an array of 3 finite numbers": what `s` accepts, in words. */
+export function expectation(s: SchemaNode): string {
+  if (s.expected) return s.expected;
+  if (s[Kind] === 'Bytes') return 'a byte string';
+  if (s.const !== undefined) return JSON.stringify(s.const);
+  if (s.anyOf) {
+    if (s.anyOf.every((a) => a.const !== undefined)) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`;
+    return s.anyOf.map(expectation).join(' or ');
+  }
+  switch (s.type) {
+    case 'integer': {
+      const lo = s.minimum !== undefined ? ` ≥ ${s.minimum}` : '';
+      const hi = s.maximum !== undefined ? ` ≤ ${s.maximum}` : '';
+      return `an integer${lo}${hi}`;
+    }
+    case 'number':
+      return `a finite number${s.exclusiveMinimum !== undefined ? ` > ${s.exclusiveMinimum}` : s.minimum !== undefined ? ` ≥ ${s.minimum}` : ''}`;
+    case 'string':
+      return s.minLength ? 'a non-empty string' : 'a string';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'a map';
+    case 'array': {
+      const items = s.items ? plural(expectation(s.items)) : 'values';
+      if (s.minItems !== undefined && s.minItems === s.maxItems) return `an array of ${s.minItems} ${items}`;
+      if (s.maxItems !== undefined) return `an array of ${s.minItems ?? 0}..${s.maxItems} ${items}`;
+      if (s.minItems) return `a non-empty array of ${items}`;
+      return `an array of ${items}`;
+    }
+    default:
+      return 'something else';
+  }
+}
+
+function plural(one: string): string {
+  if (one === 'a map') return 'maps';
+  // "an integer ≥ 1" → "integers ≥ 1", "a finite number" → "finite numbers"
+  const m = /^an? ([^≥>≤]*?)( [≥>≤].*)?$/.exec(one);
+  return m ? `${m[1]}s${m[2] ?? ''}` : one;
+}
+
+const isPrimitive = (s: SchemaNode | undefined): boolean => s !== undefined && s.type !== 'object' && s.type !== 'array' && !(s.anyOf && !s.anyOf.every((a) => a.const !== undefined));
+
+/** Joins a JSON pointer's segments as `a.b[2].c`; `root` names the value itself (no segments). */
+function joinPath(root: string, segments: readonly string[]): string {
+  let p = '';
+  for (const s of segments) p = /^\d+$/.test(s) ? `${p}[${s}]` : p ? `${p}.${s}` : s;
+  return p || root;
+}
+
+/**
+ * Every problem of `value` against `schema`, one a field, in the schema's field order. An item of
+ * an array of plain values is reported on the array ("prompts: must be an array of strings"), a
+ * missing or mistyped map once (not once per field inside it). `root` is the path given to the
+ * value itself when it is not a map (e.g. 'body'); fields are named from the top ('image.data').
+ */
+export function shapeProblems(schema: TSchema, value: unknown, root = ''): ValidationProblem[] {
+  const seen = new Map<string, { order: number[]; problem: ValidationProblem }>();
+  for (const e of Value.Errors(schema, value)) {
+    let segments = e.path.split('/').slice(1);
+    // walk down the schema and the value along the path, remembering each field's position
+    let node = schema as SchemaNode;
+    let v: unknown = value;
+    const order: number[] = [];
+    const nodes: SchemaNode[] = [node];
+    const values: unknown[] = [v];
+    for (const seg of segments) {
+      if (node.properties) {
+        order.push(Object.keys(node.properties).indexOf(seg));
+        node = node.properties[seg] ?? node;
+      } else {
+        order.push(Number(seg));
+        node = node.items ?? node;
+      }
+      v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[seg] : undefined;
+      nodes.push(node);
+      values.push(v);
+    }
+    // an item of an array of plain values: report the array
+    const last = segments.length;
+    if (last > 0 && /^\d+$/.test(segments[last - 1]!) && isPrimitive(nodes[last]) && nodes[last - 1]!.type === 'array') {
+      segments = segments.slice(0, -1);
+      node = nodes[last - 1]!;
+      v = values[last - 1];
+      order.pop();
+    }
+    const path = joinPath(root, segments);
+    // a problem inside a field that is already wrong says nothing new
+    if ([...seen.keys()].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) continue;
+    if (seen.has(path)) continue;
+    seen.set(path, { order, problem: { path, message: `must be ${expectation(node)}, got ${describeValue(v)}` } });
+  }
+  return [...seen.values()].sort((a, b) => compareOrder(a.order, b.order)).map((x) => x.problem);
+}
+
+function compareOrder(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+/** Problems of a field, kept in the same field order as `shapeProblems` (for checks after the shape). */
+export function sortProblems(schema: TSchema, problems: readonly ValidationProblem[]): ValidationProblem[] {
+  const keys = Object.keys((schema as SchemaNode).properties ?? {});
+  const rank = (p: ValidationProblem) => {
+    const head = p.path.split(/[.[]/)[0]!;
+    const i = keys.indexOf(head);
+    return i < 0 ? keys.length : i;
+  };
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map((x) => x.p);
+}
+
+/** Whether `value` has `schema`'s shape (a type guard, for the checks that follow the shape). */
+export function hasShape<S extends TSchema>(schema: S, value: unknown): value is Static<S> {
+  return Value.Check(schema, value);
+}
+
+/**
+ * `value` as `schema`'s type, with the fields the schema does not name dropped; or one coded
+ * error listing every problem: those of the shape, then those `more` finds (it runs on the raw
+ * value, so each of its checks guards itself with `hasShape`), all in the schema's field order.
+ */
+export function parseShape<S extends TSchema>(schema: S, value: unknown, what: string, options: { code?: ErrorCode; root?: string; more?: (value: unknown) => ValidationProblem[] } = {}): Static<S> {
+  const problems = [...shapeProblems(schema, value, options.root), ...(options.more?.(value) ?? [])];
+  if (problems.length > 0) {
+    const sorted = sortProblems(schema, problems);
+    const lines = sorted.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+    throw new Real2SimError(options.code ?? 'BAD_INPUT', `${what} is invalid:\n${lines}`, { problems: sorted });
+  }
+  return Value.Clean(schema, structuredCloneShallow(value));
+}
+
+/**
+ * A copy of the maps and arrays of `v` (typed arrays and other objects are shared), so that
+ * dropping unknown fields never changes the caller's value. A field set to `undefined` (CBOR
+ * can send one) is an absent field, as the shape check treats it.
+ */
+function structuredCloneShallow(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(structuredCloneShallow);
+  if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, structuredCloneShallow(x)]),
+    );
+  }
+  return v;
+}
+
+/** `schema` as plain JSON Schema (TypeBox's own markers dropped), for a published schema file. */
+export function toJsonSchema(schema: TSchema): unknown {
+  return JSON.parse(JSON.stringify(schema, (k, v: unknown) => (k === 'expected' ? undefined : v)));
+}
