@@ -117,49 +117,91 @@ function joinPath(root: string, segments: readonly string[]): string {
   return p || root;
 }
 
+/** The schema of field `key` of a value of schema `node` (a kind of a tagged union: the first kind that has it). */
+function child(node: SchemaNode, key: string): SchemaNode | undefined {
+  if (node.properties) return node.properties[key];
+  if (node.type === 'array') return node.items;
+  return node.anyOf?.map((k) => k.properties?.[key]).find((x) => x !== undefined);
+}
+
+/** Where a path ('a.b[2].c') falls in the schema's field order, for sorting problems. */
+function orderOf(schema: TSchema, path: string): number[] {
+  const order: number[] = [];
+  let node: SchemaNode | undefined = schema;
+  for (const seg of path.split(/\.|\[|\]\.?/).filter((x) => x !== '')) {
+    if (/^\d+$/.test(seg)) order.push(Number(seg));
+    else {
+      const keys = Object.keys(node?.properties ?? node?.anyOf?.find((k) => k.properties?.[seg])?.properties ?? {});
+      const i = keys.indexOf(seg);
+      order.push(i < 0 ? keys.length : i);
+    }
+    node = node && child(node, seg);
+  }
+  return order;
+}
+
 /**
  * Every problem of `value` against `schema`, one a field, in the schema's field order. An item of
  * an array of plain values is reported on the array ("prompts: must be an array of strings"), a
- * missing or mistyped map once (not once per field inside it). `root` is the path given to the
- * value itself when it is not a map (e.g. 'body'); fields are named from the top ('image.data').
+ * missing or mistyped map once (not once per field inside it), a map of a tagged union (`kind:
+ * "image"`) as the kind it names. `root` is the path given to the value itself when it is not a
+ * map (e.g. 'body'); fields are named from the top ('image.data').
  */
 export function shapeProblems(schema: TSchema, value: unknown, root = ''): ValidationProblem[] {
-  const seen = new Map<string, { order: number[]; problem: ValidationProblem }>();
+  const seen = new Map<string, ValidationProblem | undefined>();
   for (const e of Value.Errors(schema, value)) {
     let segments = e.path.split('/').slice(1);
-    // walk down the schema and the value along the path, remembering each field's position
-    let node = schema as SchemaNode;
-    let v: unknown = value;
-    const order: number[] = [];
-    const nodes: SchemaNode[] = [node];
-    const values: unknown[] = [v];
+    // walk down the schema and the value along the path
+    const nodes: (SchemaNode | undefined)[] = [schema];
+    const values: unknown[] = [value];
     for (const seg of segments) {
-      if (node.properties) {
-        order.push(Object.keys(node.properties).indexOf(seg));
-        node = node.properties[seg] ?? node;
-      } else {
-        order.push(Number(seg));
-        node = node.items ?? node;
-      }
-      v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[seg] : undefined;
-      nodes.push(node);
-      values.push(v);
+      const v = values[values.length - 1];
+      nodes.push(nodes[nodes.length - 1] && child(nodes[nodes.length - 1]!, seg));
+      values.push(typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[seg] : undefined);
     }
+    let node = nodes[segments.length];
+    let v = values[segments.length];
     // an item of an array of plain values: report the array
     const last = segments.length;
-    if (last > 0 && /^\d+$/.test(segments[last - 1]!) && isPrimitive(nodes[last]) && nodes[last - 1]!.type === 'array') {
+    if (last > 0 && /^\d+$/.test(segments[last - 1]!) && isPrimitive(node) && nodes[last - 1]?.type === 'array') {
       segments = segments.slice(0, -1);
-      node = nodes[last - 1]!;
+      node = nodes[last - 1];
       v = values[last - 1];
-      order.pop();
     }
+    if (!node) continue;
     const path = joinPath(root, segments);
     // a problem inside a field that is already wrong says nothing new
-    if ([...seen.keys()].some((p) => path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) continue;
-    if (seen.has(path)) continue;
-    seen.set(path, { order, problem: { path, message: `must be ${expectation(node)}, got ${describeValue(v)}` } });
+    if ([...seen.keys()].some((p) => p === path || path.startsWith(`${p}.`) || path.startsWith(`${p}[`))) continue;
+    const tag = discriminator(node);
+    if (tag && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      // one of several kinds of map told apart by a field (`kind: "image"`): the problems of the
+      // kind it says it is, or of that field when it names none
+      const kinds = node.anyOf!;
+      const said = (v as Record<string, unknown>)[tag];
+      const variant = kinds.find((k) => k.properties![tag]!.const === said);
+      const inner = variant
+        ? shapeProblems(variant, v)
+        : [{ path: tag, message: `must be one of ${kinds.map((k) => JSON.stringify(k.properties![tag]!.const)).join(', ')}, got ${describeValue(said)}` }];
+      for (const q of inner) {
+        const at = q.path === '' ? path : q.path.startsWith('[') || !path ? `${path}${q.path}` : `${path}.${q.path}`;
+        seen.set(at, { path: at, message: q.message });
+      }
+      if (!seen.has(path)) seen.set(path, undefined);
+      continue;
+    }
+    seen.set(path, { path, message: `must be ${expectation(node)}, got ${describeValue(v)}` });
   }
-  return [...seen.values()].sort((a, b) => compareOrder(a.order, b.order)).map((x) => x.problem);
+  return sortProblems(
+    schema,
+    [...seen.values()].filter((x): x is ValidationProblem => x !== undefined),
+  );
+}
+
+/** The field that tells the kinds of a union of maps apart (each kind has it as a constant), if any. */
+function discriminator(s: SchemaNode): string | undefined {
+  const kinds = s.anyOf;
+  if (!kinds || kinds.length < 2 || !kinds.every((k) => k.type === 'object' && k.properties)) return undefined;
+  return Object.keys(kinds[0]!.properties!).find((key) => kinds.every((k) => k.properties![key]?.const !== undefined));
 }
 
 function compareOrder(a: readonly number[], b: readonly number[]): number {
@@ -167,17 +209,11 @@ function compareOrder(a: readonly number[], b: readonly number[]): number {
   return a.length - b.length;
 }
 
-/** Problems of a field, kept in the same field order as `shapeProblems` (for checks after the shape). */
+/** Problems (of the shape, or found by code after it) in the schema's field order; the order found among equals. */
 export function sortProblems(schema: TSchema, problems: readonly ValidationProblem[]): ValidationProblem[] {
-  const keys = Object.keys((schema as SchemaNode).properties ?? {});
-  const rank = (p: ValidationProblem) => {
-    const head = p.path.split(/[.[]/)[0]!;
-    const i = keys.indexOf(head);
-    return i < 0 ? keys.length : i;
-  };
   return problems
-    .map((p, i) => ({ p, i }))
-    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map((p, i) => ({ p, i, order: orderOf(schema, p.path) }))
+    .sort((a, b) => compareOrder(a.order, b.order) || a.i - b.i)
     .map((x) => x.p);
 }
 
