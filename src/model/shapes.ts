@@ -21,6 +21,35 @@ if (!TypeRegistry.Has('Bytes')) TypeRegistry.Set('Bytes', (_schema, value) => va
 /** A byte string: a `Uint8Array` in memory, a CBOR byte string (major type 2) on the wire. */
 export const Bytes = (options: { description?: string } = {}) => Type.Unsafe<Uint8Array>({ [Kind]: 'Bytes', type: 'string', contentEncoding: 'binary', ...options });
 
+const TYPED_ARRAYS = { float32: Float32Array, float64: Float64Array, uint8: Uint8Array, uint16: Uint16Array, uint32: Uint32Array, int32: Int32Array } as const;
+type TypedArrays = typeof TYPED_ARRAYS;
+interface TypedArrayTypes {
+  float32: Float32Array;
+  float64: Float64Array;
+  uint8: Uint8Array;
+  uint16: Uint16Array;
+  uint32: Uint32Array;
+  int32: Int32Array;
+}
+if (!TypeRegistry.Has('TypedArray')) {
+  TypeRegistry.Set('TypedArray', (schema, value) => value instanceof TYPED_ARRAYS[(schema as { 'x-dtype': keyof TypedArrays })['x-dtype']]);
+}
+
+/**
+ * A typed array of `dtype` in memory; in a JSON file it is written `{"dtype", "length",
+ * "base64"}` (little-endian elements), which is what the JSON Schema says.
+ */
+export const TypedArray = <D extends keyof TypedArrays>(dtype: D, options: { expected?: string; description?: string } = {}) =>
+  Type.Unsafe<TypedArrayTypes[D]>({
+    [Kind]: 'TypedArray',
+    'x-dtype': dtype,
+    type: 'object',
+    required: ['dtype', 'length', 'base64'],
+    properties: { dtype: { const: dtype }, length: { type: 'integer', minimum: 0 }, base64: { type: 'string', contentEncoding: 'base64' } },
+    expected: `a ${dtype} array`,
+    ...options,
+  });
+
 /** One of a few string constants (`"NCHW" | "NHWC"`), as a JSON Schema `enum`, checked as a union of literals. */
 export function OneOf<const T extends readonly string[]>(values: T, options: { description?: string } = {}) {
   return Type.Unsafe<T[number]>(
@@ -42,7 +71,12 @@ export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (v instanceof Uint8Array) return `${v.byteLength} bytes`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (Array.isArray(v)) {
+    // a short vector as written ([0, "x", 0]), a longer array by its length
+    const short = v.length <= 6 && v.every((x) => x === null || ['number', 'string', 'boolean'].includes(typeof x));
+    return short ? `[${v.map((x) => (typeof x === 'string' ? JSON.stringify(x) : String(x))).join(', ')}]` : `an array of ${v.length}`;
+  }
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (typeof v === 'object') return 'a map';
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
@@ -70,6 +104,7 @@ type SchemaNode = TSchema & {
 export function expectation(s: SchemaNode): string {
   if (s.expected) return s.expected;
   if (s[Kind] === 'Bytes') return 'a byte string';
+  if (s[Kind] === 'TypedArray') return `a ${String((s as { 'x-dtype'?: string })['x-dtype'])} array`;
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.anyOf) {
     if (s.anyOf.every((a) => a.const !== undefined)) return `one of ${s.anyOf.map((a) => String(a.const)).join(', ')}`;
@@ -119,6 +154,7 @@ function joinPath(root: string, segments: readonly string[]): string {
 
 /** The schema of field `key` of a value of schema `node` (a kind of a tagged union: the first kind that has it). */
 function child(node: SchemaNode, key: string): SchemaNode | undefined {
+  if (node[Kind] === 'TypedArray') return undefined;
   if (node.properties) return node.properties[key];
   if (node.type === 'array') return node.items;
   return node.anyOf?.map((k) => k.properties?.[key]).find((x) => x !== undefined);
@@ -256,5 +292,5 @@ function structuredCloneShallow(v: unknown): unknown {
 
 /** `schema` as plain JSON Schema (TypeBox's own markers dropped), for a published schema file. */
 export function toJsonSchema(schema: TSchema): unknown {
-  return JSON.parse(JSON.stringify(schema, (k, v: unknown) => (k === 'expected' ? undefined : v)));
+  return JSON.parse(JSON.stringify(schema, (k, v: unknown) => (k === 'expected' || k === 'x-dtype' ? undefined : v)));
 }

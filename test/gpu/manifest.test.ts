@@ -117,13 +117,16 @@ test('a wrong manifest lists each problem with its field, what is asked and what
   const bad = {
     ...m,
     id: 'my model',
-    inputs: [{ ...inputs[0], size: [0, 2], mean: [0.5] }, { name: 'p', kind: 'voxels' }],
+    inputs: [
+      { ...inputs[0], size: [0, 2], mean: [0.5] },
+      { name: 'p', kind: 'voxels' },
+    ],
     outputs: [{ name: 'd', meaning: 'depth', units: 'feet' }],
     maxQueue: -1,
   };
   expect(validateManifest(bad)).toEqual([
     { path: 'id', message: 'must be a non-empty string of letters, digits, ".", "_" and "-", got "my model"' },
-    { path: 'inputs[0].size', message: 'must be [width, height], positive integers, got an array of 2' },
+    { path: 'inputs[0].size', message: 'must be [width, height], positive integers, got [0, 2]' },
     { path: 'inputs[0].mean', message: 'must hold 3 numbers (one per channel), got 1' },
     { path: 'inputs[1].kind', message: 'must be one of "image", "points", "extent", got "voxels"' },
     { path: 'outputs[0].units', message: 'depth units must be "metres", "millimetres", "inverse-metres", got "feet"' },

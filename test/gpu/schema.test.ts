@@ -75,7 +75,7 @@ test('each problem names its field, what the schema asks and what came, in the o
       'pose request is invalid:',
       '  objects[0].points.positions: must hold 24 bytes, got 8',
       '  cameraPose.orientation: must be a non-zero quaternion (x, y, z, w)',
-      '  support.normal: must be an array of 3 finite numbers, got an array of 2',
+      '  support.normal: must be an array of 3 finite numbers, got [0, 0]',
     ].join('\n'),
   );
   expect(() => RESPONSE_PARSERS.segment(null)).toThrow(/segment response is invalid:\n {2}body: must be a map, got null/);
