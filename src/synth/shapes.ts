@@ -8,7 +8,7 @@ import { convexHull } from '../geometry/convexHull.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
-import { sampleSurface } from '../eval/metrics/sample.ts';
+import { sampleSurface } from '../geometry/surfaceSample.ts';
 import { parseObj, parseStl } from '../io/readers/meshes.ts';
 
 /**
