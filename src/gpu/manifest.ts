@@ -99,7 +99,7 @@ export function manifestJsonSchema(): unknown {
     $id: 'https://real2sim.local/model-manifest/v1.schema.json',
     title: 'real2sim model manifest, version 1',
     description:
-      'Generated from src/gpu/manifest.ts (npm run schemas); do not edit by hand. Beyond the shape here: an image input has one mean and one std (> 0) per channel; a depth output says its units (metres, millimetres or inverse-metres); each task needs its outputs (segment: logits; depth: depth; deocclude: rgba; shape: occupancy; pose: rotation, translation, scale); a segment model needs at least two labels and a shape model a grid; file names a file inside the manifest\'s folder.',
+      "Generated from src/gpu/manifest.ts (npm run schemas); do not edit by hand. Beyond the shape here: an image input has one mean and one std (> 0) per channel; a depth output says its units (metres, millimetres or inverse-metres); each task needs its outputs (segment: logits; depth: depth; deocclude: rgba; shape: occupancy; pose: rotation, translation, scale); a segment model needs at least two labels and a shape model a grid; file names a file inside the manifest's folder.",
     ...(toJsonSchema(ModelManifestShape) as object),
   };
 }
