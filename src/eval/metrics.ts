@@ -46,10 +46,10 @@ import { createRng } from '../geometry/random.ts';
 import { icp } from '../geometry/icp.ts';
 import { hungarian } from './metrics/hungarian.ts';
 import { aabb, boxIoU, pointSetDistances, voxelIoU, type Box3 } from './metrics/pointMetrics.ts';
-import { sampleSurface, sampleSurface64 } from './metrics/sample.ts';
+import { sampleSurface, sampleSurface64 } from '../geometry/surfaceSample.ts';
 import { meanDistance, SurfaceDistance } from './metrics/surfaceDistance.ts';
 
-export { sampleSurface, sampleSurface64 } from './metrics/sample.ts';
+export { sampleSurface, sampleSurface64 } from '../geometry/surfaceSample.ts';
 export { SurfaceDistance, meanDistance } from './metrics/surfaceDistance.ts';
 export { hungarian } from './metrics/hungarian.ts';
 export { aabb, boxIoU, nearestSquared, pointSetDistances, voxelIoU, type Box3, type PointSetDistances } from './metrics/pointMetrics.ts';

@@ -10,83 +10,98 @@
 import { readFile, readdir, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Real2SimError, type ValidationProblem } from '../model/errors.ts';
+import { describeValue, hasShape, OneOf, shapeProblems, sortProblems, toJsonSchema, Type, Vec, type Static } from '../model/shapes.ts';
 import { TASKS, type Task } from './protocol.ts';
 
 export const MANIFEST_VERSION = 1;
 
-export type Layout = 'NCHW' | 'NHWC';
-export type ColourOrder = 'rgb' | 'bgr';
+const LAYOUTS = ['NCHW', 'NHWC'] as const;
+export type Layout = (typeof LAYOUTS)[number];
+const MEANINGS = [
+  'logits', // segment: [1, C, H, W] class scores, channel k = labels[k], 0 = background
+  'depth', // depth: [1, 1, H, W] (or [1, H, W]) in `units`
+  'focal', // depth: [1] or [1, 1] focal length in pixels at the model's input resolution
+  'rgba', // deocclude: [1, 4, H, W] / [1, H, W, 4] with the input's normalisation
+  'occupancy', // shape: [1, D, H, W] or [1, 1, D, H, W] occupancy/probability, axes z, y, x
+  'rotation', // pose: [1, 4] quaternion (x, y, z, w) canonical → world
+  'translation', // pose: [1, 3] metres, world
+  'scale', // pose: [1, 3] per-axis scale of the canonical mesh
+] as const;
+export type OutputMeaning = (typeof MEANINGS)[number];
+const DEPTH_UNITS = ['metres', 'millimetres', 'inverse-metres'];
+
+const Name = () => Type.String();
+const Text = () => Type.String({ minLength: 1 });
 
 /** An image input: how a colour image becomes a float32 tensor. */
-export interface ImageInputSpec {
-  name: string;
-  kind: 'image';
-  layout: Layout;
+export const ImageInputShape = Type.Object({
+  name: Name(),
+  kind: Type.Literal('image'),
+  layout: OneOf(LAYOUTS),
   /** [width, height] the image is resized to (bilinear, stretched). */
-  size: [number, number];
-  colorOrder: ColourOrder;
+  size: Type.Unsafe<[number, number]>(Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 2, expected: '[width, height], positive integers' })),
+  colorOrder: OneOf(['rgb', 'bgr'] as const),
   /** 3 = colour, 4 = colour + alpha (alpha is the object/visible mask, 0..1 before normalisation). */
-  channels: 3 | 4;
+  channels: Type.Union([Type.Literal(3), Type.Literal(4)]),
   /** value = (pixel · scale − mean[c]) / std[c]; per channel in the tensor's channel order. */
-  scale: number;
-  mean: number[];
-  std: number[];
-}
+  scale: Type.Number({ exclusiveMinimum: 0, expected: 'a number > 0 (e.g. 1/255)' }),
+  mean: Type.Array(Type.Number(), { description: 'one per channel' }),
+  std: Type.Array(Type.Number(), { description: 'one per channel, > 0' }),
+});
+export type ImageInputSpec = Static<typeof ImageInputShape>;
 /** A point-cloud input `[1, N, 3]` float32 metres (N dynamic), world frame z up. */
-export interface PointsInputSpec {
-  name: string;
-  kind: 'points';
-}
+const PointsInputShape = Type.Object({ name: Name(), kind: Type.Literal('points') });
 /** The canonical mesh's box extents `[1, 3]` float32 (unit-scale frame). */
-export interface ExtentInputSpec {
-  name: string;
-  kind: 'extent';
-}
-export type InputSpec = ImageInputSpec | PointsInputSpec | ExtentInputSpec;
+const ExtentInputShape = Type.Object({ name: Name(), kind: Type.Literal('extent') });
+export type InputSpec = Static<typeof ImageInputShape> | Static<typeof PointsInputShape> | Static<typeof ExtentInputShape>;
 
-export type OutputMeaning =
-  | 'logits' // segment: [1, C, H, W] class scores, channel k = labels[k], 0 = background
-  | 'depth' // depth: [1, 1, H, W] (or [1, H, W]) in `units`
-  | 'focal' // depth: [1] or [1, 1] focal length in pixels at the model's input resolution
-  | 'rgba' // deocclude: [1, 4, H, W] / [1, H, W, 4] with the input's normalisation
-  | 'occupancy' // shape: [1, D, H, W] or [1, 1, D, H, W] occupancy/probability, axes z, y, x
-  | 'rotation' // pose: [1, 4] quaternion (x, y, z, w) canonical → world
-  | 'translation' // pose: [1, 3] metres, world
-  | 'scale'; // pose: [1, 3] per-axis scale of the canonical mesh
-
-export interface OutputSpec {
-  name: string;
-  meaning: OutputMeaning;
+const OutputShape = Type.Object({
+  name: Name(),
+  meaning: OneOf(MEANINGS),
   /** depth: 'metres' | 'millimetres' | 'inverse-metres'; others: free text for the reader. */
-  units?: string;
-  layout?: Layout;
-}
+  units: Type.Optional(Type.String({ description: `depth: one of ${DEPTH_UNITS.join(', ')}; others: free text for the reader` })),
+  layout: Type.Optional(OneOf(LAYOUTS)),
+});
+export type OutputSpec = Static<typeof OutputShape>;
 
-export interface ModelManifest {
-  manifestVersion: number;
-  id: string;
-  task: Task;
+export const ModelManifestShape = Type.Object({
+  manifestVersion: Type.Unsafe<number>(Type.Literal(MANIFEST_VERSION)),
+  id: Type.String({ pattern: '^[A-Za-z0-9._-]+$', expected: 'a non-empty string of letters, digits, ".", "_" and "-"' }),
+  task: OneOf(TASKS),
   /** Path of the ONNX file relative to the manifest's folder. */
-  file: string;
-  inputs: InputSpec[];
-  outputs: OutputSpec[];
+  file: Text(),
+  inputs: Type.Array(Type.Union([ImageInputShape, PointsInputShape, ExtentInputShape]), { minItems: 1 }),
+  outputs: Type.Array(OutputShape, { minItems: 1 }),
   /** segment: class names per logits channel; index 0 is the background. */
-  labels?: string[];
+  labels: Type.Optional(Type.Array(Type.String(), { description: 'segment (required): one class name per logits channel, [0] = background' })),
   /** segment: smallest instance kept, in pixels of the output image. */
-  minPixels?: number;
+  minPixels: Type.Optional(Type.Number()),
   /** depth: horizontal field of view assumed when the model gives no focal length and none is sent. */
-  defaultFovDeg?: number;
+  defaultFovDeg: Type.Optional(Type.Number()),
   /** shape: occupancy grid bounds in the canonical frame and iso threshold. */
-  grid?: { min: [number, number, number]; max: [number, number, number]; threshold: number; upAxis: 'y' | 'z' };
-  licence: string;
+  grid: Type.Optional(Type.Object({ min: Vec(3), max: Vec(3), threshold: Type.Number(), upAxis: OneOf(['y', 'z'] as const) }, { description: 'shape (required)' })),
+  licence: Text(),
   /** Where the model comes from (paper / repository). */
-  source: string;
+  source: Text(),
   /** How a user gets the weights and exports them to ONNX. */
-  weights: string;
+  weights: Text(),
   /** Requests run at once on this model (default 1); more wait in its queue. */
-  concurrency?: number;
+  concurrency: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Requests that may wait (default 32); beyond that the server answers 503 BUSY. */
-  maxQueue?: number;
+  maxQueue: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+export type ModelManifest = Static<typeof ModelManifestShape>;
+
+/** The published JSON Schema of a manifest (docs/model-manifest.schema.json, written by `npm run schemas`). */
+export function manifestJsonSchema(): unknown {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://real2sim.local/model-manifest/v1.schema.json',
+    title: 'real2sim model manifest, version 1',
+    description:
+      "Generated from src/gpu/manifest.ts (npm run schemas); do not edit by hand. Beyond the shape here: an image input has one mean and one std (> 0) per channel; a depth output says its units (metres, millimetres or inverse-metres); each task needs its outputs (segment: logits; depth: depth; deocclude: rgba; shape: occupancy; pose: rotation, translation, scale); a segment model needs at least two labels and a shape model a grid; file names a file inside the manifest's folder.",
+    ...(toJsonSchema(ModelManifestShape) as object),
+  };
 }
 
 /** A manifest with its resolved model file path. */
@@ -98,8 +113,6 @@ export interface LoadedManifest {
   manifestPath: string;
 }
 
-const LAYOUTS: readonly string[] = ['NCHW', 'NHWC'];
-const MEANINGS: readonly string[] = ['logits', 'depth', 'focal', 'rgba', 'occupancy', 'rotation', 'translation', 'scale'];
 const REQUIRED_OUTPUTS: Record<Task, OutputMeaning[]> = {
   segment: ['logits'],
   depth: ['depth'],
@@ -108,76 +121,44 @@ const REQUIRED_OUTPUTS: Record<Task, OutputMeaning[]> = {
   pose: ['rotation', 'translation', 'scale'],
 };
 
+const PerChannel = Type.Pick(ImageInputShape, ['channels', 'mean', 'std']);
+
 /** Validates parsed JSON as a manifest, listing every problem with its path. */
 export function validateManifest(json: unknown): ValidationProblem[] {
-  const p: ValidationProblem[] = [];
-  const add = (path: string, message: string) => p.push({ path, message });
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return [{ path: '', message: 'must be a JSON object' }];
+  const p = shapeProblems(ModelManifestShape, json);
+  if (!hasShape(Type.Object({}), json)) return p;
   const o = json as Record<string, unknown>;
-  if (o['manifestVersion'] !== MANIFEST_VERSION) add('manifestVersion', `must be ${MANIFEST_VERSION}, got ${JSON.stringify(o['manifestVersion'])}`);
-  for (const k of ['id', 'file', 'licence', 'source', 'weights']) {
-    if (typeof o[k] !== 'string' || o[k].length === 0) add(k, 'must be a non-empty string');
-  }
-  if (typeof o['id'] === 'string' && !/^[A-Za-z0-9._-]+$/.test(o['id'])) add('id', 'may hold only letters, digits, ".", "_" and "-"');
-  const task = o['task'];
-  if (typeof task !== 'string' || !TASKS.includes(task as Task)) add('task', `must be one of ${TASKS.join(', ')}`);
   const inputs = o['inputs'];
-  if (!Array.isArray(inputs) || inputs.length === 0) add('inputs', 'must be a non-empty array');
-  else
+  if (Array.isArray(inputs)) {
     inputs.forEach((inp: unknown, i: number) => {
-      const path = `inputs[${i}]`;
-      if (typeof inp !== 'object' || inp === null) return add(path, 'must be an object');
-      const q = inp as Record<string, unknown>;
-      if (typeof q['name'] !== 'string') add(`${path}.name`, 'must be a string');
-      if (q['kind'] === 'image') {
-        if (!LAYOUTS.includes(q['layout'] as string)) add(`${path}.layout`, 'must be NCHW or NHWC');
-        const size = q['size'];
-        if (!Array.isArray(size) || size.length !== 2 || !size.every((s) => Number.isInteger(s) && s > 0)) add(`${path}.size`, 'must be [width, height], positive integers');
-        if (q['colorOrder'] !== 'rgb' && q['colorOrder'] !== 'bgr') add(`${path}.colorOrder`, 'must be "rgb" or "bgr"');
-        const ch = q['channels'];
-        if (ch !== 3 && ch !== 4) add(`${path}.channels`, 'must be 3 or 4');
-        if (typeof q['scale'] !== 'number' || !(q['scale'] > 0)) add(`${path}.scale`, 'must be a number > 0 (e.g. 1/255)');
-        for (const k of ['mean', 'std']) {
-          const v = q[k];
-          if (!Array.isArray(v) || v.length !== ch || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) add(`${path}.${k}`, `must hold ${String(ch)} numbers (one per channel)`);
-          else if (k === 'std' && !v.every((x) => x > 0)) add(`${path}.std`, 'must be > 0');
-        }
-      } else if (q['kind'] !== 'points' && q['kind'] !== 'extent') add(`${path}.kind`, 'must be "image", "points" or "extent"');
+      // checked whenever these three fields have their shape, whatever else is wrong with the input
+      if (!hasShape(PerChannel, inp) || (inp as { kind?: unknown }).kind !== 'image') return;
+      for (const k of ['mean', 'std'] as const) {
+        const v = inp[k];
+        if (v.length !== inp.channels) p.push({ path: `inputs[${i}].${k}`, message: `must hold ${inp.channels} numbers (one per channel), got ${v.length}` });
+        else if (k === 'std' && !v.every((x) => x > 0)) p.push({ path: `inputs[${i}].std`, message: 'must be > 0' });
+      }
     });
+  }
   const outputs = o['outputs'];
-  if (!Array.isArray(outputs) || outputs.length === 0) add('outputs', 'must be a non-empty array');
-  else {
+  if (Array.isArray(outputs)) {
     outputs.forEach((out: unknown, i: number) => {
-      const path = `outputs[${i}]`;
-      if (typeof out !== 'object' || out === null) return add(path, 'must be an object');
-      const q = out as Record<string, unknown>;
-      if (typeof q['name'] !== 'string') add(`${path}.name`, 'must be a string');
-      if (!MEANINGS.includes(q['meaning'] as string)) add(`${path}.meaning`, `must be one of ${MEANINGS.join(', ')}`);
-      if (q['meaning'] === 'depth' && !['metres', 'millimetres', 'inverse-metres'].includes(q['units'] as string)) {
-        add(`${path}.units`, 'depth units must be "metres", "millimetres" or "inverse-metres"');
+      if (hasShape(OutputShape, out) && out.meaning === 'depth' && !DEPTH_UNITS.includes(out.units ?? '')) {
+        p.push({ path: `outputs[${i}].units`, message: `depth units must be ${DEPTH_UNITS.map((u) => JSON.stringify(u)).join(', ')}, got ${describeValue(out.units)}` });
       }
     });
-    if (typeof task === 'string' && TASKS.includes(task as Task)) {
+    const task = o['task'];
+    if (typeof task === 'string' && (TASKS as readonly string[]).includes(task)) {
       for (const m of REQUIRED_OUTPUTS[task as Task]) {
-        if (!outputs.some((x: unknown) => (x as Record<string, unknown> | null)?.['meaning'] === m)) add('outputs', `a ${task} model needs an output with meaning "${m}"`);
+        if (!outputs.some((x: unknown) => (x as Record<string, unknown> | null)?.['meaning'] === m)) p.push({ path: 'outputs', message: `a ${task} model needs an output with meaning "${m}"` });
       }
     }
   }
-  if (task === 'segment') {
-    const labels = o['labels'];
-    if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) add('labels', 'a segment model needs labels: one class name per logits channel, [0] = background');
+  if (o['task'] === 'segment' && !(Array.isArray(o['labels']) && o['labels'].length >= 2)) {
+    p.push({ path: 'labels', message: 'a segment model needs labels: one class name per logits channel, [0] = background' });
   }
-  if (task === 'shape') {
-    const g = o['grid'] as Record<string, unknown> | undefined;
-    const vec3 = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number');
-    if (!g || !vec3(g['min']) || !vec3(g['max']) || typeof g['threshold'] !== 'number' || (g['upAxis'] !== 'y' && g['upAxis'] !== 'z')) {
-      add('grid', 'a shape model needs grid: {min: [x,y,z], max: [x,y,z], threshold, upAxis: "y"|"z"}');
-    }
-  }
-  for (const k of ['concurrency', 'maxQueue'] as const) {
-    if (o[k] !== undefined && (!Number.isInteger(o[k]) || (o[k] as number) < (k === 'concurrency' ? 1 : 0))) add(k, 'must be a positive integer');
-  }
-  return p;
+  if (o['task'] === 'shape' && o['grid'] === undefined) p.push({ path: 'grid', message: 'a shape model needs grid: {min: [x,y,z], max: [x,y,z], threshold, upAxis: "y"|"z"}' });
+  return sortProblems(ModelManifestShape, p);
 }
 
 /** True when `child` is `dir` itself or lies below it (both absolute, resolved). */

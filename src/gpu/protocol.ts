@@ -8,11 +8,12 @@
  * model. Both the server and the client use it, so the two can never drift apart.
  */
 import type { CameraIntrinsics } from '../model/camera.ts';
-import { Real2SimError, type ValidationProblem } from '../model/errors.ts';
+import type { ValidationProblem } from '../model/errors.ts';
 import type { PointCloud } from '../model/geometry.ts';
 import { CHANNELS, type ColorEncoding, type ColorImage, type DepthImage, type LabelImage } from '../model/image.ts';
 import type { Pose } from '../model/pose.ts';
 import type { Plane } from '../model/scene.ts';
+import { Bytes, hasShape, OneOf, parseShape, toJsonSchema, Type, Vec, type Static, type TSchema } from '../model/shapes.ts';
 import { bytesOf, float32From, uint16From } from './wire.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -59,151 +60,143 @@ export const PROTOCOL_ERRORS = {
 } as const;
 export type ProtocolErrorCode = keyof typeof PROTOCOL_ERRORS;
 
-export interface ErrorBody {
-  error: { code: ProtocolErrorCode; message: string; requestId: string; problems?: ValidationProblem[] };
-}
-
 // ---------------------------------------------------------------------------------------------
-// Wire values
+// Wire values and messages: each defined once as a schema; the types are derived from it, the
+// normalisers check against it, and docs/gpu-host-protocol.schema.json is generated from it
+// (`npm run schemas`; test/gpu/schema.test.ts fails when the file is stale).
 
-export interface WireImage {
-  width: number;
-  height: number;
-  encoding: ColorEncoding;
-  data: Uint8Array;
-}
-export interface WireDepth {
-  width: number;
-  height: number;
-  encoding: '32FC1';
-  data: Uint8Array;
-}
-export interface WireLabels {
-  width: number;
-  height: number;
-  encoding: 'mono16';
-  data: Uint8Array;
-}
-export interface WireInstance {
-  id: number;
-  label: string;
-  score?: number;
-}
-export interface WirePoints {
-  count: number;
-  positions: Uint8Array;
-}
-export interface WireMesh {
-  format: 'glb';
-  data: Uint8Array;
-}
-export interface WireIntrinsics {
-  width: number;
-  height: number;
-  fx: number;
-  fy: number;
-  cx: number;
-  cy: number;
-}
-export interface WirePose {
-  position: [number, number, number];
-  /** Quaternion (x, y, z, w). */
-  orientation: [number, number, number, number];
-}
+/** The most pixels one image on the wire may hold (same limit as a frame). */
+export const MAX_WIRE_PIXELS = 16_000_000;
+/** The most objects one pose request may carry. */
+export const MAX_POSE_OBJECTS = 256;
 
-export interface SegmentRequest {
-  image: WireImage;
-  prompts?: string[];
-  model?: string;
-}
-export interface SegmentResponse {
-  masks: WireLabels;
-  instances: WireInstance[];
-  model: string;
-  timeMs: number;
-}
-export interface DepthRequest {
-  image: WireImage;
-  intrinsics?: WireIntrinsics;
-  model?: string;
-}
-export interface DepthResponse {
-  depth: WireDepth;
-  intrinsics: WireIntrinsics;
-  intrinsicsEstimated: boolean;
-  model: string;
-  timeMs: number;
-}
-export interface DeoccludeRequest {
+const ENCODINGS = Object.keys(CHANNELS) as ColorEncoding[];
+const Size = () => Type.Integer({ minimum: 1 });
+const Raster = <E extends readonly string[]>(encodings: E, data: string) =>
+  Type.Object({ width: Size(), height: Size(), encoding: encodings.length === 1 ? Type.Literal(encodings[0]!) : OneOf(encodings), data: Bytes({ description: data }) });
+
+export const WireImageShape = Type.Unsafe<{ width: number; height: number; encoding: ColorEncoding; data: Uint8Array }>(Raster(ENCODINGS, 'width·height·channels uint8'));
+export type WireImage = Static<typeof WireImageShape>;
+/** An image of the one encoding `encoding` (a visible mask, a completed object), typed as any wire image. */
+const WireImageOf = (encoding: ColorEncoding, description?: string) =>
+  Type.Unsafe<WireImage>({ ...Raster([encoding] as const, 'width·height·channels uint8'), ...(description ? { description } : {}) });
+export const WireDepthShape = Raster(['32FC1'] as const, 'width·height float32 metres; 0 or NaN = no data');
+export type WireDepth = Static<typeof WireDepthShape>;
+export const WireLabelsShape = Raster(['mono16'] as const, 'width·height uint16 instance ids; 0 = background');
+export type WireLabels = Static<typeof WireLabelsShape>;
+export const WireInstanceShape = Type.Object({ id: Type.Integer({ minimum: 1 }), label: Type.String(), score: Type.Optional(Type.Number()) });
+export type WireInstance = Static<typeof WireInstanceShape>;
+export const WirePointsShape = Type.Object({ count: Type.Integer({ minimum: 0 }), positions: Bytes({ description: 'count·3 float32 xyz metres' }) });
+export type WirePoints = Static<typeof WirePointsShape>;
+export const WireMeshShape = Type.Object({ format: Type.Literal('glb'), data: Bytes({ description: 'binary glTF 2.0' }) });
+export type WireMesh = Static<typeof WireMeshShape>;
+export const WireIntrinsicsShape = Type.Object({
+  width: Size(),
+  height: Size(),
+  fx: Type.Number({ exclusiveMinimum: 0 }),
+  fy: Type.Number({ exclusiveMinimum: 0 }),
+  cx: Type.Number(),
+  cy: Type.Number(),
+});
+export type WireIntrinsics = Static<typeof WireIntrinsicsShape>;
+export const WirePoseShape = Type.Object({ position: Vec(3), orientation: Vec(4, { description: 'quaternion (x, y, z, w)' }) });
+export type WirePose = Static<typeof WirePoseShape>;
+const Model = () => Type.Optional(Type.String({ description: 'model id when the host has several for the task' }));
+/** What every task answer carries besides its own fields. */
+const common = { model: Type.String(), timeMs: Type.Number({ description: 'model run time' }), requestId: Type.Optional(Type.String()) };
+
+export const SegmentRequestShape = Type.Object({ image: WireImageShape, prompts: Type.Optional(Type.Array(Type.String())), model: Model() });
+export type SegmentRequest = Static<typeof SegmentRequestShape>;
+export const SegmentResponseShape = Type.Object({ masks: WireLabelsShape, instances: Type.Array(WireInstanceShape), ...common });
+export type SegmentResponse = Static<typeof SegmentResponseShape>;
+export const DepthRequestShape = Type.Object({ image: WireImageShape, intrinsics: Type.Optional(WireIntrinsicsShape), model: Model() });
+export type DepthRequest = Static<typeof DepthRequestShape>;
+export const DepthResponseShape = Type.Object({ depth: WireDepthShape, intrinsics: WireIntrinsicsShape, intrinsicsEstimated: Type.Boolean(), ...common });
+export type DepthResponse = Static<typeof DepthResponseShape>;
+export const DeoccludeRequestShape = Type.Object({
   /** Object crop, rgb8 (or any colour encoding). */
-  image: WireImage;
+  image: WireImageShape,
   /** Visible mask, mono8, crop-sized, non-zero = visible. */
-  mask: WireImage;
-  prompt?: string;
-  model?: string;
-}
-export interface DeoccludeResponse {
-  image: WireImage;
-  model: string;
-  timeMs: number;
-}
-export interface ShapeRequest {
-  /** Completed object image, rgba8 (alpha = object). */
-  image: WireImage;
-  label?: string;
-  model?: string;
-}
+  mask: WireImageOf('mono8', 'crop-sized, non-zero = visible'),
+  prompt: Type.Optional(Type.String()),
+  model: Model(),
+});
+export type DeoccludeRequest = Static<typeof DeoccludeRequestShape>;
+export const DeoccludeResponseShape = Type.Object({ image: WireImageOf('rgba8'), ...common });
+export type DeoccludeResponse = Static<typeof DeoccludeResponseShape>;
+export const ShapeRequestShape = Type.Object({
+  image: Type.Unsafe<WireImage>({ ...WireImageShape, description: 'completed object, rgba8 (alpha = object)' }),
+  label: Type.Optional(Type.String()),
+  model: Model(),
+});
+export type ShapeRequest = Static<typeof ShapeRequestShape>;
 /** Canonical frame: z up, x forward, centred on the mesh's box, largest extent 1 (unit scale). */
-export interface ShapeResponse {
-  mesh: WireMesh;
-  frame: 'canonical';
-  model: string;
-  timeMs: number;
-}
-export interface PoseRequestObject {
-  id: string;
-  mesh: WireMesh;
+export const ShapeResponseShape = Type.Object({ mesh: WireMeshShape, frame: Type.Literal('canonical', { description: 'z up, x forward, centred on its box, largest extent 1' }), ...common });
+export type ShapeResponse = Static<typeof ShapeResponseShape>;
+export const PoseRequestObjectShape = Type.Object({
+  id: Type.String(),
+  mesh: WireMeshShape,
   /** Observed points of the object in the world frame (z up), metres. */
-  points?: WirePoints;
-  crop?: WireImage;
-}
-export interface PoseRequest {
-  objects: PoseRequestObject[];
-  intrinsics: WireIntrinsics;
+  points: Type.Optional(Type.Unsafe<WirePoints>({ ...WirePointsShape, description: 'world frame, z up' })),
+  crop: Type.Optional(WireImageShape),
+});
+export type PoseRequestObject = Static<typeof PoseRequestObjectShape>;
+export const PoseRequestShape = Type.Object({
+  objects: Type.Array(PoseRequestObjectShape, { minItems: 1, maxItems: MAX_POSE_OBJECTS }),
+  intrinsics: WireIntrinsicsShape,
   /** Camera optical frame → world. */
-  cameraPose: WirePose;
-  support?: { normal: [number, number, number]; d: number };
-  model?: string;
-}
-export interface PoseResponseObject {
-  id: string;
+  cameraPose: Type.Unsafe<WirePose>({ ...WirePoseShape, description: 'camera optical frame → world' }),
+  support: Type.Optional(Type.Object({ normal: Vec(3), d: Type.Number() })),
+  model: Model(),
+});
+export type PoseRequest = Static<typeof PoseRequestShape>;
+export const PoseResponseObjectShape = Type.Object({
+  id: Type.String(),
   /** Canonical frame → world. */
-  pose: WirePose;
+  pose: Type.Unsafe<WirePose>({ ...WirePoseShape, description: 'canonical → world' }),
   /** Per-axis scale applied to the canonical mesh before `pose`. */
-  scale: [number, number, number];
-  score?: number;
-}
-export interface PoseResponse {
-  objects: PoseResponseObject[];
-  model: string;
-  timeMs: number;
-}
+  scale: Vec(3, { description: 'per-axis, > 0, applied before pose' }),
+  score: Type.Optional(Type.Number()),
+});
+export type PoseResponseObject = Static<typeof PoseResponseObjectShape>;
+export const PoseResponseShape = Type.Object({ objects: Type.Array(PoseResponseObjectShape), ...common });
+export type PoseResponse = Static<typeof PoseResponseShape>;
 
-export interface HealthResponse {
-  status: 'ok' | 'draining';
-  protocol: number;
-  server: string;
+export const HealthResponseShape = Type.Object({
+  status: OneOf(['ok', 'draining'] as const),
+  protocol: Type.Literal(PROTOCOL_VERSION),
+  server: Type.String(),
   /** The onnxruntime execution provider the models run on ('cuda' or 'cpu'). */
-  executionProvider: string;
+  executionProvider: Type.String({ description: "the onnxruntime execution provider the models run on ('cuda' or 'cpu')" }),
   /** Every execution provider the installed onnxruntime build offers. */
-  availableProviders: string[];
-  tasks: Task[];
-  uptimeS: number;
-}
-
-export interface ModelsResponse {
-  models: { id: string; task: Task; file: string; licence: string; source: string; inputs: unknown[]; outputs: unknown[] }[];
-}
+  availableProviders: Type.Array(Type.String()),
+  tasks: Type.Array(OneOf(TASKS)),
+  uptimeS: Type.Number(),
+});
+export type HealthResponse = Static<typeof HealthResponseShape>;
+export const ModelsResponseShape = Type.Object({
+  models: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      task: OneOf(TASKS),
+      file: Type.String(),
+      licence: Type.String(),
+      source: Type.String(),
+      inputs: Type.Array(Type.Unknown()),
+      outputs: Type.Array(Type.Unknown()),
+    }),
+  ),
+});
+export type ModelsResponse = Static<typeof ModelsResponseShape>;
+export const ErrorBodyShape = Type.Object({
+  error: Type.Object({
+    code: OneOf(Object.keys(PROTOCOL_ERRORS) as ProtocolErrorCode[]),
+    message: Type.String(),
+    requestId: Type.String(),
+    problems: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  }),
+});
+export type ErrorBody = Static<typeof ErrorBodyShape>;
 
 export interface TaskRequests {
   segment: SegmentRequest;
@@ -219,234 +212,112 @@ export interface TaskResponses {
   shape: ShapeResponse;
   pose: PoseResponse;
 }
+export const REQUEST_SHAPES = {
+  segment: SegmentRequestShape,
+  depth: DepthRequestShape,
+  deocclude: DeoccludeRequestShape,
+  shape: ShapeRequestShape,
+  pose: PoseRequestShape,
+} as const;
+export const RESPONSE_SHAPES = {
+  segment: SegmentResponseShape,
+  depth: DepthResponseShape,
+  deocclude: DeoccludeResponseShape,
+  shape: ShapeResponseShape,
+  pose: PoseResponseShape,
+} as const;
 
 // ---------------------------------------------------------------------------------------------
-// Normalisers: unknown → typed, every problem listed with its path.
+// Normalisers: unknown → typed, every problem listed with its path. The shape comes from the
+// schemas above; the checks here are the ones a JSON Schema cannot say (sizes and byte counts
+// that depend on other fields, two fields that must agree).
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
-/** The most pixels one image on the wire may hold (same limit as a frame). */
-export const MAX_WIRE_PIXELS = 16_000_000;
+const field = (v: unknown, key: string): unknown => (typeof v === 'object' && v !== null ? (v as Obj)[key] : undefined);
 
-class Checker {
-  readonly problems: ValidationProblem[] = [];
-  add(path: string, message: string): void {
-    this.problems.push({ path, message });
-  }
-  obj(v: unknown, path: string): Obj | undefined {
-    if (isObj(v)) return v;
-    this.add(path, `must be a map, got ${describe(v)}`);
-    return undefined;
-  }
-  int(o: Obj, key: string, path: string, min = 1): number {
-    const v = o[key];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= min) return v;
-    this.add(`${path}.${key}`, `must be an integer ≥ ${min}, got ${describe(v)}`);
-    return NaN;
-  }
-  num(o: Obj, key: string, path: string, positive = false): number {
-    const v = o[key];
-    if (typeof v === 'number' && Number.isFinite(v) && (!positive || v > 0)) return v;
-    this.add(`${path}.${key}`, `must be a finite number${positive ? ' > 0' : ''}, got ${describe(v)}`);
-    return NaN;
-  }
-  str(o: Obj, key: string, path: string, optional = false): string | undefined {
-    const v = o[key];
-    if (v === undefined && optional) return undefined;
-    if (typeof v === 'string') return v;
-    this.add(`${path}.${key}`, `must be a string, got ${describe(v)}`);
-    return undefined;
-  }
-  bytes(o: Obj, key: string, path: string, expected?: number): Uint8Array | undefined {
-    const v = o[key];
-    if (!(v instanceof Uint8Array)) {
-      this.add(`${path}.${key}`, `must be a byte string, got ${describe(v)}`);
-      return undefined;
-    }
-    if (expected !== undefined && Number.isFinite(expected) && v.byteLength !== expected) {
-      this.add(`${path}.${key}`, `must hold ${expected} bytes, got ${v.byteLength}`);
-      return undefined;
-    }
-    return v;
-  }
-  vec(o: Obj, key: string, path: string, n: number): number[] | undefined {
-    const v = o[key];
-    if (Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x))) return v as number[];
-    this.add(`${path}.${key}`, `must be an array of ${n} finite numbers, got ${describe(v)}`);
-    return undefined;
-  }
-  done<T>(what: string, value: T): T {
-    if (this.problems.length > 0) {
-      const lines = this.problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
-      throw new Real2SimError('BAD_INPUT', `${what} is invalid:\n${lines}`, { problems: this.problems });
-    }
-    return value;
-  }
+/** A size within the pixel limit (images, intrinsics), once the value has its shape. */
+function sizeProblems(v: { width: number; height: number }, path: string): ValidationProblem[] {
+  const { width: w, height: h } = v;
+  return w * h > MAX_WIRE_PIXELS ? [{ path, message: `${w}×${h} exceeds the ${MAX_WIRE_PIXELS / 1e6} MP limit` }] : [];
 }
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (v instanceof Uint8Array) return `${v.byteLength} bytes`;
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
-  if (typeof v === 'object') return 'a map';
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  return typeof v;
+/** A byte string of exactly `expected` bytes. */
+function byteCount(data: Uint8Array, expected: number, path: string): ValidationProblem[] {
+  return data.byteLength === expected ? [] : [{ path, message: `must hold ${expected} bytes, got ${data.byteLength}` }];
 }
 
-function checkSize(c: Checker, o: Obj, path: string): [number, number] {
-  const w = c.int(o, 'width', path);
-  const h = c.int(o, 'height', path);
-  if (Number.isFinite(w) && Number.isFinite(h) && w * h > MAX_WIRE_PIXELS) {
-    c.add(path, `${w}×${h} exceeds the ${MAX_WIRE_PIXELS / 1e6} MP limit`);
-    return [NaN, NaN];
-  }
-  return [w, h];
+/**
+ * A raster's size and byte count; none when it does not have its shape (the shape check said
+ * so). A raster over the pixel limit is not measured further.
+ */
+function rasterProblems<S extends TSchema>(shape: S, v: unknown, path: string, bytesPerPixel: (encoding: string) => number = (e) => CHANNELS[e as ColorEncoding]): ValidationProblem[] {
+  if (!hasShape(shape, v)) return [];
+  const r = v as { width: number; height: number; encoding: string; data: Uint8Array };
+  const size = sizeProblems(r, path);
+  return size.length > 0 ? size : byteCount(r.data, r.width * r.height * bytesPerPixel(r.encoding), `${path}.data`);
 }
 
-function wireImage(c: Checker, v: unknown, path: string, encodings?: readonly ColorEncoding[]): WireImage | undefined {
-  const o = c.obj(v, path);
-  if (!o) return undefined;
-  const [width, height] = checkSize(c, o, path);
-  const enc = o['encoding'];
-  const allowed = encodings ?? (Object.keys(CHANNELS) as ColorEncoding[]);
-  if (typeof enc !== 'string' || !allowed.includes(enc as ColorEncoding)) {
-    c.add(`${path}.encoding`, `must be one of ${allowed.join(', ')}, got ${describe(enc)}`);
-    return undefined;
-  }
-  const data = c.bytes(o, 'data', path, width * height * CHANNELS[enc as ColorEncoding]);
-  return data ? { width, height, encoding: enc as ColorEncoding, data } : undefined;
+const intrinsicsProblems = (v: unknown): ValidationProblem[] => (hasShape(WireIntrinsicsShape, v) ? sizeProblems(v, 'intrinsics') : []);
+
+/** Two rasters (already of their shape) that must be the same size. */
+function sameSize(a: WireIntrinsics | WireImage, b: WireImage, path: string, message: (a: WireIntrinsics | WireImage, b: WireImage) => string): ValidationProblem[] {
+  return a.width === b.width && a.height === b.height ? [] : [{ path, message: message(a, b) }];
 }
 
-/** A raster of one fixed encoding (label masks, depth): size, encoding, then `bytesPerPixel`-sized data. */
-function wireRaster<E extends string>(c: Checker, v: unknown, path: string, encoding: E, bytesPerPixel: number): { width: number; height: number; encoding: E; data: Uint8Array } | undefined {
-  const o = c.obj(v, path);
-  if (!o) return undefined;
-  const [width, height] = checkSize(c, o, path);
-  if (o['encoding'] !== encoding) c.add(`${path}.encoding`, `must be "${encoding}", got ${describe(o['encoding'])}`);
-  const data = c.bytes(o, 'data', path, width * height * bytesPerPixel);
-  return data ? { width, height, encoding, data } : undefined;
+function poseProblems(v: unknown, path: string): ValidationProblem[] {
+  if (!hasShape(WirePoseShape, v)) return [];
+  return Math.hypot(...v.orientation) > 1e-9 ? [] : [{ path: `${path}.orientation`, message: 'must be a non-zero quaternion (x, y, z, w)' }];
 }
 
-function wireIntrinsics(c: Checker, v: unknown, path: string): WireIntrinsics | undefined {
-  const o = c.obj(v, path);
-  if (!o) return undefined;
-  const [width, height] = checkSize(c, o, path);
-  const r = { width, height, fx: c.num(o, 'fx', path, true), fy: c.num(o, 'fy', path, true), cx: c.num(o, 'cx', path), cy: c.num(o, 'cy', path) };
-  return r;
-}
-
-function wireMesh(c: Checker, v: unknown, path: string): WireMesh | undefined {
-  const o = c.obj(v, path);
-  if (!o) return undefined;
-  if (o['format'] !== 'glb') c.add(`${path}.format`, `must be "glb", got ${describe(o['format'])}`);
-  const data = c.bytes(o, 'data', path);
-  return data ? { format: 'glb', data } : undefined;
-}
-
-function wirePose(c: Checker, v: unknown, path: string): WirePose | undefined {
-  const o = c.obj(v, path);
-  if (!o) return undefined;
-  const position = c.vec(o, 'position', path, 3);
-  const orientation = c.vec(o, 'orientation', path, 4);
-  if (orientation && !(Math.hypot(...orientation) > 1e-9)) c.add(`${path}.orientation`, 'must be a non-zero quaternion (x, y, z, w)');
-  return position && orientation ? { position: position as WirePose['position'], orientation: orientation as WirePose['orientation'] } : undefined;
-}
-
-function optionalModel(c: Checker, o: Obj, path: string): { model?: string } {
-  const m = c.str(o, 'model', path, true);
-  return m === undefined ? {} : { model: m };
-}
-
-function stringList(c: Checker, v: unknown, path: string): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v;
-  c.add(path, `must be an array of strings, got ${describe(v)}`);
-  return undefined;
+function parse<S extends TSchema>(shape: S, v: unknown, what: string, more: (v: unknown) => ValidationProblem[]): Static<S> {
+  return parseShape(shape, v, what, { root: 'body', more });
 }
 
 export function parseSegmentRequest(v: unknown): SegmentRequest {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const image = wireImage(c, o['image'], 'image');
-  const prompts = stringList(c, o['prompts'], 'prompts');
-  return c.done('segment request', { image: image!, ...(prompts ? { prompts } : {}), ...optionalModel(c, o, 'body') });
+  return parse(SegmentRequestShape, v, 'segment request', (b) => rasterProblems(WireImageShape, field(b, 'image'), 'image'));
 }
 
 export function parseDepthRequest(v: unknown): DepthRequest {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const image = wireImage(c, o['image'], 'image');
-  const intrinsics = o['intrinsics'] === undefined ? undefined : wireIntrinsics(c, o['intrinsics'], 'intrinsics');
-  if (image && intrinsics && (intrinsics.width !== image.width || intrinsics.height !== image.height)) {
-    c.add('intrinsics', `are for ${intrinsics.width}×${intrinsics.height} but the image is ${image.width}×${image.height}`);
-  }
-  return c.done('depth request', { image: image!, ...(intrinsics ? { intrinsics } : {}), ...optionalModel(c, o, 'body') });
+  return parse(DepthRequestShape, v, 'depth request', (b) => {
+    const [image, k] = [field(b, 'image'), field(b, 'intrinsics')];
+    const p = [...rasterProblems(WireImageShape, image, 'image'), ...intrinsicsProblems(k)];
+    if (hasShape(WireImageShape, image) && hasShape(WireIntrinsicsShape, k)) {
+      p.push(...sameSize(k, image, 'intrinsics', (a, b) => `are for ${a.width}×${a.height} but the image is ${b.width}×${b.height}`));
+    }
+    return p;
+  });
 }
 
 export function parseDeoccludeRequest(v: unknown): DeoccludeRequest {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const image = wireImage(c, o['image'], 'image');
-  const mask = wireImage(c, o['mask'], 'mask', ['mono8']);
-  if (image && mask && (mask.width !== image.width || mask.height !== image.height)) {
-    c.add('mask', `is ${mask.width}×${mask.height} but the crop is ${image.width}×${image.height}`);
-  }
-  const prompt = c.str(o, 'prompt', 'body', true);
-  return c.done('deocclude request', { image: image!, mask: mask!, ...(prompt !== undefined ? { prompt } : {}), ...optionalModel(c, o, 'body') });
+  return parse(DeoccludeRequestShape, v, 'deocclude request', (b) => {
+    const [image, mask] = [field(b, 'image'), field(b, 'mask')];
+    const p = [...rasterProblems(WireImageShape, image, 'image'), ...rasterProblems(DeoccludeRequestShape.properties.mask, mask, 'mask')];
+    if (hasShape(WireImageShape, image) && hasShape(DeoccludeRequestShape.properties.mask, mask)) {
+      p.push(...sameSize(mask, image, 'mask', (a, b) => `is ${a.width}×${a.height} but the crop is ${b.width}×${b.height}`));
+    }
+    return p;
+  });
 }
 
 export function parseShapeRequest(v: unknown): ShapeRequest {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const image = wireImage(c, o['image'], 'image');
-  const label = c.str(o, 'label', 'body', true);
-  return c.done('shape request', { image: image!, ...(label !== undefined ? { label } : {}), ...optionalModel(c, o, 'body') });
+  return parse(ShapeRequestShape, v, 'shape request', (b) => rasterProblems(WireImageShape, field(b, 'image'), 'image'));
 }
 
-/** The most objects one pose request may carry. */
-export const MAX_POSE_OBJECTS = 256;
-
 export function parsePoseRequest(v: unknown): PoseRequest {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const list = o['objects'];
-  const objects: PoseRequestObject[] = [];
-  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_POSE_OBJECTS) {
-    c.add('objects', `must be an array of 1..${MAX_POSE_OBJECTS} objects, got ${describe(list)}`);
-  } else {
-    list.forEach((item, i) => {
-      const p = `objects[${i}]`;
-      const io = c.obj(item, p);
-      if (!io) return;
-      const id = c.str(io, 'id', p);
-      const mesh = wireMesh(c, io['mesh'], `${p}.mesh`);
-      let points: WirePoints | undefined;
-      if (io['points'] !== undefined) {
-        const po = c.obj(io['points'], `${p}.points`);
-        if (po) {
-          const count = c.int(po, 'count', `${p}.points`, 0);
-          const positions = c.bytes(po, 'positions', `${p}.points`, count * 12);
-          if (positions) points = { count, positions };
-        }
-      }
-      const crop = io['crop'] === undefined ? undefined : wireImage(c, io['crop'], `${p}.crop`);
-      if (id !== undefined && mesh) objects.push({ id, mesh, ...(points ? { points } : {}), ...(crop ? { crop } : {}) });
-    });
-  }
-  const intrinsics = wireIntrinsics(c, o['intrinsics'], 'intrinsics');
-  const cameraPose = wirePose(c, o['cameraPose'], 'cameraPose');
-  let support: PoseRequest['support'];
-  if (o['support'] !== undefined) {
-    const so = c.obj(o['support'], 'support');
-    if (so) {
-      const normal = c.vec(so, 'normal', 'support', 3);
-      const d = c.num(so, 'd', 'support');
-      if (normal) support = { normal: normal as [number, number, number], d };
+  return parse(PoseRequestShape, v, 'pose request', (b) => {
+    const p: ValidationProblem[] = [];
+    const list = field(b, 'objects');
+    if (Array.isArray(list)) {
+      list.forEach((item, i) => {
+        const points = field(item, 'points');
+        if (hasShape(WirePointsShape, points)) p.push(...byteCount(points.positions, points.count * 12, `objects[${i}].points.positions`));
+        p.push(...rasterProblems(WireImageShape, field(item, 'crop'), `objects[${i}].crop`));
+      });
     }
-  }
-  return c.done('pose request', { objects, intrinsics: intrinsics!, cameraPose: cameraPose!, ...(support ? { support } : {}), ...optionalModel(c, o, 'body') });
+    p.push(...intrinsicsProblems(field(b, 'intrinsics')));
+    p.push(...poseProblems(field(b, 'cameraPose'), 'cameraPose'));
+    return p;
+  });
 }
 
 export const REQUEST_PARSERS: { [T in Task]: (v: unknown) => TaskRequests[T] } = {
@@ -459,73 +330,35 @@ export const REQUEST_PARSERS: { [T in Task]: (v: unknown) => TaskRequests[T] } =
 
 // Response normalisers: the client checks every answer against the declared shape.
 
-function common(c: Checker, o: Obj): { model: string; timeMs: number } {
-  return { model: c.str(o, 'model', 'body') ?? '', timeMs: c.num(o, 'timeMs', 'body') };
-}
-
 export function parseSegmentResponse(v: unknown): SegmentResponse {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const masks: WireLabels | undefined = wireRaster(c, o['masks'], 'masks', 'mono16', 2);
-  const list = o['instances'];
-  const instances: WireInstance[] = [];
-  if (!Array.isArray(list)) c.add('instances', `must be an array, got ${describe(list)}`);
-  else
-    list.forEach((item, i) => {
-      const io = c.obj(item, `instances[${i}]`);
-      if (!io) return;
-      const id = c.int(io, 'id', `instances[${i}]`);
-      const label = c.str(io, 'label', `instances[${i}]`) ?? '';
-      const score = io['score'] === undefined ? undefined : c.num(io, 'score', `instances[${i}]`);
-      instances.push({ id, label, ...(score !== undefined ? { score } : {}) });
-    });
-  return c.done('segment response', { masks: masks!, instances, ...common(c, o) });
+  return parse(SegmentResponseShape, v, 'segment response', (b) => rasterProblems(WireLabelsShape, field(b, 'masks'), 'masks', () => 2));
 }
 
 export function parseDepthResponse(v: unknown): DepthResponse {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const depth: WireDepth | undefined = wireRaster(c, o['depth'], 'depth', '32FC1', 4);
-  const intrinsics = wireIntrinsics(c, o['intrinsics'], 'intrinsics');
-  const est = o['intrinsicsEstimated'];
-  if (typeof est !== 'boolean') c.add('intrinsicsEstimated', `must be a boolean, got ${describe(est)}`);
-  return c.done('depth response', { depth: depth!, intrinsics: intrinsics!, intrinsicsEstimated: est === true, ...common(c, o) });
+  return parse(DepthResponseShape, v, 'depth response', (b) => [...rasterProblems(WireDepthShape, field(b, 'depth'), 'depth', () => 4), ...intrinsicsProblems(field(b, 'intrinsics'))]);
 }
 
 export function parseDeoccludeResponse(v: unknown): DeoccludeResponse {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const image = wireImage(c, o['image'], 'image', ['rgba8']);
-  return c.done('deocclude response', { image: image!, ...common(c, o) });
+  return parse(DeoccludeResponseShape, v, 'deocclude response', (b) => rasterProblems(DeoccludeResponseShape.properties.image, field(b, 'image'), 'image'));
 }
 
 export function parseShapeResponse(v: unknown): ShapeResponse {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const mesh = wireMesh(c, o['mesh'], 'mesh');
-  if (o['frame'] !== 'canonical') c.add('frame', `must be "canonical", got ${describe(o['frame'])}`);
-  return c.done('shape response', { mesh: mesh!, frame: 'canonical' as const, ...common(c, o) });
+  return parse(ShapeResponseShape, v, 'shape response', () => []);
 }
 
 export function parsePoseResponse(v: unknown): PoseResponse {
-  const c = new Checker();
-  const o = c.obj(v, 'body') ?? {};
-  const list = o['objects'];
-  const objects: PoseResponseObject[] = [];
-  if (!Array.isArray(list)) c.add('objects', `must be an array, got ${describe(list)}`);
-  else
-    list.forEach((item, i) => {
-      const p = `objects[${i}]`;
-      const io = c.obj(item, p);
-      if (!io) return;
-      const id = c.str(io, 'id', p);
-      const pose = wirePose(c, io['pose'], `${p}.pose`);
-      const scale = c.vec(io, 'scale', p, 3);
-      if (scale && !scale.every((s) => s > 0)) c.add(`${p}.scale`, 'must be positive');
-      const score = io['score'] === undefined ? undefined : c.num(io, 'score', p);
-      if (id !== undefined && pose && scale) objects.push({ id, pose, scale: scale as [number, number, number], ...(score !== undefined ? { score } : {}) });
-    });
-  return c.done('pose response', { objects, ...common(c, o) });
+  return parse(PoseResponseShape, v, 'pose response', (b) => {
+    const p: ValidationProblem[] = [];
+    const list = field(b, 'objects');
+    if (Array.isArray(list)) {
+      list.forEach((item, i) => {
+        p.push(...poseProblems(field(item, 'pose'), `objects[${i}].pose`));
+        const scale = field(item, 'scale');
+        if (hasShape(PoseResponseObjectShape.properties.scale, scale) && !scale.every((s) => s > 0)) p.push({ path: `objects[${i}].scale`, message: 'must be positive' });
+      });
+    }
+    return p;
+  });
 }
 
 export const RESPONSE_PARSERS: { [T in Task]: (v: unknown) => TaskResponses[T] } = {
@@ -535,6 +368,57 @@ export const RESPONSE_PARSERS: { [T in Task]: (v: unknown) => TaskResponses[T] }
   shape: parseShapeResponse,
   pose: parsePoseResponse,
 };
+
+/** The published JSON Schema of the protocol (docs/gpu-host-protocol.schema.json is this, written by `npm run schemas`). */
+export function protocolJsonSchema(): unknown {
+  const endpoints = Object.fromEntries(
+    Object.entries(ENDPOINTS).map(([name, e]) => {
+      const cap = name[0]!.toUpperCase() + name.slice(1);
+      const isTask = (TASKS as readonly string[]).includes(name);
+      return [name, { method: e.method, path: e.path, ...(isTask ? { request: `#/$defs/${cap}Request` } : {}), response: `#/$defs/${cap}Response`, idempotent: e.idempotent, auth: e.auth }];
+    }),
+  );
+  const defs: Record<string, TSchema> = {
+    Image: WireImageShape,
+    Depth: WireDepthShape,
+    Labels: WireLabelsShape,
+    Intrinsics: WireIntrinsicsShape,
+    Mesh: WireMeshShape,
+    Points: WirePointsShape,
+    Pose: WirePoseShape,
+    SegmentRequest: SegmentRequestShape,
+    SegmentResponse: SegmentResponseShape,
+    DepthRequest: DepthRequestShape,
+    DepthResponse: DepthResponseShape,
+    DeoccludeRequest: DeoccludeRequestShape,
+    DeoccludeResponse: DeoccludeResponseShape,
+    ShapeRequest: ShapeRequestShape,
+    ShapeResponse: ShapeResponseShape,
+    PoseRequest: PoseRequestShape,
+    PoseResponse: PoseResponseShape,
+    HealthResponse: HealthResponseShape,
+    ModelsResponse: ModelsResponseShape,
+    ErrorBody: ErrorBodyShape,
+  };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://real2sim.local/gpu-host-protocol/v1.schema.json',
+    title: 'real2sim GPU-host protocol, version 1',
+    description:
+      'Generated from src/gpu/protocol.ts (npm run schemas); do not edit by hand. Bodies of the task endpoints are CBOR maps (RFC 8949) described here in the JSON data model; a property with "contentEncoding": "binary" is a CBOR byte string (major type 2), never base64. health and models answer JSON; every error answers JSON ErrorBody. Byte layouts are little-endian, row-major, tightly packed. Beyond the shapes here: each raster\'s data holds exactly width·height·(bytes per pixel) bytes and at most ' +
+      `${MAX_WIRE_PIXELS} pixels; points.positions holds count·12 bytes; a depth request's intrinsics and a deocclude request's mask match the image's size; quaternions are non-zero; pose scales are > 0.`,
+    'x-protocol': {
+      version: PROTOCOL_VERSION,
+      prefix: API_PREFIX,
+      requestIdHeader: REQUEST_ID_HEADER,
+      auth: 'Authorization: Bearer <token> on every endpoint except health',
+      contentType: CBOR_TYPE,
+      endpoints,
+      errors: PROTOCOL_ERRORS,
+    },
+    $defs: Object.fromEntries(Object.entries(defs).map(([k, s]) => [k, toJsonSchema(s)])),
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Conversions between the scene model and wire values.

@@ -15,6 +15,7 @@ import { extname } from 'node:path';
 import { Real2SimError } from '../model/errors.ts';
 import type { Mesh } from '../model/geometry.ts';
 import type { Rng } from '../geometry/random.ts';
+import { cumulativeAreas, pickTriangle } from '../geometry/surfaceSample.ts';
 import { glbToMesh } from '../gpu/glb.ts';
 import { decodeMesh } from '../io/mesh.ts';
 
@@ -61,37 +62,21 @@ export async function readMeshFile(path: string): Promise<Mesh> {
   throw new Real2SimError('UNSUPPORTED', `Mesh ${path}: unsupported format ".${ext}" (use .glb, .obj, .ply or .stl)`);
 }
 
-/** `n` points on a mesh surface, area-weighted, reproducible from `rng`. */
+/**
+ * `n` points on a mesh surface, area-weighted, reproducible from `rng`: the triangle drawn from
+ * the shared area table (`cumulativeAreas`, `pickTriangle`), the point inside it by folding the
+ * unit square onto the triangle (u + v > 1 → 1 − u, 1 − v). The metrics' `sampleSurface` takes
+ * √r₁ instead; both are uniform, but the stream differs, and the importers' results (scale
+ * estimates, tests' figures) were made with this one.
+ */
 export function sampleSurface(mesh: Mesh, n: number, rng: Rng): Float32Array {
   const p = mesh.positions,
     idx = mesh.indices;
-  const tris = idx.length / 3;
-  const cdf = new Float64Array(tris);
-  let total = 0;
-  for (let t = 0; t < tris; t++) {
-    const a = idx[t * 3]! * 3,
-      b = idx[t * 3 + 1]! * 3,
-      c = idx[t * 3 + 2]! * 3;
-    const ux = p[b]! - p[a]!,
-      uy = p[b + 1]! - p[a + 1]!,
-      uz = p[b + 2]! - p[a + 2]!;
-    const vx = p[c]! - p[a]!,
-      vy = p[c + 1]! - p[a + 1]!,
-      vz = p[c + 2]! - p[a + 2]!;
-    total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
-    cdf[t] = total;
-  }
+  const { cum, total } = cumulativeAreas(mesh);
   const out = new Float32Array(n * 3);
   if (!(total > 0)) return out.subarray(0, 0);
   for (let k = 0; k < n; k++) {
-    const r = rng.next() * total;
-    let lo = 0,
-      hi = tris - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < r) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = pickTriangle(cum, rng.next() * total);
     const a = idx[lo * 3]! * 3,
       b = idx[lo * 3 + 1]! * 3,
       c = idx[lo * 3 + 2]! * 3;

@@ -7,9 +7,9 @@
  * `version` is `SCENE_VERSION` of the writer; a reader refuses newer versions with a message
  * saying to upgrade, rather than guessing at fields it does not know.
  */
-import { Real2SimError, showValue, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
+import { Real2SimError, throwIfProblems, type ValidationProblem } from '../model/errors.ts';
+import { hasShape, shapeProblems, sortProblems, toJsonSchema, Type, TypedArray, Vec, type Static } from '../model/shapes.ts';
 import { SCENE_VERSION, type Scene } from '../model/scene.ts';
-import type { Mesh } from '../model/geometry.ts';
 
 type TypedArray = Float32Array | Float64Array | Uint8Array | Uint16Array | Uint32Array | Int32Array;
 const DTYPES = {
@@ -133,93 +133,86 @@ export function sceneFromJson(text: string, name = 'scene.json'): Scene {
   return scene;
 }
 
-const finite = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
-function vec(p: ValidationProblem[], path: string, v: unknown, n: number): void {
-  if (!Array.isArray(v) || v.length !== n) p.push({ path, message: `must be ${n} finite numbers, got ${Array.isArray(v) ? `${v.length} values` : v === null ? 'null' : typeof v}` });
-  else {
-    const bad = v.findIndex((x) => !finite(x));
-    if (bad >= 0) p.push({ path: `${path}[${bad}]`, message: `must be a finite number, got ${JSON.stringify(v[bad]) ?? 'undefined'}` });
-  }
+// The shape of a scene read from untrusted text, defined once: the checks below and the published
+// docs/scene.schema.json (typed arrays in their file form) both come from it. `SceneFields` is
+// what the model's `Scene` must be assignable to, so the shape cannot drift from the model.
+
+const Vec3 = Vec(3);
+const PoseShape = Type.Object({ position: Vec3, orientation: Vec(4, { description: 'unit quaternion (x, y, z, w)' }) });
+const MeshShape = Type.Object({
+  positions: TypedArray('float32', { expected: 'a float32 array of xyz triples' }),
+  indices: TypedArray('uint32', { expected: 'a uint32 array of whole triangles' }),
+});
+const ObjectShape = Type.Object({
+  id: Type.String({ minLength: 1 }),
+  label: Type.String(),
+  mesh: MeshShape,
+  pose: PoseShape,
+  size: Vec3,
+  mass: Type.Number({ minimum: 0, description: 'kg' }),
+  centerOfMass: Vec3,
+  inertia: Type.Object({ ixx: Type.Number(), ixy: Type.Number(), ixz: Type.Number(), iyy: Type.Number(), iyz: Type.Number(), izz: Type.Number() }),
+  collision: Type.Array(MeshShape, { description: 'convex parts' }),
+});
+export const SceneShape = Type.Object({
+  version: Type.Optional(Type.Integer({ minimum: 1, maximum: SCENE_VERSION })),
+  frameId: Type.String({ minLength: 1 }),
+  objects: Type.Array(ObjectShape),
+  reports: Type.Optional(Type.Array(Type.Unknown())),
+  support: Type.Optional(Type.Object({ normal: Vec3, d: Type.Number() })),
+  camera: Type.Optional(Type.Object({ intrinsics: Type.Object({}), pose: PoseShape })),
+});
+type SceneFields = Static<typeof SceneShape>;
+
+/** The published JSON Schema of scene.json (docs/scene.schema.json, written by `npm run schemas`). */
+export function sceneJsonSchema(): unknown {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://real2sim.local/scene/v${SCENE_VERSION}.schema.json`,
+    title: `real2sim scene.json, version ${SCENE_VERSION}`,
+    description:
+      "Generated from src/io/sceneJson.ts (npm run schemas); do not edit by hand. The fields a reader relies on; a scene holds more (reports, physics, meta) that are not checked. Beyond the shape: object ids are unique, a mesh has whole triangles whose indices name existing vertices, quaternions are not zero, a typed array's base64 holds exactly length elements.",
+    ...(toJsonSchema(SceneShape) as object),
+  };
 }
 
-/** A quaternion (x, y, z, w): four finite numbers, not all zero (a zero quaternion is no rotation at all). */
-function quat(p: ValidationProblem[], path: string, v: unknown): void {
-  const before = p.length;
-  vec(p, path, v, 4);
-  if (p.length === before && Math.hypot(...(v as number[])) < 1e-9) {
-    p.push({ path, message: 'is a zero quaternion (all four values 0), which is no rotation: give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1] for none' });
-  }
+/** A quaternion of four zeros is no rotation at all. */
+function zeroQuaternion(pose: unknown, path: string): ValidationProblem[] {
+  if (!hasShape(PoseShape, pose) || Math.hypot(...pose.orientation) >= 1e-9) return [];
+  return [{ path: `${path}.orientation`, message: 'is a zero quaternion (all four values 0), which is no rotation: give a unit quaternion (x, y, z, w), e.g. [0, 0, 0, 1] for none' }];
 }
 
-function checkMeshShape(p: ValidationProblem[], path: string, m: unknown): void {
-  if (typeof m !== 'object' || m === null) {
-    p.push({ path, message: 'must be a mesh {positions, indices}' });
-    return;
-  }
-  const mesh = m as Partial<Mesh>;
-  if (!(mesh.positions instanceof Float32Array) || mesh.positions.length % 3 !== 0) {
-    p.push({ path: `${path}.positions`, message: 'must be a float32 array of xyz triples' });
-    return;
-  }
-  if (!(mesh.indices instanceof Uint32Array) || mesh.indices.length % 3 !== 0) {
-    p.push({ path: `${path}.indices`, message: 'must be a uint32 array of whole triangles' });
-    return;
-  }
-  const n = mesh.positions.length / 3;
-  for (const i of mesh.indices) {
-    if (i >= n) {
-      p.push({ path: `${path}.indices`, message: `refers to vertex ${i} but there are only ${n}` });
-      break;
-    }
-  }
+function meshProblems(m: unknown, path: string): ValidationProblem[] {
+  if (!hasShape(MeshShape, m)) return [];
+  if (m.positions.length % 3 !== 0) return [{ path: `${path}.positions`, message: `must be a float32 array of xyz triples, got ${m.positions.length} values` }];
+  if (m.indices.length % 3 !== 0) return [{ path: `${path}.indices`, message: `must be a uint32 array of whole triangles, got ${m.indices.length} indices` }];
+  const n = m.positions.length / 3;
+  for (const i of m.indices) if (i >= n) return [{ path: `${path}.indices`, message: `refers to vertex ${i} but there are only ${n}` }];
+  return [];
 }
 
 /** Structural checks of a scene read from untrusted text; every problem with its path. */
 export function validateScene(s: Scene): ValidationProblem[] {
-  const p: ValidationProblem[] = [];
-  if (typeof s.frameId !== 'string' || s.frameId === '') p.push({ path: 'frameId', message: 'must be a non-empty string' });
-  if (!Array.isArray(s.objects)) {
-    p.push({ path: 'objects', message: 'must be an array' });
-    return p;
+  const fields: SceneFields = s;
+  const p = shapeProblems(SceneShape, fields);
+  const objects: unknown = s.objects;
+  if (Array.isArray(objects)) {
+    const ids = new Set<string>();
+    objects.forEach((o: unknown, i) => {
+      const at = `objects[${i}]`;
+      const id: unknown = typeof o === 'object' && o !== null ? (o as Record<string, unknown>)['id'] : undefined;
+      if (typeof id === 'string' && id !== '') {
+        if (ids.has(id)) p.push({ path: `${at}.id`, message: `'${id}' is used by an earlier object` });
+        ids.add(id);
+      }
+      if (typeof o !== 'object' || o === null) return;
+      const r = o as Record<string, unknown>;
+      p.push(...meshProblems(r['mesh'], `${at}.mesh`), ...zeroQuaternion(r['pose'], `${at}.pose`));
+      const collision = r['collision'];
+      if (Array.isArray(collision)) collision.forEach((c: unknown, k) => p.push(...meshProblems(c, `${at}.collision[${k}]`)));
+    });
   }
-  if (s.reports !== undefined && !Array.isArray(s.reports)) p.push({ path: 'reports', message: 'must be an array' });
-  const ids = new Set<string>();
-  s.objects.forEach((o, i) => {
-    const at = `objects[${i}]`;
-    if (typeof o !== 'object' || o === null) {
-      p.push({ path: at, message: 'must be an object' });
-      return;
-    }
-    if (typeof o.id !== 'string' || o.id === '') p.push({ path: `${at}.id`, message: 'must be a non-empty string' });
-    else if (ids.has(o.id)) p.push({ path: `${at}.id`, message: `'${o.id}' is used by an earlier object` });
-    else ids.add(o.id);
-    if (typeof o.label !== 'string') p.push({ path: `${at}.label`, message: 'must be a string' });
-    checkMeshShape(p, `${at}.mesh`, o.mesh);
-    if (typeof o.pose !== 'object' || o.pose === null) p.push({ path: `${at}.pose`, message: 'must be {position, orientation}' });
-    else {
-      vec(p, `${at}.pose.position`, o.pose.position, 3);
-      quat(p, `${at}.pose.orientation`, o.pose.orientation);
-    }
-    vec(p, `${at}.size`, o.size, 3);
-    if (!finite(o.mass) || o.mass < 0) p.push({ path: `${at}.mass`, message: `must be a finite number ≥ 0, got ${showValue(o.mass)}` });
-    vec(p, `${at}.centerOfMass`, o.centerOfMass, 3);
-    if (typeof o.inertia !== 'object' || o.inertia === null || !['ixx', 'ixy', 'ixz', 'iyy', 'iyz', 'izz'].every((k) => finite((o.inertia as unknown as Record<string, unknown>)[k]))) {
-      p.push({ path: `${at}.inertia`, message: 'must hold finite ixx, ixy, ixz, iyy, iyz, izz' });
-    }
-    if (!Array.isArray(o.collision)) p.push({ path: `${at}.collision`, message: 'must be an array of meshes' });
-    else o.collision.forEach((c, k) => checkMeshShape(p, `${at}.collision[${k}]`, c));
-  });
-  if (s.support !== undefined) {
-    vec(p, 'support.normal', s.support.normal, 3);
-    if (!finite(s.support.d)) p.push({ path: 'support.d', message: 'must be a finite number' });
-  }
-  if (s.camera !== undefined) {
-    if (typeof s.camera.intrinsics !== 'object' || s.camera.intrinsics === null) p.push({ path: 'camera.intrinsics', message: 'must be an object' });
-    if (typeof s.camera.pose !== 'object' || s.camera.pose === null) p.push({ path: 'camera.pose', message: 'must be {position, orientation}' });
-    else {
-      vec(p, 'camera.pose.position', s.camera.pose.position, 3);
-      quat(p, 'camera.pose.orientation', s.camera.pose.orientation);
-    }
-  }
-  return p;
+  const camera: unknown = s.camera;
+  if (typeof camera === 'object' && camera !== null) p.push(...zeroQuaternion((camera as Record<string, unknown>)['pose'], 'camera.pose'));
+  return sortProblems(SceneShape, p);
 }

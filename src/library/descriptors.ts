@@ -2,7 +2,7 @@ import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { createRng } from '../geometry/random.ts';
-import { sampleSurfaceWithNormals } from '../eval/metrics/sample.ts';
+import { sampleSurfaceWithNormals } from '../geometry/surfaceSample.ts';
 import { quatAngle, quatFromMat3, quatToMat3, transformPositions, type Quat, type Vec3 } from '../model/pose.ts';
 import { covariance, symmetricEigen3 } from '../stages/linalg.ts';
 

@@ -1,4 +1,5 @@
 import type { Mesh } from '../model/geometry.ts';
+import { cumulativeAreas, pickTriangle } from '../geometry/surfaceSample.ts';
 import { transformPositions, type Pose } from '../model/pose.ts';
 import type { ObjectConfidence } from '../model/scene.ts';
 
@@ -45,37 +46,19 @@ export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32A
   return { score: r(score, 1000), visibleFraction: r(visibleFraction, 1000), fitResidual: r(fitResidual, 1e5), method };
 }
 
-/** Area-weighted points on a triangle mesh, deterministic (a fixed low-discrepancy sequence). */
+/**
+ * Area-weighted points on a triangle mesh, deterministic (a fixed low-discrepancy sequence):
+ * triangles from the shared area table at evenly spaced targets, points inside them on the R2
+ * sequence.
+ */
 export function sampleSurface(mesh: Mesh, n: number): Float32Array {
   const P = mesh.positions,
     I = mesh.indices;
-  const tris = I.length / 3;
-  const cum = new Float64Array(tris);
-  let total = 0;
-  for (let t = 0; t < tris; t++) {
-    const a = I[t * 3]! * 3,
-      b = I[t * 3 + 1]! * 3,
-      c = I[t * 3 + 2]! * 3;
-    const ux = P[b]! - P[a]!,
-      uy = P[b + 1]! - P[a + 1]!,
-      uz = P[b + 2]! - P[a + 2]!;
-    const vx = P[c]! - P[a]!,
-      vy = P[c + 1]! - P[a + 1]!,
-      vz = P[c + 2]! - P[a + 2]!;
-    total += 0.5 * Math.hypot(uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx);
-    cum[t] = total;
-  }
+  const { cum, total } = cumulativeAreas(mesh);
   const out = new Float32Array(n * 3);
   if (!(total > 0)) return new Float32Array(0);
   for (let k = 0; k < n; k++) {
-    const target = ((k + 0.5) / n) * total;
-    let lo = 0,
-      hi = tris - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid]! < target) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = pickTriangle(cum, ((k + 0.5) / n) * total);
     // R2 sequence for the barycentric coordinates
     let r1 = (k * 0.7548776662466927) % 1,
       r2 = (k * 0.5698402909980532) % 1;

@@ -3,13 +3,13 @@ import { basename, dirname, extname, join } from 'node:path';
 import type { Mesh } from '../model/geometry.ts';
 import type { Symmetry, Vec3 } from '../model/index.ts';
 import { boundsOf } from '../model/geometry.ts';
-import { Real2SimError } from '../model/errors.ts';
 import { boxMesh, capsuleMesh, coneMesh, cylinderMesh, latheMesh, mergeMeshes, sphereMesh, translateMesh } from '../geometry/primitives.ts';
 import { convexHull } from '../geometry/convexHull.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
-import { sampleSurface } from '../eval/metrics/sample.ts';
+import { sampleSurface } from '../geometry/surfaceSample.ts';
+import { parseObj, parseStl } from '../io/readers/meshes.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
@@ -281,57 +281,6 @@ export function listMeshFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Minimal OBJ reader: `v` and `f` (polygons fanned, negative indices, `v/vt/vn` forms). */
-export function parseObjPositions(text: string): Mesh {
-  const pos: number[] = [];
-  const idx: number[] = [];
-  const lines = text.split('\n');
-  for (const raw of lines) {
-    const line = raw.trim();
-    if (line.startsWith('v ')) {
-      const p = line.split(/\s+/);
-      pos.push(Number(p[1]), Number(p[2]), Number(p[3]));
-    } else if (line.startsWith('f ')) {
-      const p = line.split(/\s+/).slice(1);
-      const nv = pos.length / 3;
-      const ids = p.map((s) => {
-        const k = parseInt(s, 10);
-        return k < 0 ? nv + k : k - 1;
-      });
-      for (let k = 1; k + 1 < ids.length; k++) idx.push(ids[0]!, ids[k]!, ids[k + 1]!);
-    }
-  }
-  const nv = pos.length / 3;
-  if (pos.some((v) => !Number.isFinite(v)) || idx.some((i) => !(i >= 0 && i < nv))) {
-    throw new Real2SimError('BAD_MESH', 'OBJ has non-numeric vertices or face indices out of range');
-  }
-  return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
-}
-
-/** STL reader, binary or ASCII. */
-export function parseStlPositions(bytes: Uint8Array): Mesh {
-  const head = new TextDecoder().decode(bytes.subarray(0, Math.min(bytes.length, 512)));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const binCount = bytes.length >= 84 ? view.getUint32(80, true) : -1;
-  if (binCount >= 0 && 84 + binCount * 50 === bytes.length) {
-    const pos = new Float32Array(binCount * 9);
-    for (let t = 0; t < binCount; t++) {
-      const o = 84 + t * 50 + 12;
-      for (let k = 0; k < 9; k++) pos[t * 9 + k] = view.getFloat32(o + k * 4, true);
-    }
-    const idx = new Uint32Array(binCount * 3);
-    for (let i = 0; i < idx.length; i++) idx[i] = i;
-    return { positions: pos, indices: idx };
-  }
-  if (!/^\s*solid/.test(head)) throw new Real2SimError('BAD_MESH', 'STL is neither binary (size mismatch) nor ASCII');
-  const text = new TextDecoder().decode(bytes);
-  const pos: number[] = [];
-  for (const m of text.matchAll(/vertex\s+(\S+)\s+(\S+)\s+(\S+)/g)) pos.push(Number(m[1]), Number(m[2]), Number(m[3]));
-  const idx = new Uint32Array(pos.length / 3);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return { positions: new Float32Array(pos), indices: idx };
-}
-
 /**
  * Welds vertices with identical positions and drops degenerate triangles. Returns null unless
  * the result is closed and consistently oriented (every directed edge has exactly one twin).
@@ -398,7 +347,8 @@ export function loadFileMesh(path: string): FileMesh | null {
   let result: FileMesh | null = null;
   try {
     const bytes = readFileSync(path);
-    const raw = /\.stl$/i.test(path) ? parseStlPositions(new Uint8Array(bytes)) : parseObjPositions(bytes.toString('utf8'));
+    // the asset readers' OBJ/STL parsers; a file they refuse is unusable here (null)
+    const raw = /\.stl$/i.test(path) ? parseStl(new Uint8Array(bytes), path) : parseObj(bytes.toString('utf8'), path).mesh;
     let mesh = weldClosed(raw);
     if (mesh) {
       let vol = meshVolume(mesh);

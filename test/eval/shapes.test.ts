@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listMeshFiles, loadFileMesh, meshName, parseObjPositions, parseStlPositions, restOnHullFace, simplifiedHull, weldClosed } from '../../src/synth/shapes.ts';
+import { parseObj, parseStl } from '../../src/io/readers/meshes.ts';
+import { listMeshFiles, loadFileMesh, meshName, restOnHullFace, simplifiedHull, weldClosed } from '../../src/synth/shapes.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { quatFromRpy, transformPositions } from '../../src/model/pose.ts';
 import { sphereMesh } from '../../src/geometry/primitives.ts';
@@ -79,12 +80,13 @@ describe('meshes from a folder', () => {
   });
 
   it('parses negative OBJ indices and ASCII STL, and rejects garbage', () => {
-    const m = parseObjPositions('v 0 0 0\nv 1 0 0\nv 0 1 0\nf -3 -2 -1\n');
+    // loadFileMesh reads OBJ and STL with the asset readers (src/io/readers/meshes.ts)
+    const m = parseObj('v 0 0 0\nv 1 0 0\nv 0 1 0\nf -3 -2 -1\n').mesh;
     expect(Array.from(m.indices)).toEqual([0, 1, 2]);
-    const s = parseStlPositions(new TextEncoder().encode('solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n'));
+    const s = parseStl(new TextEncoder().encode('solid t\nfacet normal 0 0 1\nouter loop\nvertex 0 0 0\nvertex 1 0 0\nvertex 0 1 0\nendloop\nendfacet\nendsolid t\n'));
     expect(s.positions.length).toBe(9);
-    expect(() => parseStlPositions(new Uint8Array(100).fill(7))).toThrow(/STL/);
-    expect(() => parseObjPositions('v a b c\nf 1 2 3\n')).toThrow(/OBJ/);
+    expect(() => parseStl(new Uint8Array(100).fill(7))).toThrow(/STL/);
+    expect(() => parseObj('v a b c\nf 1 2 3\n')).toThrow(/not three finite numbers/);
     expect(weldClosed(m)).toBeNull();
   });
 

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { loadManifest, loadModelDir, validateManifest } from '../../src/gpu/manifest.ts';
+import { loadManifest, loadModelDir, manifestJsonSchema, validateManifest } from '../../src/gpu/manifest.ts';
 import { ModelRuntime } from '../../src/gpu/runtime.ts';
 import { ModelQueue } from '../../src/gpu/queue.ts';
 import { tinyManifests } from '../../src/gpu/tinyModels.ts';
@@ -103,4 +103,33 @@ test('the model queue runs at most `concurrency` jobs and refuses beyond `maxQue
   expect(peak).toBe(2);
   await q.drain();
   expect(q.stats).toEqual({ running: 0, waiting: 0 });
+});
+
+test('docs/model-manifest.schema.json is the one generated from src/gpu/manifest.ts (run `npm run schemas` after changing the manifest)', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const file = JSON.parse(await readFile(join(import.meta.dirname, '../../docs/model-manifest.schema.json'), 'utf8')) as unknown;
+  expect(file).toEqual(manifestJsonSchema());
+});
+
+test('a wrong manifest lists each problem with its field, what is asked and what came', () => {
+  const m = tinyManifests().depth as unknown as Record<string, unknown>;
+  const inputs = m['inputs'] as Record<string, unknown>[];
+  const bad = {
+    ...m,
+    id: 'my model',
+    inputs: [
+      { ...inputs[0], size: [0, 2], mean: [0.5] },
+      { name: 'p', kind: 'voxels' },
+    ],
+    outputs: [{ name: 'd', meaning: 'depth', units: 'feet' }],
+    maxQueue: -1,
+  };
+  expect(validateManifest(bad)).toEqual([
+    { path: 'id', message: 'must be a non-empty string of letters, digits, ".", "_" and "-", got "my model"' },
+    { path: 'inputs[0].size', message: 'must be [width, height], positive integers, got [0, 2]' },
+    { path: 'inputs[0].mean', message: 'must hold 3 numbers (one per channel), got 1' },
+    { path: 'inputs[1].kind', message: 'must be one of "image", "points", "extent", got "voxels"' },
+    { path: 'outputs[0].units', message: 'depth units must be "metres", "millimetres", "inverse-metres", got "feet"' },
+    { path: 'maxQueue', message: 'must be an integer ≥ 0, got -1' },
+  ]);
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sceneFromJson, sceneToJson } from '../../src/io/sceneJson.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sceneFromJson, sceneJsonSchema, sceneToJson } from '../../src/io/sceneJson.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { expectError } from '../helpers/errors.ts';
 import { SCENE_VERSION } from '../../src/model/scene.ts';
@@ -76,6 +78,33 @@ describe('scene JSON', () => {
     o2.objects[1]!['id'] = 'box_1';
     (o2.objects[1]!['pose'] as Record<string, unknown>)['position'] = [0, 'x', 0];
     expectError(() => sceneFromJson(JSON.stringify(o2)), 'BAD_SCENE', /objects\[0\]\.mass: must be a finite number ≥ 0[\s\S]*objects\[1\]\.id: 'box_1' is used[\s\S]*objects\[1\]\.pose\.position/);
+  });
+
+  it('says what each wrong field must be and what it holds, in the order of the fields', () => {
+    const o = JSON.parse(sceneToJson(scene())) as Record<string, unknown> & { objects: Record<string, unknown>[] };
+    o['support'] = null;
+    (o.objects[0]!['pose'] as Record<string, unknown>)['orientation'] = [0, 0, 0, 0];
+    o.objects[0]!['size'] = [0.1, 'x', 0.1];
+    o.objects[1]!['inertia'] = { ixx: 1 };
+    expectError(
+      () => sceneFromJson(JSON.stringify(o)),
+      'BAD_SCENE',
+      new RegExp(
+        [
+          'scene.json is invalid:',
+          '  objects\\[0\\]\\.pose\\.orientation: is a zero quaternion .*',
+          '  objects\\[0\\]\\.size: must be an array of 3 finite numbers, got \\[0\\.1, "x", 0\\.1\\]',
+          '  objects\\[1\\]\\.inertia\\.ixy: must be a finite number, got nothing',
+        ].join('\\n'),
+      ),
+    );
+    // a null support was a TypeError before the shape was checked by the schema
+    expect(() => sceneFromJson(JSON.stringify(o))).toThrow(/support: must be a map, got null/);
+  });
+
+  it('docs/scene.schema.json is the one generated from src/io/sceneJson.ts (run `npm run schemas` after changing it)', () => {
+    const file = JSON.parse(readFileSync(join(import.meta.dirname, '../../docs/scene.schema.json'), 'utf8')) as unknown;
+    expect(file).toEqual(sceneJsonSchema());
   });
 
   it('refuses to write a scene with a NaN pose', () => {

@@ -1,4 +1,5 @@
 /** Small 2-D hull helpers on [x, y] pairs (the footprint stage's hull works on flat arrays). */
+import { convexHull2d as flatHull2d } from '../footprint.ts';
 
 /** Inside a counter-clockwise convex polygon grown by `margin`. */
 export function insideHull(hull: [number, number][], u: number, v: number, margin: number): boolean {
@@ -14,23 +15,15 @@ export function insideHull(hull: [number, number][], u: number, v: number, margi
   return true;
 }
 
-/** Andrew's monotone chain; counter-clockwise, no repeated end point. */
+/**
+ * Andrew's monotone chain on [x, y] pairs; counter-clockwise, no repeated end point. The chain is
+ * the footprint's (`convexHull2d` in ../footprint.ts, on flat arrays); fewer than three points
+ * come back sorted, as they are.
+ */
 export function convexHull2d(pts: [number, number][]): [number, number][] {
-  const p = [...pts].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (p.length < 3) return p;
-  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: [number, number][] = [];
-  for (const q of p) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2]!, lower[lower.length - 1]!, q) <= 0) lower.pop();
-    lower.push(q);
-  }
-  const upper: [number, number][] = [];
-  for (let k = p.length - 1; k >= 0; k--) {
-    const q = p[k]!;
-    while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, q) <= 0) upper.pop();
-    upper.push(q);
-  }
-  lower.pop();
-  upper.pop();
-  return lower.concat(upper);
+  if (pts.length < 3) return [...pts].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const hull = flatHull2d(pts.flat(), 2);
+  const out: [number, number][] = [];
+  for (let k = 0; k < hull.length; k += 2) out.push([hull[k]!, hull[k + 1]!]);
+  return out;
 }

@@ -1,5 +1,5 @@
-import type { Mesh } from '../../model/geometry.ts';
-import type { Rng } from '../../geometry/random.ts';
+import type { Mesh } from '../model/geometry.ts';
+import type { Rng } from './random.ts';
 
 /**
  * Area-weighted uniform samples on a triangle mesh's surface: a triangle is drawn with
@@ -60,8 +60,11 @@ export function sampleSurfaceWithNormals(mesh: Mesh, n: number, rng: Rng): { poi
   return { points, normals, area: areas.total };
 }
 
-/** Running sums of the triangles' areas (for drawing a triangle by area) and their total. */
-function cumulativeAreas(mesh: Mesh): { cum: Float64Array; total: number } {
+/**
+ * Running sums of the triangles' areas (for drawing a triangle by area) and their total: the
+ * table every area-weighted sampler here and in the stages and importers draws from.
+ */
+export function cumulativeAreas(mesh: Mesh): { cum: Float64Array; total: number } {
   const p = mesh.positions;
   const idx = mesh.indices;
   const nt = idx.length / 3;
@@ -86,11 +89,22 @@ function cumulativeAreas(mesh: Mesh): { cum: Float64Array; total: number } {
   return { cum, total };
 }
 
+/** The triangle whose share of the running area sums holds `r` (0 ≤ r < total): the first with `cum > r`. */
+export function pickTriangle(cum: Float64Array, r: number): number {
+  let lo = 0,
+    hi = cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cum[mid]! <= r) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Writes `n` samples into `out`; `faces`, when given, gets the triangle each sample came from. */
 function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number, rng: Rng, out: T, areas = cumulativeAreas(mesh), faces?: Int32Array): T {
   const p = mesh.positions;
   const idx = mesh.indices;
-  const nt = idx.length / 3;
   const { cum, total } = areas;
   const nv = p.length / 3;
   if (!(total > 0)) {
@@ -106,14 +120,7 @@ function sampleInto<T extends Float32Array | Float64Array>(mesh: Mesh, n: number
     return out;
   }
   for (let s = 0; s < n; s++) {
-    const r = rng.next() * total;
-    let lo = 0,
-      hi = nt - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cum[mid]! <= r) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = pickTriangle(cum, rng.next() * total);
     if (faces) faces[s] = lo;
     const a = idx[lo * 3]! * 3,
       b = idx[lo * 3 + 1]! * 3,
