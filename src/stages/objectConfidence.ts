@@ -23,7 +23,7 @@ export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32A
   const toObs = new NearestGrid(obs, near),
     toSurf = new NearestGrid(surf, near);
   let seen = 0;
-  for (let i = 0; i < ns; i++) if (toObs.nearest(surf[i * 3]!, surf[i * 3 + 1]!, surf[i * 3 + 2]!) <= near) seen++;
+  for (let i = 0; i < ns; i++) if (toObs.within(surf[i * 3]!, surf[i * 3 + 1]!, surf[i * 3 + 2]!, near)) seen++;
   const res: number[] = [];
   for (let i = 0; i < no; i++) res.push(toSurf.nearest(obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!));
   res.sort((a, b) => a - b);
@@ -149,6 +149,19 @@ export class NearestGrid {
 
   /** Distance from (x, y, z) to the nearest point (Infinity for an empty set). */
   nearest(x: number, y: number, z: number): number {
+    return Math.sqrt(this.search(x, y, z, Infinity));
+  }
+
+  /**
+   * Whether `nearest(x, y, z) <= r`, looking only as far as r: a surface sample the camera did
+   * not see has its nearest measured point far away, and the full search would walk out to it.
+   */
+  within(x: number, y: number, z: number, r: number): boolean {
+    return Math.sqrt(this.search(x, y, z, Math.ceil(r / this.cell) + 1)) <= r;
+  }
+
+  /** Smallest squared distance to a point within `shells` shells of the query's cell (all of them when that finds the nearest first). */
+  private search(x: number, y: number, z: number, shells: number): number {
     const [nx, ny, nz] = this.dims;
     if (this.order.length === 0) return Infinity;
     const h = this.cell;
@@ -156,7 +169,7 @@ export class NearestGrid {
     const cx = Math.min(nx - 1, Math.max(0, Math.floor((x - this.min[0]) / h))),
       cy = Math.min(ny - 1, Math.max(0, Math.floor((y - this.min[1]) / h))),
       cz = Math.min(nz - 1, Math.max(0, Math.floor((z - this.min[2]) / h)));
-    const maxShell = Math.max(cx, nx - 1 - cx, cy, ny - 1 - cy, cz, nz - 1 - cz);
+    const maxShell = Math.min(shells, Math.max(cx, nx - 1 - cx, cy, ny - 1 - cy, cz, nz - 1 - cz));
     let best = Infinity;
     for (let r = 0; r <= maxShell; r++) {
       for (let k = Math.max(0, cz - r); k <= Math.min(nz - 1, cz + r); k++) {
@@ -176,7 +189,7 @@ export class NearestGrid {
       // margin covers a point that rounding put in the cell beside its own)
       if (best <= (r * h * (1 - 1e-9)) ** 2) break;
     }
-    return Math.sqrt(best);
+    return best;
   }
 
   /** The smaller of `best` and the squared distances to the points of cell `c`. */

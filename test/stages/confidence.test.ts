@@ -124,6 +124,20 @@ describe('NearestGrid (exact nearest neighbour for objectConfidence)', () => {
     // queries on the points themselves: distance 0
     for (let i = 0; i < 1000; i += 37) expect(grid.nearest(pts[i * 3]!, pts[i * 3 + 1]!, pts[i * 3 + 2]!)).toBe(0);
     expect(far).toBeGreaterThan(100);
+    // within(r) is nearest <= r, for radii below, at and above the cell size, and exactly at a distance
+    let hits = 0;
+    for (let q = 0; q < 2000; q++) {
+      const x = (r() - 0.3) * 0.4,
+        y = (r() - 0.5) * 0.4,
+        z = (r() - 0.2) * 0.4;
+      const want = brute(pts, x, y, z);
+      for (const rad of [0.003, 0.01, 0.025, want]) {
+        expect(grid.within(x, y, z, rad)).toBe(want <= rad);
+        if (want <= rad) hits++;
+      }
+    }
+    // every query hits at its own distance (2000), and some at the fixed radii
+    expect(hits).toBeGreaterThan(2050);
   });
 
   it('an empty set, or one of non-finite points only, is infinitely far; non-finite points are never nearest', () => {
