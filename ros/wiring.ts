@@ -48,6 +48,10 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
     segmentation = remoteBackends(urls.length > 1 ? new GpuHostPool({ urls }) : new GpuHostClient({ url: urls[0]! })).segmentation;
   }
 
+  // A node validates frame after frame: MuJoCo (the reference check) is loaded now, before the
+  // first frame, and with its hot code optimised, which pays off over many runs (sim/mujoco/reference.ts).
+  void import('../sim/mujoco/reference.ts').then(({ loadMujoco }) => loadMujoco({ optimise: true })).catch(() => {});
+
   // the library is indexed once, when the pipeline is built (descriptors cached beside it)
   const library = params.library ? await (await import('../src/library/index.ts')).loadLibrary(params.library) : undefined;
 

@@ -6,6 +6,7 @@
  * 3.x) collision are a different implementation from Rapier's and cannon-es's, which is what
  * makes it a reference — and it checks the file users will actually load.
  */
+import v8 from 'node:v8';
 import load from '@mujoco/mujoco';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { SCENE_VERSION, type Plane, type Scene, type SceneObject } from '../../src/model/scene.ts';
@@ -36,13 +37,41 @@ interface MjDataHandle {
 }
 
 let mjPromise: Promise<MjModule> | null = null;
-/** Loads the WASM module once per process (~150 ms). */
-export function loadMujoco(): Promise<MjModule> {
-  mjPromise ??= (load as unknown as () => Promise<MjModule>)().then((mj) => {
-    if (!mj.FS.analyzePath('/r2s').exists) mj.FS.mkdir('/r2s');
-    return mj;
-  });
+/**
+ * Loads the WASM module once per process (~150 ms); the first call's options decide how.
+ *
+ * By default it is compiled with V8's baseline compiler only (Liftoff, no tier-up to TurboFan):
+ * a CLI run does one or two reference runs, and optimising the hot functions of the 10 MB module
+ * costs more CPU than it saves there (a real scene, 84 convex pieces: the first load + 750 steps
+ * took 0.7 s of CPU with tier-up, 0.28 s without) and keeps ~25 MB of optimised code. A process
+ * that validates frame after frame (the ROS node) asks for `optimise`: optimised steps are ~1.5×
+ * faster, which repays the compilation after ~10 runs. WebAssembly semantics do not depend on
+ * the compiler: the same poses come out either way. The flag is V8's and global, so it is set
+ * only while this module compiles and put back after (unless the user set it).
+ */
+export function loadMujoco(options: { optimise?: boolean } = {}): Promise<MjModule> {
+  mjPromise ??= (async () => {
+    const userSet = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].includes('--liftoff-only');
+    const baseline = !options.optimise && !userSet;
+    if (baseline) setV8Flag('--liftoff-only');
+    try {
+      const mj = await (load as unknown as () => Promise<MjModule>)();
+      if (!mj.FS.analyzePath('/r2s').exists) mj.FS.mkdir('/r2s');
+      return mj;
+    } finally {
+      if (baseline) setV8Flag('--no-liftoff-only');
+    }
+  })();
   return mjPromise;
+}
+
+/** A V8 flag, best effort: a V8 without it keeps its defaults (only speed differs). */
+function setV8Flag(flag: string): void {
+  try {
+    v8.setFlagsFromString(flag);
+  } catch {
+    // keep the defaults
+  }
 }
 
 export interface MujocoRunOptions extends MjcfOptions {

@@ -3,8 +3,86 @@
  * minimum-area enclosing rectangle (rotating calipers: the optimum has a side on a hull edge).
  */
 
-/** Convex hull of interleaved points taken every `stride` values from `p` (x at 0, y at 1), counter-clockwise. */
+/**
+ * Convex hull of interleaved points taken every `stride` values from `p` (x at 0, y at 1), counter-clockwise.
+ *
+ * The points well inside the octagon of the extreme points in 8 directions cannot be hull
+ * vertices (Akl–Toussaint): on an object's cloud that leaves a few dozen of thousands for the
+ * sort. A point is dropped only when it lies inside every octagon edge by a margin far above
+ * rounding, so the hull is the one of all the points (the same vertices, in the same order).
+ */
 export function convexHull2d(p: ArrayLike<number>, stride = 3): Float64Array {
+  const n = Math.floor(p.length / stride);
+  if (n < 64) return monotoneChain(p, stride);
+  // extremes: min x, min x+y, min y, max x−y, max x, max x+y, max y, max y−x (counter-clockwise)
+  const ext = new Int32Array(8);
+  const best = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity, -Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    const x = p[i * stride]!,
+      y = p[i * stride + 1]!;
+    // a non-finite coordinate makes the sort's order undefined: keep the plain path's behaviour
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return monotoneChain(p, stride);
+    const s = x + y,
+      d = x - y;
+    if (x < best[0]!) {
+      best[0] = x;
+      ext[0] = i;
+    }
+    if (s < best[1]!) {
+      best[1] = s;
+      ext[1] = i;
+    }
+    if (y < best[2]!) {
+      best[2] = y;
+      ext[2] = i;
+    }
+    if (d > best[3]!) {
+      best[3] = d;
+      ext[3] = i;
+    }
+    if (x > best[4]!) {
+      best[4] = x;
+      ext[4] = i;
+    }
+    if (s > best[5]!) {
+      best[5] = s;
+      ext[5] = i;
+    }
+    if (y > best[6]!) {
+      best[6] = y;
+      ext[6] = i;
+    }
+    if (-d > best[7]!) {
+      best[7] = -d;
+      ext[7] = i;
+    }
+  }
+  const ox = new Float64Array(8),
+    oy = new Float64Array(8);
+  for (let k = 0; k < 8; k++) {
+    ox[k] = p[ext[k]! * stride]!;
+    oy[k] = p[ext[k]! * stride + 1]!;
+  }
+  const span = Math.max(best[4]! - best[0]!, best[6]! - best[2]!);
+  // cross products are lengths²: a point this far inside is no rounding away from an edge
+  const eps = 1e-9 * span * span;
+  const kept: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = p[i * stride]!,
+      y = p[i * stride + 1]!;
+    let inside = true;
+    for (let k = 0; k < 8 && inside; k++) {
+      const a = (k + 1) & 7;
+      // left of the edge k → k+1 (counter-clockwise): inside; a repeated extreme gives a zero edge, which keeps every point
+      if (!((ox[a]! - ox[k]!) * (y - oy[k]!) - (oy[a]! - oy[k]!) * (x - ox[k]!) > eps)) inside = false;
+    }
+    if (!inside) kept.push(x, y);
+  }
+  return monotoneChain(kept, 2);
+}
+
+/** Andrew's monotone chain over all the points. */
+function monotoneChain(p: ArrayLike<number>, stride: number): Float64Array {
   const n = Math.floor(p.length / stride);
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[a * stride]! - p[b * stride]! || p[a * stride + 1]! - p[b * stride + 1]!);
   const x = (i: number) => p[i * stride]!,

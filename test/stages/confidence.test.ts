@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { boxMesh } from '../../src/geometry/primitives.ts';
 import { sceneConfidence } from '../../src/stages/confidence.ts';
-import { objectConfidence, sampleSurface } from '../../src/stages/objectConfidence.ts';
+import { NearestGrid, objectConfidence, sampleSurface } from '../../src/stages/objectConfidence.ts';
 import type { OrganizedCloud } from '../../src/stages/organized.ts';
 
 /** A w×h organized cloud whose pixel heights above the support are given directly (z = height). */
@@ -82,5 +82,67 @@ describe('object confidence', () => {
     expect(d.fitResidual).toBeLessThan(0.022);
     expect(d.visibleFraction).toBe(0);
     expect(d.score).toBe(0);
+  });
+});
+
+describe('NearestGrid (exact nearest neighbour for objectConfidence)', () => {
+  /** Deterministic pseudo-random numbers in [0, 1). */
+  const rng = (seed: number) => () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const brute = (pts: Float32Array, x: number, y: number, z: number) => {
+    let best = Infinity;
+    for (let j = 0; j < pts.length / 3; j++) {
+      const dx = pts[j * 3]! - x,
+        dy = pts[j * 3 + 1]! - y,
+        dz = pts[j * 3 + 2]! - z;
+      const d = dx * dx + dy * dy + dz * dz;
+      if (d < best) best = d;
+    }
+    return Math.sqrt(best);
+  };
+
+  it('gives the brute-force distance, bit for bit, for queries inside, beside and far outside the set', () => {
+    const r = rng(7);
+    // a thin shell (surface samples) and a cluster far off one corner, 1 cm cells
+    const pts = new Float32Array(3000);
+    for (let i = 0; i < 900; i++) {
+      const t = r() * 2 * Math.PI,
+        u = r() * 0.2;
+      pts.set([0.05 * Math.cos(t), 0.05 * Math.sin(t), u], i * 3);
+    }
+    for (let i = 900; i < 1000; i++) pts.set([0.4 + 0.01 * r(), -0.3 + 0.01 * r(), 0.1 * r()], i * 3);
+    const grid = new NearestGrid(pts, 0.01);
+    let far = 0;
+    for (let q = 0; q < 3000; q++) {
+      const s = q < 1000 ? 0.3 : q < 2000 ? 1 : 5;
+      const x = (r() - 0.3) * s,
+        y = (r() - 0.5) * s,
+        z = (r() - 0.2) * s;
+      const want = brute(pts, x, y, z);
+      if (want > 0.5) far++;
+      expect(grid.nearest(x, y, z)).toBe(want);
+    }
+    // queries on the points themselves: distance 0
+    for (let i = 0; i < 1000; i += 37) expect(grid.nearest(pts[i * 3]!, pts[i * 3 + 1]!, pts[i * 3 + 2]!)).toBe(0);
+    expect(far).toBeGreaterThan(100);
+    // within(r) is nearest <= r, for radii below, at and above the cell size, and exactly at a distance
+    let hits = 0;
+    for (let q = 0; q < 2000; q++) {
+      const x = (r() - 0.3) * 0.4,
+        y = (r() - 0.5) * 0.4,
+        z = (r() - 0.2) * 0.4;
+      const want = brute(pts, x, y, z);
+      for (const rad of [0.003, 0.01, 0.025, want]) {
+        expect(grid.within(x, y, z, rad)).toBe(want <= rad);
+        if (want <= rad) hits++;
+      }
+    }
+    // every query hits at its own distance (2000), and some at the fixed radii
+    expect(hits).toBeGreaterThan(2050);
+  });
+
+  it('an empty set, or one of non-finite points only, is infinitely far; non-finite points are never nearest', () => {
+    expect(new NearestGrid(new Float32Array(0), 0.01).nearest(0, 0, 0)).toBe(Infinity);
+    expect(new NearestGrid(new Float32Array([NaN, 0, 0]), 0.01).nearest(0, 0, 0)).toBe(Infinity);
+    expect(new NearestGrid(new Float32Array([NaN, 0, 0, 0.5, 0, 0]), 0.01).nearest(0, 0, 0)).toBe(0.5);
   });
 });
