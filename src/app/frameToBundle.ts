@@ -109,10 +109,12 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   const started = new Map<string, number>();
   const progress = (stage: string, fraction: number) => {
     options.onProgress?.(stage, fraction);
-    const k = STAGE_ORDER.indexOf(stage) + 1;
     if (fraction === 0) {
       started.set(stage, performance.now());
-      // an optional stage outside the fixed order (match, with --library) is shown without a number
+      // Numbered in the order the stages start (ground runs before perceive on an organised
+      // cloud, after it otherwise); an optional stage outside the fixed set (match with
+      // --library, depth from a model) is shown without a number.
+      const k = STAGE_ORDER.includes(stage) ? [...started.keys()].filter((s) => STAGE_ORDER.includes(s)).length : 0;
       log(`${k > 0 ? `[${k}/${STAGE_ORDER.length}]` : '  [+]'} ${stage.padEnd(9)}…`);
     } else if (fraction >= 1) {
       log(` ${(performance.now() - (started.get(stage) ?? performance.now())).toFixed(0)} ms\n`);
