@@ -59,10 +59,15 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     }
   }
   if (crease) {
-    // crease pixels join the neighbouring segment they are continuous with, growing inwards
+    // crease pixels join the neighbouring segment they are continuous with, growing inwards;
+    // each pass decides from the segments as they stood before it, so a band is shared by
+    // distance between the segments on either side instead of flooding, in one scan, from the
+    // one above or to the left of it (the band under a box standing on a tin went to the box)
     let pending = true;
-    for (let pass = 0; pass < 6 && pending; pass++) {
+    const take: number[] = [];
+    for (let pass = 0; pass < CREASE_FILL_PASSES && pending; pass++) {
       pending = false;
+      take.length = 0;
       for (let i = 0; i < n; i++) {
         if (!crease[i]) continue;
         const u = i % w;
@@ -78,11 +83,12 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
             best = j;
           }
         }
-        if (best >= 0) {
-          parent[i] = find(best);
-          crease[i] = 0;
-        } else pending = true;
+        if (best >= 0) take.push(i, best);
+        else pending = true;
       }
+      for (let k = 0; k < take.length; k += 2) parent[take[k]!] = find(take[k + 1]!);
+      for (let k = 0; k < take.length; k += 2) crease[take[k]!] = 0;
+      if (take.length === 0) break;
     }
   }
   const size = new Map<number, number>();
@@ -107,6 +113,14 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
   const idOf = new Map<number, number>(roots.map(([r], k) => [r, k + 1]));
   const data = new Uint16Array(n);
   for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
+  // foreground pixels of components too small to be objects (what a crease band leaves between
+  // two creases: the strip of a tin's lid in front of a box standing on it, slivers along an
+  // object's outline) are object pixels all the same: they go to the depth-continuous segment
+  // nearest them, as far as a crease band is wide, instead of to the background (components
+  // dropped as off the support stay dropped)
+  const orphan = new Uint8Array(n);
+  for (let i = 0; i < n; i++) orphan[i] = fg[i] && !data[i] && size.get(find(i))! < o.minSegmentPixels ? 1 : 0;
+  growInto(cloud, data, orphan, 2 * o.creaseRadius, o);
   growInto(cloud, data, clipped, o.tableColorRegrow, o);
   growSkirts(cloud, heightOf, data, o);
   fillDepthHoles(valid, data, w, h, o.holeSpan);
@@ -118,3 +132,6 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
   const merged = o.fragmentPixels > 0 ? mergeFragments(cloud, heightOf, data, roots.length, o) : new Set<number>();
   return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'] as [number, string]).filter(([id]) => !merged.has(id))) };
 }
+
+/** Most passes of the crease-band fill (a band is 2 × creaseRadius wide; no-depth spots in it lengthen the way round). */
+const CREASE_FILL_PASSES = 64;
