@@ -43,7 +43,26 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     if (crease && (crease[a] || crease[b])) return false;
     const za = P[a * 3 + 2]!,
       zb = P[b * 3 + 2]!;
-    return Math.abs(za - zb) <= o.jumpAbs + o.jumpRel * Math.min(za, zb);
+    const lim = o.jumpAbs + o.jumpRel * Math.min(za, zb);
+    if (Math.abs(za - zb) > lim) return false;
+    // a depth step the sensor smeared over a few pixels (an object's silhouette against a
+    // surface a few cm behind it, e.g. 746 → 754 → 768 → 782 → 797 mm on a Kinect-class frame,
+    // each step under the jump, a 5 cm step all told): along the
+    // line through the pair, SMEAR_REACH pixels further out on either side, the depth has
+    // changed the same way by more than SMEAR_JUMPS jumps, and this step is a steep part of it
+    const d = b - a;
+    let lo = a,
+      hi = b;
+    const ua = a % w;
+    for (let t = 1; t <= SMEAR_REACH; t++) {
+      const nlo = a - d * t,
+        nhi = b + d * t;
+      if (nlo < 0 || nhi >= n || (d === 1 && (ua - t < 0 || ua + 1 + t >= w))) break;
+      if (valid[nlo]) lo = nlo;
+      if (valid[nhi]) hi = nhi;
+    }
+    const span = P[hi * 3 + 2]! - P[lo * 3 + 2]!;
+    return !(Math.abs(span) > SMEAR_JUMPS * lim && Math.sign(span) === Math.sign(zb - za) && Math.abs(zb - za) > SMEAR_STEEP * lim);
   };
   const union = (a: number, b: number) => {
     const ra = find(a),
@@ -135,3 +154,9 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
 
 /** Most passes of the crease-band fill (a band is 2 × creaseRadius wide; no-depth spots in it lengthen the way round). */
 const CREASE_FILL_PASSES = 64;
+/** Pixels looked at beyond each side of a neighbour pair for a smeared depth step. */
+const SMEAR_REACH = 4;
+/** A smeared step: the depth over the reach changes by more than this many neighbour jumps... */
+const SMEAR_JUMPS = 2;
+/** ...and the pair's own step is at least this share of a jump (the ramp, not the flat beside it). */
+const SMEAR_STEEP = 0.25;
