@@ -53,16 +53,15 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const merged = new Set<number>();
   if (contact.size === 0) return merged;
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
-  // points of a segment on the plane, with their height above it
-  const flat = (id: number): [number, number, number][] => {
-    const pts: [number, number, number][] = [];
+  const flat = (id: number): [number, number][] => {
+    const pts: [number, number][] = [];
     const step = Math.max(1, Math.floor(size[id]! / 3000));
     for (let i = 0, k = 0; i < n; i++) {
       if (data[i] !== id || !valid[i] || k++ % step) continue;
       const x = P[i * 3]!,
         y = P[i * 3 + 1]!,
         z = P[i * 3 + 2]!;
-      pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z, heightOf(x, y, z)]);
+      pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
     }
     return pts;
   };
@@ -84,17 +83,11 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     }
     if (!best) continue;
     const pts = flat(s);
-    const big = flat(best);
-    const hull = convexHull2d(big.map(([u, v]) => [u, v] as [number, number]));
+    const hull = convexHull2d(flat(best));
     if (pts.length === 0 || hull.length < 3) continue;
     let inside = 0;
     for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
     if (inside < o.fragmentInside * pts.length) continue;
-    // a fragment is under the bigger segment (a bowl's wall under its rim, a pillar under the
-    // box lying on it): where the bigger one was seen above the same spot, it is higher. An
-    // object standing on or in the bigger one (a can in a bowl, a small box on a wide one) is
-    // within its footprint too, but the bigger one's surface seen there is lower than it
-    if (!mostlyUnder(pts, big)) continue;
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
@@ -114,34 +107,6 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   return merged;
 }
 
-/**
- * Whether, of the fragment's points that have the bigger segment seen within `UNDER_CELL` of
- * them on the plane, most have it higher above them (the bigger one overhangs the fragment).
- */
-function mostlyUnder(pts: [number, number, number][], big: [number, number, number][]): boolean {
-  const top = new Map<string, number>();
-  const cell = (u: number, v: number) => `${Math.floor(u / UNDER_CELL)},${Math.floor(v / UNDER_CELL)}`;
-  for (const [u, v, ht] of big) {
-    const k = cell(u, v);
-    top.set(k, Math.max(top.get(k) ?? -Infinity, ht));
-  }
-  let seen = 0,
-    under = 0;
-  for (const [u, v, ht] of pts) {
-    let hi = -Infinity;
-    for (let du = -1; du <= 1; du++) for (let dv = -1; dv <= 1; dv++) hi = Math.max(hi, top.get(cell(u + du * UNDER_CELL, v + dv * UNDER_CELL)) ?? -Infinity);
-    if (hi === -Infinity) continue;
-    seen++;
-    if (hi > ht) under++;
-  }
-  // nothing of the bigger one seen over the fragment: the footprint test alone decides
-  return seen === 0 || under >= UNDER_SHARE * seen;
-}
-
-/** Plane grid cell for the overhang test, metres. */
-const UNDER_CELL = 0.01;
-/** Share of a fragment's points (with the bigger segment seen near them) that must be under it. */
-const UNDER_SHARE = 0.5;
 /** Widest seam of pixels with no depth across which two segments still touch. */
 const SEAM_PIXELS = 12;
 /** Segments must share at least this many neighbouring pixel pairs to count as touching. */

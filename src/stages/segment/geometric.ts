@@ -29,28 +29,7 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     }
     fg[i] = 1;
   }
-  // pixels cut apart from their neighbours, joining a side afterwards: concave creases, steep slopes
-  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, o.creaseRadius) : new Uint8Array(n);
-  if (crease) {
-    // pixels on a slope steeper than a third of a jump per pixel (measured over ±2 px, both
-    // axes) are a depth step the sensor smeared, seen in any direction (a can's round top edge
-    // against the bowl wall behind it, where the pair test along rows and columns walks round
-    // it in a staircase): they are cut like crease pixels and join a side afterwards
-    const R = 2;
-    for (let v = R; v < h - R; v++)
-      for (let u = R; u < w - R; u++) {
-        const i = v * w + u;
-        if (!fg[i]) continue;
-        const l = i - R,
-          r = i + R,
-          up = i - R * w,
-          dn = i + R * w;
-        if (!valid[l] || !valid[r] || !valid[up] || !valid[dn]) continue;
-        const gx = (P[r * 3 + 2]! - P[l * 3 + 2]!) / (2 * R),
-          gy = (P[dn * 3 + 2]! - P[up * 3 + 2]!) / (2 * R);
-        if (Math.hypot(gx, gy) > STEEP_JUMPS * (o.jumpAbs + o.jumpRel * P[i * 3 + 2]!)) crease[i] = 1;
-      }
-  }
+  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, o.creaseRadius) : null;
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) if (fg[i]) parent[i] = i;
   const find = (i: number): number => {
@@ -175,8 +154,6 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
 
 /** Most passes of the crease-band fill (a band is 2 × creaseRadius wide; no-depth spots in it lengthen the way round). */
 const CREASE_FILL_PASSES = 64;
-/** A slope steeper than this share of a neighbour jump per pixel is a smeared depth step (about 80° from the view ray at 0.75 m). */
-const STEEP_JUMPS = 1 / 3;
 /** Pixels looked at beyond each side of a neighbour pair for a smeared depth step. */
 const SMEAR_REACH = 4;
 /** A smeared step: the depth over the reach changes by more than this many neighbour jumps... */
