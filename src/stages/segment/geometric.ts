@@ -43,7 +43,26 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     if (crease && (crease[a] || crease[b])) return false;
     const za = P[a * 3 + 2]!,
       zb = P[b * 3 + 2]!;
-    return Math.abs(za - zb) <= o.jumpAbs + o.jumpRel * Math.min(za, zb);
+    const lim = o.jumpAbs + o.jumpRel * Math.min(za, zb);
+    if (Math.abs(za - zb) > lim) return false;
+    // a depth step the sensor smeared over a few pixels (an object's silhouette against a
+    // surface a few cm behind it, e.g. 746 → 754 → 768 → 782 → 797 mm on a Kinect-class frame,
+    // each step under the jump, a 5 cm step all told): along the
+    // line through the pair, SMEAR_REACH pixels further out on either side, the depth has
+    // changed the same way by more than SMEAR_JUMPS jumps, and this step is a steep part of it
+    const d = b - a;
+    let lo = a,
+      hi = b;
+    const ua = a % w;
+    for (let t = 1; t <= SMEAR_REACH; t++) {
+      const nlo = a - d * t,
+        nhi = b + d * t;
+      if (nlo < 0 || nhi >= n || (d === 1 && (ua - t < 0 || ua + 1 + t >= w))) break;
+      if (valid[nlo]) lo = nlo;
+      if (valid[nhi]) hi = nhi;
+    }
+    const span = P[hi * 3 + 2]! - P[lo * 3 + 2]!;
+    return !(Math.abs(span) > SMEAR_JUMPS * lim && Math.sign(span) === Math.sign(zb - za) && Math.abs(zb - za) > SMEAR_STEEP * lim);
   };
   const union = (a: number, b: number) => {
     const ra = find(a),
@@ -59,10 +78,15 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     }
   }
   if (crease) {
-    // crease pixels join the neighbouring segment they are continuous with, growing inwards
+    // crease pixels join the neighbouring segment they are continuous with, growing inwards;
+    // each pass decides from the segments as they stood before it, so a band is shared by
+    // distance between the segments on either side instead of flooding, in one scan, from the
+    // one above or to the left of it (the band under a box standing on a tin went to the box)
     let pending = true;
-    for (let pass = 0; pass < 6 && pending; pass++) {
+    const take: number[] = [];
+    for (let pass = 0; pass < CREASE_FILL_PASSES && pending; pass++) {
       pending = false;
+      take.length = 0;
       for (let i = 0; i < n; i++) {
         if (!crease[i]) continue;
         const u = i % w;
@@ -78,11 +102,12 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
             best = j;
           }
         }
-        if (best >= 0) {
-          parent[i] = find(best);
-          crease[i] = 0;
-        } else pending = true;
+        if (best >= 0) take.push(i, best);
+        else pending = true;
       }
+      for (let k = 0; k < take.length; k += 2) parent[take[k]!] = find(take[k + 1]!);
+      for (let k = 0; k < take.length; k += 2) crease[take[k]!] = 0;
+      if (take.length === 0) break;
     }
   }
   const size = new Map<number, number>();
@@ -107,6 +132,14 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
   const idOf = new Map<number, number>(roots.map(([r], k) => [r, k + 1]));
   const data = new Uint16Array(n);
   for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
+  // foreground pixels of components too small to be objects (what a crease band leaves between
+  // two creases: the strip of a tin's lid in front of a box standing on it, slivers along an
+  // object's outline) are object pixels all the same: they go to the depth-continuous segment
+  // nearest them, as far as a crease band is wide, instead of to the background (components
+  // dropped as off the support stay dropped)
+  const orphan = new Uint8Array(n);
+  for (let i = 0; i < n; i++) orphan[i] = fg[i] && !data[i] && size.get(find(i))! < o.minSegmentPixels ? 1 : 0;
+  growInto(cloud, data, orphan, 2 * o.creaseRadius, o);
   growInto(cloud, data, clipped, o.tableColorRegrow, o);
   growSkirts(cloud, heightOf, data, o);
   fillDepthHoles(valid, data, w, h, o.holeSpan);
@@ -118,3 +151,12 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
   const merged = o.fragmentPixels > 0 ? mergeFragments(cloud, heightOf, data, roots.length, o) : new Set<number>();
   return { width: w, height: h, data, labels: new Map(roots.map((_, k) => [k + 1, 'object'] as [number, string]).filter(([id]) => !merged.has(id))) };
 }
+
+/** Most passes of the crease-band fill (a band is 2 × creaseRadius wide; no-depth spots in it lengthen the way round). */
+const CREASE_FILL_PASSES = 64;
+/** Pixels looked at beyond each side of a neighbour pair for a smeared depth step. */
+const SMEAR_REACH = 4;
+/** A smeared step: the depth over the reach changes by more than this many neighbour jumps... */
+const SMEAR_JUMPS = 2;
+/** ...and the pair's own step is at least this share of a jump (the ramp, not the flat beside it). */
+const SMEAR_STEEP = 0.25;
