@@ -75,17 +75,21 @@ function memoryReport(r: SoakResult): void {
       : 'not sampled';
   console.log(`  memory after warm-up (medians of the first and last quarter of the samples after warm-up; target growth ≤ 10 MB):`);
   console.log(`    RSS                       ${g(m.rss)}`);
-  console.log(`    JS heap used ${m.afterGc ? 'after full GC' : '(no GC: not comparable)'} ${g(m.heap)}`);
+  console.log(`    JS heap used ${!m.heap ? '             ' : m.afterGc ? 'after full GC' : '(no GC!)     '} ${g(m.heap)}`);
   console.log(`    external                  ${g(m.external)}`);
   console.log(`    ArrayBuffers              ${g(m.arrayBuffers)}`);
 }
 
 function report(r: SoakResult, keepLast: number): void {
-  const runs = r.samples[r.samples.length - 1]?.runs ?? 0;
+  const runs = r.stats.runs - r.stats.failures;
   console.log(
     `  transport ${r.transport}${r.domainId ? ` (ROS_DOMAIN_ID ${r.domainId}, other nodes: ${r.foreignNodes.join(', ') || 'none'})` : ''}, ${r.seconds.toFixed(0)} s, ${runs} runs (${(runs / r.seconds).toFixed(2)} /s), failures ${r.stats.failures}, error lines ${r.errorLines.length}`,
   );
   for (const l of r.errorLines.slice(0, 3)) console.log(`    ${l}`);
+  if (r.cameraFrames !== undefined)
+    console.log(
+      `  camera: ${r.cameraFrames} frames published = ${(r.cameraFrames / r.seconds).toFixed(1)} Hz; colour images the node received: ${r.stats.imagesReceived ?? '?'} = ${((r.stats.imagesReceived ?? NaN) / r.seconds).toFixed(1)} Hz`,
+    );
   console.log(`  bundles written ${r.stats.bundlesWritten}, removed ${r.stats.bundlesRemoved}, kept at the end ${r.stats.bundlesKept}`);
   console.log(
     `  on disk: at most ${r.maxBundles} bundle folder(s) (keep_last ${keepLast}), at most ${mb(r.maxBytes)} MB (bound: keep_last × largest bundle ${mb(r.largestBundleBytes)} MB = ${mb(keepLast * r.largestBundleBytes)} MB; room is made before each write)`,

@@ -90,7 +90,12 @@ export interface SoakResult {
   /** Nodes on the soak's graph other than its own node and probes, at the start and at the end (real graph). */
   foreignNodes: string[];
   domainId?: string;
-  stats: Pick<NodeStats, 'runs' | 'failures' | 'bundlesWritten' | 'unchanged' | 'bundlesRemoved' | 'bundlesKept' | 'skippedInconsistent'>;
+  stats: Pick<NodeStats, 'runs' | 'failures' | 'bundlesWritten' | 'unchanged' | 'bundlesRemoved' | 'bundlesKept' | 'skippedInconsistent'> & {
+    /** Colour images the node received (real graph: from --stats). */
+    imagesReceived?: number;
+  };
+  /** Frames the camera published (real graph), for its real rate. */
+  cameraFrames?: number;
   /** Error lines the node logged (failed reconstructions and anything else at error level). */
   errorLines: string[];
   /** Calls answered, and those made before the node had heard the camera (not counted in made). */
@@ -114,6 +119,7 @@ export function parseStats(text: string): SoakResult['stats'] {
     bundlesRemoved: num(/removed (\d+), kept/),
     bundlesKept: num(/kept (\d+) \(/),
     skippedInconsistent: num(/skipped inconsistent (\d+)/),
+    imagesReceived: num(/received: [^\n]*\/image (\d+)/),
   };
 }
 
@@ -125,7 +131,7 @@ interface Running {
   domainId?: string;
   runs(): number;
   call(): Promise<TriggerResponse>;
-  stop(): Promise<{ stats: SoakResult['stats']; errorLines: string[] }>;
+  stop(): Promise<{ stats: SoakResult['stats']; errorLines: string[]; cameraFrames?: number }>;
 }
 
 async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<Running> {
@@ -209,12 +215,16 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
       return ev.res;
     },
     async stop() {
-      await camera.ask({ op: 'stop_camera' }).catch(() => undefined);
+      const cam = await camera.ask<{ frames: number }>({ op: 'stop_camera' }).catch(() => undefined);
       await n.stop('SIGINT', 30_000);
       await camera.close();
       await caller?.close();
       const text = n.output();
-      return { stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))), errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)) };
+      return {
+        stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))),
+        errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)),
+        ...(cam ? { cameraFrames: cam.frames } : {}),
+      };
     },
   };
 }
@@ -342,7 +352,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await r.stop().catch(() => undefined);
     throw err;
   }
-  const { stats, errorLines } = await r.stop();
+  const { stats, errorLines, cameraFrames } = await r.stop();
   const bundleDirs = readdirSync(out).filter((n) => !n.startsWith('.'));
   const largest = Math.max(0, ...(await Promise.all(bundleDirs.map((d) => folderBytes(join(out, d))))));
   const warm = warmAt >= 0 ? samples.slice(warmAt) : [];
@@ -372,6 +382,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     foreignNodes: [...new Set(foreign)],
     ...(r.domainId ? { domainId: r.domainId } : {}),
     stats,
+    ...(cameraFrames !== undefined ? { cameraFrames } : {}),
     errorLines,
     calls,
     outDir: out,
