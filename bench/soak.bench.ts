@@ -76,6 +76,7 @@ function memoryReport(r: SoakResult): void {
   console.log(`  memory after warm-up (medians of the first and last quarter of the samples after warm-up; target growth ≤ 10 MB):`);
   console.log(`    RSS                       ${g(m.rss)}`);
   console.log(`    JS heap used ${!m.heap ? '             ' : m.afterGc ? 'after full GC' : '(no GC!)     '} ${g(m.heap)}`);
+  console.log(`    worker threads' heaps     ${g(m.workerHeap)}`);
   console.log(`    external                  ${g(m.external)}`);
   console.log(`    ArrayBuffers              ${g(m.arrayBuffers)}`);
 }
@@ -104,9 +105,9 @@ function report(r: SoakResult, keepLast: number): void {
   const gcd = r.samples.filter((s) => s.mem);
   const gstep = Math.max(1, Math.floor(gcd.length / 8));
   console.log(
-    `  heap after GC over time (s: heap, external, ArrayBuffers MB): ${gcd
+    `  after GC over time (s: heap, worker heaps, external, ArrayBuffers MB): ${gcd
       .filter((_, i) => i % gstep === 0 || i === gcd.length - 1)
-      .map((s) => `${s.t.toFixed(0)}: ${s.mem!.heapUsedMb.toFixed(1)}, ${s.mem!.externalMb.toFixed(1)}, ${s.mem!.arrayBuffersMb.toFixed(1)}`)
+      .map((s) => `${s.t.toFixed(0)}: ${s.mem!.heapUsedMb.toFixed(1)}, ${s.mem!.workerHeapMb?.toFixed(1) ?? '-'}, ${s.mem!.externalMb.toFixed(1)}, ${s.mem!.arrayBuffersMb.toFixed(1)}`)
       .join(' | ')}`,
   );
   memoryReport(r);

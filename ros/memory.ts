@@ -18,6 +18,9 @@ export interface MemorySample {
   /** ArrayBuffers and SharedArrayBuffers (typed arrays, image data; WebAssembly memories are ArrayBuffers). */
   arrayBuffersMb: number;
   afterGc: boolean;
+  /** The worker threads' heaps together (the pool's per-object work), when sampled; each after a GC like the main one. */
+  workerHeapMb?: number;
+  workers?: number;
 }
 
 const MB = 2 ** 20;
@@ -31,13 +34,22 @@ export function memorySample(collect = false): MemorySample {
   return { rssMb: m.rss / MB, heapUsedMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB, arrayBuffersMb: m.arrayBuffers / MB, afterGc };
 }
 
-/** One line, parsed back by `parseMemoryLine` (the soak reads the node's output). */
-export function formatMemory(m: MemorySample): string {
-  const f = (x: number) => x.toFixed(1);
-  return `memory: rss ${f(m.rssMb)} MB, heap used ${f(m.heapUsedMb)} MB ${m.afterGc ? '(after GC)' : '(no GC: node without --expose-gc)'} of ${f(m.heapTotalMb)} MB, external ${f(m.externalMb)} MB, array buffers ${f(m.arrayBuffersMb)} MB`;
+/** As memorySample, with the heaps of the task pool's worker threads when a pool is running. */
+export async function memorySampleWithWorkers(collect = false): Promise<MemorySample> {
+  const { sharedPoolIfMade } = await import('../src/app/pool.ts');
+  const heaps = (await sharedPoolIfMade()?.workerHeaps()) ?? [];
+  const m = memorySample(collect);
+  return heaps.length > 0 ? { ...m, workerHeapMb: heaps.reduce((a, h) => a + h.heapUsedMb, 0), workers: heaps.length } : m;
 }
 
-const LINE = /memory: rss ([\d.]+) MB, heap used ([\d.]+) MB \((after GC|no GC[^)]*)\) of ([\d.]+) MB, external ([\d.]+) MB, array buffers ([\d.]+) MB/g;
+/** One line, parsed back by `parseMemoryLines` (the soak reads the node's output). */
+export function formatMemory(m: MemorySample): string {
+  const f = (x: number) => x.toFixed(1);
+  const workers = m.workerHeapMb !== undefined ? `, worker heaps ${f(m.workerHeapMb)} MB (${m.workers} thread(s))` : '';
+  return `memory: rss ${f(m.rssMb)} MB, heap used ${f(m.heapUsedMb)} MB ${m.afterGc ? '(after GC)' : '(no GC: node without --expose-gc)'} of ${f(m.heapTotalMb)} MB, external ${f(m.externalMb)} MB, array buffers ${f(m.arrayBuffersMb)} MB${workers}`;
+}
+
+const LINE = /memory: rss ([\d.]+) MB, heap used ([\d.]+) MB \((after GC|no GC[^)]*)\) of ([\d.]+) MB, external ([\d.]+) MB, array buffers ([\d.]+) MB(?:, worker heaps ([\d.]+) MB \((\d+) thread)?/g;
 
 /** Every memory line in `text`, in order. */
 export function parseMemoryLines(text: string): MemorySample[] {
@@ -48,5 +60,6 @@ export function parseMemoryLines(text: string): MemorySample[] {
     heapTotalMb: Number(m[4]),
     externalMb: Number(m[5]),
     arrayBuffersMb: Number(m[6]),
+    ...(m[7] !== undefined ? { workerHeapMb: Number(m[7]), workers: Number(m[8]) } : {}),
   }));
 }

@@ -46,6 +46,8 @@ export interface SoakOptions {
   warmupRuns?: number;
   /** 'auto': a real ROS 2 graph when one is installed, else in-process. */
   transport?: 'auto' | 'memory';
+  /** Extra environment for the node process (real graph), e.g. glibc malloc tunables. */
+  nodeEnv?: Record<string, string>;
   /** Default: a domain no participant on this machine uses (see freeDomainId). */
   domainId?: string;
   log?: (line: string) => void;
@@ -86,7 +88,7 @@ export interface SoakResult {
   rssEndMb: number;
   rssMaxMb: number;
   /** After warm-up (MB): resident size, and from the node's GC'd samples heap, external, ArrayBuffers. */
-  memory: { rss: Growth; heap?: Growth; external?: Growth; arrayBuffers?: Growth; afterGc: boolean };
+  memory: { rss: Growth; heap?: Growth; workerHeap?: Growth; external?: Growth; arrayBuffers?: Growth; afterGc: boolean };
   /** Nodes on the soak's graph other than its own node and probes, at the start and at the end (real graph). */
   foreignNodes: string[];
   domainId?: string;
@@ -158,7 +160,7 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
   let node: Proc | undefined;
   try {
     // --expose-gc: the node's memory line on SIGUSR2 is taken after a full GC
-    node = startReal2simRos(env, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc']);
+    node = startReal2simRos({ ...env, ...o.nodeEnv }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc']);
     await node.waitFor(/ready \(rclnodejs\)/, 120_000);
     const { rateHz, bad, ...spec } = o.camera;
     await camera.ask({ op: 'camera', ...spec, rate: rateHz, bad: bad ?? 0, stamp0: 1000, quiet: true, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
@@ -184,7 +186,7 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
       } catch {
         return null;
       }
-      for (let t = 0; t < 100; t++) {
+      for (let t = 0; t < 300; t++) {
         await new Promise((res) => setTimeout(res, 50));
         const lines = parseMemoryLines(n.output());
         if (lines.length > before) return lines[lines.length - 1]!;
@@ -358,7 +360,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const warm = warmAt >= 0 ? samples.slice(warmAt) : [];
   const rss = growth(warm.map((s) => [s.t, s.rssMb]));
   const gcd = warm.filter((s) => s.mem);
-  const of = (f: (m: MemorySample) => number) => (gcd.length >= 2 ? growth(gcd.map((s) => [s.t, f(s.mem!)])) : undefined);
+  const of = (f: (m: MemorySample) => number | undefined) => {
+    const pts = gcd.filter((s) => f(s.mem!) !== undefined).map((s): [number, number] => [s.t, f(s.mem!)!]);
+    return pts.length >= 2 ? growth(pts) : undefined;
+  };
+  const workerHeap = of((m) => m.workerHeapMb);
   const heap = of((m) => m.heapUsedMb);
   const external = of((m) => m.externalMb);
   const arrayBuffers = of((m) => m.arrayBuffersMb);
@@ -375,6 +381,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     memory: {
       rss,
       ...(heap ? { heap } : {}),
+      ...(workerHeap ? { workerHeap } : {}),
       ...(external ? { external } : {}),
       ...(arrayBuffers ? { arrayBuffers } : {}),
       afterGc: gcd.length > 0 && gcd.every((s) => s.mem!.afterGc),
@@ -407,5 +414,7 @@ export function growth(points: [number, number][]): Growth {
 
 function heapNote(samples: SoakSample[]): string {
   const m = [...samples].reverse().find((s) => s.mem)?.mem;
-  return m ? `, heap ${m.heapUsedMb.toFixed(1)} MB${m.afterGc ? ' after GC' : ''}, external ${m.externalMb.toFixed(1)} MB` : '';
+  return m
+    ? `, heap ${m.heapUsedMb.toFixed(1)} MB${m.afterGc ? ' after GC' : ''}${m.workerHeapMb !== undefined ? ` (workers ${m.workerHeapMb.toFixed(1)} MB)` : ''}, external ${m.externalMb.toFixed(1)} MB`
+    : '';
 }
