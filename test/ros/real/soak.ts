@@ -218,7 +218,9 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
     },
     async stop() {
       const cam = await camera.ask<{ frames: number }>({ op: 'stop_camera' }).catch(() => undefined);
-      await n.stop('SIGINT', 30_000);
+      // The node finishes the run in progress before it exits (and prints --stats): on a loaded
+      // machine a 640×480 run takes over 30 s.
+      await n.stop('SIGINT', 180_000);
       await camera.close();
       await caller?.close();
       const text = n.output();
