@@ -12,7 +12,7 @@
  * own node and probes, at the start and at the end. Used by `npm run bench --
  * soak` (minutes to hours) and `test/ros/real/soak.test.ts` (about a minute).
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderBytes } from '../../../src/export/retention.ts';
@@ -147,6 +147,8 @@ async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<R
     const foreign = await r.foreignNodes();
     if (foreign.length === 0) return r;
     await r.stop();
+    // what the node wrote meanwhile is not this soak's
+    for (const d of readdirSync(out)) rmSync(join(out, d), { recursive: true, force: true });
     if (o.domainId || tried.length >= 3) throw new Error(`soak: ROS_DOMAIN_ID ${domainId} also holds ${foreign.join(', ')}: not a graph of its own`);
     (o.log ?? (() => {}))(`  ROS_DOMAIN_ID ${domainId} also holds ${foreign.join(', ')}: starting again on another domain`);
   }
