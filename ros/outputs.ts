@@ -25,6 +25,7 @@ import {
   type TfMessageMsg,
   type TransformStampedMsg,
 } from './messages.ts';
+import { memorySample, type MemorySample } from './memory.ts';
 import { frameIdFrom } from './names.ts';
 
 export const HARDWARE_ID = 'real2sim';
@@ -272,7 +273,7 @@ export interface NodeStats {
 }
 
 /** What the node has kept up with since it started (one status, with every run's diagnostics). */
-export function countersStatus(st: NodeStats): DiagnosticStatusMsg {
+export function countersStatus(st: NodeStats, mem: MemorySample = memorySample()): DiagnosticStatusMsg {
   const succeeded = st.runs - st.failures;
   const values: Record<string, unknown> = {};
   for (const [t, n] of Object.entries(st.received)) values[`received ${t}`] = n;
@@ -292,6 +293,11 @@ export function countersStatus(st: NodeStats): DiagnosticStatusMsg {
     bundles_kept: st.bundlesKept,
     bundles_mb: st.bundleBytes / 1e6,
     current_bundle: st.currentBundle,
+    // the process's memory at the moment (no GC forced: see ros/memory.ts for what each says)
+    rss_mb: mem.rssMb,
+    heap_used_mb: mem.heapUsedMb,
+    external_mb: mem.externalMb,
+    array_buffers_mb: mem.arrayBuffersMb,
   });
   return status(DIAG.OK, 'real2sim: counters', `${st.runs} reconstruction(s), ${st.failures} failed, ${st.used} frame(s) used`, values);
 }

@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { inThread, type TaskRef, type TaskRunner } from '../stages/tasks.ts';
+import { THREAD_HEAP_TASK, type ThreadHeap } from './memoryTask.ts';
 
 export interface TaskPool {
   readonly threads: number;
@@ -21,6 +22,12 @@ export interface TaskPool {
   readonly failure: string | null;
   /** One task on a worker, leaving this thread free for other work (in this thread if the pool has failed). */
   spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O>;
+  /**
+   * The heap of each worker thread (after a full GC under --expose-gc): one task per worker, sent
+   * together so that idle workers take one each; a worker busy with a run may answer twice or
+   * not at all (deduplicated by thread id). Empty when the pool has failed.
+   */
+  workerHeaps(): Promise<ThreadHeap[]>;
   /** Starts the workers and loads these task modules in each (calling their `warmUp` export). */
   warm(modules: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +92,19 @@ export function createPool(options: PoolOptions = {}): TaskPool {
         return out;
       }
     },
+    async workerHeaps() {
+      if (failure !== null) return [];
+      // a worker in the middle of a long task answers later: not waited for past 5 s
+      const one = () =>
+        Promise.race([
+          piscina.run({ module: THREAD_HEAP_TASK.module, name: THREAD_HEAP_TASK.name, input: null }) as Promise<ThreadHeap>,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('worker busy')), 5000).unref()),
+        ]);
+      const all = await Promise.allSettled(Array.from({ length: threads }, one));
+      const byThread = new Map<number, ThreadHeap>();
+      for (const r of all) if (r.status === 'fulfilled') byThread.set(r.value.threadId, r.value);
+      return [...byThread.values()];
+    },
     async warm(modules) {
       try {
         await Promise.all(modules.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
@@ -97,6 +117,11 @@ export function createPool(options: PoolOptions = {}): TaskPool {
 }
 
 let shared: TaskPool | null = null;
+
+/** The shared pool if one was made (for reports that must not start one). */
+export function sharedPoolIfMade(): TaskPool | null {
+  return shared;
+}
 
 /** One pool per process, made on first use; null on a one-core machine (nothing to share). */
 export function sharedPool(): TaskPool | null {

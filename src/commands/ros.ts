@@ -96,6 +96,7 @@ async function usage(): Promise<string> {
     '  --namespace      node namespace; relative topic names (image, depth, ...) resolve under it',
     '  --remap          from:=to, e.g. image:=/camera/color/image_raw (repeatable)',
     '  --stats          print the counters (frames received, dropped, synced, used; runs, failures, mean time) at shutdown',
+    '                   and the memory in use; SIGUSR2 prints the memory at any time (heap after a full GC when node runs with --expose-gc)',
     '',
     'parameters:',
     ...lines,
@@ -197,10 +198,17 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // SIGUSR2 prints the process's memory (after a full GC when node runs with --expose-gc): what
+  // the soak samples to tell a leak (heap growing after GC) from resident memory that only looks
+  // like one (see ros/memory.ts). Installed before the start: unhandled, SIGUSR2 ends the process.
+  const { memorySampleWithWorkers, formatMemory } = await import('../../ros/memory.ts');
+  const printMemory = () => void memorySampleWithWorkers(true).then((m) => console.log(formatMemory(m)));
+  process.on('SIGUSR2', printMemory);
   const handle = await startRosCommand(argv);
   await stopped;
   handle.transport.log.info('shutting down');
   await handle.close();
-  if (handle.printStats) console.log(formatStats(handle.node.stats));
+  process.off('SIGUSR2', printMemory);
+  if (handle.printStats) console.log(`${formatStats(handle.node.stats)}\n  ${formatMemory(await memorySampleWithWorkers(true))}`);
   return 0;
 }

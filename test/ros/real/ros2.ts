@@ -12,7 +12,7 @@
  * that is a failure: `.ci/run` installs ROS 2 and builds rclnodejs.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -251,7 +251,40 @@ export async function startProbe(env: NodeJS.ProcessEnv): Promise<Probe> {
   };
 }
 
-/** The real2sim command in the ROS environment. */
-export function startReal2simRos(env: NodeJS.ProcessEnv, args: string[]): Proc {
-  return startProc(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ros', ...args], env);
+/** The real2sim command in the ROS environment (`nodeFlags`: for node itself, e.g. --expose-gc). */
+export function startReal2simRos(env: NodeJS.ProcessEnv, args: string[], nodeFlags: string[] = []): Proc {
+  return startProc(process.execPath, [...nodeFlags, '--import', 'tsx', 'src/cli.ts', 'ros', ...args], env);
+}
+
+/** UDP ports bound on this machine (Linux), or null where /proc/net/udp cannot be read. */
+function boundUdpPorts(): Set<number> | null {
+  try {
+    const ports = new Set<number>();
+    for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+      if (!existsSync(f)) continue;
+      for (const line of readFileSync(f, 'utf8').split('\n').slice(1)) {
+        const local = line.trim().split(/\s+/)[1];
+        if (local) ports.add(parseInt(local.split(':').pop()!, 16));
+      }
+    }
+    return ports;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A ROS_DOMAIN_ID in [from, to] that no DDS participant on this machine uses now (DDS port
+ * mapping: domain d uses UDP ports 7400 + 250·d … + 249), picked at random among the free ones
+ * so that two runs starting together rarely pick the same one. A graph shared with another
+ * run (another checkout's test, a node left running) answers our service calls too: a
+ * sequential client then gets the other node's 'busy' answers and its camera's frames.
+ * Where the ports cannot be read, any domain in the range.
+ */
+export function freeDomainId(from = 65, to = 101, avoid: readonly string[] = []): string {
+  const bound = boundUdpPorts();
+  const all = Array.from({ length: to - from + 1 }, (_, i) => from + i).filter((d) => !avoid.includes(String(d)));
+  const free = bound ? all.filter((d) => ![...bound].some((p) => p >= 7400 + 250 * d && p < 7650 + 250 * d)) : all;
+  const pool = free.length > 0 ? free : all;
+  return String(pool[Math.floor(Math.random() * pool.length)]!);
 }

@@ -1,17 +1,22 @@
 /**
  * A soak of the node in continuous mode: a camera publishing one frame in a loop (≥ 10 Hz),
  * the node reconstructing at `rate_hz`, optionally a client calling `reconstruct` back to back,
- * and every few seconds a sample of the node's bundles on disk and its resident memory.
+ * and every few seconds a sample of the node's bundles on disk and its memory: resident size, and
+ * (every `heapEveryMs`) the JavaScript heap after a full GC, external and ArrayBuffer memory, as
+ * the node prints them on SIGUSR2 (run with --expose-gc; see ros/memory.ts).
  *
  * On a real ROS 2 graph (`real2sim ros --transport rclnodejs` as its own process, the camera and
  * the client as probe participants, Cyclone DDS on loopback) where one is installed; otherwise
- * in this process on the in-process transport (the caller says so). Used by `npm run bench --
+ * in this process on the in-process transport (the caller says so). The real graph gets a
+ * ROS_DOMAIN_ID no other participant on the machine uses, and is checked to hold only the soak's
+ * own node and probes, at the start and at the end. Used by `npm run bench --
  * soak` (minutes to hours) and `test/ros/real/soak.test.ts` (about a minute).
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderBytes } from '../../../src/export/retention.ts';
+import { memorySample, parseMemoryLines, type MemorySample } from '../../../ros/memory.ts';
 import { frameMessages } from '../../../ros/encode.ts';
 import { TYPES, timeFromSeconds, type TriggerResponse } from '../../../ros/messages.ts';
 import { startSceneNode, type NodeStats } from '../../../ros/node.ts';
@@ -20,20 +25,30 @@ import { QOS_SENSOR } from '../../../ros/transport/types.ts';
 import { defaultPipeline } from '../../../ros/wiring.ts';
 import { flagOf } from '../../../src/commands/ros.ts';
 import { cameraFrame, halfDepth, isBadFrame, type CameraSpec } from './cameraFrames.ts';
-import { findRos2, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
+import { findRos2, freeDomainId, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
 
 export interface SoakOptions {
   seconds: number;
+  /**
+   * Go on past `seconds` until the node has made this many scenes and the client this many calls
+   * (on a loaded machine runs are slower), but not past `maxSeconds` (default 4 × seconds).
+   */
+  atLeast?: { runs?: number; calls?: number; maxSeconds?: number };
   /** Node parameters (mode: continuous is set here). */
   params: Record<string, string | number | boolean>;
   camera: CameraSpec & { rateHz: number; bad?: number };
   /** A client calls `reconstruct` back to back during the soak (with queue_when_busy). */
   calls?: boolean;
   sampleMs?: number;
+  /** How often the heap is sampled after a full GC in the node (ms; default 10 000). */
+  heapEveryMs?: number;
   /** Successful runs before memory counts as warmed up. */
   warmupRuns?: number;
   /** 'auto': a real ROS 2 graph when one is installed, else in-process. */
   transport?: 'auto' | 'memory';
+  /** Extra environment for the node process (real graph), e.g. glibc malloc tunables. */
+  nodeEnv?: Record<string, string>;
+  /** Default: a domain no participant on this machine uses (see freeDomainId). */
   domainId?: string;
   log?: (line: string) => void;
 }
@@ -45,7 +60,20 @@ export interface SoakSample {
   /** Everything in output_dir, the folder being written included. */
   bytes: number;
   rssMb: number;
+  /** The node's memory after a full GC (every heapEveryMs; absent in between). */
+  mem?: MemorySample;
   runs: number;
+}
+
+/** A memory figure after warm-up: medians of the first and last quarter, and the fitted trend. */
+export interface Growth {
+  warm: number;
+  end: number;
+  /** end − warm */
+  growth: number;
+  /** Least-squares slope over the samples after warm-up, per hour. */
+  perHour: number;
+  max: number;
 }
 
 export interface SoakResult {
@@ -59,7 +87,17 @@ export interface SoakResult {
   rssWarmMb: number;
   rssEndMb: number;
   rssMaxMb: number;
-  stats: Pick<NodeStats, 'runs' | 'failures' | 'bundlesWritten' | 'unchanged' | 'bundlesRemoved' | 'bundlesKept' | 'skippedInconsistent'>;
+  /** After warm-up (MB): resident size, and from the node's GC'd samples heap, external, ArrayBuffers. */
+  memory: { rss: Growth; heap?: Growth; workerHeap?: Growth; external?: Growth; arrayBuffers?: Growth; afterGc: boolean };
+  /** Nodes on the soak's graph other than its own node and probes, at the start and at the end (real graph). */
+  foreignNodes: string[];
+  domainId?: string;
+  stats: Pick<NodeStats, 'runs' | 'failures' | 'bundlesWritten' | 'unchanged' | 'bundlesRemoved' | 'bundlesKept' | 'skippedInconsistent'> & {
+    /** Colour images the node received (real graph: from --stats). */
+    imagesReceived?: number;
+  };
+  /** Frames the camera published (real graph), for its real rate. */
+  cameraFrames?: number;
   /** Error lines the node logged (failed reconstructions and anything else at error level). */
   errorLines: string[];
   /** Calls answered, and those made before the node had heard the camera (not counted in made). */
@@ -83,24 +121,48 @@ export function parseStats(text: string): SoakResult['stats'] {
     bundlesRemoved: num(/removed (\d+), kept/),
     bundlesKept: num(/kept (\d+) \(/),
     skippedInconsistent: num(/skipped inconsistent (\d+)/),
+    imagesReceived: num(/received: [^\n]*\/image (\d+)/),
   };
 }
 
 interface Running {
   rssMb(): number;
+  /** The node's memory after a full GC (null when it did not answer). */
+  memory(): Promise<MemorySample | null>;
+  foreignNodes(): Promise<string[]>;
+  domainId?: string;
   runs(): number;
   call(): Promise<TriggerResponse>;
-  stop(): Promise<{ stats: SoakResult['stats']; errorLines: string[] }>;
+  stop(): Promise<{ stats: SoakResult['stats']; errorLines: string[]; cameraFrames?: number }>;
 }
 
 async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<Running> {
+  const tried: string[] = [];
+  for (;;) {
+    const domainId = o.domainId ?? freeDomainId(65, 101, tried);
+    tried.push(domainId);
+    const r = await startRosOn(o, out, flags, domainId);
+    // Another participant on this domain (a run that picked it at the same moment) would answer
+    // our calls and feed the node its frames: start again on another domain (a given one fails).
+    const foreign = await r.foreignNodes();
+    if (foreign.length === 0) return r;
+    await r.stop();
+    // what the node wrote meanwhile is not this soak's
+    for (const d of readdirSync(out)) rmSync(join(out, d), { recursive: true, force: true });
+    if (o.domainId || tried.length >= 3) throw new Error(`soak: ROS_DOMAIN_ID ${domainId} also holds ${foreign.join(', ')}: not a graph of its own`);
+    (o.log ?? (() => {}))(`  ROS_DOMAIN_ID ${domainId} also holds ${foreign.join(', ')}: starting again on another domain`);
+  }
+}
+
+async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId: string): Promise<Running> {
   const ros2 = findRos2().ros2!;
-  const env = { ...ros2.env, ROS_DOMAIN_ID: o.domainId ?? '67' };
+  const env = { ...ros2.env, ROS_DOMAIN_ID: domainId };
   const camera = await startProbe(env);
   const caller = o.calls ? await startProbe(env) : null;
   let node: Proc | undefined;
   try {
-    node = startReal2simRos(env, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags]);
+    // --expose-gc: the node's memory line on SIGUSR2 is taken after a full GC
+    node = startReal2simRos({ ...env, ...o.nodeEnv }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc']);
     await node.waitFor(/ready \(rclnodejs\)/, 120_000);
     const { rateHz, bad, ...spec } = o.camera;
     await camera.ask({ op: 'camera', ...spec, rate: rateHz, bad: bad ?? 0, stamp0: 1000, quiet: true, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
@@ -112,10 +174,40 @@ async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<R
   }
   const n = node;
   const pid = n.child.pid!;
+  const ours = new Set(['real2sim', `probe_${camera.proc.child.pid}`, ...(caller ? [`probe_${caller.proc.child.pid}`] : [])]);
   return {
+    domainId,
     rssMb() {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
+    },
+    async memory() {
+      const before = parseMemoryLines(n.output()).length;
+      try {
+        process.kill(pid, 'SIGUSR2');
+      } catch {
+        return null;
+      }
+      for (let t = 0; t < 300; t++) {
+        await new Promise((res) => setTimeout(res, 50));
+        const lines = parseMemoryLines(n.output());
+        if (lines.length > before) return lines[lines.length - 1]!;
+      }
+      return null;
+    },
+    async foreignNodes() {
+      // Our own node seen on the graph means discovery has run; a second more for the rest.
+      for (let t = 0; t < 60; t++) {
+        const g = await camera.ask<{ nodes: string[] }>({ op: 'graph' });
+        if (g.nodes.includes('real2sim')) break;
+        await new Promise((res) => setTimeout(res, 500));
+      }
+      await new Promise((res) => setTimeout(res, 1000));
+      const g = await camera.ask<{ nodes: string[] }>({ op: 'graph' });
+      const seen = [...g.nodes];
+      // a second node named real2sim shows as a repeated name
+      const dup = seen.filter((x) => x === 'real2sim').length > 1 ? ['real2sim (a second one)'] : [];
+      return [...seen.filter((x) => !ours.has(x)), ...dup];
     },
     runs: () =>
       n
@@ -127,12 +219,18 @@ async function startRos(o: SoakOptions, out: string, flags: string[]): Promise<R
       return ev.res;
     },
     async stop() {
-      await camera.ask({ op: 'stop_camera' }).catch(() => undefined);
-      await n.stop('SIGINT', 30_000);
+      const cam = await camera.ask<{ frames: number }>({ op: 'stop_camera' }).catch(() => undefined);
+      // The node finishes the run in progress before it exits (and prints --stats): on a loaded
+      // machine a 640×480 run takes over 30 s.
+      await n.stop('SIGINT', 180_000);
       await camera.close();
       await caller?.close();
       const text = n.output();
-      return { stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))), errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)) };
+      return {
+        stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))),
+        errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)),
+        ...(cam ? { cameraFrames: cam.frames } : {}),
+      };
     },
   };
 }
@@ -170,6 +268,9 @@ async function startMemory(o: SoakOptions, out: string): Promise<Running> {
   }, 1000 / o.camera.rateHz);
   return {
     rssMb: () => process.memoryUsage().rss / 2 ** 20,
+    // in this process: after a GC only where the test runner runs node with --expose-gc
+    memory: () => Promise.resolve(memorySample(true)),
+    foreignNodes: () => Promise.resolve([]),
     runs: () => node.stats.runs - node.stats.failures,
     call: async () => (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 300_000 })) as TriggerResponse,
     async stop() {
@@ -190,9 +291,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const t0 = Date.now();
   const samples: SoakSample[] = [];
   let warmAt = -1;
-  const sample = async () => {
+  let lastHeap = -Infinity;
+  const sample = async (final = false) => {
     const bundles = readdirSync(out).filter((n) => !n.startsWith('.')).length;
     const s: SoakSample = { t: (Date.now() - t0) / 1000, bundles, bytes: await folderBytes(out), rssMb: r.rssMb(), runs: r.runs() };
+    if (final || Date.now() - lastHeap >= (o.heapEveryMs ?? 10_000)) {
+      lastHeap = Date.now();
+      const mem = await r.memory();
+      if (mem) s.mem = mem;
+    }
     samples.push(s);
     if (warmAt < 0 && s.runs >= (o.warmupRuns ?? 3)) warmAt = samples.length - 1;
   };
@@ -226,34 +333,45 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
   })();
   let lastLog = 0;
+  const foreign: string[] = [];
   try {
-    while (Date.now() - t0 < o.seconds * 1000) {
+    const enough = () => r.runs() >= (o.atLeast?.runs ?? 0) && calls.made >= (o.atLeast?.calls ?? 0);
+    const maxMs = (o.atLeast?.maxSeconds ?? 4 * o.seconds) * 1000;
+    while (Date.now() - t0 < o.seconds * 1000 || (!enough() && Date.now() - t0 < maxMs)) {
       await new Promise((res) => setTimeout(res, o.sampleMs ?? 2000));
       await sample();
       const s = samples[samples.length - 1]!;
       if (s.t - lastLog >= 30) {
         lastLog = s.t;
         log(
-          `  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${o.calls ? `, calls ${calls.ok}/${calls.made} ok` : ''}`,
+          `  t=${s.t.toFixed(0)} s: ${s.runs} runs, ${s.bundles} bundle(s), ${(s.bytes / 1e6).toFixed(1)} MB on disk, RSS ${s.rssMb.toFixed(1)} MB${heapNote(samples)}${o.calls ? `, calls ${calls.ok}/${calls.made} ok, ${calls.busy} busy` : ''}`,
         );
       }
     }
     stopping = true;
     await caller;
-    await sample();
+    await sample(true);
+    foreign.push(...(await r.foreignNodes()));
   } catch (err) {
     // never leave the node (a process of its own on a real graph) running behind a failure
     stopping = true;
     await r.stop().catch(() => undefined);
     throw err;
   }
-  const { stats, errorLines } = await r.stop();
+  const { stats, errorLines, cameraFrames } = await r.stop();
   const bundleDirs = readdirSync(out).filter((n) => !n.startsWith('.'));
   const largest = Math.max(0, ...(await Promise.all(bundleDirs.map((d) => folderBytes(join(out, d))))));
   const warm = warmAt >= 0 ? samples.slice(warmAt) : [];
-  // RSS saws up and down by ~100 MB (garbage collection, the worker pool): medians of the first
-  // and last quarter after warm-up.
-  const k = Math.max(1, Math.floor(warm.length / 4));
+  const rss = growth(warm.map((s) => [s.t, s.rssMb]));
+  const gcd = warm.filter((s) => s.mem);
+  const of = (f: (m: MemorySample) => number | undefined) => {
+    const pts = gcd.filter((s) => f(s.mem!) !== undefined).map((s): [number, number] => [s.t, f(s.mem!)!]);
+    return pts.length >= 2 ? growth(pts) : undefined;
+  };
+  const workerHeap = of((m) => m.workerHeapMb);
+  const heap = of((m) => m.heapUsedMb);
+  const external = of((m) => m.externalMb);
+  const arrayBuffers = of((m) => m.arrayBuffersMb);
   return {
     transport: useRos ? 'rclnodejs' : 'memory',
     seconds: (Date.now() - t0) / 1000,
@@ -261,12 +379,46 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     maxBundles: Math.max(...samples.map((s) => s.bundles)),
     maxBytes: Math.max(...samples.map((s) => s.bytes)),
     largestBundleBytes: largest,
-    rssWarmMb: median(warm.slice(0, k).map((s) => s.rssMb)),
-    rssEndMb: median(warm.slice(-k).map((s) => s.rssMb)),
+    rssWarmMb: rss.warm,
+    rssEndMb: rss.end,
     rssMaxMb: Math.max(...samples.map((s) => s.rssMb)),
+    memory: {
+      rss,
+      ...(heap ? { heap } : {}),
+      ...(workerHeap ? { workerHeap } : {}),
+      ...(external ? { external } : {}),
+      ...(arrayBuffers ? { arrayBuffers } : {}),
+      afterGc: gcd.length > 0 && gcd.every((s) => s.mem!.afterGc),
+    },
+    foreignNodes: [...new Set(foreign)],
+    ...(r.domainId ? { domainId: r.domainId } : {}),
     stats,
+    ...(cameraFrames !== undefined ? { cameraFrames } : {}),
     errorLines,
     calls,
     outDir: out,
   };
+}
+
+/**
+ * A memory series after warm-up: RSS saws up and down by ~100 MB (garbage collection, V8 giving
+ * pages back lazily), so medians of the first and last quarter, and the least-squares trend.
+ */
+export function growth(points: [number, number][]): Growth {
+  const k = Math.max(1, Math.floor(points.length / 4));
+  const warm = median(points.slice(0, k).map((p) => p[1]));
+  const end = median(points.slice(-k).map((p) => p[1]));
+  const n = points.length;
+  const mt = points.reduce((a, p) => a + p[0], 0) / n;
+  const mv = points.reduce((a, p) => a + p[1], 0) / n;
+  const sxx = points.reduce((a, p) => a + (p[0] - mt) ** 2, 0);
+  const sxy = points.reduce((a, p) => a + (p[0] - mt) * (p[1] - mv), 0);
+  return { warm, end, growth: end - warm, perHour: sxx > 0 ? (sxy / sxx) * 3600 : NaN, max: Math.max(...points.map((p) => p[1])) };
+}
+
+function heapNote(samples: SoakSample[]): string {
+  const m = [...samples].reverse().find((s) => s.mem)?.mem;
+  return m
+    ? `, heap ${m.heapUsedMb.toFixed(1)} MB${m.afterGc ? ' after GC' : ''}${m.workerHeapMb !== undefined ? ` (workers ${m.workerHeapMb.toFixed(1)} MB)` : ''}, external ${m.externalMb.toFixed(1)} MB`
+    : '';
 }
