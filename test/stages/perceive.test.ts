@@ -84,10 +84,12 @@ describe('perceive stage', () => {
       { kind: 'box', id: 2, centre: [0, 0.07, 0.05], size: [0.08, 0.08, 0.1], yaw: 0 },
     ];
     const { frame } = renderFixture(solids, { width: 320, height: 240 });
-    // a box filter like a depth camera's spatial filter: heights ramp across the 6 cm gap
+    // a box filter like a depth camera's spatial filter: heights ramp across the 6 cm gap. 21 px
+    // wide, the ramp is too gentle for the smeared-step cut (a narrower filter leaves a step depth
+    // alone cuts: the control below would then see 2), so only colour can part the boxes.
     const { width: w, height: h, data } = frame.depth!;
     const src = Float32Array.from(data),
-      r = 8;
+      r = 10;
     for (let v = r; v < h - r; v++) {
       for (let u = r; u < w - r; u++) {
         let sum = 0;

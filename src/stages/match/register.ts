@@ -387,7 +387,11 @@ function seeThrough(model: RestModel, pl: Placement, S: SupportFrame, view: Dept
     if (!(d > 0) || !Number.isFinite(d)) continue;
     if (Z > d + tol) continue;
     seen++;
-    if (Z < d - tol && seenPastAround(D, W, H, u, v, Z + tol)) through++;
+    // A sample h above the item's base sees the table behind it only about h farther: near the
+    // base the full tolerance would hide it, and a flat item (scissors on a marker pen's few
+    // points) would pass over bare table. Low samples use 0.3·h, not under 5 mm (depth noise).
+    const tolHere = Math.min(tol, Math.max(0.005, 0.3 * q[i + 2]!));
+    if (Z < d - tolHere && seenPastAround(D, W, H, u, v, Z + tolHere)) through++;
   }
   return seen ? through / seen : 1;
 }
