@@ -287,7 +287,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const flags = Object.entries(params).flatMap(([k, v]) => [`--${flagOf(k)}`, String(v)]);
   const useRos = (o.transport ?? 'auto') === 'auto' && findRos2().ros2 !== null;
   const log = o.log ?? (() => {});
-  const r = useRos ? await startRos(o, out, flags) : await startMemory({ ...o, params }, out);
+  let r: Running;
+  try {
+    r = useRos ? await startRos(o, out, flags) : await startMemory({ ...o, params }, out);
+  } catch (err) {
+    rmSync(out, { recursive: true, force: true });
+    throw err;
+  }
   const t0 = Date.now();
   const samples: SoakSample[] = [];
   let warmAt = -1;
