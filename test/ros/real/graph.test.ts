@@ -13,10 +13,10 @@ import { readBundleScene } from '../../../src/export/bundle.ts';
 import { generateSynthScene } from '../../../src/synth/synth.ts';
 import { DIAG, MARKER, type DiagnosticArrayMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg, type TriggerResponse } from '../../../ros/messages.ts';
 import { absoluteMeshUris } from '../../../ros/wiring.ts';
-import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
+import { freeDomainId, requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
 
 const ros2 = requireRos2OrSkip('ROS 2 graph tests');
-const env = { ...ros2?.env, ROS_DOMAIN_ID: '61' };
+const env = { ...ros2?.env, ROS_DOMAIN_ID: freeDomainId(10, 24) };
 const out = mkdtempSync(join(tmpdir(), 'real2sim-ros2-graph-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 

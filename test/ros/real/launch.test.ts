@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { paramsFromYaml } from '../../../ros/params.ts';
-import { repo, requireRos2OrSkip, startProbe, startProc } from './ros2.ts';
+import { freeDomainId, repo, requireRos2OrSkip, startProbe, startProc } from './ros2.ts';
 
 const ros2 = requireRos2OrSkip('ros2 launch test');
-const env = { ...ros2?.env, ROS_DOMAIN_ID: '63' };
+const env = { ...ros2?.env, ROS_DOMAIN_ID: freeDomainId(40, 54) };
 const dir = mkdtempSync(join(tmpdir(), 'real2sim-ros2-launch-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

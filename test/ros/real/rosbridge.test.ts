@@ -20,7 +20,7 @@ import { connectRosbridge } from '../../../ros/transport/rosbridge.ts';
 import { QOS_LATCHED, QOS_SENSOR, type Transport } from '../../../ros/transport/types.ts';
 import { absoluteMeshUris } from '../../../ros/wiring.ts';
 import { ros1Cli, ros1KitProblem, startRos1Kit, startRos2Bridge, synthFolder, type Bridge, type Ros1Kit } from './bridges.ts';
-import { requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
+import { freeDomainId, requireRos2OrSkip, startProbe, startReal2simRos, type Probe, type Proc } from './ros2.ts';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const out = mkdtempSync(join(tmpdir(), 'real2sim-rosbridge-real-'));
@@ -40,7 +40,7 @@ function startNode(env: NodeJS.ProcessEnv, url: string, args: string[]): Proc {
 
 // --- ROS 2 -------------------------------------------------------------------------------
 const ros2 = requireRos2OrSkip('rosbridge (ROS 2) tests');
-const env2 = { ...ros2?.env, ROS_DOMAIN_ID: '62' };
+const env2 = { ...ros2?.env, ROS_DOMAIN_ID: freeDomainId(25, 39) };
 
 describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (default limits)', () => {
   let bridge: Bridge;
