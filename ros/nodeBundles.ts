@@ -4,7 +4,7 @@
  * each), so by default only the last 20 are kept there; on demand every bundle is kept unless
  * keep_last / max_disk_mb say otherwise.
  */
-import { BundleRetention } from '../src/export/retention.ts';
+import { BundleRetention, type PruneResult } from '../src/export/retention.ts';
 import type { NodeStats } from './outputs.ts';
 import type { NodeParams } from './params.ts';
 import type { Transport } from './transport/types.ts';
@@ -37,25 +37,25 @@ export class NodeBundles {
    * holds at most keep_last bundles even while one is being written. `current` is kept.
    */
   async makeRoom(current: string): Promise<void> {
-    const { retention, stats } = this;
-    try {
-      const last = retention.list().at(-1);
-      const pruned = await retention.prune(current, { room: last?.bytes ?? 0 });
-      stats.bundlesRemoved += pruned.removed.length;
-      for (const d of pruned.released) this.log.warn(`retention: ${d} now holds files the node did not write; it is left alone and no longer counted`);
-    } catch (err) {
-      this.log.warn(`retention: could not remove old bundles: ${(err as Error).message}`);
-    }
-    stats.bundlesKept = retention.count;
-    stats.bundleBytes = retention.bytes;
+    await this.prune(() => {
+      const last = this.retention.list().at(-1);
+      return this.retention.prune(current, { room: last?.bytes ?? 0 });
+    });
   }
 
   /** A bundle was written: counted, and the oldest beyond the policy removed. */
   async added(dir: string): Promise<void> {
+    await this.prune(async () => {
+      await this.retention.add(dir);
+      return this.retention.prune(dir);
+    });
+  }
+
+  /** Runs one pruning step: counts what it removed, warns about what it let go, updates the totals. */
+  private async prune(step: () => Promise<PruneResult>): Promise<void> {
     const { retention, stats } = this;
     try {
-      await retention.add(dir);
-      const pruned = await retention.prune(dir);
+      const pruned = await step();
       stats.bundlesRemoved += pruned.removed.length;
       for (const d of pruned.released) this.log.warn(`retention: ${d} now holds files the node did not write; it is left alone and no longer counted`);
     } catch (err) {
