@@ -381,30 +381,3 @@ export function quickhullScratch(input: ArrayLike<number>): HullFaces & { n: num
 function degenerate(n: number): Real2SimError {
   return new Real2SimError('BAD_MESH', 'Convex hull is degenerate (the points are flat or collinear): it has no volume', { points: n });
 }
-
-/** Volume enclosed by hull faces (divergence theorem, relative to the first face's first vertex). */
-export function hullFacesVolume(h: HullFaces): number {
-  const p = h.points,
-    f = h.faces;
-  if (f.length === 0) return 0;
-  const ox = p[f[0]! * 3]!,
-    oy = p[f[0]! * 3 + 1]!,
-    oz = p[f[0]! * 3 + 2]!;
-  let v = 0;
-  for (let t = 0; t < f.length; t += 3) {
-    const a = f[t]! * 3,
-      b = f[t + 1]! * 3,
-      c = f[t + 2]! * 3;
-    const ax = p[a]! - ox,
-      ay = p[a + 1]! - oy,
-      az = p[a + 2]! - oz;
-    const bx = p[b]! - ox,
-      by = p[b + 1]! - oy,
-      bz = p[b + 2]! - oz;
-    const cx = p[c]! - ox,
-      cy = p[c + 1]! - oy,
-      cz = p[c + 2]! - oz;
-    v += ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx);
-  }
-  return v / 6;
-}

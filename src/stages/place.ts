@@ -2,6 +2,7 @@ import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import { invertPose, quatFromYaw, transformPositions, type Pose, type Vec3 } from '../model/pose.ts';
 import { icp } from '../geometry/icp.ts';
+import { massProperties } from '../geometry/massProperties.ts';
 import { timeStage, type StageResult } from '../model/report.ts';
 import type { Plane, SceneLibraryRef, Symmetry } from '../model/scene.ts';
 import type { CameraIntrinsics } from '../model/camera.ts';
@@ -164,8 +165,9 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, ob
     // centre, so x points away from the mass (an L's open corner at +x+y; a step's low side at
     // +x). When the centroid is within 2.5 % of the long side of the centre the turn stays as it
     // was (a nearly symmetric solid's centroid is mostly completion noise).
-    const g = volumeCentroid(mesh);
-    if (g) {
+    const solid = massProperties(mesh, 1);
+    if (Math.abs(solid.volume) > 1e-12) {
+      const g = solid.centerOfMass;
       const ox = g[0] - rect.cx,
         oy = g[1] - rect.cy;
       if (Math.hypot(ox, oy) >= 0.025 * sx) {
@@ -194,41 +196,6 @@ export function boxOf(mesh: Mesh, o: Required<PlaceOptions> = PLACE_DEFAULTS, ob
     size: [sx, sy, h],
     symmetry,
   };
-}
-
-/** Centroid of the solid a closed mesh bounds (signed tetrahedra from the origin), or null when its volume is ~0. */
-function volumeCentroid(m: Mesh): Vec3 | null {
-  const p = m.positions,
-    idx = m.indices;
-  // about the first vertex, for precision far from the origin
-  const ox = p[0]!,
-    oy = p[1]!,
-    oz = p[2]!;
-  let vol = 0,
-    gx = 0,
-    gy = 0,
-    gz = 0;
-  for (let t = 0; t + 2 < idx.length; t += 3) {
-    const a = idx[t]! * 3,
-      b = idx[t + 1]! * 3,
-      c = idx[t + 2]! * 3;
-    const ax = p[a]! - ox,
-      ay = p[a + 1]! - oy,
-      az = p[a + 2]! - oz;
-    const bx = p[b]! - ox,
-      by = p[b + 1]! - oy,
-      bz = p[b + 2]! - oz;
-    const cx = p[c]! - ox,
-      cy = p[c + 1]! - oy,
-      cz = p[c + 2]! - oz;
-    const v = (ax * (by * cz - bz * cy) - ay * (bx * cz - bz * cx) + az * (bx * cy - by * cx)) / 6;
-    vol += v;
-    gx += (v * (ax + bx + cx)) / 4;
-    gy += (v * (ay + by + cy)) / 4;
-    gz += (v * (az + bz + cz)) / 4;
-  }
-  if (!(Math.abs(vol) > 1e-12)) return null;
-  return [gx / vol + ox, gy / vol + oy, gz / vol + oz];
 }
 
 /**
