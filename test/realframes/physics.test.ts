@@ -50,23 +50,33 @@ describe.skipIf(!!SKIP)('physics on real reconstructions', () => {
   }
 });
 
+/**
+ * A hand-labelled OSD frame reconstructed and validated (MuJoCo cross-check on): `obj(trueId)`
+ * is the object segmented for a true label (with `checkF`, that segment must match it with
+ * F ≥ 0.75), `restsOn` the validated support graph.
+ */
+async function labelledStack(frame: string, checkF: boolean) {
+  const lf = loadLabelledFrame(resolve(DATA, `real_gt/osd_mosd/${frame}`), frame);
+  const det = await reconstructDetailed(lf.frame);
+  const score = scoreSegmentation(det.masks.data, lf.truth.data, det.masks.width, det.masks.height);
+  const objOfMask = new Map([...det.maskIdOf].map(([obj, mask]) => [mask, obj]));
+  const obj = (trueId: number) => {
+    const m = score.perObject.find((p) => p.trueId === trueId)!;
+    if (checkF) expect(m.f, `true object ${trueId}`).toBeGreaterThanOrEqual(0.75);
+    return objOfMask.get(m.predictedId)!;
+  };
+  const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
+  const restsOn = new Map(report.support.map((e) => [e.object, e.restsOn]));
+  return { obj, report, restsOn };
+}
+
 describe.skipIf(!!SKIP)('a real stack through validation (osd_mosd/test31, hand-labelled)', () => {
   it('the can on the flat tin rests on it in the support graph, the scene passes, nothing moves over 1 cm', async () => {
     // true label ids (contact.png): 3 = the can, standing on 1 = the flat tin; 2 = a tin alone on the table
-    const lf = loadLabelledFrame(resolve(DATA, 'real_gt/osd_mosd/test31'), 'test31');
-    const det = await reconstructDetailed(lf.frame);
-    const score = scoreSegmentation(det.masks.data, lf.truth.data, det.masks.width, det.masks.height);
-    const objOfMask = new Map([...det.maskIdOf].map(([obj, mask]) => [mask, obj]));
-    const obj = (trueId: number) => {
-      const m = score.perObject.find((p) => p.trueId === trueId)!;
-      expect(m.f, `true object ${trueId}`).toBeGreaterThanOrEqual(0.75);
-      return objOfMask.get(m.predictedId)!;
-    };
+    const { obj, report, restsOn } = await labelledStack('test31', true);
     const can = obj(3),
       flatTin = obj(1),
       otherTin = obj(2);
-    const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
-    const restsOn = new Map(report.support.map((e) => [e.object, e.restsOn]));
     expect(restsOn.get(can)).toBe(flatTin);
     expect(restsOn.get(flatTin)).toBe('ground');
     expect(restsOn.get(otherTin)).toBe('ground');
@@ -76,13 +86,7 @@ describe.skipIf(!!SKIP)('a real stack through validation (osd_mosd/test31, hand-
 
   it('osd_mosd/test16 (T-tower): tea box → upright box → flat box → ground, no repair move over 1 cm (was 10 mm before the seam settling)', async () => {
     // true label ids (contact.png): 3 = tea box lying across 2 = the upright box, on 1 = the flat box
-    const lf = loadLabelledFrame(resolve(DATA, 'real_gt/osd_mosd/test16'), 'test16');
-    const det = await reconstructDetailed(lf.frame);
-    const score = scoreSegmentation(det.masks.data, lf.truth.data, det.masks.width, det.masks.height);
-    const objOfMask = new Map([...det.maskIdOf].map(([obj, mask]) => [mask, obj]));
-    const obj = (trueId: number) => objOfMask.get(score.perObject.find((p) => p.trueId === trueId)!.predictedId)!;
-    const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
-    const restsOn = new Map(report.support.map((e) => [e.object, e.restsOn]));
+    const { obj, report, restsOn } = await labelledStack('test16', false);
     expect([restsOn.get(obj(3)), restsOn.get(obj(2)), restsOn.get(obj(1))]).toEqual([obj(2), obj(1), 'ground']);
     for (const m of report.moves ?? []) expect(m.translation, m.object).toBeLessThanOrEqual(0.01);
     // the tower stands: the tea box's unseen back was mirrored 17 cm deep (the depth behind it is
@@ -95,22 +99,12 @@ describe.skipIf(!!SKIP)('a real stack through validation (osd_mosd/test31, hand-
     // true label ids (contact.png): 1 = the flat VITIS box, 4 = the tall Toppas box beside it,
     // 3 = the white tin standing on the VITIS box; their completed backs overlapped by 25 mm and
     // repair pushed the VITIS box 24 mm away
-    const lf = loadLabelledFrame(resolve(DATA, 'real_gt/osd_mosd/test45'), 'test45');
-    const det = await reconstructDetailed(lf.frame);
-    const score = scoreSegmentation(det.masks.data, lf.truth.data, det.masks.width, det.masks.height);
-    const objOfMask = new Map([...det.maskIdOf].map(([obj, mask]) => [mask, obj]));
-    const obj = (trueId: number) => {
-      const m = score.perObject.find((p) => p.trueId === trueId)!;
-      expect(m.f, `true object ${trueId}`).toBeGreaterThanOrEqual(0.75);
-      return objOfMask.get(m.predictedId)!;
-    };
+    const { obj, report, restsOn } = await labelledStack('test45', true);
     const vitis = obj(1),
       toppas = obj(4),
       whiteTin = obj(3);
-    const { report } = await validateAndRepair(det.scene, { reference: 'mujoco' });
     const first = report.initialFindings ?? [];
     expect(first.filter((f) => f.kind === 'penetration' && f.objects.includes(vitis) && f.objects.includes(toppas))).toEqual([]);
-    const restsOn = new Map(report.support.map((e) => [e.object, e.restsOn]));
     expect(restsOn.get(whiteTin)).toBe(vitis);
     expect(restsOn.get(vitis)).toBe('ground');
     expect(restsOn.get(toppas)).toBe('ground');
