@@ -13,6 +13,14 @@ import { Real2SimError } from '../model/errors.ts';
  *   −1 for a leaf), `dim[i]` (0 = x, 1 = y, 2 = z), `split[i]` (coordinate of the median).
  * Nodes split at the median of the axis of largest extent until ≤ `leafSize` points remain.
  * Points with a non-finite coordinate are left out of the tree (they are nobody's neighbour).
+ *
+ * Two ways to prune. `nearestIndex`, `knn`, `knnUnordered` and `radius` prune by the distance
+ * to the split planes only: ideal for ICP, normals and outliers (queries close to the cloud,
+ * nothing to compute but one difference per level). `nearestDist2` prunes by the distance to
+ * each node's bounding box (`box`, computed on its first call): the metrics' case, where the
+ * query may be far from every point (a missed or misplaced object). There the split planes
+ * alone visit most of the tree — measured 20 480 queries 1 m from a 20 480-point cloud: 0.4 s
+ * by planes against 26 ms by boxes.
  */
 export class KdTree {
   /** Number of points indexed (finite points of the input). */
@@ -30,6 +38,8 @@ export class KdTree {
   private readonly dim: Uint8Array;
   private readonly split: Float64Array;
   private nodeCount = 0;
+  /** Per node min xyz, max xyz (6 floats), for `nearestDist2`; built on its first call. */
+  private box: Float64Array | null = null;
   private readonly stackN = new Int32Array(256);
   private readonly stackD = new Float64Array(256);
 
@@ -360,6 +370,98 @@ export class KdTree {
     return out.length;
   }
 
+  /** Bounding box of every node, bottom-up (a child's index is always above its parent's). */
+  private boxes(): Float64Array {
+    if (this.box) return this.box;
+    const { pts, lo, hi, child } = this;
+    const b = new Float64Array(this.nodeCount * 6);
+    for (let node = this.nodeCount - 1; node >= 0; node--) {
+      const o = node * 6;
+      const c = child[node]!;
+      if (c >= 0) {
+        const l = c * 6,
+          r = l + 6;
+        for (let k = 0; k < 3; k++) {
+          b[o + k] = Math.min(b[l + k]!, b[r + k]!);
+          b[o + 3 + k] = Math.max(b[l + 3 + k]!, b[r + 3 + k]!);
+        }
+        continue;
+      }
+      let x0 = Infinity,
+        y0 = Infinity,
+        z0 = Infinity,
+        x1 = -Infinity,
+        y1 = -Infinity,
+        z1 = -Infinity;
+      for (let i = lo[node]! * 3, e = hi[node]! * 3; i < e; i += 3) {
+        const x = pts[i]!,
+          y = pts[i + 1]!,
+          z = pts[i + 2]!;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+        if (y < y0) y0 = y;
+        if (y > y1) y1 = y;
+        if (z < z0) z0 = z;
+        if (z > z1) z1 = z;
+      }
+      b[o] = x0;
+      b[o + 1] = y0;
+      b[o + 2] = z0;
+      b[o + 3] = x1;
+      b[o + 4] = y1;
+      b[o + 5] = z1;
+    }
+    this.box = b;
+    return b;
+  }
+
+  /**
+   * Squared distance from (x, y, z) to the nearest point (Infinity for an empty tree), pruning
+   * by node boxes (see the class comment: fast for queries far from the cloud). `bound2`, a
+   * squared distance the answer is known not to exceed, tightens the search; when nothing lies
+   * strictly within it, `bound2` itself is returned.
+   */
+  nearestDist2(x: number, y: number, z: number, bound2 = Infinity): number {
+    if (this.size === 0) return Infinity;
+    const box = this.boxes();
+    const { pts, lo, hi, child, stackN, stackD } = this;
+    let best = bound2;
+    let sp = 0;
+    stackN[sp] = 0;
+    stackD[sp++] = 0;
+    while (sp > 0) {
+      sp--;
+      if (stackD[sp]! >= best) continue;
+      const node = stackN[sp]!;
+      const c = child[node]!;
+      if (c < 0) {
+        for (let i = lo[node]! * 3, e = hi[node]! * 3; i < e; i += 3) {
+          const dx = pts[i]! - x,
+            dy = pts[i + 1]! - y,
+            dz = pts[i + 2]! - z;
+          const d2 = dx * dx + dy * dy + dz * dz;
+          if (d2 < best) best = d2;
+        }
+        continue;
+      }
+      const da = boxDist2(box, c, x, y, z),
+        db = boxDist2(box, c + 1, x, y, z);
+      // push the farther child first so that the nearer one is searched first
+      const near = da < db ? c : c + 1;
+      const dNear = da < db ? da : db,
+        dFar = da < db ? db : da;
+      if (dFar < best) {
+        stackN[sp] = da < db ? c + 1 : c;
+        stackD[sp++] = dFar;
+      }
+      if (dNear < best) {
+        stackN[sp] = near;
+        stackD[sp++] = dNear;
+      }
+    }
+    return best;
+  }
+
   /**
    * Indices of the tree's points in tree order (spatially coherent). Querying in this order
    * keeps the working set in cache (used by ICP, normals and outlier removal).
@@ -367,6 +469,15 @@ export class KdTree {
   order(): Uint32Array {
     return this.ids;
   }
+}
+
+/** Squared distance from (x, y, z) to the box of `node` (0 inside it). */
+function boxDist2(b: Float64Array, node: number, x: number, y: number, z: number): number {
+  const o = node * 6;
+  const dx = x < b[o]! ? b[o]! - x : x > b[o + 3]! ? x - b[o + 3]! : 0;
+  const dy = y < b[o + 1]! ? b[o + 1]! - y : y > b[o + 4]! ? y - b[o + 4]! : 0;
+  const dz = z < b[o + 2]! ? b[o + 2]! - z : z > b[o + 5]! ? z - b[o + 5]! : 0;
+  return dx * dx + dy * dy + dz * dz;
 }
 
 /** Quickselect on `perm[lo..hi]` (inclusive) by coordinate `d` so that perm[k] is the k-th smallest. */

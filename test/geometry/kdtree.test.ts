@@ -82,6 +82,18 @@ describe('KdTree', () => {
         const hinted = tree.nearestIndex(x, y, z, Infinity, sorted[5]);
         expect(tree.lastDist2).toBeCloseTo(bd[sorted[0]!]!, 12);
         expect(bd[hinted]).toBeCloseTo(bd[sorted[0]!]!, 12);
+        // box-pruned search: the same exact distance; a bound below it is returned as is
+        expect(tree.nearestDist2(x, y, z)).toBe(bd[sorted[0]!]);
+        const best = bd[sorted[0]!]!;
+        expect(tree.nearestDist2(x, y, z, best * 1.001 + 1e-12)).toBe(best);
+        expect(tree.nearestDist2(x, y, z, best * 0.5)).toBe(best * 0.5);
+      }
+      // queries far from every point (a missed object in the metrics): box pruning's case
+      for (let q = 0; q < 50; q++) {
+        const x = rng.range(3, 5) * (q % 2 ? 1 : -1),
+          y = rng.range(-4, 4),
+          z = rng.range(-4, 4);
+        expect(tree.nearestDist2(x, y, z)).toBe(Math.min(...bruteDist2(p, x, y, z)));
       }
     });
   }
@@ -89,6 +101,7 @@ describe('KdTree', () => {
   it('handles empty, single-point and all-identical inputs', () => {
     const empty = new KdTree(new Float32Array(0));
     expect(empty.nearest(0, 0, 0)).toEqual({ index: -1, dist2: Infinity });
+    expect(empty.nearestDist2(0, 0, 0)).toBe(Infinity);
     expect(empty.knn(0, 0, 0, 3, new Uint32Array(3), new Float32Array(3))).toBe(0);
     const same = new KdTree(new Float32Array(300).fill(0.5));
     const idx = new Uint32Array(5);
@@ -97,6 +110,7 @@ describe('KdTree', () => {
     expect(Array.from(d2)).toEqual([0, 0, 0, 0, 0]);
     const out: number[] = [];
     expect(same.radius(0.5, 0.5, 0.6, 0.2, out)).toBe(100);
+    expect(same.nearestDist2(0.5, 0.5, 0.7)).toBeCloseTo(0.04, 12);
     expect(() => new KdTree(new Float32Array(4))).toThrow(/xyz triples/);
   });
 });

@@ -1,18 +1,54 @@
 import { boundsOf } from '../../model/geometry.ts';
-import { BoxKdTree, nearestSquaredTrees } from './nearest.ts';
+import { KdTree } from '../../geometry/kdtree.ts';
 
 /**
  * Distances between two point sets (interleaved xyz Float32Array) and their boxes, the shared
- * kernels of both metric protocols. Nearest neighbours come from `BoxKdTree` (see nearest.ts);
- * sums are float64.
+ * kernels of both metric protocols. Nearest neighbours come from `KdTree.nearestDist2` (pruned
+ * by node boxes: a missed object's samples are far from every point); sums are float64.
  */
 
 /** Squared distance from each point of `from` to its nearest point of `to` (Infinity if `to` is empty). */
-export function nearestSquared(from: Float32Array, to: Float32Array | BoxKdTree): Float64Array {
-  const tree = to instanceof BoxKdTree ? to : new BoxKdTree(to);
+export function nearestSquared(from: Float32Array, to: Float32Array | KdTree): Float64Array {
+  const tree = to instanceof KdTree ? to : new KdTree(to, 8);
   const n = from.length / 3;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = tree.nearest2(from[i * 3]!, from[i * 3 + 1]!, from[i * 3 + 2]!);
+  for (let i = 0; i < n; i++) out[i] = tree.nearestDist2(from[i * 3]!, from[i * 3 + 1]!, from[i * 3 + 2]!);
+  return out;
+}
+
+/**
+ * Squared NN distance from every (finite) point of tree `a`, in `a.order()` (spatially
+ * coherent), to tree `b`. Each query starts from the bound |q − q_prev| + d_prev (triangle
+ * inequality), which is tight because consecutive queries are neighbours; this halves the work
+ * on surface samples.
+ */
+function nearestSquaredTrees(a: KdTree, b: KdTree): Float64Array {
+  const n = a.size;
+  const out = new Float64Array(n);
+  const p = a.positions;
+  const ids = a.order();
+  let px = NaN,
+    py = NaN,
+    pz = NaN,
+    pd = Infinity;
+  for (let k = 0; k < n; k++) {
+    const i = ids[k]! * 3;
+    const x = p[i]!,
+      y = p[i + 1]!,
+      z = p[i + 2]!;
+    let bound = Infinity;
+    if (pd < Infinity) {
+      const r = Math.sqrt((x - px) ** 2 + (y - py) ** 2 + (z - pz) ** 2) + pd;
+      // a hair above the bound so that a point exactly at it is still found
+      bound = r * r * (1 + 1e-12) + 1e-300;
+    }
+    const d2 = b.nearestDist2(x, y, z, bound);
+    out[k] = d2;
+    px = x;
+    py = y;
+    pz = z;
+    pd = Math.sqrt(d2);
+  }
   return out;
 }
 
@@ -45,8 +81,8 @@ function oneWay(d2s: Float64Array, n: number, t2: number): { sum2: number; sum: 
 
 /** Chamfer (both forms) and F-Score at `threshold` (strictly closer than it counts). */
 export function pointSetDistances(a: Float32Array, b: Float32Array, threshold: number): PointSetDistances {
-  const ta = new BoxKdTree(a),
-    tb = new BoxKdTree(b);
+  const ta = new KdTree(a, 8),
+    tb = new KdTree(b, 8);
   const na = ta.size,
     nb = tb.size;
   if (na === 0 || nb === 0) {

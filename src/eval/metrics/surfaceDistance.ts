@@ -1,6 +1,6 @@
 import { BufferAttribute, BufferGeometry, Vector3 } from 'three';
 import { MeshBVH } from 'three-mesh-bvh';
-import { BoxKdTree } from './nearest.ts';
+import { KdTree } from '../../geometry/kdtree.ts';
 
 /**
  * Exact point-to-surface distances for the metric protocol's Chamfer: the distance from a point
@@ -15,7 +15,7 @@ import { BoxKdTree } from './nearest.ts';
  */
 export class SurfaceDistance {
   private readonly bvh: MeshBVH | null;
-  private readonly points: BoxKdTree | null;
+  private readonly points: KdTree | null;
   private readonly q = new Vector3();
   private readonly hit = { point: new Vector3(), distance: 0, faceIndex: 0 };
 
@@ -53,7 +53,7 @@ export class SurfaceDistance {
       this.bvh = null;
       const f32 = new Float32Array(positions.length);
       f32.set(positions);
-      this.points = new BoxKdTree(f32);
+      this.points = new KdTree(f32, 8);
     }
   }
 
@@ -74,7 +74,7 @@ export class SurfaceDistance {
       if (!r && bound < Infinity) r = this.bvh.closestPointToPoint(this.q, this.hit, 0, Infinity);
       return r ? r.distance : Infinity;
     }
-    if (this.points) return Math.sqrt(this.points.nearest2(x, y, z));
+    if (this.points) return Math.sqrt(this.points.nearestDist2(x, y, z));
     return Infinity;
   }
 
