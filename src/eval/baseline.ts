@@ -6,7 +6,7 @@ import { Real2SimError } from '../model/errors.ts';
 import { boxMesh } from '../geometry/primitives.ts';
 import { massProperties } from '../geometry/massProperties.ts';
 import { depthToCloud } from '../geometry/depthCloud.ts';
-import { fitPlaneRansac, refinePlane } from '../geometry/ransac.ts';
+import { fitPlaneRansac, planeInliers, refinePlane } from '../stages/local/plane.ts';
 import { createRng } from '../geometry/random.ts';
 import { convexHull2d as footprintHull } from '../stages/footprint.ts';
 import { defined } from '../model/options.ts';
@@ -143,8 +143,20 @@ export function boxBaseline(frame: RgbdFrame, options: BoxBaselineOptions = {}):
   if (!masks) throw new Real2SimError('BAD_INPUT', 'The box baseline needs instance masks (it does no segmentation)');
   const lab = masks.data;
   const bg = depthToCloud(depth, camera, { mask: (i) => lab[i] === 0, stride: o.planeStride });
+  // the ground stage's RANSAC (hypotheses scored on a probe, the winner on every point)
   const fit = fitPlaneRansac(bg.cloud.positions, { threshold: o.planeThreshold, iterations: o.planeIterations, rng: createRng(o.seed) });
-  const plane = refinePlane(bg.cloud.positions, fit.inliers);
+  if (fit.inliers.length < 3) {
+    throw new Real2SimError(
+      'NO_PLANE',
+      `The box baseline found no support plane: ${fit.inliers.length} of ${bg.cloud.positions.length / 3} background points within ${o.planeThreshold} m of any sampled plane`,
+    );
+  }
+  // least squares twice: through the sample's inliers, then through the refined plane's own
+  const first = refinePlane(bg.cloud.positions, fit.inliers);
+  const again = planeInliers(bg.cloud.positions, first.normal, first.d, o.planeThreshold);
+  const refined = again.length >= 3 ? refinePlane(bg.cloud.positions, again) : first;
+  // normal towards the camera (the origin of the optical frame on its positive side)
+  const plane = refined.d < 0 ? { normal: refined.normal.map((v) => -v) as Vec3, d: -refined.d } : refined;
   const camPose = cameraPoseOnPlane(plane.normal, plane.d);
   const n = plane.normal;
   const { x, y } = planeAxes(n);

@@ -3,11 +3,13 @@ import type { Vec3 } from '../../model/pose.ts';
 import { covariance, symmetricEigen3 } from '../linalg.ts';
 
 /**
- * Plane RANSAC for the ground stage, same signature as `src/geometry/ransac.ts`. Kept here
- * because the ground stage runs several fits per frame (floor, tabletop, curved-surface
- * rejection) inside a one-second budget: hypotheses are scored on a fixed 2000-point probe
- * (the kernel scores every point, as Open3D does, which is exact but ~20× slower per
- * hypothesis), and the winner is re-scored on every point and refined by least squares.
+ * The project's plane RANSAC (the ground stage and the box baseline of `bench:quality`).
+ * Hypotheses are scored on a fixed 2000-point probe, because the ground stage runs several
+ * fits per frame (floor, tabletop, curved-surface rejection) inside a one-second budget;
+ * scoring every point, as Open3D does, is exact but ~20× slower per hypothesis. The winner is
+ * re-scored on every point (`inliers`, strictly within the threshold); callers refine it by
+ * least squares (`refinePlane`) and orient it themselves. A second, exact-scoring kernel
+ * (geometry/ransac.ts) served only the baseline and was folded into this one.
  */
 export function fitPlaneRansac(positions: Float32Array, opts: { threshold: number; iterations: number; rng: Rng; earlyStop?: boolean }): { normal: Vec3; d: number; inliers: Uint32Array } {
   const n = positions.length / 3;
