@@ -7,7 +7,7 @@
 import RAPIER from '@dimforge/rapier3d-compat';
 import { Real2SimError } from '../../src/model/errors.ts';
 import type { Plane } from '../../src/model/scene.ts';
-import { quatFromMat3, type Pose, type Vec3 } from '../../src/model/pose.ts';
+import { quatFromMat3, quatToMat3, type Pose, type Vec3 } from '../../src/model/pose.ts';
 import { ENGINE_DEFAULTS, type BodySpec, type EngineContact, type EngineOptions, type PhysicsEngine } from '../engine.ts';
 import { principalAxes } from '../mathx.ts';
 import { engineHull, type CleanHull } from '../hull.ts';
@@ -239,7 +239,7 @@ function aabbOf(c: RAPIER.Collider, verts: Float32Array | undefined): Box {
   const t = c.translation();
   const r = c.rotation();
   if (!verts) return [-Infinity, -Infinity, -Infinity, Infinity, Infinity, Infinity];
-  const m = quatToRows([r.x, r.y, r.z, r.w]);
+  const m = quatToMat3([r.x, r.y, r.z, r.w]);
   const box: Box = [Infinity, Infinity, Infinity, -Infinity, -Infinity, -Infinity];
   for (let i = 0; i < verts.length; i += 3) {
     const x = verts[i]!,
@@ -256,21 +256,6 @@ function aabbOf(c: RAPIER.Collider, verts: Float32Array | undefined): Box {
 
 function overlap(a: Box, b: Box): boolean {
   return a[0] <= b[3] && b[0] <= a[3] && a[1] <= b[4] && b[1] <= a[4] && a[2] <= b[5] && b[2] <= a[5];
-}
-
-function quatToRows(q: [number, number, number, number]): number[] {
-  const [x, y, z, w] = q;
-  return [
-    1 - 2 * (y * y + z * z),
-    2 * (x * y - z * w),
-    2 * (x * z + y * w),
-    2 * (x * y + z * w),
-    1 - 2 * (x * x + z * z),
-    2 * (y * z - x * w),
-    2 * (x * z - y * w),
-    2 * (y * z + x * w),
-    1 - 2 * (x * x + y * y),
-  ];
 }
 
 /** Rotation taking +z onto the unit vector n. */

@@ -8,7 +8,7 @@ import { massProperties } from '../geometry/massProperties.ts';
 import { depthToCloud } from '../geometry/depthCloud.ts';
 import { fitPlaneRansac, planeInliers, refinePlane } from '../stages/local/plane.ts';
 import { createRng } from '../geometry/random.ts';
-import { convexHull2d as footprintHull } from '../stages/footprint.ts';
+import { convexHull2d, minAreaRect as hullRect } from '../stages/footprint.ts';
 import { defined } from '../model/options.ts';
 
 /**
@@ -47,11 +47,14 @@ export const BOX_BASELINE_DEFAULTS: Required<BoxBaselineOptions> = {
   seed: 1,
 };
 
-/** Min-area rectangle of 2D points: centre, yaw of its first axis, full extents. */
+/**
+ * Min-area rectangle of 2D points (flat xy pairs): centre, yaw of its first axis, full extents
+ * (each at least 1 mm). The footprint stage's hull and rectangle; a footprint with no area (a
+ * point, a segment) gets its bounding box instead.
+ */
 export function minAreaRect(xy: Float64Array): { cx: number; cy: number; yaw: number; sx: number; sy: number } {
-  const hull = convexHull2d(xy);
-  if (hull.length < 3) {
-    // degenerate footprint: a segment or a point; give it a tiny width
+  const hull = xy.length >= 6 ? convexHull2d(xy, 2) : new Float64Array(0);
+  if (hull.length < 6) {
     let x0 = Infinity,
       x1 = -Infinity,
       y0 = Infinity,
@@ -64,47 +67,8 @@ export function minAreaRect(xy: Float64Array): { cx: number; cy: number; yaw: nu
     }
     return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, yaw: 0, sx: Math.max(x1 - x0, 1e-3), sy: Math.max(y1 - y0, 1e-3) };
   }
-  let best = { area: Infinity, cx: 0, cy: 0, yaw: 0, sx: 0, sy: 0 };
-  for (let k = 0; k < hull.length; k++) {
-    const [ax, ay] = hull[k]!,
-      [bx, by] = hull[(k + 1) % hull.length]!;
-    const len = Math.hypot(bx - ax, by - ay);
-    if (!(len > 0)) continue;
-    const ux = (bx - ax) / len,
-      uy = (by - ay) / len;
-    let a0 = Infinity,
-      a1 = -Infinity,
-      b0 = Infinity,
-      b1 = -Infinity;
-    for (const [x, y] of hull) {
-      const a = x * ux + y * uy,
-        b = -x * uy + y * ux;
-      if (a < a0) a0 = a;
-      if (a > a1) a1 = a;
-      if (b < b0) b0 = b;
-      if (b > b1) b1 = b;
-    }
-    const area = (a1 - a0) * (b1 - b0);
-    if (area < best.area) {
-      const ca = (a0 + a1) / 2,
-        cb = (b0 + b1) / 2;
-      best = { area, cx: ca * ux - cb * uy, cy: ca * uy + cb * ux, yaw: Math.atan2(uy, ux), sx: a1 - a0, sy: b1 - b0 };
-    }
-  }
-  return { cx: best.cx, cy: best.cy, yaw: best.yaw, sx: Math.max(best.sx, 1e-3), sy: Math.max(best.sy, 1e-3) };
-}
-
-/** Andrew's monotone chain; counter-clockwise, no collinear points. */
-export function convexHull2d(xy: Float64Array): [number, number][] {
-  const pts: [number, number][] = [];
-  if (xy.length < 6) {
-    // fewer than three points: all of them, sorted (the stage's hull drops a lone point)
-    for (let i = 0; i < xy.length; i += 2) pts.push([xy[i]!, xy[i + 1]!]);
-    return pts.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  }
-  const hull = footprintHull(xy, 2);
-  for (let i = 0; i < hull.length; i += 2) pts.push([hull[i]!, hull[i + 1]!]);
-  return pts;
+  const r = hullRect(hull);
+  return { cx: r.cx, cy: r.cy, yaw: r.angle, sx: Math.max(r.sx, 1e-3), sy: Math.max(r.sy, 1e-3) };
 }
 
 /**
