@@ -1,6 +1,7 @@
 import type { OrganizedCloud } from '../organized.ts';
 import type { PerceiveOptions } from '../perceive.ts';
-import { convexHull2d, insideHull } from './hull.ts';
+import { convexHull2d } from '../footprint.ts';
+import { insideHull } from '../stacking.ts';
 import { planeBasis } from './support.ts';
 
 type GeometricOptions = Required<Omit<PerceiveOptions, 'backend'>>;
@@ -83,8 +84,8 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     }
     if (!best) continue;
     const pts = flat(s);
-    const hull = convexHull2d(flat(best));
-    if (pts.length === 0 || hull.length < 3) continue;
+    const hull = convexHull2d(flat(best).flat(), 2);
+    if (pts.length === 0 || hull.length < 6) continue;
     let inside = 0;
     for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
     if (inside < o.fragmentInside * pts.length) continue;

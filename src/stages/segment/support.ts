@@ -1,7 +1,7 @@
 import type { ColorImage } from '../../model/image.ts';
 import type { OrganizedCloud } from '../organized.ts';
 import type { PerceiveOptions } from '../perceive.ts';
-import { convexHull2d } from './hull.ts';
+import { convexHull2d } from '../footprint.ts';
 
 /**
  * The visible support surface and what it tells the segmentation: its outline (things beyond
@@ -142,20 +142,23 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
   let total = 0;
   for (let i = 0; i < mask.length; i++) total += mask[i]!;
   const step = Math.max(1, Math.floor(total / 20000));
-  const pts: [number, number][] = [];
+  const pts: number[] = [];
   for (let i = 0, k = 0; i < mask.length; i++) {
     if (!mask[i] || k++ % step) continue;
     const x = P[i * 3]!,
       y = P[i * 3 + 1]!,
       z = P[i * 3 + 2]!;
-    pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
+    pts.push(x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z);
   }
-  const hull = convexHull2d(pts);
+  const hull = convexHull2d(pts, 2);
+  const m = hull.length / 2;
   // edges as inward unit normals: inside when every a·x + b·y + c >= -margin
   const edges: [number, number, number][] = [];
-  for (let k = 0; k < hull.length; k++) {
-    const [x0, y0] = hull[k]!,
-      [x1, y1] = hull[(k + 1) % hull.length]!;
+  for (let k = 0; k < m; k++) {
+    const x0 = hull[k * 2]!,
+      y0 = hull[k * 2 + 1]!,
+      x1 = hull[((k + 1) % m) * 2]!,
+      y1 = hull[((k + 1) % m) * 2 + 1]!;
     const ex = x1 - x0,
       ey = y1 - y0;
     const l = Math.hypot(ex, ey);
