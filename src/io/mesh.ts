@@ -61,7 +61,7 @@ export async function decodeMesh(bytes: Uint8Array, format: MeshFormat, name?: s
         mesh = geometryToMesh(parsePly(bytes, name), plyFaceCount(bytes) > 0);
         break;
       case 'stl':
-        mesh = geometryToMesh(new STLLoader().parse(toArrayBuffer(bytes)));
+        mesh = decodeStl(bytes);
         break;
       case 'glb':
         mesh = await decodeGlb(bytes);
@@ -114,6 +114,15 @@ export function checkMesh(mesh: Mesh, name?: string): Mesh {
     }
   }
   return mesh;
+}
+
+/**
+ * STL, binary or ASCII (three's STLLoader), as a triangle soup: three vertices per triangle,
+ * with the file's normals (and colours, for a binary file that has them). Throws what the
+ * loader throws on a damaged file; `decodeMesh` and the asset readers word it.
+ */
+export function decodeStl(bytes: Uint8Array): Mesh {
+  return geometryToMesh(new STLLoader().parse(toArrayBuffer(bytes)));
 }
 
 function decodeObj(bytes: Uint8Array): Mesh {
@@ -270,11 +279,13 @@ export function concatMeshes(parts: readonly Mesh[]): Mesh {
 
 /**
  * Merges vertices whose positions are bit-identical and drops triangles that become
- * degenerate (two equal corners). Normals are dropped (a shared corner of a box has three);
- * colours of the first vertex at a position are kept. Hand-written open-addressing hash over the
- * float bits: a Map keyed by strings is ~10× slower on meshes of 10⁵ corners.
+ * degenerate (two equal corners) unless `keepDegenerate`. Normals are dropped (a shared corner
+ * of a box has three); colours of the first vertex at a position are kept. Hand-written
+ * open-addressing hash over the float bits: a Map keyed by strings is ~10× slower on meshes of
+ * 10⁵ corners.
  */
-export function weldMesh(mesh: Mesh): Mesh {
+export function weldMesh(mesh: Mesh, options: { keepDegenerate?: boolean } = {}): Mesh {
+  const keepDegenerate = options.keepDegenerate === true;
   const n = mesh.positions.length / 3;
   const bits = new Uint32Array(mesh.positions.buffer, mesh.positions.byteOffset, mesh.positions.length);
   let cap = 1;
@@ -317,7 +328,7 @@ export function weldMesh(mesh: Mesh): Mesh {
     const a = remap[mesh.indices[t]!]!,
       b = remap[mesh.indices[t + 1]!]!,
       c = remap[mesh.indices[t + 2]!]!;
-    if (a !== b && b !== c && a !== c) tri.push(a, b, c);
+    if (keepDegenerate || (a !== b && b !== c && a !== c)) tri.push(a, b, c);
   }
   return { positions, indices: Uint32Array.from(tri), ...(colors ? { colors } : {}) };
 }

@@ -1,10 +1,10 @@
 /**
  * Mesh files that simulator assets reference, read into model meshes: OBJ (keeping its `o`/`g`
  * groups apart, because V-HACD collision files put one convex piece per group), binary or
- * ASCII STL (three.js STLLoader), and MuJoCo's legacy binary `.msh`.
+ * ASCII STL (`decodeStl` of ../mesh.ts), and MuJoCo's legacy binary `.msh`.
  * COLLADA (.dae) is not read: it is reported as unsupported with what to do instead.
  */
-import { STLLoader } from 'three/examples/jsm/loaders/STLLoader.js';
+import { decodeStl, weldMesh } from '../mesh.ts';
 import type { Mesh } from '../../model/geometry.ts';
 import { Real2SimError } from '../../model/errors.ts';
 
@@ -74,31 +74,20 @@ export function compact(positions: Float32Array, tris: ArrayLike<number>): Mesh 
   return { positions: new Float32Array(out), indices: idx };
 }
 
-/** STL (binary or ASCII), welded by exact position so hulls and inertia see a closed mesh. */
+/**
+ * STL (binary or ASCII), welded by exact position so hulls and inertia see a closed mesh;
+ * triangles that weld to a line or a point are kept, as the file has them.
+ */
 export function parseStl(bytes: Uint8Array, name = 'mesh.stl'): Mesh {
-  let pos: Float32Array;
+  let soup: Mesh;
   try {
-    const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const g = new STLLoader().parse(ab);
-    pos = g.getAttribute('position').array as Float32Array;
+    soup = decodeStl(bytes);
   } catch (cause) {
     throw new Real2SimError('BAD_MESH', `${name} is not a readable STL file`, { name }, cause);
   }
-  if (pos.length < 9) throw new Real2SimError('BAD_MESH', `${name} holds no triangles`, { name });
-  const key = new Map<string, number>();
-  const tris = new Uint32Array(pos.length / 3);
-  const out: number[] = [];
-  for (let i = 0; i < pos.length / 3; i++) {
-    const k = `${pos[i * 3]},${pos[i * 3 + 1]},${pos[i * 3 + 2]}`;
-    let v = key.get(k);
-    if (v === undefined) {
-      v = key.size;
-      key.set(k, v);
-      out.push(pos[i * 3]!, pos[i * 3 + 1]!, pos[i * 3 + 2]!);
-    }
-    tris[i] = v;
-  }
-  return { positions: new Float32Array(out), indices: tris };
+  if (soup.positions.length < 9) throw new Real2SimError('BAD_MESH', `${name} holds no triangles`, { name });
+  const { positions, indices } = weldMesh(soup, { keepDegenerate: true });
+  return { positions, indices };
 }
 
 /**
