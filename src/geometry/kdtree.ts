@@ -40,6 +40,8 @@ export class KdTree {
   private nodeCount = 0;
   /** Per node min xyz, max xyz (6 floats), for `nearestDist2`; built on its first call. */
   private box: Float64Array | null = null;
+  /** Scratch: the extent of the node being split (min xyz, max xyz). */
+  private readonly ext = new Float64Array(6);
   private readonly stackN = new Int32Array(256);
   private readonly stackD = new Float64Array(256);
 
@@ -86,28 +88,11 @@ export class KdTree {
       this.child[node] = -1;
       return;
     }
-    const p = this.positions;
-    let minX = Infinity,
-      minY = Infinity,
-      minZ = Infinity,
-      maxX = -Infinity,
-      maxY = -Infinity,
-      maxZ = -Infinity;
-    for (let s = lo; s < hi; s++) {
-      const i = perm[s]! * 3;
-      const x = p[i]!,
-        y = p[i + 1]!,
-        z = p[i + 2]!;
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
-      if (y < minY) minY = y;
-      if (y > maxY) maxY = y;
-      if (z < minZ) minZ = z;
-      if (z > maxZ) maxZ = z;
-    }
-    const ex = maxX - minX,
-      ey = maxY - minY,
-      ez = maxZ - minZ;
+    const e = this.ext;
+    extent(this.positions, perm, lo, hi, e, 0);
+    const ex = e[3]! - e[0]!,
+      ey = e[4]! - e[1]!,
+      ez = e[5]! - e[2]!;
     const d = ex >= ey && ex >= ez ? 0 : ey >= ez ? 1 : 2;
     if ((d === 0 ? ex : d === 1 ? ey : ez) === 0) {
       // all points identical: no split can separate them
@@ -115,6 +100,7 @@ export class KdTree {
       return;
     }
     const mid = (lo + hi) >> 1;
+    const p = this.positions;
     select(perm, p, d, lo, hi - 1, mid);
     const c = this.nodeCount;
     this.nodeCount += 2;
@@ -373,7 +359,7 @@ export class KdTree {
   /** Bounding box of every node, bottom-up (a child's index is always above its parent's). */
   private boxes(): Float64Array {
     if (this.box) return this.box;
-    const { pts, lo, hi, child } = this;
+    const { lo, hi, child } = this;
     const b = new Float64Array(this.nodeCount * 6);
     for (let node = this.nodeCount - 1; node >= 0; node--) {
       const o = node * 6;
@@ -387,29 +373,7 @@ export class KdTree {
         }
         continue;
       }
-      let x0 = Infinity,
-        y0 = Infinity,
-        z0 = Infinity,
-        x1 = -Infinity,
-        y1 = -Infinity,
-        z1 = -Infinity;
-      for (let i = lo[node]! * 3, e = hi[node]! * 3; i < e; i += 3) {
-        const x = pts[i]!,
-          y = pts[i + 1]!,
-          z = pts[i + 2]!;
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
-        if (z < z0) z0 = z;
-        if (z > z1) z1 = z;
-      }
-      b[o] = x0;
-      b[o + 1] = y0;
-      b[o + 2] = z0;
-      b[o + 3] = x1;
-      b[o + 4] = y1;
-      b[o + 5] = z1;
+      extent(this.positions, this.ids, lo[node]!, hi[node]!, b, o);
     }
     this.box = b;
     return b;
@@ -469,6 +433,34 @@ export class KdTree {
   order(): Uint32Array {
     return this.ids;
   }
+}
+
+/** Min xyz, max xyz of the points `perm[lo..hi)` of `p`, into `out[o..o+6)`. */
+function extent(p: Float32Array, perm: Uint32Array, lo: number, hi: number, out: Float64Array, o: number): void {
+  let minX = Infinity,
+    minY = Infinity,
+    minZ = Infinity,
+    maxX = -Infinity,
+    maxY = -Infinity,
+    maxZ = -Infinity;
+  for (let s = lo; s < hi; s++) {
+    const i = perm[s]! * 3;
+    const x = p[i]!,
+      y = p[i + 1]!,
+      z = p[i + 2]!;
+    if (x < minX) minX = x;
+    if (x > maxX) maxX = x;
+    if (y < minY) minY = y;
+    if (y > maxY) maxY = y;
+    if (z < minZ) minZ = z;
+    if (z > maxZ) maxZ = z;
+  }
+  out[o] = minX;
+  out[o + 1] = minY;
+  out[o + 2] = minZ;
+  out[o + 3] = maxX;
+  out[o + 4] = maxY;
+  out[o + 5] = maxZ;
 }
 
 /** Squared distance from (x, y, z) to the box of `node` (0 inside it). */
