@@ -1,5 +1,5 @@
 import { Real2SimError } from '../model/errors.ts';
-import type { Mesh } from '../model/geometry.ts';
+import { boundsOf, type Mesh } from '../model/geometry.ts';
 import { convexHull } from './convexHull.ts';
 import { meshVolume } from './massProperties.ts';
 import { defined } from '../model/options.ts';
@@ -124,20 +124,10 @@ interface Voxels {
 function voxelise(mesh: Mesh, resolution: number): Voxels {
   const p = mesh.positions,
     idx = mesh.indices;
-  let minX = Infinity,
-    minY = Infinity,
-    minZ = Infinity,
-    maxX = -Infinity,
-    maxY = -Infinity,
-    maxZ = -Infinity;
-  for (let i = 0; i < p.length; i += 3) {
-    minX = Math.min(minX, p[i]!);
-    maxX = Math.max(maxX, p[i]!);
-    minY = Math.min(minY, p[i + 1]!);
-    maxY = Math.max(maxY, p[i + 1]!);
-    minZ = Math.min(minZ, p[i + 2]!);
-    maxZ = Math.max(maxZ, p[i + 2]!);
-  }
+  const {
+    min: [minX, minY, minZ],
+    max: [maxX, maxY, maxZ],
+  } = boundsOf(p);
   const h = Math.max(maxX - minX, maxY - minY, maxZ - minZ) / resolution;
   const ox = minX - h,
     oy = minY - h,
