@@ -10,6 +10,7 @@
  * BufferGeometry and un-indexes the whole mesh.
  */
 import type { Mesh } from '../model/geometry.ts';
+import { weldRemap } from '../io/mesh.ts';
 
 export const CREASE_ANGLE_DEFAULT = (35 * Math.PI) / 180;
 
@@ -17,18 +18,10 @@ export const CREASE_ANGLE_DEFAULT = (35 * Math.PI) / 180;
 export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): { positions: Float32Array; normals: Float32Array; indices: Uint32Array } {
   const p = mesh.positions;
   const idx = mesh.indices;
-  const nv = p.length / 3;
   const nf = idx.length / 3;
   // weld by exact position
-  const keyOf = new Map<string, number>();
-  const weld = new Uint32Array(nv);
-  for (let i = 0; i < nv; i++) {
-    const key = `${p[i * 3]},${p[i * 3 + 1]},${p[i * 3 + 2]}`;
-    let w = keyOf.get(key);
-    if (w === undefined) keyOf.set(key, (w = keyOf.size));
-    weld[i] = w;
-  }
-  const nw = keyOf.size;
+  const { remap: weld, keep } = weldRemap(p);
+  const nw = keep.length;
   // area-weighted face normals (cross product length = 2 × area) and unit normals
   const fn = new Float64Array(nf * 3);
   const fu = new Float64Array(nf * 3);

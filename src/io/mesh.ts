@@ -278,16 +278,14 @@ export function concatMeshes(parts: readonly Mesh[]): Mesh {
 }
 
 /**
- * Merges vertices whose positions are bit-identical and drops triangles that become
- * degenerate (two equal corners) unless `keepDegenerate`. Normals are dropped (a shared corner
- * of a box has three); colours of the first vertex at a position are kept. Hand-written
- * open-addressing hash over the float bits: a Map keyed by strings is ~10× slower on meshes of
- * 10⁵ corners.
+ * Vertex `v` → the index of the first vertex at a bit-identical position (−0 and +0 are one
+ * position), numbered in first-seen order; `keep` lists each position's first vertex.
+ * Hand-written open-addressing hash over the float bits: a Map keyed by strings is ~10× slower
+ * on meshes of 10⁵ corners.
  */
-export function weldMesh(mesh: Mesh, options: { keepDegenerate?: boolean } = {}): Mesh {
-  const keepDegenerate = options.keepDegenerate === true;
-  const n = mesh.positions.length / 3;
-  const bits = new Uint32Array(mesh.positions.buffer, mesh.positions.byteOffset, mesh.positions.length);
+export function weldRemap(positions: Float32Array): { remap: Uint32Array; keep: number[] } {
+  const n = positions.length / 3;
+  const bits = new Uint32Array(positions.buffer, positions.byteOffset, positions.length);
   let cap = 1;
   while (cap < n * 2) cap <<= 1;
   const table = new Int32Array(cap).fill(-1);
@@ -308,13 +306,24 @@ export function weldMesh(mesh: Mesh, options: { keepDegenerate?: boolean } = {})
         break;
       }
       const u = keep[slot]!;
-      if (mesh.positions[u * 3] === mesh.positions[v * 3] && mesh.positions[u * 3 + 1] === mesh.positions[v * 3 + 1] && mesh.positions[u * 3 + 2] === mesh.positions[v * 3 + 2]) {
+      if (positions[u * 3] === positions[v * 3] && positions[u * 3 + 1] === positions[v * 3 + 1] && positions[u * 3 + 2] === positions[v * 3 + 2]) {
         remap[v] = slot;
         break;
       }
       h = (h + 1) & (cap - 1);
     }
   }
+  return { remap, keep };
+}
+
+/**
+ * Merges vertices whose positions are bit-identical (`weldRemap`) and drops triangles that
+ * become degenerate (two equal corners) unless `keepDegenerate`. Normals are dropped (a shared
+ * corner of a box has three); colours of the first vertex at a position are kept.
+ */
+export function weldMesh(mesh: Mesh, options: { keepDegenerate?: boolean } = {}): Mesh {
+  const keepDegenerate = options.keepDegenerate === true;
+  const { remap, keep } = weldRemap(mesh.positions);
   const positions = new Float32Array(keep.length * 3);
   const colors = mesh.colors ? new Uint8Array(keep.length * 3) : undefined;
   keep.forEach((v, i) => {
