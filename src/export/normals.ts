@@ -10,7 +10,7 @@
  * BufferGeometry and un-indexes the whole mesh.
  */
 import type { Mesh } from '../model/geometry.ts';
-import { weldRemap } from '../io/mesh.ts';
+import { weldRemap } from '../geometry/weld.ts';
 
 export const CREASE_ANGLE_DEFAULT = (35 * Math.PI) / 180;
 

@@ -10,6 +10,7 @@ import { createRng, type Rng } from '../geometry/random.ts';
 import { KdTree } from '../geometry/kdtree.ts';
 import { sampleSurface } from '../geometry/surfaceSample.ts';
 import { parseObj, parseStl } from '../io/readers/meshes.ts';
+import { weldMesh } from '../io/mesh.ts';
 
 /**
  * The open-set shape catalogue of the synthetic scene generator. Every shape comes out
@@ -286,31 +287,13 @@ export function listMeshFiles(dir: string): string[] {
  * the result is closed and consistently oriented (every directed edge has exactly one twin).
  */
 export function weldClosed(m: Mesh): Mesh | null {
-  const map = new Map<string, number>();
-  const remap = new Uint32Array(m.positions.length / 3);
-  const pos: number[] = [];
-  for (let i = 0; i < remap.length; i++) {
-    const x = m.positions[i * 3]!,
-      y = m.positions[i * 3 + 1]!,
-      z = m.positions[i * 3 + 2]!;
-    const key = `${x},${y},${z}`;
-    let k = map.get(key);
-    if (k === undefined) {
-      k = pos.length / 3;
-      map.set(key, k);
-      pos.push(x, y, z);
-    }
-    remap[i] = k;
-  }
-  const idx: number[] = [];
+  const { positions, indices: idx } = weldMesh({ positions: m.positions, indices: m.indices });
   const edges = new Map<number, number>();
-  const nv = pos.length / 3;
-  for (let t = 0; t < m.indices.length; t += 3) {
-    const a = remap[m.indices[t]!]!,
-      b = remap[m.indices[t + 1]!]!,
-      c = remap[m.indices[t + 2]!]!;
-    if (a === b || b === c || c === a) continue;
-    idx.push(a, b, c);
+  const nv = positions.length / 3;
+  for (let t = 0; t < idx.length; t += 3) {
+    const a = idx[t]!,
+      b = idx[t + 1]!,
+      c = idx[t + 2]!;
     for (const [p, q] of [
       [a, b],
       [b, c],
@@ -327,7 +310,7 @@ export function weldClosed(m: Mesh): Mesh | null {
       q = key % nv;
     if (edges.get(q * nv + p) !== 1) return null;
   }
-  return { positions: new Float32Array(pos), indices: new Uint32Array(idx) };
+  return { positions, indices: idx };
 }
 
 /** A label for a mesh file: its name, or its folder's when the name is generic (`textured_simple.obj`). */
