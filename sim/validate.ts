@@ -12,8 +12,8 @@ import { findPenetrations, mm, penetrationFindings } from './checks/penetration.
 import { checkSupport } from './checks/support.ts';
 import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
 import { planSimulation, type StaticsPlan } from './checks/statics.ts';
-import { simulateMujoco, type MujocoRun, type MujocoRunOptions } from './mujoco/reference.ts';
-import { REFERENCE_RUN_TASK } from './mujoco/task.ts';
+import { mujocoModelFiles, type MujocoRun, type MujocoRunOptions } from './mujoco/reference.ts';
+import { REFERENCE_RUN_TASK, referenceRun, type ReferenceRunInput } from './mujoco/task.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
 
@@ -239,7 +239,7 @@ export async function referenceCheck(
 ): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
-  const run = await (started ?? simulateMujoco(...referenceArgs(input, scene, o, plan)));
+  const run = await (started ?? referenceRun(referenceInput(input, scene, o, plan)));
   const idx = plan.simulate;
   const judged = judgeStability(
     idx.map((i) => input.ids[i]!),
@@ -278,7 +278,7 @@ export async function referenceCheck(
 }
 
 /** MuJoCo's run of a plan: the simulated objects free, their fixed neighbours (only the pieces near them) static. */
-function referenceArgs(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): [SceneObject[], Scene['support'], MujocoRunOptions] {
+function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): ReferenceRunInput {
   const objects = [
     ...plan.simulate.map((i) => input.objects[i]!),
     ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
@@ -294,7 +294,7 @@ function referenceArgs(input: PhysicsInput, scene: Scene, o: Required<ValidateOp
     decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
     decidedTurn: Math.max(0.6, 6 * o.stableRotation),
   };
-  return [objects, scene.support, options];
+  return { scene: mujocoModelFiles(objects, scene.support, options), options };
 }
 
 /**
@@ -305,8 +305,7 @@ function referenceArgs(input: PhysicsInput, scene: Scene, o: Required<ValidateOp
  */
 export function startReference(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
   if (o.reference !== 'mujoco' || !o.spawn || plan.simulate.length === 0) return null;
-  const [objects, support, options] = referenceArgs(input, scene, o, plan);
-  const run = o.spawn(REFERENCE_RUN_TASK, { objects, options, ...(support ? { support } : {}) });
+  const run = o.spawn(REFERENCE_RUN_TASK, referenceInput(input, scene, o, plan));
   // a failure reaches whoever takes the run; one nobody takes is not an unhandled rejection
   run.catch(() => {});
   return run;

@@ -28,7 +28,6 @@ import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
 import { COMPOSE_OBJECT_TASK } from '../stages/compose.ts';
 import { OUTLIER_TASK } from '../stages/lift.ts';
 import { sharedPool, type TaskPool } from './pool.ts';
-import { REFERENCE_RUN_TASK } from '../../sim/mujoco/task.ts';
 import { sceneSnapshots, SNAPSHOTS_TASK } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
@@ -125,12 +124,10 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
-  // MuJoCo's WebAssembly module too: the cross-check runs on a worker (`sceneToBundle`)
-  if (pool && !options.reconstruct) {
-    const modules = [OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module];
-    if (options.validate !== false && options.physics?.reference !== false) modules.push(REFERENCE_RUN_TASK.module);
-    void pool.warm(modules);
-  }
+  // (Not MuJoCo's WebAssembly module, which the cross-check on a worker needs: loaded, it holds
+  // ~100 MB, and many frames have nothing to simulate; the worker loads it on the first run, while
+  // our engine steps here.)
+  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
   viewerScript().catch(() => {});
   const pipeline: FrameReconstructor = (f, onProgress) => reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
   const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? pipeline)(frame, progress);
