@@ -12,7 +12,8 @@ import { findPenetrations, mm, penetrationFindings } from './checks/penetration.
 import { checkSupport } from './checks/support.ts';
 import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
 import { planSimulation, type StaticsPlan } from './checks/statics.ts';
-import { simulateMujoco } from './mujoco/reference.ts';
+import { mujocoModelFiles, type MujocoRun, type MujocoRunOptions } from './mujoco/reference.ts';
+import { REFERENCE_RUN_TASK, referenceRun, type ReferenceRunInput } from './mujoco/task.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
 
@@ -127,9 +128,14 @@ export function planBodies(input: PhysicsInput, plan: StaticsPlan, poses: readon
  * Stability: objects that rest on the ground alone are decided by statics (`checks/statics.ts`);
  * the others are simulated, with what they touch, and judged on how far they moved.
  */
-export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, withContacts: boolean, world?: CollisionWorld): Promise<StabilityResult> {
-  const w = world ?? new CollisionWorld(input.objects, scene.support);
-  const plan = planSimulation(w, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
+export async function stabilityCheck(
+  input: PhysicsInput,
+  scene: Scene,
+  o: Required<ValidateOptions>,
+  withContacts: boolean,
+  world?: CollisionWorld,
+  plan: StaticsPlan = staticsPlan(input, o, world ?? new CollisionWorld(input.objects, scene.support)),
+): Promise<StabilityResult> {
   const before = input.objects.map((ob) => ob.pose);
   const finalPoses = before.map((p): Pose => ({ position: [...p.position], orientation: [...p.orientation] }));
   let engine: string = o.engine;
@@ -184,6 +190,11 @@ export async function stabilityCheck(input: PhysicsInput, scene: Scene, o: Requi
   return { findings, rows, finalPoses, contacts, engine, plan };
 }
 
+/** Which objects the stability run simulates, which it fixes, and which statics decides. */
+export function staticsPlan(input: PhysicsInput, o: Required<ValidateOptions>, world: CollisionWorld): StaticsPlan {
+  return planSimulation(world, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
+}
+
 export async function validateScene(scene: Scene, options?: ValidateOptions): Promise<PhysicsReport> {
   const t0 = performance.now();
   const o = withDefaults(VALIDATE_DEFAULTS, options);
@@ -192,13 +203,18 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   if (!input.withinBudget) return report(o.engine, findings, [], [], [], t0);
   const world = new CollisionWorld(input.objects, scene.support);
   let stab: StabilityResult | null = null;
-  if (o.stability && input.objects.length > 0) stab = await stabilityCheck(input, scene, o, o.engineContacts, world);
+  let mujoco: Promise<MujocoRun> | null = null;
+  if (o.stability && input.objects.length > 0) {
+    const plan = staticsPlan(input, o, world);
+    mujoco = startReference(input, scene, o, plan);
+    stab = await stabilityCheck(input, scene, o, o.engineContacts, world, plan);
+  }
   const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine, world);
   findings.push(...geo.findings);
   if (stab) findings.push(...stab.findings);
   const r = report(stab?.engine ?? o.engine, findings, [], geo.support, stab?.rows ?? [], t0);
   if (o.reference === 'mujoco' && stab && input.objects.length > 0) {
-    const ref = await referenceCheck(input, scene, o, stab);
+    const ref = await referenceCheck(input, scene, o, stab, mujoco);
     r.reference = ref.reference;
     r.findings.push(...ref.findings);
     r.verdict = verdictOf(r.findings);
@@ -219,24 +235,11 @@ export async function referenceCheck(
   scene: Scene,
   o: Required<ValidateOptions>,
   ours: StabilityResult,
+  started: Promise<MujocoRun> | null = null,
 ): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
-  const objects = [
-    ...plan.simulate.map((i) => input.objects[i]!),
-    ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
-  ];
-  const run = await simulateMujoco(objects, scene.support, {
-    seconds: o.seconds,
-    maxBodySteps: 50 * o.maxBodySteps,
-    restMove: 5e-4,
-    restTurn: 5e-3,
-    restSeconds: 0.25,
-    // as in our engine's run: a body clearly gone or toppled is unstable in MuJoCo whatever
-    // happens next, so it does not keep MuJoCo stepping
-    decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
-    decidedTurn: Math.max(0.6, 6 * o.stableRotation),
-  });
+  const run = await (started ?? referenceRun(referenceInput(input, scene, o, plan)));
   const idx = plan.simulate;
   const judged = judgeStability(
     idx.map((i) => input.ids[i]!),
@@ -272,6 +275,40 @@ export async function referenceCheck(
   const total = judged.rows.length;
   const stability = judged.rows.map((r) => ({ ...r, method: 'mujoco' }));
   return { reference: { engine: 'mujoco', stability, agreement: total === 0 ? 1 : agree / total, simulated: total }, findings };
+}
+
+/** MuJoCo's run of a plan: the simulated objects free, their fixed neighbours (only the pieces near them) static. */
+function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): ReferenceRunInput {
+  const objects = [
+    ...plan.simulate.map((i) => input.objects[i]!),
+    ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
+  ];
+  const options: MujocoRunOptions = {
+    seconds: o.seconds,
+    maxBodySteps: 50 * o.maxBodySteps,
+    restMove: 5e-4,
+    restTurn: 5e-3,
+    restSeconds: 0.25,
+    // as in our engine's run: a body clearly gone or toppled is unstable in MuJoCo whatever
+    // happens next, so it does not keep MuJoCo stepping
+    decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
+    decidedTurn: Math.max(0.6, 6 * o.stableRotation),
+  };
+  return { scene: mujocoModelFiles(objects, scene.support, options), options };
+}
+
+/**
+ * With a spawn (`ValidateOptions.spawn`, a worker pool's) and the cross-check on: MuJoCo's run
+ * of the plan, started now on another thread so that it runs while our engine steps here;
+ * `referenceCheck` takes it. Null otherwise (`referenceCheck` then runs MuJoCo itself, after
+ * our engine). A run nobody takes (the scene goes on to repair) is left to finish unheeded.
+ */
+export function startReference(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
+  if (o.reference !== 'mujoco' || !o.spawn || plan.simulate.length === 0) return null;
+  const run = o.spawn(REFERENCE_RUN_TASK, referenceInput(input, scene, o, plan));
+  // a failure reaches whoever takes the run; one nobody takes is not an unhandled rejection
+  run.catch(() => {});
+  return run;
 }
 
 /**

@@ -17,8 +17,9 @@ import type { BodySpec, EngineContact, EngineName, EngineOptions, PhysicsEngine 
 import { createEngine } from '../engines/index.ts';
 import { mm } from './penetration.ts';
 
-/** Shortest run before an early stop at rest, seconds. */
-export const MIN_SECONDS = 0.5;
+import { MIN_SECONDS } from '../rest.ts';
+
+export { MIN_SECONDS };
 
 export interface SimulateOptions {
   engine: EngineName;

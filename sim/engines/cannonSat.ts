@@ -41,8 +41,9 @@ const SLACK = 1e-9;
 
 /**
  * Records the edges of a polyhedron (each once, with its two faces) so `findSeparatingAxis` can
- * prune edge pairs. Call after construction; a shape whose faces do not close up (an edge
- * without exactly two faces) is left to cannon-es's own test.
+ * prune edge pairs. Call after construction. A hull whose polygons do not pair up along their
+ * edges (see `edgesBetweenPlanes`) gets its edges from the polygons' shared vertices instead; one
+ * where that also fails (a zero-length edge) is left to cannon-es's own test.
  */
 export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
   const nv = shape.vertices.length;
@@ -57,26 +58,47 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
       else sides.set(key, [f]);
     }
   });
-  const count = sides.size;
+  let list: [number, number, number, number][] = [];
+  let fallback = false;
+  for (const [key, fs] of sides) {
+    if (fs.length !== 2) {
+      list = edgesBetweenPlanes(shape);
+      fallback = true;
+      break;
+    }
+    list.push([Math.floor(key / nv), key % nv, fs[0]!, fs[1]!]);
+  }
+  const count = list.length;
   const dir = new Float64Array(3 * count),
     n1 = new Float64Array(3 * count),
     n2 = new Float64Array(3 * count),
     n2xn1 = new Float64Array(3 * count);
-  let e = 0;
-  for (const [key, fs] of sides) {
-    if (fs.length !== 2) return;
-    const va = shape.vertices[Math.floor(key / nv)]!,
-      vb = shape.vertices[key % nv]!;
-    const dx = vb.x - va.x,
-      dy = vb.y - va.y,
-      dz = vb.z - va.z;
-    const l = Math.hypot(dx, dy, dz);
-    if (!(l > 0)) return;
-    dir[3 * e] = dx / l;
-    dir[3 * e + 1] = dy / l;
-    dir[3 * e + 2] = dz / l;
-    const p = shape.faceNormals[fs[0]!]!,
-      q = shape.faceNormals[fs[1]!]!;
+  const side = new CANNON.Vec3();
+  for (let e = 0; e < count; e++) {
+    const [a, b, f1, f2] = list[e]!;
+    const va = shape.vertices[a]!,
+      vb = shape.vertices[b]!;
+    if (fallback) {
+      // the direction cannon-es tests for this side: the first of its unique edges within 1e-6
+      va.vsub(vb, side);
+      side.normalize();
+      const rep = shape.uniqueEdges.find((u) => u.almostEquals(side)) ?? shape.uniqueEdges.find((u) => u.almostEquals(side.negate(side)));
+      if (!rep) return;
+      dir[3 * e] = rep.x;
+      dir[3 * e + 1] = rep.y;
+      dir[3 * e + 2] = rep.z;
+    } else {
+      const dx = vb.x - va.x,
+        dy = vb.y - va.y,
+        dz = vb.z - va.z;
+      const l = Math.hypot(dx, dy, dz);
+      if (!(l > 0)) return;
+      dir[3 * e] = dx / l;
+      dir[3 * e + 1] = dy / l;
+      dir[3 * e + 2] = dz / l;
+    }
+    const p = shape.faceNormals[f1]!,
+      q = shape.faceNormals[f2]!;
     n1[3 * e] = p.x;
     n1[3 * e + 1] = p.y;
     n1[3 * e + 2] = p.z;
@@ -86,10 +108,70 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
     n2xn1[3 * e] = q.y * p.z - q.z * p.y;
     n2xn1[3 * e + 1] = q.z * p.x - q.x * p.z;
     n2xn1[3 * e + 2] = q.x * p.y - q.y * p.x;
-    e++;
   }
   edges.set(shape, { count, dir, n1, n2, n2xn1 });
 }
+
+/**
+ * The edges of a hull whose polygons do not pair up, from the vertices its polygons share.
+ * Real reconstructed hulls have two such flaws: a vertex on the line of an edge that only one
+ * of the two polygons lists (a T-junction: a-c, c-b on one side, a-b on the other), and a flat
+ * side, planar only to ~1e-7 m, kept as two overlapping polygons (`hull.ts` merges triangles
+ * into a polygon only within 1e-7 m of the first one's plane). Either way, two polygons on
+ * different planes that share two or more vertices meet along the line through them, an edge of
+ * the solid between those two faces: each edge of the hull's triangles lies in one polygon of
+ * each of its two planes, so none is missed. Every polygon side on that line is listed with
+ * the two faces, in the direction cannon-es tests for it (its `uniqueEdges` keep one of nearly
+ * parallel sides), so the axes tried are among cannon-es's own; a side listed twice only adds
+ * an axis, which never lowers the least overlap.
+ */
+function edgesBetweenPlanes(shape: CANNON.ConvexPolyhedron): [number, number, number, number][] {
+  const facesOf: number[][] = shape.vertices.map(() => []);
+  shape.faces.forEach((face, f) => {
+    for (const v of new Set(face)) facesOf[v]!.push(f);
+  });
+  const shared = new Map<number, number>();
+  const nf = shape.faces.length;
+  facesOf.forEach((fs) => {
+    for (let x = 0; x < fs.length; x++)
+      for (let y = x + 1; y < fs.length; y++) {
+        const key = fs[x]! * nf + fs[y]!;
+        shared.set(key, (shared.get(key) ?? 0) + 1);
+      }
+  });
+  const out: [number, number, number, number][] = [];
+  const seen = new Set<string>();
+  const v = shape.vertices;
+  for (const [key, count] of shared) {
+    if (count < 2) continue;
+    const f1 = Math.floor(key / nf),
+      f2 = key % nf;
+    const n1 = shape.faceNormals[f1]!,
+      n2 = shape.faceNormals[f2]!;
+    // one plane twice (a split flat side): no edge between them
+    if (n1.dot(n2) > 1 - 1e-12) continue;
+    const o1 = n1.dot(v[shape.faces[f1]![0]!]!),
+      o2 = n2.dot(v[shape.faces[f2]![0]!]!);
+    // the sides of either polygon that lie on both planes
+    for (const f of [f1, f2]) {
+      const face = shape.faces[f]!;
+      for (let k = 0; k < face.length; k++) {
+        const a = face[k]!,
+          b = face[(k + 1) % face.length]!;
+        const on = (i: number) => Math.abs(n1.dot(v[i]!) - o1) < ON_PLANE && Math.abs(n2.dot(v[i]!) - o2) < ON_PLANE;
+        if (!on(a) || !on(b)) continue;
+        const id = `${Math.min(a, b)},${Math.max(a, b)},${f1},${f2}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        out.push([a, b, f1, f2]);
+      }
+    }
+  }
+  return out;
+}
+
+/** A vertex this close to a face's plane (metres, shape frame) lies on it (flat sides are planar to ~1e-7 m). */
+const ON_PLANE = 1e-6;
 
 type FindSeparatingAxis = CANNON.ConvexPolyhedron['findSeparatingAxis'];
 // taken off the prototype on purpose: it is only ever called with `.call(shape, …)`
@@ -232,4 +314,9 @@ export function installPrunedSat(): void {
 /** cannon-es's own test, for comparisons. */
 export function cannonSat(a: CANNON.ConvexPolyhedron, ...rest: Parameters<FindSeparatingAxis>): boolean {
   return cannonFindSeparatingAxis.call(a, ...rest);
+}
+
+/** Whether the pruned test applies to a shape (its edges are indexed), for tests. */
+export function hasEdgeData(shape: CANNON.ConvexPolyhedron): boolean {
+  return edges.has(shape);
 }

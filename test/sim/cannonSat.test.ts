@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import * as CANNON from 'cannon-es';
 import { cleanHull } from '../../sim/hull.ts';
-import { cannonSat, indexEdges, installPrunedSat } from '../../sim/engines/cannonSat.ts';
+import { cannonSat, hasEdgeData, indexEdges, installPrunedSat } from '../../sim/engines/cannonSat.ts';
 import { createRng, type Rng } from '../../src/geometry/random.ts';
 
 /** A noisy convex piece like a real reconstructed one: n points on a jittered ellipsoid or box. */
-function piece(rng: Rng, n: number, box: boolean): CANNON.ConvexPolyhedron {
+type Flaw = 'none' | 'tJunction' | 'splitFace';
+
+/**
+ * `flaw` builds the two defects real hulls were seen with (osd test55, uoc 000003), whose
+ * polygons do not pair up along their edges: a vertex added in the middle of an edge of one
+ * polygon only (a T-junction), or a face of four or more corners given as two overlapping
+ * polygons on its plane (a flat side split in two).
+ */
+function piece(rng: Rng, n: number, box: boolean, flaw: Flaw = 'none'): CANNON.ConvexPolyhedron {
   const pts = new Float32Array(n * 3);
   const r = [rng.range(0.02, 0.08), rng.range(0.02, 0.08), rng.range(0.02, 0.08)];
   for (let i = 0; i < n; i++) {
@@ -33,7 +41,31 @@ function piece(rng: Rng, n: number, box: boolean): CANNON.ConvexPolyhedron {
   for (let i = 0; i < v.length; i += 3) for (let a = 0; a < 3; a++) c[a]! += v[i + a]! / (v.length / 3);
   const vertices: CANNON.Vec3[] = [];
   for (let i = 0; i < v.length; i += 3) vertices.push(new CANNON.Vec3(v[i]! - c[0]!, v[i + 1]! - c[1]!, v[i + 2]! - c[2]!));
-  const shape = new CANNON.ConvexPolyhedron({ vertices, faces: h.faces, normals: h.normals.map((m) => new CANNON.Vec3(...m)) });
+  const faces = h.faces.map((f) => [...f]);
+  const normals = h.normals.map((m) => new CANNON.Vec3(...m));
+  if (flaw === 'tJunction') {
+    // the longest side of the first polygon gets its midpoint; the neighbour across keeps a-b
+    const f = faces[0]!;
+    let k = 0;
+    for (let j = 1; j < f.length; j++) if (vertices[f[j]!]!.distanceTo(vertices[f[(j + 1) % f.length]!]!) > vertices[f[k]!]!.distanceTo(vertices[f[(k + 1) % f.length]!]!)) k = j;
+    const a = vertices[f[k]!]!,
+      b = vertices[f[(k + 1) % f.length]!]!;
+    vertices.push(a.vadd(b).scale(0.5));
+    f.splice(k + 1, 0, vertices.length - 1);
+  } else if (flaw === 'splitFace') {
+    // the largest polygon; a hull of triangles only gets its first triangle twice
+    let at = 0;
+    faces.forEach((f, k) => (f.length > faces[at]!.length ? (at = k) : 0));
+    const f = faces[at]!;
+    if (f.length >= 4) {
+      const m = Math.floor(f.length / 2);
+      // f[0..m+1] and f[m..] + f[0], f[1]: two convex polygons that overlap near f[0], f[1], f[m], f[m+1]
+      faces[at] = f.slice(0, m + 2);
+      faces.push([...f.slice(m), f[0]!, f[1]!]);
+    } else faces.push([f[1]!, f[2]!, f[0]!]);
+    normals.push(normals[at]!.clone());
+  }
+  const shape = new CANNON.ConvexPolyhedron({ vertices, faces, normals });
   indexEdges(shape);
   return shape;
 }
@@ -44,15 +76,18 @@ function randomQuat(rng: Rng): CANNON.Quaternion {
 }
 
 describe('pruned separating-axis test (cannonSat.ts)', () => {
-  it("gives cannon-es's own answer — separated or not, the least overlap and its axis — on noisy real-like pieces", () => {
+  it.each(['none', 'tJunction', 'splitFace'] as const)("gives cannon-es's own answer — separated or not, the least overlap and its axis — on noisy real-like pieces (flaw: %s)", (flaw) => {
     installPrunedSat();
     const rng = createRng(12);
     let overlapping = 0,
       separated = 0,
       edgeWins = 0;
     for (let t = 0; t < 160; t++) {
-      const a = piece(rng, 50 + Math.floor(rng.range(0, 50)), t % 2 === 0);
-      const b = piece(rng, 40 + Math.floor(rng.range(0, 50)), t % 3 === 0);
+      const a = piece(rng, 50 + Math.floor(rng.range(0, 50)), t % 2 === 0, flaw);
+      const b = piece(rng, 40 + Math.floor(rng.range(0, 50)), t % 3 === 0, t % 2 === 0 ? flaw : 'none');
+      // the pruned test runs on flawed hulls too (their edges found from shared vertices)
+      expect(hasEdgeData(a)).toBe(true);
+      expect(hasEdgeData(b)).toBe(true);
       const qa = randomQuat(rng),
         qb = randomQuat(rng);
       const pa = new CANNON.Vec3(0, 0, 0);
