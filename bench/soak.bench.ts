@@ -9,8 +9,9 @@
  *                        back to back when the pipeline is slower: its sustainable rate)
  *   SOAK_KEEP_LAST       keep_last (default 5)
  *   SOAK_CAMERA_HZ       camera rate (default 10)
- *   SOAK_NODE_ENV        extra environment for the node process, `NAME=value` words separated
- *                        by spaces (glibc tunables), for comparisons
+ *   SOAK_NODE_ENV        environment for the node process instead of the launch file's glibc
+ *                        malloc settings (NODE_MALLOC_ENV): `NAME=value` words separated by
+ *                        spaces; `none`: glibc's defaults (for comparisons)
  *   SOAK_NODE_FLAGS      extra node/V8 flags for the node process, separated by spaces
  *   SOAK_NODE_LOG        write the node's output to this file (phase 2: with .2 appended)
  *
@@ -29,6 +30,7 @@ import { join } from 'node:path';
 import { DATA, UOC } from '../test/realframes/frames.ts';
 import { findRos2 } from '../test/ros/real/ros2.ts';
 import { runSoak, type Growth, type SoakResult } from '../test/ros/real/soak.ts';
+import { NODE_MALLOC_ENV } from '../ros/memory.ts';
 
 const env = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
 const mb = (b: number) => (b / 1e6).toFixed(1);
@@ -48,12 +50,16 @@ export default async function bench(): Promise<void> {
   const camera = { ...(real ? { real } : { seed: 7, width: 640, height: 480 }), rateHz: cameraHz };
   const what = real ? 'uoc_demo/000000 (real, 640×480)' : 'synthetic seed 7 (640×480)';
   const log = (l: string) => console.log(l);
-  const nodeEnv = Object.fromEntries(
-    (process.env['SOAK_NODE_ENV'] ?? '')
-      .split(/\s+/)
-      .filter((w) => w.includes('='))
-      .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
-  );
+  const given = process.env['SOAK_NODE_ENV'];
+  const nodeEnv =
+    given === undefined
+      ? { ...NODE_MALLOC_ENV }
+      : Object.fromEntries(
+          given
+            .split(/\s+/)
+            .filter((w) => w.includes('='))
+            .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+        );
   const nodeFlags = (process.env['SOAK_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
   if (nodeFlags.length > 0) console.log(`node flags: ${nodeFlags.join(' ')}`);
   if (Object.keys(nodeEnv).length > 0)

@@ -16,7 +16,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderBytes } from '../../../src/export/retention.ts';
-import { memorySample, parseMemoryLines, type MemorySample } from '../../../ros/memory.ts';
+import { memorySample, NODE_MALLOC_ENV, parseMemoryLines, type MemorySample } from '../../../ros/memory.ts';
 import { frameMessages } from '../../../ros/encode.ts';
 import { TYPES, timeFromSeconds, type TriggerResponse } from '../../../ros/messages.ts';
 import { startSceneNode, type NodeStats } from '../../../ros/node.ts';
@@ -51,7 +51,10 @@ export interface SoakOptions {
   warmupRuns?: number;
   /** 'auto': a real ROS 2 graph when one is installed, else in-process. */
   transport?: 'auto' | 'memory';
-  /** Extra environment for the node process (real graph), e.g. glibc malloc tunables. */
+  /**
+   * Extra environment for the node process (real graph). Default: the glibc malloc settings the
+   * launch file starts the node with (NODE_MALLOC_ENV); {} runs it with glibc's defaults.
+   */
   nodeEnv?: Record<string, string>;
   /** Extra node (V8) flags for the node process (real graph), e.g. --max-semi-space-size=2. */
   nodeFlags?: string[];
@@ -181,7 +184,7 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
   let node: Proc | undefined;
   try {
     // --expose-gc: the node's memory line on SIGUSR2 is taken after a full GC
-    node = startReal2simRos({ ...env, ...o.nodeEnv }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc', ...(o.nodeFlags ?? [])]);
+    node = startReal2simRos({ ...env, ...(o.nodeEnv ?? NODE_MALLOC_ENV) }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc', ...(o.nodeFlags ?? [])]);
     await node.waitFor(/ready \(rclnodejs\)/, 120_000);
     const { rateHz, bad, ...spec } = o.camera;
     await camera.ask({ op: 'camera', ...spec, rate: rateHz, bad: bad ?? 0, stamp0: 1000, quiet: true, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
