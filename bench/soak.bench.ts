@@ -9,6 +9,11 @@
  *                        back to back when the pipeline is slower: its sustainable rate)
  *   SOAK_KEEP_LAST       keep_last (default 5)
  *   SOAK_CAMERA_HZ       camera rate (default 10)
+ *   SOAK_NODE_ENV        environment for the node process instead of the launch file's glibc
+ *                        malloc settings (NODE_MALLOC_ENV): `NAME=value` words separated by
+ *                        spaces; `none`: glibc's defaults (for comparisons)
+ *   SOAK_NODE_FLAGS      extra node/V8 flags for the node process, separated by spaces
+ *   SOAK_NODE_LOG        write the node's output to this file (phase 2: with .2 appended)
  *
  * On a real ROS 2 graph (node, camera and client as separate processes, Cyclone DDS on
  * loopback) when one is installed; otherwise in-process, said in the output. The camera loops a
@@ -25,6 +30,7 @@ import { join } from 'node:path';
 import { DATA, UOC } from '../test/realframes/frames.ts';
 import { findRos2 } from '../test/ros/real/ros2.ts';
 import { runSoak, type Growth, type SoakResult } from '../test/ros/real/soak.ts';
+import { NODE_MALLOC_ENV } from '../ros/memory.ts';
 
 const env = (name: string, def: number) => (process.env[name] ? Number(process.env[name]) : def);
 const mb = (b: number) => (b / 1e6).toFixed(1);
@@ -44,16 +50,51 @@ export default async function bench(): Promise<void> {
   const camera = { ...(real ? { real } : { seed: 7, width: 640, height: 480 }), rateHz: cameraHz };
   const what = real ? 'uoc_demo/000000 (real, 640×480)' : 'synthetic seed 7 (640×480)';
   const log = (l: string) => console.log(l);
+  const given = process.env['SOAK_NODE_ENV'];
+  const nodeEnv =
+    given === undefined
+      ? { ...NODE_MALLOC_ENV }
+      : Object.fromEntries(
+          given
+            .split(/\s+/)
+            .filter((w) => w.includes('='))
+            .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+        );
+  const nodeFlags = (process.env['SOAK_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+  if (nodeFlags.length > 0) console.log(`node flags: ${nodeFlags.join(' ')}`);
+  if (Object.keys(nodeEnv).length > 0)
+    console.log(
+      `node environment: ${Object.entries(nodeEnv)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
 
   console.log(`\nphase 1: continuous, write_bundle: always, keep_last: ${keepLast}, rate_hz: ${rateHz}, camera ${cameraHz} Hz ${what}, ${seconds} s`);
   console.log(`  started ${t0.toISOString()}`);
-  const a = await runSoak({ seconds, params: { rate_hz: rateHz, keep_last: keepLast }, camera, log });
+  const a = await runSoak({
+    seconds,
+    params: { rate_hz: rateHz, keep_last: keepLast },
+    camera,
+    nodeEnv,
+    nodeFlags,
+    ...(process.env['SOAK_NODE_LOG'] ? { nodeLog: process.env['SOAK_NODE_LOG'] } : {}),
+    log,
+  });
   report(a, keepLast);
   rmSync(a.outDir, { recursive: true, force: true });
   if (changeSeconds <= 0) return;
 
   console.log(`\nphase 2: continuous, write_bundle: on_change, static scene, 30 % inconsistent pairs, a client calling reconstruct back to back, ${changeSeconds} s`);
-  const b = await runSoak({ seconds: changeSeconds, params: { rate_hz: rateHz, keep_last: keepLast, write_bundle: 'on_change' }, camera: { ...camera, bad: 0.3 }, calls: true, log });
+  const b = await runSoak({
+    seconds: changeSeconds,
+    params: { rate_hz: rateHz, keep_last: keepLast, write_bundle: 'on_change' },
+    camera: { ...camera, bad: 0.3 },
+    calls: true,
+    nodeEnv,
+    nodeFlags,
+    ...(process.env['SOAK_NODE_LOG'] ? { nodeLog: `${process.env['SOAK_NODE_LOG']}.2` } : {}),
+    log,
+  });
   console.log(
     `  transport ${b.transport}${b.domainId ? ` (ROS_DOMAIN_ID ${b.domainId}, other nodes: ${b.foreignNodes.join(', ') || 'none'})` : ''}, ${b.seconds.toFixed(0)} s; runs ${b.stats.runs} (${b.stats.unchanged} unchanged), failures ${b.stats.failures}, error lines ${b.errorLines.length}`,
   );
@@ -75,10 +116,27 @@ function memoryReport(r: SoakResult): void {
       : 'not sampled';
   console.log(`  memory after warm-up (medians of the first and last quarter of the samples after warm-up; target growth ≤ 10 MB):`);
   console.log(`    RSS                       ${g(m.rss)}`);
+  console.log(
+    `      RSS 10th percentile (the floor it saws down to): ${m.rss.lowWarm.toFixed(1)} → ${m.rss.lowEnd.toFixed(1)} MB (${m.rss.lowEnd - m.rss.lowWarm >= 0 ? '+' : ''}${(m.rss.lowEnd - m.rss.lowWarm).toFixed(1)} MB)`,
+  );
+  console.log(
+    `      RSS per window after warm-up (s: median / 10th percentile MB): ${m.rss.windows.map((w) => `${w.from.toFixed(0)}–${w.to.toFixed(0)}: ${w.median.toFixed(0)} / ${w.p10.toFixed(0)}`).join(' | ')}`,
+  );
+  console.log(`      runs per window after warm-up: ${runsPerWindow(r)}`);
   console.log(`    JS heap used ${!m.heap ? '             ' : m.afterGc ? 'after full GC' : '(no GC!)     '} ${g(m.heap)}`);
   console.log(`    worker threads' heaps     ${g(m.workerHeap)}`);
   console.log(`    external                  ${g(m.external)}`);
   console.log(`    ArrayBuffers              ${g(m.arrayBuffers)}`);
+}
+
+/** Runs the node finished in each memory window (RSS moves with the rate: a faster node holds more images in flight). */
+function runsPerWindow(r: SoakResult): string {
+  return r.memory.rss.windows
+    .map((w) => {
+      const inW = r.samples.filter((s) => s.t >= w.from && s.t <= w.to);
+      return inW.length >= 2 ? `${inW[inW.length - 1]!.runs - inW[0]!.runs}` : '-';
+    })
+    .join(' | ');
 }
 
 function report(r: SoakResult, keepLast: number): void {

@@ -9,13 +9,16 @@ import type { TaskRef } from '../stages/tasks.ts';
 export interface ThreadHeap {
   threadId: number;
   heapUsedMb: number;
+  /** What the thread's heap holds from the system (committed), after the GC. */
+  heapTotalMb: number;
   afterGc: boolean;
 }
 
 export function threadHeap(): ThreadHeap {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (typeof gc === 'function') gc();
-  return { threadId, heapUsedMb: process.memoryUsage().heapUsed / 2 ** 20, afterGc: typeof gc === 'function' };
+  const m = process.memoryUsage();
+  return { threadId, heapUsedMb: m.heapUsed / 2 ** 20, heapTotalMb: m.heapTotal / 2 ** 20, afterGc: typeof gc === 'function' };
 }
 
 export const THREAD_HEAP_TASK: TaskRef<null, ThreadHeap> = { module: import.meta.url, name: 'threadHeap', fn: () => threadHeap() };

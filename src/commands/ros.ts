@@ -201,10 +201,12 @@ export async function run(argv: string[]): Promise<number> {
   // SIGUSR2 prints the process's memory (after a full GC when node runs with --expose-gc): what
   // the soak samples to tell a leak (heap growing after GC) from resident memory that only looks
   // like one (see ros/memory.ts). Installed before the start: unhandled, SIGUSR2 ends the process.
-  const { memorySampleWithWorkers, formatMemory } = await import('../../ros/memory.ts');
+  const { memorySampleWithWorkers, formatMemory, mallocNote } = await import('../../ros/memory.ts');
   const printMemory = () => void memorySampleWithWorkers(true).then((m) => console.log(formatMemory(m)));
   process.on('SIGUSR2', printMemory);
   const handle = await startRosCommand(argv);
+  const note = mallocNote();
+  if (note) handle.transport.log.info(note);
   await stopped;
   handle.transport.log.info('shutting down');
   await handle.close();

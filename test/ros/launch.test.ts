@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flagOf, parseRosArgs, startRosCommand, type RosCommandHandle } from '../../src/commands/ros.ts';
 import { NAMES } from '../../ros/node.ts';
+import { mallocNote, NODE_MALLOC_ENV } from '../../ros/memory.ts';
 import { PARAMS, paramsFromYaml, resolveParams } from '../../ros/params.ts';
 import { RCLNODEJS_MISSING, rosEnvironmentProblem } from '../../ros/transport/rclnodejs.ts';
 import { RosbridgeTestServer } from './rosbridgeServer.ts';
@@ -68,6 +69,17 @@ describe('launch/real2sim.launch.xml', () => {
     expect(existsSync(tokens[1]!)).toBe(true);
     expect(resolve(cwd)).toBe(repo);
     expect(cmd).toContain('--transport rclnodejs');
+  });
+
+  it('starts the node with the glibc malloc settings it is measured with (ros/memory.ts), which silence the start-up note', () => {
+    const exec = parseXml(launchXml).getElementsByTagName('executable')[0]!;
+    const env = Object.fromEntries(Array.from(exec.getElementsByTagName('env')).map((e) => [e.getAttribute('name')!, e.getAttribute('value')!]));
+    expect(env).toEqual(NODE_MALLOC_ENV);
+    expect(mallocNote({ ...env }, true)).toBeNull();
+    expect(mallocNote({}, true)).toContain('MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072');
+    expect(mallocNote({ GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' }, true)).toBeNull();
+    // not glibc (musl, macOS): nothing to say
+    expect(mallocNote({}, false)).toBeNull();
   });
 
   it('names only flags and parameters the node declares, and remaps only its own topics', () => {

@@ -16,6 +16,18 @@ describe('memory report', () => {
     const text = `[INFO] ready\n${formatMemory(a)}\nnoise\n  ${formatMemory(b)}\n`;
     expect(parseMemoryLines(text)).toEqual([a, b]);
     expect(formatMemory(b)).toContain('(no GC: node without --expose-gc)');
+    // the worker heaps' committed size and the main heap's spaces ride on the same line
+    const c: MemorySample = { ...b, workerHeapTotalMb: 30.2, spaces: { new: { committedMb: 32, usedMb: 1.5 }, old: { committedMb: 60.1, usedMb: 44.7 }, large_object: { committedMb: 3, usedMb: 3 } } };
+    expect(parseMemoryLines(`x ${formatMemory(c)}\n${formatMemory(a)}`)).toEqual([c, a]);
+  });
+
+  it("lists the heap's spaces, which add up to its committed total", () => {
+    const m = memorySample();
+    const spaces = Object.values(m.spaces ?? {});
+    expect(Object.keys(m.spaces ?? {})).toEqual(expect.arrayContaining(['new', 'old', 'code']));
+    const committed = spaces.reduce((a, s) => a + s.committedMb, 0);
+    expect(Math.abs(committed - m.heapTotalMb)).toBeLessThan(0.5);
+    for (const s of spaces) expect(s.usedMb).toBeLessThanOrEqual(s.committedMb + 1e-9);
   });
 
   it('says whether a sample followed a full GC (only possible with --expose-gc)', () => {
@@ -41,6 +53,7 @@ describe('memory report', () => {
       for (const h of heaps) {
         expect(h.threadId).not.toBe(threadId);
         expect(h.heapUsedMb).toBeGreaterThan(0.5);
+        expect(h.heapTotalMb).toBeGreaterThanOrEqual(h.heapUsedMb);
       }
     } finally {
       await pool.close();

@@ -4,10 +4,11 @@
  * the bundle path, Ctrl-C on the launch stops the node.
  * Skips with a message where no ROS 2 command line is installed; fails in CI (see ros2.ts).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NODE_MALLOC_ENV } from '../../../ros/memory.ts';
 import { paramsFromYaml } from '../../../ros/params.ts';
 import { freeDomainId, repo, requireRos2OrSkip, startProbe, startProc } from './ros2.ts';
 
@@ -23,6 +24,26 @@ async function ros2Cli(args: string[], timeoutMs = 60_000): Promise<{ code: numb
   const code = await p.exited;
   clearTimeout(timer);
   return { code, out: p.output() };
+}
+
+/** The environment of the `real2sim ros` process launched on this domain (Linux /proc). */
+function nodeEnvironment(domainId: string): Record<string, string> {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (!cmd.some((a) => a.endsWith('bin/real2sim.js')) || !cmd.includes('ros')) continue;
+      const e = Object.fromEntries(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter((kv) => kv.includes('='))
+          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
+      if (e['ROS_DOMAIN_ID'] === domainId) return e;
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  throw new Error(`no real2sim ros process on ROS_DOMAIN_ID ${domainId}`);
 }
 
 describe.skipIf(!ros2 || !ros2.hasCli)('ros2 launch launch/real2sim.launch.xml', () => {
@@ -54,6 +75,10 @@ describe.skipIf(!ros2 || !ros2.hasCli)('ros2 launch launch/real2sim.launch.xml',
         if (/success=True/.test(out)) break;
         await new Promise((r) => setTimeout(r, 500));
       }
+      // The node runs with the launch file's glibc malloc settings: in its environment, and no
+      // start-up note about them (which the node prints on glibc when they are missing).
+      expect(nodeEnvironment(env.ROS_DOMAIN_ID)).toMatchObject(NODE_MALLOC_ENV);
+      expect(launch.output()).not.toMatch(/dynamic mmap threshold is on/);
       const m = answer.match(/std_srvs\.srv\.Trigger_Response\(success=True, message='([^']+)'\)/);
       expect(m, answer + launch.output()).not.toBeNull();
       expect(m![1]!.startsWith(`${dir}/scene_42`)).toBe(true);

@@ -12,11 +12,11 @@
  * own node and probes, at the start and at the end. Used by `npm run bench --
  * soak` (minutes to hours) and `test/ros/real/soak.test.ts` (about a minute).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { folderBytes } from '../../../src/export/retention.ts';
-import { memorySample, parseMemoryLines, type MemorySample } from '../../../ros/memory.ts';
+import { memorySample, NODE_MALLOC_ENV, parseMemoryLines, type MemorySample } from '../../../ros/memory.ts';
 import { frameMessages } from '../../../ros/encode.ts';
 import { TYPES, timeFromSeconds, type TriggerResponse } from '../../../ros/messages.ts';
 import { startSceneNode, type NodeStats } from '../../../ros/node.ts';
@@ -42,12 +42,24 @@ export interface SoakOptions {
   sampleMs?: number;
   /** How often the heap is sampled after a full GC in the node (ms; default 10 000). */
   heapEveryMs?: number;
+  /**
+   * Length of the windows memory is summarised over after warm-up (median and 10th percentile
+   * each; default 600 s, shorter for a soak under 50 minutes: a fifth of it, at least 60 s).
+   */
+  windowSeconds?: number;
   /** Successful runs before memory counts as warmed up. */
   warmupRuns?: number;
   /** 'auto': a real ROS 2 graph when one is installed, else in-process. */
   transport?: 'auto' | 'memory';
-  /** Extra environment for the node process (real graph), e.g. glibc malloc tunables. */
+  /**
+   * Extra environment for the node process (real graph). Default: the glibc malloc settings the
+   * launch file starts the node with (NODE_MALLOC_ENV); {} runs it with glibc's defaults.
+   */
   nodeEnv?: Record<string, string>;
+  /** Extra node (V8) flags for the node process (real graph), e.g. --max-semi-space-size=2. */
+  nodeFlags?: string[];
+  /** Write the node's output (log, --stats, memory lines) to this file when it stops (real graph). */
+  nodeLog?: string;
   /** Default: a domain no participant on this machine uses (see freeDomainId). */
   domainId?: string;
   log?: (line: string) => void;
@@ -74,6 +86,14 @@ export interface Growth {
   /** Least-squares slope over the samples after warm-up, per hour. */
   perHour: number;
   max: number;
+  /** 10th percentiles of the first and last quarter: the floor the series saws down to. */
+  lowWarm: number;
+  lowEnd: number;
+  /**
+   * Median and 10th percentile per window of `windowSeconds` after warm-up (the last one may be
+   * shorter): whether the level drifts over the run or only saws around one.
+   */
+  windows: { from: number; to: number; median: number; p10: number; n: number }[];
 }
 
 export interface SoakResult {
@@ -105,10 +125,12 @@ export interface SoakResult {
   outDir: string;
 }
 
-const median = (xs: number[]) => {
+/** The q-quantile (nearest rank below) of xs; NaN for none. */
+const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.floor(s.length / 2)]! : NaN;
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
 };
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 /** `--stats` text → counters (see formatStats in src/commands/ros.ts). */
 export function parseStats(text: string): SoakResult['stats'] {
@@ -162,7 +184,7 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
   let node: Proc | undefined;
   try {
     // --expose-gc: the node's memory line on SIGUSR2 is taken after a full GC
-    node = startReal2simRos({ ...env, ...o.nodeEnv }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc']);
+    node = startReal2simRos({ ...env, ...(o.nodeEnv ?? NODE_MALLOC_ENV) }, ['--transport', 'rclnodejs', '--stats', '--output-dir', out, ...flags], ['--expose-gc', ...(o.nodeFlags ?? [])]);
     await node.waitFor(/ready \(rclnodejs\)/, 120_000);
     const { rateHz, bad, ...spec } = o.camera;
     await camera.ask({ op: 'camera', ...spec, rate: rateHz, bad: bad ?? 0, stamp0: 1000, quiet: true, topics: { image: '/image', depth: '/depth', info: '/camera_info' } });
@@ -226,6 +248,7 @@ async function startRosOn(o: SoakOptions, out: string, flags: string[], domainId
       await camera.close();
       await caller?.close();
       const text = n.output();
+      if (o.nodeLog) writeFileSync(o.nodeLog, text);
       return {
         stats: parseStats(text.slice(text.lastIndexOf('real2sim ros counters:'))),
         errorLines: text.split('\n').filter((l) => /\[ERROR\]/.test(l)),
@@ -368,11 +391,15 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const bundleDirs = readdirSync(out).filter((n) => !n.startsWith('.'));
   const largest = Math.max(0, ...(await Promise.all(bundleDirs.map((d) => folderBytes(join(out, d))))));
   const warm = warmAt >= 0 ? samples.slice(warmAt) : [];
-  const rss = growth(warm.map((s) => [s.t, s.rssMb]));
+  const win = o.windowSeconds ?? (o.seconds >= 3000 ? 600 : Math.max(60, o.seconds / 5));
+  const rss = growth(
+    warm.map((s) => [s.t, s.rssMb]),
+    win,
+  );
   const gcd = warm.filter((s) => s.mem);
   const of = (f: (m: MemorySample) => number | undefined) => {
     const pts = gcd.filter((s) => f(s.mem!) !== undefined).map((s): [number, number] => [s.t, f(s.mem!)!]);
-    return pts.length >= 2 ? growth(pts) : undefined;
+    return pts.length >= 2 ? growth(pts, win) : undefined;
   };
   const workerHeap = of((m) => m.workerHeapMb);
   const heap = of((m) => m.heapUsedMb);
@@ -410,21 +437,48 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
  * A memory series after warm-up: RSS saws up and down by ~100 MB (garbage collection, V8 giving
  * pages back lazily), so medians of the first and last quarter, and the least-squares trend.
  */
-export function growth(points: [number, number][]): Growth {
+export function growth(points: [number, number][], windowSeconds = 600): Growth {
   const k = Math.max(1, Math.floor(points.length / 4));
-  const warm = median(points.slice(0, k).map((p) => p[1]));
-  const end = median(points.slice(-k).map((p) => p[1]));
+  const first = points.slice(0, k).map((p) => p[1]);
+  const last = points.slice(-k).map((p) => p[1]);
+  const warm = median(first);
+  const end = median(last);
+  const windows: Growth['windows'] = [];
+  const t0 = points[0]?.[0] ?? 0;
+  for (const p of points) {
+    const from = t0 + Math.floor((p[0] - t0) / windowSeconds) * windowSeconds;
+    if (windows[windows.length - 1]?.from !== from) windows.push({ from, to: from, median: NaN, p10: NaN, n: 0 });
+  }
+  for (const w of windows) {
+    const vs = points.filter((p) => p[0] >= w.from && p[0] < w.from + windowSeconds);
+    w.to = vs[vs.length - 1]![0];
+    w.n = vs.length;
+    w.median = median(vs.map((p) => p[1]));
+    w.p10 = quantile(
+      vs.map((p) => p[1]),
+      0.1,
+    );
+  }
   const n = points.length;
   const mt = points.reduce((a, p) => a + p[0], 0) / n;
   const mv = points.reduce((a, p) => a + p[1], 0) / n;
   const sxx = points.reduce((a, p) => a + (p[0] - mt) ** 2, 0);
   const sxy = points.reduce((a, p) => a + (p[0] - mt) * (p[1] - mv), 0);
-  return { warm, end, growth: end - warm, perHour: sxx > 0 ? (sxy / sxx) * 3600 : NaN, max: Math.max(...points.map((p) => p[1])) };
+  return {
+    warm,
+    end,
+    growth: end - warm,
+    perHour: sxx > 0 ? (sxy / sxx) * 3600 : NaN,
+    max: Math.max(...points.map((p) => p[1])),
+    lowWarm: quantile(first, 0.1),
+    lowEnd: quantile(last, 0.1),
+    windows,
+  };
 }
 
 function heapNote(samples: SoakSample[]): string {
   const m = [...samples].reverse().find((s) => s.mem)?.mem;
   return m
-    ? `, heap ${m.heapUsedMb.toFixed(1)} MB${m.afterGc ? ' after GC' : ''}${m.workerHeapMb !== undefined ? ` (workers ${m.workerHeapMb.toFixed(1)} MB)` : ''}, external ${m.externalMb.toFixed(1)} MB`
+    ? `, heap ${m.heapUsedMb.toFixed(1)} MB${m.afterGc ? ' after GC' : ''} of ${m.heapTotalMb.toFixed(1)} MB${m.spaces?.['new'] ? ` (new space ${m.spaces['new'].committedMb.toFixed(1)} MB)` : ''}${m.workerHeapMb !== undefined ? ` (workers ${m.workerHeapMb.toFixed(1)} MB of ${m.workerHeapTotalMb?.toFixed(1) ?? '?'} MB)` : ''}, external ${m.externalMb.toFixed(1)} MB`
     : '';
 }
