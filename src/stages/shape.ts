@@ -7,7 +7,7 @@ import { GEOMETRIC_SHAPE_DEFAULTS, geometricShapeBackend, SHAPE_OBJECT_TASK, typ
 import { convexHull2d } from './footprint.ts';
 import { trimMesh } from './manifold.ts';
 import { separatingLine, shareBeyond } from './neighbours.ts';
-import { insideHull, restingSupports, settleContacts } from './stacking.ts';
+import { insideHull, meshTopUnder, restingSupports, settleContacts } from './stacking.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
 import type { ShapeInput, ShapeResult } from './backends.ts';
 import { inThread, type TaskRunner } from './tasks.ts';
@@ -114,7 +114,21 @@ export function shape(options: ShapeOptions = {}) {
         const inputs = ready.map((k) => {
           const b = below(k);
           const res = b === undefined ? undefined : results[b];
-          return res && res.frame === 'world' ? { ...shapeInputs[k]!, restsOnFootprint: Array.from(convexHull2d(res.mesh.positions, 3)) } : shapeInputs[k]!;
+          if (!res || res.frame !== 'world') return shapeInputs[k]!;
+          const si: ShapeInput = { ...shapeInputs[k]!, restsOnFootprint: Array.from(convexHull2d(res.mesh.positions, 3)) };
+          // it rests on the completed object below, where that is (not on stray seam points of
+          // it a few millimetres higher), when the two are within the settling band of each other
+          const obj = input.objects[k]!;
+          const s = supports.get(obj.id)!;
+          const top = obj.world ? meshTopUnder(res.mesh, obj.world) : undefined;
+          if (top !== undefined && top !== s.height && Math.abs(top - s.height) <= SETTLE_BAND) {
+            const on = { height: top, on: s.on };
+            si.restsOn = top;
+            si.points = { positions: settleContacts([obj], new Map([[obj.id, on]])).get(obj.id)! };
+            supports.set(obj.id, on);
+            restsOn.set(obj.id, top);
+          }
+          return si;
         });
         const out = await runSome(inputs);
         ready.forEach((k, j) => {
@@ -215,6 +229,9 @@ function completionMethod(d: GeometricShapeDetails): string {
   const base = d.ball ? '' : d.onObject ? ', extruded onto object' : ', extruded to support';
   return `${how}${base}${d.reachesUnder ? ', reaches under the object on it' : ''}${d.concave ? ', carved' : ''}`;
 }
+
+/** Band (metres) within which `settleContacts` raises an upper object's points onto its resting surface. */
+const SETTLE_BAND = 0.015;
 
 /** Completions may cross the line between two neighbours by this much (metres) before they are cut. */
 const NEIGHBOUR_TOLERANCE = 0.001;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { restingHeights, restingSupports, settleContacts } from '../../src/stages/stacking.ts';
+import { boxMesh, translateMesh } from '../../src/geometry/primitives.ts';
+import { meshTopUnder, restingHeights, restingSupports, settleContacts } from '../../src/stages/stacking.ts';
 
 /** Points on the camera-facing (−x) side and top of an axis-aligned box, world frame. */
 function visibleBox(cx: number, cy: number, z0: number, sx: number, sy: number, sz: number): Float32Array {
@@ -61,5 +62,36 @@ describe('settleContacts: a stacked pair meets at one surface', () => {
     const z = Array.from({ length: settled.get(2)!.length / 3 }, (_, k) => settled.get(2)![k * 3 + 2]!);
     expect(Math.min(...z)).toBeCloseTo(0.06, 5);
     expect(Math.max(...z)).toBeCloseTo(0.14, 5);
+  });
+});
+
+describe('meshTopUnder: the completed top of what an object rests on', () => {
+  // a 30 × 20 × 6 cm box on the support (its top at z = 0.06), a 10 cm box standing on it
+  const lower = translateMesh(boxMesh(0.3, 0.2, 0.06), 0, 0, 0.03);
+  const upper = visibleBox(0.02, 0, 0.06, 0.1, 0.1, 0.08);
+
+  it('is the lower box top under the upper box, not seam points of it a few millimetres higher', () => {
+    // the lower box's measured points with 7 pixels of the upper box's foot labelled as it, 3 to 11 mm up
+    const seam = Float32Array.from(Array.from({ length: 7 }, (_, k) => [-0.03, -0.04 + 0.01 * k, 0.063 + 0.00133 * k]).flat());
+    const seen = visibleBox(0, 0, 0, 0.3, 0.2, 0.06);
+    const lowerPoints = new Float32Array(seen.length + seam.length);
+    lowerPoints.set(seen);
+    lowerPoints.set(seam, seen.length);
+    const fromPoints = restingSupports([
+      { id: 1, world: lowerPoints },
+      { id: 2, world: upper },
+    ]).get(2)!.height;
+    expect(fromPoints).toBeGreaterThan(0.068); // what the points alone say
+    expect(meshTopUnder(lower, upper)).toBeCloseTo(0.06, 6);
+  });
+
+  it('is undefined where no vertical line through the points meets the mesh', () => {
+    const beside = visibleBox(0.5, 0, 0, 0.1, 0.1, 0.08);
+    expect(meshTopUnder(lower, beside)).toBeUndefined();
+  });
+
+  it('under points that overhang the mesh, the highest crossing of those over it', () => {
+    const overhanging = visibleBox(0.15, 0, 0.06, 0.1, 0.1, 0.08); // half of it past the lower box's edge
+    expect(meshTopUnder(lower, overhanging)).toBeCloseTo(0.06, 6);
   });
 });

@@ -51,6 +51,52 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       contact.set(key, (contact.get(key) ?? 0) + 1);
     }
   }
+  // what each small segment's outline borders: from each of its pixels, in each of the four
+  // directions, the first measured pixel that is not its own (over at most SEAM_PIXELS with no
+  // depth), counted by the id it carries (0 = measured background)
+  const border = new Map<number, Map<number, number>>();
+  const h = n / w;
+  for (let i = 0; i < n; i++) {
+    const a = data[i]!;
+    if (!a || size[a]! >= o.fragmentPixels) continue;
+    const u = i % w,
+      v = (i - u) / w;
+    for (const [du, dv] of DIRECTIONS) {
+      let uu = u + du,
+        vv = v + dv,
+        k = 0;
+      while (uu >= 0 && vv >= 0 && uu < w && vv < h && !valid[vv * w + uu] && k < SEAM_PIXELS) {
+        uu += du;
+        vv += dv;
+        k++;
+      }
+      if (uu < 0 || vv < 0 || uu >= w || vv >= h || k >= SEAM_PIXELS) continue;
+      const b = data[vv * w + uu]!;
+      if (b === a) continue;
+      const m = border.get(a) ?? new Map<number, number>();
+      m.set(b, (m.get(b) ?? 0) + 1);
+      border.set(a, m);
+    }
+  }
+  // the one bigger segment that (nearly) all of a segment's measured outline borders on: a piece
+  // of it seen inside its silhouette with no depth around it (a transparent bottle's inner
+  // surface), not an object standing in front of or on it (those show the table or the room
+  // past some of their outline)
+  const enclosedBy = (s: number): number => {
+    const m = border.get(s);
+    if (!m) return 0;
+    let total = 0,
+      best = 0,
+      bestCount = 0;
+    for (const [id, c] of m) {
+      total += c;
+      if (id && c > bestCount) {
+        best = id;
+        bestCount = c;
+      }
+    }
+    return best && size[best]! > size[s]! && bestCount >= FRAGMENT_MIN_CONTACT && bestCount >= ENCLOSED_SHARE * total ? best : 0;
+  };
   const merged = new Set<number>();
   if (contact.size === 0) return merged;
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
@@ -83,12 +129,16 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       bestContact = c;
     }
     if (!best) continue;
-    const pts = flat(s);
-    const hull = convexHull2d(flat(best).flat(), 2);
-    if (pts.length === 0 || hull.length < 6) continue;
-    let inside = 0;
-    for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
-    if (inside < o.fragmentInside * pts.length) continue;
+    const around = enclosedBy(s);
+    if (around && !merged.has(around)) best = around;
+    else {
+      const pts = flat(s);
+      const hull = convexHull2d(flat(best).flat(), 2);
+      if (pts.length === 0 || hull.length < 6) continue;
+      let inside = 0;
+      for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
+      if (inside < o.fragmentInside * pts.length) continue;
+    }
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
@@ -112,5 +162,14 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
 const SEAM_PIXELS = 12;
 /** Segments must share at least this many neighbouring pixel pairs to count as touching. */
 const FRAGMENT_MIN_CONTACT = 10;
+/** The four image directions. */
+const DIRECTIONS = [
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+] as const;
+/** Share of a fragment's measured outline that must border on one bigger segment for it to be enclosed by it. */
+const ENCLOSED_SHARE = 0.98;
 /** Footprint margin for fragments, metres (noise on the outline of the bigger segment). */
 const FRAGMENT_MARGIN = 0.01;

@@ -29,7 +29,7 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     }
     fg[i] = 1;
   }
-  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, o.creaseRadius) : null;
+  const crease = o.creaseDeg > 0 ? creasePixels(cloud, fg, o.creaseDeg, o.creaseRadius, (z) => o.jumpAbs + o.jumpRel * z) : null;
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) if (fg[i]) parent[i] = i;
   const find = (i: number): number => {

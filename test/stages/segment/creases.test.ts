@@ -62,3 +62,44 @@ describe('segment/creases: concave creases, never convex edges', () => {
     expect(checked).toBeGreaterThan(20);
   });
 });
+
+describe('segment/creases: an occlusion boundary is no crease', () => {
+  // a can standing in front of a box, 5 cm apart: they do not touch, so there is no crease in
+  // the foreground at all; the can's silhouette is a depth jump against the box's face behind it
+  const { frame } = renderFixture(
+    [
+      { kind: 'box', id: 1, centre: [0.05, 0, 0.06], size: [0.12, 0.3, 0.12], yaw: 0 },
+      { kind: 'cylinder', id: 2, centre: [-0.1, 0.02, 0.07], radius: 0.04, height: 0.14 },
+    ],
+    { width: 320, height: 240, camHeight: 0.6, pitch: 0.8, camXY: [-0.6, 0] },
+  );
+  const { width: w } = frame.camera;
+  const cloud = organizedCloud(frame.depth!, frame.camera);
+  const ids = frame.masks!.data;
+  const fg = Uint8Array.from(ids, (v) => (v ? 1 : 0));
+  const jump = (z: number) => 0.004 + 0.02 * z;
+  const nearCan = (i: number) => {
+    const u = i % w,
+      v = (i - u) / w;
+    for (let dv = -2; dv <= 2; dv++) for (let du = -2; du <= 2; du++) if (ids[(v + dv) * w + u + du] === 2) return true;
+    return false;
+  };
+
+  it('marks nothing on the can in front and (almost) nothing on the box along its silhouette', () => {
+    const crease = creasePixels(cloud, fg, 45, 6, jump);
+    let onCan = 0,
+      border = 0,
+      borderCrease = 0;
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === 2 && crease[i]) onCan++;
+      if (ids[i] === 1 && nearCan(i)) {
+        border++;
+        if (crease[i]) borderCrease++;
+      }
+    }
+    expect(border).toBeGreaterThan(100);
+    expect(onCan).toBe(0);
+    // the normals themselves are taken ±3 px apart and straddle the silhouette a few pixels off it
+    expect(borderCrease / border).toBeLessThan(0.2);
+  });
+});
