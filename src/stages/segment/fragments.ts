@@ -17,24 +17,27 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   for (let i = 0; i < n; i++) size[data[i]!] = size[data[i]!]! + 1;
   // image contacts between segments, within 2 pixels (a seam of missing depth between them)
   const contact = new Map<number, number>();
+  const touch = (a: number, b: number) => {
+    if (!b || b === a) return;
+    const key = a < b ? a * 65536 + b : b * 65536 + a;
+    contact.set(key, (contact.get(key) ?? 0) + 1);
+  };
+  const h = n / w;
+  // (the same pairs in the same order as a list per pixel would give: the contacts' order
+  // decides ties below; written out so that the pixel loop allocates nothing)
   for (let i = 0; i < n; i++) {
     const a = data[i]!;
     if (!a) continue;
     const u = i % w;
-    for (const j of [u + 1 < w ? i + 1 : -1, u + 2 < w ? i + 2 : -1, i + w < n ? i + w : -1, i + 2 * w < n ? i + 2 * w : -1]) {
-      if (j < 0) continue;
-      const b = data[j]!;
-      if (!b || b === a) continue;
-      const key = a < b ? a * 65536 + b : b * 65536 + a;
-      contact.set(key, (contact.get(key) ?? 0) + 1);
-    }
+    if (u + 1 < w) touch(a, data[i + 1]!);
+    if (u + 2 < w) touch(a, data[i + 2]!);
+    if (i + w < n) touch(a, data[i + w]!);
+    if (i + 2 * w < n) touch(a, data[i + 2 * w]!);
     // across a wider seam of missing depth (the shadow under a bowl's overhanging rim): right
     // and down, over pixels with no depth only, to the first measured one
-    const h = n / w;
-    for (const [du, dv] of [
-      [1, 0],
-      [0, 1],
-    ] as const) {
+    for (let dir = 0; dir < 2; dir++) {
+      const du = dir === 0 ? 1 : 0,
+        dv = 1 - du;
       let uu = u + du,
         vv = Math.floor(i / w) + dv,
         k = 0;
@@ -44,10 +47,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
         k++;
       }
       if (k < 2 || k >= SEAM_PIXELS || uu >= w || vv >= h) continue;
-      const b = data[vv * w + uu]!;
-      if (!b || b === a) continue;
-      const key = a < b ? a * 65536 + b : b * 65536 + a;
-      contact.set(key, (contact.get(key) ?? 0) + 1);
+      touch(a, data[vv * w + uu]!);
     }
   }
   const merged = new Set<number>();
