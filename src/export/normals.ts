@@ -17,18 +17,9 @@ export const CREASE_ANGLE_DEFAULT = (35 * Math.PI) / 180;
 export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): { positions: Float32Array; normals: Float32Array; indices: Uint32Array } {
   const p = mesh.positions;
   const idx = mesh.indices;
-  const nv = p.length / 3;
   const nf = idx.length / 3;
-  // weld by exact position
-  const keyOf = new Map<string, number>();
-  const weld = new Uint32Array(nv);
-  for (let i = 0; i < nv; i++) {
-    const key = `${p[i * 3]},${p[i * 3 + 1]},${p[i * 3 + 2]}`;
-    let w = keyOf.get(key);
-    if (w === undefined) keyOf.set(key, (w = keyOf.size));
-    weld[i] = w;
-  }
-  const nw = keyOf.size;
+  // weld by exact position (ids in order of first appearance)
+  const { weld, count: nw } = weldExact(p);
   // area-weighted face normals (cross product length = 2 × area) and unit normals
   const fn = new Float64Array(nf * 3);
   const fu = new Float64Array(nf * 3);
@@ -64,7 +55,11 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
   const outP: number[] = [];
   const outN: number[] = [];
   const outI = new Uint32Array(idx.length);
-  const made = new Map<string, number>();
+  // output vertices made so far per welded vertex (a short list each: one per crease side),
+  // as (rounded normal x, y, z, output index) in `madeKeys`, chained through `madeNext`
+  const madeHead = new Int32Array(nw).fill(-1);
+  const madeKeys: number[] = [];
+  const madeNext: number[] = [];
   for (let k = 0; k < idx.length; k++) {
     const f = Math.floor(k / 3);
     const v = idx[k]!;
@@ -90,15 +85,71 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
       y = fu[f * 3 + 1]!;
       z = fu[f * 3 + 2]!;
     }
-    const key = `${w}:${Math.round(x * 1e4)},${Math.round(y * 1e4)},${Math.round(z * 1e4)}`;
-    let o = made.get(key);
-    if (o === undefined) {
+    // corners of one vertex whose normals agree to 1e-4 share an output vertex
+    const rx = Math.round(x * 1e4),
+      ry = Math.round(y * 1e4),
+      rz = Math.round(z * 1e4);
+    let o = -1;
+    for (let m = madeHead[w]!; m >= 0; m = madeNext[m]!) {
+      if (madeKeys[m * 4] === rx && madeKeys[m * 4 + 1] === ry && madeKeys[m * 4 + 2] === rz) {
+        o = madeKeys[m * 4 + 3]!;
+        break;
+      }
+    }
+    if (o < 0) {
       o = outP.length / 3;
-      made.set(key, o);
+      madeNext.push(madeHead[w]!);
+      madeHead[w] = madeKeys.length / 4;
+      madeKeys.push(rx, ry, rz, o);
       outP.push(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
       outN.push(x, y, z);
     }
     outI[k] = o;
   }
   return { positions: Float32Array.from(outP), normals: Float32Array.from(outN), indices: outI };
+}
+
+/**
+ * Vertex i → id of its position, equal positions (as numbers: 0 and −0 are one) sharing an
+ * id, ids in order of first appearance; an open-addressing table over the float bits.
+ */
+function weldExact(p: Float32Array): { weld: Uint32Array; count: number } {
+  const nv = p.length / 3;
+  const bits = new Uint32Array(nv * 3);
+  const f = new Float32Array(1),
+    u = new Uint32Array(f.buffer);
+  for (let i = 0; i < bits.length; i++) {
+    const x = p[i]!;
+    // −0 is 0; every NaN one NaN (as the text of the number would have it)
+    f[0] = x === 0 ? 0 : Number.isNaN(x) ? NaN : x;
+    bits[i] = u[0]!;
+  }
+  let size = 1;
+  while (size < 2 * nv) size <<= 1;
+  const table = new Int32Array(size).fill(-1);
+  const weld = new Uint32Array(nv);
+  const first: number[] = [];
+  for (let i = 0; i < nv; i++) {
+    const a = bits[i * 3]!,
+      b = bits[i * 3 + 1]!,
+      c = bits[i * 3 + 2]!;
+    let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d)) >>> 0;
+    h = (h ^ (h >>> 15)) & (size - 1);
+    for (;;) {
+      const s = table[h]!;
+      if (s < 0) {
+        table[h] = first.length;
+        weld[i] = first.length;
+        first.push(i);
+        break;
+      }
+      const j = first[s]!;
+      if (bits[j * 3] === a && bits[j * 3 + 1] === b && bits[j * 3 + 2] === c) {
+        weld[i] = s;
+        break;
+      }
+      h = (h + 1) & (size - 1);
+    }
+  }
+  return { weld, count: first.length };
 }
