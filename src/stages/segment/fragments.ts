@@ -53,11 +53,16 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const merged = new Set<number>();
   if (contact.size === 0) return merged;
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
+  // each segment's pixels in ascending order (kept up to date as segments merge), so that a
+  // segment's points are read without scanning the image
+  const pixelsOf: number[][] = Array.from({ length: count + 1 }, () => []);
+  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]!.push(i);
   const flat = (id: number): [number, number][] => {
     const pts: [number, number][] = [];
     const step = Math.max(1, Math.floor(size[id]! / 3000));
-    for (let i = 0, k = 0; i < n; i++) {
-      if (data[i] !== id || !valid[i] || k++ % step) continue;
+    let k = 0;
+    for (const i of pixelsOf[id]!) {
+      if (!valid[i] || k++ % step) continue;
       const x = P[i * 3]!,
         y = P[i * 3 + 1]!,
         z = P[i * 3 + 2]!;
@@ -91,7 +96,9 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
-    for (let i = 0; i < n; i++) if (data[i] === s) data[i] = best;
+    for (const i of pixelsOf[s]!) data[i] = best;
+    pixelsOf[best] = mergeAscending(pixelsOf[best]!, pixelsOf[s]!);
+    pixelsOf[s] = [];
     // its contacts become the bigger segment's
     for (const [key, c] of [...contact]) {
       const a = Math.floor(key / 65536),
@@ -105,6 +112,18 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     }
   }
   return merged;
+}
+
+/** The union of two ascending lists without common elements, ascending. */
+function mergeAscending(a: number[], b: number[]): number[] {
+  const out = new Array<number>(a.length + b.length);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 /** Widest seam of pixels with no depth across which two segments still touch. */
