@@ -1,5 +1,6 @@
 import Module from 'manifold-3d';
 import type { Mesh } from '../model/geometry.ts';
+import { weldExact } from '../geometry/weld.ts';
 
 /**
  * manifold-3d (WASM) loaded once, on first use: it turns voxel occupancy into a guaranteed
@@ -64,14 +65,7 @@ function toMesh(m: { getMesh(): { numProp: number; vertProperties: Float32Array;
 }
 
 function hasCoincidentVertices(m: Mesh): boolean {
-  const seen = new Set<string>();
-  const p = m.positions;
-  for (let i = 0; i < p.length; i += 3) {
-    const k = `${p[i]},${p[i + 1]},${p[i + 2]}`;
-    if (seen.has(k)) return true;
-    seen.add(k);
-  }
-  return false;
+  return weldExact(m.positions).count < m.positions.length / 3;
 }
 
 /**
