@@ -57,7 +57,11 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
   const outP: number[] = [];
   const outN: number[] = [];
   const outI = new Uint32Array(idx.length);
-  const made = new Map<string, number>();
+  // output vertices made so far per welded vertex (a short list each: one per crease side),
+  // as (rounded normal x, y, z, output index) in `madeKeys`, chained through `madeNext`
+  const madeHead = new Int32Array(nw).fill(-1);
+  const madeKeys: number[] = [];
+  const madeNext: number[] = [];
   for (let k = 0; k < idx.length; k++) {
     const f = Math.floor(k / 3);
     const v = idx[k]!;
@@ -83,11 +87,22 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
       y = fu[f * 3 + 1]!;
       z = fu[f * 3 + 2]!;
     }
-    const key = `${w}:${Math.round(x * 1e4)},${Math.round(y * 1e4)},${Math.round(z * 1e4)}`;
-    let o = made.get(key);
-    if (o === undefined) {
+    // corners of one vertex whose normals agree to 1e-4 share an output vertex
+    const rx = Math.round(x * 1e4),
+      ry = Math.round(y * 1e4),
+      rz = Math.round(z * 1e4);
+    let o = -1;
+    for (let m = madeHead[w]!; m >= 0; m = madeNext[m]!) {
+      if (madeKeys[m * 4] === rx && madeKeys[m * 4 + 1] === ry && madeKeys[m * 4 + 2] === rz) {
+        o = madeKeys[m * 4 + 3]!;
+        break;
+      }
+    }
+    if (o < 0) {
       o = outP.length / 3;
-      made.set(key, o);
+      madeNext.push(madeHead[w]!);
+      madeHead[w] = madeKeys.length / 4;
+      madeKeys.push(rx, ry, rz, o);
       outP.push(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
       outN.push(x, y, z);
     }

@@ -309,10 +309,62 @@ export function formatFloat32(x: number): string {
   if (x === 0) return '0';
   const f = Math.fround(x);
   for (let p = 6; p < 9; p++) {
-    const s = f.toPrecision(p);
-    if (Math.fround(Number(s)) === f) return String(Number(s));
+    const v = roundToDigits(f, p);
+    if (Math.fround(v) === f) return scaledText(v, p);
   }
   return String(Number(f.toPrecision(9)));
+}
+
+/**
+ * `String(v)` for v = ±n / 10^k as `roundToDigits` made it, from the integer n (JavaScript
+ * writes numbers from 10^−6 up to 10^21 in plain decimals: the digits of n with the point k
+ * places from the right, trailing zeros dropped); other magnitudes through String.
+ */
+function scaledText(v: number, p: number): string {
+  const a = Math.abs(v);
+  if (!(a >= 1e-6 && a < 1e15)) return String(v);
+  let k = p - 1 - Math.floor(Math.log10(a));
+  if (a * POW10[Math.max(0, Math.min(22, k))]! >= POW10[p]!) k--;
+  if (!(k >= 0 && k <= 12)) return String(v);
+  const n = Math.round(a * POW10[k]!);
+  // n·10^−k must be v exactly (else let String decide)
+  if (n / POW10[k]! !== a) return String(v);
+  let digits = String(n);
+  let places = k;
+  let end = digits.length;
+  while (places > 0 && end > 1 && digits.charCodeAt(end - 1) === 48) {
+    end--;
+    places--;
+  }
+  digits = digits.slice(0, end);
+  const sign = v < 0 ? '-' : '';
+  if (places === 0) return sign + digits;
+  if (digits.length > places) return `${sign}${digits.slice(0, digits.length - places)}.${digits.slice(digits.length - places)}`;
+  return `${sign}0.${'0'.repeat(places - digits.length)}${digits}`;
+}
+
+/** Exact powers of ten (10^k is exact in a double for k ≤ 22). */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * `Number(f.toPrecision(p))` for a float32 `f`, without the string round trip when it can be
+ * done exactly in doubles: |f|·10^k (the scale that leaves p digits before the point) is exact
+ * when 0 ≤ k ≤ 12 (24 mantissa bits times 5^k fit in 53), so its rounding (ties away from zero,
+ * as toPrecision's "the larger n") is exact and n / 10^k is the double the decimal string
+ * parses to (both correctly rounded). Other scales go through toPrecision.
+ */
+function roundToDigits(f: number, p: number): number {
+  const a = Math.abs(f);
+  let k = p - 1 - Math.floor(Math.log10(a));
+  // log10 can be one off next to a power of ten: settle k so that 10^(p−1) ≤ a·10^k < 10^p
+  if (k >= 0 && k <= 12 && a * POW10[k]! >= POW10[p]!) k--;
+  else if (k >= 0 && k <= 12 && a * POW10[k]! < POW10[p - 1]!) k++;
+  if (!(k >= 0 && k <= 12) || !Number.isFinite(a)) return Number(f.toPrecision(p));
+  const y = a * POW10[k]!;
+  let n = Math.floor(y);
+  if (y - n >= 0.5) n++;
+  const v = n / POW10[k]!;
+  return f < 0 ? -v : v;
 }
 
 /**

@@ -172,7 +172,13 @@ export function lift(options: LiftOptions = {}) {
         }
         const pix = Uint32Array.from(kept);
         const pos = new Float32Array(pix.length * 3);
-        for (let k = 0; k < pix.length; k++) pos.set(P.subarray(pix[k]! * 3, pix[k]! * 3 + 3), k * 3);
+        // element copies: a subarray view per point costs more than the copy
+        for (let k = 0; k < pix.length; k++) {
+          const q = pix[k]! * 3;
+          pos[k * 3] = P[q]!;
+          pos[k * 3 + 1] = P[q + 1]!;
+          pos[k * 3 + 2] = P[q + 2]!;
+        }
         staged.push({ inst, pix, pos });
       }
       // pass 2, per object (worker threads when a runner is given): statistical outliers
@@ -193,7 +199,12 @@ export function lift(options: LiftOptions = {}) {
           outliers += pix.length - sel.length;
           if (sel.length < pix.length) {
             const np = new Float32Array(sel.length * 3);
-            sel.forEach((s, k) => np.set(pos.subarray(s * 3, s * 3 + 3), k * 3));
+            for (let k = 0; k < sel.length; k++) {
+              const q = sel[k]! * 3;
+              np[k * 3] = pos[q]!;
+              np[k * 3 + 1] = pos[q + 1]!;
+              np[k * 3 + 2] = pos[q + 2]!;
+            }
             pix = Uint32Array.from(sel, (s) => pix[s]!);
             pos = np;
           }
@@ -205,7 +216,14 @@ export function lift(options: LiftOptions = {}) {
           continue;
         }
         const colors = rgb ? new Uint8Array(pix.length * 3) : undefined;
-        if (colors && rgb) for (let k = 0; k < pix.length; k++) colors.set(rgb.subarray(pix[k]! * 3, pix[k]! * 3 + 3), k * 3);
+        if (colors && rgb) {
+          for (let k = 0; k < pix.length; k++) {
+            const q = pix[k]! * 3;
+            colors[k * 3] = rgb[q]!;
+            colors[k * 3 + 1] = rgb[q + 1]!;
+            colors[k * 3 + 2] = rgb[q + 2]!;
+          }
+        }
         objects.push({
           id: inst.id,
           label: inst.label,

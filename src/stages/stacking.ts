@@ -34,7 +34,9 @@ export function restingSupports(objects: readonly { id: number; world?: Float32A
     .filter((o) => o.world && o.world.length >= 30)
     .map((o) => {
       const w = o.world!;
-      const zs = Array.from({ length: w.length / 3 }, (_, k) => w[k * 3 + 2]!).sort((a, b) => a - b);
+      const zs = new Float32Array(w.length / 3);
+      for (let k = 0; k < zs.length; k++) zs[k] = w[k * 3 + 2]!;
+      zs.sort();
       return { id: o.id, w, hull: convexHull2d(w, 3), low: zs[Math.floor(0.02 * zs.length)]!, top: zs[Math.floor(0.98 * (zs.length - 1))]! };
     });
   const out = new Map<number, RestingSupport>();
@@ -48,10 +50,15 @@ export function restingSupports(objects: readonly { id: number; world?: Float32A
       // side of each, so a pillar's visible face lies a few cm off a's visible footprint
       if (overShare(a.w, b.hull, margin) < minOverlap && overShare(b.w, a.hull, 3 * margin) < minOverlap) continue;
       // b's surface right under a where b was seen there, else b's top
-      const under: number[] = [];
-      for (let k = 0; k < b.w.length; k += 3) if (b.w[k + 2]! <= a.low + tol && insideHull(a.hull, b.w[k]!, b.w[k + 1]!, 3 * margin)) under.push(b.w[k + 2]!);
-      under.sort((x, y) => x - y);
-      const h = under.length >= 20 ? under[under.length - 1]! : b.top;
+      let under = 0,
+        highest = -Infinity;
+      for (let k = 0; k < b.w.length; k += 3) {
+        if (b.w[k + 2]! <= a.low + tol && insideHull(a.hull, b.w[k]!, b.w[k + 1]!, 3 * margin)) {
+          under++;
+          highest = Math.max(highest, b.w[k + 2]!);
+        }
+      }
+      const h = under >= 20 ? highest : b.top;
       // the completion of b is convex: its top under a is b's highest point there, and a must
       // rest on that (a lower surface leaves the two overlapping by the seam's depth noise)
       const surface = h;
@@ -79,19 +86,33 @@ function overShare(w: Float32Array, hull: Float64Array, margin: number): number 
 export function insideHull(hull: Float64Array, u: number, v: number, margin: number): boolean {
   const m = hull.length / 2;
   if (m < 3) return false;
+  // the edges' vectors and lengths, once per hull (this runs for every point of a cloud)
+  let e = EDGES.get(hull);
+  if (!e) {
+    e = new Float64Array(m * 5);
+    for (let k = 0; k < m; k++) {
+      const x0 = hull[k * 2]!,
+        y0 = hull[k * 2 + 1]!,
+        x1 = hull[((k + 1) % m) * 2]!,
+        y1 = hull[((k + 1) % m) * 2 + 1]!;
+      e[k * 5] = x0;
+      e[k * 5 + 1] = y0;
+      e[k * 5 + 2] = x1 - x0;
+      e[k * 5 + 3] = y1 - y0;
+      e[k * 5 + 4] = Math.hypot(x1 - x0, y1 - y0);
+    }
+    EDGES.set(hull, e);
+  }
   for (let k = 0; k < m; k++) {
-    const x0 = hull[k * 2]!,
-      y0 = hull[k * 2 + 1]!,
-      x1 = hull[((k + 1) % m) * 2]!,
-      y1 = hull[((k + 1) % m) * 2 + 1]!;
-    const ex = x1 - x0,
-      ey = y1 - y0;
-    const l = Math.hypot(ex, ey);
+    const l = e[k * 5 + 4]!;
     if (l < 1e-9) continue;
-    if ((ex * (v - y0) - ey * (u - x0)) / l < -margin) return false;
+    if ((e[k * 5 + 2]! * (v - e[k * 5 + 1]!) - e[k * 5 + 3]! * (u - e[k * 5]!)) / l < -margin) return false;
   }
   return true;
 }
+
+/** Edge data of the hulls `insideHull` has seen (a hull is not changed after it is made). */
+const EDGES = new WeakMap<Float64Array, Float64Array>();
 
 /**
  * Makes each stacked pair's measured points meet at one surface: the contact band of a real

@@ -106,6 +106,8 @@ export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOp
     // ray p(z) = tc + z · Rc d, with d = ((u−cx)/fx, (v−cy)/fy, 1): hits z_w = 0 at depth z = −tc_z / (Rc d)_z
     const ext = o.groundExtent;
     const shadeUp = 0.3 + 0.7 * Math.max(0, L[2]);
+    // the floor's two colours (light and dark squares), converted once
+    const floorRgb = [1, 0.9].map((check) => o.groundColor.map((c) => toSrgb8(c * (shadeUp * check))));
     for (let v = 0; v < height; v++) {
       const Y = (v - K.cy) / K.fy;
       for (let u = 0; u < width; u++) {
@@ -119,11 +121,10 @@ export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOp
         const i = v * width + u;
         zbuf[i] = z;
         // 10 cm checker, faint, so the floor reads as a surface in the colour image
-        const check = ((Math.floor(wx * 10) + Math.floor(wy * 10)) & 1) === 0 ? 1 : 0.9;
-        const s = shadeUp * check;
-        rgb[i * 3] = toSrgb8(o.groundColor[0] * s);
-        rgb[i * 3 + 1] = toSrgb8(o.groundColor[1] * s);
-        rgb[i * 3 + 2] = toSrgb8(o.groundColor[2] * s);
+        const c = floorRgb[((Math.floor(wx * 10) + Math.floor(wy * 10)) & 1) === 0 ? 0 : 1]!;
+        rgb[i * 3] = c[0]!;
+        rgb[i * 3 + 1] = c[1]!;
+        rgb[i * 3 + 2] = c[2]!;
       }
     }
   }

@@ -18,24 +18,27 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   for (let i = 0; i < n; i++) size[data[i]!] = size[data[i]!]! + 1;
   // image contacts between segments, within 2 pixels (a seam of missing depth between them)
   const contact = new Map<number, number>();
+  const touch = (a: number, b: number) => {
+    if (!b || b === a) return;
+    const key = a < b ? a * 65536 + b : b * 65536 + a;
+    contact.set(key, (contact.get(key) ?? 0) + 1);
+  };
+  const h = n / w;
+  // (the same pairs in the same order as a list per pixel would give: the contacts' order
+  // decides ties below; written out so that the pixel loop allocates nothing)
   for (let i = 0; i < n; i++) {
     const a = data[i]!;
     if (!a) continue;
     const u = i % w;
-    for (const j of [u + 1 < w ? i + 1 : -1, u + 2 < w ? i + 2 : -1, i + w < n ? i + w : -1, i + 2 * w < n ? i + 2 * w : -1]) {
-      if (j < 0) continue;
-      const b = data[j]!;
-      if (!b || b === a) continue;
-      const key = a < b ? a * 65536 + b : b * 65536 + a;
-      contact.set(key, (contact.get(key) ?? 0) + 1);
-    }
+    if (u + 1 < w) touch(a, data[i + 1]!);
+    if (u + 2 < w) touch(a, data[i + 2]!);
+    if (i + w < n) touch(a, data[i + w]!);
+    if (i + 2 * w < n) touch(a, data[i + 2 * w]!);
     // across a wider seam of missing depth (the shadow under a bowl's overhanging rim): right
     // and down, over pixels with no depth only, to the first measured one
-    const h = n / w;
-    for (const [du, dv] of [
-      [1, 0],
-      [0, 1],
-    ] as const) {
+    for (let dir = 0; dir < 2; dir++) {
+      const du = dir === 0 ? 1 : 0,
+        dv = 1 - du;
       let uu = u + du,
         vv = Math.floor(i / w) + dv,
         k = 0;
@@ -45,10 +48,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
         k++;
       }
       if (k < 2 || k >= SEAM_PIXELS || uu >= w || vv >= h) continue;
-      const b = data[vv * w + uu]!;
-      if (!b || b === a) continue;
-      const key = a < b ? a * 65536 + b : b * 65536 + a;
-      contact.set(key, (contact.get(key) ?? 0) + 1);
+      touch(a, data[vv * w + uu]!);
     }
   }
   // what each small segment's outline borders: from each of its pixels, in each of the four
@@ -100,11 +100,16 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const merged = new Set<number>();
   if (contact.size === 0) return merged;
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
+  // each segment's pixels in ascending order (kept up to date as segments merge), so that a
+  // segment's points are read without scanning the image
+  const pixelsOf: number[][] = Array.from({ length: count + 1 }, () => []);
+  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]!.push(i);
   const flat = (id: number): [number, number][] => {
     const pts: [number, number][] = [];
     const step = Math.max(1, Math.floor(size[id]! / 3000));
-    for (let i = 0, k = 0; i < n; i++) {
-      if (data[i] !== id || !valid[i] || k++ % step) continue;
+    let k = 0;
+    for (const i of pixelsOf[id]!) {
+      if (!valid[i] || k++ % step) continue;
       const x = P[i * 3]!,
         y = P[i * 3 + 1]!,
         z = P[i * 3 + 2]!;
@@ -142,7 +147,9 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
-    for (let i = 0; i < n; i++) if (data[i] === s) data[i] = best;
+    for (const i of pixelsOf[s]!) data[i] = best;
+    pixelsOf[best] = mergeAscending(pixelsOf[best]!, pixelsOf[s]!);
+    pixelsOf[s] = [];
     // its contacts become the bigger segment's
     for (const [key, c] of [...contact]) {
       const a = Math.floor(key / 65536),
@@ -156,6 +163,18 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     }
   }
   return merged;
+}
+
+/** The union of two ascending lists without common elements, ascending. */
+function mergeAscending(a: number[], b: number[]): number[] {
+  const out = new Array<number>(a.length + b.length);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < a.length && j < b.length) out[k++] = a[i]! < b[j]! ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
 }
 
 /** Widest seam of pixels with no depth across which two segments still touch. */

@@ -84,11 +84,14 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
     // one above or to the left of it (the band under a box standing on a tin went to the box)
     let pending = true;
     const take: number[] = [];
+    // the crease pixels still unassigned, in pixel order (each pass visits only these)
+    let left: number[] = [];
+    for (let i = 0; i < n; i++) if (crease[i]) left.push(i);
     for (let pass = 0; pass < CREASE_FILL_PASSES && pending; pass++) {
       pending = false;
       take.length = 0;
-      for (let i = 0; i < n; i++) {
-        if (!crease[i]) continue;
+      const still: number[] = [];
+      for (const i of left) {
         const u = i % w;
         let best = -1,
           bestDz = Infinity;
@@ -103,22 +106,38 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
           }
         }
         if (best >= 0) take.push(i, best);
-        else pending = true;
+        else {
+          pending = true;
+          still.push(i);
+        }
       }
       for (let k = 0; k < take.length; k += 2) parent[take[k]!] = find(take[k + 1]!);
       for (let k = 0; k < take.length; k += 2) crease[take[k]!] = 0;
+      left = still;
       if (take.length === 0) break;
     }
   }
-  const size = new Map<number, number>();
-  for (let i = 0; i < n; i++) if (fg[i]) size.set(find(i), (size.get(find(i)) ?? 0) + 1);
-  let roots = [...size.entries()].filter(([, s]) => s >= o.minSegmentPixels).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  // each foreground pixel's root, once (the roots do not change below); sizes by root
+  const rootOf = new Int32Array(n).fill(-1);
+  const size = new Int32Array(n);
+  const rootList: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!fg[i]) continue;
+    const r = find(i);
+    rootOf[i] = r;
+    if (size[r] === 0) rootList.push(r);
+    size[r] = size[r]! + 1;
+  }
+  let roots = rootList
+    .map((r): [number, number] => [r, size[r]!])
+    .filter(([, s]) => s >= o.minSegmentPixels)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   if (o.minSupported > 0 && patch.count >= MIN_PATCH_PIXELS) {
     const onSupport = supportExtent(cloud, heightOf, patch.mask, o.extentMargin);
     const inside = new Map<number, [number, number]>();
     for (let i = 0; i < n; i += 3) {
       if (!fg[i]) continue;
-      const r = find(i);
+      const r = rootOf[i]!;
       const c = inside.get(r) ?? [0, 0];
       c[0] += onSupport(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!) ? 1 : 0;
       c[1]++;
@@ -129,16 +148,17 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
       return !c || c[0] >= o.minSupported * c[1];
     });
   }
-  const idOf = new Map<number, number>(roots.map(([r], k) => [r, k + 1]));
+  const idOf = new Uint16Array(n);
+  roots.forEach(([r], k) => (idOf[r] = k + 1));
   const data = new Uint16Array(n);
-  for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf.get(find(i)) ?? 0;
+  for (let i = 0; i < n; i++) if (fg[i]) data[i] = idOf[rootOf[i]!]!;
   // foreground pixels of components too small to be objects (what a crease band leaves between
   // two creases: the strip of a tin's lid in front of a box standing on it, slivers along an
   // object's outline) are object pixels all the same: they go to the depth-continuous segment
   // nearest them, as far as a crease band is wide, instead of to the background (components
   // dropped as off the support stay dropped)
   const orphan = new Uint8Array(n);
-  for (let i = 0; i < n; i++) orphan[i] = fg[i] && !data[i] && size.get(find(i))! < o.minSegmentPixels ? 1 : 0;
+  for (let i = 0; i < n; i++) orphan[i] = fg[i] && !data[i] && size[rootOf[i]!]! < o.minSegmentPixels ? 1 : 0;
   growInto(cloud, data, orphan, 2 * o.creaseRadius, o);
   growInto(cloud, data, clipped, o.tableColorRegrow, o);
   growSkirts(cloud, heightOf, data, o);

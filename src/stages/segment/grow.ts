@@ -53,23 +53,34 @@ export function growInto(cloud: OrganizedCloud, data: Uint16Array, allow: Uint8A
  */
 export function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: number, z: number) => number, data: Uint16Array, o: GeometricOptions): void {
   const { width: w, height: h, positions: P, valid } = cloud;
+  // the pixels a skirt may take (unlabelled, in the height band), found once: the passes only
+  // label them, so each pass looks at the ones still unlabelled, in pixel order as before
+  let open: number[] = [];
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] || !valid[i]) continue;
+    const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
+    if (ht > o.skirtHeight && ht <= o.minHeight) open.push(i);
+  }
+  const n = w * h;
   for (let pass = 0; pass < o.skirtPixels; pass++) {
-    const add: [number, number][] = [];
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] || !valid[i]) continue;
-      const ht = heightOf(P[i * 3]!, P[i * 3 + 1]!, P[i * 3 + 2]!);
-      if (!(ht > o.skirtHeight && ht <= o.minHeight)) continue;
+    const add: number[] = [];
+    const still: number[] = [];
+    for (const i of open) {
       const u = i % w,
         z = P[i * 3 + 2]!;
-      for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < w * h ? i + w : -1]) {
-        if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= o.jumpAbs + o.jumpRel * z) {
-          add.push([i, data[j]]);
-          break;
-        }
+      const lim = o.jumpAbs + o.jumpRel * z;
+      let id = 0;
+      // the four neighbours in the order left, right, up, down; the first that continues it
+      for (let k = 0; k < 4 && !id; k++) {
+        const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? (i >= w ? i - w : -1) : i + w < n ? i + w : -1;
+        if (j >= 0 && data[j] && valid[j] && Math.abs(P[j * 3 + 2]! - z) <= lim) id = data[j]!;
       }
+      if (id) add.push(i, id);
+      else still.push(i);
     }
     if (add.length === 0) break;
-    for (const [i, id] of add) data[i] = id;
+    for (let k = 0; k < add.length; k += 2) data[add[k]!] = add[k + 1]!;
+    open = still;
   }
 }
 

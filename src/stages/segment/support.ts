@@ -39,7 +39,9 @@ export function supportPatch(cloud: OrganizedCloud, height: Float32Array, o: Geo
       const u = i % w,
         z = P[i * 3 + 2]!;
       const lim = o.jumpAbs + o.jumpRel * z;
-      for (const j of [u > 0 ? i - 1 : -1, u + 1 < w ? i + 1 : -1, i >= w ? i - w : -1, i + w < n ? i + w : -1]) {
+      // left, right, up, down (no list per pixel: this runs for most of the image)
+      for (let k = 0; k < 4; k++) {
+        const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? (i >= w ? i - w : -1) : i + w < n ? i + w : -1;
         if (j < 0 || comp[j] !== -1 || !near(j) || Math.abs(P[j * 3 + 2]! - z) > lim) continue;
         comp[j] = label;
         queue[tail++] = j;
@@ -153,7 +155,7 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
   const hull = convexHull2d(pts, 2);
   const m = hull.length / 2;
   // edges as inward unit normals: inside when every a·x + b·y + c >= -margin
-  const edges: [number, number, number][] = [];
+  const edges: number[] = [];
   for (let k = 0; k < m; k++) {
     const x0 = hull[k * 2]!,
       y0 = hull[k * 2 + 1]!,
@@ -165,12 +167,13 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
     if (l < 1e-9) continue;
     const a = -ey / l,
       b = ex / l; // left normal of a counter-clockwise hull points inwards
-    edges.push([a, b, -(a * x0 + b * y0)]);
+    edges.push(a, b, -(a * x0 + b * y0));
   }
+  const E = Float64Array.from(edges);
   return (x, y, z) => {
     const u = x * e1x + y * e1y + z * e1z,
       v = x * e2x + y * e2y + z * e2z;
-    for (const [a, b, c] of edges) if (a * u + b * v + c < -margin) return false;
+    for (let k = 0; k < E.length; k += 3) if (E[k]! * u + E[k + 1]! * v + E[k + 2]! < -margin) return false;
     return true;
   };
 }
