@@ -55,7 +55,6 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   // directions, the first measured pixel that is not its own (over at most SEAM_PIXELS with no
   // depth), counted by the id it carries (0 = measured background)
   const border = new Map<number, Map<number, number>>();
-  const h = n / w;
   for (let i = 0; i < n; i++) {
     const a = data[i]!;
     if (!a || size[a]! >= o.fragmentPixels) continue;
