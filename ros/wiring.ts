@@ -48,12 +48,9 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
     segmentation = remoteBackends(urls.length > 1 ? new GpuHostPool({ urls }) : new GpuHostClient({ url: urls[0]! })).segmentation;
   }
 
-  // A node validates frame after frame. With a worker pool (more than one core) the MuJoCo
-  // cross-check runs on a worker, which loads MuJoCo on the first run that needs it
-  // (src/app/frameToBundle.ts); without one it runs here: MuJoCo is loaded now, before the first
-  // frame, with its hot code optimised, which pays off over many runs (sim/mujoco/reference.ts).
-  const { sharedPool } = await import('../src/app/pool.ts');
-  if (!sharedPool()) void import('../sim/mujoco/reference.ts').then(({ loadMujoco }) => loadMujoco({ optimise: true })).catch(() => {});
+  // A node validates frame after frame: MuJoCo (the reference check) is loaded now, before the
+  // first frame, and with its hot code optimised, which pays off over many runs (sim/mujoco/reference.ts).
+  void import('../sim/mujoco/reference.ts').then(({ loadMujoco }) => loadMujoco({ optimise: true })).catch(() => {});
 
   // the library is indexed once, when the pipeline is built (descriptors cached beside it)
   const library = params.library ? await (await import('../src/library/index.ts')).loadLibrary(params.library) : undefined;

@@ -21,7 +21,7 @@ import { reconstructDetailed, type PipelineConfig, type PipelineFrame } from '..
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
 import { depthPreview, maskOverlay } from '../stages/debug.ts';
-import { validateAndRepair, type RepairOptions, type Spawn } from '../../sim/index.ts';
+import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
 import { viewerScript } from '../viewer/appBundle.ts';
 import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
@@ -124,9 +124,6 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
-  // (Not MuJoCo's WebAssembly module, which the cross-check on a worker needs: loaded, it holds
-  // ~100 MB, and many frames have nothing to simulate; the worker loads it on the first run, while
-  // our engine steps here.)
   if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
   viewerScript().catch(() => {});
   const pipeline: FrameReconstructor = (f, onProgress) => reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
@@ -179,17 +176,18 @@ export async function sceneToBundle(
   const log = options.log ?? (() => {});
   let scene = reconstructed;
   const warnings: string[] = [];
-  const pool = options.pool ?? null;
   if (options.validate !== false && scene.objects.length > 0) {
     progress('validate', 0);
     const tv = performance.now();
     // A validation that throws must not cost the user the scene, nor pass as checked: the
     // bundle is still written, with the verdict `failed` and the error in physics.json.
     try {
-      // the MuJoCo cross-check is on by default: a disagreement keeps the scene from passing;
-      // with a pool it runs on a worker while our engine steps here
-      const spawn: Spawn | null = pool ? (task, input) => pool.spawn(task, input) : null;
-      const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', spawn, ...options.physics });
+      // The MuJoCo cross-check is on by default: a disagreement keeps the scene from passing.
+      // It runs here, after our engine, unless `physics.spawn` hands it to a worker: a worker
+      // that loads MuJoCo raised the peak RSS of `bench real` (uoc 000003, test45, test55) to
+      // 453–456 MB against 396–444 MB without (runs vary by ~50 MB), for a few hundred ms of
+      // overlap on a free second core.
+      const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', ...options.physics });
       scene = { ...repaired, physics: lowConfidenceVerdict(report, scene.confidence) };
       scene.reports = [
         ...scene.reports,
@@ -217,6 +215,7 @@ export async function sceneToBundle(
 
   progress('export', 0);
   // the CPU-rendered views, on a worker while this thread encodes the rest
+  const pool = options.pool ?? null;
   const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
   const extraFiles: Record<string, string | Uint8Array> = {};
   const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
