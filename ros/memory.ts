@@ -31,7 +31,7 @@ export function mallocNote(env: NodeJS.ProcessEnv = process.env, glibc = isGlibc
   const vars = Object.entries(NODE_MALLOC_ENV)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `glibc's dynamic mmap threshold is on: freed image buffers stay resident (100–200 MB more RSS, creeping up); start the node with ${vars} in its environment (the launch file does)`;
+  return `glibc's dynamic mmap threshold is on: freed image buffers stay resident in malloc's heap (60–110 MB more RSS in 10–30 min soaks, creeping up); start the node with ${vars} in its environment (the launch file does)`;
 }
 
 function isGlibc(): boolean {
