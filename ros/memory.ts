@@ -16,7 +16,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
  * 128 KiB or more with mmap and returns it on free, but each such free raises its mmap threshold
  * to the freed size (up to 32 MiB): from the first freed image on, images and the pipeline's
  * large typed arrays come from the brk heap and per-thread arenas, whose free pages stay
- * resident and fragment (measured: 150–200 MB of the node's RSS, creeping up over hours). A
+ * resident and fragment (measured: 150–200 MB of the node's RSS, rising for tens of minutes). A
  * fixed threshold (setting it turns the dynamic one off) keeps large blocks mmapped, returned on
  * free; the trim threshold is set alike so that the heap top is returned too.
  */
