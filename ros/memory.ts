@@ -16,7 +16,7 @@ import { getHeapSpaceStatistics } from 'node:v8';
  * 128 KiB or more with mmap and returns it on free, but each such free raises its mmap threshold
  * to the freed size (up to 32 MiB): from the first freed image on, images and the pipeline's
  * large typed arrays come from the brk heap and per-thread arenas, whose free pages stay
- * resident and fragment (measured: 150–200 MB of the node's RSS, creeping up over hours). A
+ * resident and fragment (measured: 150–200 MB of the node's RSS, rising for tens of minutes). A
  * fixed threshold (setting it turns the dynamic one off) keeps large blocks mmapped, returned on
  * free; the trim threshold is set alike so that the heap top is returned too.
  */
@@ -31,7 +31,7 @@ export function mallocNote(env: NodeJS.ProcessEnv = process.env, glibc = isGlibc
   const vars = Object.entries(NODE_MALLOC_ENV)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return `glibc's dynamic mmap threshold is on: freed image buffers stay resident (100–200 MB more RSS, creeping up); start the node with ${vars} in its environment (the launch file does)`;
+  return `glibc's dynamic mmap threshold is on: freed image buffers stay resident in malloc's heap (60–110 MB more RSS in 10–30 min soaks, creeping up); start the node with ${vars} in its environment (the launch file does)`;
 }
 
 function isGlibc(): boolean {
