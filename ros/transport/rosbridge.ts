@@ -41,7 +41,11 @@ export interface RosbridgeOptions {
   log?: Logger;
 }
 
-export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 5000, reconnectMs: 2000 } as const;
+// The WebSocket handshake waits for the bridge's Python event loop: on a loaded robot computer
+// (or a bridge still flushing writes to a client that just left) it took over 5 s, and a node
+// that gives up then exits although the bridge is fine. A bridge that is not there at all
+// refuses the TCP connection at once and is reported without this wait.
+export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 15000, reconnectMs: 2000 } as const;
 
 /** Fragmentation threshold asked for on binary subscriptions: no fragments (see the top). */
 export const NO_FRAGMENTS = 2 ** 31 - 1;
