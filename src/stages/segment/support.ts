@@ -2,6 +2,7 @@ import type { ColorImage } from '../../model/image.ts';
 import type { OrganizedCloud } from '../organized.ts';
 import type { PerceiveOptions } from '../perceive.ts';
 import { convexHull2d } from '../footprint.ts';
+import { insideHull } from '../stacking.ts';
 
 /**
  * The visible support surface and what it tells the segmentation: its outline (things beyond
@@ -153,29 +154,9 @@ export function supportExtent(cloud: OrganizedCloud, heightOf: (x: number, y: nu
     pts.push(x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z);
   }
   const hull = convexHull2d(pts, 2);
-  const m = hull.length / 2;
-  // edges as inward unit normals: inside when every a·x + b·y + c >= -margin
-  const edges: number[] = [];
-  for (let k = 0; k < m; k++) {
-    const x0 = hull[k * 2]!,
-      y0 = hull[k * 2 + 1]!,
-      x1 = hull[((k + 1) % m) * 2]!,
-      y1 = hull[((k + 1) % m) * 2 + 1]!;
-    const ex = x1 - x0,
-      ey = y1 - y0;
-    const l = Math.hypot(ex, ey);
-    if (l < 1e-9) continue;
-    const a = -ey / l,
-      b = ex / l; // left normal of a counter-clockwise hull points inwards
-    edges.push(a, b, -(a * x0 + b * y0));
-  }
-  const E = Float64Array.from(edges);
-  return (x, y, z) => {
-    const u = x * e1x + y * e1y + z * e1z,
-      v = x * e2x + y * e2y + z * e2z;
-    for (let k = 0; k < E.length; k += 3) if (E[k]! * u + E[k + 1]! * v + E[k + 2]! < -margin) return false;
-    return true;
-  };
+  // an outline with no area bounds nothing (insideHull would say outside everywhere)
+  if (hull.length < 6) return () => true;
+  return (x, y, z) => insideHull(hull, x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z, margin);
 }
 
 /** Two unit vectors spanning the support plane (optical frame), from its affine height function. */
