@@ -120,4 +120,42 @@ describe('pruned separating-axis test (cannonSat.ts)', () => {
     expect(separated).toBeGreaterThan(30);
     expect(edgeWins).toBeGreaterThan(10);
   });
+
+  it("gives cannon-es's answer along a trajectory, where the previous call's axis is tried first and axes are skipped by bound", () => {
+    installPrunedSat();
+    const rng = createRng(7);
+    let overlapping = 0,
+      separated = 0;
+    for (let t = 0; t < 12; t++) {
+      const a = piece(rng, 40, t % 2 === 0),
+        b = piece(rng, 36, t % 3 === 0, t % 4 === 1 ? 'splitFace' : 'none');
+      const qa = randomQuat(rng),
+        qb = randomQuat(rng);
+      const spin = new CANNON.Quaternion();
+      spin.setFromAxisAngle(new CANNON.Vec3(rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1)).unit(), 0.01);
+      const dir = new CANNON.Vec3(rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1)).unit();
+      const pa = new CANNON.Vec3(0, 0, 0);
+      // B slides out of A in small steps, turning a little each step (as bodies do between steps)
+      for (let k = 0; k < 30; k++) {
+        const pb = dir.scale(0.01 + 0.005 * k);
+        qb.copy(spin.mult(qb)).normalize();
+        const mine = new CANNON.Vec3(),
+          theirs = new CANNON.Vec3();
+        const r1 = a.findSeparatingAxis(b, pa, qa, pb, qb, mine);
+        const r2 = cannonSat(a, b, pa, qa, pb, qb, theirs);
+        expect(r1).toBe(r2);
+        if (!r2) {
+          separated++;
+          continue;
+        }
+        overlapping++;
+        const d1 = a.testSepAxis(mine, b, pa, qa, pb, qb) as number,
+          d2 = a.testSepAxis(theirs, b, pa, qa, pb, qb) as number;
+        expect(d1).toBeCloseTo(d2, 12);
+        expect(mine.dot(theirs)).toBeGreaterThan(1 - 1e-9);
+      }
+    }
+    expect(overlapping).toBeGreaterThan(50);
+    expect(separated).toBeGreaterThan(50);
+  });
 });
