@@ -4,10 +4,6 @@
  * largest unflagged repair move of an object, all repair steps together).
  */
 import type { EngineName } from './engine.ts';
-import type { TaskRef } from '../src/stages/tasks.ts';
-
-/** Runs one task, possibly on another thread (a task pool's `spawn`); the same result as `task.fn(input)`. */
-export type Spawn = <I, O>(task: TaskRef<I, O>, input: I) => Promise<O>;
 import { DEFAULT_ENGINE } from './engines/index.ts';
 
 export interface ValidateOptions {
@@ -30,11 +26,6 @@ export interface ValidateOptions {
   /** Also simulate in MuJoCo and report disagreements (> `referenceTolerance`). */
   reference?: 'mujoco' | false;
   referenceTolerance?: number;
-  /**
-   * Where the MuJoCo cross-check runs: given a spawn (a worker pool's), on another thread while
-   * our engine's stability run goes on here; null: here, after it. Same findings either way.
-   */
-  spawn?: Spawn | null;
   /** Work budget: objects, bodies × steps, narrow-phase piece queries. */
   maxObjects?: number;
   maxBodySteps?: number;
@@ -53,7 +44,6 @@ export const VALIDATE_DEFAULTS: Required<ValidateOptions> = {
   engineContacts: true,
   reference: false,
   referenceTolerance: 0.01,
-  spawn: null,
   maxObjects: 2000,
   maxBodySteps: 2_000_000,
   maxPieceQueries: 500_000,

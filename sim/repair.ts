@@ -31,7 +31,7 @@ import { simulate } from './checks/stability.ts';
 import { planSimulation } from './checks/statics.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { REPAIR_DEFAULTS, withDefaults, type RepairOptions } from './options.ts';
-import { geometricChecks, physicsInput, planBodies, referenceCheck, report, stabilityCheck, startReference, staticsPlan, validateScene, verdictOf, type PhysicsInput } from './validate.ts';
+import { geometricChecks, physicsInput, planBodies, referenceCheck, report, stabilityCheck, staticsPlan, validateScene, verdictOf, type PhysicsInput } from './validate.ts';
 
 export interface RepairResult {
   scene: Scene;
@@ -51,14 +51,12 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   const geo = geometricChecks(input, scene, o);
   const initial: PhysicsFinding[] = [...input.findings, ...geo.findings];
   if (!geo.findings.some((f) => f.severity === 'error') && input.objects.length > 0) {
-    // MuJoCo's run starts now on another thread when there is one (wasted if the scene needs repair)
     const plan = o.stability ? staticsPlan(input, o, geo.world) : null;
-    const mujoco = plan ? startReference(input, scene, o, plan) : null;
     const stab = plan ? await stabilityCheck(input, scene, o, false, geo.world, plan) : null;
     if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);
       if (o.reference === 'mujoco' && stab) {
-        const ref = await referenceCheck(input, scene, o, stab, mujoco);
+        const ref = await referenceCheck(input, scene, o, stab);
         r.reference = ref.reference;
         r.findings.push(...ref.findings);
         r.verdict = verdictOf(r.findings);

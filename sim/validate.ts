@@ -12,8 +12,7 @@ import { findPenetrations, mm, penetrationFindings } from './checks/penetration.
 import { checkSupport } from './checks/support.ts';
 import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
 import { planSimulation, type StaticsPlan } from './checks/statics.ts';
-import { mujocoModelFiles, type MujocoRun, type MujocoRunOptions } from './mujoco/reference.ts';
-import { REFERENCE_RUN_TASK, referenceRun, type ReferenceRunInput } from './mujoco/task.ts';
+import { mujocoModelFiles, runMujoco, type MujocoModelFiles, type MujocoRunOptions } from './mujoco/reference.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
 
@@ -203,18 +202,13 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   if (!input.withinBudget) return report(o.engine, findings, [], [], [], t0);
   const world = new CollisionWorld(input.objects, scene.support);
   let stab: StabilityResult | null = null;
-  let mujoco: Promise<MujocoRun> | null = null;
-  if (o.stability && input.objects.length > 0) {
-    const plan = staticsPlan(input, o, world);
-    mujoco = startReference(input, scene, o, plan);
-    stab = await stabilityCheck(input, scene, o, o.engineContacts, world, plan);
-  }
+  if (o.stability && input.objects.length > 0) stab = await stabilityCheck(input, scene, o, o.engineContacts, world, staticsPlan(input, o, world));
   const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine, world);
   findings.push(...geo.findings);
   if (stab) findings.push(...stab.findings);
   const r = report(stab?.engine ?? o.engine, findings, [], geo.support, stab?.rows ?? [], t0);
   if (o.reference === 'mujoco' && stab && input.objects.length > 0) {
-    const ref = await referenceCheck(input, scene, o, stab, mujoco);
+    const ref = await referenceCheck(input, scene, o, stab);
     r.reference = ref.reference;
     r.findings.push(...ref.findings);
     r.verdict = verdictOf(r.findings);
@@ -235,11 +229,11 @@ export async function referenceCheck(
   scene: Scene,
   o: Required<ValidateOptions>,
   ours: StabilityResult,
-  started: Promise<MujocoRun> | null = null,
 ): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
-  const run = await (started ?? referenceRun(referenceInput(input, scene, o, plan)));
+  const ref = referenceInput(input, scene, o, plan);
+  const run = await runMujoco(ref.scene, ref.options);
   const idx = plan.simulate;
   const judged = judgeStability(
     idx.map((i) => input.ids[i]!),
@@ -278,7 +272,7 @@ export async function referenceCheck(
 }
 
 /** MuJoCo's run of a plan: the simulated objects free, their fixed neighbours (only the pieces near them) static. */
-function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): ReferenceRunInput {
+function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): { scene: MujocoModelFiles; options: MujocoRunOptions } {
   const objects = [
     ...plan.simulate.map((i) => input.objects[i]!),
     ...plan.fixed.map((i, k) => ({ ...input.objects[i]!, isStatic: true, collision: plan.fixedPieces[k]!.map((p) => input.objects[i]!.collision[p]!) })),
@@ -295,20 +289,6 @@ function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateO
     decidedTurn: Math.max(0.6, 6 * o.stableRotation),
   };
   return { scene: mujocoModelFiles(objects, scene.support, options), options };
-}
-
-/**
- * With a spawn (`ValidateOptions.spawn`, a worker pool's) and the cross-check on: MuJoCo's run
- * of the plan, started now on another thread so that it runs while our engine steps here;
- * `referenceCheck` takes it. Null otherwise (`referenceCheck` then runs MuJoCo itself, after
- * our engine). A run nobody takes (the scene goes on to repair) is left to finish unheeded.
- */
-export function startReference(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
-  if (o.reference !== 'mujoco' || !o.spawn || plan.simulate.length === 0) return null;
-  const run = o.spawn(REFERENCE_RUN_TASK, referenceInput(input, scene, o, plan));
-  // a failure reaches whoever takes the run; one nobody takes is not an unhandled rejection
-  run.catch(() => {});
-  return run;
 }
 
 /**

@@ -15,9 +15,8 @@ import type { MujocoModelFiles, MujocoRun, MujocoRunOptions } from './run.ts';
 
 export type { MujocoModelFiles, MujocoRun, MujocoRunOptions } from './run.ts';
 
-// MuJoCo's bindings (`run.ts`) are imported on first use: a process whose cross-checks all run on
-// a worker thread (`task.ts`) never loads them in its own thread (imported and loaded, they hold
-// ~100 MB of RSS per thread).
+// MuJoCo's bindings (`run.ts`) are imported on first use: a process that never cross-checks never
+// loads them (imported and loaded, they hold ~100 MB of RSS).
 
 /** Loads MuJoCo's WebAssembly module in this thread (once; see `run.ts`). */
 export async function loadMujoco(options: { optimise?: boolean } = {}): Promise<void> {

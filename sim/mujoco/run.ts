@@ -1,9 +1,8 @@
 /**
  * MuJoCo itself (the official WebAssembly build, `@mujoco/mujoco`, pinned 3.14.0): loads a model
  * given as MJCF text and OBJ meshes into MuJoCo's in-memory file system, simulates it and returns
- * the final body poses. Only the bindings are imported here (no exporter): a worker thread that
- * runs the cross-check (`task.ts`) loads MuJoCo and nothing else; the model is written by
- * `reference.ts` in the thread that has the scene.
+ * the final body poses. Only the bindings are imported here (no exporter); the model is written
+ * by `reference.ts`.
  */
 import v8 from 'node:v8';
 import load from '@mujoco/mujoco';

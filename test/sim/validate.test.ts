@@ -8,7 +8,6 @@ import { generateSynthScene } from '../../src/synth/synth.ts';
 import { perturbScene } from '../../src/eval/perturb.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { box, scene, tower } from './fixtures.ts';
-import { createPool } from '../../src/app/pool.ts';
 
 describe('bad scenes give a clear finding, quickly', () => {
   it('an object with no collision pieces, zero mass, a NaN pose', async () => {
@@ -92,32 +91,6 @@ describe('checks', () => {
     const d = ref.findings.find((f) => f.kind === 'engine_disagreement')!;
     expect(d.objects).toEqual(['box_3']);
     expect(d.values['distance_m']).toBeGreaterThan(0.04);
-  });
-});
-
-describe('MuJoCo cross-check on a worker thread', () => {
-  it('runs through the given spawn, while our engine steps here, with the same reference and verdict as in this thread', async () => {
-    const s = scene(tower(3));
-    const here = await validateAndRepair(s, { reference: 'mujoco' });
-    const pool = createPool({ threads: 1 });
-    try {
-      const tasks: string[] = [];
-      const spawned = await validateAndRepair(s, {
-        reference: 'mujoco',
-        spawn: (task, input) => {
-          tasks.push(task.name);
-          return pool.spawn(task, input);
-        },
-      });
-      expect(tasks).toEqual(['referenceRun']);
-      expect(pool.failure).toBeNull();
-      expect(here.report.reference!.simulated).toBe(3);
-      expect(spawned.report.reference).toEqual(here.report.reference);
-      expect(spawned.report.verdict).toBe(here.report.verdict);
-      expect(spawned.report.findings).toEqual(here.report.findings);
-    } finally {
-      await pool.close();
-    }
   });
 });
 
