@@ -232,9 +232,9 @@ type FindSeparatingAxis = CANNON.ConvexPolyhedron['findSeparatingAxis'];
 const cannonFindSeparatingAxis: FindSeparatingAxis = CANNON.ConvexPolyhedron.prototype.findSeparatingAxis;
 
 /** Rotates n vectors (xyz interleaved) by q into out. */
-function rotateAll(q: CANNON.Quaternion, src: Float64Array, out: Float64Array, sign: number): void {
+function rotateAll(q: CANNON.Quaternion, src: Float64Array, out: Float64Array, at: number, sign: number): void {
   const { x: qx, y: qy, z: qz, w: qw } = q;
-  for (let k = 0; k < src.length; k += 3) {
+  for (let k = 0, o = at; k < src.length; k += 3, o += 3) {
     const x = src[k]!,
       y = src[k + 1]!,
       z = src[k + 2]!;
@@ -242,9 +242,9 @@ function rotateAll(q: CANNON.Quaternion, src: Float64Array, out: Float64Array, s
     const tx = 2 * (qy * z - qz * y),
       ty = 2 * (qz * x - qx * z),
       tz = 2 * (qx * y - qy * x);
-    out[k] = sign * (x + qw * tx + (qy * tz - qz * ty));
-    out[k + 1] = sign * (y + qw * ty + (qz * tx - qx * tz));
-    out[k + 2] = sign * (z + qw * tz + (qx * ty - qy * tx));
+    out[o] = sign * (x + qw * tx + (qy * tz - qz * ty));
+    out[o + 1] = sign * (y + qw * ty + (qz * tx - qx * tz));
+    out[o + 2] = sign * (z + qw * tz + (qx * ty - qy * tx));
   }
 }
 
@@ -260,6 +260,30 @@ const faceWorld = new CANNON.Vec3();
 const cross = new CANNON.Vec3();
 const seedAxis = new CANNON.Vec3();
 const deltaC = new CANNON.Vec3();
+
+/**
+ * The edge data of A and B rotated into the world, in `scratch` (no allocation per call): A's
+ * directions, n1, n2 and points at 0, na, 2 na, 3 na; B's directions, −m1, −m2, m2 × m1 and
+ * points at 4 na + 0, nb, 2 nb, 3 nb, 4 nb (na, nb: 3 × edge counts).
+ */
+function rotateEdges(ea: EdgeData, quatA: CANNON.Quaternion, eb: EdgeData, quatB: CANNON.Quaternion): Float64Array {
+  const na = 3 * ea.count,
+    nb = 3 * eb.count;
+  if (scratch.length < 4 * na + 5 * nb) scratch = new Float64Array(4 * na + 5 * nb);
+  const w = scratch;
+  rotateAll(quatA, ea.dir, w, 0, 1);
+  rotateAll(quatA, ea.n1, w, na, 1);
+  rotateAll(quatA, ea.n2, w, 2 * na, 1);
+  rotateAll(quatA, ea.pt, w, 3 * na, 1);
+  const o = 4 * na;
+  rotateAll(quatB, eb.dir, w, o, 1);
+  rotateAll(quatB, eb.n1, w, o + nb, -1);
+  rotateAll(quatB, eb.n2, w, o + 2 * nb, -1);
+  // (−m2) × (−m1) = m2 × m1
+  rotateAll(quatB, eb.n2xn1, w, o + 3 * nb, 1);
+  rotateAll(quatB, eb.pt, w, o + 4 * nb, 1);
+  return w;
+}
 
 /** Same contract as cannon-es's `findSeparatingAxis` (false when separated; else the axis of least overlap, pointing from B to A). */
 function prunedFindSeparatingAxis(
@@ -278,59 +302,11 @@ function prunedFindSeparatingAxis(
   if (!ea || !eb || this.uniqueAxes || hullB.uniqueAxes) return cannonFindSeparatingAxis.call(this, hullB, posA, quatA, posB, quatB, target, faceListA, faceListB);
   const nfa = faceListA ? faceListA.length : this.faces.length;
   const nfb = faceListB ? faceListB.length : hullB.faces.length;
-  // edges, in world coordinates: A's as they are, B's normals negated (A − B)
   const na = 3 * ea.count,
     nb = 3 * eb.count;
-  const need = 4 * na + 5 * nb;
-  if (scratch.length < need) scratch = new Float64Array(need);
-  const aPt = scratch.subarray(3 * na + 4 * nb, 4 * na + 4 * nb),
-    bPt = scratch.subarray(4 * na + 4 * nb, 4 * na + 5 * nb);
-  const aDir = scratch.subarray(0, na),
-    aN1 = scratch.subarray(na, 2 * na),
-    aN2 = scratch.subarray(2 * na, 3 * na);
-  const o = 3 * na;
-  const bDir = scratch.subarray(o, o + nb),
-    bC = scratch.subarray(o + nb, o + 2 * nb),
-    bD = scratch.subarray(o + 2 * nb, o + 3 * nb),
-    bDxC = scratch.subarray(o + 3 * nb, o + 4 * nb);
-  let rotated = false;
-  // edge data in world coordinates, only when an edge axis is needed (most pairs that are
-  // apart are settled by a face axis first)
-  const rotateEdges = () => {
-    if (rotated) return;
-    rotated = true;
-    rotateAll(quatA, ea.dir, aDir, 1);
-    rotateAll(quatA, ea.n1, aN1, 1);
-    rotateAll(quatA, ea.n2, aN2, 1);
-    rotateAll(quatB, eb.dir, bDir, 1);
-    rotateAll(quatB, eb.n1, bC, -1);
-    rotateAll(quatB, eb.n2, bD, -1);
-    // (−m2) × (−m1) = m2 × m1
-    rotateAll(quatB, eb.n2xn1, bDxC, 1);
-    rotateAll(quatA, ea.pt, aPt, 1);
-    rotateAll(quatB, eb.pt, bPt, 1);
-  };
-
-  /**
-   * Axis k of cannon-es's list into `axis` (k < nfa: A's face normals; then B's; then edge pair
-   * (i, j) as nfa + nfb + i · count_B + j), computed exactly as the loops below do. False for
-   * an edge pair the Gauss-map test drops (not on the list).
-   */
-  const axisOf = (k: number, axis: CANNON.Vec3): boolean => {
-    if (k < nfa) {
-      quatA.vmult(this.faceNormals[faceListA ? faceListA[k]! : k]!, axis);
-      return true;
-    }
-    if (k < nfa + nfb) {
-      quatB.vmult(hullB.faceNormals[faceListB ? faceListB[k - nfa]! : k - nfa]!, axis);
-      return true;
-    }
-    rotateEdges();
-    const e = k - nfa - nfb;
-    const i = 3 * Math.floor(e / eb.count),
-      j = 3 * (e % eb.count);
-    return i < na && edgeAxis(aDir, aN1, aN2, i, bDir, bC, bD, bDxC, j, axis);
-  };
+  // edge data in the world (`rotateEdges`), only once an edge axis is needed: most pairs that
+  // are apart are settled by a face axis first
+  let w: Float64Array | null = null;
 
   // Axes are skipped whose overlap provably exceeds one already found (`bound`): such an axis
   // is not the least one (nor does it separate the hulls: a separating axis has a negative
@@ -348,10 +324,27 @@ function prunedFindSeparatingAxis(
   if (!pairSeeds) seeds.set(this, (pairSeeds = new WeakMap()));
   const seed = pairSeeds.get(hullB);
   let bound = Number.MAX_VALUE;
-  if (seed !== undefined && axisOf(seed, seedAxis)) {
-    const d = this.testSepAxis(seedAxis, hullB, posA, quatA, posB, quatB);
-    if (d === false) return false;
-    bound = d;
+  if (seed !== undefined) {
+    // axis `seed` of cannon-es's list, computed exactly as the loops below do: A's face normals,
+    // then B's, then edge pair (i, j) as nfa + nfb + i · count_B + j (only if the arc test
+    // still keeps it, i.e. it is on this call's list)
+    let listed = true;
+    if (seed < nfa) quatA.vmult(this.faceNormals[faceListA ? faceListA[seed]! : seed]!, seedAxis);
+    else if (seed < nfa + nfb) quatB.vmult(hullB.faceNormals[faceListB ? faceListB[seed - nfa]! : seed - nfa]!, seedAxis);
+    else {
+      const e = seed - nfa - nfb;
+      const i = 3 * Math.floor(e / eb.count),
+        j = 3 * (e % eb.count);
+      if (i < na) {
+        w = rotateEdges(ea, quatA, eb, quatB);
+        listed = edgeAxis(w, na, i, 4 * na, nb, j, seedAxis);
+      } else listed = false;
+    }
+    if (listed) {
+      const d = this.testSepAxis(seedAxis, hullB, posA, quatA, posB, quatB);
+      if (d === false) return false;
+      bound = d;
+    }
   }
   let dmin = Number.MAX_VALUE;
   let won = -1;
@@ -390,43 +383,51 @@ function prunedFindSeparatingAxis(
       target.copy(faceWorld);
     }
   }
-  rotateEdges();
+  // edges: the arc test of `edgeAxis`, inlined (the inner loop runs E_A · E_B times a call)
+  w ??= rotateEdges(ea, quatA, eb, quatB);
+  const oB = 4 * na;
   for (let i = 0; i < na; i += 3) {
-    // the Gauss-map test of `edgeAxis`, inlined (the inner loop runs E_A · E_B times a call)
-    const ax = aN1[i]!,
-      ay = aN1[i + 1]!,
-      az = aN1[i + 2]!;
-    const bx = aN2[i]!,
-      by = aN2[i + 1]!,
-      bz = aN2[i + 2]!;
+    const ax = w[na + i]!,
+      ay = w[na + i + 1]!,
+      az = w[na + i + 2]!;
+    const bx = w[2 * na + i]!,
+      by = w[2 * na + i + 1]!,
+      bz = w[2 * na + i + 2]!;
     // B × A
     const sx = by * az - bz * ay,
       sy = bz * ax - bx * az,
       sz = bx * ay - by * ax;
-    const e0x = aDir[i]!,
-      e0y = aDir[i + 1]!,
-      e0z = aDir[i + 2]!;
+    const e0x = w[i]!,
+      e0y = w[i + 1]!,
+      e0z = w[i + 2]!;
+    const pax = w[3 * na + i]!,
+      pay = w[3 * na + i + 1]!,
+      paz = w[3 * na + i + 2]!;
     for (let j = 0; j < nb; j += 3) {
-      const cba = bC[j]! * sx + bC[j + 1]! * sy + bC[j + 2]! * sz;
-      const dba = bD[j]! * sx + bD[j + 1]! * sy + bD[j + 2]! * sz;
+      const c = oB + nb + j,
+        d2 = oB + 2 * nb + j;
+      const cba = w[c]! * sx + w[c + 1]! * sy + w[c + 2]! * sz;
+      const dba = w[d2]! * sx + w[d2 + 1]! * sy + w[d2 + 2]! * sz;
       if (cba * dba >= SLACK) continue;
-      const tx = bDxC[j]!,
-        ty = bDxC[j + 1]!,
-        tz = bDxC[j + 2]!;
+      const t = oB + 3 * nb + j;
+      const tx = w[t]!,
+        ty = w[t + 1]!,
+        tz = w[t + 2]!;
       const adc = ax * tx + ay * ty + az * tz;
       const bdc = bx * tx + by * ty + bz * tz;
       if (adc * bdc >= SLACK || cba * bdc <= -SLACK) continue;
-      const e1x = bDir[j]!,
-        e1y = bDir[j + 1]!,
-        e1z = bDir[j + 2]!;
+      const e1x = w[oB + j]!,
+        e1y = w[oB + j + 1]!,
+        e1z = w[oB + j + 2]!;
       cross.set(e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x);
       if (cross.almostZero()) continue;
       cross.normalize();
       // maxA − minB ≥ −X and maxB − minA ≥ X, X = u · (posB + b − posA − a) for points a, b of
       // the two edges (tight when the edges carry the supports: a face of A − B near the
       // origin); with the balls, maxA − minB ≥ rA + rB − u · (posB − posA), maxB − minA ≥ … + …
+      const pb = oB + 4 * nb + j;
       const ud = cross.x * dx + cross.y * dy + cross.z * dz;
-      const x = ud + cross.x * (bPt[j]! - aPt[i]!) + cross.y * (bPt[j + 1]! - aPt[i + 1]!) + cross.z * (bPt[j + 2]! - aPt[i + 2]!);
+      const x = ud + cross.x * (w[pb]! - pax) + cross.y * (w[pb + 1]! - pay) + cross.z * (w[pb + 2]! - paz);
       if (Math.min(Math.max(-x, rA + rB - ud), Math.max(x, ud + rA + rB)) > Math.min(dmin, bound) + BOUND_MARGIN) continue;
       const d = this.testSepAxis(cross, hullB, posA, quatA, posB, quatB);
       const k = nfa + nfb + (i / 3) * eb.count + j / 3;
@@ -448,48 +449,40 @@ function prunedFindSeparatingAxis(
 }
 
 /**
- * Edge i of A against edge j of B (offsets into the rotated arrays): false when their arcs do
- * not cross on the Gauss map (no face of the Minkowski difference) or they are parallel; else
- * the unit axis e_A × e_B in `out`. The same arithmetic as the loop in
- * `prunedFindSeparatingAxis`, so the same axis bits.
+ * Edge i of A against edge j of B (offsets into A's and B's rotated data in `w`, see
+ * `rotateEdges`: A's at 0, B's at oB): false when their arcs do not cross on the Gauss map (no
+ * face of the Minkowski difference) or they are parallel; else the unit axis e_A × e_B in
+ * `out`. The same arithmetic as the loop in `prunedFindSeparatingAxis`, so the same axis bits.
  */
-function edgeAxis(
-  aDir: Float64Array,
-  aN1: Float64Array,
-  aN2: Float64Array,
-  i: number,
-  bDir: Float64Array,
-  bC: Float64Array,
-  bD: Float64Array,
-  bDxC: Float64Array,
-  j: number,
-  out: CANNON.Vec3,
-): boolean {
-  const ax = aN1[i]!,
-    ay = aN1[i + 1]!,
-    az = aN1[i + 2]!;
-  const bx = aN2[i]!,
-    by = aN2[i + 1]!,
-    bz = aN2[i + 2]!;
+function edgeAxis(w: Float64Array, na: number, i: number, oB: number, nb: number, j: number, out: CANNON.Vec3): boolean {
+  const ax = w[na + i]!,
+    ay = w[na + i + 1]!,
+    az = w[na + i + 2]!;
+  const bx = w[2 * na + i]!,
+    by = w[2 * na + i + 1]!,
+    bz = w[2 * na + i + 2]!;
   // B × A
   const sx = by * az - bz * ay,
     sy = bz * ax - bx * az,
     sz = bx * ay - by * ax;
-  const cba = bC[j]! * sx + bC[j + 1]! * sy + bC[j + 2]! * sz;
-  const dba = bD[j]! * sx + bD[j + 1]! * sy + bD[j + 2]! * sz;
+  const c = oB + nb + j,
+    d2 = oB + 2 * nb + j;
+  const cba = w[c]! * sx + w[c + 1]! * sy + w[c + 2]! * sz;
+  const dba = w[d2]! * sx + w[d2 + 1]! * sy + w[d2 + 2]! * sz;
   if (cba * dba >= SLACK) return false;
-  const tx = bDxC[j]!,
-    ty = bDxC[j + 1]!,
-    tz = bDxC[j + 2]!;
+  const t = oB + 3 * nb + j;
+  const tx = w[t]!,
+    ty = w[t + 1]!,
+    tz = w[t + 2]!;
   const adc = ax * tx + ay * ty + az * tz;
   const bdc = bx * tx + by * ty + bz * tz;
   if (adc * bdc >= SLACK || cba * bdc <= -SLACK) return false;
-  const e0x = aDir[i]!,
-    e0y = aDir[i + 1]!,
-    e0z = aDir[i + 2]!;
-  const e1x = bDir[j]!,
-    e1y = bDir[j + 1]!,
-    e1z = bDir[j + 2]!;
+  const e0x = w[i]!,
+    e0y = w[i + 1]!,
+    e0z = w[i + 2]!;
+  const e1x = w[oB + j]!,
+    e1y = w[oB + j + 1]!,
+    e1z = w[oB + j + 2]!;
   out.set(e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x);
   if (out.almostZero()) return false;
   out.normalize();
