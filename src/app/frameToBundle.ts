@@ -214,9 +214,12 @@ export async function sceneToBundle(
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
-  // the CPU-rendered views, on a worker while this thread encodes the rest
+  // the CPU-rendered views, on a worker while this thread encodes and writes the rest (the
+  // bundle takes them when they come: `pendingFiles`)
   const pool = options.pool ?? null;
   const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
+  // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
+  snapshots.catch(() => {});
   const extraFiles: Record<string, string | Uint8Array> = {};
   const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
   if (overlay) extraFiles['debug/masks.png'] = overlay;
@@ -229,13 +232,17 @@ export async function sceneToBundle(
     clouds.push(cloud);
     extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
   }
-  Object.assign(extraFiles, await snapshots);
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   const title = options.title ?? 'real2sim scene';
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
-  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}), ...(options.kind ? { kind: options.kind } : {}) });
+  const manifest = await writeBundle(options.out, scene, {
+    extraFiles,
+    pendingFiles: snapshots,
+    ...(options.force ? { force: true } : {}),
+    ...(options.kind ? { kind: options.kind } : {}),
+  });
   progress('export', 1);
   return { scene, manifest, warnings };
 }
