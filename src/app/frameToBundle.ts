@@ -286,13 +286,19 @@ export function lowConfidenceVerdict(report: PhysicsReport, confidence: Scene['c
  * became no object (too small, excluded) are background, so the image scores what the scene holds.
  */
 export function sceneLabels(scene: Scene, masks: LabelImage, maskIdOf?: Map<string, number>): LabelImage {
-  const toK = new Map<number, number>();
+  // mask id → k, as a table over every 16-bit id (a Map lookup per pixel cost more than the rest)
+  const toK = new Uint16Array(65536);
+  const taken = new Set<number>();
   scene.objects.forEach((o, k) => {
     const id = maskIdOf?.get(o.id) ?? o.instanceId;
-    if (id !== undefined && !toK.has(id)) toK.set(id, k + 1);
+    // ids a mask cannot hold (outside 0…65535, fractional) match no pixel
+    if (id === undefined || taken.has(id) || !Number.isInteger(id) || id < 0 || id > 65535) return;
+    taken.add(id);
+    toK[id] = k + 1;
   });
   const data = new Uint16Array(masks.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = toK.get(masks.data[i]!) ?? 0;
+  const src = masks.data;
+  for (let i = 0; i < data.length; i++) data[i] = toK[src[i]!]!;
   return { width: masks.width, height: masks.height, data, labels: new Map(scene.objects.map((o, k) => [k + 1, o.label] as [number, string])) };
 }
 
