@@ -47,12 +47,6 @@ import { POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import { CHANNELS } from '../src/model/image.ts';
 import { sharedPool } from '../src/app/pool.ts';
-import { frameMessages } from '../ros/encode.ts';
-import { TYPES } from '../ros/messages.ts';
-import { startSceneNode } from '../ros/node.ts';
-import { MemoryGraph } from '../ros/transport/memory.ts';
-import { QOS_LATCHED, QOS_SENSOR } from '../ros/transport/types.ts';
-import { defaultPipeline } from '../ros/wiring.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(repoRoot, '../shared/data');
@@ -375,6 +369,16 @@ export default async function realBench(): Promise<void> {
 
 /** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
 async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
+  // loaded here, after the frames: the reconstruct jobs above do not use them, and the peak RSS
+  // printed for them is the jobs' (under tsx, these modules' sources held ~20 MB more)
+  const [{ frameMessages }, { TYPES }, { startSceneNode }, { MemoryGraph }, { QOS_LATCHED, QOS_SENSOR }, { defaultPipeline }] = await Promise.all([
+    import('../ros/encode.ts'),
+    import('../ros/messages.ts'),
+    import('../ros/node.ts'),
+    import('../ros/transport/memory.ts'),
+    import('../ros/transport/types.ts'),
+    import('../ros/wiring.ts'),
+  ]);
   const frame = f.load();
   const graph = new MemoryGraph();
   const node = await startSceneNode({
