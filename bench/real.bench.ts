@@ -370,7 +370,7 @@ export default async function realBench(): Promise<void> {
 /** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
 async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   // loaded here, after the frames: the reconstruct jobs above do not use them, and the peak RSS
-  // printed for them is the jobs' (under tsx, these modules' sources held ~20 MB more)
+  // printed for them is the jobs'
   const [{ frameMessages }, { TYPES }, { startSceneNode }, { MemoryGraph }, { QOS_LATCHED, QOS_SENSOR }, { defaultPipeline }] = await Promise.all([
     import('../ros/encode.ts'),
     import('../ros/messages.ts'),
