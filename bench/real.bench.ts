@@ -35,24 +35,18 @@
  * returns; without Open3D it prints ours only.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { frameToBundle, STAGE_ORDER, type BundleFrame } from '../src/app/frameToBundle.ts';
-import { decodeColorImage, decodeDepthPng, decodeLabelPng, encodeDepthPng } from '../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, decodeLabelPng, encodeDepthPng, encodePng } from '../src/io/image.ts';
 import { reconstructDetailed } from '../src/pipeline.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import { POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 import type { RgbdFrame } from '../src/model/frame.ts';
 import { CHANNELS } from '../src/model/image.ts';
 import { sharedPool } from '../src/app/pool.ts';
-import { frameMessages } from '../ros/encode.ts';
-import { TYPES } from '../ros/messages.ts';
-import { startSceneNode } from '../ros/node.ts';
-import { MemoryGraph } from '../ros/transport/memory.ts';
-import { QOS_LATCHED, QOS_SENSOR } from '../ros/transport/types.ts';
-import { defaultPipeline } from '../ros/wiring.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DATA = resolve(repoRoot, '../shared/data');
@@ -71,6 +65,8 @@ interface BenchFrame {
   /** Depth PNG the peer reads (the original file, or one written here), and its metres per unit. */
   depthPng: string;
   depthScale: number;
+  /** Colour image file (the original, or one written here): the compiled program's run reads it. */
+  rgbPng: string;
 }
 
 function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics, depthScale: number): BenchFrame {
@@ -79,7 +75,7 @@ function load(name: string, rgb: string, depth: string, camera: CameraIntrinsics
     depth: decodeDepthPng(new Uint8Array(readFileSync(join(DATA, depth))), depthScale, depth),
     camera,
   });
-  return { name, camera, load: frame, depthPng: join(DATA, depth), depthScale };
+  return { name, camera, load: frame, depthPng: join(DATA, depth), depthScale, rgbPng: join(DATA, rgb) };
 }
 
 /** Pixels [x0, x0 + w) × [y0, y0 + h) of a frame, upsampled `k`× by nearest neighbour, with matching intrinsics. */
@@ -121,7 +117,10 @@ function frames(tmp: string): BenchFrame[] {
     const frame = crop();
     const png = join(tmp, `crop${k}.png`);
     writeFileSync(png, encodeDepthPng(frame.depth!, 0.001));
-    out.push({ name, camera: frame.camera, load: crop, depthPng: png, depthScale: 0.001 });
+    // lossless: the colour as it is, the depth in whole millimetres as uoc_demo stores it
+    const rgbPng = join(tmp, `crop${k}-color.png`);
+    writeFileSync(rgbPng, encodePng(frame.color));
+    out.push({ name, camera: frame.camera, load: crop, depthPng: png, depthScale: 0.001, rgbPng });
   }
   return out;
 }
@@ -165,6 +164,45 @@ interface PeerResult {
   name: string;
   ms: Record<string, number>;
   counts: Record<string, number>;
+}
+
+function rssMb(): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 1048576;
+}
+
+/** Whether dist/ holds a build at least as new as every TypeScript source (the test `bin/real2sim.js` makes). */
+function freshBuild(): boolean {
+  const stamp = join(repoRoot, 'dist/.build-stamp');
+  if (!existsSync(join(repoRoot, 'dist/src/cli.js')) || !existsSync(stamp)) return false;
+  const built = statSync(stamp).mtimeMs;
+  for (const dir of ['src', 'sim', 'ros']) {
+    for (const f of readdirSync(join(repoRoot, dir), { recursive: true, withFileTypes: true })) {
+      if (f.isFile() && f.name.endsWith('.ts') && statSync(join(f.parentPath, f.name)).mtimeMs > built) return false;
+    }
+  }
+  return true;
+}
+
+/** The peak RSS after each frame of the compiled program running the same jobs (bench/realCompiled.mjs), or why not. */
+function runCompiled(list: BenchFrame[], tmp: string): Map<string, number> | string {
+  if (!freshBuild()) return 'dist/ is missing or older than the sources (`npm run build` first)';
+  const spec = join(tmp, 'compiled.json');
+  writeFileSync(spec, JSON.stringify(list.map((f) => ({ name: f.name, rgb: f.rgbPng, depth: f.depthPng, depthScale: f.depthScale, camera: f.camera }))));
+  // no execArgv: the child must not load tsx
+  const r = spawnSync(process.execPath, [join(repoRoot, 'bench/realCompiled.mjs'), spec, join(repoRoot, 'dist'), join(tmp, 'compiled')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  if (r.status !== 0) return `the compiled run failed: ${(r.stderr || String(r.error)).trim().split('\n').slice(-3).join(' | ')}`;
+  const out = new Map<string, number>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const p = JSON.parse(line) as { name: string; rssMb: number };
+    out.set(p.name, p.rssMb);
+  }
+  return out.size === list.length ? out : `the compiled run reported ${out.size} of ${list.length} frames`;
 }
 
 function runPeer(list: BenchFrame[], tmp: string, reps: number): Map<string, PeerResult> | string {
@@ -215,6 +253,8 @@ export default async function realBench(): Promise<void> {
     const reps = Math.max(1, Number(process.env['BENCH_REAL_REPS'] ?? 1) || 1);
     const list = frames(tmp).filter((f) => words.length === 0 || words.some((w) => f.name.includes(w)));
     console.log('1280×720: no real frame of that size in ../shared/data; made here from uoc_demo/000000 (central 640×360 crop upsampled ×2, nearest neighbour)');
+    // what this process holds before any job: under tsx, its loader and the sources it transformed
+    const restMb = rssMb();
     // warm-up: module loads, JIT, WASM, the viewer script; a CLI run pays this once per process
     const c0 = process.cpuUsage();
     const tw = performance.now();
@@ -234,6 +274,7 @@ export default async function realBench(): Promise<void> {
       }
       ours.set(f.name, { run: { ...pick, wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), stages }, rssMb: process.resourceUsage().maxRSS / 1024 });
     }
+    const compiled = process.env['BENCH_REAL_COMPILED'] === '0' ? 'skipped (BENCH_REAL_COMPILED=0)' : runCompiled(list, tmp);
     const peer = runPeer(list, tmp, Math.max(3, reps));
     if (typeof peer === 'string') console.log(`Open3D floor not measured: ${peer}`);
 
@@ -259,7 +300,13 @@ export default async function realBench(): Promise<void> {
     }
     const pool = sharedPool();
     console.log(`per-object work: ${pool ? `${pool.threads} worker threads${pool.failure ? ` — NOT USED: ${pool.failure}` : ''}` : 'this thread (one core)'}`);
-    console.log(`peak RSS of the process: ${f0(process.resourceUsage().maxRSS / 1024)} MB (target ≤ 400)`);
+    // maxRSS: the high-water mark of the whole process (every thread) since it started
+    console.log(`peak RSS of this process: ${f0(process.resourceUsage().maxRSS / 1024)} MB; it ran under tsx (TypeScript sources, development only), which held ${f0(restMb)} MB before the first job`);
+    if (typeof compiled === 'string') console.log(`peak RSS of the compiled program: not measured, ${compiled}`);
+    else
+      console.log(
+        `peak RSS of the compiled program (dist/, as \`real2sim\` and the ROS node run it), the same warm-up and frames in a child process without tsx: ${f0(Math.max(...compiled.values()))} MB (target ≤ 400); after each frame: ${[...compiled].map(([n, mb]) => `${n} ${f0(mb)}`).join(', ')}`,
+      );
 
     if (typeof peer !== 'string') {
       console.log('\nOpen3D 0.16 minimal tabletop pipeline, one thread (median ms) and the ratios, measured in this run:');
@@ -322,6 +369,16 @@ export default async function realBench(): Promise<void> {
 
 /** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
 async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
+  // loaded here, after the frames: the reconstruct jobs above do not use them, and the peak RSS
+  // printed for them is the jobs'
+  const [{ frameMessages }, { TYPES }, { startSceneNode }, { MemoryGraph }, { QOS_LATCHED, QOS_SENSOR }, { defaultPipeline }] = await Promise.all([
+    import('../ros/encode.ts'),
+    import('../ros/messages.ts'),
+    import('../ros/node.ts'),
+    import('../ros/transport/memory.ts'),
+    import('../ros/transport/types.ts'),
+    import('../ros/wiring.ts'),
+  ]);
   const frame = f.load();
   const graph = new MemoryGraph();
   const node = await startSceneNode({

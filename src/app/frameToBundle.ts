@@ -214,9 +214,12 @@ export async function sceneToBundle(
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
-  // the CPU-rendered views, on a worker while this thread encodes the rest
+  // the CPU-rendered views, on a worker while this thread encodes and writes the rest (the
+  // bundle takes them when they come: `pendingFiles`)
   const pool = options.pool ?? null;
   const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
+  // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
+  snapshots.catch(() => {});
   const extraFiles: Record<string, string | Uint8Array> = {};
   const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
   if (overlay) extraFiles['debug/masks.png'] = overlay;
@@ -229,13 +232,17 @@ export async function sceneToBundle(
     clouds.push(cloud);
     extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
   }
-  Object.assign(extraFiles, await snapshots);
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   const title = options.title ?? 'real2sim scene';
   extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
-  const manifest = await writeBundle(options.out, scene, { extraFiles, ...(options.force ? { force: true } : {}), ...(options.kind ? { kind: options.kind } : {}) });
+  const manifest = await writeBundle(options.out, scene, {
+    extraFiles,
+    pendingFiles: snapshots,
+    ...(options.force ? { force: true } : {}),
+    ...(options.kind ? { kind: options.kind } : {}),
+  });
   progress('export', 1);
   return { scene, manifest, warnings };
 }
@@ -279,13 +286,19 @@ export function lowConfidenceVerdict(report: PhysicsReport, confidence: Scene['c
  * became no object (too small, excluded) are background, so the image scores what the scene holds.
  */
 export function sceneLabels(scene: Scene, masks: LabelImage, maskIdOf?: Map<string, number>): LabelImage {
-  const toK = new Map<number, number>();
+  // mask id → k, as a table over every 16-bit id (a Map lookup per pixel cost more than the rest)
+  const toK = new Uint16Array(65536);
+  const taken = new Set<number>();
   scene.objects.forEach((o, k) => {
     const id = maskIdOf?.get(o.id) ?? o.instanceId;
-    if (id !== undefined && !toK.has(id)) toK.set(id, k + 1);
+    // ids a mask cannot hold (outside 0…65535, fractional) match no pixel
+    if (id === undefined || taken.has(id) || !Number.isInteger(id) || id < 0 || id > 65535) return;
+    taken.add(id);
+    toK[id] = k + 1;
   });
   const data = new Uint16Array(masks.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = toK.get(masks.data[i]!) ?? 0;
+  const src = masks.data;
+  for (let i = 0; i < data.length; i++) data[i] = toK[src[i]!]!;
   return { width: masks.width, height: masks.height, data, labels: new Map(scene.objects.map((o, k) => [k + 1, o.label] as [number, string])) };
 }
 

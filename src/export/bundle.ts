@@ -12,7 +12,7 @@
  * leaves the previous bundle as `.<name>.old-<pid>-<hex>`, which the next run puts back.)
  * Which folders may be replaced, and the marker that says so: `outDir.ts`.
  */
-import { link, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkOutDir, replaceDir } from './outDir.ts';
 import type { Scene } from '../model/scene.ts';
@@ -30,6 +30,13 @@ import { encodeObj } from '../io/mesh.ts';
 export interface BundleOptions {
   /** Files to add, by path relative to the bundle ('debug/masks.png'). */
   extraFiles?: Record<string, string | Uint8Array>;
+  /**
+   * More such files that are still being made (pictures rendered on a worker thread): the
+   * bundle's own files are prepared and written meanwhile, these are added when they come.
+   * One of the same path as an extra file replaces it. If it rejects, nothing is written (the
+   * previous bundle stays) and its error is thrown.
+   */
+  pendingFiles?: Promise<Record<string, string | Uint8Array>>;
   /** Write `package://<packageName>/meshes/…` URIs into the URDF. */
   packageName?: string;
   /** Skip the GLB (it is the slowest file for large meshes). */
@@ -77,9 +84,12 @@ export function checkExtraPath(p: string): string {
 export async function writeBundle(dir: string, scene: Scene, options: BundleOptions = {}): Promise<BundleManifest> {
   const t0 = performance.now();
   const target = resolve(dir);
+  // handled here, awaited below: a rejection while this function still prepares is not unhandled
+  const pending = options.pendingFiles;
+  pending?.catch(() => {});
   const extra = Object.entries(options.extraFiles ?? {}).map(([p, v]) => [checkExtraPath(p), v] as const);
   // refuse early (before the export work) what the swap would refuse
-  await checkOutDir(target, options.force ? { force: true } : {});
+  const plan = await checkOutDir(target, options.force ? { force: true } : {});
 
   const prep = prepareScene(scene, options.prepare);
   const files = new Map<string, string | Uint8Array>();
@@ -104,56 +114,66 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   if (options.glb !== false) files.set('scene.glb', await toGlb(prep));
   for (const [p, v] of extra) files.set(p, v);
   const report = prep.report;
-  report.counts['files'] = files.size + links.size + 1;
-  report.timeMs = performance.now() - t0;
-  const stored: Scene = { ...scene, reports: [...(scene.reports ?? []), report] };
-  files.set('scene.json', sceneToJson(stored));
+  // the time to make the files, as before pending files existed (not the wait for them, nor the writes)
+  const prepMs = performance.now() - t0;
 
   let bytes = 0;
-  const written = await replaceDir(
-    target,
-    options.kind ?? 'bundle',
-    async (temp) => {
-      const dirs = new Set<string>();
-      for (const p of files.keys()) {
-        const d = dirname(p);
-        if (d !== '.') dirs.add(d);
-      }
-      for (const d of [...dirs].sort()) await mkdir(join(temp, ...d.split('/')), { recursive: true });
-      // A few writes in flight at once: hundreds of small mesh files dominate the time.
-      // On the first failure the others stop taking work and all in-flight writes settle
-      // before the temporary folder is removed (no write lands in a folder being deleted).
-      const entries = [...files];
-      let next = 0;
-      let failure: { error: unknown } | null = null;
-      const worker = async () => {
-        while (!failure && next < entries.length) {
-          const [p, v] = entries[next++]!;
-          try {
-            await writeFile(join(temp, ...p.split('/')), v, { flag: 'wx' });
-            bytes += typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength;
-          } catch (error) {
-            failure ??= { error };
+  /** The pending files' own error, thrown as it is (not as a write failure). */
+  let pendingError: { error: unknown } | null = null;
+  let written: Awaited<ReturnType<typeof replaceDir>>;
+  try {
+    written = await replaceDir(
+      target,
+      options.kind ?? 'bundle',
+      async (temp) => {
+        const at = (p: string) => join(temp, ...p.split('/'));
+        // every folder at once (recursive: a shared parent made twice is no error)
+        const folders = (paths: Iterable<string>) => {
+          const dirs = new Set<string>();
+          for (const p of paths) {
+            const d = dirname(p);
+            if (d !== '.') dirs.add(d);
           }
-        }
-      };
-      await Promise.all(Array.from({ length: 16 }, worker));
-      if (failure) {
-        const cause = (failure as { error: unknown }).error;
-        throw new Real2SimError('EXPORT', `Writing the bundle failed (${(cause as Error).message}); the previous bundle at '${target}' is unchanged`, { dir: target }, cause);
-      }
-      for (const [p, from] of links) {
-        const dst = join(temp, ...p.split('/'));
-        await mkdir(dirname(dst), { recursive: true });
-        await link(join(temp, ...from.split('/')), dst).catch(async () => {
-          const v = files.get(from)!;
-          await writeFile(dst, v, { flag: 'wx' });
+          return Promise.all([...dirs].map((d) => mkdir(at(d), { recursive: true })));
+        };
+        await folders([...files.keys(), ...links.keys()]);
+        await writeAll(target, at, [...files], (n) => (bytes += n));
+        // the models' meshes, once the files they link to exist
+        await inFlight([...links], async ([p, from]) => {
+          await link(at(from), at(p)).catch(async () => {
+            await writeFile(at(p), files.get(from)!, { flag: 'wx' });
+          });
         });
-      }
-      return [...files.keys(), ...links.keys()];
-    },
-    { ...(options.force ? { force: true } : {}) },
-  );
+        let more: (readonly [string, string | Uint8Array])[] = [];
+        if (pending) {
+          let late: Record<string, string | Uint8Array>;
+          try {
+            late = await pending;
+          } catch (error) {
+            pendingError = { error };
+            throw error;
+          }
+          more = Object.entries(late).map(([p, v]) => [checkExtraPath(p), v] as const);
+          // a pending file replaces an extra file of the same path (already written: removed first)
+          await Promise.all(more.filter(([p]) => files.has(p)).map(([p]) => unlink(at(p))));
+          for (const [p, v] of more) files.set(p, v);
+          await folders(more.map(([p]) => p));
+        }
+        // scene.json last: its export report counts every file
+        report.counts['files'] = files.size + links.size + 1;
+        report.timeMs = prepMs;
+        const stored: Scene = { ...scene, reports: [...(scene.reports ?? []), report] };
+        const json = sceneToJson(stored);
+        files.set('scene.json', json);
+        await writeAll(target, at, [...more, ['scene.json', json]], (n) => (bytes += n));
+        return [...files.keys(), ...links.keys()];
+      },
+      { ...(options.force ? { force: true } : {}), checked: plan },
+    );
+  } catch (err) {
+    if (pendingError) throw (pendingError as { error: unknown }).error;
+    throw err;
+  }
   return {
     dir: target,
     ...(written.keptAs ? { keptAs: written.keptAs } : {}),
@@ -162,6 +182,41 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     report,
     bytes,
   };
+}
+
+/**
+ * `task` over `items` with a few in flight at once (hundreds of small files: one at a time
+ * waits on each system call in turn). On the first failure the others stop taking work, and
+ * every task in flight settles before the failure is thrown: no write lands in a folder that
+ * is being deleted.
+ */
+async function inFlight<T>(items: readonly T[], task: (item: T) => Promise<void>, width = 16): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await task(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+}
+
+/** Writes new files (`wx`: never over one) into the temporary folder; the previous bundle is named in the error. */
+async function writeAll(target: string, at: (p: string) => string, entries: readonly (readonly [string, string | Uint8Array])[], count: (bytes: number) => void): Promise<void> {
+  try {
+    await inFlight(entries, async ([p, v]) => {
+      await writeFile(at(p), v, { flag: 'wx' });
+      count(typeof v === 'string' ? Buffer.byteLength(v) : v.byteLength);
+    });
+  } catch (cause) {
+    throw new Real2SimError('EXPORT', `Writing the bundle failed (${(cause as Error).message}); the previous bundle at '${target}' is unchanged`, { dir: target }, cause);
+  }
 }
 
 /**

@@ -54,14 +54,17 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
   const faces = new Uint32Array(idx.length);
   for (let k = 0; k < idx.length; k++) faces[fill[weld[idx[k]!]!]!++] = Math.floor(k / 3);
   const cosCrease = Math.cos(creaseAngle);
-  const outP: number[] = [];
-  const outN: number[] = [];
+  // at most one output vertex per corner: typed arrays of that size, cut to length at the end
+  // (growing number arrays here were most of the export stage's garbage)
+  const outP = new Float32Array(idx.length * 3);
+  const outN = new Float32Array(idx.length * 3);
+  let made = 0;
   const outI = new Uint32Array(idx.length);
   // output vertices made so far per welded vertex (a short list each: one per crease side),
   // as (rounded normal x, y, z, output index) in `madeKeys`, chained through `madeNext`
   const madeHead = new Int32Array(nw).fill(-1);
-  const madeKeys: number[] = [];
-  const madeNext: number[] = [];
+  const madeKeys = new Int32Array(idx.length * 4);
+  const madeNext = new Int32Array(idx.length);
   for (let k = 0; k < idx.length; k++) {
     const f = Math.floor(k / 3);
     const v = idx[k]!;
@@ -99,14 +102,21 @@ export function creasedNormals(mesh: Mesh, creaseAngle = CREASE_ANGLE_DEFAULT): 
       }
     }
     if (o < 0) {
-      o = outP.length / 3;
-      madeNext.push(madeHead[w]!);
-      madeHead[w] = madeKeys.length / 4;
-      madeKeys.push(rx, ry, rz, o);
-      outP.push(p[v * 3]!, p[v * 3 + 1]!, p[v * 3 + 2]!);
-      outN.push(x, y, z);
+      o = made++;
+      madeNext[o] = madeHead[w]!;
+      madeHead[w] = o;
+      madeKeys[o * 4] = rx;
+      madeKeys[o * 4 + 1] = ry;
+      madeKeys[o * 4 + 2] = rz;
+      madeKeys[o * 4 + 3] = o;
+      outP[o * 3] = p[v * 3]!;
+      outP[o * 3 + 1] = p[v * 3 + 1]!;
+      outP[o * 3 + 2] = p[v * 3 + 2]!;
+      outN[o * 3] = x;
+      outN[o * 3 + 1] = y;
+      outN[o * 3 + 2] = z;
     }
     outI[k] = o;
   }
-  return { positions: Float32Array.from(outP), normals: Float32Array.from(outN), indices: outI };
+  return { positions: outP.slice(0, made * 3), normals: outN.slice(0, made * 3), indices: outI };
 }

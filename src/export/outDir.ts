@@ -258,10 +258,13 @@ async function removeOwnFolder(dir: string, keepAs: string): Promise<boolean> {
     await rm(dir, { recursive: true, force: true });
     return true;
   }
-  for (const f of marker.files) {
-    if (f.split('/').some((s) => s === '..' || s === '') || f.startsWith('/')) continue;
-    await unlink(join(dir, ...f.split('/'))).catch(() => undefined);
-  }
+  // a few unlinks in flight at once (a bundle has hundreds of files)
+  const listed = marker.files.filter((f) => !(f.split('/').some((s) => s === '..' || s === '') || f.startsWith('/')));
+  let next = 0;
+  const unlinkNext = async () => {
+    while (next < listed.length) await unlink(join(dir, ...listed[next++]!.split('/'))).catch(() => undefined);
+  };
+  await Promise.all(Array.from({ length: 16 }, unlinkNext));
   await unlink(join(dir, MARKER_FILE)).catch(() => undefined);
   const pruneEmpty = async (d: string): Promise<boolean> => {
     let empty = true;
@@ -299,8 +302,14 @@ export interface ReplaceResult {
  * (and returns the files it wrote), the marker is added last, then the folder is swapped in.
  * On failure the temporary folder is removed and the previous folder is unchanged.
  */
-export async function replaceDir(dir: string, kind: string, write: (temp: string) => Promise<string[]>, options: OutOptions = {}): Promise<ReplaceResult> {
-  const plan = await checkOutDir(dir, options);
+export interface ReplaceOptions extends OutOptions {
+  /** `checkOutDir`'s answer for this folder, when the caller has just asked (it is not asked
+   * again before the write; the swap looks again anyway). */
+  checked?: OutPlan;
+}
+
+export async function replaceDir(dir: string, kind: string, write: (temp: string) => Promise<string[]>, options: ReplaceOptions = {}): Promise<ReplaceResult> {
+  const plan = options.checked?.target === resolve(dir) ? options.checked : await checkOutDir(dir, options);
   const { target, parent } = plan;
   await mkdir(parent, { recursive: true });
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;

@@ -11,7 +11,7 @@
  * depth) is named as such instead of being silently rescaled.
  */
 import { PNG } from 'pngjs';
-import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
+import { constants as zlibConstants, crc32, deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { decoderReason, Real2SimError } from '../model/errors.ts';
 import { MAX_FRAME_PIXELS } from '../model/frame.ts';
@@ -115,9 +115,7 @@ function decodePngFast(bytes: Uint8Array, skipRescale: boolean): DecodedPng | nu
   while (pos + 12 <= bytes.length) {
     const len = dv.getUint32(pos);
     if (pos + 12 + len > bytes.length) return null;
-    let c = -1;
-    for (let i = pos + 4; i < pos + 8 + len; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-    if (~c >>> 0 !== dv.getUint32(pos + 8 + len)) return null;
+    if (crc32(bytes.subarray(pos + 4, pos + 8 + len)) !== dv.getUint32(pos + 8 + len)) return null;
     const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
     const data = bytes.subarray(pos + 8, pos + 8 + len);
     pos += 12 + len;
@@ -417,26 +415,14 @@ function checkLabelCount(data: Uint16Array, name: string): void {
   }
 }
 
-/** CRC-32 table of PNG chunks (ISO 3309, the polynomial zlib uses). */
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
 /** One chunk: length, type, data, CRC of type + data. */
 function pngChunk(type: string, data: Uint8Array): Buffer {
   const buf = Buffer.alloc(data.length + 12);
   buf.writeUInt32BE(data.length, 0);
   buf.write(type, 4, 'latin1');
   buf.set(data, 8);
-  let c = -1;
-  for (let i = 4; i < buf.length - 4; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  buf.writeInt32BE(~c, buf.length - 4);
+  // CRC-32 (ISO 3309, zlib's) of type + data
+  buf.writeUInt32BE(crc32(buf.subarray(4, buf.length - 4)), buf.length - 4);
   return buf;
 }
 
@@ -448,42 +434,82 @@ function pngChunk(type: string, data: Uint8Array): Buffer {
  */
 function filterRows(px: Uint8Array, height: number, byteWidth: number, bpp: number): Uint8Array {
   const out = new Uint8Array((byteWidth + 1) * height);
+  // the first row's "up" row is all zeros (as the PNG spec reads it): one loop for every row
+  const zeros = new Uint8Array(byteWidth);
+  const lead = Math.min(bpp, byteWidth);
   for (let y = 0; y < height; y++) {
     const p = y * byteWidth;
-    const hasUp = y > 0;
+    const row = px.subarray(p, p + byteWidth);
+    const prev = y > 0 ? px.subarray(p - byteWidth, p) : zeros;
     let s0 = 0,
       s1 = 0,
       s2 = 0,
       s3 = 0,
       s4 = 0;
-    for (let x = 0; x < byteWidth; x++) {
-      const v = px[p + x]!;
-      const left = x >= bpp ? px[p + x - bpp]! : 0;
-      const up = hasUp ? px[p + x - byteWidth]! : 0;
-      const ul = hasUp && x >= bpp ? px[p + x - byteWidth - bpp]! : 0;
+    // the first pixel: left = up-left = 0, so Paeth predicts `up` and Average `up >> 1`
+    for (let x = 0; x < lead; x++) {
+      const v = row[x]!;
+      const up = prev[x]!;
+      s0 += v;
+      s1 += v;
+      s2 += Math.abs(v - up);
+      s3 += Math.abs(v - (up >> 1));
+      s4 += Math.abs(v - up);
+    }
+    for (let x = lead; x < byteWidth; x++) {
+      const v = row[x]!;
+      const left = row[x - bpp]!;
+      const up = prev[x]!;
+      const ul = prev[x - bpp]!;
       s0 += v;
       s1 += Math.abs(v - left);
       s2 += Math.abs(v - up);
       s3 += Math.abs(v - ((left + up) >> 1));
-      s4 += Math.abs(v - paeth(left, up, ul));
+      // Paeth, inlined: the neighbour nearest to left + up − ul (left, then up, on ties)
+      const pl = Math.abs(up - ul),
+        pu = Math.abs(left - ul),
+        pul = Math.abs(left + up - ul - ul);
+      s4 += Math.abs(v - (pl <= pu && pl <= pul ? left : pu <= pul ? up : ul));
     }
+    // the first filter with the smallest sum (None, Sub, Up, Average, Paeth)
     let sel = 0,
       min = s0;
-    const sums = [s1, s2, s3, s4];
-    for (let f = 1; f <= 4; f++) {
-      if (sums[f - 1]! < min) {
-        sel = f;
-        min = sums[f - 1]!;
-      }
+    if (s1 < min) {
+      sel = 1;
+      min = s1;
     }
+    if (s2 < min) {
+      sel = 2;
+      min = s2;
+    }
+    if (s3 < min) {
+      sel = 3;
+      min = s3;
+    }
+    if (s4 < min) sel = 4;
     const o = y * (byteWidth + 1);
     out[o] = sel;
-    for (let x = 0; x < byteWidth; x++) {
-      const v = px[p + x]!;
-      const left = x >= bpp ? px[p + x - bpp]! : 0;
-      const up = hasUp ? px[p + x - byteWidth]! : 0;
-      const pred = sel === 0 ? 0 : sel === 1 ? left : sel === 2 ? up : sel === 3 ? (left + up) >> 1 : paeth(left, up, hasUp && x >= bpp ? px[p + x - byteWidth - bpp]! : 0);
-      out[o + 1 + x] = (v - pred) & 0xff;
+    const dst = out.subarray(o + 1, o + 1 + byteWidth);
+    if (sel === 0) dst.set(row);
+    else if (sel === 1) {
+      for (let x = 0; x < lead; x++) dst[x] = row[x]!;
+      for (let x = lead; x < byteWidth; x++) dst[x] = row[x]! - row[x - bpp]!;
+    } else if (sel === 2) {
+      for (let x = 0; x < byteWidth; x++) dst[x] = row[x]! - prev[x]!;
+    } else if (sel === 3) {
+      for (let x = 0; x < lead; x++) dst[x] = row[x]! - (prev[x]! >> 1);
+      for (let x = lead; x < byteWidth; x++) dst[x] = row[x]! - ((row[x - bpp]! + prev[x]!) >> 1);
+    } else {
+      for (let x = 0; x < lead; x++) dst[x] = row[x]! - prev[x]!;
+      for (let x = lead; x < byteWidth; x++) {
+        const left = row[x - bpp]!,
+          up = prev[x]!,
+          ul = prev[x - bpp]!;
+        const pl = Math.abs(up - ul),
+          pu = Math.abs(left - ul),
+          pul = Math.abs(left + up - ul - ul);
+        dst[x] = row[x]! - (pl <= pu && pl <= pul ? left : pu <= pul ? up : ul);
+      }
     }
   }
   return out;

@@ -80,6 +80,35 @@ describe('writeBundle', () => {
     expect(readdirSync(parent)).toEqual(['scene']);
   });
 
+  it('adds pending files when they come, counted in scene.json; a pending failure leaves the previous bundle and throws its own error', async () => {
+    const dir = join(parent, 'scene');
+    let arrive!: (files: Record<string, string | Uint8Array>) => void;
+    const pendingFiles = new Promise<Record<string, string | Uint8Array>>((resolve) => (arrive = resolve));
+    const writing = writeBundle(dir, fixedScene(), { extraFiles: { 'debug/a.txt': 'early', 'debug/b.txt': 'replaced' }, pendingFiles });
+    setTimeout(() => arrive({ 'debug/late/c.bin': new Uint8Array([7, 8]), 'debug/b.txt': 'late' }), 20);
+    const m = await writing;
+    expect(readFileSync(join(dir, 'debug/a.txt'), 'utf8')).toBe('early');
+    expect(readFileSync(join(dir, 'debug/b.txt'), 'utf8')).toBe('late');
+    expect(readFileSync(join(dir, 'debug/late/c.bin'))).toEqual(Buffer.from([7, 8]));
+    expect(m.files.filter((f) => f.startsWith('debug/'))).toEqual(['debug/a.txt', 'debug/b.txt', 'debug/late/c.bin']);
+    // the count in scene.json is every file on disk but the marker, the late ones included
+    const onDisk = [...snapshot(dir).keys()].filter((f) => f !== '.real2sim-bundle');
+    const back = await readBundleScene(dir);
+    expect(back.reports.find((r) => r.stage === 'export')?.counts['files']).toBe(onDisk.length);
+    expect(m.files).toEqual(onDisk.sort());
+
+    const before = snapshot(dir);
+    const boom = new TypeError('renderer broke');
+    const err = await writeBundle(dir, fixedScene(), { extraFiles: { 'debug/a.txt': 'new' }, pendingFiles: Promise.reject(boom) }).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(snapshot(dir)).toEqual(before);
+    expect(readdirSync(parent)).toEqual(['scene']);
+    // a bad path among the pending files is refused like a bad extra file
+    const bad = await writeBundle(dir, fixedScene(), { pendingFiles: Promise.resolve({ 'scene.urdf': 'x' }) }).catch((e: unknown) => e);
+    expect((bad as Real2SimError).code).toBe('EXPORT');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it('replaces an existing bundle completely (no stale files)', async () => {
     const dir = join(parent, 'scene');
     await writeBundle(dir, fixedScene(), { extraFiles: { 'debug/old.txt': 'old' } });

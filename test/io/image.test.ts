@@ -50,6 +50,60 @@ describe('colour PNG', () => {
     }
   });
 
+  it('writes the bytes pngjs writes (deflateLevel 9, adaptive filter): rows that pick each of the five filters', () => {
+    // Rows built so that each filter wins somewhere: flat (None ties), ramps along x (Sub),
+    // rows repeating the one above (Up), smooth 2-D gradients (Average, Paeth), noise, and
+    // images one pixel wide and one row high (no left / no up neighbour).
+    const rng = createRng(14);
+    const shapes: [number, number, number][] = [
+      [37, 29, 1],
+      [37, 29, 3],
+      [37, 29, 4],
+      [1, 9, 3],
+      [9, 1, 4],
+    ];
+    const filtersSeen = new Set<number>();
+    for (const [w, h, ch] of shapes) {
+      const data = new Uint8Array(w * h * ch);
+      for (let y = 0; y < h; y++) {
+        const kind = y % 6;
+        for (let x = 0; x < w; x++)
+          for (let c = 0; c < ch; c++) {
+            const i = (y * w + x) * ch + c;
+            data[i] =
+              kind === 0
+                ? 40
+                : kind === 1
+                  ? (x * 7 + c * 30) & 255
+                  : kind === 2
+                    ? y > 0
+                      ? data[i - w * ch]!
+                      : 9
+                    : kind === 3
+                      ? (x * 3 + y * 5 + c) & 255
+                      : kind === 4
+                        ? (x * y + c * 11) & 255
+                        : rng.int(256);
+          }
+      }
+      const encoding = ch === 1 ? 'mono8' : ch === 3 ? 'rgb8' : 'rgba8';
+      const ours = encodePng({ width: w, height: h, encoding, data });
+      const rgba = Buffer.alloc(w * h * 4);
+      for (let i = 0; i < w * h; i++) {
+        for (let c = 0; c < 3; c++) rgba[i * 4 + c] = data[i * ch + Math.min(c, ch - 1)]!;
+        rgba[i * 4 + 3] = ch === 4 ? data[i * 4 + 3]! : 255;
+      }
+      const png = new PNG({ width: w, height: h });
+      png.data = rgba;
+      const colorType = ch === 1 ? 0 : ch === 3 ? 2 : 6;
+      const reference = PNG.sync.write(png, { deflateLevel: 9, filterType: -1, colorType, inputColorType: 6 });
+      expect(Buffer.from(ours).equals(reference), `${w}×${h}×${ch}`).toBe(true);
+      const raw = inflatedIdat(ours);
+      for (let y = 0; y < h; y++) filtersSeen.add(raw[y * (w * ch + 1)]!);
+    }
+    expect([...filtersSeen].sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('encodes deterministically (same bytes twice)', () => {
     const img = randomColor(13, 32, 24, 'rgb8');
     expect(Buffer.from(encodePng(img)).equals(Buffer.from(encodePng(img)))).toBe(true);
