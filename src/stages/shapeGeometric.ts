@@ -225,6 +225,37 @@ export async function warmUp(): Promise<void> {
   await manifoldModule();
 }
 
+/**
+ * The k-th smallest value of `a` (0-based), exactly what `a` sorted ascending holds at k: Hoare's
+ * selection, reordering `a` in place. Where selection and the typed-array sort could disagree
+ * (a NaN, which the sort puts last; a zero, whose sign the sort orders) the sort answers.
+ */
+export function kthSmallest(a: Float64Array, k: number): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) return a.slice().sort()[k]!;
+  let lo = 0,
+    hi = a.length - 1;
+  let found: number | null = null;
+  while (hi > lo && found === null) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo,
+      j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else found = a[k]!;
+  }
+  const v = found ?? a[k]!;
+  return v === 0 ? a.slice().sort()[k]! : v;
+}
+
 function subsample(p: Float32Array, max: number): Float32Array {
   const n = p.length / 3;
   if (n <= max) return p;
@@ -536,7 +567,8 @@ function bestMirror(
   const cam = view.cameraPose.position;
   const viewAngle = Math.atan2(my - cam[1], mx - cam[0]);
   let best: { theta: number; c: number; score: number } | null = null;
-  const s = new Float64Array(n);
+  const s = new Float64Array(n),
+    scratch = new Float64Array(n);
   // A mirrored point is linear in the offset c: p'(c) = p − 2(u·p)u + 2c·u, so in the optical
   // frame q(c) = q0 + c·q1 with q1 = R·2u the same for every point: transform once per angle.
   const { r: R, t: T } = check.worldToOptical;
@@ -593,9 +625,10 @@ function bestMirror(
     const q1x = 2 * (R[0]! * ux + R[1]! * uy),
       q1y = 2 * (R[3]! * ux + R[4]! * uy),
       q1z = 2 * (R[6]! * ux + R[7]! * uy);
-    const sorted = Float64Array.from(s).sort();
-    const lo = sorted[Math.floor(n * 0.02)]!,
-      hi = sorted[Math.floor(n * 0.98)]!;
+    // the 2 % and 98 % order statistics (only those two of the sorted list are read)
+    scratch.set(s);
+    const lo = kthSmallest(scratch, Math.floor(n * 0.02)),
+      hi = kthSmallest(scratch, Math.floor(n * 0.98));
     // the plane can sit up to the far side of the points (a thin visible sliver of a deep object)
     const span = hi - lo;
     const c0 = lo - span * 0.25,
