@@ -282,9 +282,20 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
  * under an overhang that is visible as empty is not part of the object).
  */
 function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, cell: number): Float32Array {
-  const lowest = new Map<string, number>();
+  // cells keyed by one number (ix·2²⁷ + iy + 2²⁶, unique while |ix| < 2²⁵ and |iy| < 2²⁶, i.e.
+  // within ~100 km at mm cells), not a string per point; the same cells, found in the same
+  // order. A cell index out of that range (or not finite) keys by string, as it always did.
+  let numeric = true;
+  for (let i = 0; i < pts.length && numeric; i += 3) {
+    const ix = Math.floor(pts[i]! / cell),
+      iy = Math.floor(pts[i + 1]! / cell);
+    if (!(Math.abs(ix) < 2 ** 25 && Math.abs(iy) < 2 ** 26)) numeric = false;
+  }
+  const lowest = new Map<number | string, number>();
   for (let i = 0; i < pts.length; i += 3) {
-    const key = `${Math.floor(pts[i]! / cell)},${Math.floor(pts[i + 1]! / cell)}`;
+    const ix = Math.floor(pts[i]! / cell),
+      iy = Math.floor(pts[i + 1]! / cell);
+    const key = numeric ? ix * 2 ** 27 + iy + 2 ** 26 : `${ix},${iy}`;
     const k = lowest.get(key);
     if (k === undefined || pts[i + 2]! < pts[k + 2]!) lowest.set(key, i);
   }
