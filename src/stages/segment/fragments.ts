@@ -16,12 +16,26 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const n = data.length;
   const size = new Int32Array(count + 1);
   for (let i = 0; i < n; i++) size[data[i]!] = size[data[i]!]! + 1;
-  // image contacts between segments, within 2 pixels (a seam of missing depth between them)
-  const contact = new Map<number, number>();
+  // image contacts between segments, within 2 pixels (a seam of missing depth between them):
+  // counted per pair in a dense table (a Map update per pixel pair cost most of this pass), the
+  // pairs noted in the order they are first met, which is the Map's order below
+  let maxId = 0;
+  for (let i = 0; i < n; i++) if (data[i]! > maxId) maxId = data[i]!;
+  const pairs = (maxId + 1) * (maxId + 1);
+  const dense = pairs <= 1 << 22 ? new Int32Array(pairs) : null;
+  const firstMet: number[] = [];
+  const sparse = new Map<number, number>();
   const touch = (a: number, b: number) => {
     if (!b || b === a) return;
-    const key = a < b ? a * 65536 + b : b * 65536 + a;
-    contact.set(key, (contact.get(key) ?? 0) + 1);
+    const lo = a < b ? a : b,
+      hi = a < b ? b : a;
+    if (dense) {
+      const c = lo * (maxId + 1) + hi;
+      if (dense[c]!++ === 0) firstMet.push(lo, hi);
+    } else {
+      const key = lo * 65536 + hi;
+      sparse.set(key, (sparse.get(key) ?? 0) + 1);
+    }
   };
   const h = n / w;
   // (the same pairs in the same order as a list per pixel would give: the contacts' order
@@ -50,6 +64,11 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       if (k < 2 || k >= SEAM_PIXELS || uu >= w || vv >= h) continue;
       touch(a, data[vv * w + uu]!);
     }
+  }
+  let contact = sparse;
+  if (dense) {
+    contact = new Map<number, number>();
+    for (let k = 0; k < firstMet.length; k += 2) contact.set(firstMet[k]! * 65536 + firstMet[k + 1]!, dense[firstMet[k]! * (maxId + 1) + firstMet[k + 1]!]!);
   }
   // what each small segment's outline borders: from each of its pixels, in each of the four
   // directions, the first measured pixel that is not its own (over at most SEAM_PIXELS with no
