@@ -135,6 +135,27 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     }
     return pts;
   };
+  // the same points as `flat`, as one flat xy list (what the hull reads), and each bigger
+  // segment's footprint hull, computed once until a fragment merges into it
+  const flatXY = (id: number): number[] => {
+    const pts: number[] = [];
+    const step = Math.max(1, Math.floor(size[id]! / 3000));
+    let k = 0;
+    for (const i of pixelsOf[id]!) {
+      if (!valid[i] || k++ % step) continue;
+      const x = P[i * 3]!,
+        y = P[i * 3 + 1]!,
+        z = P[i * 3 + 2]!;
+      pts.push(x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z);
+    }
+    return pts;
+  };
+  const hulls = new Map<number, Float64Array>();
+  const hullOf = (id: number): Float64Array => {
+    let h = hulls.get(id);
+    if (!h) hulls.set(id, (h = convexHull2d(flatXY(id), 2)));
+    return h;
+  };
   const into = new Map<number, number>();
   const order = [...Array(count).keys()]
     .map((k) => k + 1)
@@ -156,7 +177,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     if (around && !merged.has(around)) best = around;
     else {
       const pts = flat(s);
-      const hull = convexHull2d(flat(best).flat(), 2);
+      const hull = hullOf(best);
       if (pts.length === 0 || hull.length < 6) continue;
       let inside = 0;
       for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
@@ -165,6 +186,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
+    hulls.delete(best);
     for (const i of pixelsOf[s]!) data[i] = best;
     pixelsOf[best] = mergeAscending(pixelsOf[best]!, pixelsOf[s]!);
     pixelsOf[s] = [];
