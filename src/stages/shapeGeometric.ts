@@ -790,6 +790,22 @@ function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: nu
         for (let i = 0; i < nx; i++) {
           const c = (k * ny + j) * nx + i;
           if (!occ[c]) continue;
+          if (i > 0 && i < nx - 1 && j > 0 && j < ny - 1 && k > 0 && k < nz - 1 && occ[c - sx] && occ[c + sx] && occ[c - sy] && occ[c + sy] && occ[c - sz] && occ[c + sz]) {
+            // all six faces occupied (most of a solid): every edge neighbour is face-connected
+            // through one of them, and a corner neighbour only needs a filling when none of the
+            // three edge voxels between is occupied; the same corners in the same order
+            for (let a = -1; a <= 1; a += 2) {
+              for (let b = -1; b <= 1; b += 2) {
+                for (let cc = -1; cc <= 1; cc += 2) {
+                  if (!occ[c + a * sx + b * sy + cc * sz]) continue;
+                  if (occ[c + a * sx + b * sy] || occ[c + a * sx + cc * sz] || occ[c + b * sy + cc * sz]) continue;
+                  occ[c + a * sx + b * sy] = 1;
+                  changed++;
+                }
+              }
+            }
+            continue;
+          }
           for (let a = -1; a <= 1; a++) {
             const ia = i + a;
             if (ia < 0 || ia >= nx) continue;
