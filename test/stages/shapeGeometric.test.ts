@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { geometricShapeBackend, kthSmallest } from '../../src/stages/shapeGeometric.ts';
+import { geometricShapeBackend } from '../../src/stages/shapeGeometric.ts';
+import { kthSmallest } from '../../src/stages/util.ts';
 import { meshVolume } from '../../src/geometry/massProperties.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { ground } from '../../src/stages/ground.ts';
