@@ -120,8 +120,12 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
   // each segment's pixels in ascending order (kept up to date as segments merge), so that a
   // segment's points are read without scanning the image
-  const pixelsOf: number[][] = Array.from({ length: count + 1 }, () => []);
-  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]!.push(i);
+  // (typed lists filled by count: growing number arrays of every object pixel cost collections)
+  const pixelCount = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) if (data[i]) pixelCount[data[i]!]!++;
+  const pixelsOf: Uint32Array[] = Array.from({ length: count + 1 }, (_, id) => new Uint32Array(pixelCount[id]!));
+  pixelCount.fill(0);
+  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]![pixelCount[data[i]!]!++] = i;
   const flat = (id: number): [number, number][] => {
     const pts: [number, number][] = [];
     const step = Math.max(1, Math.floor(size[id]! / 3000));
@@ -189,7 +193,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     hulls.delete(best);
     for (const i of pixelsOf[s]!) data[i] = best;
     pixelsOf[best] = mergeAscending(pixelsOf[best]!, pixelsOf[s]!);
-    pixelsOf[s] = [];
+    pixelsOf[s] = new Uint32Array(0);
     // its contacts become the bigger segment's
     for (const [key, c] of [...contact]) {
       const a = Math.floor(key / 65536),
@@ -206,8 +210,8 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
 }
 
 /** The union of two ascending lists without common elements, ascending. */
-function mergeAscending(a: number[], b: number[]): number[] {
-  const out = new Array<number>(a.length + b.length);
+function mergeAscending(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
   let i = 0,
     j = 0,
     k = 0;
