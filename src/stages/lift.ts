@@ -105,7 +105,9 @@ export function lift(options: LiftOptions = {}) {
       // pass 1, here: each instance's pixels that survive the image-space filters
       const staged: { inst: Instance; pix: Uint32Array; pos: Float32Array }[] = [];
       for (const inst of instances) {
-        const kept: number[] = [];
+        // the kept pixel ids (at most all of the instance's), in a typed buffer: no growing array
+        const kept = new Uint32Array(inst.pixels.length);
+        let nKept = 0;
         for (let k = 0; k < inst.pixels.length; k++) {
           const i = inst.pixels[k]!;
           if (!valid[i]) {
@@ -113,7 +115,7 @@ export function lift(options: LiftOptions = {}) {
             continue;
           }
           if (!o.filter) {
-            kept.push(i);
+            kept[nKept++] = i;
             continue;
           }
           const z = P[i * 3 + 2]!;
@@ -167,17 +169,15 @@ export function lift(options: LiftOptions = {}) {
             plane++;
             continue;
           }
-          kept.push(i);
+          kept[nKept++] = i;
         }
         // an even subsample bounds the cost of what follows (outlier search, completion)
-        if (o.filter && kept.length > o.maxPoints) {
-          const step = kept.length / o.maxPoints;
-          const thin: number[] = [];
-          for (let k = 0; k < o.maxPoints; k++) thin.push(kept[Math.floor(k * step)]!);
-          kept.length = 0;
-          kept.push(...thin);
-        }
-        const pix = Uint32Array.from(kept);
+        let pix: Uint32Array;
+        if (o.filter && nKept > o.maxPoints) {
+          const step = nKept / o.maxPoints;
+          pix = new Uint32Array(Math.ceil(o.maxPoints));
+          for (let k = 0; k < o.maxPoints; k++) pix[k] = kept[Math.floor(k * step)]!;
+        } else pix = kept.slice(0, nKept);
         const pos = new Float32Array(pix.length * 3);
         // element copies: a subarray view per point costs more than the copy
         for (let k = 0; k < pix.length; k++) {
