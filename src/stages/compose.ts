@@ -173,14 +173,16 @@ export function objectId(label: string, instance: number): string {
 }
 
 /** Mean colour of sRGB bytes, as linear 0..1 rgb. */
+/** sRGB byte → linear, per byte value (the same expression once per value, not a power per channel of every point). */
+const SRGB_TO_LINEAR = Float64Array.from({ length: 256 }, (_, c) => {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+});
+
 function meanColor(colors?: Uint8Array): Vec3 {
   if (!colors || colors.length < 3) return [0.6, 0.6, 0.6];
   const acc = [0, 0, 0];
-  const toLinear = (c: number) => {
-    const s = c / 255;
-    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  for (let i = 0; i < colors.length; i += 3) for (let k = 0; k < 3; k++) acc[k]! += toLinear(colors[i + k]!);
+  for (let i = 0; i < colors.length; i += 3) for (let k = 0; k < 3; k++) acc[k]! += SRGB_TO_LINEAR[colors[i + k]!]!;
   const n = colors.length / 3;
   return [acc[0]! / n, acc[1]! / n, acc[2]! / n];
 }

@@ -66,15 +66,32 @@ export function convexHull2d(p: ArrayLike<number>, stride = 3): Float64Array {
   const span = Math.max(best[4]! - best[0]!, best[6]! - best[2]!);
   // cross products are lengths²: a point this far inside is no rounding away from an edge
   const eps = 1e-9 * span * span;
+  // One point is often the extreme in two neighbouring directions (the corner of a pixel
+  // grid's outline is both the lowest x and the lowest x + y): the repeated vertex is dropped,
+  // as its zero edge would keep every point. The polygon is the same. With fewer than three
+  // vertices left it bounds nothing and every point is kept.
+  const vx: number[] = [],
+    vy: number[] = [];
+  for (let k = 0; k < 8; k++) {
+    const m = vx.length;
+    if (m > 0 && ox[k] === vx[m - 1] && oy[k] === vy[m - 1]) continue;
+    vx.push(ox[k]!);
+    vy.push(oy[k]!);
+  }
+  while (vx.length > 1 && vx[vx.length - 1] === vx[0] && vy[vy.length - 1] === vy[0]) {
+    vx.pop();
+    vy.pop();
+  }
+  const m = vx.length < 3 ? 0 : vx.length;
   const kept: number[] = [];
   for (let i = 0; i < n; i++) {
     const x = p[i * stride]!,
       y = p[i * stride + 1]!;
-    let inside = true;
-    for (let k = 0; k < 8 && inside; k++) {
-      const a = (k + 1) & 7;
-      // left of the edge k → k+1 (counter-clockwise): inside; a repeated extreme gives a zero edge, which keeps every point
-      if (!((ox[a]! - ox[k]!) * (y - oy[k]!) - (oy[a]! - oy[k]!) * (x - ox[k]!) > eps)) inside = false;
+    // left of every edge k → k+1 (counter-clockwise) by more than eps: strictly inside, no hull vertex
+    let inside = m > 0;
+    for (let k = 0; k < m && inside; k++) {
+      const a = k + 1 === m ? 0 : k + 1;
+      if (!((vx[a]! - vx[k]!) * (y - vy[k]!) - (vy[a]! - vy[k]!) * (x - vx[k]!) > eps)) inside = false;
     }
     if (!inside) kept.push(x, y);
   }

@@ -100,11 +100,14 @@ export function lift(options: LiftOptions = {}) {
         plane = 0,
         outliers = 0,
         noDepth = 0;
-      const near: number[] = [];
+      // in-mask neighbours' depths of the pixel at hand (at most 8), without a growing array
+      const near = new Float64Array(8);
       // pass 1, here: each instance's pixels that survive the image-space filters
       const staged: { inst: Instance; pix: Uint32Array; pos: Float32Array }[] = [];
       for (const inst of instances) {
-        const kept: number[] = [];
+        // the kept pixel ids (at most all of the instance's), in a typed buffer: no growing array
+        const kept = new Uint32Array(inst.pixels.length);
+        let nKept = 0;
         for (let k = 0; k < inst.pixels.length; k++) {
           const i = inst.pixels[k]!;
           if (!valid[i]) {
@@ -112,7 +115,7 @@ export function lift(options: LiftOptions = {}) {
             continue;
           }
           if (!o.filter) {
-            kept.push(i);
+            kept[nKept++] = i;
             continue;
           }
           const z = P[i * 3 + 2]!;
@@ -122,7 +125,7 @@ export function lift(options: LiftOptions = {}) {
           let nearer = false,
             farther = false,
             boundary = false;
-          near.length = 0;
+          let nNear = 0;
           for (let dv = -1; dv <= 1; dv++) {
             for (let du = -1; du <= 1; du++) {
               if (du === 0 && dv === 0) continue;
@@ -136,7 +139,7 @@ export function lift(options: LiftOptions = {}) {
               const zj = P[j * 3 + 2]!;
               if (zj < z - jump) nearer = true;
               else if (zj > z + jump) farther = true;
-              if (inMask) near.push(zj);
+              if (inMask) near[nNear++] = zj;
             }
           }
           if (nearer && farther) {
@@ -145,12 +148,18 @@ export function lift(options: LiftOptions = {}) {
           }
           if (boundary) {
             // compare with the in-mask neighbours: a spilled pixel sits on another surface
-            if (near.length === 0) {
+            if (nNear === 0) {
               edges++;
               continue;
             }
-            near.sort((a, b) => a - b);
-            const med = near[near.length >> 1]!;
+            // insertion sort of the few depths (the same order as sorting them ascending)
+            for (let a = 1; a < nNear; a++) {
+              const x = near[a]!;
+              let b = a - 1;
+              for (; b >= 0 && near[b]! > x; b--) near[b + 1] = near[b]!;
+              near[b + 1] = x;
+            }
+            const med = near[nNear >> 1]!;
             if (Math.abs(z - med) > jump) {
               edges++;
               continue;
@@ -160,17 +169,15 @@ export function lift(options: LiftOptions = {}) {
             plane++;
             continue;
           }
-          kept.push(i);
+          kept[nKept++] = i;
         }
         // an even subsample bounds the cost of what follows (outlier search, completion)
-        if (o.filter && kept.length > o.maxPoints) {
-          const step = kept.length / o.maxPoints;
-          const thin: number[] = [];
-          for (let k = 0; k < o.maxPoints; k++) thin.push(kept[Math.floor(k * step)]!);
-          kept.length = 0;
-          kept.push(...thin);
-        }
-        const pix = Uint32Array.from(kept);
+        let pix: Uint32Array;
+        if (o.filter && nKept > o.maxPoints) {
+          const step = nKept / o.maxPoints;
+          pix = new Uint32Array(Math.ceil(o.maxPoints));
+          for (let k = 0; k < o.maxPoints; k++) pix[k] = kept[Math.floor(k * step)]!;
+        } else pix = kept.slice(0, nKept);
         const pos = new Float32Array(pix.length * 3);
         // element copies: a subarray view per point costs more than the copy
         for (let k = 0; k < pix.length; k++) {
@@ -205,7 +212,9 @@ export function lift(options: LiftOptions = {}) {
               np[k * 3 + 1] = pos[q + 1]!;
               np[k * 3 + 2] = pos[q + 2]!;
             }
-            pix = Uint32Array.from(sel, (s) => pix[s]!);
+            const sp = new Uint32Array(sel.length);
+            for (let k = 0; k < sel.length; k++) sp[k] = pix[sel[k]!]!;
+            pix = sp;
             pos = np;
           }
         }

@@ -25,9 +25,10 @@ export function objectConfidence(mesh: Mesh, pose: Pose, observedWorld: Float32A
     toSurf = new NearestGrid(surf, near);
   let seen = 0;
   for (let i = 0; i < ns; i++) if (toObs.within(surf[i * 3]!, surf[i * 3 + 1]!, surf[i * 3 + 2]!, near)) seen++;
-  const res: number[] = [];
-  for (let i = 0; i < no; i++) res.push(toSurf.nearest(obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!));
-  res.sort((a, b) => a - b);
+  // distances (≥ 0, no NaN): the typed array's own ascending sort, no comparator
+  const res = new Float64Array(no);
+  for (let i = 0; i < no; i++) res[i] = toSurf.nearest(obs[i * 3]!, obs[i * 3 + 1]!, obs[i * 3 + 2]!);
+  res.sort();
   const visibleFraction = seen / ns;
   const fitResidual = res[res.length >> 1]!;
   const score = 0.5 * Math.min(1, visibleFraction / (1 / 3)) + 0.5 * Math.max(0, 1 - fitResidual / 0.01);
@@ -140,11 +141,16 @@ export class NearestGrid {
    * not see has its nearest measured point far away, and the full search would walk out to it.
    */
   within(x: number, y: number, z: number, r: number): boolean {
-    return Math.sqrt(this.search(x, y, z, Math.ceil(r / this.cell) + 1)) <= r;
+    // it stops at the first point found well within r: the nearest is at most as far
+    return Math.sqrt(this.search(x, y, z, Math.ceil(r / this.cell) + 1, (r * (1 - 1e-9)) ** 2)) <= r;
   }
 
-  /** Smallest squared distance to a point within `shells` shells of the query's cell (all of them when that finds the nearest first). */
-  private search(x: number, y: number, z: number, shells: number): number {
+  /**
+   * Smallest squared distance to a point within `shells` shells of the query's cell (all of them
+   * when that finds the nearest first), or, once one is found at a squared distance of at most
+   * `enough`, that one's.
+   */
+  private search(x: number, y: number, z: number, shells: number, enough = -1): number {
     const [nx, ny, nz] = this.dims;
     if (this.order.length === 0) return Infinity;
     const h = this.cell;
@@ -165,6 +171,7 @@ export class NearestGrid {
             if (cx - r >= 0) best = this.scan(row + cx - r, x, y, z, best);
             if (cx + r < nx) best = this.scan(row + cx + r, x, y, z, best);
           }
+          if (best <= enough) return best;
         }
       }
       // every point in shell r + 1 or beyond is more than r cells away from the query's cell

@@ -190,29 +190,26 @@ export function perceive(options: PerceiveOptions = {}) {
 
 /** Instances of a label image, ascending id; ones under `minPixels` are dropped with a warning. */
 export function collectInstances(masks: LabelImage, minPixels: number, report?: StageReport): Instance[] {
-  const counts = new Map<number, number>();
+  // counts and fill positions in typed arrays indexed by id (ids are 16-bit; a Map lookup per
+  // pixel cost more than the rest of the pass)
   const data = masks.data;
-  for (let i = 0; i < data.length; i++) {
-    const id = data[i]!;
-    if (id !== 0) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  const ids = [...counts.keys()].sort((a, b) => a - b);
-  const lists = new Map<number, Uint32Array>();
-  const fill = new Map<number, number>();
-  for (const id of ids) {
-    lists.set(id, new Uint32Array(counts.get(id)!));
-    fill.set(id, 0);
-  }
+  let maxId = 0;
+  for (let i = 0; i < data.length; i++) if (data[i]! > maxId) maxId = data[i]!;
+  const counts = new Int32Array(maxId + 1);
+  for (let i = 0; i < data.length; i++) counts[data[i]!]!++;
+  const ids: number[] = [];
+  for (let id = 1; id <= maxId; id++) if (counts[id]! > 0) ids.push(id);
+  const lists: (Uint32Array | undefined)[] = [];
+  for (const id of ids) lists[id] = new Uint32Array(counts[id]!);
+  const fill = new Int32Array(maxId + 1);
   for (let i = 0; i < data.length; i++) {
     const id = data[i]!;
     if (id === 0) continue;
-    const k = fill.get(id)!;
-    lists.get(id)![k] = i;
-    fill.set(id, k + 1);
+    lists[id]![fill[id]!++] = i;
   }
   const out: Instance[] = [];
   for (const id of ids) {
-    const pixels = lists.get(id)!;
+    const pixels = lists[id]!;
     if (pixels.length < minPixels) {
       report?.warnings.push(`mask ${id} covers ${pixels.length} pixel${pixels.length === 1 ? '' : 's'} (< ${minPixels}): too small to reconstruct, skipped`);
       continue;

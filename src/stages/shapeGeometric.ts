@@ -7,7 +7,7 @@ import type { ShapeBackend, ShapeInput, ShapeResult, ShapeView } from './backend
 import { convexHull2d } from './footprint.ts';
 import { levelSetMesh, manifoldModule } from './manifold.ts';
 import type { TaskRef } from './tasks.ts';
-import { defined } from './util.ts';
+import { defined, kthSmallest } from './util.ts';
 import { insideHull } from './stacking.ts';
 import { Seen, ViewCheck } from './visibility.ts';
 
@@ -251,9 +251,20 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
  * under an overhang that is visible as empty is not part of the object).
  */
 function extrudeDown(pts: Float32Array, base: number, check: ViewCheck | null, cell: number): Float32Array {
-  const lowest = new Map<string, number>();
+  // cells keyed by one number (ix·2²⁷ + iy + 2²⁶, unique while |ix| < 2²⁵ and |iy| < 2²⁶, i.e.
+  // within ~100 km at mm cells), not a string per point; the same cells, found in the same
+  // order. A cell index out of that range (or not finite) keys by string, as it always did.
+  let numeric = true;
+  for (let i = 0; i < pts.length && numeric; i += 3) {
+    const ix = Math.floor(pts[i]! / cell),
+      iy = Math.floor(pts[i + 1]! / cell);
+    if (!(Math.abs(ix) < 2 ** 25 && Math.abs(iy) < 2 ** 26)) numeric = false;
+  }
+  const lowest = new Map<number | string, number>();
   for (let i = 0; i < pts.length; i += 3) {
-    const key = `${Math.floor(pts[i]! / cell)},${Math.floor(pts[i + 1]! / cell)}`;
+    const ix = Math.floor(pts[i]! / cell),
+      iy = Math.floor(pts[i + 1]! / cell);
+    const key = numeric ? ix * 2 ** 27 + iy + 2 ** 26 : `${ix},${iy}`;
     const k = lowest.get(key);
     if (k === undefined || pts[i + 2]! < pts[k + 2]!) lowest.set(key, i);
   }
@@ -536,7 +547,8 @@ function bestMirror(
   const cam = view.cameraPose.position;
   const viewAngle = Math.atan2(my - cam[1], mx - cam[0]);
   let best: { theta: number; c: number; score: number } | null = null;
-  const s = new Float64Array(n);
+  const s = new Float64Array(n),
+    scratch = new Float64Array(n);
   // A mirrored point is linear in the offset c: p'(c) = p − 2(u·p)u + 2c·u, so in the optical
   // frame q(c) = q0 + c·q1 with q1 = R·2u the same for every point: transform once per angle.
   const { r: R, t: T } = check.worldToOptical;
@@ -593,9 +605,10 @@ function bestMirror(
     const q1x = 2 * (R[0]! * ux + R[1]! * uy),
       q1y = 2 * (R[3]! * ux + R[4]! * uy),
       q1z = 2 * (R[6]! * ux + R[7]! * uy);
-    const sorted = Float64Array.from(s).sort();
-    const lo = sorted[Math.floor(n * 0.02)]!,
-      hi = sorted[Math.floor(n * 0.98)]!;
+    // the 2 % and 98 % order statistics (only those two of the sorted list are read)
+    scratch.set(s);
+    const lo = kthSmallest(scratch, Math.floor(n * 0.02)),
+      hi = kthSmallest(scratch, Math.floor(n * 0.98));
     // the plane can sit up to the far side of the points (a thin visible sliver of a deep object)
     const span = hi - lo;
     const c0 = lo - span * 0.25,
@@ -746,6 +759,22 @@ function closeDiagonalContacts(occ: Float32Array, nx: number, ny: number, nz: nu
         for (let i = 0; i < nx; i++) {
           const c = (k * ny + j) * nx + i;
           if (!occ[c]) continue;
+          if (i > 0 && i < nx - 1 && j > 0 && j < ny - 1 && k > 0 && k < nz - 1 && occ[c - sx] && occ[c + sx] && occ[c - sy] && occ[c + sy] && occ[c - sz] && occ[c + sz]) {
+            // all six faces occupied (most of a solid): every edge neighbour is face-connected
+            // through one of them, and a corner neighbour only needs a filling when none of the
+            // three edge voxels between is occupied; the same corners in the same order
+            for (let a = -1; a <= 1; a += 2) {
+              for (let b = -1; b <= 1; b += 2) {
+                for (let cc = -1; cc <= 1; cc += 2) {
+                  if (!occ[c + a * sx + b * sy + cc * sz]) continue;
+                  if (occ[c + a * sx + b * sy] || occ[c + a * sx + cc * sz] || occ[c + b * sy + cc * sz]) continue;
+                  occ[c + a * sx + b * sy] = 1;
+                  changed++;
+                }
+              }
+            }
+            continue;
+          }
           for (let a = -1; a <= 1; a++) {
             const ia = i + a;
             if (ia < 0 || ia >= nx) continue;

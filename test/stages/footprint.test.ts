@@ -59,3 +59,17 @@ describe('convexHull2d', () => {
     expect(Array.from(convexHull2d(pts, 2))).toEqual([0, 0, 1, 0, 1, 1, 0, 1]);
   });
 });
+
+describe('convexHull2d on pixel-grid outlines', () => {
+  it('finds the corners when one point is the extreme in several directions', () => {
+    // a filled 30 × 20 grid: each corner is the extreme in two or three of the eight directions
+    const grid: number[] = [];
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 30; x++) grid.push(x * 0.004, y * 0.004, 0);
+    const h = Array.from(convexHull2d(grid, 3), (v) => Math.round(v / 0.004));
+    expect(h).toEqual([0, 0, 29, 0, 29, 19, 0, 19]);
+    // a diamond of grid points |x| + |y| ≤ 12: four vertices on the axes
+    const diamond: number[] = [];
+    for (let y = -12; y <= 12; y++) for (let x = -12; x <= 12; x++) if (Math.abs(x) + Math.abs(y) <= 12) diamond.push(x, y);
+    expect(Array.from(convexHull2d(diamond, 2))).toEqual([-12, 0, 0, -12, 12, 0, 0, 12]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { geometricShapeBackend } from '../../src/stages/shapeGeometric.ts';
+import { kthSmallest } from '../../src/stages/util.ts';
 import { meshVolume } from '../../src/geometry/massProperties.ts';
 import { boundsOf } from '../../src/model/geometry.ts';
 import { ground } from '../../src/stages/ground.ts';
@@ -83,5 +84,29 @@ describe('geometric shape backend', () => {
     expect(meshVolume(r.mesh)).toBeGreaterThan(0);
     const none = await backend.generate({ id: 'y', label: 'nothing' });
     expect(meshVolume(none.mesh)).toBeGreaterThan(0);
+  });
+});
+
+describe('kthSmallest', () => {
+  it('returns what the ascending sort holds at k, including duplicates, signed zeros and NaN', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let t = 0; t < 2000; t++) {
+      const n = 1 + Math.floor(rnd() * 300);
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const r = rnd();
+        a[i] = t % 4 === 0 ? r : t % 4 === 1 ? Math.floor(r * 5) : t % 4 === 2 ? (r < 0.1 ? NaN : r - 0.5) : r < 0.3 ? (r < 0.15 ? -0 : 0) : r - 0.5;
+      }
+      const sorted = a.slice().sort();
+      const lo = Math.floor(n * 0.02),
+        hi = Math.floor(n * 0.98);
+      // two selections on the same array, as bestMirror does
+      const b = a.slice();
+      expect(Object.is(kthSmallest(b, lo), sorted[lo])).toBe(true);
+      expect(Object.is(kthSmallest(b, hi), sorted[hi])).toBe(true);
+      const k = Math.floor(rnd() * n);
+      expect(Object.is(kthSmallest(a.slice(), k), sorted[k])).toBe(true);
+    }
   });
 });

@@ -16,12 +16,26 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const n = data.length;
   const size = new Int32Array(count + 1);
   for (let i = 0; i < n; i++) size[data[i]!] = size[data[i]!]! + 1;
-  // image contacts between segments, within 2 pixels (a seam of missing depth between them)
-  const contact = new Map<number, number>();
+  // image contacts between segments, within 2 pixels (a seam of missing depth between them):
+  // counted per pair in a dense table (a Map update per pixel pair cost most of this pass), the
+  // pairs noted in the order they are first met, which is the Map's order below
+  let maxId = 0;
+  for (let i = 0; i < n; i++) if (data[i]! > maxId) maxId = data[i]!;
+  const pairs = (maxId + 1) * (maxId + 1);
+  const dense = pairs <= 1 << 22 ? new Int32Array(pairs) : null;
+  const firstMet: number[] = [];
+  const sparse = new Map<number, number>();
   const touch = (a: number, b: number) => {
     if (!b || b === a) return;
-    const key = a < b ? a * 65536 + b : b * 65536 + a;
-    contact.set(key, (contact.get(key) ?? 0) + 1);
+    const lo = a < b ? a : b,
+      hi = a < b ? b : a;
+    if (dense) {
+      const c = lo * (maxId + 1) + hi;
+      if (dense[c]!++ === 0) firstMet.push(lo, hi);
+    } else {
+      const key = lo * 65536 + hi;
+      sparse.set(key, (sparse.get(key) ?? 0) + 1);
+    }
   };
   const h = n / w;
   // (the same pairs in the same order as a list per pixel would give: the contacts' order
@@ -50,6 +64,11 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       if (k < 2 || k >= SEAM_PIXELS || uu >= w || vv >= h) continue;
       touch(a, data[vv * w + uu]!);
     }
+  }
+  let contact = sparse;
+  if (dense) {
+    contact = new Map<number, number>();
+    for (let k = 0; k < firstMet.length; k += 2) contact.set(firstMet[k]! * 65536 + firstMet[k + 1]!, dense[firstMet[k]! * (maxId + 1) + firstMet[k + 1]!]!);
   }
   // what each small segment's outline borders: from each of its pixels, in each of the four
   // directions, the first measured pixel that is not its own (over at most SEAM_PIXELS with no
@@ -101,8 +120,12 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
   // each segment's pixels in ascending order (kept up to date as segments merge), so that a
   // segment's points are read without scanning the image
-  const pixelsOf: number[][] = Array.from({ length: count + 1 }, () => []);
-  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]!.push(i);
+  // (typed lists filled by count: growing number arrays of every object pixel cost collections)
+  const pixelCount = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) if (data[i]) pixelCount[data[i]!]!++;
+  const pixelsOf: Uint32Array[] = Array.from({ length: count + 1 }, (_, id) => new Uint32Array(pixelCount[id]!));
+  pixelCount.fill(0);
+  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]![pixelCount[data[i]!]!++] = i;
   const flat = (id: number): [number, number][] => {
     const pts: [number, number][] = [];
     const step = Math.max(1, Math.floor(size[id]! / 3000));
@@ -115,6 +138,27 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
       pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
     }
     return pts;
+  };
+  // the same points as `flat`, as one flat xy list (what the hull reads), and each bigger
+  // segment's footprint hull, computed once until a fragment merges into it
+  const flatXY = (id: number): number[] => {
+    const pts: number[] = [];
+    const step = Math.max(1, Math.floor(size[id]! / 3000));
+    let k = 0;
+    for (const i of pixelsOf[id]!) {
+      if (!valid[i] || k++ % step) continue;
+      const x = P[i * 3]!,
+        y = P[i * 3 + 1]!,
+        z = P[i * 3 + 2]!;
+      pts.push(x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z);
+    }
+    return pts;
+  };
+  const hulls = new Map<number, Float64Array>();
+  const hullOf = (id: number): Float64Array => {
+    let h = hulls.get(id);
+    if (!h) hulls.set(id, (h = convexHull2d(flatXY(id), 2)));
+    return h;
   };
   const into = new Map<number, number>();
   const order = [...Array(count).keys()]
@@ -137,7 +181,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     if (around && !merged.has(around)) best = around;
     else {
       const pts = flat(s);
-      const hull = convexHull2d(flat(best).flat(), 2);
+      const hull = hullOf(best);
       if (pts.length === 0 || hull.length < 6) continue;
       let inside = 0;
       for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
@@ -146,9 +190,10 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     into.set(s, best);
     merged.add(s);
     size[best] = size[best]! + size[s]!;
+    hulls.delete(best);
     for (const i of pixelsOf[s]!) data[i] = best;
     pixelsOf[best] = mergeAscending(pixelsOf[best]!, pixelsOf[s]!);
-    pixelsOf[s] = [];
+    pixelsOf[s] = new Uint32Array(0);
     // its contacts become the bigger segment's
     for (const [key, c] of [...contact]) {
       const a = Math.floor(key / 65536),
@@ -165,8 +210,8 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
 }
 
 /** The union of two ascending lists without common elements, ascending. */
-function mergeAscending(a: number[], b: number[]): number[] {
-  const out = new Array<number>(a.length + b.length);
+function mergeAscending(a: Uint32Array, b: Uint32Array): Uint32Array {
+  const out = new Uint32Array(a.length + b.length);
   let i = 0,
     j = 0,
     k = 0;
