@@ -30,7 +30,7 @@ export function runFolderName(frame: RgbdFrame, now = new Date()): string {
 }
 
 export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'> & Partial<Pick<NodeParams, 'library'>>): Promise<PipelineFn> {
-  const [{ reconstructForBundle }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
+  const [{ reconstructForBundle, warmBundlePool }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
     import('../src/app/frameToBundle.ts'),
     import('../src/export/prepare.ts'),
     import('../src/export/urdf.ts'),
@@ -51,6 +51,8 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
   // A node validates frame after frame: MuJoCo (the reference check) is loaded now, before the
   // first frame, and with its hot code optimised, which pays off over many runs (sim/mujoco/reference.ts).
   void import('../sim/mujoco/reference.ts').then(({ loadMujoco }) => loadMujoco({ optimise: true })).catch(() => {});
+  // Likewise the worker pool: its threads start and load the stage modules now, not during the first frame.
+  warmBundlePool();
 
   // the library is indexed once, when the pipeline is built (descriptors cached beside it)
   const library = params.library ? await (await import('../src/library/index.ts')).loadLibrary(params.library) : undefined;

@@ -99,6 +99,15 @@ export interface StagedBundle {
 }
 
 /**
+ * Starts the pool's workers and loads in each the task modules a bundle job runs there, without
+ * waiting (a failure surfaces where the pool is used). Each job calls it; a process that will
+ * run jobs (the ROS node) calls it at start, so that its first frame does not pay for it.
+ */
+export function warmBundlePool(pool: TaskPool | null = sharedPool()): void {
+  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
+}
+
+/**
  * `frameToBundle` in two steps, so that a caller can look at the reconstructed scene and
  * decide whether it is worth a bundle (the ROS node's `write_bundle: on_change`) before the
  * validation and the write are paid for.
@@ -124,7 +133,7 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
-  if (pool && !options.reconstruct) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
+  if (pool && !options.reconstruct) warmBundlePool(pool);
   viewerScript().catch(() => {});
   const pipeline: FrameReconstructor = (f, onProgress) => reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
   const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? pipeline)(frame, progress);

@@ -94,37 +94,48 @@ export function renderScene(scene: Scene, camera: SceneCamera, options: RenderOp
   const ln = Math.hypot(...o.light) || 1;
   const L: Vec3 = [o.light[0] / ln, o.light[1] / ln, o.light[2] / ln];
 
-  // background
+  // background: one pixel, then copied in doubling blocks (memcpy, not a loop per byte)
   const bg = o.background.map(toSrgb8);
-  for (let i = 0; i < n; i++) {
-    rgb[i * 3] = bg[0]!;
-    rgb[i * 3 + 1] = bg[1]!;
-    rgb[i * 3 + 2] = bg[2]!;
-  }
+  rgb[0] = bg[0]!;
+  rgb[1] = bg[1]!;
+  rgb[2] = bg[2]!;
+  for (let filled = 3; filled < rgb.length; filled *= 2) rgb.copyWithin(filled, 0, Math.min(filled, rgb.length - filled));
 
   if (o.ground) {
     // ray p(z) = tc + z · Rc d, with d = ((u−cx)/fx, (v−cy)/fy, 1): hits z_w = 0 at depth z = −tc_z / (Rc d)_z
     const ext = o.groundExtent;
     const shadeUp = 0.3 + 0.7 * Math.max(0, L[2]);
     // the floor's two colours (light and dark squares), converted once
-    const floorRgb = [1, 0.9].map((check) => o.groundColor.map((c) => toSrgb8(c * (shadeUp * check))));
+    const floorRgb = Uint8Array.from([1, 0.9].flatMap((check) => o.groundColor.map((c) => toSrgb8(c * (shadeUp * check)))));
+    // The per-pixel loop runs 300 000 times per picture: the matrix entries, the columns' X and
+    // the rows' Y terms are computed once, each product and sum exactly as written per pixel
+    // before (same operands, same order), so every depth and colour is bit-identical.
+    const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = Rc as [number, number, number, number, number, number, number, number, number];
+    const [tx, ty, tz] = tc;
+    const Xs = new Float64Array(width);
+    for (let u = 0; u < width; u++) Xs[u] = (u - K.cx) / K.fx;
     for (let v = 0; v < height; v++) {
       const Y = (v - K.cy) / K.fy;
+      const r1Y = r1 * Y,
+        r4Y = r4 * Y,
+        r7Y = r7 * Y;
+      const row = v * width;
       for (let u = 0; u < width; u++) {
-        const X = (u - K.cx) / K.fx;
-        const dz = Rc[6]! * X + Rc[7]! * Y + Rc[8]!;
-        const z = -tc[2] / dz;
-        if (!(z > NEAR) || !Number.isFinite(z)) continue;
-        const wx = tc[0] + z * (Rc[0]! * X + Rc[1]! * Y + Rc[2]!);
-        const wy = tc[1] + z * (Rc[3]! * X + Rc[4]! * Y + Rc[5]!);
+        const X = Xs[u]!;
+        const dz = r6 * X + r7Y + r8;
+        const z = -tz / dz;
+        // in front of the camera and finite (NaN fails both)
+        if (!(z > NEAR && z < Infinity)) continue;
+        const wx = tx + z * (r0 * X + r1Y + r2);
+        const wy = ty + z * (r3 * X + r4Y + r5);
         if (Math.abs(wx) > ext || Math.abs(wy) > ext) continue;
-        const i = v * width + u;
+        const i = row + u;
         zbuf[i] = z;
         // 10 cm checker, faint, so the floor reads as a surface in the colour image
-        const c = floorRgb[((Math.floor(wx * 10) + Math.floor(wy * 10)) & 1) === 0 ? 0 : 1]!;
-        rgb[i * 3] = c[0]!;
-        rgb[i * 3 + 1] = c[1]!;
-        rgb[i * 3 + 2] = c[2]!;
+        const c = ((Math.floor(wx * 10) + Math.floor(wy * 10)) & 1) === 0 ? 0 : 3;
+        rgb[i * 3] = floorRgb[c]!;
+        rgb[i * 3 + 1] = floorRgb[c + 1]!;
+        rgb[i * 3 + 2] = floorRgb[c + 2]!;
       }
     }
   }
@@ -249,12 +260,26 @@ function rasteriseMesh(V: Float64Array, indices: Uint32Array, K: CameraIntrinsic
     const e20x = a20 / fx,
       e20y = b20 / fy,
       e20k = c20 - (a20 * cx) / fx - (b20 * cy) / fy;
+    const narrow = u1 - u0 >= NARROW_MIN_WIDTH;
     for (let v = v0; v <= v1; v++) {
       const r01 = e01y * v + e01k,
         r12 = e12y * v + e12k,
         r20 = e20y * v + e20k;
       const row = v * width;
-      for (let u = u0; u <= u1; u++) {
+      let ua = u0,
+        ub = u1;
+      if (narrow) {
+        // The row's span inside the triangle, widened so that it can only be too wide: the
+        // pixel test below is unchanged, so the same pixels pass; the rest of the bounding box
+        // (half of it on average, more for thin triangles) is not visited.
+        rowSpan(e01x * sgn, r01 * sgn, ua, ub);
+        rowSpan(e12x * sgn, r12 * sgn, SPAN[0], SPAN[1]);
+        rowSpan(e20x * sgn, r20 * sgn, SPAN[0], SPAN[1]);
+        ua = SPAN[0];
+        ub = SPAN[1];
+        if (ua > ub) continue;
+      }
+      for (let u = ua; u <= ub; u++) {
         const e01 = (e01x * u + r01) * sgn,
           e12 = (e12x * u + r12) * sgn,
           e20 = (e20x * u + r20) * sgn;
@@ -273,4 +298,26 @@ function rasteriseMesh(V: Float64Array, indices: Uint32Array, K: CameraIntrinsic
       }
     }
   }
+}
+
+/** Bounding boxes narrower than this (pixels) are scanned whole: the per-row span costs more than it saves. */
+const NARROW_MIN_WIDTH = 8;
+/** `rowSpan`'s result (one pair reused, not an array per row). */
+const SPAN: [number, number] = [0, 0];
+
+/**
+ * Narrows [lo, hi] to the pixels where k·u + q ≥ 0 may hold (into the shared pair `SPAN`):
+ * the root −q/k is widened by 2 pixels plus a relative margin far above the rounding error of
+ * evaluating k·u + q, so no pixel that the exact test accepts is cut. k = 0 or a non-finite root
+ * narrows nothing (q < 0 then fails every pixel of the row in the test itself).
+ */
+function rowSpan(k: number, q: number, lo: number, hi: number): void {
+  SPAN[0] = lo;
+  SPAN[1] = hi;
+  if (k === 0) return;
+  const root = -q / k;
+  if (!Number.isFinite(root)) return;
+  const margin = 2 + 1e-9 * Math.abs(root);
+  if (k > 0) SPAN[0] = Math.max(lo, Math.floor(root - margin));
+  else if (k < 0) SPAN[1] = Math.min(hi, Math.ceil(root + margin));
 }
