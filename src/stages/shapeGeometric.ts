@@ -237,8 +237,13 @@ export function warmUp(): Promise<void> {
       const r = Math.hypot(x, y);
       return Math.min(0.04 - r, z, 0.1 - z, Math.max(r - 0.035, 0.005 - z));
     };
-    const mesh = await levelSetMesh(cup, [-0.05, -0.05, -0.01], [0.05, 0.05, 0.11], 0.004, 0.001);
-    if (mesh) await trimMesh(mesh, [1, 0, 0], 0.01);
+    try {
+      const mesh = await levelSetMesh(cup, [-0.05, -0.05, -0.01], [0.05, 0.05, 0.11], 0.004, 0.001);
+      if (mesh) await trimMesh(mesh, [1, 0, 0], 0.01);
+    } catch {
+      // only a head start: a failure here must not stop the pool (a failed warm-up does); the
+      // frame's own completions run the same calls and report what goes wrong there
+    }
   })();
   return warmed;
 }
