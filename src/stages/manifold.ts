@@ -74,12 +74,11 @@ function hasCoincidentVertices(m: Mesh): boolean {
  */
 export async function trimMesh(mesh: Mesh, normal: [number, number, number], offset: number): Promise<Mesh | null> {
   const wasm = await manifoldModule();
-  const input = new wasm.Mesh({ numProp: 3, vertProperties: Float32Array.from(mesh.positions), triVerts: Uint32Array.from(mesh.indices) });
-  input.merge();
   let solid: InstanceType<typeof wasm.Manifold> | null = null,
     cut: InstanceType<typeof wasm.Manifold> | null = null;
   try {
-    solid = new wasm.Manifold(input);
+    solid = closedSolid(wasm, mesh);
+    if (!solid) return null;
     cut = solid.trimByPlane(normal, offset);
     return cut.isEmpty() ? null : toMesh(cut);
   } catch {
@@ -87,5 +86,26 @@ export async function trimMesh(mesh: Mesh, normal: [number, number, number], off
   } finally {
     cut?.delete();
     solid?.delete();
+  }
+}
+
+/**
+ * The manifold of a closed mesh, or null. Meshes closed by index (every edge met once each way:
+ * the level set's, the hull's, an earlier trim's) are taken as they are: `merge` would find no
+ * open edge and change nothing, after a search over every edge. Only a mesh manifold-3d refuses
+ * that way is merged (open edges joined where their vertices coincide) and tried again.
+ */
+function closedSolid(wasm: ManifoldModule, mesh: Mesh): InstanceType<ManifoldModule['Manifold']> | null {
+  const input = () => new wasm.Mesh({ numProp: 3, vertProperties: Float32Array.from(mesh.positions), triVerts: Uint32Array.from(mesh.indices) });
+  try {
+    return new wasm.Manifold(input());
+  } catch {
+    const merged = input();
+    merged.merge();
+    try {
+      return new wasm.Manifold(merged);
+    } catch {
+      return null;
+    }
   }
 }

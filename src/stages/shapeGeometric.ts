@@ -5,7 +5,7 @@ import type { Mesh } from '../model/geometry.ts';
 import { boundsOf } from '../model/geometry.ts';
 import type { ShapeBackend, ShapeInput, ShapeResult, ShapeView } from './backends.ts';
 import { convexHull2d } from './footprint.ts';
-import { levelSetMesh, manifoldModule } from './manifold.ts';
+import { levelSetMesh, manifoldModule, trimMesh } from './manifold.ts';
 import type { TaskRef } from './tasks.ts';
 import { defined, kthSmallest } from './util.ts';
 import { insideHull } from './stacking.ts';
@@ -220,9 +220,32 @@ export function shapeObjectTask(task: ShapeObjectTaskInput): Promise<ShapeObject
 
 export const SHAPE_OBJECT_TASK: TaskRef<ShapeObjectTaskInput, ShapeObjectTaskOutput> = { module: import.meta.url, name: 'shapeObjectTask', fn: shapeObjectTask };
 
-/** Loads what the first task would otherwise load on its clock (the manifold WASM module); worker pools call it at start. */
-export async function warmUp(): Promise<void> {
-  await manifoldModule();
+let warmed: Promise<void> | null = null;
+
+/**
+ * Loads what the first task would otherwise load on its clock (the manifold WASM module) and runs
+ * a concave object's WebAssembly work once; worker pools call it at start, while the main thread
+ * perceives. V8 first runs WebAssembly as baseline code and optimises a function only once it has
+ * run hot; the optimised code serves every thread of the process. Without this the first frame's
+ * first concave objects pay for it (uoc_demo/000003: its first two level sets took 270 and 150 ms
+ * instead of 20–30). A cup (hollow cylinder): its level set, simplified, then trimmed by a plane.
+ */
+export function warmUp(): Promise<void> {
+  warmed ??= (async () => {
+    await manifoldModule();
+    const cup = (x: number, y: number, z: number) => {
+      const r = Math.hypot(x, y);
+      return Math.min(0.04 - r, z, 0.1 - z, Math.max(r - 0.035, 0.005 - z));
+    };
+    try {
+      const mesh = await levelSetMesh(cup, [-0.05, -0.05, -0.01], [0.05, 0.05, 0.11], 0.004, 0.001);
+      if (mesh) await trimMesh(mesh, [1, 0, 0], 0.01);
+    } catch {
+      // only a head start: a failure here must not stop the pool (a failed warm-up does); the
+      // frame's own completions run the same calls and report what goes wrong there
+    }
+  })();
+  return warmed;
 }
 
 function subsample(p: Float32Array, max: number): Float32Array {
