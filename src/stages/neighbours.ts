@@ -9,6 +9,7 @@
  * not hide a clear gap, so each side is measured at its `trim` quantile, not its extreme point
  * (test45: 2 % of a flat box's points reach 1 cm past the tall box beside it).
  */
+import { kthSmallest } from './util.ts';
 
 /** A vertical plane {p : nx·x + ny·y = c}, (nx, ny) a unit vector pointing from the first object to the second. */
 export interface SeparatingLine {
@@ -74,45 +75,7 @@ function xy(p: Float32Array, max: number): Float64Array {
 
 /** The value at rank round(q·(n − 1)) of `v` in ascending order (`v` is reordered). */
 function quantile(v: Float64Array, q: number): number {
-  return select(v, Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1)))));
-}
-
-/**
- * The k-th smallest value (Hoare's quickselect, median-of-three pivots): the value a full
- * sort would put at index k, in linear time (this runs for 180 directions per pair).
- */
-function select(a: Float64Array, k: number): number {
-  let lo = 0,
-    hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // median of a[lo], a[mid], a[hi] as the pivot
-    if (a[mid]! < a[lo]!) swap(a, mid, lo);
-    if (a[hi]! < a[lo]!) swap(a, hi, lo);
-    if (a[hi]! < a[mid]!) swap(a, hi, mid);
-    const pivot = a[mid]!;
-    let i = lo,
-      j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
-  }
-  return a[k]!;
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i]!;
-  a[i] = a[j]!;
-  a[j] = t;
+  return kthSmallest(v, Math.min(v.length - 1, Math.max(0, Math.round(q * (v.length - 1)))));
 }
 
 /** Share of the points (flat xyz) more than `tol` beyond the line on the second object's side. */

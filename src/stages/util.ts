@@ -5,8 +5,10 @@ export function defined<T extends object>(o: T): Partial<T> {
 
 /**
  * The k-th smallest value of `a` (0-based), exactly what `a` sorted ascending holds at k: Hoare's
- * selection, reordering `a` in place. Where selection and the typed-array sort could disagree
- * (a NaN, which the sort puts last; a zero, whose sign the sort orders) the sort answers.
+ * selection with median-of-three pivots, reordering `a` in place, in linear time (it runs per
+ * angle of the mirror search and for 180 directions per pair of neighbours). Where selection
+ * and the typed-array sort could disagree (a NaN, which the sort puts last; a zero, whose sign
+ * the sort orders) the sort answers.
  */
 export function kthSmallest(a: Float64Array, k: number): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) return a.slice().sort()[k]!;
@@ -14,17 +16,17 @@ export function kthSmallest(a: Float64Array, k: number): number {
     hi = a.length - 1;
   let found: number | null = null;
   while (hi > lo && found === null) {
-    const pivot = a[(lo + hi) >> 1]!;
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    const pivot = a[mid]!;
     let i = lo,
       j = hi;
     while (i <= j) {
       while (a[i]! < pivot) i++;
       while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i++] = a[j]!;
-        a[j--] = t;
-      }
+      if (i <= j) swap(a, i++, j--);
     }
     if (k <= j) hi = j;
     else if (k >= i) lo = i;
@@ -32,4 +34,10 @@ export function kthSmallest(a: Float64Array, k: number): number {
   }
   const v = found ?? a[k]!;
   return v === 0 ? a.slice().sort()[k]! : v;
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
