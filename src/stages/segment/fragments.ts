@@ -126,20 +126,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const pixelsOf: Uint32Array[] = Array.from({ length: count + 1 }, (_, id) => new Uint32Array(pixelCount[id]!));
   pixelCount.fill(0);
   for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]![pixelCount[data[i]!]!++] = i;
-  const flat = (id: number): [number, number][] => {
-    const pts: [number, number][] = [];
-    const step = Math.max(1, Math.floor(size[id]! / 3000));
-    let k = 0;
-    for (const i of pixelsOf[id]!) {
-      if (!valid[i] || k++ % step) continue;
-      const x = P[i * 3]!,
-        y = P[i * 3 + 1]!,
-        z = P[i * 3 + 2]!;
-      pts.push([x * e1x + y * e1y + z * e1z, x * e2x + y * e2y + z * e2z]);
-    }
-    return pts;
-  };
-  // the same points as `flat`, as one flat xy list (what the hull reads), and each bigger
+  // a segment's points (at most ~3000) on the support, as one flat xy list, and each bigger
   // segment's footprint hull, computed once until a fragment merges into it
   const flatXY = (id: number): number[] => {
     const pts: number[] = [];
@@ -180,12 +167,12 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
     const around = enclosedBy(s);
     if (around && !merged.has(around)) best = around;
     else {
-      const pts = flat(s);
+      const xy = flatXY(s);
       const hull = hullOf(best);
-      if (pts.length === 0 || hull.length < 6) continue;
+      if (xy.length === 0 || hull.length < 6) continue;
       let inside = 0;
-      for (const [u, v] of pts) if (insideHull(hull, u, v, FRAGMENT_MARGIN)) inside++;
-      if (inside < o.fragmentInside * pts.length) continue;
+      for (let k = 0; k < xy.length; k += 2) if (insideHull(hull, xy[k]!, xy[k + 1]!, FRAGMENT_MARGIN)) inside++;
+      if (inside < (o.fragmentInside * xy.length) / 2) continue;
     }
     into.set(s, best);
     merged.add(s);
