@@ -14,6 +14,7 @@
  */
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { inFlight } from './inFlight.ts';
 import { checkOutDir, replaceDir } from './outDir.ts';
 import type { Scene } from '../model/scene.ts';
 import type { StageReport } from '../model/report.ts';
@@ -182,29 +183,6 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     report,
     bytes,
   };
-}
-
-/**
- * `task` over `items` with a few in flight at once (hundreds of small files: one at a time
- * waits on each system call in turn). On the first failure the others stop taking work, and
- * every task in flight settles before the failure is thrown: no write lands in a folder that
- * is being deleted.
- */
-async function inFlight<T>(items: readonly T[], task: (item: T) => Promise<void>, width = 16): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await task(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** Writes new files (`wx`: never over one) into the temporary folder; the previous bundle is named in the error. */

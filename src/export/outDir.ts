@@ -23,6 +23,7 @@ import { access, constants, mkdir, readdir, readFile, rename, rm, rmdir, stat, u
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Real2SimError } from '../model/errors.ts';
+import { inFlight } from './inFlight.ts';
 
 export const MARKER_FILE = '.real2sim-bundle';
 
@@ -260,11 +261,7 @@ async function removeOwnFolder(dir: string, keepAs: string): Promise<boolean> {
   }
   // a few unlinks in flight at once (a bundle has hundreds of files)
   const listed = marker.files.filter((f) => !(f.split('/').some((s) => s === '..' || s === '') || f.startsWith('/')));
-  let next = 0;
-  const unlinkNext = async () => {
-    while (next < listed.length) await unlink(join(dir, ...listed[next++]!.split('/'))).catch(() => undefined);
-  };
-  await Promise.all(Array.from({ length: 16 }, unlinkNext));
+  await inFlight(listed, (f) => unlink(join(dir, ...f.split('/'))).catch(() => undefined));
   await unlink(join(dir, MARKER_FILE)).catch(() => undefined);
   const pruneEmpty = async (d: string): Promise<boolean> => {
     let empty = true;
