@@ -296,12 +296,11 @@ export function lowConfidenceVerdict(report: PhysicsReport, confidence: Scene['c
 export function sceneLabels(scene: Scene, masks: LabelImage, maskIdOf?: Map<string, number>): LabelImage {
   // mask id → k, as a table over every 16-bit id (a Map lookup per pixel cost more than the rest)
   const toK = new Uint16Array(65536);
-  const taken = new Set<number>();
   scene.objects.forEach((o, k) => {
     const id = maskIdOf?.get(o.id) ?? o.instanceId;
-    // ids a mask cannot hold (outside 0…65535, fractional) match no pixel
-    if (id === undefined || taken.has(id) || !Number.isInteger(id) || id < 0 || id > 65535) return;
-    taken.add(id);
+    // ids a mask cannot hold (outside 0…65535, fractional) match no pixel; an id already taken
+    // (toK non-zero: k + 1 ≥ 1) keeps its first object
+    if (id === undefined || !Number.isInteger(id) || id < 0 || id > 65535 || toK[id] !== 0) return;
     toK[id] = k + 1;
   });
   const data = new Uint16Array(masks.data.length);
