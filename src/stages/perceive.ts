@@ -4,7 +4,7 @@ import { Real2SimError } from '../model/errors.ts';
 import { timeStage, type StageReport, type StageResult } from '../model/report.ts';
 import type { SegmentationBackend } from './backends.ts';
 import type { OrganizedCloud } from './organized.ts';
-import { defined } from './util.ts';
+import { defined, pixelsByLabel } from './util.ts';
 import { segmentGeometric } from './segment/geometric.ts';
 
 export { creasePixels, pixelNormals } from './segment/creases.ts';
@@ -190,23 +190,12 @@ export function perceive(options: PerceiveOptions = {}) {
 
 /** Instances of a label image, ascending id; ones under `minPixels` are dropped with a warning. */
 export function collectInstances(masks: LabelImage, minPixels: number, report?: StageReport): Instance[] {
-  // counts and fill positions in typed arrays indexed by id (ids are 16-bit; a Map lookup per
-  // pixel cost more than the rest of the pass)
   const data = masks.data;
   let maxId = 0;
   for (let i = 0; i < data.length; i++) if (data[i]! > maxId) maxId = data[i]!;
-  const counts = new Int32Array(maxId + 1);
-  for (let i = 0; i < data.length; i++) counts[data[i]!]!++;
+  const lists = pixelsByLabel(data, maxId);
   const ids: number[] = [];
-  for (let id = 1; id <= maxId; id++) if (counts[id]! > 0) ids.push(id);
-  const lists: (Uint32Array | undefined)[] = [];
-  for (const id of ids) lists[id] = new Uint32Array(counts[id]!);
-  const fill = new Int32Array(maxId + 1);
-  for (let i = 0; i < data.length; i++) {
-    const id = data[i]!;
-    if (id === 0) continue;
-    lists[id]![fill[id]!++] = i;
-  }
+  for (let id = 1; id <= maxId; id++) if (lists[id]!.length > 0) ids.push(id);
   const out: Instance[] = [];
   for (const id of ids) {
     const pixels = lists[id]!;

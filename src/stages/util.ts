@@ -4,6 +4,22 @@ export function defined<T extends object>(o: T): Partial<T> {
 }
 
 /**
+ * The pixel indices of each label 1…`maxId` of a label image, ascending (index 0, the
+ * background, stays empty): a counting sort into typed lists, one pass to count and one to fill
+ * (a Map per pixel, or number arrays grown by push, cost more than the rest of these passes).
+ */
+export function pixelsByLabel(data: Uint16Array, maxId: number): Uint32Array[] {
+  const counts = new Int32Array(maxId + 1);
+  for (let i = 0; i < data.length; i++) if (data[i]) counts[data[i]!]!++;
+  // labels with no pixel share one empty list (a mask's ids may be sparse, up to 65535)
+  const none = new Uint32Array(0);
+  const lists = Array.from({ length: maxId + 1 }, (_, id) => (id > 0 && counts[id]! > 0 ? new Uint32Array(counts[id]!) : none));
+  counts.fill(0);
+  for (let i = 0; i < data.length; i++) if (data[i]) lists[data[i]!]![counts[data[i]!]!++] = i;
+  return lists;
+}
+
+/**
  * The k-th smallest value of `a` (0-based), exactly what `a` sorted ascending holds at k: Hoare's
  * selection with median-of-three pivots, reordering `a` in place, in linear time (it runs per
  * angle of the mirror search and for 180 directions per pair of neighbours). Where selection

@@ -3,6 +3,7 @@ import type { PerceiveOptions } from '../perceive.ts';
 import { convexHull2d } from '../footprint.ts';
 import { insideHull } from '../stacking.ts';
 import { planeBasis } from './support.ts';
+import { pixelsByLabel } from '../util.ts';
 
 type GeometricOptions = Required<Omit<PerceiveOptions, 'backend'>>;
 
@@ -120,12 +121,7 @@ export function mergeFragments(cloud: OrganizedCloud, heightOf: (x: number, y: n
   const [e1x, e1y, e1z, e2x, e2y, e2z] = planeBasis(heightOf);
   // each segment's pixels in ascending order (kept up to date as segments merge), so that a
   // segment's points are read without scanning the image
-  // (typed lists filled by count: growing number arrays of every object pixel cost collections)
-  const pixelCount = new Int32Array(count + 1);
-  for (let i = 0; i < n; i++) if (data[i]) pixelCount[data[i]!]!++;
-  const pixelsOf: Uint32Array[] = Array.from({ length: count + 1 }, (_, id) => new Uint32Array(pixelCount[id]!));
-  pixelCount.fill(0);
-  for (let i = 0; i < n; i++) if (data[i]) pixelsOf[data[i]!]![pixelCount[data[i]!]!++] = i;
+  const pixelsOf = pixelsByLabel(data, count);
   // a segment's points (at most ~3000) on the support, as one flat xy list, and each bigger
   // segment's footprint hull, computed once until a fragment merges into it
   const flatXY = (id: number): number[] => {
