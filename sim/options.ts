@@ -21,6 +21,11 @@ export interface ValidateOptions {
   stableRotation?: number;
   /** Run the stability simulation (off: geometric checks only). */
   stability?: boolean;
+  /**
+   * Stop a stability run early once every object is at rest and the rest of the run could not
+   * change a verdict (`rest.ts`); off: every run takes its full `seconds`.
+   */
+  earlyStop?: boolean;
   /** Cross-check penetrations with the engine's own contacts at t = 0. */
   engineContacts?: boolean;
   /** Also simulate in MuJoCo and report disagreements (> `referenceTolerance`). */
@@ -41,6 +46,7 @@ export const VALIDATE_DEFAULTS: Required<ValidateOptions> = {
   stableDisplacement: 0.01,
   stableRotation: 0.1,
   stability: true,
+  earlyStop: true,
   engineContacts: true,
   reference: false,
   referenceTolerance: 0.01,

@@ -253,6 +253,10 @@ async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, 
     // a body that moved or turned past the limits will not be kept: it does not hold the run open
     decidedMove: o.maxMove,
     decidedTurn: (o.maxTurnDeg * Math.PI) / 180,
+    // a settled pose is kept only within these limits: a body still creeping towards them keeps
+    // the run open
+    limitMove: o.maxMove,
+    limitTurn: (o.maxTurnDeg * Math.PI) / 180,
   });
   const maxTurn = (o.maxTurnDeg * Math.PI) / 180;
   plan.simulate.forEach((i, k) => {

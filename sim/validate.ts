@@ -149,12 +149,16 @@ export async function stabilityCheck(
       maxBodySteps: o.maxBodySteps,
       restMove: 5e-4,
       restTurn: 5e-3,
-      restSeconds: 0.25,
+      ...(o.earlyStop ? { restSeconds: 0.25 } : {}),
       contacts: withContacts,
       // clearly gone (10 cm) or clearly toppled (past the 0.5 rad that names a fall 'toppled'):
       // the kind of the finding is already what the whole fall would give
       decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
       decidedTurn: Math.max(0.6, 6 * o.stableRotation),
+      // the run does not stop while an object could still creep past the stability limits
+      limitMove: o.stableDisplacement,
+      limitTurn: o.stableRotation,
+      symmetric: plan.simulate.map((i) => input.symmetric[i]!),
     });
     engine = run.engine;
     contacts = run.contacts;
@@ -282,11 +286,14 @@ function referenceInput(input: PhysicsInput, scene: Scene, o: Required<ValidateO
     maxBodySteps: 50 * o.maxBodySteps,
     restMove: 5e-4,
     restTurn: 5e-3,
-    restSeconds: 0.25,
+    ...(o.earlyStop ? { restSeconds: 0.25 } : {}),
     // as in our engine's run: a body clearly gone or toppled is unstable in MuJoCo whatever
     // happens next, so it does not keep MuJoCo stepping
     decidedMove: Math.max(0.1, 10 * o.stableDisplacement),
     decidedTurn: Math.max(0.6, 6 * o.stableRotation),
+    limitMove: o.stableDisplacement,
+    limitTurn: o.stableRotation,
+    symmetric: plan.simulate.map((i) => input.symmetric[i]!),
   };
   return { scene: mujocoModelFiles(objects, scene.support, options), options };
 }

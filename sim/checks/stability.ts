@@ -12,37 +12,28 @@
  */
 import type { PhysicsFinding } from '../../src/model/physics.ts';
 import type { Plane } from '../../src/model/scene.ts';
-import { quatAngle, rotateVec, type Pose } from '../../src/model/pose.ts';
+import type { Pose } from '../../src/model/pose.ts';
 import type { BodySpec, EngineContact, EngineName, EngineOptions, PhysicsEngine } from '../engine.ts';
 import { createEngine } from '../engines/index.ts';
 import { mm } from './penetration.ts';
 
-import { MIN_SECONDS } from '../rest.ts';
+import { effectiveRotation, MIN_SECONDS, RestWatch, type RestTest } from '../rest.ts';
 
-export { MIN_SECONDS };
+export { effectiveRotation, MIN_SECONDS };
 
-export interface SimulateOptions {
+export interface SimulateOptions extends RestTest {
   engine: EngineName;
   engineOptions?: EngineOptions;
   dt: number;
   seconds: number;
   /** bodies × steps allowed. */
   maxBodySteps: number;
-  /** Early stop: every body moved less than `restMove` (m) and turned less than `restTurn` (rad) in each of two `restSeconds` windows. */
-  restMove: number;
-  restTurn: number;
-  restSeconds: number;
+  /** Early stop at rest (`RestTest`): the window, seconds. Off when absent. */
+  restSeconds?: number;
   /** Shortest run before an early stop, seconds (default MIN_SECONDS). */
   minSeconds?: number;
   /** Read engine contacts at t = 0. */
   contacts?: boolean;
-  /**
-   * A body that has moved more than this from its start (m, rad) is decided unstable: the rest
-   * test ignores it, so a scene whose only moving bodies are already toppled or falling stops
-   * early instead of simulating the fall to its end. Unset: never (settling needs the end pose).
-   */
-  decidedMove?: number;
-  decidedTurn?: number;
 }
 
 export interface SimulateResult {
@@ -69,54 +60,34 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
       budgetExceeded = true;
       steps = Math.floor(opts.maxBodySteps / Math.max(1, dynamic.length));
     }
-    // Early stop, judged on poses (engines leave resting bodies jittering at a few mm/s, so
-    // velocities never settle): every `restSeconds` window, each body's net move and turn over the
-    // window; stop when, for two windows in a row, every body moved < `restMove` and turned
-    // < `restTurn`, and no body moved more in the second window than in the first (a body that is
-    // starting to tip accelerates, jitter does not). Never before MIN_SECONDS.
-    const window = Math.max(1, Math.round(opts.restSeconds / opts.dt));
+    // early stop at rest (`rest.ts`), never before MIN_SECONDS
+    const window = opts.restSeconds ? Math.max(1, Math.round(opts.restSeconds / opts.dt)) : Infinity;
     const minSteps = Math.round((opts.minSeconds ?? MIN_SECONDS) / opts.dt);
-    let mark = dynamic.map((h) => engine.pose(h));
-    const start = mark;
-    const decided = new Uint8Array(dynamic.length);
-    let prev: { d: number; r: number }[] | null = null;
+    const watch = new RestWatch(
+      dynamic.map((h) => engine.pose(h)),
+      { ...opts, symmetric: opts.symmetric && dynamic.map((h) => !!opts.symmetric![h]) },
+    );
     let s = 0;
     let atRest = false;
     for (; s < steps; s++) {
       engine.step(opts.dt);
       if ((s + 1) % window !== 0) continue;
-      const now = dynamic.map((h) => engine.pose(h));
-      if (opts.decidedMove !== undefined && opts.decidedTurn !== undefined) {
-        now.forEach((p, k) => {
-          if (dist(p, start[k]!) > opts.decidedMove! || quatAngle(p.orientation, start[k]!.orientation) > opts.decidedTurn!) decided[k] = 1;
-        });
-      }
-      const moves = now.map((p, k) => ({ d: dist(p, mark[k]!), r: quatAngle(p.orientation, mark[k]!.orientation) }));
-      const still = (m: { d: number; r: number }, k: number) => decided[k] === 1 || (m.d < opts.restMove && m.r < opts.restTurn);
-      const quiet = moves.every(still);
-      const settling = quiet && prev !== null && prev.every(still) && moves.every((m, k) => decided[k] === 1 || (m.d <= prev![k]!.d + 1e-4 && m.r <= prev![k]!.r + 1e-3));
-      prev = moves;
-      mark = now;
-      if (settling && s + 1 >= minSteps) {
+      const rest = watch.atRest(
+        dynamic.map((h) => engine.pose(h)),
+        Math.ceil((steps - s - 1) / window),
+      );
+      if (rest && s + 1 >= minSteps) {
         s++;
         atRest = true;
         break;
       }
     }
     const moving = bodies.map(() => false);
-    dynamic.forEach((h, k) => (moving[h] = decided[k] === 1));
-    if (!atRest) {
-      const last = prev;
-      dynamic.forEach((h, k) => (moving[h] ||= !last || !(last[k]!.d < opts.restMove && last[k]!.r < opts.restTurn)));
-    }
+    dynamic.forEach((h, k) => (moving[h] = atRest ? watch.decided[k] === 1 : watch.moving(k)));
     return { engine: engine.name, finalPoses: handles.map((h) => engine.pose(h)), contacts, seconds: s * opts.dt, budgetExceeded, moving };
   } finally {
     engine.dispose();
   }
-}
-
-function dist(a: Pose, b: Pose): number {
-  return Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
 }
 
 export interface StabilityRow {
@@ -133,18 +104,6 @@ export interface StabilityThresholds {
   displacement: number;
   /** radians */
   rotation: number;
-}
-
-/**
- * Rotation between two orientations that changes the object: for an object symmetric about its
- * own z axis (`continuous`), a spin about that axis changes nothing and is not counted (engines
- * without torsional friction let a resting cylinder spin a few degrees).
- */
-export function effectiveRotation(a: Pose['orientation'], b: Pose['orientation'], symmetric: boolean): number {
-  if (!symmetric) return quatAngle(a, b);
-  const ua = rotateVec(a, [0, 0, 1]),
-    ub = rotateVec(b, [0, 0, 1]);
-  return Math.acos(Math.min(1, Math.max(-1, ua[0] * ub[0] + ua[1] * ub[1] + ua[2] * ub[2])));
 }
 
 export function judgeStability(

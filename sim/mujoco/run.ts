@@ -7,9 +7,9 @@
 import v8 from 'node:v8';
 import load from '@mujoco/mujoco';
 import { Real2SimError } from '../../src/model/errors.ts';
-import { quatAngle, type Pose } from '../../src/model/pose.ts';
+import type { Pose } from '../../src/model/pose.ts';
 import type { MjcfOptions } from '../../src/export/mjcf.ts';
-import { MIN_SECONDS } from '../rest.ts';
+import { MIN_SECONDS, RestWatch, type RestTest } from '../rest.ts';
 
 // The bindings' types are generated and very wide; this is the part used here.
 interface MjModule {
@@ -69,25 +69,12 @@ function setV8Flag(flag: string): void {
   }
 }
 
-export interface MujocoRunOptions extends MjcfOptions {
+export interface MujocoRunOptions extends MjcfOptions, Partial<RestTest> {
   seconds?: number;
   /** Upper bound on bodies × steps (budget). */
   maxBodySteps?: number;
-  /**
-   * Early stop at rest, as in `checks/stability.ts`: every free body moved less than `restMove`
-   * (m) and turned less than `restTurn` (rad) in each of two `restSeconds` windows (and not
-   * more in the second). Off when `restSeconds` is absent.
-   */
-  restMove?: number;
-  restTurn?: number;
+  /** Early stop at rest (`rest.ts`): the window, seconds. Off when absent. */
   restSeconds?: number;
-  /**
-   * A free body that has moved more than this from its start (m, rad) is decided (unstable) and
-   * does not hold the run open, as in `checks/stability.ts`: a scene whose only moving bodies
-   * are already falling or sliding away stops instead of simulating the fall to its end.
-   */
-  decidedMove?: number;
-  decidedTurn?: number;
 }
 
 export interface MujocoRun {
@@ -158,36 +145,26 @@ export async function runMujoco(scene: MujocoModelFiles, options: MujocoRunOptio
     const free = scene.isStatic.map((s, k) => (s ? -1 : k)).filter((k) => k >= 0);
     const window = options.restSeconds ? Math.max(1, Math.round(options.restSeconds / timestep)) : Infinity;
     const minSteps = Math.round(MIN_SECONDS / timestep);
-    const restMove = options.restMove ?? 5e-4,
-      restTurn = options.restTurn ?? 5e-3;
-    let mark: Pose[] | null = null;
-    let prev: { d: number; r: number }[] | null = null;
     mj.mj_forward(model, data);
     const start = poses();
-    const decided = new Uint8Array(free.length);
-    const { decidedMove, decidedTurn } = options;
+    const watch = new RestWatch(
+      free.map((k) => start[k]!),
+      { ...options, restMove: options.restMove ?? 5e-4, restTurn: options.restTurn ?? 5e-3 },
+    );
     let s = 0;
     for (; s < steps; s++) {
       mj.mj_step(model, data);
       if ((s + 1) % window !== 0) continue;
       mj.mj_forward(model, data);
       const now = poses();
-      if (decidedMove !== undefined && decidedTurn !== undefined) {
-        free.forEach((k, j) => {
-          if (dist(now[k]!, start[k]!) > decidedMove || quatAngle(now[k]!.orientation, start[k]!.orientation) > decidedTurn) decided[j] = 1;
-        });
+      const rest = watch.atRest(
+        free.map((k) => now[k]!),
+        Math.ceil((steps - s - 1) / window),
+      );
+      if (rest && s + 1 >= minSteps) {
+        s++;
+        break;
       }
-      if (mark) {
-        const moves = free.map((k) => ({ d: dist(now[k]!, mark![k]!), r: quatAngle(now[k]!.orientation, mark![k]!.orientation) }));
-        const quiet = (ms: { d: number; r: number }[]) => ms.every((m, j) => decided[j] === 1 || (m.d < restMove && m.r < restTurn));
-        const settling = quiet(moves) && prev !== null && quiet(prev) && moves.every((m, j) => decided[j] === 1 || (m.d <= prev![j]!.d + 1e-4 && m.r <= prev![j]!.r + 1e-3));
-        prev = moves;
-        if (settling && s + 1 >= minSteps) {
-          s++;
-          break;
-        }
-      }
-      mark = now;
     }
     mj.mj_forward(model, data);
     return { finalPoses: poses(), seconds: s * timestep, budgetExceeded };
@@ -195,10 +172,6 @@ export async function runMujoco(scene: MujocoModelFiles, options: MujocoRunOptio
     data.delete();
     model.delete();
   }
-}
-
-function dist(a: Pose, b: Pose): number {
-  return Math.hypot(a.position[0] - b.position[0], a.position[1] - b.position[1], a.position[2] - b.position[2]);
 }
 
 function describe(e: unknown): string {
