@@ -94,11 +94,13 @@ class CannonEngine implements PhysicsEngine {
       // addShape recomputed inertia from the shapes: replace it with the scene's exact one
       body.inertia.set(moments[0], moments[1], moments[2]);
       body.invInertia.set(1 / moments[0], 1 / moments[1], 1 / moments[2]);
-      body.updateInertiaWorld(true);
     }
     const bp = composePoses(spec.pose, principal);
     body.position.set(...bp.position);
     body.quaternion.set(...bp.orientation);
+    // the world inertia of the pose just set: cannon-es recomputes it only when integrating, so
+    // the first step's contacts would otherwise be solved with the unrotated body's
+    if (!spec.isStatic) body.updateInertiaWorld(true);
     body.aabbNeedsUpdate = true;
     this.world.addBody(body);
     const index = this.entries.length;
@@ -146,7 +148,18 @@ class CannonEngine implements PhysicsEngine {
 
   contacts(): EngineContact[] {
     // cannon-es computes contacts only inside a step: take a vanishing step and read them.
-    const saved = this.entries.map((e) => ({ p: e.body.position.clone(), q: e.body.quaternion.clone(), v: e.body.velocity.clone(), w: e.body.angularVelocity.clone() }));
+    const saved = this.entries.map(({ body: b }) => ({
+      p: b.position.clone(),
+      q: b.quaternion.clone(),
+      v: b.velocity.clone(),
+      w: b.angularVelocity.clone(),
+      pp: b.previousPosition.clone(),
+      pq: b.previousQuaternion.clone(),
+      inertia: [...b.invInertiaWorld.elements],
+      sleepState: b.sleepState,
+      timeLastSleepy: b.timeLastSleepy,
+    }));
+    const { time, stepnumber, dt, hasActiveBodies } = this.world;
     const g = this.world.gravity.clone();
     this.world.gravity.set(0, 0, 0);
     this.world.step(1e-9);
@@ -175,13 +188,24 @@ class CannonEngine implements PhysicsEngine {
       const prev = out.get(key);
       if (!prev || prev.depth < contact.depth) out.set(key, contact);
     }
-    this.entries.forEach((e, i) => {
+    // Put back everything the step changed that a later step reads, so that reading contacts
+    // leaves the run exactly as it would have been without: the pose and velocities, the world
+    // inertia the solver uses (cannon-es updates it only when integrating), the sleep state
+    // (the vanishing step makes every body at rest sleepy) and the world's clock.
+    this.entries.forEach(({ body: b }, i) => {
       const s = saved[i]!;
-      e.body.position.copy(s.p);
-      e.body.quaternion.copy(s.q);
-      e.body.velocity.copy(s.v);
-      e.body.angularVelocity.copy(s.w);
+      b.position.copy(s.p);
+      b.quaternion.copy(s.q);
+      b.velocity.copy(s.v);
+      b.angularVelocity.copy(s.w);
+      b.previousPosition.copy(s.pp);
+      b.previousQuaternion.copy(s.pq);
+      b.invInertiaWorld.elements = s.inertia;
+      b.sleepState = s.sleepState;
+      b.timeLastSleepy = s.timeLastSleepy;
+      b.aabbNeedsUpdate = true;
     });
+    Object.assign(this.world, { time, stepnumber, dt, hasActiveBodies });
     return [...out.values()];
   }
 
