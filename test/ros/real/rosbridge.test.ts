@@ -96,7 +96,14 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
     async () => {
       const t = await connectRosbridge({ url: bridge.url, log: quiet, reconnectMs: 0 });
       try {
-        const n = 250_000; // ~12 MB of JSON
+        // ~11 MB of JSON, most of it in one string: the bridge turns a string into its message
+        // field at once, where 250 000 points took it ~8 s of Python here and over a minute on a
+        // busier machine (the bridge, blocked meanwhile, then also refused the next test's node).
+        // Each 5-character block is its own index, so a fragment lost, repeated or out of order
+        // shows in the text that arrives.
+        const blocks = 2_200_000;
+        const text = Array.from({ length: blocks }, (_, i) => i.toString(36).padStart(5, '0')).join('');
+        const n = 3_000;
         const points = Array.from({ length: n }, (_, i) => ({ x: i * 1e-6, y: -i * 1e-6, z: 0.5 + (i % 7) * 1e-3 }));
         const pub = t.advertise<MarkerArrayMsg>('/big/markers', TYPES.markerArray, { qos: QOS_LATCHED });
         const marker = {
@@ -105,12 +112,15 @@ describe.skipIf(!ros2 || !ros2.hasRosbridge)('real rosbridge 2.x on ROS 2 (defau
           type: MARKER.TRIANGLE_LIST,
           ns: 'big',
           points,
+          text,
         };
         await new Promise((r) => setTimeout(r, 500));
         pub.publish({ markers: [marker] });
         await new Promise((r) => setTimeout(r, 1500));
         await probe.ask({ op: 'sub', topic: '/big/markers', type: 'visualization_msgs/msg/MarkerArray', durability: 'transient_local' });
         const got = (await probe.waitMessages<MarkerArrayMsg>('/big/markers', 1, 60_000))[0]!.msg;
+        expect(got.markers[0]!.text.length).toBe(text.length);
+        expect(got.markers[0]!.text === text, 'the text, block for block').toBe(true);
         expect(got.markers[0]!.points).toHaveLength(n);
         expect(got.markers[0]!.points[n - 1]!.x).toBeCloseTo((n - 1) * 1e-6, 12);
         expect(got.markers[0]!.header.stamp).toEqual({ sec: 7, nanosec: 9 });
