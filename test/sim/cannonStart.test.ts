@@ -12,32 +12,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateScene } from '../../sim/index.ts';
-import type { Quat } from '../../src/model/pose.ts';
+import { quatFromAxisAngle, quatFromYaw, quatMultiply } from '../../src/model/pose.ts';
 import { box, scene } from './fixtures.ts';
-
-/** A rotation of `angle` about the unit axis `axis`. */
-const about = (axis: [number, number, number], angle: number): Quat => {
-  const s = Math.sin(angle / 2);
-  return [axis[0] * s, axis[1] * s, axis[2] * s, Math.cos(angle / 2)];
-};
-
-/** a ∘ b (b first). */
-const compose = (a: Quat, b: Quat): Quat => [
-  a[3] * b[0] + a[0] * b[3] + a[1] * b[2] - a[2] * b[1],
-  a[3] * b[1] - a[0] * b[2] + a[1] * b[3] + a[2] * b[0],
-  a[3] * b[2] + a[0] * b[1] - a[1] * b[0] + a[2] * b[3],
-  a[3] * b[3] - a[0] * b[0] - a[1] * b[1] - a[2] * b[2],
-];
 
 describe('the start of a cannon-es run', () => {
   it('a box falls the same way whichever way it faces about the vertical (first step solved with its real inertia)', async () => {
     // a long box tipped 0.3 rad about its long axis, its lower edge 1.7 mm into the ground: the
     // first step already pushes it out; the run is physics under gravity, so turning the whole
     // scene about the vertical must not change how far it moves or turns
-    const tipped = about([1, 0, 0], 0.3);
+    const tipped = quatFromAxisAngle([1, 0, 0], 0.3);
     const runs: { displacement: number; rotation: number }[] = [];
     for (const yaw of [0, 0.5, 1.2, Math.PI / 2]) {
-      const s = scene([box('box_1', [0.2, 0.04, 0.1], [0, 0, 0.052], 500, compose(about([0, 0, 1], yaw), tipped))]);
+      const s = scene([box('box_1', [0.2, 0.04, 0.1], [0, 0, 0.052], 500, quatMultiply(quatFromYaw(yaw), tipped))]);
       const r = await validateScene(s, { engine: 'cannon', earlyStop: false, engineContacts: false });
       runs.push(r.stability[0]!);
     }
@@ -53,9 +39,9 @@ describe('the start of a cannon-es run', () => {
     const n = Math.SQRT1_2;
     // long thin boxes, turned about tilted axes, each pressed 3 mm into the ground or the box below
     const s = scene([
-      box('base_1', [0.3, 0.08, 0.04], [0, 0, 0.017], 600, about([0, 0, 1], 0.5)),
-      box('bar_2', [0.25, 0.03, 0.03], [0.02, 0.01, 0.048], 400, about([0.6, 0, 0.8], 0.7)),
-      box('slab_3', [0.2, 0.1, 0.02], [0.4, 0, 0.012], 500, about([n, n, 0], 0.12)),
+      box('base_1', [0.3, 0.08, 0.04], [0, 0, 0.017], 600, quatFromAxisAngle([0, 0, 1], 0.5)),
+      box('bar_2', [0.25, 0.03, 0.03], [0.02, 0.01, 0.048], 400, quatFromAxisAngle([0.6, 0, 0.8], 0.7)),
+      box('slab_3', [0.2, 0.1, 0.02], [0.4, 0, 0.012], 500, quatFromAxisAngle([n, n, 0], 0.12)),
     ]);
     const withContacts = await validateScene(s, { engine: 'cannon', engineContacts: true });
     const without = await validateScene(s, { engine: 'cannon', engineContacts: false });
