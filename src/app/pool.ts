@@ -50,21 +50,55 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     idleTimeout: 60_000,
   });
   let failure: string | null = null;
+  // Workers busy with spawned tasks (debug pictures, snapshots): a batch hands them no input
+  // until they are free, since piscina would queue it behind the spawned task while this thread
+  // waits for its result (test0: compose 1 → 30 ms behind the mask picture's encoding).
+  let spawned = 0;
+  let freed: (() => void)[] = [];
+  const spawnDone = () => {
+    spawned--;
+    const waiting = freed;
+    freed = [];
+    for (const resolve of waiting) resolve();
+  };
   const run: TaskRunner = async <I, O>(task: TaskRef<I, O>, inputs: readonly I[]): Promise<O[]> => {
     if (failure !== null || inputs.length < 2) return inThread(task, inputs);
     // one shared queue: each worker and this thread take the next input when free
     const out = new Array<O>(inputs.length);
     let next = 0;
+    // lanes waiting for a free worker; woken too when this thread has taken the last input
+    const waiting: (() => void)[] = [];
+    let running = 0;
     const worker = async () => {
       while (next < inputs.length) {
+        if (spawned + running >= threads) {
+          await new Promise<void>((resolve) => {
+            freed.push(resolve);
+            waiting.push(resolve);
+          });
+          continue;
+        }
         const i = next++;
-        out[i] = (await piscina.run({ module: task.module, name: task.name, input: inputs[i] })) as O;
+        running++;
+        try {
+          out[i] = (await piscina.run({ module: task.module, name: task.name, input: inputs[i] })) as O;
+        } finally {
+          running--;
+        }
       }
     };
     const here = async () => {
-      while (next < inputs.length) {
-        const i = next++;
-        out[i] = await task.fn(inputs[i]!);
+      try {
+        while (next < inputs.length) {
+          const i = next++;
+          out[i] = await task.fn(inputs[i]!);
+          // back to the event loop before the next input: a task that awaits only settled promises
+          // never yields there, so the workers' finished results would wait unread and this thread
+          // would take the whole queue (uoc_demo/000003: 8 of 10 objects here, the worker idle)
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      } finally {
+        for (const wake of waiting) wake();
       }
     };
     const settled = await Promise.allSettled([...Array.from({ length: threads }, worker), here()]);
@@ -84,13 +118,19 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     },
     async spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O> {
       if (failure !== null) return task.fn(input);
+      spawned++;
+      let result: { value: O } | { err: Error };
       try {
-        return (await piscina.run({ module: task.module, name: task.name, input })) as O;
+        result = { value: (await piscina.run({ module: task.module, name: task.name, input })) as O };
       } catch (err) {
-        const out = await task.fn(input);
-        failure = `${task.name} (${task.module}): ${(err as Error).message}`;
-        return out;
+        result = { err: err as Error };
+      } finally {
+        spawnDone();
       }
+      if ('value' in result) return result.value;
+      const out = await task.fn(input);
+      failure = `${task.name} (${task.module}): ${result.err.message}`;
+      return out;
     },
     async workerHeaps() {
       if (failure !== null) return [];

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPool } from '../../src/app/pool.ts';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { frameToBundle } from '../../src/app/frameToBundle.ts';
+import { createPool, type TaskPool } from '../../src/app/pool.ts';
 import { reconstructDetailed } from '../../src/pipeline.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { inThread, type TaskRef } from '../../src/stages/tasks.ts';
@@ -46,6 +50,23 @@ describe('worker pool', () => {
     }
   });
 
+  it('a bundle job on the pool writes the debug pictures of a single-thread job, byte for byte', async () => {
+    const { frame } = renderFixture(SOLIDS, { width: 240, height: 180 });
+    const { masks: _given, ...noMasks } = frame;
+    const tmp = mkdtempSync(join(tmpdir(), 'real2sim-pool-pictures-'));
+    try {
+      const spawned: string[] = [];
+      const watching: TaskPool = { ...pool, run: pool.run, spawn: (task, input) => (spawned.push(task.name), pool.spawn(task, input)) };
+      await frameToBundle(noMasks, { out: join(tmp, 'one'), pool: null, validate: false });
+      await frameToBundle(noMasks, { out: join(tmp, 'two'), pool: watching, validate: false });
+      // encoded on a worker, ahead of the write: the depth at the start, the masks after segmentation
+      expect(spawned).toEqual(expect.arrayContaining(['depthPreviewPng', 'maskOverlayPng']));
+      for (const f of ['debug/masks.png', 'debug/depth.png', 'debug/labels.png']) expect(readFileSync(join(tmp, 'two', f)).equals(readFileSync(join(tmp, 'one', f))), f).toBe(true);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('tasks run on worker threads (TypeScript modules loaded there) and on this one, results in input order', async () => {
     const { threadOf } = await import('./threadTask.ts');
     const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'threadOf', fn: threadOf };
@@ -54,6 +75,42 @@ describe('worker pool', () => {
     expect(out.some((o) => o.thread !== 0)).toBe(true);
     expect((await inThread(task, [1]))[0]!.thread).toBe(0);
     expect(pool.failure).toBeNull();
+  });
+
+  it('tasks that never yield by themselves still share the queue with the workers', async () => {
+    const { busyThreadOf } = await import('./threadTask.ts');
+    const one = createPool({ threads: 1 });
+    try {
+      const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'busyThreadOf', fn: busyThreadOf };
+      await one.warm([task.module]);
+      const out = await one.run(
+        task,
+        Array.from({ length: 10 }, () => 50),
+      );
+      // this thread must go back to the event loop between tasks to see the worker's results:
+      // without that it takes all but the worker's first input (1 of 10 on the worker)
+      const onWorker = out.filter((o) => o.thread !== 0).length;
+      expect(onWorker).toBeGreaterThanOrEqual(2);
+      expect(one.failure).toBeNull();
+    } finally {
+      await one.close();
+    }
+  });
+
+  it('a batch does not queue behind a task spawned on the only worker: this thread takes it all', async () => {
+    const { busyThreadOf } = await import('./threadTask.ts');
+    const one = createPool({ threads: 1 });
+    try {
+      const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'busyThreadOf', fn: busyThreadOf };
+      await one.warm([task.module]);
+      const long = one.spawn(task, 1500);
+      const out = await one.run(task, [20, 20, 20, 20]);
+      // the worker is busy for 1.5 s: an input handed to it would wait there while this thread idles
+      expect(out.map((o) => o.thread)).toEqual([0, 0, 0, 0]);
+      expect((await long).thread).not.toBe(0);
+    } finally {
+      await one.close();
+    }
   });
 
   it('workers load TypeScript in a process started as the CLI is (node --import tsx)', () => {

@@ -5,6 +5,17 @@ export function threadOf(x: number): { x: number; thread: number } {
   return { x, thread: threadId };
 }
 
+/**
+ * Test task: busy for `ms` on its thread, awaiting only settled promises (as a shape completion
+ * does between its WebAssembly calls), so it never yields to the event loop by itself.
+ */
+export async function busyThreadOf(ms: number): Promise<{ x: number; thread: number }> {
+  await Promise.resolve();
+  const t = performance.now();
+  while (performance.now() - t < ms);
+  return { x: ms, thread: threadId };
+}
+
 // Run as a script (`node --import tsx test/app/threadTask.ts`), as the CLI and the benches run:
 // prints the threads a pool ran six tasks on.
 if (import.meta.url === `file://${process.argv[1]}`) {
