@@ -1,13 +1,14 @@
 /**
- * `node --import tsx scripts/bundleDigest.ts FILE.json [--write] [--frames test45,uoc_demo/000003] [--validate]`
+ * `node --import tsx scripts/bundleDigest.ts FILE.json [--write] [--frames test45,uoc_demo/000003] [--validate] [--pool]`
  *
  * Identity check for work that must not change results (speed-ups): runs the `reconstruct` job
  * (`frameToBundle`, geometric segmentation, in this thread; physics validation only with
- * `--validate`) on the real frames in ../shared/data and hashes every file of each bundle, with
+ * `--validate`; on the worker pool as the CLI runs it only with `--pool`) on the real frames in ../shared/data and hashes every file of each bundle, with
  * the run's times and the write stamp blanked. `--write` stores the digests; without it they are
  * compared with FILE and every file that differs is listed (exit 1 if any).
  *
- * Usage: digest on the commit before the change with `--write`, then again after it.
+ * Usage: digest on the commit before the change with `--write`, then again after it; `--pool`
+ * against a `--write` without it shows that the pool's results are the single-thread ones.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { frameToBundle } from '../src/app/frameToBundle.ts';
+import { sharedPool, sharedPoolIfMade } from '../src/app/pool.ts';
 import { decodeColorImage, decodeDepthPng } from '../src/io/image.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import { DATA, POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
@@ -22,11 +24,11 @@ import { DATA, POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   allowPositionals: true,
-  options: { write: { type: 'boolean', default: false }, frames: { type: 'string' }, validate: { type: 'boolean', default: false } },
+  options: { write: { type: 'boolean', default: false }, frames: { type: 'string' }, validate: { type: 'boolean', default: false }, pool: { type: 'boolean', default: false } },
 });
 const file = positionals[0];
 if (!file) {
-  console.error('usage: scripts/bundleDigest.ts FILE.json [--write] [--frames a,b] [--validate]');
+  console.error('usage: scripts/bundleDigest.ts FILE.json [--write] [--frames a,b] [--validate] [--pool]');
   process.exit(2);
 }
 if (!existsSync(DATA)) {
@@ -58,7 +60,7 @@ try {
     };
     const out = join(tmp, f.name.replace(/\//g, '_'));
     const t0 = performance.now();
-    await frameToBundle(frame, { out, pool: null, validate: values.validate, pipeline: { segmentation: 'geometric' } });
+    await frameToBundle(frame, { out, pool: values.pool ? sharedPool() : null, validate: values.validate, pipeline: { segmentation: 'geometric' } });
     for (const p of listFiles(out).sort()) {
       if (p.endsWith('.real2sim-bundle')) continue; // names the files (checked one by one) and the write time
       let bytes: Buffer | string = readFileSync(p);
@@ -82,3 +84,4 @@ if (values.write) {
   console.log(differ.length ? `${differ.length} of ${names.size} files differ` : `identical: ${names.size} files`);
   process.exitCode = differ.length ? 1 : 0;
 }
+await sharedPoolIfMade()?.close();

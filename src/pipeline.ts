@@ -93,6 +93,11 @@ export interface PipelineConfig {
    * pixels of 640×480 (a 1280×720 frame segments at 640×360), else 1.
    */
   segmentationDecimation?: 'auto' | number;
+  /**
+   * Called once with the final instance masks, as soon as segmentation (and ground) end, before
+   * lift: a caller can start work that needs only them (the bundle job encodes debug/masks.png).
+   */
+  onMasks?: (masks: LabelImage) => void;
 }
 
 /**
@@ -192,6 +197,7 @@ export async function reconstructDetailed(input: PipelineFrame, config: Pipeline
     groundRes = await runGround({ cloud, objectPixels });
     progress('ground', 1);
   }
+  config.onMasks?.(perceiveRes.output.masks);
   if (estimated) {
     // the depth model is part of perceiving: one report, both backends named
     const r = perceiveRes.report;

@@ -89,9 +89,18 @@ describe('reconstruct pipeline', () => {
   it('geometric segmentation when no masks are given', async () => {
     const { frame } = renderFixture(SOLIDS, { width: 400, height: 300 });
     const { masks: _none, ...noMasks } = frame;
-    const { scene } = await reconstructDetailed(noMasks);
+    // onMasks: called once, before lift, with the masks the result carries
+    const seen: { masks: unknown; stagesDone: string[] }[] = [];
+    const done: string[] = [];
+    const { scene, masks } = await reconstructDetailed(noMasks, {
+      onProgress: (stage, f) => void (f >= 1 && done.push(stage)),
+      onMasks: (m) => seen.push({ masks: m, stagesDone: [...done] }),
+    });
     expect(scene.reports[0]!.backend).toBe('geometric');
     expect(scene.objects.length).toBe(3);
+    expect(seen.length).toBe(1);
+    expect(seen[0]!.masks).toBe(masks);
+    expect(seen[0]!.stagesDone).toEqual(['ground', 'perceive']);
   });
 
   describe('bad input: a clear error or a stage warning, never a crash or a degenerate mesh', () => {

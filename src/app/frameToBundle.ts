@@ -20,7 +20,6 @@ import { PASSING_VERDICTS, type PhysicsReport } from '../model/physics.ts';
 import { reconstructDetailed, type PipelineConfig, type PipelineFrame } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
-import { depthPreview, maskOverlay } from '../stages/debug.ts';
 import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
 import { viewerScript } from '../viewer/appBundle.ts';
@@ -28,6 +27,7 @@ import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
 import { COMPOSE_OBJECT_TASK } from '../stages/compose.ts';
 import { OUTLIER_TASK } from '../stages/lift.ts';
 import { sharedPool, type TaskPool } from './pool.ts';
+import { DEPTH_PREVIEW_TASK, depthPreviewPng, MASK_OVERLAY_TASK, maskOverlayPng } from './debugImages.ts';
 import { sceneSnapshots, SNAPSHOTS_TASK } from '../viewer/snapshots.ts';
 import { mergeClouds, toViewModel } from '../viewer/viewModel.ts';
 
@@ -104,7 +104,7 @@ export interface StagedBundle {
  * run jobs (the ROS node) calls it at start, so that its first frame does not pay for it.
  */
 export function warmBundlePool(pool: TaskPool | null = sharedPool()): void {
-  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module]);
+  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module, DEPTH_PREVIEW_TASK.module]);
 }
 
 /**
@@ -135,7 +135,20 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // viewer script. A failure surfaces where the result is used.
   if (pool && !options.reconstruct) warmBundlePool(pool);
   viewerScript().catch(() => {});
-  const pipeline: FrameReconstructor = (f, onProgress) => reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress });
+  // the frame's debug pictures need only the frame and the masks: a worker encodes them as soon
+  // as those exist, while this thread segments, lifts and validates
+  // (awaited when the bundle is written; handled now, so a failure meanwhile is not unhandled)
+  const handled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p);
+  const pictures: DebugPictures = {};
+  if (pool && frame.depth) pictures.depth = handled(pool.spawn(DEPTH_PREVIEW_TASK, frame.depth));
+  const color = frame.color;
+  const onMasks = pool
+    ? (masks: LabelImage): void => {
+        pictures.masks = handled(pool.spawn(MASK_OVERLAY_TASK, { color, masks }));
+      }
+    : undefined;
+  const pipeline: FrameReconstructor = (f, onProgress) =>
+    reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress, ...(onMasks && !options.pipeline?.onMasks ? { onMasks } : {}) });
   const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? pipeline)(frame, progress);
 
   const cloudFiles: Record<string, PointCloud> = {};
@@ -151,7 +164,7 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
     async write() {
       const done = await sceneToBundle(
         reconstructed,
-        { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}) },
+        { ...options, pool, color: frame.color, masks, ...(maskIdOf ? { maskIdOf } : {}), clouds: cloudFiles, ...(shownDepth ? { depth: shownDepth } : {}), pictures },
         progress,
       );
       return { ...done, timeMs: performance.now() - t0 };
@@ -170,6 +183,14 @@ export interface BundleDebugInputs {
   clouds?: Record<string, PointCloud>;
   /** Object id → the mask id it was built from, for debug/labels.png (default: its instanceId). */
   maskIdOf?: Map<string, number>;
+  /** debug/masks.png and debug/depth.png already encoded (or on their way) from these inputs; made here otherwise. */
+  pictures?: DebugPictures;
+}
+
+/** Debug pictures encoded ahead of the bundle write, on a pool worker. */
+export interface DebugPictures {
+  masks?: Promise<Uint8Array>;
+  depth?: Promise<Uint8Array>;
 }
 
 /**
@@ -229,9 +250,9 @@ export async function sceneToBundle(
   // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
   snapshots.catch(() => {});
   const extraFiles: Record<string, string | Uint8Array> = {};
-  const overlay = options.color && options.masks ? encodePng(maskOverlay(options.color, options.masks)) : undefined;
+  const overlay = options.color && options.masks ? await (options.pictures?.masks ?? maskOverlayPng({ color: options.color, masks: options.masks })) : undefined;
   if (overlay) extraFiles['debug/masks.png'] = overlay;
-  if (options.depth) extraFiles['debug/depth.png'] = encodePng(depthPreview(options.depth));
+  if (options.depth) extraFiles['debug/depth.png'] = await (options.pictures?.depth ?? depthPreviewPng(options.depth));
   if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
   // with a library: the matched items' outlines and names over the image
   if (options.color && scene.camera && scene.reports.some((r) => r.stage === 'match')) extraFiles['debug/library.png'] = encodePng(libraryPicture(options.color, scene));
