@@ -9,6 +9,7 @@
  * with its fallback warnings), so every path shares one tail: validation, debug products, report, write.
  */
 import { writeBundle, type BundleManifest } from '../export/bundle.ts';
+import { GLB_TASK, type GlbObject } from '../export/glb.ts';
 import { encodePly } from '../io/mesh.ts';
 import { encodeLabelPng, encodePng } from '../io/image.ts';
 import { libraryPicture } from './libraryPicture.ts';
@@ -104,7 +105,7 @@ export interface StagedBundle {
  * run jobs (the ROS node) calls it at start, so that its first frame does not pay for it.
  */
 export function warmBundlePool(pool: TaskPool | null = sharedPool()): void {
-  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module, DEPTH_PREVIEW_TASK.module]);
+  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module, DEPTH_PREVIEW_TASK.module, GLB_TASK.module]);
 }
 
 /**
@@ -269,6 +270,7 @@ export async function sceneToBundle(
   const manifest = await writeBundle(options.out, scene, {
     extraFiles,
     pendingFiles: snapshots,
+    ...(pool ? { makeGlb: (objects: readonly GlbObject[]) => pool.spawn(GLB_TASK, objects) } : {}),
     ...(options.force ? { force: true } : {}),
     ...(options.kind ? { kind: options.kind } : {}),
   });

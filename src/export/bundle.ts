@@ -25,7 +25,7 @@ import { toUrdf, toUrdfModel, type UrdfOptions } from './urdf.ts';
 import { modelIndex } from './modelIndex.ts';
 import { modelMeshPath, toSdfModel, toSdfWorld, type SdfOptions } from './sdf.ts';
 import { toMjcf, type MjcfOptions } from './mjcf.ts';
-import { toGlb } from './glb.ts';
+import { glbObjects, glbOfObjects, type GlbObject } from './glb.ts';
 import { encodeObj } from '../io/mesh.ts';
 
 export interface BundleOptions {
@@ -42,6 +42,8 @@ export interface BundleOptions {
   packageName?: string;
   /** Skip the GLB (it is the slowest file for large meshes). */
   glb?: boolean;
+  /** Makes the GLB from its objects elsewhere (the bundle job: on a pool worker, while this thread makes the rest); default `glbOfObjects` here. */
+  makeGlb?: (objects: readonly GlbObject[]) => Promise<Uint8Array>;
   urdf?: UrdfOptions;
   sdf?: SdfOptions;
   mjcf?: MjcfOptions;
@@ -97,6 +99,9 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   /** Standalone models' meshes: hard links to the bundle's own mesh files (copies where the
    * file system has no hard links), so each model folder is self-contained at no cost. */
   const links = new Map<string, string>();
+  // started first: with `makeGlb` it is made beside the files below
+  const glb = options.glb !== false ? (options.makeGlb ?? glbOfObjects)(glbObjects(prep)) : null;
+  glb?.catch(() => {});
   for (const ob of prep.objects) {
     files.set(ob.visualFile, encodeObj(ob.visual, ob.name));
     ob.collision.forEach((piece, k) => files.set(ob.collisionFiles[k]!, encodeObj(piece, `${ob.name}_collision_${k}`)));
@@ -112,7 +117,7 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     for (const f of [ob.visualFile, ...ob.collisionFiles]) links.set(`models/${ob.name}/${modelMeshPath(f)}`, f);
   }
   files.set('models/index.json', modelIndex(prep));
-  if (options.glb !== false) files.set('scene.glb', await toGlb(prep));
+  if (glb) files.set('scene.glb', await glb);
   for (const [p, v] of extra) files.set(p, v);
   const report = prep.report;
   // the time to make the files, as before pending files existed (not the wait for them, nor the writes)
