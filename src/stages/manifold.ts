@@ -1,6 +1,7 @@
 import Module from 'manifold-3d';
 import type { Mesh } from '../model/geometry.ts';
 import { weldRemap } from '../geometry/weld.ts';
+import type { TaskRef } from './tasks.ts';
 
 /**
  * manifold-3d (WASM) loaded once, on first use: it turns voxel occupancy into a guaranteed
@@ -88,6 +89,13 @@ export async function trimMesh(mesh: Mesh, normal: [number, number, number], off
     solid?.delete();
   }
 }
+
+/** `trimMesh` as a task (the shape stage's neighbour cuts, several at once on the runner's threads). */
+export function trimMeshTask(input: { mesh: Mesh; normal: [number, number, number]; offset: number }): Promise<Mesh | null> {
+  return trimMesh(input.mesh, input.normal, input.offset);
+}
+
+export const TRIM_TASK: TaskRef<{ mesh: Mesh; normal: [number, number, number]; offset: number }, Mesh | null> = { module: import.meta.url, name: 'trimMeshTask', fn: trimMeshTask };
 
 /**
  * The manifold of a closed mesh, or null. Meshes closed by index (every edge met once each way:

@@ -5,7 +5,7 @@ import type { ShapeBackend, ShapeView } from './backends.ts';
 import type { LiftedObject } from './lift.ts';
 import { GEOMETRIC_SHAPE_DEFAULTS, geometricShapeBackend, SHAPE_OBJECT_TASK, type GeometricShapeDetails, type GeometricShapeOptions } from './shapeGeometric.ts';
 import { convexHull2d } from './footprint.ts';
-import { trimMesh } from './manifold.ts';
+import { TRIM_TASK } from './manifold.ts';
 import { separatingLine, shareBeyond } from './neighbours.ts';
 import { insideHull, meshTopUnder, restingSupports, settleContacts } from './stacking.ts';
 import { massProperties, meshVolume } from '../geometry/massProperties.ts';
@@ -172,16 +172,43 @@ export function shape(options: ShapeOptions = {}) {
       // by 25 mm, which repair could only undo by pushing one of them 24 mm off its true place)
       const cut = new Set<number>();
       const seen = input.objects.map((obj) => settled.get(obj.id) ?? obj.world);
+      // The cuts are decided pair by pair, in order, each on the meshes as the cuts before it
+      // left them; a decided cut is run later, with the others decided meanwhile, as one batch
+      // on the runner's threads. The batch runs as soon as a pair needs a mesh still waiting
+      // for its cut, so every decision reads what a one-by-one run would have read.
+      const waiting: { k: number; normal: [number, number, number]; offset: number }[] = [];
+      const runCuts = async () => {
+        if (!waiting.length) return;
+        const trimmed = await runner(
+          TRIM_TASK,
+          waiting.map((w) => ({ mesh: results[w.k]!.mesh, normal: w.normal, offset: w.offset })),
+        );
+        waiting.forEach((w, j) => {
+          const r = results[w.k]!,
+            t = trimmed[j];
+          if (t && meshVolume(t) > 0.25 * meshVolume(r.mesh)) {
+            results[w.k] = { ...r, mesh: t };
+            cut.add(w.k);
+          }
+        });
+        waiting.length = 0;
+      };
       for (let a = 0; a < input.objects.length; a++)
         for (let b = a + 1; b < input.objects.length; b++) {
-          const ra = results[a]!,
-            rb = results[b]!;
           const fa = seen[a],
             fb = seen[b];
-          if (!fa || !fb || ra.frame !== 'world' || rb.frame !== 'world') continue;
+          if (!fa || !fb || results[a]!.frame !== 'world' || results[b]!.frame !== 'world') continue;
           const ia = input.objects[a]!.id,
             ib = input.objects[b]!.id;
           if (supports.get(ia)?.on === ib || supports.get(ib)?.on === ia) continue;
+          if (waiting.some((w) => w.k === a || w.k === b)) {
+            // a cut only takes away (its new vertices lie on edges of the mesh it cuts): boxes
+            // apart now stay apart, and the pair needs no wait
+            if (!boxesOverlap(results[a]!.mesh, results[b]!.mesh)) continue;
+            await runCuts();
+          }
+          const ra = results[a]!,
+            rb = results[b]!;
           if (!boxesOverlap(ra.mesh, rb.mesh)) continue;
           const line = separatingLine(fa, fb);
           if (!line) continue;
@@ -194,13 +221,10 @@ export function shape(options: ShapeOptions = {}) {
             if (beyond(r.mesh, line.nx * sign, line.ny * sign, line.c * sign) < NEIGHBOUR_TOLERANCE) continue;
             // never cut away more than a few stray points of what was seen of the object itself
             if (shareBeyond(seen[k]!, line, sign === -1 ? 1 : -1) > 0.03) continue;
-            const trimmed = await trimMesh(r.mesh, [line.nx * sign, line.ny * sign, 0], line.c * sign);
-            if (trimmed && meshVolume(trimmed) > 0.25 * meshVolume(r.mesh)) {
-              results[k] = { ...r, mesh: trimmed };
-              cut.add(k);
-            }
+            waiting.push({ k, normal: [line.nx * sign, line.ny * sign, 0], offset: line.c * sign });
           }
         }
+      await runCuts();
       const shapes: ShapedObject[] = [];
       let mirrored = 0,
         concave = 0;

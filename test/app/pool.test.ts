@@ -10,6 +10,7 @@ import { reconstructDetailed } from '../../src/pipeline.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { inThread, type TaskRef } from '../../src/stages/tasks.ts';
 import { renderFixture, type Solid } from '../stages/fixtures.ts';
+import { FRAMES, HAVE_DATA, loadRealFrame } from '../realframes/frames.ts';
 
 /**
  * The worker pool runs per-object work (shape completion) on other threads; the scene must be
@@ -50,7 +51,24 @@ describe('worker pool', () => {
     }
   });
 
-  it('a bundle job on the pool writes the debug pictures of a single-thread job, byte for byte', async () => {
+  it.skipIf(!HAVE_DATA)('real frame uoc_demo/000003 (neighbour cuts in batches on the pool): the single-thread scene exactly', async () => {
+    const frame = loadRealFrame(FRAMES.find((f) => f.name === 'uoc_demo/000003')!);
+    const config = { segmentation: 'geometric' as const };
+    const one = await reconstructDetailed(frame, config);
+    const pooled: Record<string, number> = {};
+    const counting: typeof pool.run = (task, inputs) => {
+      pooled[task.name] = (pooled[task.name] ?? 0) + inputs.length;
+      return pool.run(task, inputs);
+    };
+    const two = await reconstructDetailed(frame, { ...config, runner: counting });
+    const cuts = one.scene.reports.find((r) => r.stage === 'shape')!.counts['cutAtNeighbour']!;
+    expect(cuts).toBeGreaterThan(0);
+    expect(pooled['trimMeshTask']).toBeGreaterThanOrEqual(cuts);
+    const strip = (s: typeof one.scene) => ({ ...s, reports: s.reports.map((r) => ({ ...r, timeMs: 0 })) });
+    expect(strip(two.scene)).toEqual(strip(one.scene));
+  });
+
+  it('a bundle job on the pool writes the debug pictures and the GLB of a single-thread job, byte for byte', async () => {
     const { frame } = renderFixture(SOLIDS, { width: 240, height: 180 });
     const { masks: _given, ...noMasks } = frame;
     const tmp = mkdtempSync(join(tmpdir(), 'real2sim-pool-pictures-'));
@@ -60,8 +78,9 @@ describe('worker pool', () => {
       await frameToBundle(noMasks, { out: join(tmp, 'one'), pool: null, validate: false });
       await frameToBundle(noMasks, { out: join(tmp, 'two'), pool: watching, validate: false });
       // encoded on a worker, ahead of the write: the depth at the start, the masks after segmentation
-      expect(spawned).toEqual(expect.arrayContaining(['depthPreviewPng', 'maskOverlayPng']));
-      for (const f of ['debug/masks.png', 'debug/depth.png', 'debug/labels.png']) expect(readFileSync(join(tmp, 'two', f)).equals(readFileSync(join(tmp, 'one', f))), f).toBe(true);
+      // and the GLB beside the other files
+      expect(spawned).toEqual(expect.arrayContaining(['depthPreviewPng', 'maskOverlayPng', 'glbOfObjects']));
+      for (const f of ['debug/masks.png', 'debug/depth.png', 'debug/labels.png', 'scene.glb']) expect(readFileSync(join(tmp, 'two', f)).equals(readFileSync(join(tmp, 'one', f))), f).toBe(true);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
