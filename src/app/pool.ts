@@ -46,6 +46,10 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     filename: new URL('./poolWorker.mjs', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
+    // a worker takes the tasks spawned for it (debug pictures) at once, one after the other,
+    // instead of each waiting for this thread to hand it over when the previous one ends: this
+    // thread may be in a long stage (segmentation) with no turn of its event loop for 300 ms
+    concurrentTasksPerWorker: 4,
     // idle workers are unref'd by piscina: a pool never keeps a finished CLI run alive
     idleTimeout: 60_000,
   });
@@ -53,6 +57,7 @@ export function createPool(options: PoolOptions = {}): TaskPool {
   // Workers busy with spawned tasks (debug pictures, snapshots): a batch hands them no input
   // until they are free, since piscina would queue it behind the spawned task while this thread
   // waits for its result (test0: compose 1 → 30 ms behind the mask picture's encoding).
+  const warmed = new Set<string>();
   let spawned = 0;
   let freed: (() => void)[] = [];
   const spawnDone = () => {
@@ -146,8 +151,13 @@ export function createPool(options: PoolOptions = {}): TaskPool {
       return [...byThread.values()];
     },
     async warm(modules) {
+      // once per module: each job asks (warmBundlePool), and every queued task, however short,
+      // waits for this thread to hand it over (piscina dispatches from its event loop), so
+      // repeated warm-ups would hold back the job's own tasks behind them
+      const fresh = modules.filter((m) => !warmed.has(m));
+      for (const m of fresh) warmed.add(m);
       try {
-        await Promise.all(modules.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
+        await Promise.all(fresh.flatMap((module) => Array.from({ length: threads }, () => piscina.run({ module, name: null, input: null }))));
       } catch (err) {
         failure = `warm-up: ${(err as Error).message}`;
       }

@@ -132,6 +132,17 @@ describe('worker pool', () => {
     }
   });
 
+  it('a module is warmed once per pool, however often a job asks', async () => {
+    const one = createPool({ threads: 1 });
+    try {
+      const module = new URL('./threadTask.ts', import.meta.url).href;
+      for (let k = 0; k < 3; k++) await one.warm([module]);
+      expect(await one.spawn({ module, name: 'warmUpCount', fn: () => -1 }, null)).toBe(1);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('workers load TypeScript in a process started as the CLI is (node --import tsx)', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./threadTask.ts', import.meta.url))], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);

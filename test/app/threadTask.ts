@@ -16,6 +16,18 @@ export async function busyThreadOf(ms: number): Promise<{ x: number; thread: num
   return { x: ms, thread: threadId };
 }
 
+let warmUps = 0;
+
+/** Called by a pool's warm-up of this module (poolWorker.mjs), in each worker. */
+export function warmUp(): void {
+  warmUps++;
+}
+
+/** Test task: how many warm-ups this thread ran. */
+export function warmUpCount(): number {
+  return warmUps;
+}
+
 // Run as a script (`node --import tsx test/app/threadTask.ts`), as the CLI and the benches run:
 // prints the threads a pool ran six tasks on.
 if (import.meta.url === `file://${process.argv[1]}`) {
