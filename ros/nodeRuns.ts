@@ -36,6 +36,8 @@ export class RunController {
   private running: Promise<TriggerResponse> | null = null;
   private queued: Promise<TriggerResponse> | null = null;
   private timer: NodeJS.Timeout | undefined;
+  /** Continuous mode: called as each run ends. */
+  private afterRun: (() => void) | undefined;
   private lastRunStamp = -Infinity;
   /** The published scene's result, and the scene as reconstructed before validation (what the
    * next run's reconstruction is compared with under on_change). */
@@ -71,7 +73,9 @@ export class RunController {
     // failed run) is not retried on every tick.
     let lastAttempt = -Infinity;
     let waitingFor = '';
-    this.timer = setInterval(() => {
+    const period = 1000 / params.rate_hz;
+    let lastStart = -Infinity;
+    const tick = () => {
       const latest = sync.latestColorStamp;
       if (this.running || isClosed() || latest <= lastAttempt || latest <= this.lastRunStamp) return;
       // Until every stream has sent something (topics match one by one at start-up), a tick is
@@ -83,13 +87,21 @@ export class RunController {
         return;
       }
       lastAttempt = latest;
+      lastStart = performance.now();
       void this.start();
-    }, 1000 / params.rate_hz);
+    };
+    this.timer = setInterval(tick, period);
+    // A run that took longer than the period is followed at once, not at the next tick (up to a
+    // period later): the rate stays at most rate_hz, and a node that cannot keep up loses no time.
+    this.afterRun = () => {
+      if (performance.now() - lastStart >= period) tick();
+    };
   }
 
   /** Stops the timer and waits for the run in progress (it stops before publishing once the node is closed). */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.afterRun = undefined;
     const inFlight = this.running;
     if (inFlight) {
       this.o.transport.log.info('shutting down: waiting for the reconstruction in progress to finish');
@@ -103,6 +115,7 @@ export class RunController {
       .catch((err: unknown) => this.fail(`internal error: ${(err as Error).message}`))
       .finally(() => {
         this.running = null;
+        this.afterRun?.();
       });
     this.running = run;
     return run;
