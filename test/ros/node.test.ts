@@ -312,61 +312,61 @@ describe('busy handling', () => {
     expect((await second).success).toBe(true);
     expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([1, 2]);
   });
+});
 
-  describe('malformed input is reported and dropped', () => {
-    it('a wrong data length never throws through the publisher and shows up in diagnostics', async () => {
-      const r = await rig();
-      const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
-      const pub = r.camera.advertise('/image', TYPES.image, { qos: QOS_SENSOR });
-      const bad = { ...imageMsg({ width: 4, height: 4, encoding: 'rgb8', samples: new Uint8Array(48) }), data: new Uint8Array(47) };
-      expect(() => pub.publish(bad)).not.toThrow();
-      expect(() => pub.publish(null)).not.toThrow();
-      expect(() => pub.publish({ ...bad, encoding: 'yuv422', data: new Uint8Array(48) })).not.toThrow();
-      expect(r.node.stats.dropped['/image']).toBe(3);
-      const st = diagStatus(diags, 'real2sim: input /image');
-      expect(st[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/\/image\.data: holds 47 bytes/) as unknown });
-      expect(st[2]!.message).toMatch(/unknown encoding 'yuv422'/);
-      expect(r.graph.logs.some((l) => l.level === 'warn' && /dropped a message on \/image/.test(l.msg))).toBe(true);
-      // The node still works afterwards.
-      r.publishFrame(3);
-      expect((await r.call()).success).toBe(true);
-    });
-
-    it('a depth image of another size fails the run with a diagnostic naming depth', async () => {
-      const r = await rig();
-      const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
-      r.publishFrame(4, { skip: ['depth'] });
-      r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(imageMsg({ width: 80, height: 60, encoding: '16UC1', samples: new Array(4800).fill(900), stamp: 4 }));
-      const res = await r.call();
-      expect(res.success).toBe(false);
-      expect(res.message).toMatch(/depth: is 80×60 but the colour image is 160×120/);
-      expect(diagStatus(diags, 'real2sim: input /depth')[0]!.level).toBe(DIAG.ERROR);
-    });
-
-    it('rate-limits reports per topic but counts every drop', async () => {
-      const graph = new MemoryGraph();
-      const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), pipeline: truthPipeline(truth), reportIntervalMs: 60_000 });
-      open.push(node);
-      const cam = graph.participant('cam');
-      const diags: unknown[] = [];
-      cam.subscribe('/diagnostics', TYPES.diagnostics, (m) => diags.push(m), { qos: QOS_DEFAULT });
-      const pub = cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR });
-      for (let k = 0; k < 50; k++) pub.publish({ width: 'x' });
-      expect(node.stats.dropped['/camera_info']).toBe(50);
-      expect(diags).toHaveLength(1);
-    });
+describe('malformed input is reported and dropped', () => {
+  it('a wrong data length never throws through the publisher and shows up in diagnostics', async () => {
+    const r = await rig();
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    const pub = r.camera.advertise('/image', TYPES.image, { qos: QOS_SENSOR });
+    const bad = { ...imageMsg({ width: 4, height: 4, encoding: 'rgb8', samples: new Uint8Array(48) }), data: new Uint8Array(47) };
+    expect(() => pub.publish(bad)).not.toThrow();
+    expect(() => pub.publish(null)).not.toThrow();
+    expect(() => pub.publish({ ...bad, encoding: 'yuv422', data: new Uint8Array(48) })).not.toThrow();
+    expect(r.node.stats.dropped['/image']).toBe(3);
+    const st = diagStatus(diags, 'real2sim: input /image');
+    expect(st[0]).toMatchObject({ level: DIAG.ERROR, message: expect.stringMatching(/\/image\.data: holds 47 bytes/) as unknown });
+    expect(st[2]!.message).toMatch(/unknown encoding 'yuv422'/);
+    expect(r.graph.logs.some((l) => l.level === 'warn' && /dropped a message on \/image/.test(l.msg))).toBe(true);
+    // The node still works afterwards.
+    r.publishFrame(3);
+    expect((await r.call()).success).toBe(true);
   });
 
-  describe('continuous mode', () => {
-    it('reconstructs each new synced frame at rate_hz, never twice the same frame', async () => {
-      const r = await rig({ mode: 'continuous', rate_hz: 50 });
-      r.publishFrame(1);
-      await new Promise((res) => setTimeout(res, 150));
-      expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([1]);
-      r.publishFrame(2);
-      await new Promise((res) => setTimeout(res, 150));
-      expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([1, 2]);
-    });
+  it('a depth image of another size fails the run with a diagnostic naming depth', async () => {
+    const r = await rig();
+    const diags = r.collect<DiagnosticArrayMsg>('/diagnostics', TYPES.diagnostics);
+    r.publishFrame(4, { skip: ['depth'] });
+    r.camera.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(imageMsg({ width: 80, height: 60, encoding: '16UC1', samples: new Array(4800).fill(900), stamp: 4 }));
+    const res = await r.call();
+    expect(res.success).toBe(false);
+    expect(res.message).toMatch(/depth: is 80×60 but the colour image is 160×120/);
+    expect(diagStatus(diags, 'real2sim: input /depth')[0]!.level).toBe(DIAG.ERROR);
+  });
+
+  it('rate-limits reports per topic but counts every drop', async () => {
+    const graph = new MemoryGraph();
+    const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), pipeline: truthPipeline(truth), reportIntervalMs: 60_000 });
+    open.push(node);
+    const cam = graph.participant('cam');
+    const diags: unknown[] = [];
+    cam.subscribe('/diagnostics', TYPES.diagnostics, (m) => diags.push(m), { qos: QOS_DEFAULT });
+    const pub = cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR });
+    for (let k = 0; k < 50; k++) pub.publish({ width: 'x' });
+    expect(node.stats.dropped['/camera_info']).toBe(50);
+    expect(diags).toHaveLength(1);
+  });
+});
+
+describe('continuous mode', () => {
+  it('reconstructs each new synced frame at rate_hz, never twice the same frame', async () => {
+    const r = await rig({ mode: 'continuous', rate_hz: 50 });
+    r.publishFrame(1);
+    await new Promise((res) => setTimeout(res, 150));
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([1]);
+    r.publishFrame(2);
+    await new Promise((res) => setTimeout(res, 150));
+    expect(r.pipeline.calls.map((f) => f.stamp)).toEqual([1, 2]);
   });
 
   it('a run longer than the period is followed at once by the next, not at the next tick', async () => {
