@@ -142,10 +142,9 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   const handled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p);
   const pictures: DebugPictures = {};
   if (pool && frame.depth) pictures.depth = handled(pool.spawn(DEPTH_PREVIEW_TASK, frame.depth));
-  const color = frame.color;
   const onMasks = pool
     ? (masks: LabelImage): void => {
-        pictures.masks = handled(pool.spawn(MASK_OVERLAY_TASK, { color, masks }));
+        pictures.masks = handled(pool.spawn(MASK_OVERLAY_TASK, { color: frame.color, masks }));
       }
     : undefined;
   const pipeline: FrameReconstructor = (f, onProgress) =>

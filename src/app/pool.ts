@@ -59,10 +59,10 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     idleTimeout: 60_000,
   });
   let failure: string | null = null;
+  const warmed = new Set<string>();
   // Workers busy with spawned tasks (debug pictures, snapshots): a batch hands them no input
   // until they are free, since piscina would queue it behind the spawned task while this thread
   // waits for its result (test0: compose 1 → 30 ms behind the mask picture's encoding).
-  const warmed = new Set<string>();
   let spawned = 0;
   let freed: (() => void)[] = [];
   const spawnDone = () => {
@@ -129,18 +129,13 @@ export function createPool(options: PoolOptions = {}): TaskPool {
     async spawn<I, O>(task: TaskRef<I, O>, input: I): Promise<O> {
       if (failure !== null) return task.fn(input);
       spawned++;
-      let result: { value: O } | { err: Error };
       try {
-        result = { value: (await piscina.run({ module: task.module, name: task.name, input })) as O };
+        return (await piscina.run({ module: task.module, name: task.name, input }).finally(spawnDone)) as O;
       } catch (err) {
-        result = { err: err as Error };
-      } finally {
-        spawnDone();
+        const out = await task.fn(input);
+        failure = `${task.name} (${task.module}): ${(err as Error).message}`;
+        return out;
       }
-      if ('value' in result) return result.value;
-      const out = await task.fn(input);
-      failure = `${task.name} (${task.module}): ${result.err.message}`;
-      return out;
     },
     async workerHeaps() {
       if (failure !== null) return [];

@@ -24,6 +24,17 @@ const SOLIDS: Solid[] = [
 ];
 
 const pool = createPool({ threads: 2 });
+
+/** A fresh pool of one worker (closed after `fn`) and the busy-waiting test task of threadTask.ts. */
+async function withOneWorker(fn: (one: TaskPool, busy: TaskRef<number, { x: number; thread: number }>) => Promise<void>): Promise<void> {
+  const { busyThreadOf } = await import('./threadTask.ts');
+  const one = createPool({ threads: 1 });
+  try {
+    await fn(one, { module: new URL('./threadTask.ts', import.meta.url).href, name: 'busyThreadOf', fn: busyThreadOf });
+  } finally {
+    await one.close();
+  }
+}
 afterAll(() => pool.close());
 
 describe('worker pool', () => {
@@ -96,14 +107,11 @@ describe('worker pool', () => {
     expect(pool.failure).toBeNull();
   });
 
-  it('tasks that never yield by themselves still share the queue with the workers', async () => {
-    const { busyThreadOf } = await import('./threadTask.ts');
-    const one = createPool({ threads: 1 });
-    try {
-      const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'busyThreadOf', fn: busyThreadOf };
-      await one.warm([task.module]);
+  it('tasks that never yield by themselves still share the queue with the workers', () =>
+    withOneWorker(async (one, busy) => {
+      await one.warm([busy.module]);
       const out = await one.run(
-        task,
+        busy,
         Array.from({ length: 10 }, () => 50),
       );
       // this thread must go back to the event loop between tasks to see the worker's results:
@@ -111,37 +119,23 @@ describe('worker pool', () => {
       const onWorker = out.filter((o) => o.thread !== 0).length;
       expect(onWorker).toBeGreaterThanOrEqual(2);
       expect(one.failure).toBeNull();
-    } finally {
-      await one.close();
-    }
-  });
+    }));
 
-  it('a batch does not queue behind a task spawned on the only worker: this thread takes it all', async () => {
-    const { busyThreadOf } = await import('./threadTask.ts');
-    const one = createPool({ threads: 1 });
-    try {
-      const task: TaskRef<number, { x: number; thread: number }> = { module: new URL('./threadTask.ts', import.meta.url).href, name: 'busyThreadOf', fn: busyThreadOf };
-      await one.warm([task.module]);
-      const long = one.spawn(task, 1500);
-      const out = await one.run(task, [20, 20, 20, 20]);
+  it('a batch does not queue behind a task spawned on the only worker: this thread takes it all', () =>
+    withOneWorker(async (one, busy) => {
+      await one.warm([busy.module]);
+      const long = one.spawn(busy, 1500);
+      const out = await one.run(busy, [20, 20, 20, 20]);
       // the worker is busy for 1.5 s: an input handed to it would wait there while this thread idles
       expect(out.map((o) => o.thread)).toEqual([0, 0, 0, 0]);
       expect((await long).thread).not.toBe(0);
-    } finally {
-      await one.close();
-    }
-  });
+    }));
 
-  it('a module is warmed once per pool, however often a job asks', async () => {
-    const one = createPool({ threads: 1 });
-    try {
-      const module = new URL('./threadTask.ts', import.meta.url).href;
-      for (let k = 0; k < 3; k++) await one.warm([module]);
-      expect(await one.spawn({ module, name: 'warmUpCount', fn: () => -1 }, null)).toBe(1);
-    } finally {
-      await one.close();
-    }
-  });
+  it('a module is warmed once per pool, however often a job asks', () =>
+    withOneWorker(async (one, busy) => {
+      for (let k = 0; k < 3; k++) await one.warm([busy.module]);
+      expect(await one.spawn({ module: busy.module, name: 'warmUpCount', fn: () => -1 }, null)).toBe(1);
+    }));
 
   it('workers load TypeScript in a process started as the CLI is (node --import tsx)', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./threadTask.ts', import.meta.url))], { encoding: 'utf8' });
