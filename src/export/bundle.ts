@@ -99,7 +99,8 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
   /** Standalone models' meshes: hard links to the bundle's own mesh files (copies where the
    * file system has no hard links), so each model folder is self-contained at no cost. */
   const links = new Map<string, string>();
-  // started first: with `makeGlb` it is made beside the files below
+  // started first: with `makeGlb` it is made beside the files below, and written with the
+  // pending files (the worker that makes it may be busy with those: the rest is written meanwhile)
   const glb = options.glb !== false ? (options.makeGlb ?? glbOfObjects)(glbObjects(prep)) : null;
   glb?.catch(() => {});
   for (const ob of prep.objects) {
@@ -117,14 +118,13 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
     for (const f of [ob.visualFile, ...ob.collisionFiles]) links.set(`models/${ob.name}/${modelMeshPath(f)}`, f);
   }
   files.set('models/index.json', modelIndex(prep));
-  if (glb) files.set('scene.glb', await glb);
   for (const [p, v] of extra) files.set(p, v);
   const report = prep.report;
-  // the time to make the files, as before pending files existed (not the wait for them, nor the writes)
+  // the time to make the files, as before pending files existed (not the wait for them or the GLB, nor the writes)
   const prepMs = performance.now() - t0;
 
   let bytes = 0;
-  /** The pending files' own error, thrown as it is (not as a write failure). */
+  /** The pending files' or the GLB's own error, thrown as it is (not as a write failure). */
   let pendingError: { error: unknown } | null = null;
   let written: Awaited<ReturnType<typeof replaceDir>>;
   try {
@@ -150,21 +150,23 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
             await writeFile(at(p), files.get(from)!, { flag: 'wx' });
           });
         });
-        let more: (readonly [string, string | Uint8Array])[] = [];
-        if (pending) {
-          let late: Record<string, string | Uint8Array>;
-          try {
-            late = await pending;
-          } catch (error) {
-            pendingError = { error };
-            throw error;
-          }
-          more = Object.entries(late).map(([p, v]) => [checkExtraPath(p), v] as const);
-          // a pending file replaces an extra file of the same path (already written: removed first)
-          await Promise.all(more.filter(([p]) => files.has(p)).map(([p]) => unlink(at(p))));
-          for (const [p, v] of more) files.set(p, v);
-          await folders(more.map(([p]) => p));
+        const more: (readonly [string, string | Uint8Array])[] = [];
+        let late: [Record<string, string | Uint8Array> | undefined, Uint8Array | null];
+        try {
+          late = await Promise.all([pending, glb]);
+        } catch (error) {
+          pendingError = { error };
+          throw error;
         }
+        if (late[1]) more.push(['scene.glb', late[1]]);
+        if (late[0]) {
+          const extraLate = Object.entries(late[0]).map(([p, v]) => [checkExtraPath(p), v] as const);
+          // a pending file replaces an extra file of the same path (already written: removed first)
+          await Promise.all(extraLate.filter(([p]) => files.has(p)).map(([p]) => unlink(at(p))));
+          await folders(extraLate.map(([p]) => p));
+          more.push(...extraLate);
+        }
+        for (const [p, v] of more) files.set(p, v);
         // scene.json last: its export report counts every file
         report.counts['files'] = files.size + links.size + 1;
         report.timeMs = prepMs;

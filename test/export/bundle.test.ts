@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, exist
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBundle, readBundleScene } from '../../src/export/bundle.ts';
+import { glbOfObjects, type GlbObject } from '../../src/export/glb.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { fixedScene } from './fixtures.ts';
 import { boxMesh } from '../../src/geometry/primitives.ts';
@@ -107,6 +108,42 @@ describe('writeBundle', () => {
     const bad = await writeBundle(dir, fixedScene(), { pendingFiles: Promise.resolve({ 'scene.urdf': 'x' }) }).catch((e: unknown) => e);
     expect((bad as Real2SimError).code).toBe('EXPORT');
     expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('writes the other files while makeGlb works, then its GLB (the same bytes as made here); a GLB failure leaves the previous bundle and throws its own error', async () => {
+    const dir = join(parent, 'scene');
+    const here = join(parent, 'here');
+    await writeBundle(here, fixedScene());
+    let objectsGiven: readonly GlbObject[] = [];
+    let finish!: () => void;
+    let sawOthers = false;
+    const makeGlb = (objects: readonly GlbObject[]) => {
+      objectsGiven = objects;
+      return new Promise<Uint8Array>((resolve) => (finish = () => resolve(glbOfObjects(objects))));
+    };
+    const writing = writeBundle(dir, fixedScene(), { makeGlb });
+    // the GLB is still being made: the bundle's other files reach the temporary folder meanwhile
+    for (let i = 0; i < 200 && !sawOthers; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      const temp = readdirSync(parent).find((d) => d.startsWith('.scene.tmp-'));
+      sawOthers = !!temp && existsSync(join(parent, temp, 'scene.urdf'));
+    }
+    expect(sawOthers).toBe(true);
+    expect(existsSync(dir)).toBe(false);
+    finish();
+    const m = await writing;
+    expect(objectsGiven.length).toBe(fixedScene().objects.length);
+    expect(m.files).toContain('scene.glb');
+    expect(readFileSync(join(dir, 'scene.glb'))).toEqual(readFileSync(join(here, 'scene.glb')));
+    const back = await readBundleScene(dir);
+    expect(back.reports.find((r) => r.stage === 'export')?.counts['files']).toBe([...snapshot(dir).keys()].filter((f) => f !== '.real2sim-bundle').length);
+
+    const before = snapshot(dir);
+    const boom = new RangeError('glb broke');
+    const err = await writeBundle(dir, fixedScene(), { makeGlb: () => Promise.reject(boom) }).catch((e: unknown) => e);
+    expect(err).toBe(boom);
+    expect(snapshot(dir)).toEqual(before);
+    expect(readdirSync(parent).sort()).toEqual(['here', 'scene']);
   });
 
   it('replaces an existing bundle completely (no stale files)', async () => {
