@@ -87,28 +87,45 @@ export function growSkirts(cloud: OrganizedCloud, heightOf: (x: number, y: numbe
 /**
  * Pixels with no depth (dark, shiny or transparent spots) inside a segment: labelled when the
  * nearest labelled pixels left, right, above and below (within `span`) all carry the same id.
+ * Along each direction the nearest pixel that is labelled or has depth decides (a measured
+ * background pixel closes the hole off); the reads are of `data` as it was on entry.
+ *
+ * Left and right come from two sweeps per row that carry the nearest such pixel along; only
+ * the pixels both agree on walk up and down. Walking all four ways from every pixel without
+ * depth took ~9 ms on a 640×480 osd_mosd frame, most of whose background has none.
  */
 export function fillDepthHoles(valid: Uint8Array, data: Uint16Array, w: number, h: number, span: number): void {
   if (span <= 0) return;
-  const fill: [number, number][] = [];
-  const look = (i: number, du: number, dv: number): number => {
-    let u = i % w,
-      v = (i - u) / w;
+  // the id left and right agree on, per pixel without depth or label (0: none)
+  const agreed = new Uint16Array(w * h);
+  const candidates: number[] = [];
+  for (let v = 0; v < h; v++) {
+    const row = v * w;
+    // to the right: the nearest stop at a larger u
+    let stop = -1;
+    for (let u = w - 1; u >= 0; u--) {
+      const i = row + u;
+      if (data[i] || valid[i]) stop = u;
+      else if (stop >= 0 && stop - u <= span) agreed[i] = data[row + stop]!;
+    }
+    // to the left
+    stop = -1;
+    for (let u = 0; u < w; u++) {
+      const i = row + u;
+      if (data[i] || valid[i]) stop = u;
+      else if (agreed[i] && stop >= 0 && u - stop <= span && data[row + stop] === agreed[i]) candidates.push(i);
+    }
+  }
+  const vertical = (i: number, dv: number): number => {
+    let j = i;
     for (let k = 0; k < span; k++) {
-      u += du;
-      v += dv;
-      if (u < 0 || v < 0 || u >= w || v >= h) return 0;
-      const j = v * w + u;
-      if (data[j]) return data[j];
-      if (valid[j]) return 0; // a measured background pixel: not a hole
+      j += dv;
+      if (j < 0 || j >= data.length) return 0;
+      if (data[j]) return data[j]!;
+      if (valid[j]) return 0;
     }
     return 0;
   };
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] || valid[i]) continue;
-    const a = look(i, 1, 0);
-    if (!a || look(i, -1, 0) !== a || look(i, 0, 1) !== a || look(i, 0, -1) !== a) continue;
-    fill.push([i, a]);
-  }
-  for (const [i, id] of fill) data[i] = id;
+  const fill = candidates.filter((i) => vertical(i, w) === agreed[i] && vertical(i, -w) === agreed[i]);
+  for (const i of fill) data[i] = agreed[i]!;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { OrganizedCloud } from '../../../src/stages/organized.ts';
 import { PERCEIVE_DEFAULTS } from '../../../src/stages/perceive.ts';
 import { fillDepthHoles, growInto } from '../../../src/stages/segment/grow.ts';
@@ -33,6 +34,47 @@ describe('segment/grow', () => {
     for (let v = 4; v < 15; v++) for (let u = 4; u < 14; u++) d2[v * w + u] = 3;
     fillDepthHoles(c2.valid, d2, w, h, 25);
     expect(d2[9 * w + 15]).toBe(0);
+  });
+
+  it('fillDepthHoles labels exactly the hole pixels its definition names (random label images, against a walk from each pixel)', () => {
+    // the definition, walked out: from a pixel with neither depth nor label, up to `span` pixels
+    // each way; the first labelled pixel gives its id, a measured one or the border gives none
+    const byDefinition = (valid: Uint8Array, data: Uint16Array, w: number, h: number, span: number): Uint16Array => {
+      const out = data.slice();
+      const look = (u: number, v: number, du: number, dv: number): number => {
+        for (let k = 1; k <= span; k++) {
+          const x = u + k * du,
+            y = v + k * dv;
+          if (x < 0 || y < 0 || x >= w || y >= h) return 0;
+          const j = y * w + x;
+          if (data[j]) return data[j];
+          if (valid[j]) return 0;
+        }
+        return 0;
+      };
+      for (let v = 0; v < h; v++)
+        for (let u = 0; u < w; u++) {
+          const i = v * w + u;
+          if (data[i] || valid[i]) continue;
+          const a = look(u, v, 1, 0);
+          if (a && look(u, v, -1, 0) === a && look(u, v, 0, 1) === a && look(u, v, 0, -1) === a) out[i] = a;
+        }
+      return out;
+    };
+    const image = fc
+      .record({ w: fc.integer({ min: 1, max: 24 }), h: fc.integer({ min: 1, max: 24 }), span: fc.integer({ min: 0, max: 10 }) })
+      .chain(({ w, h, span }) => fc.record({ w: fc.constant(w), h: fc.constant(h), span: fc.constant(span), px: fc.array(fc.integer({ min: 0, max: 7 }), { minLength: w * h, maxLength: w * h }) }));
+    fc.assert(
+      fc.property(image, ({ w, h, span, px }) => {
+        // 0–2: no depth (most pixels of a hole-riddled frame), 3: depth and no label, 4–7: labels 1–2 with or without depth
+        const valid = Uint8Array.from(px, (p) => (p === 3 || p >= 6 ? 1 : 0));
+        const data = Uint16Array.from(px, (p) => (p >= 4 ? 1 + (p & 1) : 0));
+        const want = byDefinition(valid, data, w, h, span);
+        fillDepthHoles(valid, data, w, h, span);
+        expect([...data]).toEqual([...want]);
+      }),
+      { numRuns: 500, seed: 12 },
+    );
   });
 
   it('growInto: grows at most `passes` pixels into allowed pixels, nearest segment first', () => {
