@@ -133,14 +133,23 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
       options.kind ?? 'bundle',
       async (temp) => {
         const at = (p: string) => join(temp, ...p.split('/'));
-        // every folder at once (recursive: a shared parent made twice is no error)
-        const folders = (paths: Iterable<string>) => {
+        // every folder, parents first, a level at a time and never recursively: if an interrupt
+        // removes the temporary folder meanwhile, a pending mkdir fails instead of making it again
+        const folders = async (paths: Iterable<string>) => {
           const dirs = new Set<string>();
-          for (const p of paths) {
-            const d = dirname(p);
-            if (d !== '.') dirs.add(d);
+          for (const p of paths) for (let d = dirname(p); d !== '.' && !dirs.has(d); d = dirname(d)) dirs.add(d);
+          const levels: string[][] = [];
+          for (const d of dirs) (levels[d.split('/').length - 1] ??= []).push(d);
+          for (const level of levels) {
+            if (!level) continue;
+            await Promise.all(
+              level.map((d) =>
+                mkdir(at(d)).catch((err: unknown) => {
+                  if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+                }),
+              ),
+            );
           }
-          return Promise.all([...dirs].map((d) => mkdir(at(d), { recursive: true })));
         };
         await folders([...files.keys(), ...links.keys()]);
         await writeAll(target, at, [...files], (n) => (bytes += n));

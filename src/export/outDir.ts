@@ -312,7 +312,9 @@ export async function replaceDir(dir: string, kind: string, write: (temp: string
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = join(parent, `.${basename(target)}.tmp-${tag}`);
   const old = join(parent, `.${basename(target)}.old-${tag}`);
-  const dropTemp = () => rmSync(temp, { recursive: true, force: true });
+  // On an interrupt, writes of this run may still be in flight on libuv's threads: a file they
+  // add while the folder is being removed fails the last rmdir (ENOTEMPTY), so try again
+  const dropTemp = () => rmSync(temp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   cleanups.add(dropTemp);
   try {
     await mkdir(temp);
