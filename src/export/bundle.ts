@@ -160,16 +160,16 @@ export async function writeBundle(dir: string, scene: Scene, options: BundleOpti
           });
         });
         const more: (readonly [string, string | Uint8Array])[] = [];
-        let late: [Record<string, string | Uint8Array> | undefined, Uint8Array | null];
+        let lateFiles: Record<string, string | Uint8Array> | undefined, glbBytes: Uint8Array | null;
         try {
-          late = await Promise.all([pending, glb]);
+          [lateFiles, glbBytes] = await Promise.all([pending, glb]);
         } catch (error) {
           pendingError = { error };
           throw error;
         }
-        if (late[1]) more.push(['scene.glb', late[1]]);
-        if (late[0]) {
-          const extraLate = Object.entries(late[0]).map(([p, v]) => [checkExtraPath(p), v] as const);
+        if (glbBytes) more.push(['scene.glb', glbBytes]);
+        if (lateFiles) {
+          const extraLate = Object.entries(lateFiles).map(([p, v]) => [checkExtraPath(p), v] as const);
           // a pending file replaces an extra file of the same path (already written: removed first)
           await Promise.all(extraLate.filter(([p]) => files.has(p)).map(([p]) => unlink(at(p))));
           await folders(extraLate.map(([p]) => p));
