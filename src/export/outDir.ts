@@ -178,6 +178,30 @@ export async function checkOutDir(dir: string, options: OutOptions = {}): Promis
   return plan;
 }
 
+const NAP = new Int32Array(new SharedArrayBuffer(4));
+const REMOVE_TRIES = 200;
+
+/**
+ * Removes a folder and everything in it synchronously (for interrupt handlers), even while files
+ * are still being created in it. On an interrupt this run's writes may still be queued on libuv's
+ * threads, which go on while this thread is blocked: a file one of them creates after the folder
+ * was listed fails the folder's rmdir with ENOTEMPTY. `rmSync`'s own `maxRetries` only retries
+ * that rmdir, never the listing, so it fails every time; here the whole removal is retried until
+ * the queue has drained (a queued create fails once the folder is gone).
+ */
+export function removeFolderNow(path: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      const code = errnoOf(err);
+      if (attempt >= REMOVE_TRIES || (code !== 'ENOTEMPTY' && code !== 'EBUSY' && code !== 'EEXIST')) throw err;
+      Atomics.wait(NAP, 0, 0, 2);
+    }
+  }
+}
+
 /** Callbacks run synchronously on SIGINT/SIGTERM (the CLI calls `runInterruptCleanups`). */
 const cleanups = new Set<() => void>();
 export function runInterruptCleanups(): void {
@@ -312,9 +336,7 @@ export async function replaceDir(dir: string, kind: string, write: (temp: string
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = join(parent, `.${basename(target)}.tmp-${tag}`);
   const old = join(parent, `.${basename(target)}.old-${tag}`);
-  // On an interrupt, writes of this run may still be in flight on libuv's threads: a file they
-  // add while the folder is being removed fails the last rmdir (ENOTEMPTY), so try again
-  const dropTemp = () => rmSync(temp, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  const dropTemp = () => removeFolderNow(temp);
   cleanups.add(dropTemp);
   try {
     await mkdir(temp);

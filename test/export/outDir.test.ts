@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { checkOutDir, MARKER_FILE, readMarker, replaceDir, runInterruptCleanups, sweepStale, verifyOutDir } from '../../src/export/outDir.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { expectRejection } from '../helpers/errors.ts';
@@ -128,6 +129,26 @@ describe('output folders', () => {
       expect(existsSync(temp)).toBe(false);
       return Promise.reject(new Error('interrupted'));
     }).catch(() => undefined);
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('an interrupt while file creations are still queued on libuv threads removes the temporary folder', async () => {
+    // The SIGINT handler runs while this run's writes wait on libuv's threads, which go on
+    // creating files while the handler removes the folder (rmSync's maxRetries alone left the
+    // folder in most of these trials)
+    for (let trial = 0; trial < 10; trial++) {
+      let left: boolean | undefined;
+      await replaceDir(join(parent, `b${trial}`), 'bundle', async (temp) => {
+        const queued = Array.from({ length: 300 }, (_, i) => writeFile(join(temp, `f${i}.obj`), 'v 0 0 0\n', { flag: 'wx' }).catch(() => undefined));
+        runInterruptCleanups();
+        // what the process would leave if it exited now (replaceDir's own failure path, which
+        // removes the folder again, never runs after a real interrupt)
+        await Promise.all(queued);
+        left = existsSync(temp);
+        throw new Error('interrupted');
+      }).catch(() => undefined);
+      expect(left, `trial ${trial}: the temporary folder was left`).toBe(false);
+    }
     expect(readdirSync(parent)).toEqual([]);
   });
 
