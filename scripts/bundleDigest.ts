@@ -4,7 +4,7 @@
  * Identity check for work that must not change results (speed-ups): runs the `reconstruct` job
  * (`frameToBundle`, geometric segmentation, in this thread; physics validation only with
  * `--validate`; on the worker pool as the CLI runs it only with `--pool`) on the real frames in ../shared/data and hashes every file of each bundle, with
- * the run's times and the write stamp blanked. `--write` stores the digests; without it they are
+ * the run's times and the write stamp blanked, and PNGs by their pixels (a change of PNG compression is no change of result). `--write` stores the digests; without it they are
  * compared with FILE and every file that differs is listed (exit 1 if any).
  *
  * Usage: digest on the commit before the change with `--write`, then again after it; `--pool`
@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { frameToBundle } from '../src/app/frameToBundle.ts';
 import { sharedPool, sharedPoolIfMade } from '../src/app/pool.ts';
-import { decodeColorImage, decodeDepthPng } from '../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, decodeLabelPng, readPngHeader } from '../src/io/image.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import { DATA, POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 
@@ -46,6 +46,13 @@ for (const t of ['test0', 'test13', 'test16', 'test26', 'test31', 'test45', 'tes
 const only = values.frames?.split(',');
 const chosen = frames.filter((f) => !only || only.some((w) => f.name.includes(w)));
 
+/** A PNG's size, format and pixels: what it shows, not how it was compressed. */
+function pngPixels(bytes: Uint8Array): Uint8Array {
+  const { width, height, bitDepth, colorType } = readPngHeader(bytes);
+  const data = bitDepth === 16 && colorType === 0 ? new Uint8Array(decodeLabelPng(bytes).data.buffer) : decodeColorImage(bytes).data;
+  return Buffer.concat([Buffer.from(`${width}x${height} ${bitDepth} ${colorType}\n`), data]);
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'real2sim-digest-'));
 const listFiles = (d: string): string[] => readdirSync(d).flatMap((e) => (statSync(join(d, e)).isDirectory() ? listFiles(join(d, e)) : [join(d, e)]));
 // what differs between two runs of the same code: times, the write stamp, the temporary folder
@@ -63,8 +70,9 @@ try {
     await frameToBundle(frame, { out, pool: values.pool ? sharedPool() : null, validate: values.validate, pipeline: { segmentation: 'geometric' } });
     for (const p of listFiles(out).sort()) {
       if (p.endsWith('.real2sim-bundle')) continue; // names the files (checked one by one) and the write time
-      let bytes: Buffer | string = readFileSync(p);
+      let bytes: Buffer | string | Uint8Array = readFileSync(p);
       if (/\.(json|html)$/.test(p)) bytes = bytes.toString('utf8').replace(VOLATILE, '"$1":0').split(tmp).join('TMP');
+      else if (p.endsWith('.png')) bytes = pngPixels(bytes);
       digests[`${f.name} ${relative(out, p)}`] = createHash('sha1').update(bytes).digest('hex').slice(0, 16);
     }
     console.log(`${f.name}: ${(performance.now() - t0).toFixed(0)} ms`);
