@@ -530,7 +530,26 @@ function paeth(left: number, up: number, ul: number): number {
  * filter choice, same zlib call), a few times faster: the debug images of every bundle go
  * through here.
  */
-function writePng(width: number, height: number, data: Uint8Array, colorType: number, bitDepth: 8 | 16): Uint8Array {
+/** PNG rows as they are (filter type None on every row), for `PngOptions.flat`. */
+function unfilteredRows(px: Uint8Array, height: number, byteWidth: number): Uint8Array {
+  const out = new Uint8Array((byteWidth + 1) * height);
+  for (let y = 0; y < height; y++) out.set(px.subarray(y * byteWidth, (y + 1) * byteWidth), y * (byteWidth + 1) + 1);
+  return out;
+}
+
+/** How a PNG is compressed; the pixels are the same (lossless) either way. */
+export interface PngOptions {
+  /**
+   * A picture of few flat colours (a rendering, a label image): rows unfiltered, deflated at
+   * level 3 with the default strategy, which finds its long repeats. On the bundle's renderings
+   * (640×480 RGB) that takes ~1 ms instead of ~11 ms for the adaptive filters with run-length
+   * deflate, at about the same size (29 KB against 26 KB); on a photograph (the mask overlay)
+   * it would double the size, so photographs keep the default.
+   */
+  flat?: boolean;
+}
+
+function writePng(width: number, height: number, data: Uint8Array, colorType: number, bitDepth: 8 | 16, options: PngOptions = {}): Uint8Array {
   const channels = colorType === CT_RGBA ? 4 : colorType === CT_RGB ? 3 : 1;
   const bpp = (channels * bitDepth) / 8;
   const ihdr = Buffer.alloc(13);
@@ -538,7 +557,9 @@ function writePng(width: number, height: number, data: Uint8Array, colorType: nu
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = bitDepth;
   ihdr[9] = colorType;
-  const idat = deflateSync(filterRows(data, height, width * bpp, bpp), { level: 9, strategy: zlibConstants.Z_RLE });
+  const idat = options.flat
+    ? deflateSync(unfilteredRows(data, height, width * bpp), { level: 3 })
+    : deflateSync(filterRows(data, height, width * bpp, bpp), { level: 9, strategy: zlibConstants.Z_RLE });
   const out = Buffer.concat([Buffer.from(PNG_SIGNATURE), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', new Uint8Array(0))]);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -550,7 +571,7 @@ function checkImageData(width: number, height: number, len: number, perPixel: nu
 }
 
 /** Colour image → 8-bit PNG (grey for mono8, RGB, RGBA; BGR orders are swapped to RGB). */
-export function encodePng(img: ColorImage): Uint8Array {
+export function encodePng(img: ColorImage, options: PngOptions = {}): Uint8Array {
   const { width, height, encoding, data } = img;
   const ch = encoding === 'mono8' ? 1 : encoding === 'rgb8' || encoding === 'bgr8' ? 3 : 4;
   checkImageData(width, height, data.length, ch, `a ${encoding} image`);
@@ -564,11 +585,11 @@ export function encodePng(img: ColorImage): Uint8Array {
       if (ch === 4) buf[i + 3] = data[i + 3]!;
     }
   }
-  return writePng(width, height, buf, ch === 1 ? CT_GREY : ch === 3 ? CT_RGB : CT_RGBA, 8);
+  return writePng(width, height, buf, ch === 1 ? CT_GREY : ch === 3 ? CT_RGB : CT_RGBA, 8, options);
 }
 
 /** 16-bit greyscale PNG of host-order samples. */
-function encodeGrey16(width: number, height: number, samples: Uint16Array): Uint8Array {
+function encodeGrey16(width: number, height: number, samples: Uint16Array, options: PngOptions = {}): Uint8Array {
   // PNG stores 16-bit samples big-endian, whatever the host's order
   const bytes = new Uint8Array(samples.length * 2);
   for (let i = 0; i < samples.length; i++) {
@@ -576,7 +597,7 @@ function encodeGrey16(width: number, height: number, samples: Uint16Array): Uint
     bytes[2 * i] = v >> 8;
     bytes[2 * i + 1] = v & 0xff;
   }
-  return writePng(width, height, bytes, CT_GREY, 16);
+  return writePng(width, height, bytes, CT_GREY, 16, options);
 }
 
 /**
@@ -600,5 +621,6 @@ export function encodeDepthPng(depth: DepthImage, metresPerUnit = 0.001): Uint8A
 /** Label image → 16-bit greyscale PNG of instance ids (the class-text map is not stored). */
 export function encodeLabelPng(labels: LabelImage): Uint8Array {
   checkImageData(labels.width, labels.height, labels.data.length, 1, 'a label image');
-  return encodeGrey16(labels.width, labels.height, labels.data);
+  // labels are flat regions by nature
+  return encodeGrey16(labels.width, labels.height, labels.data, { flat: true });
 }

@@ -35,8 +35,8 @@ export function topCamera(scene: Scene, width = 640, height = 480): SceneCamera 
 
 export function sceneSnapshots(scene: Scene): { 'debug/view_camera.png'?: Uint8Array; 'debug/view_top.png': Uint8Array } {
   const top = renderScene(scene, topCamera(scene), { ground: true });
-  const out: { 'debug/view_camera.png'?: Uint8Array; 'debug/view_top.png': Uint8Array } = { 'debug/view_top.png': encodePng(top.color) };
-  if (scene.camera) out['debug/view_camera.png'] = encodePng(renderScene(scene, scene.camera, { ground: true }).color);
+  const out: { 'debug/view_camera.png'?: Uint8Array; 'debug/view_top.png': Uint8Array } = { 'debug/view_top.png': encodePng(top.color, { flat: true }) };
+  if (scene.camera) out['debug/view_camera.png'] = encodePng(renderScene(scene, scene.camera, { ground: true }).color, { flat: true });
   return out;
 }
 

@@ -104,6 +104,36 @@ describe('colour PNG', () => {
     expect([...filtersSeen].sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('flat pictures (renderings, labels): rows unfiltered, the same pixels as pngjs reads them', () => {
+    // flat colour blocks with noise in one of them, as a rendering has
+    const rng = createRng(15);
+    const w = 41,
+      h = 23;
+    const data = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) {
+      const block = (i % w) * 3 < w ? 0 : Math.floor(i / w) < h / 2 ? 1 : 2;
+      for (let c = 0; c < 3; c++) data[i * 3 + c] = block === 2 ? rng.int(256) : block * 90 + c * 40;
+    }
+    const img: ColorImage = { width: w, height: h, encoding: 'rgb8', data };
+    const flat = encodePng(img, { flat: true });
+    const rows = inflatedIdat(flat);
+    for (let y = 0; y < h; y++) expect(rows[y * (w * 3 + 1)], `row ${y}'s filter`).toBe(0);
+    const peer = PNG.sync.read(Buffer.from(flat));
+    const rgb = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = peer.data[i * 4 + c]!;
+    expect(Buffer.from(rgb).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(decodeColorImage(flat).data).equals(Buffer.from(data))).toBe(true);
+    // labels are written flat: 16-bit big-endian samples, unfiltered
+    const ids = new Uint16Array(w * h).map((_, i) => (i % 7 === 0 ? 0 : 1 + Math.floor(i / (3 * w)) * 257));
+    const png = encodeLabelPng({ width: w, height: h, data: ids, labels: new Map() });
+    const raw = inflatedIdat(png);
+    for (let y = 0; y < h; y++) {
+      expect(raw[y * (2 * w + 1)]).toBe(0);
+      for (let x = 0; x < w; x++) expect((raw[y * (2 * w + 1) + 1 + 2 * x]! << 8) | raw[y * (2 * w + 1) + 2 + 2 * x]!).toBe(ids[y * w + x]);
+    }
+    expect(Array.from(decodeLabelPng(png).data)).toEqual(Array.from(ids));
+  });
+
   it('encodes deterministically (same bytes twice)', () => {
     const img = randomColor(13, 32, 24, 'rgb8');
     expect(Buffer.from(encodePng(img)).equals(Buffer.from(encodePng(img)))).toBe(true);
