@@ -9,7 +9,8 @@
  */
 export { validateScene } from './validate.ts';
 export { validateAndRepair, type RepairResult } from './repair.ts';
-export { VALIDATE_DEFAULTS, REPAIR_DEFAULTS, type ValidateOptions, type RepairOptions } from './options.ts';
+export { VALIDATE_DEFAULTS, REPAIR_DEFAULTS, type ValidateOptions, type RepairOptions, type Spawn } from './options.ts';
+export { SIMULATE_TASK } from './checks/stability.ts';
 export { createEngine, DEFAULT_ENGINE, ENGINE_NAMES } from './engines/index.ts';
 export type { PhysicsEngine, BodySpec, EngineName, EngineOptions, EngineContact } from './engine.ts';
 export { simulateMujoco } from './mujoco/reference.ts';

@@ -4,7 +4,11 @@
  * largest unflagged repair move of an object, all repair steps together).
  */
 import type { EngineName } from './engine.ts';
+import type { TaskRef } from '../src/stages/tasks.ts';
 import { DEFAULT_ENGINE } from './engines/index.ts';
+
+/** Runs one task, possibly on another thread (a task pool's `spawn`); the same result as `task.fn(input)`. */
+export type Spawn = <I, O>(task: TaskRef<I, O>, input: I) => Promise<O>;
 
 export interface ValidateOptions {
   engine?: EngineName;
@@ -31,6 +35,12 @@ export interface ValidateOptions {
   /** Also simulate in MuJoCo and report disagreements (> `referenceTolerance`). */
   reference?: 'mujoco' | false;
   referenceTolerance?: number;
+  /**
+   * Where our engine's stability runs go: given a spawn (a worker pool's), to another thread,
+   * while the MuJoCo cross-check of the same plan runs in this one; null: both here, one after
+   * the other. The same findings and poses either way (the runs are deterministic).
+   */
+  spawn?: Spawn | null;
   /** Work budget: objects, bodies × steps, narrow-phase piece queries. */
   maxObjects?: number;
   maxBodySteps?: number;
@@ -50,6 +60,7 @@ export const VALIDATE_DEFAULTS: Required<ValidateOptions> = {
   engineContacts: true,
   reference: false,
   referenceTolerance: 0.01,
+  spawn: null,
   maxObjects: 2000,
   maxBodySteps: 2_000_000,
   maxPieceQueries: 500_000,

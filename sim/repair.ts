@@ -27,11 +27,11 @@ import { quatAngle, quatFromAxisAngle, quatMultiply, quatNormalize, rotateVec, t
 import type { CollisionWorld } from './collision.ts';
 import { findPenetrations, mm } from './checks/penetration.ts';
 import { supportOf } from './checks/support.ts';
-import { simulate } from './checks/stability.ts';
+import { simulateWith } from './checks/stability.ts';
 import { planSimulation } from './checks/statics.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { REPAIR_DEFAULTS, withDefaults, type RepairOptions } from './options.ts';
-import { geometricChecks, physicsInput, planBodies, referenceCheck, report, stabilityCheck, staticsPlan, validateScene, verdictOf, type PhysicsInput } from './validate.ts';
+import { geometricChecks, physicsInput, planBodies, referenceAlongside, referenceCheck, report, stabilityCheck, staticsPlan, validateScene, verdictOf, type PhysicsInput } from './validate.ts';
 
 export interface RepairResult {
   scene: Scene;
@@ -52,11 +52,13 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   const initial: PhysicsFinding[] = [...input.findings, ...geo.findings];
   if (!geo.findings.some((f) => f.severity === 'error') && input.objects.length > 0) {
     const plan = o.stability ? staticsPlan(input, o, geo.world) : null;
-    const stab = plan ? await stabilityCheck(input, scene, o, false, geo.world, plan) : null;
+    const ours = plan ? stabilityCheck(input, scene, o, false, geo.world, plan) : null;
+    const mujoco = plan && o.reference === 'mujoco' ? referenceAlongside(input, scene, o, plan) : null;
+    const stab = await ours;
     if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);
       if (o.reference === 'mujoco' && stab) {
-        const ref = await referenceCheck(input, scene, o, stab);
+        const ref = await referenceCheck(input, scene, o, stab, mujoco);
         r.reference = ref.reference;
         r.findings.push(...ref.findings);
         r.verdict = verdictOf(r.findings);
@@ -237,7 +239,7 @@ function drop(world: CollisionWorld, input: PhysicsInput, o: Required<RepairOpti
 async function settle(world: CollisionWorld, input: PhysicsInput, scene: Scene, o: Required<RepairOptions>, repairs: PhysicsRepair[], original: readonly Pose[]): Promise<void> {
   const plan = planSimulation(world, input.objects, input.isStatic, { contact: o.supportTolerance, penetration: o.penetrationTolerance });
   if (plan.simulate.length === 0) return;
-  const run = await simulate(planBodies(input, plan, world.poses), scene.support, {
+  const run = await simulateWith(o.spawn, planBodies(input, plan, world.poses), scene.support, {
     engine: o.engine,
     // damping only here (never in a stability check): settling is a repair tool, and damped
     // bodies come to rest sooner, so the run can stop early

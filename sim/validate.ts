@@ -10,9 +10,9 @@ import { bodySpec, inspectObject } from './bodies.ts';
 import { CollisionWorld } from './collision.ts';
 import { findPenetrations, mm, penetrationFindings } from './checks/penetration.ts';
 import { checkSupport } from './checks/support.ts';
-import { judgeStability, simulate, type StabilityRow } from './checks/stability.ts';
+import { judgeStability, simulateWith, type SimulateResult, type StabilityRow } from './checks/stability.ts';
 import { planSimulation, type StaticsPlan } from './checks/statics.ts';
-import { mujocoModelFiles, runMujoco, type MujocoModelFiles, type MujocoRunOptions } from './mujoco/reference.ts';
+import { mujocoModelFiles, runMujoco, type MujocoModelFiles, type MujocoRun, type MujocoRunOptions } from './mujoco/reference.ts';
 import { ENGINE_STEP } from './engines/index.ts';
 import { VALIDATE_DEFAULTS, withDefaults, type ValidateOptions } from './options.ts';
 
@@ -107,7 +107,7 @@ export interface StabilityResult {
   rows: StabilityRow[];
   /** Per usable object: the pose after the run (unchanged for objects not simulated). */
   finalPoses: Pose[];
-  contacts: Awaited<ReturnType<typeof simulate>>['contacts'];
+  contacts: SimulateResult['contacts'];
   engine: string;
   plan: StaticsPlan;
 }
@@ -142,7 +142,7 @@ export async function stabilityCheck(
   const findings: PhysicsFinding[] = [];
   const simulated = new Map<number, StabilityRow>();
   if (plan.simulate.length > 0) {
-    const run = await simulate(planBodies(input, plan), scene.support, {
+    const run = await simulateWith(o.spawn, planBodies(input, plan), scene.support, {
       engine: o.engine,
       dt: o.dt > 0 ? o.dt : ENGINE_STEP[o.engine],
       seconds: o.seconds,
@@ -206,13 +206,19 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   if (!input.withinBudget) return report(o.engine, findings, [], [], [], t0);
   const world = new CollisionWorld(input.objects, scene.support);
   let stab: StabilityResult | null = null;
-  if (o.stability && input.objects.length > 0) stab = await stabilityCheck(input, scene, o, o.engineContacts, world, staticsPlan(input, o, world));
+  let mujoco: Promise<MujocoRun> | null = null;
+  if (o.stability && input.objects.length > 0) {
+    const plan = staticsPlan(input, o, world);
+    const ours = stabilityCheck(input, scene, o, o.engineContacts, world, plan);
+    mujoco = o.reference === 'mujoco' ? referenceAlongside(input, scene, o, plan) : null;
+    stab = await ours;
+  }
   const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine, world);
   findings.push(...geo.findings);
   if (stab) findings.push(...stab.findings);
   const r = report(stab?.engine ?? o.engine, findings, [], geo.support, stab?.rows ?? [], t0);
   if (o.reference === 'mujoco' && stab && input.objects.length > 0) {
-    const ref = await referenceCheck(input, scene, o, stab);
+    const ref = await referenceCheck(input, scene, o, stab, mujoco);
     r.reference = ref.reference;
     r.findings.push(...ref.findings);
     r.verdict = verdictOf(r.findings);
@@ -233,11 +239,11 @@ export async function referenceCheck(
   scene: Scene,
   o: Required<ValidateOptions>,
   ours: StabilityResult,
+  started: Promise<MujocoRun> | null = null,
 ): Promise<{ reference: NonNullable<PhysicsReport['reference']>; findings: PhysicsFinding[] }> {
   const plan = ours.plan;
   if (plan.simulate.length === 0) return { reference: { engine: 'mujoco', stability: [], agreement: 1, simulated: 0 }, findings: [] };
-  const ref = referenceInput(input, scene, o, plan);
-  const run = await runMujoco(ref.scene, ref.options);
+  const run = await (started ?? referenceRun(input, scene, o, plan));
   const idx = plan.simulate;
   const judged = judgeStability(
     idx.map((i) => input.ids[i]!),
@@ -273,6 +279,25 @@ export async function referenceCheck(
   const total = judged.rows.length;
   const stability = judged.rows.map((r) => ({ ...r, method: 'mujoco' }));
   return { reference: { engine: 'mujoco', stability, agreement: total === 0 ? 1 : agree / total, simulated: total }, findings };
+}
+
+function referenceRun(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> {
+  const ref = referenceInput(input, scene, o, plan);
+  return runMujoco(ref.scene, ref.options);
+}
+
+/**
+ * MuJoCo's run of a plan started now, in this thread, when our engine's run of the same plan has
+ * gone to another thread (`spawn`): the two run at once. Null without a spawn (the cross-check
+ * then runs after our engine, and only when `referenceCheck` asks). The run is the same either
+ * way; a scene our engine finds unstable before any repair drops it unread.
+ */
+export function referenceAlongside(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
+  if (!o.spawn || plan.simulate.length === 0) return null;
+  const run = referenceRun(input, scene, o, plan);
+  // read by referenceCheck, or dropped: a failure read there, never unhandled
+  run.catch(() => {});
+  return run;
 }
 
 /** MuJoCo's run of a plan: the simulated objects free, their fixed neighbours (only the pieces near them) static. */

@@ -14,7 +14,9 @@ import type { PhysicsFinding } from '../../src/model/physics.ts';
 import type { Plane } from '../../src/model/scene.ts';
 import type { Pose } from '../../src/model/pose.ts';
 import type { BodySpec, EngineContact, EngineName, EngineOptions, PhysicsEngine } from '../engine.ts';
-import { createEngine } from '../engines/index.ts';
+import { createEngine, DEFAULT_ENGINE } from '../engines/index.ts';
+import type { Spawn } from '../options.ts';
+import type { TaskRef } from '../../src/stages/tasks.ts';
 import { mm } from './penetration.ts';
 
 import { effectiveRotation, MIN_SECONDS, RestWatch, type RestTest } from '../rest.ts';
@@ -88,6 +90,27 @@ export async function simulate(bodies: readonly BodySpec[], ground: Plane | unde
   } finally {
     engine.dispose();
   }
+}
+
+/** `simulate`'s arguments as one structured-cloneable value, for a worker thread. */
+export interface SimulateInput {
+  bodies: readonly BodySpec[];
+  ground: Plane | undefined;
+  opts: SimulateOptions;
+}
+export function simulateTask(t: SimulateInput): Promise<SimulateResult> {
+  return simulate(t.bodies, t.ground, t.opts);
+}
+export const SIMULATE_TASK: TaskRef<SimulateInput, SimulateResult> = { module: import.meta.url, name: 'simulateTask', fn: simulateTask };
+
+/** `simulate` here, or as a task through `spawn` (another thread): the same result. */
+export function simulateWith(spawn: Spawn | null, bodies: readonly BodySpec[], ground: Plane | undefined, opts: SimulateOptions): Promise<SimulateResult> {
+  return spawn ? spawn(SIMULATE_TASK, { bodies, ground, opts }) : simulate(bodies, ground, opts);
+}
+
+/** A worker loads the engine when the pool warms this module, not during its first run. */
+export async function warmUp(): Promise<void> {
+  (await createEngine(DEFAULT_ENGINE)).dispose();
 }
 
 export interface StabilityRow {

@@ -21,7 +21,7 @@ import { PASSING_VERDICTS, type PhysicsReport } from '../model/physics.ts';
 import { reconstructDetailed, type PipelineConfig, type PipelineFrame } from '../pipeline.ts';
 import { objectId } from '../stages/compose.ts';
 import type { LiftedObject } from '../stages/lift.ts';
-import { validateAndRepair, type RepairOptions } from '../../sim/index.ts';
+import { SIMULATE_TASK, validateAndRepair, type RepairOptions, type Spawn } from '../../sim/index.ts';
 import { reportHtml } from '../viewer/report.ts';
 import { viewerScript } from '../viewer/appBundle.ts';
 import { SHAPE_OBJECT_TASK } from '../stages/shapeGeometric.ts';
@@ -105,7 +105,7 @@ export interface StagedBundle {
  * run jobs (the ROS node) calls it at start, so that its first frame does not pay for it.
  */
 export function warmBundlePool(pool: TaskPool | null = sharedPool()): void {
-  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module, DEPTH_PREVIEW_TASK.module, GLB_TASK.module]);
+  if (pool) void pool.warm([OUTLIER_TASK.module, SHAPE_OBJECT_TASK.module, COMPOSE_OBJECT_TASK.module, SNAPSHOTS_TASK.module, DEPTH_PREVIEW_TASK.module, GLB_TASK.module, SIMULATE_TASK.module]);
 }
 
 /**
@@ -204,6 +204,7 @@ export async function sceneToBundle(
   progress: (stage: string, fraction: number) => void = () => {},
 ): Promise<Omit<FrameToBundleResult, 'timeMs'>> {
   const log = options.log ?? (() => {});
+  const pool = options.pool ?? null;
   let scene = reconstructed;
   const warnings: string[] = [];
   if (options.validate !== false && scene.objects.length > 0) {
@@ -213,10 +214,10 @@ export async function sceneToBundle(
     // bundle is still written, with the verdict `failed` and the error in physics.json.
     try {
       // The MuJoCo cross-check is on by default: a disagreement keeps the scene from passing.
-      // It runs here, after our engine, in this thread: running it on a pool worker raised the
-      // peak RSS of `bench real` by ~50 MB (a second MuJoCo WASM heap) and gained no wall time
-      // on a 2-core machine, so that option was removed.
-      const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', ...options.physics });
+      // With a pool, our engine's runs go to a worker and MuJoCo runs here meanwhile (not the
+      // other way round: MuJoCo on a worker cost a second WASM heap, ~50 MB of peak RSS).
+      const spawn: Spawn | null = pool ? (task, input) => pool.spawn(task, input) : null;
+      const { scene: repaired, report } = await validateAndRepair(scene, { reference: 'mujoco', spawn, ...options.physics });
       scene = { ...repaired, physics: lowConfidenceVerdict(report, scene.confidence) };
       scene.reports = [
         ...scene.reports,
@@ -245,7 +246,6 @@ export async function sceneToBundle(
   progress('export', 0);
   // the CPU-rendered views, on a worker while this thread encodes and writes the rest (the
   // bundle takes them when they come: `pendingFiles`)
-  const pool = options.pool ?? null;
   const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
   // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
   snapshots.catch(() => {});

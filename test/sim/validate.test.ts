@@ -8,6 +8,8 @@ import { generateSynthScene } from '../../src/synth/synth.ts';
 import { perturbScene } from '../../src/eval/perturb.ts';
 import { createRng } from '../../src/geometry/random.ts';
 import { box, scene, tower } from './fixtures.ts';
+import { createPool } from '../../src/app/pool.ts';
+import type { PhysicsReport } from '../../src/model/physics.ts';
 
 describe('bad scenes give a clear finding, quickly', () => {
   it('an object with no collision pieces, zero mass, a NaN pose', async () => {
@@ -92,6 +94,45 @@ describe('checks', () => {
     expect(d.objects).toEqual(['box_3']);
     expect(d.values['distance_m']).toBeGreaterThan(0.04);
   });
+});
+
+describe('our engine on a worker thread, MuJoCo here meanwhile', () => {
+  // what a run decides, without its times
+  const decided = (r: PhysicsReport) => ({ ...r, timeMs: 0 });
+  it('the same reports, repairs and poses as in this thread: a stable tower (cross-check) and a perturbed scene (repair)', async () => {
+    // a tower whose top box sinks 6 mm into the one below and hangs 1 cm over its edge: separated,
+    // then settled and checked again (three runs of our engine, the last with the cross-check)
+    const sunk = tower(3).map((o, k) => (k === 2 ? { ...o, pose: { ...o.pose, position: [0.01, 0, o.pose.position[2] - 0.006] as [number, number, number] } } : o));
+    const scenes = [scene(tower(3)), scene(sunk)];
+    const pool = createPool({ threads: 1 });
+    const counts: [number, number][] = [];
+    try {
+      for (const s of scenes) {
+        const here = await validateAndRepair(s, { reference: 'mujoco' });
+        const tasks: string[] = [];
+        const spawned = await validateAndRepair(s, {
+          reference: 'mujoco',
+          spawn: (task, input) => {
+            tasks.push(task.name);
+            return pool.spawn(task, input);
+          },
+        });
+        expect(tasks.length).toBeGreaterThan(0);
+        expect(new Set(tasks)).toEqual(new Set(['simulateTask']));
+        expect(pool.failure).toBeNull();
+        expect(here.report.reference?.simulated).toBeGreaterThan(0);
+        counts.push([tasks.length, here.report.repairs.length]);
+        expect(decided(spawned.report)).toEqual(decided(here.report));
+        expect(spawned.scene.objects.map((o) => o.pose)).toEqual(here.scene.objects.map((o) => o.pose));
+      }
+      // the tower: one run, no repair; the sunk one: repaired, and simulated more than once
+      expect(counts[0]).toEqual([1, 0]);
+      expect(counts[1]![0]).toBeGreaterThan(1);
+      expect(counts[1]![1]).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
 
 describe('repair of perturbed synthetic scenes', () => {
