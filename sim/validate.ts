@@ -290,7 +290,9 @@ function referenceRun(input: PhysicsInput, scene: Scene, o: Required<ValidateOpt
  * MuJoCo's run of a plan started now, in this thread, when our engine's run of the same plan has
  * gone to another thread (`spawn`): the two run at once. Null without a spawn (the cross-check
  * then runs after our engine, and only when `referenceCheck` asks). The run is the same either
- * way; a scene our engine finds unstable before any repair drops it unread.
+ * way. A scene our engine finds unstable before any repair drops it unread: its cost is then the
+ * part of MuJoCo's run that outlasts our engine's (none on the real frames measured, where our
+ * engine's run of an unstable scene is the longer one).
  */
 export function referenceAlongside(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
   if (!o.spawn || plan.simulate.length === 0) return null;
