@@ -86,6 +86,18 @@ function checkPixelLimit(width: number, height: number, name?: string): void {
   }
 }
 
+/**
+ * What the fast decoder gives: the samples as the file stores them, unfiltered, one row after
+ * the other (8-bit: a byte per sample, `channels` per pixel; 16-bit grey: big-endian pairs).
+ */
+interface PackedPng {
+  width: number;
+  height: number;
+  channels: 1 | 3 | 4;
+  bitDepth: 8 | 16;
+  px: Uint8Array;
+}
+
 interface DecodedPng {
   width: number;
   height: number;
@@ -99,11 +111,12 @@ interface DecodedPng {
 /**
  * The PNGs a robot's camera and this tool write (8-bit grey, RGB, RGBA; 16-bit grey for depth
  * and labels; not interlaced, no palette or transparency chunk) decoded here in typed arrays:
- * the same samples pngjs gives (RGBA, alpha opaque), several times faster. Null for anything
+ * the same samples pngjs gives, packed as stored instead of expanded to RGBA (`expandRgba` gives
+ * pngjs's layout), several times faster. Null for anything
  * else or anything doubtful (a bad CRC, a critical chunk it does not know, a short stream):
  * pngjs then decodes it, or names its fault, as before.
  */
-function decodePngFast(bytes: Uint8Array, skipRescale: boolean): DecodedPng | null {
+function decodePngFast(bytes: Uint8Array, skipRescale: boolean): PackedPng | null {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8;
   let width = 0,
@@ -141,32 +154,42 @@ function decodePngFast(bytes: Uint8Array, skipRescale: boolean): DecodedPng | nu
     rowBytes = width * bpp;
   const raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
   if (raw.length !== (rowBytes + 1) * height) return null;
-  // undo the row filters into `px` (rows without their filter byte)
+  // undo the row filters into `px` (rows without their filter byte); the row above the first is
+  // zeros, as the PNG spec reads it, and the first pixel's left neighbours are zeros: the loops
+  // split there instead of testing every sample
   const px = new Uint8Array(rowBytes * height);
+  const zeros = new Uint8Array(rowBytes);
+  const lead = Math.min(bpp, rowBytes);
   for (let y = 0; y < height; y++) {
     const f = raw[y * (rowBytes + 1)]!,
       src = y * (rowBytes + 1) + 1,
-      o = y * rowBytes,
-      up = o - rowBytes;
+      o = y * rowBytes;
     if (f > 4) return null;
+    const above = y > 0 ? px.subarray(o - rowBytes, o) : zeros;
     // one loop per filter type (the type is per row)
-    if (f === 0 || (f === 2 && y === 0)) px.set(raw.subarray(src, src + rowBytes), o);
+    if (f === 0) px.set(raw.subarray(src, src + rowBytes), o);
     else if (f === 1) {
-      for (let x = 0; x < rowBytes; x++) px[o + x] = (raw[src + x]! + (x >= bpp ? px[o + x - bpp]! : 0)) & 0xff;
+      for (let x = 0; x < lead; x++) px[o + x] = raw[src + x]!;
+      for (let x = lead; x < rowBytes; x++) px[o + x] = (raw[src + x]! + px[o + x - bpp]!) & 0xff;
     } else if (f === 2) {
-      for (let x = 0; x < rowBytes; x++) px[o + x] = (raw[src + x]! + px[up + x]!) & 0xff;
+      for (let x = 0; x < rowBytes; x++) px[o + x] = (raw[src + x]! + above[x]!) & 0xff;
     } else if (f === 3) {
-      for (let x = 0; x < rowBytes; x++) px[o + x] = (raw[src + x]! + (((x >= bpp ? px[o + x - bpp]! : 0) + (y > 0 ? px[up + x]! : 0)) >> 1)) & 0xff;
+      for (let x = 0; x < lead; x++) px[o + x] = (raw[src + x]! + (above[x]! >> 1)) & 0xff;
+      for (let x = lead; x < rowBytes; x++) px[o + x] = (raw[src + x]! + ((px[o + x - bpp]! + above[x]!) >> 1)) & 0xff;
     } else {
-      for (let x = 0; x < rowBytes; x++) {
-        const left = x >= bpp ? px[o + x - bpp]! : 0;
-        const above = y > 0 ? px[up + x]! : 0;
-        px[o + x] = (raw[src + x]! + paeth(left, above, y > 0 && x >= bpp ? px[up + x - bpp]! : 0)) & 0xff;
-      }
+      // Paeth with left = up-left = 0 predicts `up`
+      for (let x = 0; x < lead; x++) px[o + x] = (raw[src + x]! + above[x]!) & 0xff;
+      for (let x = lead; x < rowBytes; x++) px[o + x] = (raw[src + x]! + paeth(px[o + x - bpp]!, above[x]!, above[x - bpp]!)) & 0xff;
     }
   }
+  return { width, height, channels: ch, bitDepth, px };
+}
+
+/** Packed samples as pngjs gives them: RGBA, alpha opaque; 16-bit grey as Uint16 values. */
+function expandRgba(p: PackedPng): DecodedPng {
+  const { width, height, channels: ch, px } = p;
   const n = width * height;
-  if (bitDepth === 16) {
+  if (p.bitDepth === 16) {
     const out = new Uint16Array(n * 4);
     for (let i = 0; i < n; i++) {
       const v = (px[2 * i]! << 8) | px[2 * i + 1]!;
@@ -188,7 +211,8 @@ function decodePngFast(bytes: Uint8Array, skipRescale: boolean): DecodedPng | nu
   return { width, height, data: out, alpha: ch === 4 };
 }
 
-function decodePngRaw(bytes: Uint8Array, skipRescale: boolean, name?: string): DecodedPng {
+/** A PNG's samples: packed by the fast decoder when it can (`PackedPng`), else RGBA from pngjs. */
+function decodePngRaw(bytes: Uint8Array, skipRescale: boolean, name?: string): PackedPng | DecodedPng {
   const header = readPngHeader(bytes, name);
   checkPixelLimit(header.width, header.height, name);
   try {
@@ -250,7 +274,10 @@ export function decodeColorImage(bytes: Uint8Array, name?: string): ColorImage {
       { name, ...h },
     );
   }
-  const png = decodePngRaw(bytes, false, name);
+  const raw = decodePngRaw(bytes, false, name);
+  // the fast decoder's samples are the image as it is (grey, RGB, RGBA; 8-bit, no transparency chunk)
+  if ('px' in raw) return { width: raw.width, height: raw.height, encoding: raw.channels === 1 ? 'mono8' : raw.channels === 3 ? 'rgb8' : 'rgba8', data: raw.px };
+  const png = raw;
   const n = png.width * png.height;
   const src = png.data;
   let channels: 1 | 3 | 4;
@@ -332,8 +359,14 @@ export function decodeDepthPng(bytes: Uint8Array, metresPerUnit = 0.001, name?: 
   const png = decodePngRaw(bytes, true, name ?? 'depth image');
   const n = png.width * png.height;
   const data = new Float32Array(n);
-  const src = png.data;
-  for (let i = 0; i < n; i++) data[i] = src[i * 4]! * metresPerUnit;
+  if ('px' in png) {
+    // big-endian 16-bit samples, read straight from the unfiltered rows
+    const px = png.px;
+    for (let i = 0; i < n; i++) data[i] = ((px[2 * i]! << 8) | px[2 * i + 1]!) * metresPerUnit;
+  } else {
+    const src = png.data;
+    for (let i = 0; i < n; i++) data[i] = src[i * 4]! * metresPerUnit;
+  }
   return { width: png.width, height: png.height, data };
 }
 
@@ -347,8 +380,18 @@ export function decodeDepthPng(bytes: Uint8Array, metresPerUnit = 0.001, name?: 
  */
 export function decodeLabelPng(bytes: Uint8Array, name?: string): LabelImage {
   const h = readPngHeader(bytes, name ?? 'label image');
-  const png = decodePngRaw(bytes, true, name ?? 'label image');
-  const n = png.width * png.height;
+  const raw = decodePngRaw(bytes, true, name ?? 'label image');
+  const n = raw.width * raw.height;
+  if ('px' in raw && raw.channels === 1) {
+    // grey ids straight from the unfiltered rows (16-bit: big-endian pairs)
+    const out = new Uint16Array(n);
+    const px = raw.px;
+    if (raw.bitDepth === 16) for (let i = 0; i < n; i++) out[i] = (px[2 * i]! << 8) | px[2 * i + 1]!;
+    else out.set(px);
+    checkLabelCount(out, name ?? 'label image');
+    return { width: raw.width, height: raw.height, data: out, labels: new Map() };
+  }
+  const png = 'px' in raw ? expandRgba(raw) : raw;
   const src = png.data;
   const out = new Uint16Array(n);
   if ((h.colorType === CT_GREY || h.colorType === CT_GREY_ALPHA) && !png.transColor) {
