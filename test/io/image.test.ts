@@ -50,7 +50,7 @@ describe('colour PNG', () => {
     }
   });
 
-  it('writes the bytes pngjs writes (deflateLevel 9, adaptive filter): rows that pick each of the five filters', () => {
+  it('writes the bytes pngjs writes (deflateLevel 9, adaptive filter) and reads them back: rows that pick each of the five filters', () => {
     // Rows built so that each filter wins somewhere: flat (None ties), ramps along x (Sub),
     // rows repeating the one above (Up), smooth 2-D gradients (Average, Paeth), noise, and
     // images one pixel wide and one row high (no left / no up neighbour).
@@ -98,6 +98,10 @@ describe('colour PNG', () => {
       const colorType = ch === 1 ? 0 : ch === 3 ? 2 : 6;
       const reference = PNG.sync.write(png, { deflateLevel: 9, filterType: -1, colorType, inputColorType: 6 });
       expect(Buffer.from(ours).equals(reference), `${w}×${h}×${ch}`).toBe(true);
+      // and read back: every filter undone, first row and first pixel included
+      const back = decodeColorImage(ours);
+      expect(back.encoding).toBe(encoding);
+      expect(Buffer.from(back.data).equals(Buffer.from(data)), `decoded ${w}×${h}×${ch}`).toBe(true);
       const raw = inflatedIdat(ours);
       for (let y = 0; y < h; y++) filtersSeen.add(raw[y * (w * ch + 1)]!);
     }
