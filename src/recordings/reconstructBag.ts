@@ -7,6 +7,7 @@ import { frameToBundle, type FrameReconstructor, type FrameToBundleOptions } fro
 import type { GpuCaller } from '../gpu/hostPool.ts';
 import type { PipelineConfig } from '../pipeline.ts';
 import { Real2SimError } from '../model/errors.ts';
+import { BAG_USAGE } from './bagUsage.ts';
 import { Recording } from './mcap.ts';
 import { detectTopics, frameFolderName, parseTopicsFlag, recordedFrames, type FrameSelection } from './frames.ts';
 
@@ -30,17 +31,6 @@ export interface BagGpu {
   gpu: GpuCaller;
   reconstructor: (client: GpuCaller, pipeline: Omit<PipelineConfig, 'onProgress' | 'segmentation'>) => FrameReconstructor;
 }
-
-export const BAG_USAGE = `--bag RECORDING [--topics IMAGE[,DEPTH[,CAMERA_INFO]]] [--at T | --every S] [--sync-tolerance 0.02] [--gpu-host URL[,URL…]] … --out DIR
-
-  --bag            a ROS 2 recording: an .mcap file or a rosbag2 folder (metadata.yaml + .mcap files)
-  --topics         colour, depth and CameraInfo topics (default: found from the message types)
-  --at             one frame: the synced colour image nearest T seconds after the recording's first
-                   colour image (T ≥ 1e9: an absolute stamp)
-  --every          a frame every S seconds of recording (default: every synced colour image)
-  --sync-tolerance colour and depth pair when their stamps differ by at most this (s, default 0.02)
-  --gpu-host       segment each frame on a GPU host; several (comma-separated or repeated) form a pool
-  --out            parent folder: bundles go to DIR/<recording>/frame_<sec>.<nanosec>/`;
 
 function num(name: string, v: string | undefined, min = 0): number | undefined {
   if (v === undefined) return undefined;
