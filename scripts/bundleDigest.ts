@@ -17,7 +17,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { frameToBundle } from '../src/app/frameToBundle.ts';
 import { sharedPool, sharedPoolIfMade } from '../src/app/pool.ts';
-import { decodeColorImage, decodeDepthPng, decodeLabelPng, readPngHeader } from '../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, readPngHeader } from '../src/io/image.ts';
 import type { CameraIntrinsics } from '../src/model/camera.ts';
 import { DATA, POSECNN, PRIMESENSE, UOC } from '../test/realframes/frames.ts';
 
@@ -49,7 +49,8 @@ const chosen = frames.filter((f) => !only || only.some((w) => f.name.includes(w)
 /** A PNG's size, format and pixels: what it shows, not how it was compressed. */
 function pngPixels(bytes: Uint8Array): Uint8Array {
   const { width, height, bitDepth, colorType } = readPngHeader(bytes);
-  const data = bitDepth === 16 && colorType === 0 ? new Uint8Array(decodeLabelPng(bytes).data.buffer) : decodeColorImage(bytes).data;
+  // 16-bit grey (labels, depth) as its raw values: one unit per metre reads them back exactly
+  const data = bitDepth === 16 && colorType === 0 ? new Uint8Array(decodeDepthPng(bytes, 1).data.buffer) : decodeColorImage(bytes).data;
   return Buffer.concat([Buffer.from(`${width}x${height} ${bitDepth} ${colorType}\n`), data]);
 }
 

@@ -53,7 +53,7 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   if (!geo.findings.some((f) => f.severity === 'error') && input.objects.length > 0) {
     const plan = o.stability ? staticsPlan(input, o, geo.world) : null;
     const ours = plan ? stabilityCheck(input, scene, o, false, geo.world, plan) : null;
-    const mujoco = plan && o.reference === 'mujoco' ? referenceAlongside(input, scene, o, plan) : null;
+    const mujoco = plan ? referenceAlongside(input, scene, o, plan) : null;
     const stab = await ours;
     if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);

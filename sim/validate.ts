@@ -210,7 +210,7 @@ export async function validateScene(scene: Scene, options?: ValidateOptions): Pr
   if (o.stability && input.objects.length > 0) {
     const plan = staticsPlan(input, o, world);
     const ours = stabilityCheck(input, scene, o, o.engineContacts, world, plan);
-    mujoco = o.reference === 'mujoco' ? referenceAlongside(input, scene, o, plan) : null;
+    mujoco = referenceAlongside(input, scene, o, plan);
     stab = await ours;
   }
   const geo = geometricChecks(input, scene, o, stab?.contacts ?? [], stab?.engine, world);
@@ -287,15 +287,15 @@ function referenceRun(input: PhysicsInput, scene: Scene, o: Required<ValidateOpt
 }
 
 /**
- * MuJoCo's run of a plan started now, in this thread, when our engine's run of the same plan has
- * gone to another thread (`spawn`): the two run at once. Null without a spawn (the cross-check
- * then runs after our engine, and only when `referenceCheck` asks). The run is the same either
- * way. A scene our engine finds unstable before any repair drops it unread: its cost is then the
+ * MuJoCo's run of a plan started now, in this thread, when the cross-check is asked for and our
+ * engine's run of the same plan has gone to another thread (`spawn`): the two run at once. Null
+ * otherwise (without a spawn the cross-check runs after our engine, and only when
+ * `referenceCheck` asks). The run is the same either way. A scene our engine finds unstable before any repair drops it unread: its cost is then the
  * part of MuJoCo's run that outlasts our engine's (none on the real frames measured, where our
  * engine's run of an unstable scene is the longer one).
  */
 export function referenceAlongside(input: PhysicsInput, scene: Scene, o: Required<ValidateOptions>, plan: StaticsPlan): Promise<MujocoRun> | null {
-  if (!o.spawn || plan.simulate.length === 0) return null;
+  if (o.reference !== 'mujoco' || !o.spawn || plan.simulate.length === 0) return null;
   const run = referenceRun(input, scene, o, plan);
   // read by referenceCheck, or dropped: a failure read there, never unhandled
   run.catch(() => {});

@@ -567,12 +567,6 @@ function paeth(left: number, up: number, ul: number): number {
   return pu <= pul ? up : ul;
 }
 
-/**
- * Pixel bytes (8-bit samples, or 16-bit samples already big-endian) → PNG. The bytes are
- * those pngjs writes with `deflateLevel: 9, filterType: -1` and its default RLE strategy (same
- * filter choice, same zlib call), a few times faster: the debug images of every bundle go
- * through here.
- */
 /** PNG rows as they are (filter type None on every row), for `PngOptions.flat`. */
 function unfilteredRows(px: Uint8Array, height: number, byteWidth: number): Uint8Array {
   const out = new Uint8Array((byteWidth + 1) * height);
@@ -592,6 +586,12 @@ export interface PngOptions {
   flat?: boolean;
 }
 
+/**
+ * Pixel bytes (8-bit samples, or 16-bit samples already big-endian) → PNG. The bytes are
+ * those pngjs writes with `deflateLevel: 9, filterType: -1` and its default RLE strategy (same
+ * filter choice, same zlib call), a few times faster: the debug images of every bundle go
+ * through here. With `flat`, unfiltered rows at deflate level 3 instead (`PngOptions`).
+ */
 function writePng(width: number, height: number, data: Uint8Array, colorType: number, bitDepth: 8 | 16, options: PngOptions = {}): Uint8Array {
   const channels = colorType === CT_RGBA ? 4 : colorType === CT_RGB ? 3 : 1;
   const bpp = (channels * bitDepth) / 8;
