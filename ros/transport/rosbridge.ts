@@ -33,7 +33,10 @@ export interface RosbridgeOptions {
   url: string;
   /** How images are requested: `cbor` (binary) or `none` (JSON, base64 bytes). */
   compression?: 'cbor' | 'none';
+  /** How long the start keeps trying to reach the bridge; 0 = one attempt. */
   connectTimeoutMs?: number;
+  /** How long one attempt waits for the bridge to answer the WebSocket handshake. */
+  handshakeTimeoutMs?: number;
   /** Wait between reconnection attempts; 0 = do not reconnect. */
   reconnectMs?: number;
   /** The ROS generation behind the bridge; default: ask rosapi, then the first stamped message. */
@@ -41,11 +44,14 @@ export interface RosbridgeOptions {
   log?: Logger;
 }
 
-// The WebSocket handshake waits for the bridge's Python event loop: on a loaded robot computer
-// (or a bridge still flushing writes to a client that just left) it took over 5 s, and a node
-// that gives up then exits although the bridge is fine. A bridge that is not there at all
-// refuses the TCP connection at once and is reported without this wait.
-export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 15000, reconnectMs: 2000 } as const;
+// A node started by the same launch file as the bridge may come up first: the start keeps
+// trying (the bridge refuses TCP until it listens) instead of exiting. One attempt's WebSocket
+// handshake waits for the bridge's Python event loop; on a loaded machine, right after another
+// client left, a real bridge sat on a handshake for over 15 s, and a fresh attempt is what
+// gets through, so each attempt gives up after `handshakeTimeoutMs` and the next one starts.
+export const ROSBRIDGE_DEFAULTS = { compression: 'cbor', connectTimeoutMs: 40000, handshakeTimeoutMs: 8000, reconnectMs: 2000 } as const;
+/** Pause between connection attempts at the start. */
+const CONNECT_RETRY_MS = 1000;
 
 /** Fragmentation threshold asked for on binary subscriptions: no fragments (see the top). */
 export const NO_FRAGMENTS = 2 ** 31 - 1;
@@ -68,24 +74,64 @@ function callRaw(ros: Ros, service: string, type: string, timeoutMs: number): Pr
   });
 }
 
-function waitForConnection(ros: Ros, url: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
+/** Why one connection attempt failed: the bridge refused or was unreachable, or the handshake hung. */
+interface AttemptFailure {
+  kind: 'unreachable' | 'handshake';
+  reason: string;
+}
+
+/** One WebSocket attempt: resolves null once open, or why it closed without opening. */
+function connectOnce(ros: Ros, url: string): Promise<AttemptFailure | null> {
+  return new Promise((resolve) => {
+    let reason = 'the connection closed before the handshake finished';
+    const done = (failure: AttemptFailure | null) => {
       ros.off('connection', onOpen);
       ros.off('error', onError);
-      ros.off('close', onError);
-      if (err) reject(err);
-      else resolve();
+      ros.off('close', onClose);
+      resolve(failure);
     };
-    const onOpen = () => done();
-    const onError = (e: unknown) =>
-      done(new Real2SimError('REMOTE', `cannot reach rosbridge at ${url}: start it on the robot (ros2 launch rosbridge_server rosbridge_websocket_launch.xml) and check the URL and port`, { url }, e));
-    const timer = setTimeout(() => done(new Real2SimError('TIMEOUT', `rosbridge at ${url} did not accept a connection within ${timeoutMs} ms`, { url })), timeoutMs);
+    const onOpen = () => done(null);
+    const onError = (e: unknown) => {
+      const message = (e as { message?: unknown } | null)?.message;
+      if (typeof message === 'string' && message) reason = message;
+    };
+    // `ws` reports an error and then closes; waiting for the close leaves roslib free to connect again.
+    const onClose = () => done({ kind: /handshake has timed out/i.test(reason) ? 'handshake' : 'unreachable', reason });
     ros.on('connection', onOpen);
     ros.on('error', onError);
-    ros.on('close', onError);
+    ros.on('close', onClose);
+    ros.connect(url).catch((cause: unknown) => done({ kind: 'unreachable', reason: (cause as Error).message }));
   });
+}
+
+/** Connects, retrying until `connectTimeoutMs` has passed; the error says what the last attempt met. */
+async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: number; handshakeTimeoutMs: number }, log: Logger): Promise<void> {
+  const t0 = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    const failure = await connectOnce(ros, url);
+    if (failure === null) {
+      if (attempt > 1) log.info(`rosbridge at ${url}: connected on attempt ${attempt}, ${((Date.now() - t0) / 1000).toFixed(1)} s after the first`);
+      return;
+    }
+    const left = t0 + o.connectTimeoutMs - Date.now();
+    if (left <= 0) {
+      const tried = `${attempt} attempt${attempt === 1 ? '' : 's'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`;
+      if (failure.kind === 'handshake') {
+        throw new Real2SimError(
+          'TIMEOUT',
+          `rosbridge at ${url} did not answer the WebSocket handshake within ${o.handshakeTimeoutMs} ms (${tried}): check that it is a rosbridge server and not overloaded, or allow longer with --connect-timeout`,
+          { url },
+        );
+      }
+      throw new Real2SimError(
+        'REMOTE',
+        `cannot reach rosbridge at ${url}: start it on the robot (ros2 launch rosbridge_server rosbridge_websocket_launch.xml) and check the URL and port (${tried}; last: ${failure.reason})`,
+        { url },
+      );
+    }
+    if (attempt === 1) log.warn(`rosbridge at ${url}: ${failure.reason}; trying again every ${CONNECT_RETRY_MS / 1000} s for up to ${Math.round(o.connectTimeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, Math.min(CONNECT_RETRY_MS, left)));
+  }
 }
 
 export async function connectRosbridge(options: RosbridgeOptions): Promise<Transport> {
@@ -113,19 +159,8 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
     else if (op['op'] === 'subscribe' && op['compression'] === 'cbor') out['fragment_size'] = NO_FRAGMENTS;
     return out;
   };
-  const ros = new Ros({ transportFactory: wireTransportFactory(rewrite) });
-  const connected = waitForConnection(ros, o.url, o.connectTimeoutMs);
-  try {
-    await ros.connect(o.url);
-  } catch (cause) {
-    throw new Real2SimError('REMOTE', `cannot open a WebSocket to ${o.url}: ${(cause as Error).message}`, { url: o.url }, cause);
-  }
-  try {
-    await connected;
-  } catch (err) {
-    ros.close();
-    throw err;
-  }
+  const ros = new Ros({ transportFactory: wireTransportFactory(rewrite, { handshakeTimeoutMs: o.handshakeTimeoutMs }) });
+  await connectWithRetries(ros, o.url, o, log);
 
   if (!generationKnown) {
     // ROS 2 bridges run rosapi, which answers get_ros_version; the ROS 1 bridge (0.11) has no

@@ -177,7 +177,11 @@ class WireTransport extends AbstractTransport {
   }
 }
 
-/** A roslib transport factory whose outgoing ops pass through `rewrite` first. */
-export function wireTransportFactory(rewrite: (op: Record<string, unknown>) => Record<string, unknown>): ITransportFactory {
-  return (url: string) => Promise.resolve(new WireTransport(new WebSocket(url), rewrite));
+/**
+ * A roslib transport factory whose outgoing ops pass through `rewrite` first. A handshake the
+ * server does not finish within `handshakeTimeoutMs` fails the attempt (error, then close).
+ */
+export function wireTransportFactory(rewrite: (op: Record<string, unknown>) => Record<string, unknown>, o: { handshakeTimeoutMs?: number } = {}): ITransportFactory {
+  const options = o.handshakeTimeoutMs ? { handshakeTimeout: o.handshakeTimeoutMs } : {};
+  return (url: string) => Promise.resolve(new WireTransport(new WebSocket(url, options), rewrite));
 }

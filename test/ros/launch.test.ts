@@ -194,6 +194,8 @@ describe('real2sim ros command line', () => {
     await expect(startRosCommand(['--transport', 'rosbridge', '--rate-hz', 'fast'])).rejects.toThrow(/rate_hz: must be a double, got "fast"/);
     await expect(startRosCommand(['--nope'])).rejects.toThrow(/Unknown option '--nope'/);
     await expect(startRosCommand(['--transport', 'rosbridge', '--params-file', '/no/such.yaml'])).rejects.toThrow(/cannot read the parameters file/);
+    await expect(startRosCommand(['--transport', 'rosbridge', '--connect-timeout', 'soon'])).rejects.toThrow(/--connect-timeout must be a number of seconds ≥ 0, got 'soon'/);
+    await expect(startRosCommand(['--transport', 'rosbridge', '--connect-timeout=-1'])).rejects.toThrow(/--connect-timeout must be/);
   });
   it('a bad GPU host URL fails at start, and the bridge connection is closed again', async () => {
     const server = await RosbridgeTestServer.start();

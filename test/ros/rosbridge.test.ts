@@ -2,12 +2,13 @@
  * The node over the rosbridge transport, end to end against a rosbridge v2 protocol server
  * on 127.0.0.1 (no ROS 2 graph exists on these machines: this checks the wire protocol).
  */
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { DIAG, type DiagnosticArrayMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg } from '../../ros/messages.ts';
 import { startSceneNode, type PipelineFn, type SceneNode } from '../../ros/node.ts';
 import { connectRosbridge } from '../../ros/transport/rosbridge.ts';
-import type { Transport } from '../../ros/transport/types.ts';
+import { QOS_DEFAULT, type Transport } from '../../ros/transport/types.ts';
 import type { ParamValue } from '../../ros/params.ts';
 import { frameMessages, imageMsg } from './fixtures.ts';
 import { RosbridgeTestServer, type Op } from './rosbridgeServer.ts';
@@ -32,6 +33,15 @@ async function setup(o: { compression?: 'cbor' | 'none'; params?: Record<string,
   await server.waitFor((op) => op.op === 'subscribe' && op['topic'] === '/image');
   await server.waitFor((op) => op.op === 'subscribe' && op['topic'] === '/camera_info');
   return { server, transport, node };
+}
+
+/** A port nothing listens on (taken from the OS, then released). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
@@ -190,5 +200,60 @@ describe('rosbridge transport', () => {
     expect((err as Real2SimError).code).toBe('REMOTE');
     expect((err as Error).message).toMatch(/cannot reach rosbridge at ws:\/\/127\.0\.0\.1:\d+: start it on the robot/);
     await expect(connectRosbridge({ url: 'http://x', log: quiet })).rejects.toThrow(/must start with ws:\/\//);
+  });
+
+  it('a bridge that comes up after the node (same launch): the start keeps trying and connects', async () => {
+    const port = await freePort();
+    const warnings: string[] = [];
+    const connecting = connectRosbridge({ url: `ws://127.0.0.1:${port}`, log: { ...quiet, warn: (m: string) => void warnings.push(m) }, connectTimeoutMs: 20_000, reconnectMs: 0 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const server = await RosbridgeTestServer.start(port);
+    cleanup.push(() => server.close());
+    const transport = await connecting;
+    cleanup.push(() => transport.close());
+    expect(warnings.join('\n')).toMatch(/ECONNREFUSED.*trying again every 1 s for up to 20 s/);
+    transport.advertise('/late', 'std_msgs/msg/String', { qos: QOS_DEFAULT });
+    await server.waitFor((op) => op.op === 'advertise' && op['topic'] === '/late');
+  });
+
+  it('a handshake the bridge sits on is given up after handshakeTimeoutMs and a fresh attempt gets through; one that never ends is a TIMEOUT', async () => {
+    const server = await RosbridgeTestServer.start();
+    cleanup.push(() => server.close());
+    // The first connection is accepted and never answered (a bridge whose event loop is busy);
+    // later ones reach the bridge.
+    let seen = 0;
+    const held: Socket[] = [];
+    const stuck = new Set<number>([1]);
+    const proxy = createServer((socket) => {
+      seen++;
+      if (stuck.has(seen) || stuck.has(0)) {
+        held.push(socket);
+        return;
+      }
+      const upstream = connect(Number(new URL(server.url).port), '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    cleanup.push(async () => {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    });
+    const url = `ws://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const transport = await connectRosbridge({ url, log: quiet, handshakeTimeoutMs: 400, connectTimeoutMs: 10_000, reconnectMs: 0 });
+    cleanup.push(() => transport.close());
+    expect(seen).toBeGreaterThanOrEqual(2);
+
+    stuck.add(0);
+    const t0 = Date.now();
+    const err = await connectRosbridge({ url, log: quiet, handshakeTimeoutMs: 400, connectTimeoutMs: 1500, reconnectMs: 0 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Real2SimError);
+    expect((err as Real2SimError).code).toBe('TIMEOUT');
+    expect((err as Error).message).toMatch(/did not answer the WebSocket handshake within 400 ms \(\d+ attempts in \d+ s\).*--connect-timeout/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
   });
 });

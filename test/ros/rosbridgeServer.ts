@@ -88,8 +88,9 @@ export class RosbridgeTestServer {
     });
   }
 
-  static async start(): Promise<RosbridgeTestServer> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  /** Listens on `port` (default: any free one). */
+  static async start(port = 0): Promise<RosbridgeTestServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port });
     await new Promise<void>((res, rej) => (wss.once('listening', res), wss.once('error', rej)));
     const addr = wss.address();
     if (typeof addr === 'string' || addr === null) throw new Error('no port');
