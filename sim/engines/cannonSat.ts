@@ -32,6 +32,15 @@
  * skipped: the warm stability run went from 292–331 to 234–244 ms CPU (minimum of 5 runs,
  * three rounds, loaded 2-core machine).
  *
+ * The arc test itself ran for every edge pair (~11 000 per call on test55's pieces, under 2 %
+ * passing). The edges are therefore kept in groups of four with nearby arcs, each group inside
+ * a cap of the Gauss map (`groupArcs`), and a pair of groups whose caps do not meet is passed
+ * over whole: 2.7× fewer pairs reach the arc test. Pairs it drops are ones that cannot cross;
+ * the only ones the arc test would have kept are degenerate (an endpoint on the other arc's
+ * great circle, within SLACK), whose axes repeat a face normal: contacts and poses then differ
+ * from the ungrouped loop by rounding only (≤ 3e-16 m on the real frames). Validate + repair of
+ * osd_mosd test55 here, cannon only, warm: 720–950 → 510–570 ms (alternating processes).
+ *
  * Shapes without edge data (built elsewhere, or whose faces do not pair up into edges) keep
  * cannon-es's own test.
  */
@@ -52,6 +61,13 @@ interface EdgeData {
   minOwn: Float64Array;
   /** Radius of a ball about the shape's origin that the hull contains (0 when none is sure). */
   inradius: number;
+  /**
+   * The edges in groups of neighbouring Gauss-map arcs (`groupArcs`): group g is edges
+   * start[g] … start[g + 1] − 1, its arcs all within a cap about `axis` (unit, shape frame) of
+   * angular radius θ (cos θ, sin θ given); `wide` groups (θ ≥ 90°, where a cap is no longer
+   * convex) are never culled.
+   */
+  groups: { count: number; start: Int32Array; axis: Float64Array; cos: Float64Array; sin: Float64Array; wide: Uint8Array };
 }
 
 const edges = new WeakMap<CANNON.ConvexPolyhedron, EdgeData>();
@@ -88,6 +104,11 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
     }
     list.push([Math.floor(key / nv), key % nv, fs[0]!, fs[1]!]);
   }
+  const grouped = groupArcs(
+    list.map(([, , f1, f2]) => [shape.faceNormals[f1]!, shape.faceNormals[f2]!]),
+    GROUP_SIZE,
+  );
+  list = grouped.order.map((e) => list[e]!);
   const count = list.length;
   const dir = new Float64Array(3 * count),
     n1 = new Float64Array(3 * count),
@@ -133,7 +154,89 @@ export function indexEdges(shape: CANNON.ConvexPolyhedron): void {
     n2xn1[3 * e + 1] = q.z * p.x - q.x * p.z;
     n2xn1[3 * e + 2] = q.x * p.y - q.y * p.x;
   }
-  edges.set(shape, { count, dir, n1, n2, n2xn1, pt, ...ownExtents(shape) });
+  edges.set(shape, { count, dir, n1, n2, n2xn1, pt, ...ownExtents(shape), groups: grouped.groups });
+}
+
+/** Edges per group of arcs: small groups make tight caps; the cap tests grow as 1 / size². */
+const GROUP_SIZE = 4;
+/** Caps are widened by this much (radians): a pair the arc test keeps is never culled by rounding. */
+const CAP_MARGIN = 1e-6;
+
+/**
+ * Orders arcs (pairs of unit face normals) into groups of at most `size` with nearby midpoints,
+ * by halving along the coordinate of widest spread, and gives each group's cap: the normalised
+ * sum of its endpoints and the largest angle from it to any endpoint. Two arcs can cross only
+ * when their groups' caps meet (a cap under 90° is convex on the sphere, so it holds the arc
+ * between two of its points), which `prunedFindSeparatingAxis` tests with one dot product per
+ * pair of groups instead of the arc test per pair of edges.
+ */
+export function groupArcs(arcs: readonly (readonly [CANNON.Vec3, CANNON.Vec3])[], size: number): { order: number[]; groups: EdgeData['groups'] } {
+  const mid = arcs.map(([a, b]) => [a.x + b.x, a.y + b.y, a.z + b.z] as const);
+  const order: number[] = [];
+  const starts: number[] = [];
+  const split = (ids: number[]) => {
+    if (ids.length <= size) {
+      starts.push(order.length);
+      order.push(...ids);
+      return;
+    }
+    let axis = 0,
+      widest = -1;
+    for (let c = 0; c < 3; c++) {
+      let lo = Infinity,
+        hi = -Infinity;
+      for (const e of ids) {
+        lo = Math.min(lo, mid[e]![c]!);
+        hi = Math.max(hi, mid[e]![c]!);
+      }
+      if (hi - lo > widest) {
+        widest = hi - lo;
+        axis = c;
+      }
+    }
+    const sorted = [...ids].sort((x, y) => mid[x]![axis]! - mid[y]![axis]! || x - y);
+    const half = sorted.length >> 1;
+    split(sorted.slice(0, half));
+    split(sorted.slice(half));
+  };
+  if (arcs.length > 0) split(arcs.map((_, e) => e));
+  const count = starts.length;
+  const start = new Int32Array(count + 1);
+  const axis = new Float64Array(3 * count),
+    cos = new Float64Array(count),
+    sin = new Float64Array(count),
+    wide = new Uint8Array(count);
+  starts.forEach((s0, g) => {
+    const s1 = g + 1 < count ? starts[g + 1]! : order.length;
+    start[g] = s0;
+    let x = 0,
+      y = 0,
+      z = 0;
+    for (let k = s0; k < s1; k++)
+      for (const n of arcs[order[k]!]!) {
+        x += n.x;
+        y += n.y;
+        z += n.z;
+      }
+    const l = Math.hypot(x, y, z);
+    let theta = Math.PI;
+    if (l > 1e-9) {
+      x /= l;
+      y /= l;
+      z /= l;
+      theta = 0;
+      for (let k = s0; k < s1; k++) for (const n of arcs[order[k]!]!) theta = Math.max(theta, Math.acos(Math.max(-1, Math.min(1, (x * n.x + y * n.y + z * n.z) / (Math.hypot(n.x, n.y, n.z) || 1)))));
+      theta += CAP_MARGIN;
+    }
+    axis[3 * g] = x;
+    axis[3 * g + 1] = y;
+    axis[3 * g + 2] = z;
+    wide[g] = theta >= Math.PI / 2 ? 1 : 0;
+    cos[g] = Math.cos(theta);
+    sin[g] = Math.sin(theta);
+  });
+  start[count] = order.length;
+  return { order, groups: { count, start, axis, cos, sin, wide } };
 }
 
 /**
@@ -285,6 +388,21 @@ function rotateEdges(ea: EdgeData, quatA: CANNON.Quaternion, eb: EdgeData, quatB
   return w;
 }
 
+let capScratch = new Float64Array(0);
+/** B's groups whose caps meet the current group of A's (`prunedFindSeparatingAxis`). */
+let meeting = new Int32Array(0);
+/** Rounding allowance of the cap test's dot products (the caps carry `CAP_MARGIN` besides). */
+const CAP_SLACK = 1e-12;
+
+/** A's cap axes in the world at 0, B's negated (the arcs tested are −m1 … −m2) at 3 · A's count. */
+function rotateCaps(ga: EdgeData['groups'], quatA: CANNON.Quaternion, gb: EdgeData['groups'], quatB: CANNON.Quaternion): Float64Array {
+  const need = 3 * (ga.count + gb.count);
+  if (capScratch.length < need) capScratch = new Float64Array(need);
+  rotateAll(quatA, ga.axis, capScratch, 0, 1);
+  rotateAll(quatB, gb.axis, capScratch, 3 * ga.count, -1);
+  return capScratch;
+}
+
 /** Same contract as cannon-es's `findSeparatingAxis` (false when separated; else the axis of least overlap, pointing from B to A). */
 function prunedFindSeparatingAxis(
   this: CANNON.ConvexPolyhedron,
@@ -383,62 +501,87 @@ function prunedFindSeparatingAxis(
       target.copy(faceWorld);
     }
   }
-  // edges: the arc test of `edgeAxis`, inlined (the inner loop runs E_A · E_B times a call)
+  // edges: the arc test of `edgeAxis`, inlined (the inner loop runs once per edge pair whose
+  // groups' caps meet: arcs of groups whose caps do not meet cannot cross)
   w ??= rotateEdges(ea, quatA, eb, quatB);
+  const ga = ea.groups,
+    gb = eb.groups;
+  const caps = rotateCaps(ga, quatA, gb, quatB);
+  const oGb = 3 * ga.count;
+  if (meeting.length < gb.count) meeting = new Int32Array(gb.count);
   const oB = 4 * na;
-  for (let i = 0; i < na; i += 3) {
-    const ax = w[na + i]!,
-      ay = w[na + i + 1]!,
-      az = w[na + i + 2]!;
-    const bx = w[2 * na + i]!,
-      by = w[2 * na + i + 1]!,
-      bz = w[2 * na + i + 2]!;
-    // B × A
-    const sx = by * az - bz * ay,
-      sy = bz * ax - bx * az,
-      sz = bx * ay - by * ax;
-    const e0x = w[i]!,
-      e0y = w[i + 1]!,
-      e0z = w[i + 2]!;
-    const pax = w[3 * na + i]!,
-      pay = w[3 * na + i + 1]!,
-      paz = w[3 * na + i + 2]!;
-    for (let j = 0; j < nb; j += 3) {
-      const c = oB + nb + j,
-        d2 = oB + 2 * nb + j;
-      const cba = w[c]! * sx + w[c + 1]! * sy + w[c + 2]! * sz;
-      const dba = w[d2]! * sx + w[d2 + 1]! * sy + w[d2 + 2]! * sz;
-      if (cba * dba >= SLACK) continue;
-      const t = oB + 3 * nb + j;
-      const tx = w[t]!,
-        ty = w[t + 1]!,
-        tz = w[t + 2]!;
-      const adc = ax * tx + ay * ty + az * tz;
-      const bdc = bx * tx + by * ty + bz * tz;
-      if (adc * bdc >= SLACK || cba * bdc <= -SLACK) continue;
-      const e1x = w[oB + j]!,
-        e1y = w[oB + j + 1]!,
-        e1z = w[oB + j + 2]!;
-      cross.set(e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x);
-      if (cross.almostZero()) continue;
-      cross.normalize();
-      // maxA − minB ≥ −X and maxB − minA ≥ X, X = u · (posB + b − posA − a) for points a, b of
-      // the two edges (tight when the edges carry the supports: a face of A − B near the
-      // origin); with the balls, maxA − minB ≥ rA + rB − u · (posB − posA), maxB − minA ≥ … + …
-      const pb = oB + 4 * nb + j;
-      const ud = cross.x * dx + cross.y * dy + cross.z * dz;
-      const x = ud + cross.x * (w[pb]! - pax) + cross.y * (w[pb + 1]! - pay) + cross.z * (w[pb + 2]! - paz);
-      if (Math.min(Math.max(-x, rA + rB - ud), Math.max(x, ud + rA + rB)) > Math.min(dmin, bound) + BOUND_MARGIN) continue;
-      const d = this.testSepAxis(cross, hullB, posA, quatA, posB, quatB);
-      const k = nfa + nfb + (i / 3) * eb.count + j / 3;
-      if (d === false) {
-        pairSeeds.set(hullB, k);
-        return false;
-      }
-      if (d < dmin) {
-        dmin = d;
-        won = k;
-        target.copy(cross);
+  for (let p = 0; p < ga.count; p++) {
+    // B's groups whose (negated) caps meet this group's cap, in order
+    let m = 0;
+    const px = caps[3 * p]!,
+      py = caps[3 * p + 1]!,
+      pz = caps[3 * p + 2]!;
+    const cp = ga.cos[p]!,
+      sp = ga.sin[p]!,
+      wideP = ga.wide[p] === 1;
+    for (let q = 0; q < gb.count; q++) {
+      // angle(axis_p, axis_q) ≤ θp + θq ⇔ cos(angle) ≥ cos(θp + θq) (both caps under 90°)
+      if (wideP || gb.wide[q] === 1 || px * caps[oGb + 3 * q]! + py * caps[oGb + 3 * q + 1]! + pz * caps[oGb + 3 * q + 2]! >= cp * gb.cos[q]! - sp * gb.sin[q]! - CAP_SLACK) meeting[m++] = q;
+    }
+    if (m === 0) continue;
+    for (let i = 3 * ga.start[p]!; i < 3 * ga.start[p + 1]!; i += 3) {
+      const ax = w[na + i]!,
+        ay = w[na + i + 1]!,
+        az = w[na + i + 2]!;
+      const bx = w[2 * na + i]!,
+        by = w[2 * na + i + 1]!,
+        bz = w[2 * na + i + 2]!;
+      // B × A
+      const sx = by * az - bz * ay,
+        sy = bz * ax - bx * az,
+        sz = bx * ay - by * ax;
+      const e0x = w[i]!,
+        e0y = w[i + 1]!,
+        e0z = w[i + 2]!;
+      const pax = w[3 * na + i]!,
+        pay = w[3 * na + i + 1]!,
+        paz = w[3 * na + i + 2]!;
+      for (let r = 0; r < m; r++) {
+        const q = meeting[r]!;
+        const jEnd = 3 * gb.start[q + 1]!;
+        for (let j = 3 * gb.start[q]!; j < jEnd; j += 3) {
+          const c = oB + nb + j,
+            d2 = oB + 2 * nb + j;
+          const cba = w[c]! * sx + w[c + 1]! * sy + w[c + 2]! * sz;
+          const dba = w[d2]! * sx + w[d2 + 1]! * sy + w[d2 + 2]! * sz;
+          if (cba * dba >= SLACK) continue;
+          const t = oB + 3 * nb + j;
+          const tx = w[t]!,
+            ty = w[t + 1]!,
+            tz = w[t + 2]!;
+          const adc = ax * tx + ay * ty + az * tz;
+          const bdc = bx * tx + by * ty + bz * tz;
+          if (adc * bdc >= SLACK || cba * bdc <= -SLACK) continue;
+          const e1x = w[oB + j]!,
+            e1y = w[oB + j + 1]!,
+            e1z = w[oB + j + 2]!;
+          cross.set(e0y * e1z - e0z * e1y, e0z * e1x - e0x * e1z, e0x * e1y - e0y * e1x);
+          if (cross.almostZero()) continue;
+          cross.normalize();
+          // maxA − minB ≥ −X and maxB − minA ≥ X, X = u · (posB + b − posA − a) for points a, b of
+          // the two edges (tight when the edges carry the supports: a face of A − B near the
+          // origin); with the balls, maxA − minB ≥ rA + rB − u · (posB − posA), maxB − minA ≥ … + …
+          const pb = oB + 4 * nb + j;
+          const ud = cross.x * dx + cross.y * dy + cross.z * dz;
+          const x = ud + cross.x * (w[pb]! - pax) + cross.y * (w[pb + 1]! - pay) + cross.z * (w[pb + 2]! - paz);
+          if (Math.min(Math.max(-x, rA + rB - ud), Math.max(x, ud + rA + rB)) > Math.min(dmin, bound) + BOUND_MARGIN) continue;
+          const d = this.testSepAxis(cross, hullB, posA, quatA, posB, quatB);
+          const k = nfa + nfb + (i / 3) * eb.count + j / 3;
+          if (d === false) {
+            pairSeeds.set(hullB, k);
+            return false;
+          }
+          if (d < dmin) {
+            dmin = d;
+            won = k;
+            target.copy(cross);
+          }
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as CANNON from 'cannon-es';
 import { cleanHull } from '../../sim/hull.ts';
-import { cannonSat, hasEdgeData, indexEdges, installPrunedSat } from '../../sim/engines/cannonSat.ts';
+import { cannonSat, groupArcs, hasEdgeData, indexEdges, installPrunedSat } from '../../sim/engines/cannonSat.ts';
 import { createRng, type Rng } from '../../src/geometry/random.ts';
 
 /** A noisy convex piece like a real reconstructed one: n points on a jittered ellipsoid or box. */
@@ -157,5 +157,40 @@ describe('pruned separating-axis test (cannonSat.ts)', () => {
     }
     expect(overlapping).toBeGreaterThan(50);
     expect(separated).toBeGreaterThan(50);
+  });
+
+  it("groups arcs four at most, each whole arc (not only its ends) inside its group's cap", () => {
+    const rng = createRng(5);
+    const unit = () => new CANNON.Vec3(rng.range(-1, 1), rng.range(-1, 1), rng.range(-1, 1)).unit();
+    // arcs from 1° to 100° long, as between neighbouring faces of a noisy hull and around a flat side
+    const arcs = Array.from({ length: 150 }, () => {
+      const a = unit();
+      const turn = new CANNON.Quaternion();
+      turn.setFromAxisAngle(a.cross(unit()).unit(), (rng.range(1, 100) * Math.PI) / 180);
+      return [a, turn.vmult(a)] as const;
+    });
+    const { order, groups } = groupArcs(arcs, 4);
+    expect([...order].sort((x, y) => x - y)).toEqual(arcs.map((_, e) => e));
+    let checked = 0;
+    for (let g = 0; g < groups.count; g++) {
+      const n = groups.start[g + 1]! - groups.start[g]!;
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThanOrEqual(4);
+      if (groups.wide[g]) continue;
+      const axis = new CANNON.Vec3(groups.axis[3 * g], groups.axis[3 * g + 1], groups.axis[3 * g + 2]);
+      for (let k = groups.start[g]!; k < groups.start[g + 1]!; k++) {
+        const [a, b] = arcs[order[k]!]!;
+        // points along the great-circle arc from a to b
+        for (let t = 0; t <= 1; t += 0.125) {
+          const p = a
+            .scale(1 - t)
+            .vadd(b.scale(t))
+            .unit();
+          expect(p.dot(axis)).toBeGreaterThanOrEqual(groups.cos[g]! - 1e-12);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 });
