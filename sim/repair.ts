@@ -53,8 +53,12 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
   if (!geo.findings.some((f) => f.severity === 'error') && input.objects.length > 0) {
     const plan = o.stability ? staticsPlan(input, o, geo.world) : null;
     const ours = plan ? stabilityCheck(input, scene, o, false, geo.world, plan) : null;
-    const mujoco = plan ? referenceAlongside(input, scene, o, plan) : null;
+    // stopped when our engine finds the scene unstable: repair follows, and the check after it
+    // runs MuJoCo on the repaired scene
+    const unneeded = new AbortController();
+    const mujoco = plan ? referenceAlongside(input, scene, o, plan, unneeded.signal) : null;
     const stab = await ours;
+    if (stab?.findings.some((f) => f.severity === 'error')) unneeded.abort();
     if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);
       if (o.reference === 'mujoco' && stab) {

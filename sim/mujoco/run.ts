@@ -71,6 +71,12 @@ function setV8Flag(flag: string): void {
 
 export interface MujocoRunOptions extends MjcfOptions, Partial<RestTest> {
   seconds?: number;
+  /**
+   * Stops the run between steps (it then rejects with code ABORTED). The run hands the thread
+   * back every `YIELD_STEPS` steps, so a caller that no longer needs it (our engine has already
+   * found the scene unstable) can stop it, and the thread's other work goes on meanwhile.
+   */
+  signal?: AbortSignal;
   /** Upper bound on bodies × steps (budget). */
   maxBodySteps?: number;
   /** Early stop at rest (`rest.ts`): the window, seconds. Off when absent. */
@@ -93,6 +99,10 @@ export interface MujocoModelFiles {
 }
 
 let fileCounter = 0;
+
+/** Steps between hand-backs of the thread: ~5–15 ms of a real scene's stepping. */
+const YIELD_STEPS = 64;
+const handBack = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const MJ_OBJ_BODY = 1;
 
@@ -153,6 +163,10 @@ export async function runMujoco(scene: MujocoModelFiles, options: MujocoRunOptio
     );
     let s = 0;
     for (; s < steps; s++) {
+      if (s % YIELD_STEPS === YIELD_STEPS - 1) {
+        await handBack();
+        if (options.signal?.aborted) throw new Real2SimError('ABORTED', 'The MuJoCo run was stopped: its result is no longer needed');
+      }
       mj.mj_step(model, data);
       if ((s + 1) % window !== 0) continue;
       mj.mj_forward(model, data);

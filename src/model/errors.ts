@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'REMOTE'
   | 'TIMEOUT'
   | 'PHYSICS'
+  /** Work stopped because its result was no longer needed (never shown to a user). */
+  | 'ABORTED'
   | 'EXPORT'
   | 'OUT_REFUSED'
   | 'INTERNAL';

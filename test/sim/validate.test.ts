@@ -10,6 +10,8 @@ import { createRng } from '../../src/geometry/random.ts';
 import { box, scene, tower } from './fixtures.ts';
 import { createPool } from '../../src/app/pool.ts';
 import type { PhysicsReport } from '../../src/model/physics.ts';
+import { simulateMujoco } from '../../sim/mujoco/reference.ts';
+import { Real2SimError } from '../../src/model/errors.ts';
 
 describe('bad scenes give a clear finding, quickly', () => {
   it('an object with no collision pieces, zero mass, a NaN pose', async () => {
@@ -97,6 +99,30 @@ describe('checks', () => {
 });
 
 describe('our engine on a worker thread, MuJoCo here meanwhile', () => {
+  it('a MuJoCo run hands the thread back while it steps, and a signal stops it (ABORTED); unstopped, the same poses', async () => {
+    const s = scene(tower(3));
+    const full = await simulateMujoco(s.objects, s.support, { seconds: 2 });
+    // a timer set before the run fires while it runs: the thread is handed back between steps
+    const events: string[] = [];
+    const stop = new AbortController();
+    setTimeout(() => {
+      events.push('timer');
+      stop.abort();
+    }, 1);
+    const aborted = await simulateMujoco(s.objects, s.support, { seconds: 2, signal: stop.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    events.push('run ended');
+    expect(events).toEqual(['timer', 'run ended']);
+    expect(aborted).toBeInstanceOf(Real2SimError);
+    expect((aborted as Real2SimError).code).toBe('ABORTED');
+    // the same run without a stop: the slices do not change what comes out
+    const again = await simulateMujoco(s.objects, s.support, { seconds: 2, signal: new AbortController().signal });
+    expect(again.finalPoses).toEqual(full.finalPoses);
+    expect(full.seconds).toBeGreaterThan(0.5);
+  });
+
   // what a run decides, without its times
   const decided = (r: PhysicsReport) => ({ ...r, timeMs: 0 });
   it('the same reports, repairs and poses as in this thread: a stable tower (cross-check) and a perturbed scene (repair)', async () => {
