@@ -39,6 +39,8 @@ export interface RosbridgeOptions {
   handshakeTimeoutMs?: number;
   /** Wait between reconnection attempts; 0 = do not reconnect. */
   reconnectMs?: number;
+  /** Stops the start's wait for the bridge (then it rejects with code ABORTED): Ctrl-C while waiting. */
+  signal?: AbortSignal;
   /** The ROS generation behind the bridge; default: ask rosapi, then the first stamped message. */
   rosVersion?: RosGeneration;
   log?: Logger;
@@ -80,11 +82,14 @@ interface AttemptFailure {
   reason: string;
 }
 
-/** One WebSocket attempt: resolves null once open, or why it closed without opening. */
-function connectOnce(ros: Ros, url: string): Promise<AttemptFailure | null> {
+/** One WebSocket attempt: resolves null once open, or why it closed without opening (an abort closes it). */
+function connectOnce(ros: Ros, url: string, signal: AbortSignal | undefined): Promise<AttemptFailure | null> {
   return new Promise((resolve) => {
     let reason = 'the connection closed before the handshake finished';
+    const abort = () => ros.close();
+    signal?.addEventListener('abort', abort);
     const done = (failure: AttemptFailure | null) => {
+      signal?.removeEventListener('abort', abort);
       ros.off('connection', onOpen);
       ros.off('error', onError);
       ros.off('close', onClose);
@@ -104,11 +109,30 @@ function connectOnce(ros: Ros, url: string): Promise<AttemptFailure | null> {
   });
 }
 
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done);
+  });
+}
+
 /** Connects, retrying until `connectTimeoutMs` has passed; the error says what the last attempt met. */
-async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: number; handshakeTimeoutMs: number }, log: Logger): Promise<void> {
+async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: number; handshakeTimeoutMs: number; signal?: AbortSignal | undefined }, log: Logger): Promise<void> {
   const t0 = Date.now();
+  const stopped = () => new Real2SimError('ABORTED', `stopped while waiting for rosbridge at ${url}`, { url });
   for (let attempt = 1; ; attempt++) {
-    const failure = await connectOnce(ros, url);
+    if (o.signal?.aborted) throw stopped();
+    const failure = await connectOnce(ros, url, o.signal);
+    if (o.signal?.aborted) {
+      ros.close();
+      throw stopped();
+    }
     if (failure === null) {
       if (attempt > 1) log.info(`rosbridge at ${url}: connected on attempt ${attempt}, ${((Date.now() - t0) / 1000).toFixed(1)} s after the first`);
       return;
@@ -130,7 +154,7 @@ async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: 
       );
     }
     if (attempt === 1) log.warn(`rosbridge at ${url}: ${failure.reason}; trying again every ${CONNECT_RETRY_MS / 1000} s for up to ${Math.round(o.connectTimeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, Math.min(CONNECT_RETRY_MS, left)));
+    await pause(Math.min(CONNECT_RETRY_MS, left), o.signal);
   }
 }
 

@@ -106,7 +106,7 @@ async function usage(): Promise<string> {
 }
 
 /** Starts the node and returns once it is serving (for tests and embedding). */
-export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn } = {}): Promise<RosCommandHandle> {
+export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn; signal?: AbortSignal } = {}): Promise<RosCommandHandle> {
   const [{ PARAMS, paramsFromYaml, resolveParams }, { parseRemaps, normaliseNamespace }, { startSceneNode }] = await Promise.all([
     import('../../ros/params.ts'),
     import('../../ros/names.ts'),
@@ -150,7 +150,7 @@ export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn
   let transport: Transport;
   if (transportKind === 'rosbridge') {
     const { connectRosbridge } = await import('../../ros/transport/rosbridge.ts');
-    transport = await connectRosbridge({ url: v['url'] as string, compression, connectTimeoutMs: connectTimeoutS * 1000 });
+    transport = await connectRosbridge({ url: v['url'] as string, compression, connectTimeoutMs: connectTimeoutS * 1000, ...(o.signal ? { signal: o.signal } : {}) });
   } else {
     const { connectRclnodejs } = await import('../../ros/transport/rclnodejs.ts');
     transport = await connectRclnodejs({ nodeName, namespace, rosArgs });
@@ -194,8 +194,11 @@ export async function run(argv: string[]): Promise<number> {
   // Ctrl-C reaches the node twice (its process group, then launch forwarding it); a second
   // signal must not kill it halfway through unadvertising.
   let signals = 0;
+  // ends a start that is still waiting for rosbridge (nothing is served yet: nothing to undo)
+  const waiting = new AbortController();
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
+      waiting.abort();
       if (signals++ === 0) resolve();
       else if (signals >= 3) process.exit(130); // a third Ctrl-C: the user wants out now
     };
@@ -208,7 +211,14 @@ export async function run(argv: string[]): Promise<number> {
   const { memorySampleWithWorkers, formatMemory, mallocNote } = await import('../../ros/memory.ts');
   const printMemory = () => void memorySampleWithWorkers(true).then((m) => console.log(formatMemory(m)));
   process.on('SIGUSR2', printMemory);
-  const handle = await startRosCommand(argv);
+  let handle: RosCommandHandle;
+  try {
+    handle = await startRosCommand(argv, { signal: waiting.signal });
+  } catch (err) {
+    if (!(err instanceof Real2SimError && err.code === 'ABORTED')) throw err;
+    console.error(`real2sim ros: ${err.message}`);
+    return 130;
+  }
   const note = mallocNote();
   if (note) handle.transport.log.info(note);
   await stopped;

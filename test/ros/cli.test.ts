@@ -53,4 +53,29 @@ describe('real2sim ros (process)', () => {
       await server.close();
     }
   });
+
+  it('Ctrl-C while the node waits for a bridge that is not up: exits 130 at once, saying so', async () => {
+    // a port nothing listens on: the start keeps trying (40 s by default)
+    const server = await RosbridgeTestServer.start();
+    const url = server.url;
+    await server.close();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'ros', '--transport', 'rosbridge', '--url', url, '--output-dir', out], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (d) => (log += String(d)));
+    child.stderr.on('data', (d) => (log += String(d)));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    try {
+      const t0 = Date.now();
+      while (!/trying again every 1 s for up to 40 s/.test(log) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+      expect(log).toMatch(/ECONNREFUSED/);
+      const sent = Date.now();
+      child.kill('SIGINT');
+      expect(await exited, log).toBe(130);
+      expect(Date.now() - sent).toBeLessThan(5000);
+      expect(log).toMatch(/real2sim ros: stopped while waiting for rosbridge at ws:\/\/127\.0\.0\.1:\d+/);
+      expect(log).not.toMatch(/\n\s+at /);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
 });

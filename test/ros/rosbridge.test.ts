@@ -255,5 +255,16 @@ describe('rosbridge transport', () => {
     expect((err as Real2SimError).code).toBe('TIMEOUT');
     expect((err as Error).message).toMatch(/did not answer the WebSocket handshake within 400 ms \(\d+ attempts in \d+ s\).*--connect-timeout/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
+
+    // stopped (Ctrl-C) in the middle of a held handshake: ABORTED at once, not after the timeouts
+    const stop = new AbortController();
+    const t1 = Date.now();
+    setTimeout(() => stop.abort(), 300);
+    const stoppedErr = await connectRosbridge({ url, log: quiet, handshakeTimeoutMs: 5000, connectTimeoutMs: 10_000, reconnectMs: 0, signal: stop.signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((stoppedErr as Real2SimError).code).toBe('ABORTED');
+    expect(Date.now() - t1).toBeLessThan(2000);
   });
 });
