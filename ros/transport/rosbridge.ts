@@ -162,6 +162,8 @@ export async function connectRosbridge(options: RosbridgeOptions): Promise<Trans
   const o = { ...ROSBRIDGE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<RosbridgeOptions>;
   const log = o.log ?? consoleLogger('real2sim');
   if (!/^wss?:\/\//.test(o.url)) throw new Real2SimError('BAD_INPUT', `rosbridge URL must start with ws:// or wss://, got '${o.url}'`, { url: o.url });
+  // a URL that cannot be parsed fails now, not after the start's retries
+  if (!URL.canParse(o.url)) throw new Real2SimError('BAD_INPUT', `rosbridge URL '${o.url}' is not a valid URL: use ws://HOST:PORT, e.g. ws://robot.local:9090`, { url: o.url });
   // The generation the wire speaks: set by rosapi, a stamped message, or the option.
   let generation: RosGeneration = o.rosVersion ?? 2;
   let generationKnown = o.rosVersion !== undefined;

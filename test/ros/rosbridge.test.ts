@@ -200,6 +200,7 @@ describe('rosbridge transport', () => {
     expect((err as Real2SimError).code).toBe('REMOTE');
     expect((err as Error).message).toMatch(/cannot reach rosbridge at ws:\/\/127\.0\.0\.1:\d+: start it on the robot/);
     await expect(connectRosbridge({ url: 'http://x', log: quiet })).rejects.toThrow(/must start with ws:\/\//);
+    await expect(connectRosbridge({ url: 'ws://robot local:9090', log: quiet })).rejects.toThrow(/'ws:\/\/robot local:9090' is not a valid URL: use ws:\/\/HOST:PORT/);
   });
 
   it('a bridge that comes up after the node (same launch): the start keeps trying and connects', async () => {
