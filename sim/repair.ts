@@ -58,8 +58,9 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
     const unneeded = new AbortController();
     const mujoco = plan ? referenceAlongside(input, scene, o, plan, unneeded.signal) : null;
     const stab = await ours;
-    if (stab?.findings.some((f) => f.severity === 'error')) unneeded.abort();
-    if (!stab || !stab.findings.some((f) => f.severity === 'error')) {
+    const unstable = !!stab?.findings.some((f) => f.severity === 'error');
+    if (unstable) unneeded.abort();
+    if (!unstable) {
       const r = report(stab?.engine ?? o.engine, initial, [], geo.support, stab?.rows ?? [], t0);
       if (o.reference === 'mujoco' && stab) {
         const ref = await referenceCheck(input, scene, o, stab, mujoco);
@@ -71,7 +72,7 @@ export async function validateAndRepair(scene: Scene, options?: RepairOptions): 
       r.timeMs = performance.now() - t0;
       return { scene, report: r };
     }
-    initial.push(...stab.findings);
+    initial.push(...(stab?.findings ?? []));
   }
   if (input.objects.length === 0) return { scene, report: report(o.engine, initial, [], [], [], t0) };
 
