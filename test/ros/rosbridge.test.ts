@@ -4,6 +4,7 @@
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/net.ts';
 import { Real2SimError } from '../../src/model/errors.ts';
 import { DIAG, type DiagnosticArrayMsg, type MarkerArrayMsg, type StringMsg, type TfMessageMsg } from '../../ros/messages.ts';
 import { startSceneNode, type PipelineFn, type SceneNode } from '../../ros/node.ts';
@@ -33,15 +34,6 @@ async function setup(o: { compression?: 'cbor' | 'none'; params?: Record<string,
   await server.waitFor((op) => op.op === 'subscribe' && op['topic'] === '/image');
   await server.waitFor((op) => op.op === 'subscribe' && op['topic'] === '/camera_info');
   return { server, transport, node };
-}
-
-/** A port nothing listens on (taken from the OS, then released). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function until(pred: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
