@@ -22,6 +22,7 @@
  * On a dropped connection roslib re-subscribes and re-advertises topics; services are
  * re-advertised here.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Ros, Service, Topic } from 'roslib';
 import { Real2SimError } from '../../src/model/errors.ts';
 import type { ParamSpec, ParamValue } from '../params.ts';
@@ -109,19 +110,6 @@ function connectOnce(ros: Ros, url: string, signal: AbortSignal | undefined): Pr
   });
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-  });
-}
-
 /** Connects, retrying until `connectTimeoutMs` has passed; the error says what the last attempt met. */
 async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: number; handshakeTimeoutMs: number; signal?: AbortSignal | undefined }, log: Logger): Promise<void> {
   const t0 = Date.now();
@@ -154,7 +142,8 @@ async function connectWithRetries(ros: Ros, url: string, o: { connectTimeoutMs: 
       );
     }
     if (attempt === 1) log.warn(`rosbridge at ${url}: ${failure.reason}; trying again every ${CONNECT_RETRY_MS / 1000} s for up to ${Math.round(o.connectTimeoutMs / 1000)} s`);
-    await pause(Math.min(CONNECT_RETRY_MS, left), o.signal);
+    // an abort ends the pause early (it rejects); the loop's next check reports it
+    await sleep(Math.min(CONNECT_RETRY_MS, left), undefined, o.signal ? { signal: o.signal } : {}).catch(() => undefined);
   }
 }
 
