@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { deflateSync, inflateSync } from 'node:zlib';
-import { decodeColorImage, decodeDepthPng, decodeLabelPng, detectImageFormat, encodeDepthPng, encodeLabelPng, encodePng, readPngHeader } from '../../src/io/image.ts';
+import { decodeColorImage, decodeDepthPng, decodeLabelPng, detectImageFormat, encodeDepthPng, encodeLabelPng, encodePng, paeth, readPngHeader } from '../../src/io/image.ts';
 import { expectError } from '../helpers/errors.ts';
 import type { ColorImage, DepthImage } from '../../src/model/image.ts';
 import { createRng } from '../../src/geometry/random.ts';
@@ -27,6 +27,23 @@ function randomColor(seed: number, w: number, h: number, encoding: ColorImage['e
   for (let i = 0; i < data.length; i++) data[i] = rng.int(256);
   return { width: w, height: h, encoding, data };
 }
+
+describe('Paeth predictor', () => {
+  it('chooses as the PNG specification writes it (9.4), for every left, up and up-left byte', () => {
+    // the specification's own formulation, with branches; the encoder and decoder use a
+    // branch-free one, which must agree on all 2²⁴ triples
+    const spec = (a: number, b: number, c: number) => {
+      const p = a + b - c;
+      const pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
+      return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    };
+    let wrong = 0;
+    for (let a = 0; a < 256; a++) for (let b = 0; b < 256; b++) for (let c = 0; c < 256; c++) if (paeth(a, b, c) !== spec(a, b, c)) wrong++;
+    expect(wrong).toBe(0);
+  });
+});
 
 describe('colour PNG', () => {
   for (const enc of ['rgb8', 'rgba8', 'mono8'] as const) {
