@@ -23,12 +23,14 @@ export const MIN_PATCH_PIXELS = 2000;
 export function supportPatch(cloud: OrganizedCloud, height: Float32Array, o: GeometricOptions): { mask: Uint8Array; count: number } {
   const { width: w, positions: P, valid } = cloud;
   const n = w * cloud.height;
-  const comp = new Int32Array(n).fill(-1);
-  const near = (i: number) => valid[i] === 1 && Math.abs(height[i]!) < o.supportBand;
+  // -2: not near the plane (never joins a patch); -1: near, not reached yet; ≥ 0: its patch.
+  // Decided once per pixel here instead of each time a neighbour looks at it.
+  const comp = new Int32Array(n);
+  for (let i = 0; i < n; i++) comp[i] = valid[i] === 1 && Math.abs(height[i]!) < o.supportBand ? -1 : -2;
   const queue = new Int32Array(n);
   const sizes: number[] = [];
   for (let s = 0, label = 0; s < n; s++) {
-    if (comp[s] !== -1 || !near(s)) continue;
+    if (comp[s] !== -1) continue;
     let head = 0,
       tail = 0,
       count = 0;
@@ -40,10 +42,24 @@ export function supportPatch(cloud: OrganizedCloud, height: Float32Array, o: Geo
       const u = i % w,
         z = P[i * 3 + 2]!;
       const lim = o.jumpAbs + o.jumpRel * z;
-      // left, right, up, down (no list per pixel: this runs for most of the image)
-      for (let k = 0; k < 4; k++) {
-        const j = k === 0 ? (u > 0 ? i - 1 : -1) : k === 1 ? (u + 1 < w ? i + 1 : -1) : k === 2 ? (i >= w ? i - w : -1) : i + w < n ? i + w : -1;
-        if (j < 0 || comp[j] !== -1 || !near(j) || Math.abs(P[j * 3 + 2]! - z) > lim) continue;
+      // left, right, up, down, in that order (no list per pixel: this runs for most of the image)
+      let j = i - 1;
+      if (u > 0 && comp[j] === -1 && !(Math.abs(P[j * 3 + 2]! - z) > lim)) {
+        comp[j] = label;
+        queue[tail++] = j;
+      }
+      j = i + 1;
+      if (u + 1 < w && comp[j] === -1 && !(Math.abs(P[j * 3 + 2]! - z) > lim)) {
+        comp[j] = label;
+        queue[tail++] = j;
+      }
+      j = i - w;
+      if (j >= 0 && comp[j] === -1 && !(Math.abs(P[j * 3 + 2]! - z) > lim)) {
+        comp[j] = label;
+        queue[tail++] = j;
+      }
+      j = i + w;
+      if (j < n && comp[j] === -1 && !(Math.abs(P[j * 3 + 2]! - z) > lim)) {
         comp[j] = label;
         queue[tail++] = j;
       }
