@@ -45,6 +45,9 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
       zb = P[b * 3 + 2]!;
     const lim = o.jumpAbs + o.jumpRel * Math.min(za, zb);
     if (Math.abs(za - zb) > lim) return false;
+    // a step under a quarter of a jump is not a steep part of anything: joined, without the
+    // look along the line below (most pairs on a surface)
+    if (!(Math.abs(zb - za) > SMEAR_STEEP * lim)) return true;
     // a depth step the sensor smeared over a few pixels (an object's silhouette against a
     // surface a few cm behind it, e.g. 746 → 754 → 768 → 782 → 797 mm on a Kinect-class frame,
     // each step under the jump, a 5 cm step all told): along the
@@ -62,7 +65,7 @@ export function segmentGeometric(cloud: OrganizedCloud, heightOf: (x: number, y:
       if (valid[nhi]) hi = nhi;
     }
     const span = P[hi * 3 + 2]! - P[lo * 3 + 2]!;
-    return !(Math.abs(span) > SMEAR_JUMPS * lim && Math.sign(span) === Math.sign(zb - za) && Math.abs(zb - za) > SMEAR_STEEP * lim);
+    return !(Math.abs(span) > SMEAR_JUMPS * lim && Math.sign(span) === Math.sign(zb - za));
   };
   const union = (a: number, b: number) => {
     const ra = find(a),
