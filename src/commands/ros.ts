@@ -19,7 +19,7 @@ const FIXED_OPTIONS = {
   transport: { type: 'string', default: 'rclnodejs' },
   url: { type: 'string', default: 'ws://localhost:9090' },
   compression: { type: 'string', default: 'cbor' },
-  'connect-timeout': { type: 'string', default: '40' },
+  'connect-timeout': { type: 'string' },
   'params-file': { type: 'string' },
   namespace: { type: 'string', default: '' },
   name: { type: 'string', default: 'real2sim' },
@@ -82,7 +82,7 @@ export function parseRosArgs(args: readonly string[]): { remaps: string[]; param
 }
 
 async function usage(): Promise<string> {
-  const { PARAMS } = await import('../../ros/params.ts');
+  const [{ PARAMS }, { ROSBRIDGE_DEFAULTS }] = await Promise.all([import('../../ros/params.ts'), import('../../ros/transport/rosbridge.ts')]);
   const width = Math.max(...PARAMS.map((p) => flagOf(p.name).length)) + 2;
   const lines = PARAMS.map((p) => `  --${flagOf(p.name).padEnd(width)} ${p.description} (default: ${JSON.stringify(p.default)}${'choices' in p ? `; ${p.choices.join('|')}` : ''})`);
   return [
@@ -93,7 +93,7 @@ async function usage(): Promise<string> {
     '                   rosbridge (a rosbridge_server WebSocket; no ROS 2 needed on this machine)',
     '  --url            rosbridge URL (default ws://localhost:9090)',
     '  --compression    rosbridge image encoding: cbor (binary, default) or none (JSON + base64)',
-    '  --connect-timeout  seconds the start keeps trying to reach rosbridge (default 40; 0 = one attempt)',
+    `  --connect-timeout  seconds the start keeps trying to reach rosbridge (default ${ROSBRIDGE_DEFAULTS.connectTimeoutMs / 1000}; 0 = one attempt)`,
     '  --params-file    ROS 2 parameters YAML (<node>: {ros__parameters: {...}}), e.g. launch/params.yaml',
     '  --namespace      node namespace; relative topic names (image, depth, ...) resolve under it',
     '  --remap          from:=to, e.g. image:=/camera/color/image_raw (repeatable)',
@@ -124,8 +124,10 @@ export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn
   }
   const compression = v['compression'] as string;
   if (compression !== 'cbor' && compression !== 'none') throw new Real2SimError('BAD_INPUT', `--compression must be cbor or none, got '${compression}'`);
-  const connectTimeoutS = Number(v['connect-timeout']);
-  if (!(connectTimeoutS >= 0) || !Number.isFinite(connectTimeoutS)) throw new Real2SimError('BAD_INPUT', `--connect-timeout must be a number of seconds ≥ 0, got '${String(v['connect-timeout'])}'`);
+  // absent: the transport's own default (ROSBRIDGE_DEFAULTS)
+  const connectTimeoutS = v['connect-timeout'] === undefined ? undefined : Number(v['connect-timeout']);
+  if (connectTimeoutS !== undefined && !(connectTimeoutS >= 0 && Number.isFinite(connectTimeoutS)))
+    throw new Real2SimError('BAD_INPUT', `--connect-timeout must be a number of seconds ≥ 0, got '${String(v['connect-timeout'])}'`);
   const ros = parseRosArgs(rosArgs);
   const nodeName = (ros.remaps.find((r) => r.startsWith('__node:='))?.slice(8) ?? v['name']) as string;
   const namespace = normaliseNamespace((ros.remaps.find((r) => r.startsWith('__ns:='))?.slice(6) ?? v['namespace']) as string);
@@ -150,7 +152,12 @@ export async function startRosCommand(argv: string[], o: { pipeline?: PipelineFn
   let transport: Transport;
   if (transportKind === 'rosbridge') {
     const { connectRosbridge } = await import('../../ros/transport/rosbridge.ts');
-    transport = await connectRosbridge({ url: v['url'] as string, compression, connectTimeoutMs: connectTimeoutS * 1000, ...(o.signal ? { signal: o.signal } : {}) });
+    transport = await connectRosbridge({
+      url: v['url'] as string,
+      compression,
+      ...(connectTimeoutS !== undefined ? { connectTimeoutMs: connectTimeoutS * 1000 } : {}),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
   } else {
     const { connectRclnodejs } = await import('../../ros/transport/rclnodejs.ts');
     transport = await connectRclnodejs({ nodeName, namespace, rosArgs });
