@@ -18,7 +18,7 @@ export type ErrorCode =
   | 'REMOTE'
   | 'TIMEOUT'
   | 'PHYSICS'
-  /** Work stopped because its result was no longer needed (never shown to a user). */
+  /** Work stopped on request: a result no longer needed, or Ctrl-C while the ROS node waits for rosbridge. */
   | 'ABORTED'
   | 'EXPORT'
   | 'OUT_REFUSED'

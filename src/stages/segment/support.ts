@@ -42,7 +42,8 @@ export function supportPatch(cloud: OrganizedCloud, height: Float32Array, o: Geo
       const u = i % w,
         z = P[i * 3 + 2]!;
       const lim = o.jumpAbs + o.jumpRel * z;
-      // left, right, up, down, in that order (no list per pixel: this runs for most of the image)
+      // left, right, up, down, in that order, written out: this runs for most of the image, and
+      // one helper called for the four (a closure) made perceive ~20 % slower on osd_mosd frames
       let j = i - 1;
       if (u > 0 && comp[j] === -1 && !(Math.abs(P[j * 3 + 2]! - z) > lim)) {
         comp[j] = label;
