@@ -21,6 +21,8 @@ const frame = (f) => ({
   camera: f.camera,
 });
 const job = (f, dir) => frameToBundle(frame(f), { out: join(out, dir), title: `real2sim · ${f.name}`, validate: true, pipeline: { segmentation: 'geometric' }, meta: { rgb: f.name } });
+// MuJoCo loaded as in the bench's own process (and the ROS node): optimised
+await (await load('sim/mujoco/reference.js')).loadMujoco({ optimise: true });
 // the warm-up job of the bench's own process, then each frame once
 await job(frames[0], 'warm');
 for (const f of frames) {

@@ -18,6 +18,12 @@ export type { MujocoModelFiles, MujocoRun, MujocoRunOptions } from './run.ts';
 // MuJoCo's bindings (`run.ts`) are imported on first use: a process that never cross-checks never
 // loads them (imported and loaded, they hold ~100 MB of RSS).
 
+/**
+ * Cross-checks after which loading MuJoCo with `optimise` has paid for itself (`run.ts`): a
+ * process that will run more (the ROS node, a long batch thread) loads it so.
+ */
+export const MUJOCO_OPTIMISE_PAYS_AFTER = 10;
+
 /** Loads MuJoCo's WebAssembly module in this thread (once; see `run.ts`). */
 export async function loadMujoco(options: { optimise?: boolean } = {}): Promise<void> {
   await (await import('./run.ts')).loadMujoco(options);

@@ -10,7 +10,7 @@ import { Real2SimError } from '../model/errors.ts';
 import { expandInputs } from '../batch/inputs.ts';
 import type { JobOptions, JobResult } from '../batch/job.ts';
 import { DEFAULT_RETRY, runLocal } from '../batch/local.ts';
-import { createJobPool, defaultThreads, type JobPool } from '../batch/pool.ts';
+import { createJobPool, defaultThreads, optimiseMujocoFor, type JobPool } from '../batch/pool.ts';
 import { Queue } from 'bullmq';
 import { connectRedis, DEFAULT_QUEUE, duplicateRedis, enqueueJobs, runOnQueue, startQueueWorker } from '../batch/queue.ts';
 import { Progress, summaryTable, writeIndex } from '../batch/report.ts';
@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.redis) {
       const redis = await connectRedis(values.redis);
       const localWorkers = workers ?? 0;
-      pool = localWorkers > 0 ? createJobPool(localWorkers) : undefined;
+      pool = localWorkers > 0 ? createJobPool(localWorkers, { optimiseMujoco: optimiseMujocoFor(jobs.length, localWorkers) }) : undefined;
       const workerConnection = pool ? duplicateRedis(redis) : undefined;
       const worker = pool && workerConnection ? startQueueWorker({ redis: workerConnection, pool, ...(values.queue ? { queue: values.queue } : {}) }) : undefined;
       try {
@@ -146,7 +146,8 @@ export async function run(argv: string[]): Promise<number> {
         redis.disconnect();
       }
     } else {
-      pool = createJobPool(workers ?? defaultThreads());
+      const threads = workers ?? defaultThreads();
+      pool = createJobPool(threads, { optimiseMujoco: optimiseMujocoFor(jobs.length, threads) });
       results = await runLocal(jobs, pool, { retry, onResult: (r) => progress.add(r), signal: abort.signal });
     }
   } finally {

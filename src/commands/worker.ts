@@ -47,7 +47,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!values.quiet) process.stderr.write(s);
   };
   const redis = await connectRedis(values.redis);
-  const pool = createJobPool(concurrency);
+  // a queue worker runs frames until it is stopped: many per thread
+  const pool = createJobPool(concurrency, { optimiseMujoco: true });
   let lastError = '';
   const worker = startQueueWorker({
     redis,

@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../src/batch/job.ts';
 import { runLocal } from '../../src/batch/local.ts';
-import { createJobPool } from '../../src/batch/pool.ts';
+import { createJobPool, optimiseMujocoFor } from '../../src/batch/pool.ts';
+import { MUJOCO_OPTIMISE_PAYS_AFTER } from '../../sim/mujoco/reference.ts';
 
 const pool = createJobPool(1);
 afterAll(() => pool.close());
@@ -30,5 +31,25 @@ describe('batch retries without Redis', () => {
     expect(by.get('bad')).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'BAD_IMAGE' } });
     expect(by.get('ok')).toMatchObject({ status: 'done', attempts: 1 });
     expect(elapsed).toBeGreaterThanOrEqual(300);
+  }, 60_000);
+});
+
+describe('MuJoCo optimised in the batch threads', () => {
+  it('only when each thread has enough frames to repay it', () => {
+    const n = MUJOCO_OPTIMISE_PAYS_AFTER;
+    expect(optimiseMujocoFor(n - 1, 1)).toBe(false);
+    expect(optimiseMujocoFor(n, 1)).toBe(true);
+    expect(optimiseMujocoFor(2 * n - 1, 2)).toBe(false);
+    expect(optimiseMujocoFor(2 * n, 2)).toBe(true);
+  });
+
+  it('a pool whose threads load MuJoCo at start runs jobs as any other', async () => {
+    const optimising = createJobPool(1, { optimiseMujoco: true });
+    try {
+      const rows = await runLocal([spec('ok', undefined)], optimising);
+      expect(rows[0]).toMatchObject({ status: 'done', attempts: 1 });
+    } finally {
+      await optimising.close();
+    }
   }, 60_000);
 });
