@@ -3,7 +3,8 @@
  * on the same frames as the floor.
  *
  * `npm run bench -- real` (frames: `BENCH_REAL_FRAMES=uoc,720` keeps those whose name contains
- * one of the words; `BENCH_REAL_REPS=3` runs each frame that often and takes medians).
+ * one of the words; `BENCH_REAL_REPS=3` runs each frame that often and takes medians;
+ * `BENCH_REAL_DEBUG=0` runs the jobs without debug products, as `reconstruct --no-debug`).
  *
  * Ours: `frameToBundle` exactly as `real2sim reconstruct` calls it (geometric segmentation,
  * physics validation and repair, export with debug products and report.html) into a temporary
@@ -26,7 +27,8 @@
  * ROS node: the node in continuous mode over the in-process transport with its default
  * pipeline (the same job), a camera publishing uoc_demo/000000 at 10 Hz with fresh stamps (the
  * messages encoded once: a camera driver is another process);
- * reconstructions per second = finished runs 2…9 over their span (run 1 pays the cold start).
+ * reconstructions per second = finished runs 2…9 over their span (run 1 pays the cold start);
+ * then again with `debug_products: false` (bundles without debug/).
  * `BENCH_REAL_ROS=0` skips it.
  *
  * Segmentation at half resolution (frames above 2× 640×480 segment on every 2nd pixel of every
@@ -56,6 +58,8 @@ const DATA = resolve(repoRoot, '../shared/data');
 const PEER = resolve(repoRoot, 'bench/peers/open3d_tabletop.py');
 const PYTHON = '/usr/bin/python3';
 const STAGES_1_6 = ['perceive', 'lift', 'ground', 'shape', 'place', 'compose'];
+/** `BENCH_REAL_DEBUG=0`: the jobs write no debug products (`reconstruct --no-debug`). */
+const DEBUG_PRODUCTS = process.env['BENCH_REAL_DEBUG'] !== '0';
 
 interface BenchFrame {
   name: string;
@@ -155,6 +159,7 @@ async function runJob(f: BenchFrame, out: string): Promise<Run> {
     out,
     title: `real2sim · ${f.name}`,
     validate: true,
+    ...(DEBUG_PRODUCTS ? {} : { debug: false }),
     pipeline: { segmentation: 'geometric' },
     onProgress,
     meta: { rgb: f.name },
@@ -285,7 +290,9 @@ export default async function realBench(): Promise<void> {
     const peer = runPeer(list, tmp, Math.max(3, reps));
     if (typeof peer === 'string') console.log(`Open3D floor not measured: ${peer}`);
 
-    console.log(`\nreconstruct job (${reps === 1 ? 'one run' : `median of ${reps}`} per frame), wall / CPU ms per stage; CPU counts every thread of the process`);
+    console.log(
+      `\nreconstruct job (${reps === 1 ? 'one run' : `median of ${reps}`} per frame${DEBUG_PRODUCTS ? '' : ', WITHOUT debug products (BENCH_REAL_DEBUG=0, as --no-debug)'}), wall / CPU ms per stage; CPU counts every thread of the process`,
+    );
     const head = ['frame'.padEnd(52), ...STAGE_ORDER.map((s) => s.slice(0, 8).padStart(13)), '1–6'.padStart(13), 'total'.padStart(13), ' obj', 'RSS MB'.padStart(7)];
     console.log(head.join(''));
     for (const f of list) {
@@ -368,14 +375,18 @@ export default async function realBench(): Promise<void> {
       );
     }
     if (process.env['BENCH_REAL_SEG'] !== '0') await segmentationCost(list);
-    if (process.env['BENCH_REAL_ROS'] !== '0') await rosContinuous(list.find((f) => f.name === 'uoc_demo/000000') ?? list[0]!, tmp);
+    if (process.env['BENCH_REAL_ROS'] !== '0') {
+      const f = list.find((x) => x.name === 'uoc_demo/000000') ?? list[0]!;
+      await rosContinuous(f, tmp, true);
+      await rosContinuous(f, tmp, false);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 /** Finished reconstructions per second of the ROS node in continuous mode (in-process transport). */
-async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
+async function rosContinuous(f: BenchFrame, tmp: string, debugProducts: boolean): Promise<void> {
   // loaded here, after the frames: the reconstruct jobs above do not use them, and the peak RSS
   // printed for them is the jobs'
   const [{ frameMessages }, { TYPES }, { startSceneNode }, { MemoryGraph }, { QOS_LATCHED, QOS_SENSOR }, { defaultPipeline }] = await Promise.all([
@@ -391,7 +402,7 @@ async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   const node = await startSceneNode({
     transport: graph.participant('real2sim', { quiet: true }),
     makePipeline: defaultPipeline,
-    params: { mode: 'continuous', rate_hz: 20, output_dir: join(tmp, 'ros') },
+    params: { mode: 'continuous', rate_hz: 20, output_dir: join(tmp, debugProducts ? 'ros' : 'ros-lean'), debug_products: debugProducts },
   });
   const cam = graph.participant('camera');
   const done: number[] = [];
@@ -429,13 +440,13 @@ async function rosContinuous(f: BenchFrame, tmp: string): Promise<void> {
   clearInterval(camera);
   await node.close();
   if (done.length < 3) {
-    console.log(`\nROS node, continuous: only ${done.length} runs finished in 180 s`);
+    console.log(`\nROS node, continuous (debug_products ${debugProducts}): only ${done.length} runs finished in 180 s`);
     return;
   }
   const span = (done[done.length - 1]! - done[0]!) / 1000;
   const rate = (done.length - 1) / span;
   console.log(
-    `\nROS node, continuous mode, in-process transport, ${f.name} at 10 Hz: ${rate.toFixed(2)} reconstructions/s (runs 2–${done.length}, ${(span / (done.length - 1)).toFixed(2)} s each; target ≥ 1)`,
+    `\nROS node, continuous mode, in-process transport, ${f.name} at 10 Hz, debug_products ${debugProducts}${debugProducts ? ' (the default)' : ''}: ${rate.toFixed(2)} reconstructions/s (runs 2–${done.length}, ${(span / (done.length - 1)).toFixed(2)} s each; target ≥ 1)`,
   );
 }
 

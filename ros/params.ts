@@ -66,6 +66,12 @@ export const PARAMS = [
     description:
       'always: a new bundle per run; on_change: only when objects were added/removed or one moved beyond change_translation_m / change_rotation_deg, else the current scene is re-published with a new stamp',
   },
+  {
+    name: 'debug_products',
+    type: 'bool',
+    default: true,
+    description: "each bundle's debug/ folder (masks, depth, labels, clouds, rendered views, report.html); false: the simulator files, scene.json and physics.json only (faster in a loop)",
+  },
   { name: 'change_translation_m', type: 'double', default: 0.01, min: 0, description: 'on_change: an object that moved more than this (metres) is a change' },
   { name: 'change_rotation_deg', type: 'double', default: 5, min: 0, description: 'on_change: an object that turned more than this (degrees) is a change' },
   { name: 'keep_last', type: 'integer', default: -1, min: -1, description: 'bundles of this node kept in output_dir, oldest removed first; 0 = all; -1 = 20 in continuous mode, all on demand' },
@@ -109,6 +115,7 @@ export interface NodeParams {
   marker_mesh: 'triangle_list' | 'mesh_resource';
   output_dir: string;
   write_bundle: 'always' | 'on_change';
+  debug_products: boolean;
   change_translation_m: number;
   change_rotation_deg: number;
   keep_last: number;

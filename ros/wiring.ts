@@ -29,7 +29,7 @@ export function runFolderName(frame: RgbdFrame, now = new Date()): string {
   return `scene_${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
 }
 
-export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'> & Partial<Pick<NodeParams, 'library'>>): Promise<PipelineFn> {
+export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'gpu_url' | 'scene_frame'> & Partial<Pick<NodeParams, 'library' | 'debug_products'>>): Promise<PipelineFn> {
   const [{ reconstructForBundle, warmBundlePool }, { prepareScene }, { toUrdf }, { toSdfWorld, toSdfModel }] = await Promise.all([
     import('../src/app/frameToBundle.ts'),
     import('../src/export/prepare.ts'),
@@ -73,6 +73,7 @@ export async function defaultPipeline(params: Pick<NodeParams, 'output_dir' | 'g
         ...(segmentation && !frame.masks ? { segmentation } : {}),
       },
       meta: { source: 'ros', stamp: frame.stamp ?? null },
+      ...(params.debug_products === false ? { debug: false } : {}),
     });
     // write_bundle: on_change asks here, before validation and the write are paid for.
     if (o.write && !o.write(staged.scene)) return { unchanged: true, scene: staged.scene };

@@ -76,6 +76,13 @@ export interface FrameToBundleOptions {
   force?: boolean;
   /** The bundle marker's `kind` (default 'bundle'; the ROS node's is 'ros'). */
   kind?: string;
+  /**
+   * The debug products, the bundle's debug/ folder: masks, depth, labels and library pictures,
+   * per-object clouds, rendered views, report.html (default true). false: the simulator files,
+   * scene.json and physics.json only, for a loop that needs the world fast and looks at none of
+   * the pictures (their encoding and rendering are a third of a small frame's CPU time).
+   */
+  debug?: boolean;
 }
 
 export interface FrameToBundleResult {
@@ -134,19 +141,21 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   // Work that does not depend on this frame starts now, on the other cores, while stages 1–3 run
   // here: the workers load the shape modules; esbuild (its own process) bundles the report's
   // viewer script. A failure surfaces where the result is used.
+  const debug = options.debug !== false;
   if (pool && !options.reconstruct) warmBundlePool(pool);
-  viewerScript().catch(() => {});
+  if (debug) viewerScript().catch(() => {});
   // the frame's debug pictures need only the frame and the masks: a worker encodes them as soon
   // as those exist, while this thread segments, lifts and validates
   // (awaited when the bundle is written; handled now, so a failure meanwhile is not unhandled)
   const handled = <T>(p: Promise<T>): Promise<T> => (p.catch(() => {}), p);
   const pictures: DebugPictures = {};
-  if (pool && frame.depth) pictures.depth = handled(pool.spawn(DEPTH_PREVIEW_TASK, frame.depth));
-  const onMasks = pool
-    ? (masks: LabelImage): void => {
-        pictures.masks = handled(pool.spawn(MASK_OVERLAY_TASK, { color: frame.color, masks }));
-      }
-    : undefined;
+  if (debug && pool && frame.depth) pictures.depth = handled(pool.spawn(DEPTH_PREVIEW_TASK, frame.depth));
+  const onMasks =
+    debug && pool
+      ? (masks: LabelImage): void => {
+          pictures.masks = handled(pool.spawn(MASK_OVERLAY_TASK, { color: frame.color, masks }));
+        }
+      : undefined;
   const pipeline: FrameReconstructor = (f, onProgress) =>
     reconstructDetailed(f, { ...(pool ? { runner: pool.run } : {}), ...options.pipeline, onProgress, ...(onMasks && !options.pipeline?.onMasks ? { onMasks } : {}) });
   const { scene: reconstructed, masks, lifted, depth, maskIdOf } = await (options.reconstruct ?? pipeline)(frame, progress);
@@ -154,7 +163,7 @@ export async function reconstructForBundle(frame: BundleFrame, options: FrameToB
   const cloudFiles: Record<string, PointCloud> = {};
   // Clouds go to disk in the world frame, where the viewer draws them beside the objects.
   const toWorld = reconstructed.camera?.pose;
-  for (const o of lifted) {
+  for (const o of debug ? lifted : []) {
     const cloud: PointCloud = { ...o.cloud, positions: o.world ?? (toWorld ? transformPositions(toWorld, o.cloud.positions) : o.cloud.positions) };
     cloudFiles[objectId(o.label, o.id)] = cloud;
   }
@@ -244,31 +253,35 @@ export async function sceneToBundle(
   for (const r of scene.reports) for (const w of r.warnings) log(`warning (${r.stage}): ${w}\n`);
 
   progress('export', 0);
+  const debug = options.debug !== false;
   // the CPU-rendered views, on a worker while this thread encodes and writes the rest (the
   // bundle takes them when they come: `pendingFiles`)
-  const snapshots = pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
+  const snapshots = !debug ? undefined : pool ? pool.spawn(SNAPSHOTS_TASK, scene) : Promise.resolve(sceneSnapshots(scene));
   // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
-  snapshots.catch(() => {});
+  snapshots?.catch(() => {});
   const extraFiles: Record<string, string | Uint8Array> = {};
-  const overlay = options.color && options.masks ? await (options.pictures?.masks ?? maskOverlayPng({ color: options.color, masks: options.masks })) : undefined;
-  if (overlay) extraFiles['debug/masks.png'] = overlay;
-  if (options.depth) extraFiles['debug/depth.png'] = await (options.pictures?.depth ?? depthPreviewPng(options.depth));
-  if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
-  // with a library: the matched items' outlines and names over the image
-  if (options.color && scene.camera && scene.reports.some((r) => r.stage === 'match')) extraFiles['debug/library.png'] = encodePng(libraryPicture(options.color, scene));
+  const overlay = debug && options.color && options.masks ? await (options.pictures?.masks ?? maskOverlayPng({ color: options.color, masks: options.masks })) : undefined;
   const clouds: PointCloud[] = [];
-  for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
-    clouds.push(cloud);
-    extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
+  if (debug) {
+    if (overlay) extraFiles['debug/masks.png'] = overlay;
+    if (options.depth) extraFiles['debug/depth.png'] = await (options.pictures?.depth ?? depthPreviewPng(options.depth));
+    if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
+    // with a library: the matched items' outlines and names over the image
+    if (options.color && scene.camera && scene.reports.some((r) => r.stage === 'match')) extraFiles['debug/library.png'] = encodePng(libraryPicture(options.color, scene));
+    for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
+      clouds.push(cloud);
+      extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
+    }
   }
   // the same file `real2sim validate` writes, so a bundle always says where physics stands
   if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
   scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   const title = options.title ?? 'real2sim scene';
-  extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
+  if (debug)
+    extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
   const manifest = await writeBundle(options.out, scene, {
     extraFiles,
-    pendingFiles: snapshots,
+    ...(snapshots ? { pendingFiles: snapshots } : {}),
     ...(pool ? { makeGlb: (objects: readonly GlbObject[]) => pool.spawn(GLB_TASK, objects) } : {}),
     ...(options.force ? { force: true } : {}),
     ...(options.kind ? { kind: options.kind } : {}),

@@ -37,6 +37,11 @@ export type FrameSource =
 
 export interface JobOptions {
   validate: boolean;
+  /**
+   * false: bundles without debug products (`FrameToBundleOptions.debug`). Absent means with them,
+   * so that the keys of jobs made before the option existed stay the same.
+   */
+  debug?: false;
   segmentation: 'auto' | 'given' | 'geometric';
   density?: number;
   seed?: number;
@@ -256,6 +261,7 @@ export async function runJob(spec: JobSpec): Promise<JobOutcome> {
       out: spec.out,
       title: `real2sim · ${spec.input} · ${spec.frame}`,
       validate: spec.options.validate,
+      ...(spec.options.debug === false ? { debug: false } : {}),
       // frames are the batch's unit of parallelism (worker threads here, worker processes on a
       // queue): a per-object pool inside each job would only compete with the other jobs for the cores
       pool: null,

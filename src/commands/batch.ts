@@ -20,7 +20,7 @@ import { splitHostList } from '../gpu/hostPool.ts';
 
 const USAGE = `<input…> --out DIR [--redis redis://HOST:PORT [--queue NAME] [--workers N | --no-wait]] [--workers N]
        [--topics IMAGE,DEPTH,CAMERA_INFO] [--at T | --every S] [--sync-tolerance 0.02] [--depth-scale 0.001]
-       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--gpu-host URL[,URL…]]
+       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--no-debug] [--gpu-host URL[,URL…]]
        [--attempts 3] [--backoff-ms 1000] [--quiet]
 
   input            a frame folder (rgb.png + depth.png + camera.json [+ masks.png], or folders of them),
@@ -36,6 +36,7 @@ const USAGE = `<input…> --out DIR [--redis redis://HOST:PORT [--queue NAME] [-
   --gpu-host       segment on these GPU hosts (\`real2sim serve\`; several: a pool with least-outstanding routing,
                    health checks and failover; none reachable: CPU segmentation); workers read the token
                    from their own $REAL2SIM_GPU_TOKEN
+  --no-debug       bundles without their debug/ folder (as \`reconstruct --no-debug\`)
   --attempts       tries per frame (default ${DEFAULT_RETRY.attempts}); --backoff-ms first wait, doubled each retry
   Recordings: --topics, --at, --every, --sync-tolerance as for \`reconstruct --bag\`.
 Finished frames (same inputs, options and output folder) are not redone: run the command again to resume.`;
@@ -59,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       density: { type: 'string' },
       seed: { type: 'string' },
       'no-validate': { type: 'boolean' },
+      'no-debug': { type: 'boolean' },
       'gpu-host': { type: 'string', multiple: true },
       attempts: { type: 'string' },
       'backoff-ms': { type: 'string' },
@@ -90,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const options: JobOptions = {
     validate: values['no-validate'] !== true,
+    ...(values['no-debug'] ? { debug: false as const } : {}),
     segmentation: seg as JobOptions['segmentation'],
     ...(values.density !== undefined ? { density: num('density', values.density, false, 1e-9)! } : {}),
     ...(values.seed !== undefined ? { seed: num('seed', values.seed, true)! } : {}),

@@ -33,7 +33,7 @@ import { BAG_USAGE } from '../recordings/bagUsage.ts';
 import { GpuHostPool, splitHostList, type GpuCaller } from '../gpu/hostPool.ts';
 
 const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks LABELS.png] [--depth-scale 0.001]
-       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--quiet] --out DIR [--force]
+       [--segmentation auto|given|geometric] [--density KG_M3] [--seed N] [--no-validate] [--no-debug] [--quiet] --out DIR [--force]
        [--workspace XMIN,YMIN,ZMIN,XMAX,YMAX,ZMAX] [--roi ROI.png] [--max-object-size M] [--strict]
        [--library DIR]
        [--gpu-host URL [--gpu-token T] [--gpu-timeout-ms N]]
@@ -51,6 +51,8 @@ const USAGE = `--rgb COLOR.png --depth DEPTH.png --camera CAMERA.json [--masks L
   --density        default density for labels not in the table, kg/m³ (default 600)
   --seed           RANSAC seed (default 1)
   --no-validate    skip physics validation and repair (on by default; the bundle is written as reconstructed)
+  --no-debug       leave out the debug products (debug/: masks, depth, labels, clouds, views, report.html):
+                   the simulator files, scene.json and physics.json only; faster in a loop
   --workspace      box where objects may be, in the support frame (z up from the table, x forward
                    from the camera's foot), metres: xmin,ymin,zmin,xmax,ymax,zmax
   --roi            region-of-interest PNG the size of the image: non-zero where objects may be
@@ -183,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
       density: { type: 'string' },
       seed: { type: 'string' },
       'no-validate': { type: 'boolean' },
+      'no-debug': { type: 'boolean' },
       workspace: { type: 'string' },
       roi: { type: 'string' },
       'max-object-size': { type: 'string' },
@@ -330,6 +333,7 @@ export async function run(argv: string[]): Promise<number> {
       out: values.out!,
       title: `real2sim · ${values.rgb}`,
       validate: values['no-validate'] !== true,
+      ...(values['no-debug'] ? { debug: false } : {}),
       ...(values.force ? { force: true } : {}),
       log,
       ...(reconstruct ? { reconstruct } : {}),

@@ -23,6 +23,7 @@ export interface BagFlags {
   density?: string;
   seed?: string;
   'no-validate'?: boolean;
+  'no-debug'?: boolean;
   quiet?: boolean;
 }
 
@@ -86,6 +87,7 @@ export async function reconstructBag(f: BagFlags & Record<string, unknown>, remo
         out,
         title: `real2sim · ${rec.name} @ ${rf.stamp.toFixed(3)} s`,
         validate: f['no-validate'] !== true,
+        ...(f['no-debug'] ? { debug: false } : {}),
         log,
         pipeline,
         ...(reconstruct ? { reconstruct } : {}),

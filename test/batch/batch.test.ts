@@ -66,9 +66,12 @@ describe('batch on this machine (no Redis)', () => {
     const again = readIndex(out).frames;
     expect(again.map((r) => r.status)).toEqual(frames.map(() => 'cached'));
     expect(again.map((r) => statSync(join(r.bundle, 'scene.json')).mtimeMs)).toEqual(mtimes);
-    // other options → other keys → redone
-    expect(await batch([join(dir, 'frames'), '--out', out, '--workers', '2', '--quiet', '--density', '900', '--no-validate'])).toBe(0);
-    expect(readIndex(out).frames.map((r) => r.status)).toEqual(frames.map(() => 'done'));
+    expect(rows.every((r) => existsSync(join(r.bundle, 'debug/report.html')))).toBe(true);
+    // other options → other keys → redone (and --no-debug: bundles without debug/)
+    expect(await batch([join(dir, 'frames'), '--out', out, '--workers', '2', '--quiet', '--density', '900', '--no-validate', '--no-debug'])).toBe(0);
+    const lean = readIndex(out).frames;
+    expect(lean.map((r) => r.status)).toEqual(frames.map(() => 'done'));
+    expect(lean.map((r) => existsSync(join(r.bundle, 'scene.urdf')) && !existsSync(join(r.bundle, 'debug')))).toEqual(frames.map(() => true));
   }, 300_000);
 
   it('reads manifests (list and patterns) and list files; a bad frame fails with its code, the others finish', async () => {

@@ -150,6 +150,43 @@ describe('real2sim reconstruct', () => {
     }
   });
 
+  it('--no-debug: the same scene and simulator files, validated, without the debug/ folder', async () => {
+    const args = (out: string, ...more: string[]) => [
+      '--rgb',
+      join(dir, 'rgb.png'),
+      '--depth',
+      join(dir, 'depth.png'),
+      '--camera',
+      join(dir, 'camera.json'),
+      '--masks',
+      join(dir, 'masks.png'),
+      '--out',
+      out,
+      '--quiet',
+      ...more,
+    ];
+    const full = join(dir, 'with-debug'),
+      lean = join(dir, 'no-debug');
+    expect(await run(args(full))).toBe(0);
+    expect(await run(args(lean, '--no-debug'))).toBe(0);
+    const files = (out: string) => (JSON.parse(readFileSync(join(out, '.real2sim-bundle'), 'utf8')) as { files: string[] }).files.sort();
+    const withDebug = files(full);
+    expect(withDebug.filter((f) => f.startsWith('debug/')).length).toBeGreaterThan(5);
+    expect(files(lean)).toEqual(withDebug.filter((f) => !f.startsWith('debug/')));
+    expect(existsSync(join(lean, 'debug'))).toBe(false);
+    // the same scene: objects, poses and the physics verdict (timings and the title aside)
+    const a = sceneFromJson(readFileSync(join(full, 'scene.json'), 'utf8')),
+      b = sceneFromJson(readFileSync(join(lean, 'scene.json'), 'utf8'));
+    expect(b.objects).toEqual(a.objects);
+    expect(b.physics?.verdict).toBe(a.physics?.verdict);
+    for (const f of ['scene.urdf', 'scene.sdf', 'scene.xml']) expect(readFileSync(join(lean, f), 'utf8'), f).toBe(readFileSync(join(full, f), 'utf8').replaceAll('with-debug', 'no-debug'));
+    const physics = (out: string) => {
+      const { timeMs: _t, ...rest } = JSON.parse(readFileSync(join(out, 'physics.json'), 'utf8')) as { timeMs: number };
+      return rest;
+    };
+    expect(physics(lean)).toEqual(physics(full));
+  });
+
   it('missing flags and bad numbers are BAD_INPUT errors naming them', async () => {
     await expect(run(['--rgb', 'x.png', '--out', join(dir, 'o')])).rejects.toMatchObject({
       code: 'BAD_INPUT',

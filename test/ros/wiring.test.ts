@@ -39,6 +39,7 @@ describe('default wiring', () => {
       const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
       expect(res).toEqual({ success: true, message: join(out, 'scene_42_250') });
       expect(existsSync(join(res.message, 'scene.json'))).toBe(true);
+      expect(existsSync(join(res.message, 'debug/report.html'))).toBe(true);
 
       let urdf = '';
       cam.subscribe('/scene/urdf', TYPES.string, (s) => (urdf = (s as StringMsg).data), { qos: QOS_LATCHED });
@@ -58,6 +59,26 @@ describe('default wiring', () => {
       } else {
         expect(spawned).toHaveLength(0);
       }
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('debug_products false: the bundle holds the simulator files and no debug/ folder', async () => {
+    const truth = synth(5, 320, 240);
+    const graph = new MemoryGraph();
+    const params = { output_dir: join(out, 'lean'), gpu_url: '', scene_frame: 'world', debug_products: false } as const;
+    const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), pipeline: await defaultPipeline(params), params });
+    try {
+      const cam = graph.participant('camera');
+      const m = frameMessages(truth.frame, 7);
+      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
+      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
+      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
+      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      expect(res.success).toBe(true);
+      for (const f of ['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'physics.json']) expect(existsSync(join(res.message, f)), f).toBe(true);
+      expect(existsSync(join(res.message, 'debug'))).toBe(false);
     } finally {
       await node.close();
     }
