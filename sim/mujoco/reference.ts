@@ -29,8 +29,22 @@ export async function loadMujoco(options: { optimise?: boolean } = {}): Promise<
   await (await import('./run.ts')).loadMujoco(options);
 }
 
+let optimiseOnLoad = false;
+
+/**
+ * This thread will run many cross-checks (a long batch thread, a queue worker): when MuJoCo is
+ * first needed here, load it optimised. Nothing is loaded now, so a thread whose jobs never
+ * validate never pays for MuJoCo.
+ */
+export function preferOptimisedMujoco(): void {
+  optimiseOnLoad = true;
+}
+
 export async function runMujoco(scene: MujocoModelFiles, options: MujocoRunOptions = {}): Promise<MujocoRun> {
-  return (await import('./run.ts')).runMujoco(scene, options);
+  const run = await import('./run.ts');
+  // the first load decides how the module is compiled (`run.ts`)
+  if (optimiseOnLoad) await run.loadMujoco({ optimise: true });
+  return run.runMujoco(scene, options);
 }
 
 /** The scene's MJCF (as the bundle exports it, without visual meshes) and its collision meshes. */

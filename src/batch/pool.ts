@@ -19,9 +19,9 @@ export const defaultThreads = (): number => Math.max(1, availableParallelism());
 /** What each thread of a job pool is told at start (`workerData`). */
 export interface JobPoolOptions {
   /**
-   * The threads will run many frames each (a long batch, a queue worker): each loads MuJoCo at
-   * start, with its hot code optimised (`loadMujoco`), which costs more CPU than it saves over a
-   * few frames and less over many.
+   * The threads will run many frames each (a long batch, a queue worker): each loads MuJoCo, when
+   * a job first needs it, with its hot code optimised (`loadMujoco`), which costs more CPU than
+   * it saves over a few frames and less over many.
    */
   optimiseMujoco?: boolean;
 }

@@ -3,7 +3,13 @@
  * times with doubling backoff, then reported with its code; a deterministic one fails at once.
  * Jobs run on the real thread pool (no-op jobs: no reconstruction).
  */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { expandInputs } from '../../src/batch/inputs.ts';
+import { encodeDepthPng, encodeLabelPng, encodePng } from '../../src/io/image.ts';
+import { renderFixture } from '../stages/fixtures.ts';
 import type { JobSpec } from '../../src/batch/job.ts';
 import { runLocal } from '../../src/batch/local.ts';
 import { createJobPool, optimiseMujocoFor } from '../../src/batch/pool.ts';
@@ -43,13 +49,34 @@ describe('MuJoCo optimised in the batch threads', () => {
     expect(optimiseMujocoFor(2 * n, 2)).toBe(true);
   });
 
-  it('a pool whose threads load MuJoCo at start runs jobs as any other', async () => {
+  it('a thread told to optimise MuJoCo validates a real job with the MuJoCo cross-check', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'r2s-local-mj-'));
     const optimising = createJobPool(1, { optimiseMujoco: true });
     try {
-      const rows = await runLocal([spec('ok', undefined)], optimising);
-      expect(rows[0]).toMatchObject({ status: 'done', attempts: 1 });
+      // a box on a box: the top one rests on another object, so the cross-check simulates it
+      const { frame } = renderFixture(
+        [
+          { kind: 'box', id: 1, label: 'base', centre: [0, 0, 0.04], size: [0.2, 0.16, 0.08], yaw: 0.2 },
+          { kind: 'box', id: 2, label: 'top', centre: [0, 0, 0.11], size: [0.1, 0.08, 0.06], yaw: 0.5 },
+        ],
+        { width: 320, height: 240 },
+      );
+      const f = join(dir, 'frames', 'stack');
+      mkdirSync(f, { recursive: true });
+      writeFileSync(join(f, 'rgb.png'), encodePng(frame.color));
+      writeFileSync(join(f, 'depth.png'), encodeDepthPng(frame.depth!));
+      writeFileSync(join(f, 'masks.png'), encodeLabelPng(frame.masks!));
+      writeFileSync(join(f, 'camera.json'), JSON.stringify(frame.camera));
+      const jobs = await expandInputs([join(dir, 'frames')], { out: join(dir, 'out'), options: { validate: true, segmentation: 'auto' } });
+      const rows = await runLocal(jobs, optimising);
+      expect(rows[0]).toMatchObject({ status: 'done', attempts: 1, objects: 2 });
+      expect(['valid', 'repaired']).toContain(rows[0]!.verdict);
+      const physics = JSON.parse(readFileSync(join(rows[0]!.bundle, 'physics.json'), 'utf8')) as { reference?: { engine?: string; simulated?: number } };
+      expect(physics.reference?.engine).toBe('mujoco');
+      expect(physics.reference?.simulated).toBeGreaterThan(0);
     } finally {
       await optimising.close();
+      rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
