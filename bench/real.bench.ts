@@ -264,8 +264,8 @@ export default async function realBench(): Promise<void> {
     // what this process holds before any job: under tsx, its loader and the sources it transformed
     const restMb = rssMb();
     // This process runs frame after frame, as a long batch thread and the ROS node do, and loads
-    // MuJoCo as they load it: optimised (`MUJOCO_OPTIMISE_PAYS_AFTER`). A single `real2sim
-    // reconstruct` loads it baseline; the cold start below is the closest figure to that run.
+    // MuJoCo as they load it: optimised (`MUJOCO_OPTIMISE_PAYS_AFTER`). The cold start below
+    // includes that load; a single `real2sim reconstruct` loads it baseline, which compiles less.
     // warm-up: module loads, JIT, WASM, the viewer script; a CLI run pays this once per process
     const c0 = process.cpuUsage();
     const tw = performance.now();
