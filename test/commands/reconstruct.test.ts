@@ -26,23 +26,25 @@ describe('real2sim reconstruct', () => {
   writeFileSync(join(dir, 'depth.png'), encodeDepthPng(frame.depth!));
   writeFileSync(join(dir, 'masks.png'), encodeLabelPng(frame.masks!));
   writeFileSync(join(dir, 'camera.json'), JSON.stringify(frame.camera));
+  /** The frame with its given masks, into `out`, quietly; `more` flags after. */
+  const maskedFrameArgs = (out: string, ...more: string[]) => [
+    '--rgb',
+    join(dir, 'rgb.png'),
+    '--depth',
+    join(dir, 'depth.png'),
+    '--camera',
+    join(dir, 'camera.json'),
+    '--masks',
+    join(dir, 'masks.png'),
+    '--out',
+    out,
+    '--quiet',
+    ...more,
+  ];
 
   it('writes the bundle with scene.json, meshes and debug products', async () => {
     const out = join(dir, 'bundle');
-    const code = await run([
-      '--rgb',
-      join(dir, 'rgb.png'),
-      '--depth',
-      join(dir, 'depth.png'),
-      '--camera',
-      join(dir, 'camera.json'),
-      '--masks',
-      join(dir, 'masks.png'),
-      '--out',
-      out,
-      '--no-validate',
-      '--quiet',
-    ]);
+    const code = await run(maskedFrameArgs(out, '--no-validate'));
     expect(code).toBe(0);
     const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
     expect(scene.objects.length).toBe(2);
@@ -125,7 +127,7 @@ describe('real2sim reconstruct', () => {
 
   it('validates and repairs by default: physics verdict, physics.json, report.html, snapshots, world-frame clouds', async () => {
     const out = join(dir, 'validated');
-    const code = await run(['--rgb', join(dir, 'rgb.png'), '--depth', join(dir, 'depth.png'), '--camera', join(dir, 'camera.json'), '--masks', join(dir, 'masks.png'), '--out', out, '--quiet']);
+    const code = await run(maskedFrameArgs(out));
     expect(code).toBe(0);
     const scene = sceneFromJson(readFileSync(join(out, 'scene.json'), 'utf8'));
     expect(['valid', 'repaired']).toContain(scene.physics?.verdict);
@@ -151,24 +153,10 @@ describe('real2sim reconstruct', () => {
   });
 
   it('--no-debug: the same scene and simulator files, validated, without the debug/ folder', async () => {
-    const args = (out: string, ...more: string[]) => [
-      '--rgb',
-      join(dir, 'rgb.png'),
-      '--depth',
-      join(dir, 'depth.png'),
-      '--camera',
-      join(dir, 'camera.json'),
-      '--masks',
-      join(dir, 'masks.png'),
-      '--out',
-      out,
-      '--quiet',
-      ...more,
-    ];
     const full = join(dir, 'with-debug'),
       lean = join(dir, 'no-debug');
-    expect(await run(args(full))).toBe(0);
-    expect(await run(args(lean, '--no-debug'))).toBe(0);
+    expect(await run(maskedFrameArgs(full))).toBe(0);
+    expect(await run(maskedFrameArgs(lean, '--no-debug'))).toBe(0);
     const files = (out: string) => (JSON.parse(readFileSync(join(out, '.real2sim-bundle'), 'utf8')) as { files: string[] }).files.sort();
     const withDebug = files(full);
     expect(withDebug.filter((f) => f.startsWith('debug/')).length).toBeGreaterThan(5);

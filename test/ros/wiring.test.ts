@@ -9,13 +9,23 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TYPES, type DiagnosticArrayMsg, type StringMsg, type TriggerResponse } from '../../ros/messages.ts';
 import { startSceneNode } from '../../ros/node.ts';
 import { MemoryGraph } from '../../ros/transport/memory.ts';
-import { QOS_DEFAULT, QOS_LATCHED, QOS_SENSOR } from '../../ros/transport/types.ts';
+import { QOS_DEFAULT, QOS_LATCHED, QOS_SENSOR, type Transport } from '../../ros/transport/types.ts';
+import type { RgbdFrame } from '../../src/model/frame.ts';
 import { absoluteMeshUris, defaultPipeline, runFolderName } from '../../ros/wiring.ts';
 import { frameMessages } from './fixtures.ts';
 import { synth } from './scenes.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'real2sim-ros-wiring-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** The camera publishes one frame (intrinsics, depth, colour), then calls the node's `reconstruct`. */
+async function publishAndReconstruct(cam: Transport, frame: RgbdFrame, stamp: number): Promise<TriggerResponse> {
+  const m = frameMessages(frame, stamp);
+  cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
+  cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
+  cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
+  return (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+}
 
 describe('default wiring', () => {
   it('seed 5: camera topics → real pipeline → bundle on disk, URDF with absolute mesh files, spawnable models', async () => {
@@ -32,11 +42,7 @@ describe('default wiring', () => {
       });
       const diags: DiagnosticArrayMsg[] = [];
       cam.subscribe('/diagnostics', TYPES.diagnostics, (m) => diags.push(m as DiagnosticArrayMsg), { qos: QOS_DEFAULT });
-      const m = frameMessages(truth.frame, 42.25);
-      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
-      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
-      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
-      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      const res = await publishAndReconstruct(cam, truth.frame, 42.25);
       expect(res).toEqual({ success: true, message: join(out, 'scene_42_250') });
       expect(existsSync(join(res.message, 'scene.json'))).toBe(true);
       expect(existsSync(join(res.message, 'debug/report.html'))).toBe(true);
@@ -71,11 +77,7 @@ describe('default wiring', () => {
     const node = await startSceneNode({ transport: graph.participant('real2sim', { quiet: true }), pipeline: await defaultPipeline(params), params });
     try {
       const cam = graph.participant('camera');
-      const m = frameMessages(truth.frame, 7);
-      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
-      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
-      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
-      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      const res = await publishAndReconstruct(cam, truth.frame, 7);
       expect(res.success).toBe(true);
       for (const f of ['scene.json', 'scene.urdf', 'scene.sdf', 'scene.xml', 'physics.json']) expect(existsSync(join(res.message, f)), f).toBe(true);
       expect(existsSync(join(res.message, 'debug'))).toBe(false);
@@ -107,11 +109,7 @@ describe('default wiring with a GPU host', () => {
     try {
       const truth = synth(5, 320, 240);
       const cam = graph.participant('camera');
-      const m = frameMessages(truth.frame, 43);
-      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
-      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
-      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
-      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      const res = await publishAndReconstruct(cam, truth.frame, 43);
       expect(
         requests.filter((r) => /segment/.test(r) && / 200$/.test(r)),
         `${JSON.stringify(requests)} → ${res.message}`,
@@ -142,11 +140,7 @@ describe('default wiring with a GPU host', () => {
     try {
       const truth = synth(5, 320, 240);
       const cam = graph.participant('camera');
-      const m = frameMessages(truth.frame, 44);
-      cam.advertise('/camera_info', TYPES.cameraInfo, { qos: QOS_SENSOR }).publish(m.info);
-      cam.advertise('/depth', TYPES.image, { qos: QOS_SENSOR }).publish(m.depth);
-      cam.advertise('/image', TYPES.image, { qos: QOS_SENSOR }).publish(m.image);
-      const res = (await cam.callService('/reconstruct', TYPES.trigger, {}, { timeoutMs: 60_000 })) as TriggerResponse;
+      const res = await publishAndReconstruct(cam, truth.frame, 44);
       // one segmentation request, answered by the live host (a single client on the first URL would have reached none)
       expect(
         requests.filter((r) => /segment/.test(r) && / 200$/.test(r)),
