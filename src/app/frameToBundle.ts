@@ -260,25 +260,24 @@ export async function sceneToBundle(
   // awaited by writeBundle; handled now, so a failure while this thread is busy is not unhandled
   snapshots?.catch(() => {});
   const extraFiles: Record<string, string | Uint8Array> = {};
-  const overlay = debug && options.color && options.masks ? await (options.pictures?.masks ?? maskOverlayPng({ color: options.color, masks: options.masks })) : undefined;
-  const clouds: PointCloud[] = [];
+  // the same file `real2sim validate` writes, so a bundle always says where physics stands
+  if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
+  scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
   if (debug) {
+    const overlay = options.color && options.masks ? await (options.pictures?.masks ?? maskOverlayPng({ color: options.color, masks: options.masks })) : undefined;
     if (overlay) extraFiles['debug/masks.png'] = overlay;
     if (options.depth) extraFiles['debug/depth.png'] = await (options.pictures?.depth ?? depthPreviewPng(options.depth));
     if (options.masks) extraFiles['debug/labels.png'] = encodeLabelPng(sceneLabels(scene, options.masks, options.maskIdOf));
     // with a library: the matched items' outlines and names over the image
     if (options.color && scene.camera && scene.reports.some((r) => r.stage === 'match')) extraFiles['debug/library.png'] = encodePng(libraryPicture(options.color, scene));
+    const clouds: PointCloud[] = [];
     for (const [stem, cloud] of Object.entries(options.clouds ?? {})) {
       clouds.push(cloud);
       extraFiles[`debug/clouds/${stem}.ply`] = encodePly(cloud);
     }
-  }
-  // the same file `real2sim validate` writes, so a bundle always says where physics stands
-  if (scene.physics) extraFiles['physics.json'] = `${JSON.stringify(scene.physics, null, 2)}\n`;
-  scene.meta = { ...scene.meta, ...options.meta, validated: scene.physics !== undefined && scene.physics.verdict !== 'failed' };
-  const title = options.title ?? 'real2sim scene';
-  if (debug)
+    const title = options.title ?? 'real2sim scene';
     extraFiles['debug/report.html'] = await reportHtml(toViewModel(scene, { title, ...(overlay ? { maskOverlayPng: overlay } : {}), ...(clouds.length ? { cloud: mergeClouds(clouds) } : {}) }));
+  }
   const manifest = await writeBundle(options.out, scene, {
     extraFiles,
     ...(snapshots ? { pendingFiles: snapshots } : {}),
